@@ -1,0 +1,152 @@
+import TransparencyLog
+
+/// What a ledger keeps: records, stored hashes, checkpoints and a little metadata, all append-only.
+///
+/// The protocol is the whole contract between the engine and a database. Sequencing happens inside
+/// `append`, under the store's own lock (SQLite's write lock; a locked head row on PostgreSQL), so
+/// any number of processes may append to one store and the log still has one gap-free order.
+public protocol LedgerStore: Sendable {
+    /// The metadata written when the ledger was created.
+    func metadata() async throws -> LedgerMetadata
+
+    /// The number of records.
+    func size() async throws -> Int64
+
+    /// Appends one batch atomically and durably. The store locks its head, reads it, calls `build`
+    /// with it, writes the returned records at `head.size…` and hashes at `StoredHashes.count(head.size)…`,
+    /// and commits. When this returns, the batch is durable; when it throws, none of it was written.
+    func append(_ build: @Sendable (LedgerHead) throws -> AppendBatch) async throws -> LedgerHead
+
+    /// The exact bytes of records `range` (all must exist).
+    func records(_ range: Range<Int64>) async throws -> [[UInt8]]
+
+    /// The stored hashes at `indices`, in the same order (all must exist).
+    func hashes(at indices: [Int64]) async throws -> [Hash]
+
+    /// The stored hashes at the consecutive indices `range`.
+    func hashes(in range: Range<Int64>) async throws -> [Hash]
+
+    /// Every stored signed checkpoint, oldest first.
+    func checkpoints() async throws -> [StoredCheckpoint]
+
+    /// The latest stored checkpoint, if any.
+    func latestCheckpoint() async throws -> StoredCheckpoint?
+
+    /// Stores a signed checkpoint for tree size `size`. Refused (`LedgerStoreError.staleCheckpoint`)
+    /// unless `size` is larger than every stored checkpoint's.
+    func addCheckpoint(size: Int64, note: String) async throws
+}
+
+/// What a ledger was created with.
+public struct LedgerMetadata: Sendable, Equatable {
+    /// The log's origin: the checkpoint origin line and the operator key's name.
+    public let origin: String
+    /// The operator's C2SP verifier key (checkpoint signatures).
+    public let operatorKey: String
+
+    public init(origin: String, operatorKey: String) {
+        self.origin = origin
+        self.operatorKey = operatorKey
+    }
+}
+
+/// The end of the log, as `append` sees it under the lock.
+public struct LedgerHead: Sendable, Equatable {
+    /// The number of records.
+    public let size: Int64
+    /// The right edge of the Merkle tree, enough to extend it.
+    public let range: CompactRange
+    /// The leaf hash of the last record (`Hash.zero` for an empty log): the next record's `prev`.
+    public let lastLeafHash: Hash
+
+    public init(size: Int64, range: CompactRange, lastLeafHash: Hash) {
+        self.size = size
+        self.range = range
+        self.lastLeafHash = lastLeafHash
+    }
+
+    /// The head of an empty log.
+    public static let empty = LedgerHead(size: 0, range: CompactRange(), lastLeafHash: .zero)
+
+    /// The indices `append` reads to build a head of `size` records: the compact range, then the last leaf.
+    public static func indices(size: Int64) -> [Int64] {
+        size == 0 ? [] : StoredHashes.compactRangeIndices(size: size) + [StoredHashes.index(level: 0, offset: size - 1)]
+    }
+
+    /// Builds the head from the hashes read at `indices(size:)`.
+    public init(size: Int64, hashes: [Hash]) throws {
+        guard size > 0 else {
+            self = .empty
+            return
+        }
+        guard let range = CompactRange(size: size, hashes: Array(hashes.dropLast())), let last = hashes.last else {
+            throw LedgerStoreError.corrupt("the stored hashes at the log's right edge are missing")
+        }
+        self.init(size: size, range: range, lastLeafHash: last)
+    }
+}
+
+/// The records and hashes of one batch, built under the lock.
+public struct AppendBatch: Sendable {
+    /// The new records' bytes, for sequence numbers `head.size…`.
+    public let records: [[UInt8]]
+    /// The stored hashes they add, in stored-hash order.
+    public let hashes: [Hash]
+    /// The head after the batch.
+    public let head: LedgerHead
+
+    public init(records: [[UInt8]], hashes: [Hash], head: LedgerHead) {
+        self.records = records
+        self.hashes = hashes
+        self.head = head
+    }
+
+    /// Checks that the batch fits `before` (counts of records and hashes), so a bug cannot fork the log.
+    func check(extending before: LedgerHead) throws {
+        let size = before.size + Int64(records.count)
+        guard head.size == size,
+            Int64(hashes.count) == StoredHashes.count(size: size) - StoredHashes.count(size: before.size)
+        else { throw LedgerStoreError.corrupt("an append batch does not match the head it was built on") }
+    }
+}
+
+/// A signed checkpoint as stored.
+public struct StoredCheckpoint: Sendable, Equatable {
+    /// The tree size it commits to.
+    public let size: Int64
+    /// The signed note, verbatim.
+    public let note: String
+
+    public init(size: Int64, note: String) {
+        self.size = size
+        self.note = note
+    }
+}
+
+/// Why a store refused or failed.
+public enum LedgerStoreError: Error, CustomStringConvertible, Equatable {
+    /// There is no ledger at the location.
+    case notFound(String)
+    /// Something is already at the location.
+    case alreadyExists(String)
+    /// The location holds something that is not a Threadline ledger.
+    case notALedger(String)
+    /// A record, hash or range outside the log.
+    case outOfRange(String)
+    /// A checkpoint not newer than the latest stored one.
+    case staleCheckpoint(size: Int64, latest: Int64)
+    /// The stored data contradicts itself.
+    case corrupt(String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let location): "no ledger at \(location) (create one with 'threadline init')"
+        case .alreadyExists(let location): "\(location) already exists; a new ledger needs a new location"
+        case .notALedger(let location): "\(location) is not a Threadline ledger"
+        case .outOfRange(let what): what
+        case .staleCheckpoint(let size, let latest):
+            "a checkpoint of size \(size) is not newer than the latest stored one (size \(latest))"
+        case .corrupt(let what): "the ledger is damaged: \(what)"
+        }
+    }
+}

@@ -1,0 +1,235 @@
+import Foundation
+import GRDB
+import TransparencyLog
+
+/// The embedded default store: one SQLite file per ledger, in WAL mode with `synchronous=FULL`,
+/// append-only enforced by triggers. `Specs/04-storage.md` gives the schema.
+public final class SQLiteLedgerStore: LedgerStore {
+    /// `PRAGMA application_id` of a Threadline ledger: "TLN1".
+    static let applicationID: Int32 = 0x544C_4E31
+
+    private let pool: DatabasePool
+    /// The file path.
+    public let path: String
+
+    /// How a store commits.
+    public enum Durability: Sendable {
+        /// `synchronous=FULL`: every commit is on disk before it returns (the default).
+        case full
+        /// `synchronous=NORMAL`: survives a process crash, may lose the last commits on power loss.
+        case normal
+    }
+
+    private init(path: String, durability: Durability) throws {
+        var config = Configuration()
+        config.busyMode = .timeout(30)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+            try db.execute(sql: "PRAGMA recursive_triggers = ON")
+        }
+        pool = try DatabasePool(path: path, configuration: config)
+        self.path = path
+    }
+
+    /// Creates a new ledger file at `path`; fails if anything is there.
+    public static func create(path: String, metadata: LedgerMetadata, durability: Durability = .full) throws
+        -> SQLiteLedgerStore
+    {
+        guard !FileManager.default.fileExists(atPath: path) else { throw LedgerStoreError.alreadyExists(path) }
+        do {
+            let store = try SQLiteLedgerStore(path: path, durability: durability)
+            try store.pool.write { try $0.execute(sql: "PRAGMA application_id = \(applicationID)") }
+            try migrator.migrate(store.pool)
+            try store.pool.write { db in
+                try db.execute(
+                    sql: "INSERT INTO meta(key, value) VALUES ('origin', ?), ('operator_key', ?), ('format', 'threadline/v1')",
+                    arguments: [metadata.origin, metadata.operatorKey])
+            }
+            return store
+        } catch {
+            // Leave nothing half-made behind.
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+            throw error
+        }
+    }
+
+    /// Opens the ledger file at `path`, applying any pending migrations.
+    public static func open(path: String, durability: Durability = .full) throws -> SQLiteLedgerStore {
+        guard FileManager.default.fileExists(atPath: path) else { throw LedgerStoreError.notFound(path) }
+        let store: SQLiteLedgerStore
+        do { store = try SQLiteLedgerStore(path: path, durability: durability) } catch {
+            throw LedgerStoreError.notALedger(path)
+        }
+        let id = try? store.pool.read { try Int32.fetchOne($0, sql: "PRAGMA application_id") }
+        guard id == applicationID else { throw LedgerStoreError.notALedger(path) }
+        try migrator.migrate(store.pool)
+        return store
+    }
+
+    /// Named, ordered migrations.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-log") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;
+                    CREATE TABLE records (seq INTEGER PRIMARY KEY NOT NULL CHECK (seq >= 0), bytes BLOB NOT NULL);
+                    CREATE TABLE hashes (idx INTEGER PRIMARY KEY NOT NULL CHECK (idx >= 0),
+                                         hash BLOB NOT NULL CHECK (length(hash) = 32));
+                    CREATE TABLE checkpoints (size INTEGER PRIMARY KEY NOT NULL CHECK (size >= 0), note TEXT NOT NULL);
+                    CREATE TRIGGER checkpoints_grow BEFORE INSERT ON checkpoints
+                    WHEN NEW.size <= (SELECT COALESCE(MAX(size), -1) FROM checkpoints)
+                    BEGIN SELECT RAISE(ABORT, 'threadline: a checkpoint must be newer than the latest'); END;
+                    """)
+            for table in ["meta", "records", "hashes", "checkpoints"] {
+                for operation in ["UPDATE", "DELETE"] {
+                    try db.execute(
+                        sql: """
+                            CREATE TRIGGER \(table)_no_\(operation.lowercased()) BEFORE \(operation) ON \(table)
+                            BEGIN SELECT RAISE(ABORT, 'threadline: \(table) are append-only'); END
+                            """)
+                }
+            }
+        }
+        return migrator
+    }
+
+    public func metadata() async throws -> LedgerMetadata {
+        try await pool.read { db in
+            let rows = try [String: String](
+                uniqueKeysWithValues: Row.fetchAll(db, sql: "SELECT key, value FROM meta").map {
+                    ($0["key"], $0["value"])
+                })
+            guard let origin = rows["origin"], let key = rows["operator_key"] else {
+                throw LedgerStoreError.notALedger(self.path)
+            }
+            return LedgerMetadata(origin: origin, operatorKey: key)
+        }
+    }
+
+    public func size() async throws -> Int64 {
+        try await pool.read { try Self.size($0) }
+    }
+
+    private static func size(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq) + 1, 0) FROM records") ?? 0
+    }
+
+    public func append(_ build: @Sendable (LedgerHead) throws -> AppendBatch) async throws -> LedgerHead {
+        try await pool.writeWithoutTransaction { db in
+            var result = LedgerHead.empty
+            try db.inTransaction(.immediate) {
+                let size = try Self.size(db)
+                let head = try LedgerHead(size: size, hashes: Self.hashes(db, at: LedgerHead.indices(size: size)))
+                let batch = try build(head)
+                try batch.check(extending: head)
+                let insertRecord = try db.cachedStatement(sql: "INSERT INTO records(seq, bytes) VALUES (?, ?)")
+                for (i, bytes) in batch.records.enumerated() {
+                    try insertRecord.execute(arguments: [size + Int64(i), Data(bytes)])
+                }
+                let insertHash = try db.cachedStatement(sql: "INSERT INTO hashes(idx, hash) VALUES (?, ?)")
+                let first = StoredHashes.count(size: size)
+                for (i, hash) in batch.hashes.enumerated() {
+                    try insertHash.execute(arguments: [first + Int64(i), hash.data])
+                }
+                result = batch.head
+                return .commit
+            }
+            return result
+        }
+    }
+
+    public func records(_ range: Range<Int64>) async throws -> [[UInt8]] {
+        try await pool.read { db in
+            var out: [[UInt8]] = []
+            out.reserveCapacity(range.count)
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT seq, bytes FROM records WHERE seq >= ? AND seq < ? ORDER BY seq",
+                arguments: [range.lowerBound, range.upperBound])
+            while let row = try rows.next() {
+                guard row[0] as Int64 == range.lowerBound + Int64(out.count) else {
+                    throw LedgerStoreError.corrupt("record \(range.lowerBound + Int64(out.count)) is missing")
+                }
+                out.append([UInt8](row[1] as Data))
+            }
+            guard out.count == range.count else {
+                throw LedgerStoreError.outOfRange("records \(range) are not all in the ledger")
+            }
+            return out
+        }
+    }
+
+    public func hashes(at indices: [Int64]) async throws -> [Hash] {
+        try await pool.read { try Self.hashes($0, at: indices) }
+    }
+
+    private static func hashes(_ db: Database, at indices: [Int64]) throws -> [Hash] {
+        guard !indices.isEmpty else { return [] }
+        var found: [Int64: Hash] = [:]
+        for chunk in stride(from: 0, to: indices.count, by: 500) {
+            let part = indices[chunk..<min(chunk + 500, indices.count)]
+            let marks = Array(repeating: "?", count: part.count).joined(separator: ",")
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT idx, hash FROM hashes WHERE idx IN (\(marks))",
+                arguments: StatementArguments(Array(part)))
+            while let row = try rows.next() {
+                found[row[0]] = Hash(bytes: row[1] as Data)
+            }
+        }
+        return try indices.map {
+            guard let hash = found[$0] else { throw LedgerStoreError.outOfRange("stored hash \($0) is missing") }
+            return hash
+        }
+    }
+
+    public func hashes(in range: Range<Int64>) async throws -> [Hash] {
+        try await pool.read { db in
+            var out: [Hash] = []
+            out.reserveCapacity(range.count)
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT idx, hash FROM hashes WHERE idx >= ? AND idx < ? ORDER BY idx",
+                arguments: [range.lowerBound, range.upperBound])
+            while let row = try rows.next() {
+                let index = range.lowerBound + Int64(out.count)
+                guard row[0] as Int64 == index, let hash = Hash(bytes: row[1] as Data) else {
+                    throw LedgerStoreError.corrupt("stored hash \(index) is missing or not 32 bytes")
+                }
+                out.append(hash)
+            }
+            guard out.count == range.count else {
+                throw LedgerStoreError.outOfRange("stored hashes \(range) are not all in the ledger")
+            }
+            return out
+        }
+    }
+
+    public func checkpoints() async throws -> [StoredCheckpoint] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT size, note FROM checkpoints ORDER BY size").map {
+                StoredCheckpoint(size: $0["size"], note: $0["note"])
+            }
+        }
+    }
+
+    public func latestCheckpoint() async throws -> StoredCheckpoint? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1").map {
+                StoredCheckpoint(size: $0["size"], note: $0["note"])
+            }
+        }
+    }
+
+    public func addCheckpoint(size: Int64, note: String) async throws {
+        try await pool.writeWithoutTransaction { db in
+            try db.inTransaction(.immediate) {
+                let latest = try Int64.fetchOne(db, sql: "SELECT MAX(size) FROM checkpoints")
+                if let latest, latest >= size { throw LedgerStoreError.staleCheckpoint(size: size, latest: latest) }
+                guard size <= (try Self.size(db)) else {
+                    throw LedgerStoreError.outOfRange("a checkpoint of size \(size) is beyond the log's end")
+                }
+                try db.execute(sql: "INSERT INTO checkpoints(size, note) VALUES (?, ?)", arguments: [size, note])
+                return .commit
+            }
+        }
+    }
+}

@@ -1,0 +1,239 @@
+import Foundation
+import TransparencyLog
+
+/// A DSSE envelope (github.com/secure-systems-lab/dsse, envelope.md): a payload, its type, and
+/// signatures over the pre-authentication encoding `PAE(payloadType, payload)`.
+///
+/// In Threadline a signature's `keyid` is the signer's C2SP verifier-key string
+/// (`<name>+<hex id>+<base64(0x01 ‖ Ed25519 public key)>`), so every envelope can be checked on its own;
+/// whether that key may sign is the participant registry's question. `Specs/03-statements.md`.
+public struct Envelope: Sendable, Equatable {
+    /// One signature.
+    public struct Signature: Sendable, Equatable, Codable {
+        /// The signer's verifier-key string.
+        public let keyid: String
+        /// The 64-byte Ed25519 signature over the PAE.
+        public let sig: [UInt8]
+
+        public init(keyid: String, sig: [UInt8]) {
+            self.keyid = keyid
+            self.sig = sig
+        }
+
+        enum CodingKeys: String, CodingKey { case keyid, sig }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            keyid = try container.decodeIfPresent(String.self, forKey: .keyid) ?? ""
+            let text = try container.decode(String.self, forKey: .sig)
+            guard let data = Data(base64Encoded: text) else {
+                throw FormatError("envelope.sig", "a signature's 'sig' is not base64")
+            }
+            sig = Array(data)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(keyid, forKey: .keyid)
+            try container.encode(Data(sig).base64EncodedString(), forKey: .sig)
+        }
+    }
+
+    /// The media type of the payload, e.g. `application/vnd.gs1.epcis+json`.
+    public let payloadType: String
+    /// The payload bytes.
+    public let payload: [UInt8]
+    /// The signatures, at least one.
+    public let signatures: [Signature]
+
+    /// Creates an envelope, checking the fields' syntax (not the signatures).
+    public init(payloadType: String, payload: [UInt8], signatures: [Signature]) throws {
+        guard !payloadType.isEmpty, Envelope.isPlainASCII(payloadType) else {
+            throw FormatError(
+                "envelope.payloadType",
+                "payloadType '\(payloadType)' must be non-empty printable ASCII without '\"' or '\\'")
+        }
+        guard !signatures.isEmpty else { throw FormatError("envelope.signatures", "the envelope has no signatures") }
+        for signature in signatures where !Envelope.isPlainASCII(signature.keyid) || signature.keyid.isEmpty {
+            throw FormatError(
+                "envelope.keyid", "keyid '\(signature.keyid)' must be a verifier key in printable ASCII")
+        }
+        self.payloadType = payloadType
+        self.payload = payload
+        self.signatures = signatures
+    }
+
+    /// Signs `payload` of type `payloadType` with `key`.
+    public init(signing payload: [UInt8], type payloadType: String, with key: SigningKey) throws {
+        try Envelope.checkType(payloadType)
+        let signature = try key.sign(Envelope.pae(type: payloadType, payload: payload))
+        try self.init(
+            payloadType: payloadType, payload: payload,
+            signatures: [Signature(keyid: key.keyID, sig: signature)])
+    }
+
+    private static func checkType(_ type: String) throws {
+        guard !type.isEmpty, isPlainASCII(type) else {
+            throw FormatError(
+                "envelope.payloadType", "payloadType '\(type)' must be non-empty printable ASCII without '\"' or '\\'")
+        }
+    }
+
+    static func isPlainASCII(_ text: String) -> Bool {
+        text.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7f && $0 != 0x22 && $0 != 0x5c }
+    }
+
+    /// The DSSE pre-authentication encoding: `"DSSEv1" SP LEN(type) SP type SP LEN(body) SP body`.
+    public static func pae(type: String, payload: [UInt8]) -> [UInt8] {
+        Array("DSSEv1 \(type.utf8.count) \(type) \(payload.count) ".utf8) + payload
+    }
+
+    /// The outcome of checking every signature: each must name an Ed25519 verifier key and verify.
+    public func verifySignatures(cache: inout [String: Ed25519NoteVerifier]) -> Result<[Ed25519NoteVerifier], FormatError> {
+        let message = Envelope.pae(type: payloadType, payload: payload)
+        var signers: [Ed25519NoteVerifier] = []
+        for (i, signature) in signatures.enumerated() {
+            let verifier: Ed25519NoteVerifier
+            if let known = cache[signature.keyid] {
+                verifier = known
+            } else {
+                do { verifier = try Ed25519NoteVerifier(verifierKey: signature.keyid) } catch {
+                    return .failure(FormatError("envelope.keyid", "signature \(i): keyid is not a verifier key: \(error)"))
+                }
+                cache[signature.keyid] = verifier
+            }
+            guard verifier.verify(message: message, signature: signature.sig) else {
+                return .failure(
+                    FormatError("envelope.signature", "signature \(i) by '\(verifier.name)' does not verify"))
+            }
+            signers.append(verifier)
+        }
+        return .success(signers)
+    }
+
+    /// Checks every signature (see `verifySignatures(cache:)`).
+    public func verifySignatures() -> Result<[Ed25519NoteVerifier], FormatError> {
+        var cache: [String: Ed25519NoteVerifier] = [:]
+        return verifySignatures(cache: &cache)
+    }
+}
+
+// MARK: - JSON
+
+extension Envelope {
+    private struct Wire: Codable {
+        let payloadType: String
+        let payload: String
+        let signatures: [Signature]
+    }
+
+    /// Decodes an envelope from any valid DSSE JSON (whitespace and key order free), as submitted by a client.
+    public init(json: some DataProtocol) throws {
+        let wire: Wire
+        do { wire = try JSONDecoder().decode(Wire.self, from: Data(json)) } catch let error as FormatError {
+            throw error
+        } catch {
+            throw FormatError("envelope.json", "not a DSSE envelope (payloadType, payload, signatures): \(Envelope.describe(error))")
+        }
+        guard let payload = Data(base64Encoded: wire.payload) else {
+            throw FormatError("envelope.payload", "'payload' is not standard base64")
+        }
+        try self.init(payloadType: wire.payloadType, payload: Array(payload), signatures: wire.signatures)
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound(let key, _): return "missing field '\(key.stringValue)'"
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+            return "wrong type at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"
+        case DecodingError.dataCorrupted(let context): return context.debugDescription
+        default: return "\(error)"
+        }
+    }
+
+    /// The canonical JSON form stored in ledger records: keys in the order `payloadType`, `payload`,
+    /// `signatures` (each `keyid`, `sig`), no whitespace, standard base64 with padding.
+    public var canonicalJSON: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(payload.count * 4 / 3 + 200)
+        writeCanonicalJSON(into: &out)
+        return out
+    }
+
+    func writeCanonicalJSON(into out: inout [UInt8]) {
+        out += #"{"payloadType":""#.utf8
+        out += payloadType.utf8
+        out += #"","payload":""#.utf8
+        out += Data(payload).base64EncodedData()
+        out += #"","signatures":["#.utf8
+        for (i, signature) in signatures.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out += #"{"keyid":""#.utf8
+            out += signature.keyid.utf8
+            out += #"","sig":""#.utf8
+            out += Data(signature.sig).base64EncodedData()
+            out += #""}"#.utf8
+        }
+        out += "]}".utf8
+    }
+
+    /// Parses the canonical JSON form strictly; anything else is refused.
+    init(canonical bytes: ArraySlice<UInt8>) throws {
+        var reader = CanonicalReader(bytes: bytes)
+        try reader.expect(#"{"payloadType":""#)
+        let type = try reader.string()
+        try reader.expect(#","payload":""#)
+        let payload = try reader.base64()
+        try reader.expect(#","signatures":["#)
+        var signatures: [Signature] = []
+        repeat {
+            try reader.expect(#"{"keyid":""#)
+            let keyid = try reader.string()
+            try reader.expect(#","sig":""#)
+            let sig = try reader.base64()
+            try reader.expect("}")
+            signatures.append(Signature(keyid: keyid, sig: sig))
+        } while reader.skip(",")
+        try reader.expect("]}")
+        guard reader.isAtEnd else { throw FormatError("envelope.canonical", "bytes after the envelope's end") }
+        try self.init(payloadType: type, payload: payload, signatures: signatures)
+    }
+}
+
+/// A cursor over canonical envelope bytes; strings there never need escapes.
+private struct CanonicalReader {
+    var bytes: ArraySlice<UInt8>
+
+    var isAtEnd: Bool { bytes.isEmpty }
+
+    mutating func expect(_ literal: StaticString) throws {
+        guard skip(literal) else {
+            throw FormatError("envelope.canonical", "expected '\(literal)' in the stored envelope")
+        }
+    }
+
+    mutating func skip(_ literal: StaticString) -> Bool {
+        let count = literal.utf8CodeUnitCount
+        let matches = literal.withUTF8Buffer { bytes.starts(with: $0) }
+        if matches { bytes = bytes.dropFirst(count) }
+        return matches
+    }
+
+    /// The characters up to the closing quote, which is consumed.
+    mutating func string() throws -> String {
+        guard let end = bytes.firstIndex(of: UInt8(ascii: "\"")) else {
+            throw FormatError("envelope.canonical", "unterminated string in the stored envelope")
+        }
+        let text = String(decoding: bytes[..<end], as: UTF8.self)
+        bytes = bytes[(end + 1)...]
+        return text
+    }
+
+    mutating func base64() throws -> [UInt8] {
+        let text = try string()
+        guard let data = Data(base64Encoded: text), data.base64EncodedString() == text else {
+            throw FormatError("envelope.canonical", "a stored base64 field is not canonical base64")
+        }
+        return Array(data)
+    }
+}

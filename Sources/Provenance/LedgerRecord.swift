@@ -1,0 +1,170 @@
+import Foundation
+import TransparencyLog
+
+/// One ledger record: its sequence number, when it was recorded, the leaf hash of the record before
+/// it (the hash chain), and a DSSE envelope. `Specs/03-statements.md` §Record gives the bytes:
+///
+///     threadline/record/v1
+///     seq <decimal>
+///     time <YYYY-MM-DDTHH:MM:SS.mmmZ>
+///     prev <base64 of 32 bytes>
+///     <canonical envelope JSON>
+///
+/// each line ending in a newline. The bytes are produced once, when the record is appended, and
+/// from then on stored, hashed and verified as they are.
+public struct LedgerRecord: Sendable, Equatable {
+    /// The first line of every record.
+    public static let header = "threadline/record/v1"
+    /// The largest record, in bytes: 64 KiB − 1, the most a tlog-tiles entry bundle can frame.
+    public static let maxBytes = 65_535
+
+    /// The zero-based position in the log.
+    public let seq: Int64
+    /// When the ledger recorded it, in milliseconds since the Unix epoch (UTC).
+    public let timeMillis: Int64
+    /// The leaf hash of record `seq − 1`; all zeros for record 0.
+    public let prev: Hash
+    /// The signed statement.
+    public let envelope: Envelope
+
+    /// Creates a record.
+    public init(seq: Int64, timeMillis: Int64, prev: Hash, envelope: Envelope) {
+        self.seq = seq
+        self.timeMillis = timeMillis
+        self.prev = prev
+        self.envelope = envelope
+    }
+
+    /// Bytes a record adds around its envelope, at most: header, a 19-digit `seq`, `time`, `prev`, newlines.
+    public static let maxFramingBytes = 126
+    /// The largest canonical envelope a record can hold.
+    public static let maxEnvelopeBytes = maxBytes - maxFramingBytes
+
+    /// The record's bytes; throws when they would exceed `maxBytes`.
+    public func encoded() throws -> [UInt8] {
+        try LedgerRecord.encode(seq: seq, timeMillis: timeMillis, prev: prev, envelopeJSON: envelope.canonicalJSON)
+    }
+
+    /// A record's bytes from an already-encoded canonical envelope (the append path encodes it once).
+    public static func encode(seq: Int64, timeMillis: Int64, prev: Hash, envelopeJSON: [UInt8]) throws -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(envelopeJSON.count + maxFramingBytes)
+        out += "\(header)\nseq \(seq)\ntime \(Timestamp.format(millis: timeMillis))\nprev ".utf8
+        out += Data(prev.bytes).base64EncodedData()
+        out.append(0x0A)
+        out += envelopeJSON
+        out.append(0x0A)
+        guard out.count <= maxBytes else {
+            throw FormatError(
+                "record.size", "the record would be \(out.count) bytes; the limit is \(maxBytes) (64 KiB − 1)")
+        }
+        return out
+    }
+
+    /// Parses a record's bytes strictly: any deviation from the format is an error.
+    public init(bytes: some Collection<UInt8>) throws {
+        let all = Array(bytes)[...]
+        guard all.count <= LedgerRecord.maxBytes else {
+            throw FormatError("record.size", "the record is \(all.count) bytes; the limit is \(LedgerRecord.maxBytes)")
+        }
+        var lines = all.split(separator: 0x0A, maxSplits: 4, omittingEmptySubsequences: false)
+        guard lines.count == 5, all.last == 0x0A else {
+            throw FormatError("record.lines", "a record has five newline-terminated lines")
+        }
+        lines[4] = lines[4].dropLast()
+        guard lines[0].elementsEqual(LedgerRecord.header.utf8) else {
+            throw FormatError("record.header", "the record does not start with '\(LedgerRecord.header)'")
+        }
+        let seq = try LedgerRecord.field("seq", lines[1])
+        guard seq.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), seq == "0" || !seq.hasPrefix("0"),
+            let number = Int64(seq)
+        else { throw FormatError("record.seq", "'seq \(seq)' is not a decimal without leading zeros") }
+        guard let time = Timestamp.parse(millis: try LedgerRecord.field("time", lines[2])) else {
+            throw FormatError("record.time", "the record's time is not YYYY-MM-DDTHH:MM:SS.mmmZ")
+        }
+        let prevText = try LedgerRecord.field("prev", lines[3])
+        guard let prev = Hash(base64: prevText), prev.base64 == prevText else {
+            throw FormatError("record.prev", "the record's prev is not base64 of 32 bytes")
+        }
+        let envelope = try Envelope(canonical: lines[4])
+        self.init(seq: number, timeMillis: time, prev: prev, envelope: envelope)
+    }
+
+    private static func field(_ name: String, _ line: ArraySlice<UInt8>) throws -> String {
+        let text = String(decoding: line, as: UTF8.self)
+        guard text.hasPrefix(name + " ") else {
+            throw FormatError("record.\(name)", "the record has no '\(name) ' line where expected")
+        }
+        return String(text.dropFirst(name.count + 1))
+    }
+}
+
+/// RFC 3339 UTC timestamps with milliseconds, without Foundation's formatters (pure and fast).
+public enum Timestamp {
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ` for a time in milliseconds since the epoch (years 0000–9999).
+    public static func format(millis: Int64) -> String {
+        let (days, msOfDay) = millis.floorDiv(86_400_000)
+        let (year, month, day) = civil(fromDays: days)
+        let seconds = msOfDay / 1000
+        func pad(_ value: Int64, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(seconds / 3600, 2)):"
+            + "\(pad(seconds / 60 % 60, 2)):\(pad(seconds % 60, 2)).\(pad(msOfDay % 1000, 3))Z"
+    }
+
+    /// Parses exactly `YYYY-MM-DDTHH:MM:SS.mmmZ`; nil for anything else or an impossible date.
+    public static func parse(millis text: String) -> Int64? {
+        let b = Array(text.utf8)
+        guard b.count == 24, b[4] == 0x2D, b[7] == 0x2D, b[10] == 0x54, b[13] == 0x3A, b[16] == 0x3A,
+            b[19] == 0x2E, b[23] == 0x5A
+        else { return nil }
+        func number(_ range: Range<Int>) -> Int64? {
+            var value: Int64 = 0
+            for i in range {
+                guard b[i] >= 0x30 && b[i] <= 0x39 else { return nil }
+                value = value * 10 + Int64(b[i] - 0x30)
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+            let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
+            let ms = number(20..<23), (1...12).contains(month), hour < 24, minute < 60, second < 60
+        else { return nil }
+        let days = daysFromCivil(year: year, month: month, day: day)
+        guard civil(fromDays: days) == (year, month, day) else { return nil }
+        return ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + ms
+    }
+
+    // Howard Hinnant's days-from-civil and civil-from-days (proleptic Gregorian calendar).
+    static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+}
+
+extension Int64 {
+    /// Floor division and the non-negative remainder.
+    fileprivate func floorDiv(_ divisor: Int64) -> (Int64, Int64) {
+        let q = self / divisor
+        let r = self % divisor
+        return r < 0 ? (q - 1, r + divisor) : (q, r)
+    }
+}

@@ -1,0 +1,226 @@
+import Foundation
+import LedgerStore
+import Provenance
+import TransparencyLog
+
+/// One thing an audit found wrong: a stable code, the record it concerns (if any), and an explanation.
+public struct AuditFinding: Sendable, Equatable, Codable, CustomStringConvertible {
+    /// Stable codes; `Specs/05-cli.md` §verify lists them.
+    public enum Code: String, Sendable, Codable {
+        /// The record's bytes do not parse as a record.
+        case recordMalformed = "record-malformed"
+        /// The record's `seq` is not its position.
+        case recordSequence = "record-sequence"
+        /// A DSSE signature does not verify or names no usable key.
+        case signatureInvalid = "signature-invalid"
+        /// The record's `prev` is not the leaf hash of the record before it.
+        case chainBroken = "chain-broken"
+        /// A stored hash differs from the one the records give.
+        case storedHashMismatch = "stored-hash-mismatch"
+        /// A stored checkpoint does not parse, is not the operator's, or is for another log.
+        case checkpointInvalid = "checkpoint-invalid"
+        /// A stored checkpoint's root is not the tree hash of the records at its size.
+        case checkpointRootMismatch = "checkpoint-root-mismatch"
+        /// The store could not give what the audit needed (missing rows, a read error).
+        case storeUnreadable = "store-unreadable"
+    }
+
+    /// What kind of problem.
+    public let code: Code
+    /// The record concerned, if the problem is in or about one.
+    public let seq: Int64?
+    /// What is wrong, for a person.
+    public let message: String
+
+    public init(code: Code, seq: Int64?, message: String) {
+        self.code = code
+        self.seq = seq
+        self.message = message
+    }
+
+    public var description: String {
+        (seq.map { "record \($0): " } ?? "") + "\(code.rawValue): \(message)"
+    }
+}
+
+/// What an audit checked and found.
+public struct AuditReport: Sendable, Codable {
+    /// Records checked.
+    public var records: Int64 = 0
+    /// Signatures verified.
+    public var signatures: Int64 = 0
+    /// Stored hashes compared.
+    public var storedHashes: Int64 = 0
+    /// Checkpoints checked.
+    public var checkpoints: Int = 0
+    /// The latest checkpoint's size, if any.
+    public var checkpointSize: Int64?
+    /// Problems, in log order; at most `Auditor.maxFindings`.
+    public var findings: [AuditFinding] = []
+
+    /// Whether nothing was found.
+    public var isSound: Bool { findings.isEmpty }
+}
+
+/// The verification engine: re-derives everything in a ledger from its records and checks it all —
+/// each record's syntax and DSSE signatures, the hash chain, every stored hash, and every checkpoint's
+/// signature and root. Signature checks run on all cores.
+public struct Auditor: Sendable {
+    /// Records read and checked per step.
+    public static let chunk: Int64 = 8192
+    /// The audit stops collecting after this many findings.
+    public static let maxFindings = 100
+
+    let store: any LedgerStore
+
+    /// An auditor for `store`.
+    public init(store: any LedgerStore) {
+        self.store = store
+    }
+
+    private struct Checked: Sendable {
+        let leaf: Hash
+        let record: LedgerRecord?
+        let finding: AuditFinding?
+        let signatures: Int
+    }
+
+    /// Runs the audit. `progress` is called after each chunk with (records checked, total).
+    public func run(progress: @Sendable (Int64, Int64) -> Void = { _, _ in }) async -> AuditReport {
+        var report = AuditReport()
+        do {
+            try await audit(&report, progress: progress)
+        } catch {
+            report.findings.append(AuditFinding(code: .storeUnreadable, seq: nil, message: "\(error)"))
+        }
+        return report
+    }
+
+    private func audit(_ report: inout AuditReport, progress: @Sendable (Int64, Int64) -> Void) async throws {
+        let metadata = try await store.metadata()
+        let operatorKey = try Ed25519NoteVerifier(verifierKey: metadata.operatorKey)
+        let size = try await store.size()
+        var checkpoints = try await store.checkpoints()[...]
+        report.checkpointSize = checkpoints.last?.size
+        var range = CompactRange()
+        var prev = Hash.zero
+        var computed: [Hash] = []
+
+        func note(_ finding: AuditFinding) {
+            if report.findings.count < Auditor.maxFindings { report.findings.append(finding) }
+        }
+        func checkCheckpoints(upTo treeSize: Int64) {
+            while let checkpoint = checkpoints.first, checkpoint.size <= treeSize {
+                checkpoints = checkpoints.dropFirst()
+                report.checkpoints += 1
+                if let finding = Auditor.check(checkpoint, metadata: metadata, key: operatorKey, root: range.root) {
+                    note(finding)
+                }
+            }
+        }
+
+        checkCheckpoints(upTo: 0)
+        var start: Int64 = 0
+        while start < size {
+            let end = min(start + Auditor.chunk, size)
+            let span = start..<end
+            async let recordsRead = store.records(span)
+            async let hashesRead = store.hashes(
+                in: StoredHashes.count(size: span.lowerBound)..<StoredHashes.count(size: span.upperBound))
+            let (records, stored) = try await (recordsRead, hashesRead)
+            let firstSeq = start
+            let checked = Parallel.map(Array(records.enumerated()), state: { [String: Ed25519NoteVerifier]() }) {
+                item, cache in
+                Auditor.check(bytes: item.element, seq: firstSeq + Int64(item.offset), cache: &cache)
+            }
+            computed.removeAll(keepingCapacity: true)
+            var storedIndex = 0
+            for (offset, result) in checked.enumerated() {
+                let seq = start + Int64(offset)
+                if let finding = result.finding { note(finding) }
+                report.signatures += Int64(result.signatures)
+                if let record = result.record, record.prev != prev {
+                    note(
+                        AuditFinding(
+                            code: .chainBroken, seq: seq,
+                            message: seq == 0
+                                ? "prev is \(record.prev.base64); the first record's prev must be all zeros"
+                                : "prev is \(record.prev.base64) but record \(seq - 1)'s leaf hash is \(prev.base64)"))
+                }
+                prev = result.leaf
+                let before = computed.count
+                range.append(result.leaf, into: &computed)
+                for i in before..<computed.count where computed[i] != stored[storedIndex + i - before] {
+                    let index = StoredHashes.count(size: start) + Int64(storedIndex + i - before)
+                    note(
+                        AuditFinding(
+                            code: .storedHashMismatch, seq: seq,
+                            message: i == before
+                                ? "stored hash \(index) (this record's leaf hash) is not SHA-256(0x00 ‖ record bytes)"
+                                : "stored hash \(index) (a subtree closed by this record) is not the hash of its children"))
+                }
+                storedIndex += computed.count - before
+                report.records += 1
+                checkCheckpoints(upTo: seq + 1)
+            }
+            report.storedHashes += Int64(stored.count)
+            progress(end, size)
+            start = end
+        }
+        for checkpoint in checkpoints {
+            report.checkpoints += 1
+            note(
+                AuditFinding(
+                    code: .checkpointInvalid, seq: nil,
+                    message: "checkpoint of size \(checkpoint.size) is beyond the log's \(size) records"))
+        }
+    }
+
+    private static func check(bytes: [UInt8], seq: Int64, cache: inout [String: Ed25519NoteVerifier]) -> Checked {
+        let leaf = Merkle.leafHash(bytes)
+        let record: LedgerRecord
+        do { record = try LedgerRecord(bytes: bytes) } catch {
+            return Checked(
+                leaf: leaf, record: nil, finding: AuditFinding(code: .recordMalformed, seq: seq, message: "\(error)"),
+                signatures: 0)
+        }
+        guard record.seq == seq else {
+            return Checked(
+                leaf: leaf, record: record,
+                finding: AuditFinding(code: .recordSequence, seq: seq, message: "the record says seq \(record.seq)"),
+                signatures: 0)
+        }
+        switch record.envelope.verifySignatures(cache: &cache) {
+        case .success(let signers):
+            return Checked(leaf: leaf, record: record, finding: nil, signatures: signers.count)
+        case .failure(let error):
+            return Checked(
+                leaf: leaf, record: record,
+                finding: AuditFinding(code: .signatureInvalid, seq: seq, message: error.reason), signatures: 0)
+        }
+    }
+
+    private static func check(
+        _ stored: StoredCheckpoint, metadata: LedgerMetadata, key: Ed25519NoteVerifier, root: Hash
+    ) -> AuditFinding? {
+        func invalid(_ message: String) -> AuditFinding {
+            AuditFinding(code: .checkpointInvalid, seq: nil, message: "checkpoint of size \(stored.size): \(message)")
+        }
+        let note: SignedNote
+        let body: Checkpoint
+        do {
+            note = try SignedNote(parsing: stored.note)
+            body = try Checkpoint(text: note.text)
+        } catch { return invalid("\(error)") }
+        if case .invalid(let why) = note.verify([key]) { return invalid(why) }
+        guard body.origin == metadata.origin else { return invalid("origin '\(body.origin)' is not this log's") }
+        guard body.size == stored.size else { return invalid("its text says size \(body.size)") }
+        guard body.root == root else {
+            return AuditFinding(
+                code: .checkpointRootMismatch, seq: nil,
+                message: "checkpoint of size \(stored.size) has root \(body.root.base64), "
+                    + "but the records give \(root.base64)")
+        }
+        return nil
+    }
+}

@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import Threadline
+import TransparencyLog
+
+extension RootCommand {
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Audit the whole ledger: signatures, hash chain, stored hashes, checkpoints.",
+            discussion: """
+                Exits 0 when sound. Otherwise exits 1 and names the first bad record and what is wrong with it, \
+                then any further findings (up to \(Auditor.maxFindings)).
+                """)
+
+        @OptionGroup var options: LedgerOptions
+
+        @Flag(help: "Print the report as JSON.")
+        var json = false
+
+        func run() async throws {
+            try await reportingFailures {
+                let store = try options.location.open()
+                let report = await Auditor(store: store).run { done, total in
+                    Output.progress("verifying records", done, total)
+                }
+                if json {
+                    try Output.json(report)
+                } else if report.isSound {
+                    Output.line(
+                        "ok: \(report.records) records, \(report.signatures) signatures, "
+                            + "\(report.storedHashes) stored hashes, \(report.checkpoints) checkpoints"
+                            + (report.checkpointSize.map { " (latest size \($0))" } ?? ""))
+                } else {
+                    Output.line("FAIL: \(report.findings[0])")
+                    for finding in report.findings.dropFirst() { Output.line("  also: \(finding)") }
+                }
+                if !report.isSound { throw ExitCode(CommandFailure.verificationFailed) }
+            }
+        }
+    }
+
+    struct VerifyProof: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "verify-proof",
+            abstract: "Check a tlog-proof offline, with nothing but the files.",
+            discussion: "Exits 0 when the entry is in the log the key signs for, 1 when not.")
+
+        @Argument(help: ArgumentHelp("The .tlog-proof file.", valueName: "file"))
+        var file: String
+
+        @Option(help: ArgumentHelp("The log's verifier key, or a file holding it.", valueName: "vkey"))
+        var vkey: String
+
+        @Option(help: ArgumentHelp("The entry's exact bytes (as from 'threadline entry').", valueName: "entryfile"))
+        var entry: String
+
+        @Option(help: ArgumentHelp("A witness's cosignature verifier key (repeatable).", valueName: "vkey"))
+        var witness: [String] = []
+
+        @Option(help: ArgumentHelp("How many witnesses must have cosigned.", valueName: "k"))
+        var quorum: Int = 0
+
+        func validate() throws {
+            guard quorum >= 0, quorum <= witness.count else {
+                throw ValidationError("--quorum must be between 0 and the number of --witness keys.")
+            }
+        }
+
+        func run() async throws {
+            try await reportingFailures {
+                let proof = try TlogProof(parsing: try Files.readText(file, what: "proof"))
+                let log = try Ed25519NoteVerifier(verifierKey: try Files.verifierKey(vkey))
+                let witnesses = try witness.map { text in
+                    guard let verifier = try NoteKey.verifier(parsing: try Files.verifierKey(text)) as? CosignatureVerifier
+                    else { throw CommandFailure(CommandFailure.inputRefused, "'\(text)' is not a cosignature key (type 0x04)") }
+                    return verifier
+                }
+                let bytes = try Files.read(entry, what: "entry")
+                switch proof.verify(entry: bytes, log: log, witnesses: witnesses, quorum: quorum) {
+                case .valid(let checkpoint):
+                    Output.line("ok: entry \(proof.index) is in \(checkpoint.origin) at tree size \(checkpoint.size)")
+                case .invalid(let failure, let why):
+                    Output.line("FAIL: \(failure.rawValue): \(why)")
+                    throw ExitCode(CommandFailure.verificationFailed)
+                }
+            }
+        }
+    }
+}

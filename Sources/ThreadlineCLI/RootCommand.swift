@@ -1,0 +1,20 @@
+import ArgumentParser
+
+/// `threadline`: the root command; each subcommand lives in its own file as an extension.
+public struct RootCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "threadline",
+        abstract: "A provenance ledger for textile and footwear supply chains.",
+        discussion: """
+            Exit codes: 0 success; 1 verification failed; 2 input refused (nothing was changed); \
+            5 ledger unavailable (missing, not a ledger, already exists, or operator key missing); \
+            6 ledger damaged or unreadable; 64 usage error.
+            """,
+        subcommands: [
+            Demo.self, Init.self, Key.self, Append.self, Submit.self, Entry.self, CheckpointCommand.self,
+            Prove.self, Verify.self, VerifyProof.self, ExportTiles.self,
+        ]
+    )
+
+    public init() {}
+}

@@ -1,0 +1,174 @@
+import ArgumentParser
+import Foundation
+import LedgerStore
+import Provenance
+import Threadline
+import TransparencyLog
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Options every command that opens a ledger shares.
+struct LedgerOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The ledger: a SQLite file path. Defaults to $THREADLINE_LEDGER.", valueName: "path"))
+    var ledger: String?
+
+    @Option(
+        name: .customLong("operator-key"),
+        help: ArgumentHelp(
+            "The operator's private key file, to sign checkpoints. Defaults to <ledger>.operator-key.",
+            valueName: "file"))
+    var operatorKey: String?
+
+    func validate() throws {
+        guard ledger ?? ProcessInfo.processInfo.environment["THREADLINE_LEDGER"] != nil else {
+            throw ValidationError("Missing --ledger (or $THREADLINE_LEDGER).")
+        }
+    }
+
+    var location: LedgerLocation {
+        get throws { try LedgerLocation(ledger ?? ProcessInfo.processInfo.environment["THREADLINE_LEDGER"] ?? "") }
+    }
+
+    /// Opens the ledger; loads the operator key when one is given or found at the default place.
+    func open(needsOperatorKey: Bool = false) async throws -> Ledger {
+        let location = try location
+        let store = try location.open()
+        var key: SigningKey?
+        if let path = operatorKey ?? location.defaultOperatorKeyPath,
+            operatorKey != nil || FileManager.default.fileExists(atPath: path)
+        {
+            key = try SigningKey(fileContents: try Files.readText(path, what: "operator key"))
+        }
+        if needsOperatorKey && key == nil { throw LedgerError.noOperatorKey }
+        return try await Ledger(store: store, operatorKey: key)
+    }
+}
+
+/// A user-facing failure with its exit code.
+struct CommandFailure: Error, CustomStringConvertible {
+    let code: Int32
+    let description: String
+
+    /// Exit codes; `Specs/05-cli.md` §Exit codes.
+    static let verificationFailed: Int32 = 1
+    static let inputRefused: Int32 = 2
+    static let ledgerUnavailable: Int32 = 5
+    static let ledgerDamaged: Int32 = 6
+
+    init(_ code: Int32, _ description: String) {
+        self.code = code
+        self.description = description
+    }
+
+    /// Maps any error to a message and exit code.
+    init(_ error: any Error) {
+        switch error {
+        case let failure as CommandFailure: self = failure
+        case let error as FormatError: self.init(Self.inputRefused, error.reason)
+        case let error as LedgerError:
+            switch error {
+            case .noOperatorKey, .wrongOperatorKey: self.init(Self.ledgerUnavailable, error.description)
+            case .inconsistent: self.init(Self.ledgerDamaged, error.description)
+            default: self.init(Self.inputRefused, error.description)
+            }
+        case let error as LedgerStoreError:
+            switch error {
+            case .notFound, .alreadyExists, .notALedger: self.init(Self.ledgerUnavailable, error.description)
+            case .outOfRange, .staleCheckpoint: self.init(Self.inputRefused, error.description)
+            case .corrupt: self.init(Self.ledgerDamaged, error.description)
+            }
+        default: self.init(Self.ledgerDamaged, "\(error)")
+        }
+    }
+}
+
+extension AsyncParsableCommand {
+    /// Runs `body`, turning any error into one line on stderr and the documented exit code.
+    func reportingFailures(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            let failure = CommandFailure(error)
+            Output.error(failure.description)
+            throw ExitCode(failure.code)
+        }
+    }
+}
+
+/// Writing to stdout and stderr.
+enum Output {
+    static func line(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
+    static func raw(_ bytes: some DataProtocol) {
+        FileHandle.standardOutput.write(Data(bytes))
+    }
+
+    static func error(_ text: String) {
+        FileHandle.standardError.write(Data(("threadline: error: " + text + "\n").utf8))
+    }
+
+    static func json(_ value: some Encodable) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        line(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+
+    /// Whether stderr is a terminal (progress is drawn only there).
+    static var isTerminal: Bool { isatty(2) == 1 }
+
+    /// A progress line on stderr, redrawn in place, only on a terminal.
+    static func progress(_ label: String, _ done: Int64, _ total: Int64) {
+        guard isTerminal, total > 0 else { return }
+        let percent = done * 100 / total
+        let end = done >= total ? "\n" : ""
+        FileHandle.standardError.write(Data("\r\(label) \(done)/\(total) (\(percent)%)\u{1B}[K\(end)".utf8))
+    }
+}
+
+/// Reading and writing files with clear errors.
+enum Files {
+    static func read(_ path: String, what: String) throws -> Data {
+        if path == "-" { return FileHandle.standardInput.readDataToEndOfFile() }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CommandFailure(CommandFailure.inputRefused, "\(what) '\(path)' does not exist")
+        }
+        do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw CommandFailure(CommandFailure.inputRefused, "cannot read \(what) '\(path)': \(error.localizedDescription)")
+        }
+    }
+
+    static func readText(_ path: String, what: String) throws -> String {
+        guard let text = String(data: try read(path, what: what), encoding: .utf8) else {
+            throw CommandFailure(CommandFailure.inputRefused, "\(what) '\(path)' is not UTF-8 text")
+        }
+        return text
+    }
+
+    /// Writes a secret (mode 0600), refusing to replace an existing file.
+    static func writeSecret(_ text: String, to path: String) throws {
+        guard !FileManager.default.fileExists(atPath: path) else {
+            throw CommandFailure(CommandFailure.inputRefused, "'\(path)' already exists; not overwriting a key")
+        }
+        guard FileManager.default.createFile(
+            atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+        else { throw CommandFailure(CommandFailure.inputRefused, "cannot write '\(path)'") }
+    }
+
+    /// A verifier-key argument: the key itself, or a file holding it.
+    static func verifierKey(_ argument: String) throws -> String {
+        FileManager.default.fileExists(atPath: argument)
+            ? try readText(argument, what: "verifier key").trimmingCharacters(in: .whitespacesAndNewlines)
+            : argument
+    }
+}

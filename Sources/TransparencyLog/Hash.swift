@@ -1,0 +1,74 @@
+import Crypto
+import Foundation
+
+/// A SHA-256 hash, held inline (no heap allocation) so that trees of millions of
+/// hashes stay cheap to build, copy and compare.
+public struct Hash: Hashable, Sendable, Comparable, CustomStringConvertible {
+    // The 32 bytes in memory order; the words are storage, not numbers.
+    private var w0: UInt64 = 0
+    private var w1: UInt64 = 0
+    private var w2: UInt64 = 0
+    private var w3: UInt64 = 0
+
+    /// The number of bytes in a hash.
+    public static let byteCount = 32
+
+    /// The all-zero hash, used where a value is needed before there is one (the first record's `prev`).
+    public static let zero = Hash()
+
+    private init() {}
+
+    /// Creates a hash from exactly 32 bytes; returns nil for any other length.
+    public init?<Bytes: Collection>(bytes: Bytes) where Bytes.Element == UInt8 {
+        guard bytes.count == Hash.byteCount else { return nil }
+        self.init()
+        withUnsafeMutableBytes(of: &self) { out in
+            out.copyBytes(from: bytes)
+        }
+    }
+
+    /// Decodes standard base64 (RFC 4648 §4) of exactly 32 bytes.
+    public init?(base64 text: some StringProtocol) {
+        guard let data = Data(base64Encoded: String(text)) else { return nil }
+        self.init(bytes: data)
+    }
+
+    init(digest: SHA256.Digest) {
+        self.init()
+        withUnsafeMutableBytes(of: &self) { out in
+            digest.withUnsafeBytes { out.copyMemory(from: $0) }
+        }
+    }
+
+    /// SHA-256 of `data`.
+    public static func sha256(_ data: some DataProtocol) -> Hash {
+        Hash(digest: SHA256.hash(data: data))
+    }
+
+    /// The 32 bytes.
+    public var bytes: [UInt8] {
+        withUnsafeBytes(of: self) { Array($0) }
+    }
+
+    /// The 32 bytes as `Data`.
+    public var data: Data {
+        withUnsafeBytes(of: self) { Data($0) }
+    }
+
+    /// Calls `body` with the 32 bytes, without copying.
+    public func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try withUnsafeBytes(of: self, body)
+    }
+
+    /// Standard base64 with padding, as used by checkpoints and proofs.
+    public var base64: String { data.base64EncodedString() }
+
+    /// Lower-case hexadecimal.
+    public var hex: String { bytes.map { String(format: "%02x", $0) }.joined() }
+
+    public var description: String { base64 }
+
+    public static func < (lhs: Hash, rhs: Hash) -> Bool {
+        lhs.bytes.lexicographicallyPrecedes(rhs.bytes)
+    }
+}

@@ -1,0 +1,5 @@
+import ThreadlineCLI
+
+/// The `threadline` executable: all the work is in ThreadlineCLI.
+@main
+extension RootCommand {}
