@@ -74,6 +74,25 @@ public actor Ledger {
         }
     }
 
+    /// Decodes submitted DSSE envelope JSON documents (any valid form) and checks them as `prepare` does,
+    /// in parallel. Errors name the submission's index.
+    public nonisolated static func prepare(submissions: [[UInt8]]) throws -> [[UInt8]] {
+        let decoded = Parallel.map(submissions) { json -> Result<Envelope, FormatError> in
+            do { return .success(try Envelope(json: json)) } catch let error as FormatError {
+                return .failure(error)
+            } catch {
+                return .failure(FormatError("envelope.json", "\(error)"))
+            }
+        }
+        let envelopes = try decoded.enumerated().map { index, result in
+            switch result {
+            case .success(let envelope): return envelope
+            case .failure(let error): throw LedgerError.invalidStatement(index: index, error)
+            }
+        }
+        return try prepare(envelopes)
+    }
+
     /// Appends envelopes after checking them; returns their sequence numbers once they are durable.
     /// Either all are appended or, when one is refused, none.
     public func append(_ envelopes: [Envelope]) async throws -> Range<Int64> {

@@ -37,33 +37,76 @@ extension RootCommand {
         static let configuration = CommandConfiguration(
             abstract: "Append pre-signed DSSE envelopes; print each one's sequence number.",
             discussion: """
-                Every signature is checked first. Several files are appended as one batch: all of them, \
-                in order, or — if any is refused — none.
+                Every signature is checked first. Several files are appended as one batch: all of them, in order, \
+                or — if any is refused — none. With --jsonl, each file (or - for standard input) holds one \
+                envelope per line, appended in batches of --batch; each batch's numbers are printed once it is \
+                durable, and a refused line stops the run before its batch (earlier batches stay appended).
                 """)
 
         @OptionGroup var options: LedgerOptions
+
+        @Flag(help: "Read one envelope per line (JSON Lines) and append in batches.")
+        var jsonl = false
+
+        @Option(help: ArgumentHelp("Envelopes per batch with --jsonl.", valueName: "n"))
+        var batch = 1000
 
         @Argument(help: ArgumentHelp("DSSE envelope JSON files (- for standard input).", valueName: "envelope.json"))
         var files: [String]
 
         func validate() throws {
             guard !files.isEmpty else { throw ValidationError("Give at least one envelope file.") }
+            guard (1...Ledger.maxBatch).contains(batch) else {
+                throw ValidationError("--batch must be between 1 and \(Ledger.maxBatch).")
+            }
         }
 
         func run() async throws {
             try await reportingFailures {
-                let envelopes = try files.map { file in
-                    do { return try Envelope(json: try Files.read(file, what: "envelope")) } catch let error as FormatError {
-                        throw CommandFailure(CommandFailure.inputRefused, "\(file): \(error.reason)")
-                    }
-                }
                 let ledger = try await options.open()
-                let range: Range<Int64>
-                do { range = try await ledger.append(envelopes) } catch LedgerError.invalidStatement(let index, let error) {
+                if jsonl {
+                    try await submitLines(to: ledger)
+                    return
+                }
+                let documents = try files.map { Array(try Files.read($0, what: "envelope")) }
+                let prepared: [[UInt8]]
+                do { prepared = try Ledger.prepare(submissions: documents) } catch LedgerError.invalidStatement(
+                    let index, let error)
+                {
                     throw CommandFailure(CommandFailure.inputRefused, "\(files[index]): \(error.reason)")
                 }
-                for seq in range { Output.line(String(seq)) }
+                for seq in try await ledger.append(prepared: prepared) { Output.line(String(seq)) }
             }
+        }
+
+        /// Streams JSON Lines: checking batch k+1 overlaps writing batch k.
+        private func submitLines(to ledger: Ledger) async throws {
+            var writing: Task<Range<Int64>, any Error>?
+            var lineNumber = 0
+            for file in files {
+                var lines = try LineReader(path: file)
+                while true {
+                    var chunk: [[UInt8]] = []
+                    let firstLine = lineNumber + 1
+                    while chunk.count < batch, let line = lines.next() {
+                        lineNumber += 1
+                        if !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { chunk.append(line) }
+                    }
+                    if chunk.isEmpty { break }
+                    let prepared: [[UInt8]]
+                    do { prepared = try Ledger.prepare(submissions: chunk) } catch LedgerError.invalidStatement(
+                        let index, let error)
+                    {
+                        if let writing { for seq in try await writing.value { Output.line(String(seq)) } }
+                        throw CommandFailure(
+                            CommandFailure.inputRefused,
+                            "\(file): envelope \(index + 1) of the batch starting at line \(firstLine): \(error.reason)")
+                    }
+                    if let writing { for seq in try await writing.value { Output.line(String(seq)) } }
+                    writing = Task { try await ledger.append(prepared: prepared) }
+                }
+            }
+            if let writing { for seq in try await writing.value { Output.line(String(seq)) } }
         }
     }
 

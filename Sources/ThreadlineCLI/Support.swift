@@ -172,3 +172,21 @@ enum Files {
             : argument
     }
 }
+
+/// Lines of a file or standard input, without their newlines.
+struct LineReader: IteratorProtocol {
+    private let data: Data?
+    private var offset = 0
+
+    init(path: String) throws {
+        data = path == "-" ? nil : try Files.read(path, what: "input")
+    }
+
+    mutating func next() -> [UInt8]? {
+        guard let data else { return readLine(strippingNewline: true).map { Array($0.utf8) } }
+        guard offset < data.count else { return nil }
+        let end = data[offset...].firstIndex(of: 0x0A) ?? data.count
+        defer { offset = end + 1 }
+        return Array(data[offset..<end])
+    }
+}

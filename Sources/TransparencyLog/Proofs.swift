@@ -63,4 +63,39 @@ public enum Proofs {
         }
         return sn == 0 && fr == oldRoot && sr == newRoot
     }
+
+    /// `verifyInclusion` over bytes as received (hashes of any length; an index that may not fit):
+    /// anything that is not a 32-byte hash or a valid index fails.
+    public static func verifyInclusion(
+        leafHash: [UInt8], index: UInt64, size: UInt64, proof: [[UInt8]], root: [UInt8]
+    ) -> Bool {
+        guard let leaf = Hash(bytes: leafHash), let root = Hash(bytes: root), let index = Int64(exactly: index),
+            let size = Int64(exactly: size), let path = hashes(proof)
+        else { return false }
+        return verifyInclusion(leafHash: leaf, index: index, size: size, proof: path, root: root)
+    }
+
+    /// `verifyConsistency` over bytes as received. Two equal sizes need only equal roots and an empty proof,
+    /// whatever the roots hold (there is nothing to recompute), except that the empty tree's root is `SHA-256("")`.
+    public static func verifyConsistency(
+        oldSize: UInt64, newSize: UInt64, oldRoot: [UInt8], newRoot: [UInt8], proof: [[UInt8]]
+    ) -> Bool {
+        guard let old = Int64(exactly: oldSize), let new = Int64(exactly: newSize) else { return false }
+        if old == new {
+            return proof.isEmpty && oldRoot == newRoot && (old > 0 || oldRoot == Merkle.emptyRoot.bytes)
+        }
+        guard let oldHash = Hash(bytes: oldRoot), let newHash = Hash(bytes: newRoot), let path = hashes(proof) else {
+            return false
+        }
+        return verifyConsistency(oldSize: old, newSize: new, oldRoot: oldHash, newRoot: newHash, proof: path)
+    }
+
+    private static func hashes(_ raw: [[UInt8]]) -> [Hash]? {
+        var result: [Hash] = []
+        for bytes in raw {
+            guard let hash = Hash(bytes: bytes) else { return nil }
+            result.append(hash)
+        }
+        return result
+    }
 }

@@ -1,0 +1,66 @@
+import Foundation
+import TransparencyLog
+
+/// A store in memory, for unit tests and tools; the same contract as the durable stores.
+public actor InMemoryLedgerStore: LedgerStore {
+    private let meta: LedgerMetadata
+    private var storedRecords: [[UInt8]] = []
+    private var storedHashes: [Hash] = []
+    private var storedCheckpoints: [StoredCheckpoint] = []
+
+    /// An empty ledger with `metadata`.
+    public init(metadata: LedgerMetadata) {
+        meta = metadata
+    }
+
+    public func metadata() -> LedgerMetadata { meta }
+
+    public func size() -> Int64 { Int64(storedRecords.count) }
+
+    public func append(_ build: @Sendable (LedgerHead) throws -> AppendBatch) throws -> LedgerHead {
+        let size = Int64(storedRecords.count)
+        let head = try LedgerHead(size: size, hashes: hashes(at: LedgerHead.indices(size: size)))
+        let batch = try build(head)
+        try batch.check(extending: head)
+        storedRecords += batch.records
+        storedHashes += batch.hashes
+        return batch.head
+    }
+
+    public func records(_ range: Range<Int64>) throws -> [[UInt8]] {
+        guard range.lowerBound >= 0, range.upperBound <= storedRecords.count else {
+            throw LedgerStoreError.outOfRange("records \(range) are not all in the ledger")
+        }
+        return Array(storedRecords[Int(range.lowerBound)..<Int(range.upperBound)])
+    }
+
+    public func hashes(at indices: [Int64]) throws -> [Hash] {
+        try indices.map {
+            guard $0 >= 0, $0 < storedHashes.count else {
+                throw LedgerStoreError.outOfRange("stored hash \($0) is missing")
+            }
+            return storedHashes[Int($0)]
+        }
+    }
+
+    public func hashes(in range: Range<Int64>) throws -> [Hash] {
+        guard range.lowerBound >= 0, range.upperBound <= storedHashes.count else {
+            throw LedgerStoreError.outOfRange("stored hashes \(range) are not all in the ledger")
+        }
+        return Array(storedHashes[Int(range.lowerBound)..<Int(range.upperBound)])
+    }
+
+    public func checkpoints() -> [StoredCheckpoint] { storedCheckpoints }
+
+    public func latestCheckpoint() -> StoredCheckpoint? { storedCheckpoints.last }
+
+    public func addCheckpoint(size: Int64, note: String) throws {
+        if let latest = storedCheckpoints.last, latest.size >= size {
+            throw LedgerStoreError.staleCheckpoint(size: size, latest: latest.size)
+        }
+        guard size <= storedRecords.count else {
+            throw LedgerStoreError.outOfRange("a checkpoint of size \(size) is beyond the log's end")
+        }
+        storedCheckpoints.append(StoredCheckpoint(size: size, note: note))
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+
+@testable import TransparencyLog
+
+struct CheckpointTests {
+    @Test func textRoundTrips() throws {
+        let root = Hash.sha256(Array("root".utf8))
+        let checkpoint = try Checkpoint(origin: "example.com/log", size: 42, root: root, extensions: ["ext one"])
+        #expect(checkpoint.text == "example.com/log\n42\n\(root.base64)\next one\n")
+        #expect(try Checkpoint(text: checkpoint.text) == checkpoint)
+    }
+
+    @Test(arguments: [
+        "example.com/log\n42\n", "example.com/log\n042\n\(Merkle.emptyRoot.base64)\n",
+        "example.com/log\n-1\n\(Merkle.emptyRoot.base64)\n", "example.com/log\n4\nAAAA\n",
+        "\n4\n\(Merkle.emptyRoot.base64)\n", "example.com/log\n4\n\(Merkle.emptyRoot.base64)",
+    ])
+    func malformedCheckpointsAreRefused(_ text: String) {
+        #expect(throws: FormatError.self) { try Checkpoint(text: text) }
+    }
+}
+
+struct TileTests {
+    @Test(arguments: [
+        (0, Int64(0), 256, false, "tile/0/000"), (0, 1_234_067, 256, false, "tile/0/x001/x234/067"),
+        (2, 5, 17, false, "tile/2/005.p/17"), (0, 0, 3, true, "tile/entries/000.p/3"),
+        (1, 1000, 256, false, "tile/1/x001/000"),
+    ])
+    func pathsEncodeAndParse(level: Int, index: Int64, width: Int, entries: Bool, path: String) throws {
+        let tile = Tile(level: level, index: index, width: width, isEntries: entries)!
+        #expect(tile.path == path)
+        #expect(try Tile(path: path) == tile)
+    }
+
+    @Test(arguments: ["tile/0/1234", "tile/0/x1/234", "tile/a/000", "tile/0/000.p/256", "tile/0/000.p/0", "tiles/0/000"])
+    func badPathsAreRefused(_ path: String) {
+        #expect(throws: FormatError.self) { try Tile(path: path) }
+    }
+
+    @Test func tilesCoverTheTree() {
+        let tiles = Tile.hashTiles(treeSize: 70_000)
+        // Level 0: 273 full + 1 partial (112); level 1: 273 hashes → 1 full + partial 17; level 2: 1 hash.
+        #expect(tiles.filter { $0.level == 0 }.count == 274)
+        #expect(tiles.last(where: { $0.level == 0 })?.width == 70_000 % 256)
+        #expect(tiles.filter { $0.level == 1 }.map(\.width) == [256, 17])
+        #expect(tiles.filter { $0.level == 2 }.map(\.width) == [1])
+        #expect(Tile.entryBundles(treeSize: 512).map(\.path) == ["tile/entries/000", "tile/entries/001"])
+        #expect(Tile.hashTiles(treeSize: 0).isEmpty)
+    }
+
+    @Test func tileHashesAreTheStoredSubtrees() {
+        let tree = TreePropertyTests.Tree(size: 70_000, seed: 5)
+        let tile = Tile(level: 1, index: 0, width: 256)!
+        let indices = StoredHashes.indices(of: tile)
+        // Hash 3 of a level-1 tile is the root of leaves [3·256, 4·256).
+        #expect(tree.stored[Int(indices[3])] == Merkle.rootHash(leafHashes: tree.leaves[768..<1024]))
+    }
+}
+
+struct TlogProofTests {
+    @Test func proofsRoundTripAndVerify() throws {
+        let entries = (0..<11).map { Array("entry \($0)".utf8) }
+        let tree = TreePropertyTests.Tree(size: 0, seed: 0)
+        var stored = tree.stored
+        var range = CompactRange()
+        for entry in entries { range.append(Merkle.leafHash(entry), into: &stored) }
+        let log = try Ed25519NoteSigner(name: "example.com/log", privateKey: .init())
+        let checkpoint = try Checkpoint(origin: "example.com/log", size: 11, root: range.root)
+        let note = try SignedNote(text: checkpoint.text, signatures: [log.sign(checkpoint.text)])
+        let plan = HashReadPlan.inclusionProof(index: 6, size: 11)
+        let proof = TlogProof(extra: [1, 2, 3], index: 6, path: plan.combine(plan.indices.map { stored[Int($0)] }), checkpoint: note)
+        let parsed = try TlogProof(parsing: proof.encoded)
+        #expect(parsed == proof)
+        #expect(parsed.verify(entry: entries[6], log: log.verifier) == .valid(checkpoint))
+        if case .invalid(let failure, _) = parsed.verify(entry: entries[5], log: log.verifier) {
+            #expect(failure == .inclusion)
+        } else {
+            Issue.record("a proof for another entry was accepted")
+        }
+        let witness = try Cosigner(name: "witness.example/w1", privateKey: .init())
+        if case .invalid(let failure, _) = parsed.verify(
+            entry: entries[6], log: log.verifier, witnesses: [witness.verifier], quorum: 1)
+        {
+            #expect(failure == .quorum)
+        } else {
+            Issue.record("a proof without the required cosignature was accepted")
+        }
+        let other = try Ed25519NoteSigner(name: "example.com/log", privateKey: .init())
+        if case .invalid(let failure, _) = parsed.verify(entry: entries[6], log: other.verifier) {
+            #expect(failure == .checkpointSignature)
+        } else {
+            Issue.record("a proof signed by another key was accepted")
+        }
+    }
+
+    @Test(arguments: [
+        "c2sp.org/tlog-proof@v2\nindex 0\n\nx\n\n— a AAAAAAAAAA==\n", "c2sp.org/tlog-proof@v1\nindex 01\n\nx\n\n— a AAAAAAAAAA==\n",
+        "c2sp.org/tlog-proof@v1\nindex 0\nAAAA\n\nx\n\n— a AAAAAAAAAA==\n", "c2sp.org/tlog-proof@v1\nindex 0\n",
+    ])
+    func malformedProofsAreRefused(_ text: String) {
+        #expect(throws: FormatError.self) { try TlogProof(parsing: text) }
+    }
+}
