@@ -48,11 +48,23 @@ let package = Package(
         .executableTarget(name: "threadline", dependencies: ["ThreadlineCLI"]),
         .testTarget(name: "TransparencyLogTests", dependencies: ["TransparencyLog"]),
         .testTarget(name: "ProvenanceTests", dependencies: ["Provenance"]),
-        .testTarget(name: "LedgerStoreTests", dependencies: ["LedgerStore"]),
-        .testTarget(name: "ThreadlineTests", dependencies: ["Threadline", "LedgerStore", "Provenance"]),
+        .testTarget(
+            name: "LedgerStoreTests",
+            dependencies: ["LedgerStore", "TransparencyLog", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .testTarget(
+            name: "ThreadlineTests",
+            dependencies: [
+                "Threadline", "LedgerStore", "Provenance", "TransparencyLog",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
         .testTarget(
             name: "ThreadlineCLITests",
-            dependencies: ["Threadline", "TransparencyLog", "Provenance"]
+            dependencies: [
+                "threadline", "Threadline", "TransparencyLog", "Provenance",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

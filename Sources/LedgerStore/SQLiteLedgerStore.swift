@@ -94,6 +94,11 @@ public final class SQLiteLedgerStore: LedgerStore {
         return migrator
     }
 
+    /// The value of an integer pragma on a read connection (for checks and tests).
+    package func pragma(_ name: String) throws -> Int? {
+        try pool.read { try Int.fetchOne($0, sql: "PRAGMA \(name)") }
+    }
+
     public func metadata() async throws -> LedgerMetadata {
         try await pool.read { db in
             let rows = try [String: String](

@@ -1,0 +1,184 @@
+import Foundation
+import GRDB
+import Testing
+import TransparencyLog
+
+@testable import LedgerStore
+
+/// The contract every store keeps, run against each kind of store.
+enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
+    case memory
+    case sqlite
+
+    var testDescription: String { rawValue }
+
+    static let metadata = LedgerMetadata(origin: "example.com/test", operatorKey: "example.com/test+00000000+AQ==")
+
+    func make() throws -> any LedgerStore {
+        switch self {
+        case .memory: InMemoryLedgerStore(metadata: Self.metadata)
+        case .sqlite: try SQLiteLedgerStore.create(path: TemporaryFolder.make().appendingPathComponent("l.db").path, metadata: Self.metadata)
+        }
+    }
+}
+
+enum TemporaryFolder {
+    static func make() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("threadline-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}
+
+/// Appends raw entries the way the engine does: leaf hashes into the compact range, under the lock.
+func appendEntries(_ entries: [[UInt8]], to store: any LedgerStore) async throws -> LedgerHead {
+    try await store.append { head in
+        var range = head.range
+        var hashes: [Hash] = []
+        var last = head.lastLeafHash
+        for entry in entries {
+            last = Merkle.leafHash(entry)
+            range.append(last, into: &hashes)
+        }
+        return AppendBatch(records: entries, hashes: hashes, head: LedgerHead(size: range.size, range: range, lastLeafHash: last))
+    }
+}
+
+struct StoreConformanceTests {
+    static func entries(_ range: Range<Int>) -> [[UInt8]] { range.map { Array("entry \($0)".utf8) } }
+
+    @Test(arguments: StoreKind.allCases)
+    func appendsAreReadBackExactly(kind: StoreKind) async throws {
+        let store = try kind.make()
+        #expect(try await store.metadata() == StoreKind.metadata)
+        #expect(try await store.size() == 0)
+        var head = try await appendEntries(Self.entries(0..<5), to: store)
+        #expect(head.size == 5)
+        head = try await appendEntries(Self.entries(5..<300), to: store)
+        #expect(head.size == 300)
+        #expect(head.lastLeafHash == Merkle.leafHash(Self.entries(299..<300)[0]))
+        #expect(try await store.size() == 300)
+        #expect(try await store.records(0..<300) == Self.entries(0..<300))
+        #expect(try await store.records(17..<18) == Self.entries(17..<18))
+        let leaves = Self.entries(0..<300).map { Merkle.leafHash($0) }
+        #expect(head.range.root == Merkle.rootHash(leafHashes: leaves))
+        let all = try await store.hashes(in: 0..<StoredHashes.count(size: 300))
+        #expect(all.count == Int(StoredHashes.count(size: 300)))
+        let picked = [StoredHashes.index(level: 0, offset: 7), StoredHashes.index(level: 8, offset: 0), 3, 3]
+        #expect(try await store.hashes(at: picked) == picked.map { all[Int($0)] })
+        #expect(try await store.hashes(at: picked)[1] == Merkle.rootHash(leafHashes: leaves[0..<256]))
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func readsOutsideTheLogAreErrors(kind: StoreKind) async throws {
+        let store = try kind.make()
+        _ = try await appendEntries(Self.entries(0..<3), to: store)
+        await #expect(throws: LedgerStoreError.self) { try await store.records(2..<4) }
+        await #expect(throws: LedgerStoreError.self) { try await store.hashes(at: [99]) }
+        await #expect(throws: LedgerStoreError.self) { try await store.hashes(in: 0..<99) }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func aBatchThatDoesNotFitTheHeadIsRefusedWhole(kind: StoreKind) async throws {
+        let store = try kind.make()
+        _ = try await appendEntries(Self.entries(0..<3), to: store)
+        await #expect(throws: LedgerStoreError.self) {
+            try await store.append { head in
+                AppendBatch(records: [[1], [2]], hashes: [], head: head)
+            }
+        }
+        struct Refused: Error {}
+        await #expect(throws: Refused.self) { try await store.append { _ in throw Refused() } }
+        #expect(try await store.size() == 3)
+        #expect(try await store.hashes(in: 0..<StoredHashes.count(size: 3)).count == 4)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func checkpointsOnlyGrow(kind: StoreKind) async throws {
+        let store = try kind.make()
+        _ = try await appendEntries(Self.entries(0..<10), to: store)
+        #expect(try await store.latestCheckpoint() == nil)
+        try await store.addCheckpoint(size: 4, note: "four")
+        try await store.addCheckpoint(size: 10, note: "ten")
+        await #expect(throws: LedgerStoreError.staleCheckpoint(size: 9, latest: 10)) {
+            try await store.addCheckpoint(size: 9, note: "nine")
+        }
+        await #expect(throws: LedgerStoreError.staleCheckpoint(size: 10, latest: 10)) {
+            try await store.addCheckpoint(size: 10, note: "again")
+        }
+        await #expect(throws: LedgerStoreError.self) { try await store.addCheckpoint(size: 11, note: "future") }
+        #expect(try await store.checkpoints() == [StoredCheckpoint(size: 4, note: "four"), StoredCheckpoint(size: 10, note: "ten")])
+        #expect(try await store.latestCheckpoint()?.size == 10)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func concurrentAppendsGetOneGapFreeOrder(kind: StoreKind) async throws {
+        let store = try kind.make()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for writer in 0..<8 {
+                group.addTask {
+                    for batch in 0..<10 {
+                        _ = try await appendEntries(Self.entries(writer * 1000 + batch * 10..<writer * 1000 + batch * 10 + 7), to: store)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let records = try await store.records(0..<560)
+        #expect(Set(records).count == 560)
+        var range = CompactRange()
+        var hashes: [Hash] = []
+        for record in records { range.append(Merkle.leafHash(record), into: &hashes) }
+        #expect(try await store.hashes(in: 0..<Int64(hashes.count)) == hashes)
+    }
+}
+
+struct SQLiteLedgerStoreTests {
+    @Test func theFileIsDurableAndAppendOnly() async throws {
+        let path = try TemporaryFolder.make().appendingPathComponent("l.db").path
+        let store = try SQLiteLedgerStore.create(path: path, metadata: StoreKind.metadata)
+        _ = try await appendEntries(StoreConformanceTests.entries(0..<4), to: store)
+        try await store.addCheckpoint(size: 4, note: "four")
+
+        let raw = try DatabaseQueue(path: path)
+        let mode = try await raw.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
+        #expect(mode == "wal")
+        for sql in [
+            "UPDATE records SET bytes = x'00' WHERE seq = 1", "DELETE FROM records WHERE seq = 3",
+            "UPDATE hashes SET hash = zeroblob(32) WHERE idx = 0", "DELETE FROM hashes",
+            "UPDATE checkpoints SET note = 'x'", "DELETE FROM checkpoints", "UPDATE meta SET value = 'x'",
+            "DELETE FROM meta",
+        ] {
+            #expect(throws: DatabaseError.self, "\(sql)") { try raw.write { try $0.execute(sql: sql) } }
+        }
+        #expect(throws: DatabaseError.self) {
+            try raw.write { try $0.execute(sql: "INSERT INTO checkpoints(size, note) VALUES (2, 'older')") }
+        }
+        let reopened = try SQLiteLedgerStore.open(path: path)
+        #expect(try await reopened.records(0..<4) == StoreConformanceTests.entries(0..<4))
+        #expect(try await reopened.latestCheckpoint()?.note == "four")
+    }
+
+    @Test func synchronousIsFullByDefault() async throws {
+        let path = try TemporaryFolder.make().appendingPathComponent("l.db").path
+        let store = try SQLiteLedgerStore.create(path: path, metadata: StoreKind.metadata)
+        #expect(try store.pragma("synchronous") == 2)  // FULL
+        let relaxed = try SQLiteLedgerStore.open(path: path, durability: .normal)
+        #expect(try relaxed.pragma("synchronous") == 1)  // NORMAL
+    }
+
+    @Test func locationsAreCheckedBeforeUse() throws {
+        let folder = try TemporaryFolder.make()
+        let missing = folder.appendingPathComponent("missing.db").path
+        #expect(throws: LedgerStoreError.notFound(missing)) { try SQLiteLedgerStore.open(path: missing) }
+        let text = folder.appendingPathComponent("notes.txt").path
+        try Data("hello".utf8).write(to: URL(fileURLWithPath: text))
+        #expect(throws: LedgerStoreError.notALedger(text)) { try SQLiteLedgerStore.open(path: text) }
+        #expect(throws: LedgerStoreError.alreadyExists(text)) {
+            try SQLiteLedgerStore.create(path: text, metadata: StoreKind.metadata)
+        }
+        let other = folder.appendingPathComponent("other.db").path
+        try DatabaseQueue(path: other).write { try $0.execute(sql: "CREATE TABLE t(x)") }
+        #expect(throws: LedgerStoreError.notALedger(other)) { try SQLiteLedgerStore.open(path: other) }
+    }
+}
