@@ -1,0 +1,120 @@
+import Foundation
+import LedgerStore
+import Provenance
+import Testing
+import TransparencyLog
+
+@testable import Threadline
+
+struct LedgerTests {
+    @Test func appendedRecordsChainAndProve() async throws {
+        let (ledger, _) = try await Sample.sqliteLedger()
+        let first = try await ledger.append((0..<3).map { try Sample.envelope($0) })
+        let second = try await ledger.append([try Sample.envelope(3, by: Sample.brand)])
+        #expect(first == 0..<3)
+        #expect(second == 3..<4)
+        var prev = Hash.zero
+        for seq in 0..<4 as Range<Int64> {
+            let bytes = try await ledger.entry(seq)
+            let record = try LedgerRecord(bytes: bytes)
+            #expect(record.seq == seq)
+            #expect(record.prev == prev)
+            #expect(record.timeMillis == 1_764_412_800_000)
+            prev = Merkle.leafHash(bytes)
+        }
+        let proof = try await ledger.inclusionProof(2)
+        let entry = try await ledger.entry(2)
+        #expect(proof.verify(entry: entry, log: ledger.operatorVerifier) == .valid(try Checkpoint(text: proof.checkpoint.text)))
+        #expect(try Checkpoint(text: proof.checkpoint.text).size == 4)
+    }
+
+    @Test func aBadStatementRefusesTheWholeBatch() async throws {
+        let ledger = try await Sample.memoryLedger()
+        let good = try Sample.envelope(1)
+        let forged = try Envelope(
+            payloadType: good.payloadType, payload: Array("forged".utf8), signatures: good.signatures)
+        await #expect(throws: LedgerError.self) { try await ledger.append([good, forged]) }
+        #expect(try await ledger.store.size() == 0)
+        do {
+            _ = try await ledger.append([good, forged])
+        } catch LedgerError.invalidStatement(let index, let error) {
+            #expect(index == 1)
+            #expect(error.code == "envelope.signature")
+        }
+    }
+
+    @Test func concurrentAppendsShareTransactionsAndStayInOrder() async throws {
+        let (ledger, _) = try await Sample.sqliteLedger()
+        let ranges = try await withThrowingTaskGroup(of: Range<Int64>.self) { group in
+            for n in 0..<64 {
+                group.addTask { try await ledger.append([try Sample.envelope(n), try Sample.envelope(n + 1000)]) }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(ranges.allSatisfy { $0.count == 2 })
+        #expect(Set(ranges.map(\.lowerBound)).count == 64)
+        #expect(ranges.map(\.lowerBound).sorted() == Array(stride(from: 0, to: 128, by: 2)))
+        // Each caller's two records are adjacent and in the order given.
+        for range in ranges {
+            let a = try LedgerRecord(bytes: try await ledger.entry(range.lowerBound)).envelope.payload
+            let b = try LedgerRecord(bytes: try await ledger.entry(range.lowerBound + 1)).envelope.payload
+            let n = Int(String(decoding: a, as: UTF8.self).filter(\.isNumber))!
+            #expect(String(decoding: b, as: UTF8.self) == #"{"event":\#(n + 1000)}"#)
+        }
+        let report = await Auditor(store: ledger.store).run()
+        #expect(report.isSound, "\(report.findings)")
+        #expect(report.records == 128)
+    }
+
+    @Test func checkpointsAreSignedOnlyWhenTheLogGrowsAndStayConsistent() async throws {
+        let (ledger, _) = try await Sample.sqliteLedger()
+        let empty = try await ledger.checkpoint()
+        #expect(try Checkpoint(text: empty.text).root == Merkle.emptyRoot)
+        _ = try await ledger.append([try Sample.envelope(1)])
+        let one = try await ledger.checkpoint()
+        #expect(try await ledger.checkpoint() == one)
+        _ = try await ledger.append((2..<9).map { try Sample.envelope($0) })
+        let nine = try await ledger.checkpoint()
+        let old = try Checkpoint(text: one.text)
+        let new = try Checkpoint(text: nine.text)
+        let proof = try await ledger.consistencyProof(from: old.size, to: new.size)
+        #expect(Proofs.verifyConsistency(oldSize: old.size, newSize: new.size, oldRoot: old.root, newRoot: new.root, proof: proof))
+        #expect(try await ledger.store.checkpoints().map(\.size) == [0, 1, 8])
+        await #expect(throws: LedgerError.self) { try await ledger.consistencyProof(from: 9, to: 8) }
+        await #expect(throws: LedgerError.self) { try await ledger.consistencyProof(from: 0, to: 99) }
+    }
+
+    @Test func aLedgerWithoutTheOperatorKeyCannotSign() async throws {
+        let (ledger, path) = try await Sample.sqliteLedger()
+        _ = try await ledger.append([try Sample.envelope(1)])
+        let readOnly = try await Ledger(store: try SQLiteLedgerStore.open(path: path))
+        await #expect(throws: LedgerError.self) { try await readOnly.checkpoint() }
+        await #expect(throws: LedgerError.self) {
+            try await Ledger(store: try SQLiteLedgerStore.open(path: path), operatorKey: Sample.brand)
+        }
+    }
+
+    @Test func itRefusesToSignOverAStoredCheckpointItCannotExtend() async throws {
+        let store = InMemoryLedgerStore(metadata: Ledger.metadata(operatorKey: Sample.operatorKey))
+        let ledger = try await Ledger(store: store, operatorKey: Sample.operatorKey)
+        _ = try await ledger.append([try Sample.envelope(1), try Sample.envelope(2)])
+        // A checkpoint of size 1 with a root that is not the log's: correctly signed, but for another tree.
+        let body = try Checkpoint(origin: Sample.operatorKey.name, size: 1, root: Hash.sha256([9]))
+        let note = try SignedNote(text: body.text, signatures: [Sample.operatorKey.noteSigner.sign(body.text)])
+        try await store.addCheckpoint(size: 1, note: note.encoded)
+        await #expect(throws: LedgerError.self) { try await ledger.checkpoint() }
+        #expect(try await store.latestCheckpoint()?.size == 1)
+    }
+
+    @Test func recordsPastTheSizeLimitAreRefused() async throws {
+        let ledger = try await Sample.memoryLedger()
+        let big = try Envelope(signing: [UInt8](repeating: 0x61, count: 50_000), type: "text/plain", with: Sample.farm)
+        do {
+            _ = try await ledger.append([big])
+            Issue.record("a record over 64 KiB was appended")
+        } catch LedgerError.invalidStatement(_, let error) {
+            #expect(error.code == "record.size")
+        }
+        #expect(try await ledger.store.size() == 0)
+    }
+}
