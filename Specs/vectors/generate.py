@@ -378,8 +378,9 @@ def vector_stored_hashes() -> dict:
             "Stored-hash layout (Specs/02-transparency-log.md §Stored hashes): count(size) = size + ⌊size/2⌋ + "
             "⌊size/4⌋ + …; index(level, offset) = count(((offset+1) << level) − 1) + level. 'subtrees' lists every "
             "complete subtree of a 16-leaf tree and some large ones; 'appends' what appending leaf n writes; "
-            "'compactRanges' the maximal subtrees of [0, size) (largest first) and their indices; 'tiles' "
-            "tlog-tiles paths and the stored-hash indices of small tiles."),
+            "'compactRanges' the maximal subtrees of [0, size) (largest first) and their indices; 'tiles': "
+            "tlog-tiles paths for (level, index, width, isEntries), the number of hash tiles of a tree size with "
+            "its last six paths, and the stored-hash indices a hash tile's contents are read from."),
         "counts": [{"size": s, "count": stored_count(s)} for s in sizes],
         "subtrees": [
             {"level": lv, "offset": off, "index": stored_index(lv, off)}
@@ -396,17 +397,14 @@ def vector_stored_hashes() -> dict:
         ],
         "tiles": {
             "paths": [
-                {"level": 0, "index": 0, "width": 256, "path": tile_path(0, 0, 256)},
-                {"level": 0, "index": 1234067, "width": 256, "path": tile_path(0, 1234067, 256)},
-                {"level": 0, "index": 1234, "width": 17, "path": tile_path(0, 1234, 17)},
-                {"level": 2, "index": 5, "width": 17, "path": tile_path(2, 5, 17)},
-                {"level": 1, "index": 1000, "width": 256, "path": tile_path(1, 1000, 256)},
-                {"level": "entries", "index": 0, "width": 3, "path": tile_path("entries", 0, 3)},
-                {"level": "entries", "index": 999, "width": 256, "path": tile_path("entries", 999, 256)},
+                {"level": 0 if lv == "entries" else lv, "index": i, "width": w, "isEntries": lv == "entries",
+                 "path": tile_path(lv, i, w)} for lv, i, w in [
+                    (0, 0, 256), (0, 1234067, 256), (0, 1234, 17), (2, 5, 17), (1, 1000, 256),
+                    ("entries", 0, 3), ("entries", 999, 256), ("entries", 1234067, 255)]
             ],
             "hashTilesForTreeSize": [
-                {"treeSize": s, "tiles": [tile_path(lv, i, w) for lv, i, w in hash_tiles(s)][-6:],
-                 "count": len(hash_tiles(s))}
+                {"treeSize": s, "count": len(hash_tiles(s)),
+                 "lastTiles": [tile_path(lv, i, w) for lv, i, w in hash_tiles(s)][-6:]}
                 for s in [0, 1, 255, 256, 257, 65536, 70000]
             ],
             "indices": [
