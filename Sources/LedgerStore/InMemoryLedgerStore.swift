@@ -37,7 +37,7 @@ public actor InMemoryLedgerStore: LedgerStore {
     public func hashes(at indices: [Int64]) throws -> [Hash] {
         try indices.map {
             guard $0 >= 0, $0 < storedHashes.count else {
-                throw LedgerStoreError.outOfRange("stored hash \($0) is missing")
+                throw LedgerStoreError.corrupt("stored hash \($0) is missing")
             }
             return storedHashes[Int($0)]
         }

@@ -56,12 +56,14 @@ public final class SQLiteLedgerStore: LedgerStore {
     /// Opens the ledger file at `path`, applying any pending migrations.
     public static func open(path: String, durability: Durability = .full) throws -> SQLiteLedgerStore {
         guard FileManager.default.fileExists(atPath: path) else { throw LedgerStoreError.notFound(path) }
-        let store: SQLiteLedgerStore
-        do { store = try SQLiteLedgerStore(path: path, durability: durability) } catch {
-            throw LedgerStoreError.notALedger(path)
+        // Look before touching: a pool would switch someone else's database to WAL mode.
+        var readOnly = Configuration()
+        readOnly.readonly = true
+        let id = try? DatabaseQueue(path: path, configuration: readOnly).read {
+            try Int32.fetchOne($0, sql: "PRAGMA application_id")
         }
-        let id = try? store.pool.read { try Int32.fetchOne($0, sql: "PRAGMA application_id") }
         guard id == applicationID else { throw LedgerStoreError.notALedger(path) }
+        let store = try SQLiteLedgerStore(path: path, durability: durability)
         try migrator.migrate(store.pool)
         return store
     }
@@ -178,11 +180,15 @@ public final class SQLiteLedgerStore: LedgerStore {
                 db, sql: "SELECT idx, hash FROM hashes WHERE idx IN (\(marks))",
                 arguments: StatementArguments(Array(part)))
             while let row = try rows.next() {
-                found[row[0]] = Hash(bytes: row[1] as Data)
+                guard let hash = Hash(bytes: row[1] as Data) else {
+                    throw LedgerStoreError.corrupt("stored hash \(row[0] as Int64) is not 32 bytes")
+                }
+                found[row[0]] = hash
             }
         }
         return try indices.map {
-            guard let hash = found[$0] else { throw LedgerStoreError.outOfRange("stored hash \($0) is missing") }
+            // Callers derive indices from the log's size, so a missing one means the store lost it.
+            guard let hash = found[$0] else { throw LedgerStoreError.corrupt("stored hash \($0) is missing") }
             return hash
         }
     }

@@ -26,10 +26,10 @@ public struct Envelope: Sendable, Equatable {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             keyid = try container.decodeIfPresent(String.self, forKey: .keyid) ?? ""
             let text = try container.decode(String.self, forKey: .sig)
-            guard let data = Data(base64Encoded: text) else {
+            guard let bytes = Envelope.decodeBase64(text) else {
                 throw FormatError("envelope.sig", "a signature's 'sig' is not base64")
             }
-            sig = Array(data)
+            sig = bytes
         }
 
         public func encode(to encoder: any Encoder) throws {
@@ -135,10 +135,17 @@ extension Envelope {
         } catch {
             throw FormatError("envelope.json", "not a DSSE envelope (payloadType, payload, signatures): \(Envelope.describe(error))")
         }
-        guard let payload = Data(base64Encoded: wire.payload) else {
-            throw FormatError("envelope.payload", "'payload' is not standard base64")
+        guard let payload = Envelope.decodeBase64(wire.payload) else {
+            throw FormatError("envelope.payload", "'payload' is not base64")
         }
-        try self.init(payloadType: wire.payloadType, payload: Array(payload), signatures: wire.signatures)
+        try self.init(payloadType: wire.payloadType, payload: payload, signatures: wire.signatures)
+    }
+
+    /// Decodes standard or URL-safe base64, padded or not, as DSSE asks verifiers to accept.
+    static func decodeBase64(_ text: String) -> [UInt8]? {
+        var standard = String(text.map { $0 == "-" ? "+" : $0 == "_" ? "/" : $0 })
+        if standard.count % 4 != 0 { standard += String(repeating: "=", count: 4 - standard.count % 4) }
+        return Data(base64Encoded: standard).map { Array($0) }
     }
 
     private static func describe(_ error: any Error) -> String {

@@ -47,6 +47,10 @@ public struct LedgerRecord: Sendable, Equatable {
 
     /// A record's bytes from an already-encoded canonical envelope (the append path encodes it once).
     public static func encode(seq: Int64, timeMillis: Int64, prev: Hash, envelopeJSON: [UInt8]) throws -> [UInt8] {
+        guard seq >= 0 else { throw FormatError("record.seq", "a sequence number is not negative") }
+        guard (0...Timestamp.maxMillis).contains(timeMillis) else {
+            throw FormatError("record.time", "time \(timeMillis) ms is outside 1970-01-01…9999-12-31 (is the clock right?)")
+        }
         var out: [UInt8] = []
         out.reserveCapacity(envelopeJSON.count + maxFramingBytes)
         out += "\(header)\nseq \(seq)\ntime \(Timestamp.format(millis: timeMillis))\nprev ".utf8
@@ -101,6 +105,9 @@ public struct LedgerRecord: Sendable, Equatable {
 
 /// RFC 3339 UTC timestamps with milliseconds, without Foundation's formatters (pure and fast).
 public enum Timestamp {
+    /// 9999-12-31T23:59:59.999Z, the last time the record format can hold.
+    public static let maxMillis: Int64 = 253_402_300_799_999
+
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ` for a time in milliseconds since the epoch (years 0000–9999).
     public static func format(millis: Int64) -> String {
         let (days, msOfDay) = millis.floorDiv(86_400_000)

@@ -60,6 +60,9 @@ public struct AuditReport: Sendable, Codable {
 
     /// Whether nothing was found.
     public var isSound: Bool { findings.isEmpty }
+
+    /// An empty report.
+    public init() {}
 }
 
 /// The verification engine: re-derives everything in a ledger from its records and checks it all —
@@ -120,14 +123,22 @@ public struct Auditor: Sendable {
         }
 
         checkCheckpoints(upTo: 0)
+        // Reading chunk k+1 overlaps checking chunk k.
+        let store = self.store
+        func read(_ span: Range<Int64>) -> Task<([[UInt8]], [Hash]), any Error> {
+            Task {
+                async let records = store.records(span)
+                async let hashes = store.hashes(
+                    in: StoredHashes.count(size: span.lowerBound)..<StoredHashes.count(size: span.upperBound))
+                return try await (records, hashes)
+            }
+        }
         var start: Int64 = 0
-        while start < size {
+        var pending = size > 0 ? read(0..<min(Auditor.chunk, size)) : nil
+        while start < size, let reading = pending {
             let end = min(start + Auditor.chunk, size)
-            let span = start..<end
-            async let recordsRead = store.records(span)
-            async let hashesRead = store.hashes(
-                in: StoredHashes.count(size: span.lowerBound)..<StoredHashes.count(size: span.upperBound))
-            let (records, stored) = try await (recordsRead, hashesRead)
+            let (records, stored) = try await reading.value
+            pending = end < size ? read(end..<min(end + Auditor.chunk, size)) : nil
             let firstSeq = start
             let checked = Parallel.map(Array(records.enumerated()), state: { [String: Ed25519NoteVerifier]() }) {
                 item, cache in

@@ -32,7 +32,10 @@ public actor Ledger {
         clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
     ) async throws {
         let metadata = try await store.metadata()
-        let verifier = try Ed25519NoteVerifier(verifierKey: metadata.operatorKey)
+        let verifier: Ed25519NoteVerifier
+        do { verifier = try Ed25519NoteVerifier(verifierKey: metadata.operatorKey) } catch {
+            throw LedgerStoreError.corrupt("the stored operator key is not a verifier key: \(error)")
+        }
         if let operatorKey, operatorKey.noteSigner.verifier != verifier {
             throw LedgerError.wrongOperatorKey(expected: metadata.operatorKey)
         }
@@ -98,6 +101,26 @@ public actor Ledger {
     public func append(_ envelopes: [Envelope]) async throws -> Range<Int64> {
         let statements = try Ledger.prepare(envelopes)
         return try await append(prepared: statements)
+    }
+
+    /// Appends a long stream batch by batch, checking batch k+1 (on all cores) while batch k is being written.
+    /// `durable` is called with each batch's sequence numbers, in order, once that batch is durable.
+    /// A batch that `prepare` refuses stops the run: earlier batches stay appended, it and later ones are not.
+    public nonisolated func appendPipelined<Batches: Sequence>(
+        _ batches: Batches, prepare: (Batches.Element) throws -> [[UInt8]], durable: (Range<Int64>) -> Void
+    ) async throws {
+        var writing: Task<Range<Int64>, any Error>?
+        do {
+            for batch in batches {
+                let prepared = try prepare(batch)
+                if let writing { durable(try await writing.value) }
+                writing = Task { try await self.append(prepared: prepared) }
+            }
+        } catch {
+            if let writing { durable(try await writing.value) }
+            throw error
+        }
+        if let writing { durable(try await writing.value) }
     }
 
     /// Appends statements already checked by `prepare`. Concurrent calls share transactions
@@ -209,11 +232,17 @@ public actor Ledger {
     }
 
     private nonisolated func verified(_ stored: StoredCheckpoint) throws -> (note: SignedNote, body: Checkpoint) {
-        let note = try SignedNote(parsing: stored.note)
+        let note: SignedNote
+        let body: Checkpoint
+        do {
+            note = try SignedNote(parsing: stored.note)
+            body = try Checkpoint(text: note.text)
+        } catch {
+            throw LedgerError.inconsistent("the stored checkpoint of size \(stored.size) is malformed: \(error)")
+        }
         guard note.verify([operatorVerifier]).isValid else {
             throw LedgerError.inconsistent("the stored checkpoint of size \(stored.size) is not signed by the operator")
         }
-        let body = try Checkpoint(text: note.text)
         guard body.size == stored.size, body.origin == metadata.origin else {
             throw LedgerError.inconsistent("the stored checkpoint of size \(stored.size) does not match its row")
         }

@@ -1,5 +1,6 @@
 import Foundation
 import LedgerStore
+import Provenance
 import TransparencyLog
 
 /// Writes a ledger as a C2SP tlog-tiles tree of static files: `checkpoint`, `tile/<L>/<N>[.p/<W>]`,
@@ -52,7 +53,10 @@ public struct TileExporter: Sendable {
     /// An entry bundle: each entry as a 2-byte big-endian length and its bytes (tlog-tiles §Entry bundles).
     public static func bundle(_ tile: Tile, store: any LedgerStore) async throws -> Data {
         var bytes = Data()
-        for record in try await store.records(tile.entryRange) {
+        for (offset, record) in try await store.records(tile.entryRange).enumerated() {
+            guard record.count <= LedgerRecord.maxBytes else {
+                throw LedgerStoreError.corrupt("record \(tile.entryRange.lowerBound + Int64(offset)) is \(record.count) bytes, over the limit")
+            }
             bytes.append(UInt8(record.count >> 8))
             bytes.append(UInt8(record.count & 0xff))
             bytes.append(contentsOf: record)

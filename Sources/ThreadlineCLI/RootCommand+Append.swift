@@ -81,32 +81,38 @@ extension RootCommand {
 
         /// Streams JSON Lines: checking batch k+1 overlaps writing batch k.
         private func submitLines(to ledger: Ledger) async throws {
-            var writing: Task<Range<Int64>, any Error>?
-            var lineNumber = 0
             for file in files {
-                var lines = try LineReader(path: file)
-                while true {
-                    var chunk: [[UInt8]] = []
-                    let firstLine = lineNumber + 1
-                    while chunk.count < batch, let line = lines.next() {
-                        lineNumber += 1
-                        if !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { chunk.append(line) }
-                    }
-                    if chunk.isEmpty { break }
-                    let prepared: [[UInt8]]
-                    do { prepared = try Ledger.prepare(submissions: chunk) } catch LedgerError.invalidStatement(
+                let batches = LineBatches(reader: try LineReader(path: file), size: batch)
+                try await ledger.appendPipelined(batches) { batch in
+                    do { return try Ledger.prepare(submissions: batch.lines) } catch LedgerError.invalidStatement(
                         let index, let error)
                     {
-                        if let writing { for seq in try await writing.value { Output.line(String(seq)) } }
                         throw CommandFailure(
-                            CommandFailure.inputRefused,
-                            "\(file): envelope \(index + 1) of the batch starting at line \(firstLine): \(error.reason)")
+                            CommandFailure.inputRefused, "\(file) line \(batch.lineNumbers[index]): \(error.reason)")
                     }
-                    if let writing { for seq in try await writing.value { Output.line(String(seq)) } }
-                    writing = Task { try await ledger.append(prepared: prepared) }
+                } durable: { range in
+                    for seq in range { Output.line(String(seq)) }
                 }
             }
-            if let writing { for seq in try await writing.value { Output.line(String(seq)) } }
+        }
+    }
+
+    /// Non-blank lines in batches, with their line numbers.
+    struct LineBatches: Sequence, IteratorProtocol {
+        var reader: LineReader
+        let size: Int
+        var lineNumber = 0
+
+        mutating func next() -> (lines: [[UInt8]], lineNumbers: [Int])? {
+            var batch: (lines: [[UInt8]], lineNumbers: [Int]) = ([], [])
+            while batch.lines.count < size, let line = reader.next() {
+                lineNumber += 1
+                if !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
+                    batch.lines.append(line)
+                    batch.lineNumbers.append(lineNumber)
+                }
+            }
+            return batch.lines.isEmpty ? nil : batch
         }
     }
 

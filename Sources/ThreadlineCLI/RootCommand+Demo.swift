@@ -30,6 +30,8 @@ extension RootCommand {
                 Output.line("Threadline demo: a T-shirt from cotton bale to shop\n")
                 Output.line("ledger    \(ledgerPath)")
                 Output.line("operator  \(operatorKey.keyID)\n")
+                try writeStory(to: folder)
+                Output.line("events    \(folder.appendingPathComponent("events").path)/ (each party's test-only key in keys/)\n")
                 Output.line("Each party signs its EPCIS 2.0 event (DSSE, Ed25519) and the ledger appends it:")
                 for step in DemoStory.steps {
                     let envelope = try Envelope(
@@ -75,6 +77,20 @@ extension RootCommand {
                 Output.line(
                     "  threadline verify-proof \(proofPath.path) --vkey '\(operatorKey.keyID)' --entry \(entryPath.path)")
                 if !report.isSound { throw ExitCode(CommandFailure.verificationFailed) }
+            }
+        }
+
+        /// The events and the parties' keys, so the story can be replayed by hand with `threadline append`.
+        private func writeStory(to folder: URL) throws {
+            let events = folder.appendingPathComponent("events")
+            let keys = folder.appendingPathComponent("keys")
+            try FileManager.default.createDirectory(at: events, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: keys, withIntermediateDirectories: true)
+            for step in DemoStory.steps {
+                try Data(step.payload.utf8).write(to: events.appendingPathComponent(step.file))
+            }
+            for party in DemoStory.parties {
+                try Files.writeSecret(party.key.fileContents, to: keys.appendingPathComponent("\(party.name).key").path)
             }
         }
 

@@ -155,14 +155,22 @@ enum Files {
         return text
     }
 
-    /// Writes a secret (mode 0600), refusing to replace an existing file.
+    /// Writes a secret, refusing to replace an existing file. The file is created with mode 0600 in the same
+    /// system call that checks it does not exist (`O_CREAT | O_EXCL`), so it is never readable by others
+    /// and never races another writer.
     static func writeSecret(_ text: String, to path: String) throws {
-        guard !FileManager.default.fileExists(atPath: path) else {
-            throw CommandFailure(CommandFailure.inputRefused, "'\(path)' already exists; not overwriting a key")
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard fd >= 0 else {
+            let reason = errno == EEXIST ? "already exists; not overwriting a key" : String(cString: strerror(errno))
+            throw CommandFailure(CommandFailure.inputRefused, "'\(path)' \(reason)")
         }
-        guard FileManager.default.createFile(
-            atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
-        else { throw CommandFailure(CommandFailure.inputRefused, "cannot write '\(path)'") }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        guard written == bytes.count, fsync(fd) == 0 else {
+            unlink(path)
+            throw CommandFailure(CommandFailure.inputRefused, "cannot write '\(path)'")
+        }
     }
 
     /// A verifier-key argument: the key itself, or a file holding it.

@@ -57,8 +57,7 @@ public enum NoteKey {
     /// Splits a verifier-key string and checks its key ID; returns (name, type, public key).
     static func parse(_ vkey: String) throws -> (String, UInt8, [UInt8]) {
         // Base64 may itself contain '+': only the first two separate fields.
-        let parts = vkey.trimmingCharacters(in: .whitespacesAndNewlines)
-            .split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
+        let parts = vkey.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, isValidName(parts[0]) else {
             throw FormatError("vkey.syntax", "'\(vkey)' is not a verifier key (<name>+<hex id>+<base64 key>)")
         }

@@ -81,6 +81,9 @@ public struct Tile: Hashable, Sendable, CustomStringConvertible {
             index = scaled + value
         }
         self.init(level: level, index: index, width: width, isEntries: isEntries)!
+        guard self.path == path else {
+            throw FormatError("tile.path", "'\(path)' is not in canonical form (expected '\(self.path)')")
+        }
     }
 
     private static func decimal(_ text: String) -> Int64? {

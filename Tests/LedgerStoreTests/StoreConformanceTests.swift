@@ -179,6 +179,10 @@ struct SQLiteLedgerStoreTests {
         }
         let other = folder.appendingPathComponent("other.db").path
         try DatabaseQueue(path: other).write { try $0.execute(sql: "CREATE TABLE t(x)") }
+        let before = try Data(contentsOf: URL(fileURLWithPath: other))
         #expect(throws: LedgerStoreError.notALedger(other)) { try SQLiteLedgerStore.open(path: other) }
+        // Looking must not touch someone else's database (a pool would have switched it to WAL mode).
+        #expect(try Data(contentsOf: URL(fileURLWithPath: other)) == before)
+        #expect(try DatabaseQueue(path: other).read { try String.fetchOne($0, sql: "PRAGMA journal_mode") } == "delete")
     }
 }

@@ -68,6 +68,14 @@ struct LedgerRecordTests {
         #expect(Timestamp.parse(millis: text) == millis)
     }
 
+    @Test(arguments: [Int64(-1), Timestamp.maxMillis + 1])
+    func recordsRefuseTimesTheFormatCannotHold(millis: Int64) throws {
+        let error = #expect(throws: FormatError.self) {
+            try LedgerRecord(seq: 0, timeMillis: millis, prev: .zero, envelope: try Self.envelope()).encoded()
+        }
+        #expect(error?.code == "record.time")
+    }
+
     @Test(arguments: ["2025-02-29T00:00:00.000Z", "2025-13-01T00:00:00.000Z", "2025-01-01T24:00:00.000Z", "2025-01-01 00:00:00.000Z"])
     func impossibleTimestampsAreRefused(_ text: String) {
         #expect(Timestamp.parse(millis: text) == nil)
@@ -105,6 +113,25 @@ struct EnvelopeTests {
         #expect(decoded == envelope)
         #expect(String(decoding: decoded.canonicalJSON, as: UTF8.self)
             == #"{"payloadType":"application/ld+json","payload":"\#(payload)","signatures":[{"keyid":"\#(key.keyID)","sig":"\#(sig)"}]}"#)
+    }
+
+    @Test func urlSafeAndUnpaddedBase64AreAcceptedAsDSSEAsks() throws {
+        let envelope = try LedgerRecordTests.envelope()
+        func urlSafe(_ bytes: [UInt8]) -> String {
+            Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        }
+        let json = #"{"payloadType":"application/ld+json","payload":"\#(urlSafe(envelope.payload))","#
+            + #""signatures":[{"keyid":"\#(key.keyID)","sig":"\#(urlSafe(envelope.signatures[0].sig))"}]}"#
+        #expect(try Envelope(json: Array(json.utf8)) == envelope)
+    }
+
+    @Test func aKeyidWithSurroundingSpacesIsNotAVerifierKey() throws {
+        let envelope = try LedgerRecordTests.envelope()
+        let padded = try Envelope(
+            payloadType: envelope.payloadType, payload: envelope.payload,
+            signatures: [Envelope.Signature(keyid: " " + key.keyID, sig: envelope.signatures[0].sig)])
+        #expect(throws: FormatError.self) { try padded.verifySignatures().get() }
     }
 
     @Test(arguments: [

@@ -147,6 +147,22 @@ import TransparencyLog
         return String(decoding: data, as: UTF8.self)
     }
 
+    @Test func aDamagedStoredCheckpointIsReportedAsDamage() throws {
+        _ = try setUp()
+        let mode = try FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent("farm.key").path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        try Data("e".utf8).write(to: folder.appendingPathComponent("e.txt"))
+        _ = try run("append", "--ledger", "l.db", "--as", "farm.key", "--type", "text/plain", "e.txt")
+        _ = try run("checkpoint", "--ledger", "l.db")
+        try sqlite("DROP TRIGGER checkpoints_no_update; UPDATE checkpoints SET note = 'garbage';")
+        let result = try run("checkpoint", "--ledger", "l.db")
+        #expect(result.status == 6, "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("threadline: error: refusing to sign: the stored checkpoint of size 1 is malformed"))
+        let audit = try run("verify", "--ledger", "l.db")
+        #expect(audit.status == 1)
+        #expect(audit.lines.first?.hasPrefix("FAIL: checkpoint-invalid: checkpoint of size 1:") == true)
+    }
+
     @Test func verifyNamesTheFirstBadRecord() throws {
         _ = try setUp()
         for i in 0..<6 {
@@ -166,9 +182,36 @@ import TransparencyLog
         #expect(result.lines.contains { $0.hasPrefix("  also: record 5: chain-broken:") })
     }
 
+    @Test func aRefusedLineStopsABulkSubmissionAfterTheBatchesBeforeIt() throws {
+        _ = try setUp()
+        let key = try SigningKey(fileContents: String(contentsOf: folder.appendingPathComponent("farm.key"), encoding: .utf8))
+        var lines = try (0..<5).map {
+            String(decoding: try Envelope(signing: Array("n\($0)".utf8), type: "text/plain", with: key).canonicalJSON, as: UTF8.self)
+        }
+        lines.insert("", at: 2)  // blank lines are skipped but counted
+        lines.insert(#"{"payloadType":"text/plain"}"#, at: 5)
+        let result = try run("submit", "--ledger", "l.db", "--jsonl", "--batch", "2", "-", stdin: Data(lines.joined(separator: "\n").utf8))
+        #expect(result.status == 2)
+        #expect(result.lines == ["0", "1", "2", "3"])
+        #expect(result.stderr == "threadline: error: - line 6: not a DSSE envelope (payloadType, payload, signatures): missing field 'payload'\n")
+        #expect(try run("verify", "--ledger", "l.db").lines.first?.hasPrefix("ok: 4 records") == true)
+    }
+
     @Test func theDemoTellsTheStoryAndPasses() throws {
         let result = try run("demo", "--dir", "demo")
         #expect(result.status == 0, "\(result.stderr)")
+        // The story's events and keys are the samples shipped in samples/tshirt, byte for byte.
+        let samples = CLI.packageRoot.appendingPathComponent("samples/tshirt")
+        for part in ["events", "keys"] {
+            let names = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("demo/\(part)").path).sorted()
+            #expect(names.count == 5)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: samples.appendingPathComponent(part).path).sorted() == names)
+            for name in names {
+                #expect(
+                    try Data(contentsOf: folder.appendingPathComponent("demo/\(part)/\(name)"))
+                        == Data(contentsOf: samples.appendingPathComponent("\(part)/\(name)")), "\(part)/\(name)")
+            }
+        }
         #expect(result.output.contains("ok: record #2 is in demo.threadline.example/tshirt at tree size 5"))
         #expect(result.output.contains("ok: 5 records, 5 signatures, 8 stored hashes, 1 checkpoint(s)"))
         let again = try CLI.run(["verify", "--ledger", "demo/ledger.sqlite"], in: folder)

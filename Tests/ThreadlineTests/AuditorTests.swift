@@ -97,6 +97,17 @@ struct AuditorTests {
         #expect(report.findings.map(\.code) == [.checkpointRootMismatch])
     }
 
+    @Test func tileExportRefusesARecordTooLargeToFrame() async throws {
+        let path = try await Self.ledgerFile(records: 3)
+        try await Self.tamper(path, "UPDATE records SET bytes = zeroblob(70000) WHERE seq = 1")
+        let store = try SQLiteLedgerStore.open(path: path)
+        let ledger = try await Ledger(store: store)
+        let note = try #require(try await ledger.latestCheckpoint())
+        await #expect(throws: LedgerStoreError.self) {
+            try await TileExporter(store: store).export(checkpoint: note, to: try TemporaryFolder.make())
+        }
+    }
+
     @Test func aMissingRecordIsReported() async throws {
         let path = try await Self.ledgerFile()
         let db = try DatabaseQueue(path: path)

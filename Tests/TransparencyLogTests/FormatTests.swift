@@ -33,7 +33,7 @@ struct TileTests {
         #expect(try Tile(path: path) == tile)
     }
 
-    @Test(arguments: ["tile/0/1234", "tile/0/x1/234", "tile/a/000", "tile/0/000.p/256", "tile/0/000.p/0", "tiles/0/000"])
+    @Test(arguments: ["tile/0/x000/001", "tile/00/000", "tile/0/000.p/07", "tile/0/1234", "tile/0/x1/234", "tile/a/000", "tile/0/000.p/256", "tile/0/000.p/0", "tiles/0/000"])
     func badPathsAreRefused(_ path: String) {
         #expect(throws: FormatError.self) { try Tile(path: path) }
     }

@@ -8,7 +8,8 @@ struct SignedNoteTests {
     static let exampleNote = try! String(
         contentsOf: Fixtures.sharedVectors.appendingPathComponent("c2sp/signed-note-example.note"), encoding: .utf8)
     static let exampleKey = try! String(
-        contentsOf: Fixtures.sharedVectors.appendingPathComponent("c2sp/signed-note-example.vkey"), encoding: .utf8)
+        contentsOf: Fixtures.sharedVectors.appendingPathComponent("c2sp/signed-note-example.vkey"), encoding: .utf8
+    ).trimmingCharacters(in: .newlines)
 
     @Test func theC2SPExampleVerifies() throws {
         let note = try SignedNote(parsing: Self.exampleNote)

@@ -58,6 +58,12 @@ struct TreePropertyTests {
         #expect(CompactRange().root == Merkle.emptyRoot)
     }
 
+    @Test func twoEmptyTreesAreConsistentOnlyWithTheEmptyRoot() {
+        let other = Hash.sha256([1])
+        #expect(Proofs.verifyConsistency(oldSize: 0, newSize: 0, oldRoot: Merkle.emptyRoot, newRoot: Merkle.emptyRoot, proof: []))
+        #expect(!Proofs.verifyConsistency(oldSize: 0, newSize: 0, oldRoot: other, newRoot: other, proof: []))
+    }
+
     @Test func storedHashCountAndIndexAgreeWithAppends() {
         let tree = Tree(size: 300, seed: 1)
         #expect(Int64(tree.stored.count) == StoredHashes.count(size: 300))

@@ -1,0 +1,43 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Benchmarks live in their own package so that `swift test` never builds them.
+// Run from the repository root:
+//   swift run -c release --package-path Benchmarks ledger-bench --records 1000000
+//   swift package --package-path Benchmarks benchmark
+let package = Package(
+    name: "ThreadlineBenchmarks",
+    platforms: [.macOS(.v14)],
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.29.0", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "ledger-bench",
+            dependencies: [
+                .product(name: "Threadline", package: "main"),
+                .product(name: "LedgerStore", package: "main"),
+                .product(name: "Provenance", package: "main"),
+                .product(name: "TransparencyLog", package: "main"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/LedgerBench"
+        ),
+        .executableTarget(
+            name: "MicroBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "Provenance", package: "main"),
+                .product(name: "TransparencyLog", package: "main"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Benchmarks/MicroBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

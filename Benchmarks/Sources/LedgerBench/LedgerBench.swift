@@ -1,0 +1,126 @@
+import ArgumentParser
+import Crypto
+import Dispatch
+import Foundation
+import LedgerStore
+import Provenance
+import Threadline
+import TransparencyLog
+
+/// Measures, in one run, the ledger's work and the machine's bound (Ed25519 verifications per second
+/// with swift-crypto on all cores), and prints each figure with its ratio to the bound.
+@main
+struct LedgerBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ledger-bench", abstract: "Threadline's ledger benchmarks, as ratios to the Ed25519 bound.")
+
+    @Option(help: "Records in the ledger (appended durably, then audited).")
+    var records = 1_000_000
+
+    @Option(help: "Records per append batch (one transaction each).")
+    var batch = 10_000
+
+    @Option(help: "Inclusion proofs to time.")
+    var proofs = 10_000
+
+    @Option(help: "Seconds to spend measuring the Ed25519 bound.")
+    var boundSeconds = 5.0
+
+    @Option(help: "Folder for the ledger file (default: a new temporary folder).")
+    var dir: String?
+
+    func run() async throws {
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        print("machine: \(cores) cores; records: \(records); batch: \(batch)")
+
+        let bound = measureVerifyBound(seconds: boundSeconds, cores: cores)
+        print(String(format: "bound   Ed25519 verify, swift-crypto, %d cores: %10.0f /s", cores, bound))
+
+        // Pre-signed statements: 200-byte EPCIS-like payloads from 50 participants.
+        let signers = try (0..<50).map { try SigningKey(name: "bench-participant-\($0)", seed: Array(SHA256.hash(data: [UInt8($0)]))) }
+        let envelopes = try signAll(count: records, signers: signers)
+
+        let folder = try dir.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory
+            .appendingPathComponent("threadline-bench-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let path = folder.appendingPathComponent("bench.db").path
+        let operatorKey = try SigningKey(generatingWithName: "bench.threadline.example/log")
+        let store = try SQLiteLedgerStore.create(path: path, metadata: Ledger.metadata(operatorKey: operatorKey))
+        let ledger = try await Ledger(store: store, operatorKey: operatorKey)
+
+        // (a) Durable appends: verify every signature, build records, write with synchronous=FULL.
+        let batches = stride(from: 0, to: envelopes.count, by: batch).map { envelopes[$0..<min($0 + batch, envelopes.count)] }
+        var appended = 0
+        let appendSeconds = try await timed {
+            try await ledger.appendPipelined(batches, prepare: { try Ledger.prepare(Array($0)) }) { appended += $0.count }
+        }
+        precondition(appended == records)
+        report("append  durable appends of pre-signed statements", Double(records) / appendSeconds, bound: bound)
+        _ = try await ledger.checkpoint()
+
+        // (b) The full audit.
+        var audit = AuditReport()
+        let auditSeconds = try await timed { audit = await Auditor(store: try SQLiteLedgerStore.open(path: path)).run() }
+        precondition(audit.isSound && audit.records == records, "the audit found \(audit.findings)")
+        report("verify  records audited (signature, chain, hashes)", Double(records) / auditSeconds, bound: bound)
+
+        // (c) Inclusion proofs against the latest checkpoint.
+        var generator = SystemRandomNumberGenerator()
+        let indices = (0..<proofs).map { _ in Int64.random(in: 0..<Int64(records), using: &generator) }
+        let proofSeconds = try await timed {
+            for index in indices { _ = try await ledger.inclusionProof(index) }
+        }
+        print(String(format: "proof   inclusion proof at N=%d: %8.3f ms each (%d proofs)", records, proofSeconds * 1000 / Double(proofs), proofs))
+        print("ledger file: \(path) (\(fileSize(path) / 1_048_576) MiB)")
+    }
+
+    func report(_ label: String, _ perSecond: Double, bound: Double) {
+        print(String(format: "%@: %10.0f /s  ratio to bound %.2f", label.padding(toLength: 52, withPad: " ", startingAt: 0), perSecond, perSecond / bound))
+    }
+
+    func timed(_ body: () async throws -> Void) async throws -> Double {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try await body()
+        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    }
+
+    /// Ed25519 verifications per second on all cores, as the ledger does them (swift-crypto, 200-byte messages).
+    func measureVerifyBound(seconds: Double, cores: Int) -> Double {
+        let key = Curve25519.Signing.PrivateKey()
+        let publicKey = key.publicKey
+        let messages = (0..<256).map { i in [UInt8](repeating: UInt8(i), count: 200) }
+        let signatures = messages.map { try! key.signature(for: $0) }
+        let counts = UnsafeMutableBufferPointer<Int>.allocate(capacity: cores)
+        counts.initialize(repeating: 0)
+        defer { counts.deallocate() }
+        nonisolated(unsafe) let shared = counts
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(seconds * 1e9)
+        let start = DispatchTime.now().uptimeNanoseconds
+        DispatchQueue.concurrentPerform(iterations: cores) { core in
+            var n = 0
+            while DispatchTime.now().uptimeNanoseconds < deadline {
+                for i in 0..<64 where publicKey.isValidSignature(signatures[(n + i) & 255], for: messages[(n + i) & 255]) {
+                    n += 1
+                }
+            }
+            shared[core] = n
+        }
+        let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        return Double(counts.reduce(0, +)) / elapsed
+    }
+
+    func signAll(count: Int, signers: [SigningKey]) throws -> [Envelope] {
+        let padding = String(repeating: "x", count: 120)
+        let started = Date()
+        let result = try (0..<count).map { i in
+            let payload = #"{"type":"ObjectEvent","eventTime":"2026-05-20T09:30:00Z","epcList":["urn:epc:id:sgtin:0614141.033333.\#(i)"],"note":"\#(padding)"}"#
+            return try Envelope(signing: Array(payload.utf8), type: "application/ld+json", with: signers[i % signers.count])
+        }
+        print(String(format: "setup   signed %d statements in %.1f s (not measured)", count, Date().timeIntervalSince(started)))
+        return result
+    }
+
+    func fileSize(_ path: String) -> Int {
+        (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+    }
+}
