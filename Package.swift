@@ -43,6 +43,7 @@ let package = Package(
             dependencies: [
                 "Threadline", "TransparencyLog", "Provenance", "LedgerStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(name: "threadline", dependencies: ["ThreadlineCLI"]),

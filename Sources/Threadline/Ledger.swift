@@ -1,5 +1,6 @@
 import Foundation
 import LedgerStore
+import Logging
 import Provenance
 import TransparencyLog
 
@@ -14,6 +15,7 @@ public actor Ledger {
     public nonisolated let operatorVerifier: Ed25519NoteVerifier
     private let signer: Ed25519NoteSigner?
     private let clock: @Sendable () -> Int64
+    private let logger: Logger
 
     /// The most records one transaction carries.
     public static let maxBatch = 10_000
@@ -24,12 +26,15 @@ public actor Ledger {
     }
     private var queue: [Pending] = []
     private var writing = false
+    /// The last stored checkpoint this engine verified, so proofs need not re-check its signature.
+    private var lastVerified: (stored: StoredCheckpoint, note: SignedNote, body: Checkpoint)?
 
     /// Opens the engine over `store`. `operatorKey` is needed only to sign checkpoints; `clock` gives
     /// the time recorded in new records, in milliseconds since the epoch.
     public init(
         store: any LedgerStore, operatorKey: SigningKey? = nil,
-        clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
+        clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) },
+        logger: Logger = Logger(label: "threadline.ledger")
     ) async throws {
         let metadata = try await store.metadata()
         let verifier: Ed25519NoteVerifier
@@ -44,6 +49,7 @@ public actor Ledger {
         self.operatorVerifier = verifier
         self.signer = operatorKey?.noteSigner
         self.clock = clock
+        self.logger = logger
     }
 
     /// The metadata for a new ledger whose operator key is `operatorKey` (its name becomes the origin).
@@ -150,7 +156,14 @@ public actor Ledger {
             let statements = group.flatMap(\.statements)
             let time = clock()
             do {
+                let started = DispatchTime.now().uptimeNanoseconds
                 let head = try await store.append { head in try Ledger.build(statements, on: head, time: time) }
+                logger.debug(
+                    "batch durable",
+                    metadata: [
+                        "records": "\(statements.count)", "requests": "\(group.count)", "size": "\(head.size)",
+                        "ms": "\((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000)",
+                    ])
                 var next = head.size - Int64(statements.count)
                 for pending in group {
                     let end = next + Int64(pending.statements.count)
@@ -158,6 +171,7 @@ public actor Ledger {
                     next = end
                 }
             } catch {
+                logger.warning("batch refused", metadata: ["records": "\(statements.count)", "error": "\(error)"])
                 for pending in group { pending.continuation.resume(throwing: error) }
             }
         }
@@ -205,7 +219,7 @@ public actor Ledger {
         while true {
             let size = try await store.size()
             let latest = try await store.latestCheckpoint()
-            let previous = try latest.map { try verified($0) }
+            let previous = try latest.map { try verifiedOnce($0) }
             if let latest, let previous, latest.size == size { return previous.note }
             guard let signer else { throw LedgerError.noOperatorKey }
             let root = try await root(size: size)
@@ -219,11 +233,20 @@ public actor Ledger {
             let note = try SignedNote(text: body.text, signatures: [signer.sign(body.text)])
             do {
                 try await store.addCheckpoint(size: size, note: note.encoded)
+                lastVerified = (StoredCheckpoint(size: size, note: note.encoded), note, body)
+                logger.info("checkpoint signed", metadata: ["size": "\(size)", "root": "\(root.base64)"])
                 return note
             } catch LedgerStoreError.staleCheckpoint {
                 continue  // another process signed one meanwhile: start again from it
             }
         }
+    }
+
+    private func verifiedOnce(_ stored: StoredCheckpoint) throws -> (note: SignedNote, body: Checkpoint) {
+        if let lastVerified, lastVerified.stored == stored { return (lastVerified.note, lastVerified.body) }
+        let result = try verified(stored)
+        lastVerified = (stored, result.note, result.body)
+        return result
     }
 
     /// The latest stored checkpoint without signing anything, if there is one.
@@ -252,7 +275,7 @@ public actor Ledger {
     /// A tlog-proof of record `seq` against the latest checkpoint (signing one if needed).
     public func inclusionProof(_ seq: Int64) async throws -> TlogProof {
         let note = try await checkpoint()
-        let body = try Checkpoint(text: note.text)
+        let body = lastVerified?.note == note ? lastVerified!.body : try Checkpoint(text: note.text)
         guard seq >= 0, seq < body.size else { throw LedgerError.noSuchRecord(seq: seq, size: body.size) }
         let plan = HashReadPlan.inclusionProof(index: seq, size: body.size)
         return TlogProof(index: seq, path: plan.combine(try await store.hashes(at: plan.indices)), checkpoint: note)

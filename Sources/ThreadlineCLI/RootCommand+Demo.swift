@@ -20,6 +20,7 @@ extension RootCommand {
 
         func run() async throws {
             try await reportingFailures {
+                Logs.bootstrap()
                 let folder = try makeFolder()
                 let ledgerPath = folder.appendingPathComponent("ledger.sqlite").path
                 let operatorKey = try SigningKey(generatingWithName: DemoStory.origin)

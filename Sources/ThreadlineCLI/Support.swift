@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LedgerStore
+import Logging
 import Provenance
 import Threadline
 import TransparencyLog
@@ -38,6 +39,7 @@ struct LedgerOptions: ParsableArguments {
 
     /// Opens the ledger; loads the operator key when one is given or found at the default place.
     func open(needsOperatorKey: Bool = false) async throws -> Ledger {
+        Logs.bootstrap()
         let location = try location
         let store = try location.open()
         var key: SigningKey?
@@ -197,4 +199,19 @@ struct LineReader: IteratorProtocol {
         defer { offset = end + 1 }
         return Array(data[offset..<end])
     }
+}
+
+/// Logs go to stderr (stdout is for results), at `$THREADLINE_LOG_LEVEL` (trace…critical; default warning).
+enum Logs {
+    private static let once: Void = {
+        let name = ProcessInfo.processInfo.environment["THREADLINE_LOG_LEVEL"] ?? "warning"
+        let level = Logger.Level(rawValue: name.lowercased()) ?? .warning
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+    }()
+
+    static func bootstrap() { once }
 }

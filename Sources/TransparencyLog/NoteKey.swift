@@ -29,6 +29,18 @@ public enum NoteKey {
         return keyID(from: Array(digest))
     }
 
+    static func checked(name: String) throws -> String {
+        guard isValidName(name) else { throw FormatError("vkey.name", "'\(name)' is not a valid key name") }
+        return name
+    }
+
+    static func ed25519(name: String, publicKey: [UInt8]) throws -> Curve25519.Signing.PublicKey {
+        guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: publicKey) else {
+            throw FormatError("vkey.key", "key '\(name)' is not a 32-byte Ed25519 public key")
+        }
+        return key
+    }
+
     static func keyID(from bytes: [UInt8]) -> UInt32 {
         bytes.prefix(4).reduce(0) { $0 << 8 | UInt32($1) }
     }
@@ -86,13 +98,9 @@ public struct Ed25519NoteVerifier: NoteVerifier, Equatable {
 
     /// A verifier for `publicKey` (32 bytes) under `name`.
     public init(name: String, publicKey: [UInt8]) throws {
-        guard NoteKey.isValidName(name) else { throw FormatError("vkey.name", "'\(name)' is not a valid key name") }
-        guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: publicKey) else {
-            throw FormatError("vkey.key", "key '\(name)' is not a 32-byte Ed25519 public key")
-        }
-        self.name = name
+        self.name = try NoteKey.checked(name: name)
         self.publicKey = publicKey
-        self.key = key
+        self.key = try NoteKey.ed25519(name: name, publicKey: publicKey)
         self.keyID = NoteKey.keyID(name: name, type: NoteKey.ed25519, publicKey: publicKey)
     }
 
@@ -124,8 +132,7 @@ public struct Ed25519NoteSigner: Sendable {
 
     /// A signer for `privateKey` under `name`.
     public init(name: String, privateKey: Curve25519.Signing.PrivateKey) throws {
-        guard NoteKey.isValidName(name) else { throw FormatError("vkey.name", "'\(name)' is not a valid key name") }
-        self.name = name
+        self.name = try NoteKey.checked(name: name)
         self.privateKey = privateKey
     }
 
@@ -176,13 +183,9 @@ public struct CosignatureVerifier: NoteVerifier, Equatable {
 
     /// A verifier for `publicKey` (32 bytes) under `name`.
     public init(name: String, publicKey: [UInt8]) throws {
-        guard NoteKey.isValidName(name) else { throw FormatError("vkey.name", "'\(name)' is not a valid key name") }
-        guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: publicKey) else {
-            throw FormatError("vkey.key", "key '\(name)' is not a 32-byte Ed25519 public key")
-        }
-        self.name = name
+        self.name = try NoteKey.checked(name: name)
         self.publicKey = publicKey
-        self.key = key
+        self.key = try NoteKey.ed25519(name: name, publicKey: publicKey)
         self.keyID = NoteKey.keyID(name: name, type: NoteKey.cosignatureV1, publicKey: publicKey)
     }
 
@@ -221,8 +224,7 @@ public struct Cosigner: Sendable {
 
     /// A cosigner for `privateKey` under `name`.
     public init(name: String, privateKey: Curve25519.Signing.PrivateKey) throws {
-        guard NoteKey.isValidName(name) else { throw FormatError("vkey.name", "'\(name)' is not a valid key name") }
-        self.name = name
+        self.name = try NoteKey.checked(name: name)
         self.privateKey = privateKey
     }
 
