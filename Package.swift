@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "TransparencyLog", targets: ["TransparencyLog"]),
         .library(name: "Provenance", targets: ["Provenance"]),
         .library(name: "LedgerStore", targets: ["LedgerStore"]),
+        .library(name: "LedgerStorePostgres", targets: ["LedgerStorePostgres"]),
         .library(name: "Threadline", targets: ["Threadline"]),
         .executable(name: "threadline", targets: ["threadline"]),
     ],
@@ -16,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.21.0"),
     ],
     targets: [
         .target(
@@ -31,9 +33,17 @@ let package = Package(
             dependencies: ["TransparencyLog", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(
+            name: "LedgerStorePostgres",
+            dependencies: [
+                "LedgerStore", "TransparencyLog",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "Threadline",
             dependencies: [
-                "TransparencyLog", "Provenance", "LedgerStore",
+                "TransparencyLog", "Provenance", "LedgerStore", "LedgerStorePostgres",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -47,11 +57,20 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "threadline", dependencies: ["ThreadlineCLI"]),
+        .target(
+            name: "ThreadlineTestSupport",
+            dependencies: [.product(name: "PostgresNIO", package: "postgres-nio")],
+            path: "Tests/Support"
+        ),
         .testTarget(name: "TransparencyLogTests", dependencies: ["TransparencyLog"]),
         .testTarget(name: "ProvenanceTests", dependencies: ["Provenance"]),
         .testTarget(
             name: "LedgerStoreTests",
-            dependencies: ["LedgerStore", "TransparencyLog", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "LedgerStore", "LedgerStorePostgres", "TransparencyLog", "ThreadlineTestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
         ),
         .testTarget(
             name: "ThreadlineTests",
@@ -63,7 +82,7 @@ let package = Package(
         .testTarget(
             name: "ThreadlineCLITests",
             dependencies: [
-                "threadline", "Threadline", "TransparencyLog", "Provenance",
+                "threadline", "Threadline", "TransparencyLog", "Provenance", "LedgerStore", "ThreadlineTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

@@ -102,7 +102,7 @@ public struct AppendBatch: Sendable {
     }
 
     /// Checks that the batch fits `before` (counts of records and hashes), so a bug cannot fork the log.
-    func check(extending before: LedgerHead) throws {
+    package func check(extending before: LedgerHead) throws {
         let size = before.size + Int64(records.count)
         guard head.size == size,
             Int64(hashes.count) == StoredHashes.count(size: size) - StoredHashes.count(size: before.size)
@@ -137,6 +137,11 @@ public enum LedgerStoreError: Error, CustomStringConvertible, Equatable {
     case staleCheckpoint(size: Int64, latest: Int64)
     /// The stored data contradicts itself.
     case corrupt(String)
+    /// The database cannot be reached or refused the request.
+    case unavailable(String)
+    /// A batch whose commit could not be confirmed: the connection was lost while committing and the outcome
+    /// could not be read back. It may or may not be in the log; `verify` and a look at the records will tell.
+    case commitUnknown(String)
 
     public var description: String {
         switch self {
@@ -147,6 +152,8 @@ public enum LedgerStoreError: Error, CustomStringConvertible, Equatable {
         case .staleCheckpoint(let size, let latest):
             "a checkpoint of size \(size) is not newer than the latest stored one (size \(latest))"
         case .corrupt(let what): "the ledger is damaged: \(what)"
+        case .unavailable(let what): "the ledger's database is unavailable: \(what)"
+        case .commitUnknown(let what): "the batch may or may not have been appended: \(what)"
         }
     }
 }

@@ -19,7 +19,7 @@ extension RootCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let store = try options.location.open()
+                let store = try await options.location.open()
                 let report = await Auditor(store: store).run { done, total in
                     Output.progress("verifying records", done, total)
                 }

@@ -17,15 +17,23 @@ struct LedgerOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "The ledger: a SQLite file path. Defaults to $THREADLINE_LEDGER.", valueName: "path"))
+            "The ledger: a SQLite file path or a postgres://user[:password]@host[:port]/database URL. "
+                + "Defaults to $THREADLINE_LEDGER.",
+            valueName: "location"))
     var ledger: String?
 
     @Option(
         name: .customLong("operator-key"),
         help: ArgumentHelp(
-            "The operator's private key file, to sign checkpoints. Defaults to <ledger>.operator-key.",
+            "The operator's private key file, to sign checkpoints. Defaults to $THREADLINE_OPERATOR_KEY, "
+                + "then to <ledger>.operator-key beside a SQLite ledger.",
             valueName: "file"))
-    var operatorKey: String?
+    var operatorKeyOption: String?
+
+    /// The operator key file given, by option or environment.
+    var operatorKey: String? {
+        operatorKeyOption ?? ProcessInfo.processInfo.environment["THREADLINE_OPERATOR_KEY"]
+    }
 
     func validate() throws {
         guard ledger ?? ProcessInfo.processInfo.environment["THREADLINE_LEDGER"] != nil else {
@@ -41,7 +49,7 @@ struct LedgerOptions: ParsableArguments {
     func open(needsOperatorKey: Bool = false) async throws -> Ledger {
         Logs.bootstrap()
         let location = try location
-        let store = try location.open()
+        let store = try await location.open()
         var key: SigningKey?
         if let path = operatorKey ?? location.defaultOperatorKeyPath,
             operatorKey != nil || FileManager.default.fileExists(atPath: path)
@@ -82,7 +90,8 @@ struct CommandFailure: Error, CustomStringConvertible {
             }
         case let error as LedgerStoreError:
             switch error {
-            case .notFound, .alreadyExists, .notALedger: self.init(Self.ledgerUnavailable, error.description)
+            case .notFound, .alreadyExists, .notALedger, .unavailable: self.init(Self.ledgerUnavailable, error.description)
+            case .commitUnknown: self.init(Self.ledgerDamaged, error.description)
             case .outOfRange, .staleCheckpoint: self.init(Self.inputRefused, error.description)
             case .corrupt: self.init(Self.ledgerDamaged, error.description)
             }
@@ -97,6 +106,8 @@ extension AsyncParsableCommand {
         do {
             try await body()
         } catch let error as ExitCode {
+            throw error
+        } catch let error as ValidationError {
             throw error
         } catch {
             let failure = CommandFailure(error)

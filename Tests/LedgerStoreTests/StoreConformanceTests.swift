@@ -1,6 +1,8 @@
 import Foundation
 import GRDB
+import LedgerStorePostgres
 import Testing
+import ThreadlineTestSupport
 import TransparencyLog
 
 @testable import LedgerStore
@@ -9,17 +11,29 @@ import TransparencyLog
 enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
     case memory
     case sqlite
+    case postgres
 
     var testDescription: String { rawValue }
 
+    /// The kinds this run can test: PostgreSQL when a server is configured (always in CI; see
+    /// `postgresIsConfiguredInCI`).
+    static let available: [StoreKind] = TestPostgres.serverURL == nil ? [.memory, .sqlite] : allCases
+
     static let metadata = LedgerMetadata(origin: "example.com/test", operatorKey: "example.com/test+00000000+AQ==")
 
-    func make() throws -> any LedgerStore {
+    func make() async throws -> any LedgerStore {
         switch self {
         case .memory: InMemoryLedgerStore(metadata: Self.metadata)
         case .sqlite: try SQLiteLedgerStore.create(path: TemporaryFolder.make().appendingPathComponent("l.db").path, metadata: Self.metadata)
+        case .postgres: try await PostgresLedgerStore.create(url: TestPostgres.freshDatabase(), metadata: Self.metadata)
         }
     }
+}
+
+@Test func postgresIsConfiguredInCI() {
+    // CI runs `.ci/postgres` and sets THREADLINE_TEST_POSTGRES: the PostgreSQL store is never silently left out.
+    if TestPostgres.isRequired { #expect(TestPostgres.serverURL != nil, "\(TestPostgres.missingReason ?? "")") }
+    #expect(StoreKind.available.contains(.sqlite))
 }
 
 enum TemporaryFolder {
@@ -47,9 +61,9 @@ func appendEntries(_ entries: [[UInt8]], to store: any LedgerStore) async throws
 struct StoreConformanceTests {
     static func entries(_ range: Range<Int>) -> [[UInt8]] { range.map { Array("entry \($0)".utf8) } }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func appendsAreReadBackExactly(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         #expect(try await store.metadata() == StoreKind.metadata)
         #expect(try await store.size() == 0)
         var head = try await appendEntries(Self.entries(0..<5), to: store)
@@ -69,18 +83,18 @@ struct StoreConformanceTests {
         #expect(try await store.hashes(at: picked)[1] == Merkle.rootHash(leafHashes: leaves[0..<256]))
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func readsOutsideTheLogAreErrors(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         _ = try await appendEntries(Self.entries(0..<3), to: store)
         await #expect(throws: LedgerStoreError.self) { try await store.records(2..<4) }
         await #expect(throws: LedgerStoreError.self) { try await store.hashes(at: [99]) }
         await #expect(throws: LedgerStoreError.self) { try await store.hashes(in: 0..<99) }
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func aBatchThatDoesNotFitTheHeadIsRefusedWhole(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         _ = try await appendEntries(Self.entries(0..<3), to: store)
         await #expect(throws: LedgerStoreError.self) {
             try await store.append { head in
@@ -93,9 +107,9 @@ struct StoreConformanceTests {
         #expect(try await store.hashes(in: 0..<StoredHashes.count(size: 3)).count == 4)
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func checkpointsOnlyGrow(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         _ = try await appendEntries(Self.entries(0..<10), to: store)
         #expect(try await store.latestCheckpoint() == nil)
         try await store.addCheckpoint(size: 4, note: "four")
@@ -111,9 +125,9 @@ struct StoreConformanceTests {
         #expect(try await store.latestCheckpoint()?.size == 10)
     }
 
-    @Test(arguments: StoreKind.allCases)
+    @Test(arguments: StoreKind.available)
     func concurrentAppendsGetOneGapFreeOrder(kind: StoreKind) async throws {
-        let store = try kind.make()
+        let store = try await kind.make()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for writer in 0..<8 {
                 group.addTask {

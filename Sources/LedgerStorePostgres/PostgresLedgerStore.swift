@@ -1,0 +1,466 @@
+import Foundation
+import LedgerStore
+import Logging
+import PostgresNIO
+import TransparencyLog
+
+/// The ledger on PostgreSQL: many processes, on many machines, append to one database and the log keeps
+/// one gap-free, fork-free order. Sequencing takes a row lock on the single `head` row (`SELECT … FOR UPDATE`)
+/// rather than an advisory lock, so the hot path stays within the SQL that PostgreSQL-compatible distributed
+/// databases accept. `Specs/06-postgres.md` gives the schema and the protocol.
+public final class PostgresLedgerStore: LedgerStore {
+    private let client: PostgresClient
+    private let running: Task<Void, Never>
+    private let logger: Logger
+    /// Where the ledger is, without its password.
+    public let location: String
+
+    /// Connects once, directly, so that a wrong address, password or database fails at once with the server's
+    /// own reason instead of after the pool's retries.
+    private static func probe(_ url: PostgresURL, logger: Logger) async throws {
+        var configuration = PostgresConnection.Configuration(
+            host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
+            tls: url.requireTLS ? .require(try .init(configuration: .makeClientConfiguration())) : .disable)
+        configuration.options.connectTimeout = .seconds(10)
+        do {
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+            try await connection.close()
+        } catch {
+            throw LedgerStoreError.unavailable("\(url.redacted): \(describe(error))")
+        }
+    }
+
+    private init(url: PostgresURL, logger: Logger) {
+        var configuration = PostgresClient.Configuration(
+            host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
+            tls: url.requireTLS ? .require(.makeClientConfiguration()) : .disable)
+        configuration.options.connectTimeout = .seconds(10)
+        configuration.options.maximumConnections = 8
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        self.running = Task { await client.run() }
+        self.logger = logger
+        self.location = url.redacted
+    }
+
+    deinit {
+        running.cancel()
+    }
+
+    /// Creates a ledger in the (existing, empty) database at `url`.
+    public static func create(url: String, metadata: LedgerMetadata, logger: Logger = PostgresLedgerStore.quiet)
+        async throws -> PostgresLedgerStore
+    {
+        let parsed = try PostgresURL(url)
+        try await probe(parsed, logger: logger)
+        let store = PostgresLedgerStore(url: parsed, logger: logger)
+        try await store.guarded {
+            if try await store.hasLedger() { throw LedgerStoreError.alreadyExists(store.location) }
+            try await store.migrate()
+            _ = try await store.client.withTransaction(logger: logger) { connection in
+                try await connection.query(
+                    """
+                    INSERT INTO meta (key, value) VALUES ('origin', \(metadata.origin)),
+                        ('operator_key', \(metadata.operatorKey)), ('format', 'threadline/v1')
+                    """, logger: logger)
+            }
+        }
+        return store
+    }
+
+    /// Opens the ledger in the database at `url`, applying any pending migrations.
+    public static func open(url: String, logger: Logger = PostgresLedgerStore.quiet) async throws -> PostgresLedgerStore {
+        let parsed = try PostgresURL(url)
+        try await probe(parsed, logger: logger)
+        let store = PostgresLedgerStore(url: parsed, logger: logger)
+        try await store.guarded {
+            guard try await store.hasLedger() else { throw LedgerStoreError.notFound(store.location) }
+            try await store.migrate()
+        }
+        return store
+    }
+
+    /// A logger that drops everything (the default: the CLI has its own).
+    public static let quiet = Logger(label: "threadline.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    // MARK: Schema
+
+    private func hasLedger() async throws -> Bool {
+        let rows = try await client.query("SELECT to_regclass('meta') IS NOT NULL", logger: logger)
+        for try await exists in rows.decode(Bool.self) { return exists }
+        return false
+    }
+
+    /// Named, ordered migrations; each runs once, in its own transaction.
+    static let migrations: [(name: String, sql: [String])] = [
+        (
+            "v1-log",
+            [
+                "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+                "CREATE TABLE head (id INT PRIMARY KEY CHECK (id = 1), size BIGINT NOT NULL CHECK (size >= 0))",
+                "INSERT INTO head (id, size) VALUES (1, 0)",
+                "CREATE TABLE records (seq BIGINT PRIMARY KEY CHECK (seq >= 0), bytes BYTEA NOT NULL)",
+                """
+                CREATE TABLE hashes (idx BIGINT PRIMARY KEY CHECK (idx >= 0),
+                                     hash BYTEA NOT NULL CHECK (length(hash) = 32))
+                """,
+                "CREATE TABLE checkpoints (size BIGINT PRIMARY KEY CHECK (size >= 0), note TEXT NOT NULL)",
+                """
+                CREATE FUNCTION threadline_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION 'threadline: % is append-only', TG_TABLE_NAME; END $$
+                """,
+                """
+                CREATE FUNCTION threadline_head_grows() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF NEW.size < OLD.size OR NEW.id <> OLD.id THEN
+                        RAISE EXCEPTION 'threadline: the head only grows';
+                    END IF;
+                    RETURN NEW;
+                END $$
+                """,
+                """
+                CREATE FUNCTION threadline_checkpoints_grow() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    IF NEW.size <= (SELECT COALESCE(MAX(size), -1) FROM checkpoints) THEN
+                        RAISE EXCEPTION 'threadline: a checkpoint must be newer than the latest';
+                    END IF;
+                    RETURN NEW;
+                END $$
+                """,
+                """
+                CREATE TRIGGER checkpoints_grow BEFORE INSERT ON checkpoints
+                FOR EACH ROW EXECUTE FUNCTION threadline_checkpoints_grow()
+                """,
+                "CREATE TRIGGER head_grows BEFORE UPDATE ON head FOR EACH ROW EXECUTE FUNCTION threadline_head_grows()",
+            ]
+                + ["meta", "records", "hashes", "checkpoints", "head"].flatMap { table in
+                    [
+                        table == "head"
+                            ? """
+                            CREATE TRIGGER head_no_delete BEFORE DELETE ON head
+                            FOR EACH ROW EXECUTE FUNCTION threadline_append_only()
+                            """
+                            : """
+                            CREATE TRIGGER \(table)_append_only BEFORE UPDATE OR DELETE ON \(table)
+                            FOR EACH ROW EXECUTE FUNCTION threadline_append_only()
+                            """,
+                        """
+                        CREATE TRIGGER \(table)_no_truncate BEFORE TRUNCATE ON \(table)
+                        FOR EACH STATEMENT EXECUTE FUNCTION threadline_append_only()
+                        """,
+                    ]
+                }
+        )
+    ]
+
+    private func migrate() async throws {
+        try await client.query(
+            "CREATE TABLE IF NOT EXISTS threadline_migrations (name TEXT PRIMARY KEY, applied TIMESTAMPTZ NOT NULL DEFAULT now())",
+            logger: logger)
+        for migration in Self.migrations {
+            try await client.withTransaction(logger: logger) { connection in
+                try await connection.query("LOCK TABLE threadline_migrations IN EXCLUSIVE MODE", logger: logger)
+                let done = try await connection.query(
+                    "SELECT count(*) FROM threadline_migrations WHERE name = \(migration.name)", logger: logger)
+                for try await count in done.decode(Int64.self) where count > 0 { return }
+                for statement in migration.sql {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query(
+                    "INSERT INTO threadline_migrations (name) VALUES (\(migration.name))", logger: logger)
+            }
+        }
+    }
+
+    // MARK: LedgerStore
+
+    public func metadata() async throws -> LedgerMetadata {
+        try await guarded {
+            var values: [String: String] = [:]
+            for try await (key, value) in try await client.query("SELECT key, value FROM meta", logger: logger)
+                .decode((String, String).self)
+            {
+                values[key] = value
+            }
+            guard let origin = values["origin"], let key = values["operator_key"] else {
+                throw LedgerStoreError.notALedger(location)
+            }
+            return LedgerMetadata(origin: origin, operatorKey: key)
+        }
+    }
+
+    public func size() async throws -> Int64 {
+        try await guarded {
+            for try await size in try await client.query("SELECT size FROM head WHERE id = 1", logger: logger)
+                .decode(Int64.self)
+            {
+                return size
+            }
+            throw LedgerStoreError.corrupt("the head row is missing")
+        }
+    }
+
+    public func append(_ build: @Sendable (LedgerHead) throws -> AppendBatch) async throws -> LedgerHead {
+        try await guarded {
+            try await client.withConnection { connection in
+                try await self.append(on: connection, build)
+            }
+        }
+    }
+
+    /// One batch, one transaction: lock the head row, extend, insert, move the head, commit.
+    private func append(on connection: PostgresConnection, _ build: (LedgerHead) throws -> AppendBatch) async throws
+        -> LedgerHead
+    {
+        try await connection.query("BEGIN", logger: logger)
+        let batch: AppendBatch
+        let size: Int64
+        do {
+            // Durable at commit whatever the server's default.
+            try await connection.query("SET LOCAL synchronous_commit = on", logger: logger)
+            var locked: Int64?
+            for try await value in try await connection.query(
+                "SELECT size FROM head WHERE id = 1 FOR UPDATE", logger: logger
+            ).decode(Int64.self) {
+                locked = value
+            }
+            guard let locked else { throw LedgerStoreError.corrupt("the head row is missing") }
+            size = locked
+            let head = try LedgerHead(
+                size: size, hashes: try await Self.hashes(on: connection, at: LedgerHead.indices(size: size), logger))
+            do { batch = try build(head) } catch { throw CallerError(error: error) }
+            try batch.check(extending: head)
+            let seqs = (0..<Int64(batch.records.count)).map { size + $0 }
+            let bytes = batch.records.map { ByteBuffer(bytes: $0) }
+            try await connection.query(
+                "INSERT INTO records (seq, bytes) SELECT * FROM UNNEST(\(seqs)::BIGINT[], \(bytes)::BYTEA[])",
+                logger: logger)
+            let first = StoredHashes.count(size: size)
+            let indices = (0..<Int64(batch.hashes.count)).map { first + $0 }
+            let hashes = batch.hashes.map { $0.withBytes { ByteBuffer(bytes: $0) } }
+            try await connection.query(
+                "INSERT INTO hashes (idx, hash) SELECT * FROM UNNEST(\(indices)::BIGINT[], \(hashes)::BYTEA[])",
+                logger: logger)
+            try await connection.query("UPDATE head SET size = \(batch.head.size) WHERE id = 1", logger: logger)
+        } catch {
+            _ = try? await connection.query("ROLLBACK", logger: logger)
+            throw error
+        }
+        do {
+            try await connection.query("COMMIT", logger: logger)
+        } catch {
+            // The server may have committed before the connection broke: read back what is there.
+            try await confirmCommit(of: batch, at: size, after: error)
+        }
+        return batch.head
+    }
+
+    /// After a failed COMMIT, on another connection: returns if the batch is in the log, throws `unavailable`
+    /// if it is not, and `commitUnknown` if that cannot be told.
+    private func confirmCommit(of batch: AppendBatch, at size: Int64, after error: any Error) async throws {
+        let stored: [[UInt8]]
+        do { stored = try await records(size..<size + 1) } catch LedgerStoreError.outOfRange {
+            throw LedgerStoreError.unavailable("the batch was not appended: \(Self.describe(error))")
+        } catch {
+            throw LedgerStoreError.commitUnknown("\(Self.describe(error))")
+        }
+        guard stored.first == batch.records.first else {
+            throw LedgerStoreError.unavailable("the batch was not appended: \(Self.describe(error))")
+        }
+        logger.warning("COMMIT failed but the batch is in the log", metadata: ["size": "\(size)"])
+    }
+
+    public func records(_ range: Range<Int64>) async throws -> [[UInt8]] {
+        try await guarded {
+            var out: [[UInt8]] = []
+            out.reserveCapacity(range.count)
+            let rows = try await client.query(
+                "SELECT seq, bytes FROM records WHERE seq >= \(range.lowerBound) AND seq < \(range.upperBound) ORDER BY seq",
+                logger: logger)
+            for try await (seq, bytes) in rows.decode((Int64, ByteBuffer).self) {
+                guard seq == range.lowerBound + Int64(out.count) else {
+                    throw LedgerStoreError.corrupt("record \(range.lowerBound + Int64(out.count)) is missing")
+                }
+                out.append(Array(bytes.readableBytesView))
+            }
+            guard out.count == range.count else {
+                throw LedgerStoreError.outOfRange("records \(range) are not all in the ledger")
+            }
+            return out
+        }
+    }
+
+    public func hashes(at indices: [Int64]) async throws -> [Hash] {
+        try await guarded {
+            try await client.withConnection { try await Self.hashes(on: $0, at: indices, self.logger) }
+        }
+    }
+
+    private static func hashes(on connection: PostgresConnection, at indices: [Int64], _ logger: Logger) async throws
+        -> [Hash]
+    {
+        guard !indices.isEmpty else { return [] }
+        var found: [Int64: Hash] = [:]
+        let rows = try await connection.query(
+            "SELECT idx, hash FROM hashes WHERE idx = ANY(\(indices)::BIGINT[])", logger: logger)
+        for try await (index, bytes) in rows.decode((Int64, ByteBuffer).self) {
+            guard let hash = Hash(bytes: bytes.readableBytesView) else {
+                throw LedgerStoreError.corrupt("stored hash \(index) is not 32 bytes")
+            }
+            found[index] = hash
+        }
+        return try indices.map {
+            guard let hash = found[$0] else { throw LedgerStoreError.corrupt("stored hash \($0) is missing") }
+            return hash
+        }
+    }
+
+    public func hashes(in range: Range<Int64>) async throws -> [Hash] {
+        try await guarded {
+            var out: [Hash] = []
+            out.reserveCapacity(range.count)
+            let rows = try await client.query(
+                "SELECT idx, hash FROM hashes WHERE idx >= \(range.lowerBound) AND idx < \(range.upperBound) ORDER BY idx",
+                logger: logger)
+            for try await (index, bytes) in rows.decode((Int64, ByteBuffer).self) {
+                let expected = range.lowerBound + Int64(out.count)
+                guard index == expected, let hash = Hash(bytes: bytes.readableBytesView) else {
+                    throw LedgerStoreError.corrupt("stored hash \(expected) is missing or not 32 bytes")
+                }
+                out.append(hash)
+            }
+            guard out.count == range.count else {
+                throw LedgerStoreError.outOfRange("stored hashes \(range) are not all in the ledger")
+            }
+            return out
+        }
+    }
+
+    public func checkpoints() async throws -> [StoredCheckpoint] {
+        try await guarded {
+            var out: [StoredCheckpoint] = []
+            for try await (size, note) in try await client.query(
+                "SELECT size, note FROM checkpoints ORDER BY size", logger: logger
+            ).decode((Int64, String).self) {
+                out.append(StoredCheckpoint(size: size, note: note))
+            }
+            return out
+        }
+    }
+
+    public func latestCheckpoint() async throws -> StoredCheckpoint? {
+        try await guarded {
+            for try await (size, note) in try await client.query(
+                "SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1", logger: logger
+            ).decode((Int64, String).self) {
+                return StoredCheckpoint(size: size, note: note)
+            }
+            return nil
+        }
+    }
+
+    public func addCheckpoint(size: Int64, note: String) async throws {
+        try await guarded {
+            try await client.withTransaction(logger: logger) { connection in
+                // The head lock orders this with appends and with other signers.
+                var logSize: Int64 = 0
+                for try await value in try await connection.query(
+                    "SELECT size FROM head WHERE id = 1 FOR UPDATE", logger: self.logger
+                ).decode(Int64.self) {
+                    logSize = value
+                }
+                for try await latest in try await connection.query(
+                    "SELECT MAX(size) FROM checkpoints", logger: self.logger
+                ).decode(Int64?.self) {
+                    if let latest, latest >= size { throw LedgerStoreError.staleCheckpoint(size: size, latest: latest) }
+                }
+                guard size <= logSize else {
+                    throw LedgerStoreError.outOfRange("a checkpoint of size \(size) is beyond the log's end")
+                }
+                try await connection.query(
+                    "INSERT INTO checkpoints (size, note) VALUES (\(size), \(note))", logger: self.logger)
+            }
+        }
+    }
+
+    // MARK: Errors
+
+    /// An error thrown by the caller's own code (`append`'s `build`), passed through untouched.
+    private struct CallerError: Error {
+        let error: any Error
+    }
+
+    /// Runs `body`, turning driver errors into `LedgerStoreError`s a user can act on.
+    private func guarded<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as LedgerStoreError {
+            throw error
+        } catch let error as CallerError {
+            throw error.error
+        } catch let error as PostgresTransactionError {
+            if let inner = error.closureError as? LedgerStoreError { throw inner }
+            throw map(error.closureError ?? error.commitError ?? error.beginError ?? error)
+        } catch {
+            throw map(error)
+        }
+    }
+
+    private func map(_ error: any Error) -> any Error {
+        if error is LedgerStoreError { return error }
+        if let psql = error as? PSQLError {
+            if psql.serverInfo?[.sqlState] == "23505" {
+                return LedgerStoreError.corrupt("a sequence number or stored hash was written twice: \(Self.describe(error))")
+            }
+            if psql.serverInfo == nil {
+                return LedgerStoreError.unavailable("\(location): \(Self.describe(error))")
+            }
+        }
+        return LedgerStoreError.unavailable(Self.describe(error))
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let psql = error as? PSQLError {
+            if let message = psql.serverInfo?[.message] { return message }
+            if let underlying = psql.underlying { return "\(underlying)" }
+            return "\(psql.code)"
+        }
+        return "\(error)"
+    }
+}
+
+/// A `postgres://user[:password]@host[:port]/database[?sslmode=disable|require]` location.
+struct PostgresURL {
+    let user: String
+    let password: String?
+    let host: String
+    let port: Int
+    let database: String
+    let requireTLS: Bool
+
+    init(_ text: String) throws {
+        guard let url = URLComponents(string: text), url.scheme == "postgres" || url.scheme == "postgresql",
+            let host = url.host, !host.isEmpty, let user = url.user, !user.isEmpty
+        else {
+            throw LedgerStoreError.notALedger(
+                "'\(text)' (a PostgreSQL ledger is postgres://user[:password]@host[:port]/database)")
+        }
+        let database = String(url.path.drop { $0 == "/" })
+        guard !database.isEmpty else {
+            throw LedgerStoreError.notALedger("'\(text)' names no database (postgres://user@host/database)")
+        }
+        let mode = url.queryItems?.first { $0.name == "sslmode" }?.value ?? "disable"
+        guard ["disable", "require"].contains(mode) else {
+            throw LedgerStoreError.notALedger("'\(text)': sslmode must be disable or require")
+        }
+        self.user = user.removingPercentEncoding ?? user
+        self.password = url.password.map { $0.removingPercentEncoding ?? $0 }
+        self.host = host
+        self.port = url.port ?? 5432
+        self.database = database
+        self.requireTLS = mode == "require"
+    }
+
+    /// The location without the password, for messages.
+    var redacted: String { "postgres://\(user)@\(host):\(port)/\(database)" }
+}
