@@ -153,7 +153,19 @@ public final class PostgresLedgerStore: LedgerStore {
         )
     ]
 
+    /// Applies pending migrations. When there are none it only reads, so a role without DDL rights
+    /// (`writerRoleSQL`) can open the ledger.
     private func migrate() async throws {
+        var applied: Set<String> = []
+        let exists = try await client.query("SELECT to_regclass('threadline_migrations') IS NOT NULL", logger: logger)
+        for try await found in exists.decode(Bool.self) where found {
+            for try await name in try await client.query("SELECT name FROM threadline_migrations", logger: logger)
+                .decode(String.self)
+            {
+                applied.insert(name)
+            }
+        }
+        guard Self.migrations.contains(where: { !applied.contains($0.name) }) else { return }
         try await client.query(
             "CREATE TABLE IF NOT EXISTS threadline_migrations (name TEXT PRIMARY KEY, applied TIMESTAMPTZ NOT NULL DEFAULT now())",
             logger: logger)
@@ -170,6 +182,17 @@ public final class PostgresLedgerStore: LedgerStore {
                     "INSERT INTO threadline_migrations (name) VALUES (\(migration.name))", logger: logger)
             }
         }
+    }
+
+    /// SQL that creates `role`, a login that can append to and read the ledger in the current database but
+    /// never rewrite it: SELECT and INSERT on the log tables, and UPDATE of the one `head` row (whose trigger
+    /// lets it only grow). Run it as the ledger's owner. `Specs/06-postgres.md` §Roles.
+    public static func writerRoleSQL(role: String, password: String) -> [String] {
+        [
+            "CREATE ROLE \(role) LOGIN PASSWORD '\(password.replacingOccurrences(of: "'", with: "''"))'",
+            "GRANT SELECT, INSERT ON meta, records, hashes, checkpoints, threadline_migrations TO \(role)",
+            "GRANT SELECT, UPDATE (size) ON head TO \(role)",
+        ]
     }
 
     // MARK: LedgerStore

@@ -24,12 +24,39 @@ public enum TestPostgres {
         let configuration = PostgresConnection.Configuration(
             host: host, port: components.port ?? 5432, username: user, password: components.password,
             database: String(components.path.drop { $0 == "/" }), tls: .disable)
-        let connection = try await PostgresConnection.connect(
-            configuration: configuration, id: 1, logger: Logger(label: "test-postgres"))
-        try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: Logger(label: "test-postgres"))
-        try await connection.close()
+        try await withConnection(configuration) { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: logger)
+        }
         components.path = "/" + name
         return components.string!
+    }
+
+    static let logger = Logger(label: "test-postgres")
+
+    /// Runs `body` on a new connection that is closed afterwards, whatever happens.
+    public static func withConnection<T>(
+        _ configuration: PostgresConnection.Configuration, _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
+        do {
+            let result = try await body(connection)
+            try await connection.close()
+            return result
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    /// Runs `body` on a new connection to `url` (as its user, or as `user`/`password`), closed afterwards.
+    public static func withConnection<T>(
+        to url: String, user: String? = nil, password: String? = nil, _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        let components = URLComponents(string: url)!
+        let configuration = PostgresConnection.Configuration(
+            host: components.host!, port: components.port ?? 5432, username: user ?? components.user!,
+            password: password ?? components.password, database: String(components.path.dropFirst()), tls: .disable)
+        return try await withConnection(configuration, body)
     }
 }
 
