@@ -1,0 +1,88 @@
+import Foundation
+import LedgerStore
+import TransparencyLog
+
+/// Copies a ledger between stores (SQLite ⇄ PostgreSQL) and shows the copy is the same log.
+public enum LedgerMigration {
+    /// What a copy did and showed.
+    public struct Summary: Sendable, Codable, Equatable {
+        /// Records copied.
+        public var records: Int64 = 0
+        /// Checkpoints copied.
+        public var checkpoints: Int = 0
+        /// The tree hash of both logs at their (equal) size.
+        public var root: String = ""
+        /// The size of the latest checkpoint, which was verified against the new store.
+        public var checkpointSize: Int64?
+    }
+
+    /// Records per transaction while copying.
+    public static let chunk: Int64 = 8192
+
+    /// Copies `source` into the new ledger at `destination`. Every stored hash is recomputed from the records
+    /// and compared with the source's, so a damaged source is refused rather than copied; at the end the
+    /// two logs' sizes and roots are compared and the latest checkpoint is verified against the copy.
+    public static func copy(
+        from source: any LedgerStore, to destination: LedgerLocation,
+        progress: @Sendable (Int64, Int64) -> Void = { _, _ in }
+    ) async throws -> Summary {
+        let metadata = try await source.metadata()
+        let size = try await source.size()
+        let target = try await destination.create(metadata: metadata)
+        var summary = Summary()
+        var start: Int64 = 0
+        while start < size {
+            let end = min(start + chunk, size)
+            let records = try await source.records(start..<end)
+            let expected = try await source.hashes(
+                in: StoredHashes.count(size: start)..<StoredHashes.count(size: end))
+            let first = start
+            _ = try await target.append { head in
+                guard head.size == first else {
+                    throw LedgerStoreError.corrupt("the destination grew while it was being filled (at \(head.size))")
+                }
+                var range = head.range
+                var hashes: [Hash] = []
+                var last = head.lastLeafHash
+                for record in records {
+                    last = Merkle.leafHash(record)
+                    range.append(last, into: &hashes)
+                }
+                if let bad = zip(hashes, expected).enumerated().first(where: { $0.element.0 != $0.element.1 }) {
+                    throw LedgerStoreError.corrupt(
+                        "the source's stored hash \(StoredHashes.count(size: first) + Int64(bad.offset)) does not match "
+                            + "its records; run 'threadline verify' on it")
+                }
+                return AppendBatch(
+                    records: records, hashes: hashes, head: LedgerHead(size: range.size, range: range, lastLeafHash: last))
+            }
+            summary.records = end
+            progress(end, size)
+            start = end
+        }
+        let checkpoints = try await source.checkpoints()
+        for checkpoint in checkpoints {
+            try await target.addCheckpoint(size: checkpoint.size, note: checkpoint.note)
+        }
+        summary.checkpoints = checkpoints.count
+
+        // The copy is the same log: same size, same root, and the latest checkpoint verifies against it.
+        let old = try await Ledger(store: source)
+        let new = try await Ledger(store: target)
+        let copiedSize = try await target.size()
+        let oldRoot = try await old.root(size: size)
+        let newRoot = try await new.root(size: copiedSize)
+        guard copiedSize == size, oldRoot == newRoot else {
+            throw LedgerStoreError.corrupt("the copy has size \(copiedSize) and root \(newRoot), not \(size) and \(oldRoot)")
+        }
+        summary.root = newRoot.base64
+        if let note = try await old.latestCheckpoint() {
+            let body = try Checkpoint(text: note.text)
+            guard note.verify([new.operatorVerifier]).isValid, try await new.root(size: body.size) == body.root else {
+                throw LedgerStoreError.corrupt("the latest checkpoint (size \(body.size)) does not verify against the copy")
+            }
+            summary.checkpointSize = body.size
+        }
+        return summary
+    }
+}
