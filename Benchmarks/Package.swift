@@ -3,7 +3,8 @@ import PackageDescription
 
 // Benchmarks live in their own package so that `swift test` never builds them.
 // Run from the repository root:
-//   swift run -c release --package-path Benchmarks ledger-bench --records 1000000
+//   swift run -c release --package-path Benchmarks ledger-bench --records 1000000 \
+//       --postgres postgres://threadline:threadline-test@127.0.0.1:5432/threadline_test
 //   swift package --package-path Benchmarks benchmark
 let package = Package(
     name: "ThreadlineBenchmarks",
@@ -20,6 +21,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Threadline", package: "main"),
                 .product(name: "LedgerStore", package: "main"),
+                .product(name: "LedgerStorePostgres", package: "main"),
                 .product(name: "Provenance", package: "main"),
                 .product(name: "TransparencyLog", package: "main"),
                 .product(name: "Crypto", package: "swift-crypto"),

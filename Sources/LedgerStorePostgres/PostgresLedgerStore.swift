@@ -9,55 +9,41 @@ import TransparencyLog
 /// rather than an advisory lock, so the hot path stays within the SQL that PostgreSQL-compatible distributed
 /// databases accept. `Specs/06-postgres.md` gives the schema and the protocol.
 public final class PostgresLedgerStore: LedgerStore {
-    private let client: PostgresClient
-    private let running: Task<Void, Never>
+    private let pool: ConnectionPool
     private let logger: Logger
     /// Where the ledger is, without its password.
     public let location: String
 
-    /// Connects once, directly, so that a wrong address, password or database fails at once with the server's
-    /// own reason instead of after the pool's retries.
-    private static func probe(_ url: PostgresURL, logger: Logger) async throws {
-        var configuration = PostgresConnection.Configuration(
-            host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
-            tls: url.requireTLS ? .require(try .init(configuration: .makeClientConfiguration())) : .disable)
-        configuration.options.connectTimeout = .seconds(10)
-        do {
-            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
-            try await connection.close()
-        } catch {
-            throw LedgerStoreError.unavailable("\(url.redacted): \(describe(error))")
-        }
-    }
-
-    private init(url: PostgresURL, logger: Logger) {
-        var configuration = PostgresClient.Configuration(
-            host: url.host, port: url.port, username: url.user, password: url.password, database: url.database,
-            tls: url.requireTLS ? .require(.makeClientConfiguration()) : .disable)
-        configuration.options.connectTimeout = .seconds(10)
-        configuration.options.maximumConnections = 8
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        self.client = client
-        self.running = Task { await client.run() }
+    private init(url: PostgresURL, logger: Logger) throws {
+        pool = ConnectionPool(configuration: try url.configuration, logger: logger)
         self.logger = logger
         self.location = url.redacted
     }
 
     deinit {
-        running.cancel()
+        let pool = self.pool
+        Task { await pool.close() }
+    }
+
+    /// Connects once, so that a wrong address, password or database fails at once with the server's own reason.
+    private func probe() async throws {
+        do {
+            _ = try await pool.withConnection { _ in true }
+        } catch {
+            throw LedgerStoreError.unavailable("\(location): \(Self.describe(error))")
+        }
     }
 
     /// Creates a ledger in the (existing, empty) database at `url`.
     public static func create(url: String, metadata: LedgerMetadata, logger: Logger = PostgresLedgerStore.quiet)
         async throws -> PostgresLedgerStore
     {
-        let parsed = try PostgresURL(url)
-        try await probe(parsed, logger: logger)
-        let store = PostgresLedgerStore(url: parsed, logger: logger)
+        let store = try PostgresLedgerStore(url: try PostgresURL(url), logger: logger)
+        try await store.probe()
         try await store.guarded {
             if try await store.hasLedger() { throw LedgerStoreError.alreadyExists(store.location) }
             try await store.migrate()
-            _ = try await store.client.withTransaction(logger: logger) { connection in
+            _ = try await store.transaction { connection in
                 try await connection.query(
                     """
                     INSERT INTO meta (key, value) VALUES ('origin', \(metadata.origin)),
@@ -70,9 +56,8 @@ public final class PostgresLedgerStore: LedgerStore {
 
     /// Opens the ledger in the database at `url`, applying any pending migrations.
     public static func open(url: String, logger: Logger = PostgresLedgerStore.quiet) async throws -> PostgresLedgerStore {
-        let parsed = try PostgresURL(url)
-        try await probe(parsed, logger: logger)
-        let store = PostgresLedgerStore(url: parsed, logger: logger)
+        let store = try PostgresLedgerStore(url: try PostgresURL(url), logger: logger)
+        try await store.probe()
         try await store.guarded {
             guard try await store.hasLedger() else { throw LedgerStoreError.notFound(store.location) }
             try await store.migrate()
@@ -86,9 +71,11 @@ public final class PostgresLedgerStore: LedgerStore {
     // MARK: Schema
 
     private func hasLedger() async throws -> Bool {
-        let rows = try await client.query("SELECT to_regclass('meta') IS NOT NULL", logger: logger)
-        for try await exists in rows.decode(Bool.self) { return exists }
-        return false
+        try await pool.withConnection { connection in
+            let rows = try await connection.query("SELECT to_regclass('meta') IS NOT NULL", logger: self.logger)
+            for try await exists in rows.decode(Bool.self) { return exists }
+            return false
+        }
     }
 
     /// Named, ordered migrations; each runs once, in its own transaction.
@@ -156,30 +143,38 @@ public final class PostgresLedgerStore: LedgerStore {
     /// Applies pending migrations. When there are none it only reads, so a role without DDL rights
     /// (`writerRoleSQL`) can open the ledger.
     private func migrate() async throws {
-        var applied: Set<String> = []
-        let exists = try await client.query("SELECT to_regclass('threadline_migrations') IS NOT NULL", logger: logger)
-        for try await found in exists.decode(Bool.self) where found {
-            for try await name in try await client.query("SELECT name FROM threadline_migrations", logger: logger)
-                .decode(String.self)
-            {
-                applied.insert(name)
+        let applied: Set<String> = try await pool.withConnection { connection in
+            var applied: Set<String> = []
+            let exists = try await connection.query(
+                "SELECT to_regclass('threadline_migrations') IS NOT NULL", logger: self.logger)
+            for try await found in exists.decode(Bool.self) where found {
+                for try await name in try await connection.query(
+                    "SELECT name FROM threadline_migrations", logger: self.logger
+                ).decode(String.self) {
+                    applied.insert(name)
+                }
             }
+            return applied
         }
         guard Self.migrations.contains(where: { !applied.contains($0.name) }) else { return }
-        try await client.query(
-            "CREATE TABLE IF NOT EXISTS threadline_migrations (name TEXT PRIMARY KEY, applied TIMESTAMPTZ NOT NULL DEFAULT now())",
-            logger: logger)
+        try await pool.withConnection { connection in
+            try await connection.query(
+                """
+                CREATE TABLE IF NOT EXISTS threadline_migrations
+                    (name TEXT PRIMARY KEY, applied TIMESTAMPTZ NOT NULL DEFAULT now())
+                """, logger: self.logger)
+        }
         for migration in Self.migrations {
-            try await client.withTransaction(logger: logger) { connection in
-                try await connection.query("LOCK TABLE threadline_migrations IN EXCLUSIVE MODE", logger: logger)
+            try await transaction { connection in
+                try await connection.query("LOCK TABLE threadline_migrations IN EXCLUSIVE MODE", logger: self.logger)
                 let done = try await connection.query(
-                    "SELECT count(*) FROM threadline_migrations WHERE name = \(migration.name)", logger: logger)
+                    "SELECT count(*) FROM threadline_migrations WHERE name = \(migration.name)", logger: self.logger)
                 for try await count in done.decode(Int64.self) where count > 0 { return }
                 for statement in migration.sql {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
                 }
                 try await connection.query(
-                    "INSERT INTO threadline_migrations (name) VALUES (\(migration.name))", logger: logger)
+                    "INSERT INTO threadline_migrations (name) VALUES (\(migration.name))", logger: self.logger)
             }
         }
     }
@@ -198,34 +193,38 @@ public final class PostgresLedgerStore: LedgerStore {
     // MARK: LedgerStore
 
     public func metadata() async throws -> LedgerMetadata {
-        try await guarded {
-            var values: [String: String] = [:]
-            for try await (key, value) in try await client.query("SELECT key, value FROM meta", logger: logger)
-                .decode((String, String).self)
-            {
-                values[key] = value
+        try await reading {
+            try await self.pool.withConnection { connection in
+                var values: [String: String] = [:]
+                for try await (key, value) in try await connection.query("SELECT key, value FROM meta", logger: self.logger)
+                    .decode((String, String).self)
+                {
+                    values[key] = value
+                }
+                guard let origin = values["origin"], let key = values["operator_key"] else {
+                    throw LedgerStoreError.notALedger(self.location)
+                }
+                return LedgerMetadata(origin: origin, operatorKey: key)
             }
-            guard let origin = values["origin"], let key = values["operator_key"] else {
-                throw LedgerStoreError.notALedger(location)
-            }
-            return LedgerMetadata(origin: origin, operatorKey: key)
         }
     }
 
     public func size() async throws -> Int64 {
-        try await guarded {
-            for try await size in try await client.query("SELECT size FROM head WHERE id = 1", logger: logger)
-                .decode(Int64.self)
-            {
-                return size
+        try await reading {
+            try await self.pool.withConnection { connection in
+                for try await size in try await connection.query("SELECT size FROM head WHERE id = 1", logger: self.logger)
+                    .decode(Int64.self)
+                {
+                    return size
+                }
+                throw LedgerStoreError.corrupt("the head row is missing")
             }
-            throw LedgerStoreError.corrupt("the head row is missing")
         }
     }
 
     public func append(_ build: @Sendable (LedgerHead) throws -> AppendBatch) async throws -> LedgerHead {
         try await guarded {
-            try await client.withConnection { connection in
+            try await pool.withConnection { connection in
                 try await self.append(on: connection, build)
             }
         }
@@ -235,7 +234,9 @@ public final class PostgresLedgerStore: LedgerStore {
     private func append(on connection: PostgresConnection, _ build: (LedgerHead) throws -> AppendBatch) async throws
         -> LedgerHead
     {
-        try await connection.query("BEGIN", logger: logger)
+        do { try await connection.query("BEGIN", logger: logger) } catch where Self.endsSession(error) {
+            throw DeadOnArrival(error: error)
+        }
         let batch: AppendBatch
         let size: Int64
         do {
@@ -266,7 +267,7 @@ public final class PostgresLedgerStore: LedgerStore {
                 logger: logger)
             try await connection.query("UPDATE head SET size = \(batch.head.size) WHERE id = 1", logger: logger)
         } catch {
-            _ = try? await connection.query("ROLLBACK", logger: logger)
+            await rollBack(connection, after: error)
             throw error
         }
         do {
@@ -276,6 +277,35 @@ public final class PostgresLedgerStore: LedgerStore {
             try await confirmCommit(of: batch, at: size, after: error)
         }
         return batch.head
+    }
+
+    /// Rolls back the open transaction on `connection` after `error` — but only while the connection is usable.
+    /// After a connection-level failure the server has already discarded the transaction with the session, and
+    /// a ROLLBACK sent on a closed connection may never be answered.
+    private func rollBack(_ connection: PostgresConnection, after error: any Error) async {
+        guard !connection.isClosed, !Self.endsSession(error) else { return }
+        _ = try? await connection.query("ROLLBACK", logger: logger)
+    }
+
+    /// One transaction on a pooled connection: BEGIN, `body`, COMMIT (rolled back safely on error).
+    private func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await pool.withConnection { connection in
+            try await connection.query("BEGIN", logger: self.logger)
+            let result: T
+            do { result = try await body(connection) } catch {
+                await self.rollBack(connection, after: error)
+                throw error
+            }
+            try await connection.query("COMMIT", logger: self.logger)
+            return result
+        }
+    }
+
+    /// Whether `error` means the server ended the session (a fatal error or a lost connection).
+    static func endsSession(_ error: any Error) -> Bool {
+        guard let psql = error as? PSQLError else { return false }
+        guard let severity = psql.serverInfo?[.severity] else { return true }
+        return severity == "FATAL" || severity == "PANIC"
     }
 
     /// After a failed COMMIT, on another connection: returns if the batch is in the log, throws `unavailable`
@@ -294,28 +324,30 @@ public final class PostgresLedgerStore: LedgerStore {
     }
 
     public func records(_ range: Range<Int64>) async throws -> [[UInt8]] {
-        try await guarded {
-            var out: [[UInt8]] = []
-            out.reserveCapacity(range.count)
-            let rows = try await client.query(
-                "SELECT seq, bytes FROM records WHERE seq >= \(range.lowerBound) AND seq < \(range.upperBound) ORDER BY seq",
-                logger: logger)
-            for try await (seq, bytes) in rows.decode((Int64, ByteBuffer).self) {
-                guard seq == range.lowerBound + Int64(out.count) else {
-                    throw LedgerStoreError.corrupt("record \(range.lowerBound + Int64(out.count)) is missing")
+        try await reading {
+            try await self.pool.withConnection { connection in
+                var out: [[UInt8]] = []
+                out.reserveCapacity(range.count)
+                let rows = try await connection.query(
+                    "SELECT seq, bytes FROM records WHERE seq >= \(range.lowerBound) AND seq < \(range.upperBound) ORDER BY seq",
+                    logger: self.logger)
+                for try await (seq, bytes) in rows.decode((Int64, ByteBuffer).self) {
+                    guard seq == range.lowerBound + Int64(out.count) else {
+                        throw LedgerStoreError.corrupt("record \(range.lowerBound + Int64(out.count)) is missing")
+                    }
+                    out.append(Array(bytes.readableBytesView))
                 }
-                out.append(Array(bytes.readableBytesView))
+                guard out.count == range.count else {
+                    throw LedgerStoreError.outOfRange("records \(range) are not all in the ledger")
+                }
+                return out
             }
-            guard out.count == range.count else {
-                throw LedgerStoreError.outOfRange("records \(range) are not all in the ledger")
-            }
-            return out
         }
     }
 
     public func hashes(at indices: [Int64]) async throws -> [Hash] {
-        try await guarded {
-            try await client.withConnection { try await Self.hashes(on: $0, at: indices, self.logger) }
+        try await reading {
+            try await pool.withConnection { try await Self.hashes(on: $0, at: indices, self.logger) }
         }
     }
 
@@ -339,52 +371,58 @@ public final class PostgresLedgerStore: LedgerStore {
     }
 
     public func hashes(in range: Range<Int64>) async throws -> [Hash] {
-        try await guarded {
-            var out: [Hash] = []
-            out.reserveCapacity(range.count)
-            let rows = try await client.query(
-                "SELECT idx, hash FROM hashes WHERE idx >= \(range.lowerBound) AND idx < \(range.upperBound) ORDER BY idx",
-                logger: logger)
-            for try await (index, bytes) in rows.decode((Int64, ByteBuffer).self) {
-                let expected = range.lowerBound + Int64(out.count)
-                guard index == expected, let hash = Hash(bytes: bytes.readableBytesView) else {
-                    throw LedgerStoreError.corrupt("stored hash \(expected) is missing or not 32 bytes")
+        try await reading {
+            try await self.pool.withConnection { connection in
+                var out: [Hash] = []
+                out.reserveCapacity(range.count)
+                let rows = try await connection.query(
+                    "SELECT idx, hash FROM hashes WHERE idx >= \(range.lowerBound) AND idx < \(range.upperBound) ORDER BY idx",
+                    logger: self.logger)
+                for try await (index, bytes) in rows.decode((Int64, ByteBuffer).self) {
+                    let expected = range.lowerBound + Int64(out.count)
+                    guard index == expected, let hash = Hash(bytes: bytes.readableBytesView) else {
+                        throw LedgerStoreError.corrupt("stored hash \(expected) is missing or not 32 bytes")
+                    }
+                    out.append(hash)
                 }
-                out.append(hash)
+                guard out.count == range.count else {
+                    throw LedgerStoreError.outOfRange("stored hashes \(range) are not all in the ledger")
+                }
+                return out
             }
-            guard out.count == range.count else {
-                throw LedgerStoreError.outOfRange("stored hashes \(range) are not all in the ledger")
-            }
-            return out
         }
     }
 
     public func checkpoints() async throws -> [StoredCheckpoint] {
-        try await guarded {
-            var out: [StoredCheckpoint] = []
-            for try await (size, note) in try await client.query(
-                "SELECT size, note FROM checkpoints ORDER BY size", logger: logger
-            ).decode((Int64, String).self) {
-                out.append(StoredCheckpoint(size: size, note: note))
+        try await reading {
+            try await self.pool.withConnection { connection in
+                var out: [StoredCheckpoint] = []
+                for try await (size, note) in try await connection.query(
+                    "SELECT size, note FROM checkpoints ORDER BY size", logger: self.logger
+                ).decode((Int64, String).self) {
+                    out.append(StoredCheckpoint(size: size, note: note))
+                }
+                return out
             }
-            return out
         }
     }
 
     public func latestCheckpoint() async throws -> StoredCheckpoint? {
-        try await guarded {
-            for try await (size, note) in try await client.query(
-                "SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1", logger: logger
-            ).decode((Int64, String).self) {
-                return StoredCheckpoint(size: size, note: note)
+        try await reading {
+            try await self.pool.withConnection { connection in
+                for try await (size, note) in try await connection.query(
+                    "SELECT size, note FROM checkpoints ORDER BY size DESC LIMIT 1", logger: self.logger
+                ).decode((Int64, String).self) {
+                    return StoredCheckpoint(size: size, note: note)
+                }
+                return nil
             }
-            return nil
         }
     }
 
     public func addCheckpoint(size: Int64, note: String) async throws {
         try await guarded {
-            try await client.withTransaction(logger: logger) { connection in
+            try await transaction { connection in
                 // The head lock orders this with appends and with other signers.
                 var logSize: Int64 = 0
                 for try await value in try await connection.query(
@@ -413,20 +451,55 @@ public final class PostgresLedgerStore: LedgerStore {
         let error: any Error
     }
 
-    /// Runs `body`, turning driver errors into `LedgerStoreError`s a user can act on.
+    /// A connection from the pool was already dead before anything was sent on it: safe to try again.
+    private struct DeadOnArrival: Error {
+        let error: any Error
+    }
+
+    /// Runs `body`, turning driver errors into `LedgerStoreError`s a user can act on. A pooled connection that
+    /// the server closed (a restart, a failover, an administrator's `pg_terminate_backend`) may be handed out
+    /// once more before the pool notices; reads, which are idempotent, and appends that failed before sending
+    /// anything are tried again, at most three times in all.
     private func guarded<T>(_ body: () async throws -> T) async throws -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try await mapped(body)
+            } catch let error as RetryableFailure where attempt < 3 {
+                logger.debug("retrying on a new connection", metadata: ["error": "\(error.error)"])
+                attempt += 1
+            } catch let error as RetryableFailure {
+                throw map(error.error)
+            }
+        }
+    }
+
+    private struct RetryableFailure: Error {
+        let error: any Error
+    }
+
+    private func mapped<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
+        } catch let error as DeadOnArrival {
+            throw RetryableFailure(error: error.error)
         } catch let error as LedgerStoreError {
             throw error
         } catch let error as CallerError {
             throw error.error
-        } catch let error as PostgresTransactionError {
-            if let inner = error.closureError as? LedgerStoreError { throw inner }
-            throw map(error.closureError ?? error.commitError ?? error.beginError ?? error)
         } catch {
-            throw map(error)
+            throw Self.endsSession(error) && isRead ? RetryableFailure(error: error) : map(error)
         }
+    }
+
+    /// Whether the current operation only reads (set per task by `reading`).
+    private var isRead: Bool { Self.readOnly }
+
+    @TaskLocal private static var readOnly = false
+
+    /// Runs a read: like `guarded`, and retried on a dead pooled connection.
+    private func reading<T>(_ body: () async throws -> T) async throws -> T {
+        try await Self.$readOnly.withValue(true) { try await guarded(body) }
     }
 
     private func map(_ error: any Error) -> any Error {
@@ -482,6 +555,17 @@ struct PostgresURL {
         self.port = url.port ?? 5432
         self.database = database
         self.requireTLS = mode == "require"
+    }
+
+    /// The connection settings: a 10 s connect timeout, TLS only with `sslmode=require`.
+    var configuration: PostgresConnection.Configuration {
+        get throws {
+            var configuration = PostgresConnection.Configuration(
+                host: host, port: port, username: user, password: password, database: database,
+                tls: requireTLS ? .require(try .init(configuration: .makeClientConfiguration())) : .disable)
+            configuration.options.connectTimeout = .seconds(10)
+            return configuration
+        }
     }
 
     /// The location without the password, for messages.

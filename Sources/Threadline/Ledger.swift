@@ -17,6 +17,9 @@ public actor Ledger {
     private let clock: @Sendable () -> Int64
     private let logger: Logger
 
+    /// The default logger: silent. A library logs only when its host hands it a logger.
+    public static let quiet = Logger(label: "threadline.ledger", factory: { _ in SwiftLogNoOpLogHandler() })
+
     /// The most records one transaction carries.
     public static let maxBatch = 10_000
 
@@ -34,7 +37,7 @@ public actor Ledger {
     public init(
         store: any LedgerStore, operatorKey: SigningKey? = nil,
         clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) },
-        logger: Logger = Logger(label: "threadline.ledger")
+        logger: Logger = Ledger.quiet
     ) async throws {
         let metadata = try await store.metadata()
         let verifier: Ed25519NoteVerifier

@@ -26,7 +26,7 @@ extension RootCommand {
                 let operatorKey = try SigningKey(generatingWithName: DemoStory.origin)
                 try Files.writeSecret(operatorKey.fileContents, to: ledgerPath + ".operator-key")
                 let store = try SQLiteLedgerStore.create(path: ledgerPath, metadata: Ledger.metadata(operatorKey: operatorKey))
-                let ledger = try await Ledger(store: store, operatorKey: operatorKey)
+                let ledger = try await Ledger(store: store, operatorKey: operatorKey, logger: Logs.ledger)
 
                 Output.line("Threadline demo: a T-shirt from cotton bale to shop\n")
                 Output.line("ledger    \(ledgerPath)")

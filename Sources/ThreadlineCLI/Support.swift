@@ -57,7 +57,7 @@ struct LedgerOptions: ParsableArguments {
             key = try SigningKey(fileContents: try Files.readText(path, what: "operator key"))
         }
         if needsOperatorKey && key == nil { throw LedgerError.noOperatorKey }
-        return try await Ledger(store: store, operatorKey: key)
+        return try await Ledger(store: store, operatorKey: key, logger: Logs.ledger)
     }
 }
 
@@ -225,4 +225,10 @@ enum Logs {
     }()
 
     static func bootstrap() { once }
+
+    /// The engine's logger, once logging is set up.
+    static var ledger: Logger {
+        bootstrap()
+        return Logger(label: "threadline.ledger")
+    }
 }

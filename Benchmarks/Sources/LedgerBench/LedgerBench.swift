@@ -29,7 +29,23 @@ struct LedgerBench: AsyncParsableCommand {
     @Option(help: "Folder for the ledger file (default: a new temporary folder).")
     var dir: String?
 
+    @Option(help: "A PostgreSQL URL whose user may create databases: also compare stores across processes.")
+    var postgres: String?
+
+    @Option(help: "Records for the store comparison (split over the processes).")
+    var storeRecords = 200_000
+
+    @Option(help: "Process counts for the store comparison.")
+    var processes: [Int] = [1, 8]
+
+    @Option(help: .hidden)
+    var worker: String?
+
+    @Option(help: .hidden)
+    var workerLedger: String?
+
     func run() async throws {
+        if let worker, let workerLedger { return try await runWorker(input: worker, ledger: workerLedger) }
         let cores = ProcessInfo.processInfo.activeProcessorCount
         print("machine: \(cores) cores; records: \(records); batch: \(batch)")
 
@@ -72,6 +88,82 @@ struct LedgerBench: AsyncParsableCommand {
         }
         print(String(format: "proof   inclusion proof at N=%d: %8.3f ms each (%d proofs)", records, proofSeconds * 1000 / Double(proofs), proofs))
         print("ledger file: \(path) (\(fileSize(path) / 1_048_576) MiB)")
+        try? FileManager.default.removeItem(at: folder)
+
+        try await compareStores(bound: bound, signers: signers, folder: folder)
+    }
+
+    // MARK: Stores across processes
+
+    /// Durable appends from 1 and from 8 concurrent processes, on SQLite and (with --postgres) PostgreSQL.
+    /// Each process streams pre-signed envelopes from a JSON Lines file, as `threadline submit --jsonl` does.
+    func compareStores(bound: Double, signers: [SigningKey], folder: URL) async throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let envelopes = try signAll(count: storeRecords, signers: signers)
+        let lines = envelopes.map { String(decoding: $0.canonicalJSON, as: UTF8.self) }
+        for count in processes {
+            var files: [String] = []
+            for p in 0..<count {
+                let file = folder.appendingPathComponent("worker-\(count)-\(p).jsonl")
+                let part = stride(from: p, to: lines.count, by: count).map { lines[$0] }
+                try Data((part.joined(separator: "\n") + "\n").utf8).write(to: file)
+                files.append(file.path)
+            }
+            var locations = [("SQLite", folder.appendingPathComponent("compare-\(count).db").path)]
+            if let postgres { locations.append(("PostgreSQL", try createDatabase(server: postgres))) }
+            for (name, location) in locations {
+                let operatorKey = try SigningKey(generatingWithName: "bench.threadline.example/compare")
+                _ = try await LedgerLocation(location).create(metadata: Ledger.metadata(operatorKey: operatorKey))
+                let seconds = try await timed { try runWorkers(files: files, ledger: location) }
+                let store = try await LedgerLocation(location).open()
+                let size = try await store.size()
+                precondition(size == storeRecords, "\(name): \(size) of \(storeRecords) records")
+                report(
+                    "store   \(name), \(count) process\(count == 1 ? "" : "es"), durable appends",
+                    Double(storeRecords) / seconds, bound: bound)
+            }
+        }
+    }
+
+    /// Spawns one worker per file (this executable with --worker) and waits for all of them.
+    func runWorkers(files: [String], ledger: String) throws {
+        let me = URL(fileURLWithPath: CommandLine.arguments[0])
+        let workers = try files.map { file in
+            let process = Process()
+            process.executableURL = me
+            process.arguments = ["--worker", file, "--worker-ledger", ledger, "--batch", String(min(batch, 1000))]
+            try process.run()
+            return process
+        }
+        for worker in workers {
+            worker.waitUntilExit()
+            precondition(worker.terminationStatus == 0, "a worker failed")
+        }
+    }
+
+    /// A worker: appends every envelope in `input` to `ledger`, in batches, pipelined.
+    func runWorker(input: String, ledger: String) async throws {
+        let text = try String(contentsOfFile: input, encoding: .utf8)
+        let lines = text.split(separator: "\n").map { Array($0.utf8) }
+        let store = try await LedgerLocation(ledger).open()
+        let engine = try await Ledger(store: store)
+        let batches = stride(from: 0, to: lines.count, by: batch).map { Array(lines[$0..<min($0 + batch, lines.count)]) }
+        try await engine.appendPipelined(batches, prepare: { try Ledger.prepare(submissions: $0) }) { _ in }
+    }
+
+    /// Creates an empty database on the server and returns its URL.
+    func createDatabase(server: String) throws -> String {
+        let name = "threadline_bench_\(UInt32.random(in: 0...UInt32.max))"
+        let psql = Process()
+        psql.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
+        psql.arguments = [server, "-qc", "CREATE DATABASE \(name)"]
+        try psql.run()
+        psql.waitUntilExit()
+        precondition(psql.terminationStatus == 0, "cannot create a database on \(server)")
+        var components = URLComponents(string: server)!
+        components.path = "/" + name
+        return components.string!
     }
 
     func report(_ label: String, _ perSecond: Double, bound: Double) {
