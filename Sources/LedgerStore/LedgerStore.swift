@@ -101,6 +101,18 @@ public struct AppendBatch: Sendable {
         self.head = head
     }
 
+    /// The batch that appends `records` (exact bytes) after `head`: their leaf hashes and every subtree they close.
+    public init(appending records: [[UInt8]], to head: LedgerHead) {
+        var range = head.range
+        var hashes: [Hash] = []
+        var last = head.lastLeafHash
+        for record in records {
+            last = Merkle.leafHash(record)
+            range.append(last, into: &hashes)
+        }
+        self.init(records: records, hashes: hashes, head: LedgerHead(size: range.size, range: range, lastLeafHash: last))
+    }
+
     /// Checks that the batch fits `before` (counts of records and hashes), so a bug cannot fork the log.
     package func check(extending before: LedgerHead) throws {
         let size = before.size + Int64(records.count)

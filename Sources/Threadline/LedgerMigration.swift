@@ -41,20 +41,13 @@ public enum LedgerMigration {
                 guard head.size == first else {
                     throw LedgerStoreError.corrupt("the destination grew while it was being filled (at \(head.size))")
                 }
-                var range = head.range
-                var hashes: [Hash] = []
-                var last = head.lastLeafHash
-                for record in records {
-                    last = Merkle.leafHash(record)
-                    range.append(last, into: &hashes)
-                }
-                if let bad = zip(hashes, expected).enumerated().first(where: { $0.element.0 != $0.element.1 }) {
+                let batch = AppendBatch(appending: records, to: head)
+                if let bad = zip(batch.hashes, expected).enumerated().first(where: { $0.element.0 != $0.element.1 }) {
                     throw LedgerStoreError.corrupt(
                         "the source's stored hash \(StoredHashes.count(size: first) + Int64(bad.offset)) does not match "
                             + "its records; run 'threadline verify' on it")
                 }
-                return AppendBatch(
-                    records: records, hashes: hashes, head: LedgerHead(size: range.size, range: range, lastLeafHash: last))
+                return batch
             }
             summary.records = end
             progress(end, size)

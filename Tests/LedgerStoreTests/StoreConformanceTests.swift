@@ -46,16 +46,7 @@ enum TemporaryFolder {
 
 /// Appends raw entries the way the engine does: leaf hashes into the compact range, under the lock.
 func appendEntries(_ entries: [[UInt8]], to store: any LedgerStore) async throws -> LedgerHead {
-    try await store.append { head in
-        var range = head.range
-        var hashes: [Hash] = []
-        var last = head.lastLeafHash
-        for entry in entries {
-            last = Merkle.leafHash(entry)
-            range.append(last, into: &hashes)
-        }
-        return AppendBatch(records: entries, hashes: hashes, head: LedgerHead(size: range.size, range: range, lastLeafHash: last))
-    }
+    try await store.append { head in AppendBatch(appending: entries, to: head) }
 }
 
 struct StoreConformanceTests {
