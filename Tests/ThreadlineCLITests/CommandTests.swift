@@ -197,6 +197,25 @@ import TransparencyLog
         #expect(try run("verify", "--ledger", "l.db").lines.first?.hasPrefix("ok: 4 records") == true)
     }
 
+    @Test func codeParseShowsEveryFormAndRefusesBadCodes() throws {
+        let link = try run("code", "parse", "https://brand.example.com/01/9506000134352/10/L1/21/S%2F1", "--company-prefix-length", "7")
+        #expect(link.status == 0)
+        #expect(link.lines == [
+            "kind          item", "gtin          09506000134352", "lot           L1", "serial        S/1",
+            "digital link  https://brand.example.com/01/09506000134352/10/L1/21/S%2F1",
+            "epc           urn:epc:id:sgtin:9506000.013435.S%2F1",
+        ])
+        let urn = try run("code", "parse", "urn:epc:id:sgln:0614141.12345.400", "--json")
+        let object = try JSONSerialization.jsonObject(with: urn.stdout) as? [String: String]
+        #expect(object == [
+            "kind": "location", "gln": "0614141123452", "glnExtension": "400",
+            "digitalLink": "https://id.gs1.org/414/0614141123452/254/400", "epc": "urn:epc:id:sgln:0614141.12345.400",
+        ])
+        let bad = try run("code", "parse", "https://id.gs1.org/01/09506000134352/21/1/10/2")
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("qualifier 10 comes after 21"))
+    }
+
     @Test func theDemoTellsTheStoryAndPasses() throws {
         let result = try run("demo", "--dir", "demo")
         #expect(result.status == 0, "\(result.stderr)")
