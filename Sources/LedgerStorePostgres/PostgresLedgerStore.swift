@@ -456,50 +456,35 @@ public final class PostgresLedgerStore: LedgerStore {
         let error: any Error
     }
 
-    /// Runs `body`, turning driver errors into `LedgerStoreError`s a user can act on. A pooled connection that
-    /// the server closed (a restart, a failover, an administrator's `pg_terminate_backend`) may be handed out
-    /// once more before the pool notices; reads, which are idempotent, and appends that failed before sending
-    /// anything are tried again, at most three times in all.
-    private func guarded<T>(_ body: () async throws -> T) async throws -> T {
+    /// Runs `body`, turning driver errors into `LedgerStoreError`s a user can act on. A connection can die
+    /// between being taken and being used (a restart, a failover, an administrator's `pg_terminate_backend`);
+    /// appends whose BEGIN found it dead, and — with `retryingReads` — reads, which are idempotent, are tried
+    /// again on a new connection, three attempts in all.
+    private func guarded<T>(retryingReads: Bool = false, _ body: () async throws -> T) async throws -> T {
         var attempt = 1
         while true {
             do {
-                return try await mapped(body)
-            } catch let error as RetryableFailure where attempt < 3 {
+                return try await body()
+            } catch let error as LedgerStoreError {
+                throw error
+            } catch let error as CallerError {
+                throw error.error
+            } catch let error as DeadOnArrival where attempt < 3 {
                 logger.debug("retrying on a new connection", metadata: ["error": "\(error.error)"])
-                attempt += 1
-            } catch let error as RetryableFailure {
+            } catch let error as DeadOnArrival {
                 throw map(error.error)
+            } catch where retryingReads && Self.endsSession(error) && attempt < 3 {
+                logger.debug("retrying a read on a new connection", metadata: ["error": "\(error)"])
+            } catch {
+                throw map(error)
             }
+            attempt += 1
         }
     }
 
-    private struct RetryableFailure: Error {
-        let error: any Error
-    }
-
-    private func mapped<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as DeadOnArrival {
-            throw RetryableFailure(error: error.error)
-        } catch let error as LedgerStoreError {
-            throw error
-        } catch let error as CallerError {
-            throw error.error
-        } catch {
-            throw Self.endsSession(error) && isRead ? RetryableFailure(error: error) : map(error)
-        }
-    }
-
-    /// Whether the current operation only reads (set per task by `reading`).
-    private var isRead: Bool { Self.readOnly }
-
-    @TaskLocal private static var readOnly = false
-
-    /// Runs a read: like `guarded`, and retried on a dead pooled connection.
+    /// Runs a read: like `guarded`, and also retried when its connection turns out to be dead.
     private func reading<T>(_ body: () async throws -> T) async throws -> T {
-        try await Self.$readOnly.withValue(true) { try await guarded(body) }
+        try await guarded(retryingReads: true, body)
     }
 
     private func map(_ error: any Error) -> any Error {

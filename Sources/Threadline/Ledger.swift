@@ -4,6 +4,15 @@ import Logging
 import Provenance
 import TransparencyLog
 
+/// Statements that passed `Ledger.prepare`: every signature verified, within the size limit, in canonical
+/// form. Only `prepare` makes them, so nothing unchecked can reach the log through the engine.
+public struct PreparedStatements: Sendable {
+    let canonical: [[UInt8]]
+
+    /// How many statements.
+    public var count: Int { canonical.count }
+}
+
 /// The engine over one store: appends signed statements (group commit), signs checkpoints,
 /// and proves inclusion and consistency.
 public actor Ledger {
@@ -63,7 +72,7 @@ public actor Ledger {
     // MARK: Appending
 
     /// Checks each envelope (syntax, every signature, size) and returns its canonical bytes, in parallel.
-    public nonisolated static func prepare(_ envelopes: [Envelope]) throws -> [[UInt8]] {
+    public nonisolated static func prepare(_ envelopes: [Envelope]) throws -> PreparedStatements {
         let checked = Parallel.map(envelopes, state: { [String: Ed25519NoteVerifier]() }) {
             envelope, cache -> Result<[UInt8], FormatError> in
             envelope.verifySignatures(cache: &cache).flatMap { _ in
@@ -78,17 +87,18 @@ public actor Ledger {
                 return .success(json)
             }
         }
-        return try checked.enumerated().map { index, result in
-            switch result {
-            case .success(let json): return json
-            case .failure(let error): throw LedgerError.invalidStatement(index: index, error)
-            }
-        }
+        return PreparedStatements(
+            canonical: try checked.enumerated().map { index, result in
+                switch result {
+                case .success(let json): return json
+                case .failure(let error): throw LedgerError.invalidStatement(index: index, error)
+                }
+            })
     }
 
     /// Decodes submitted DSSE envelope JSON documents (any valid form) and checks them as `prepare` does,
     /// in parallel. Errors name the submission's index.
-    public nonisolated static func prepare(submissions: [[UInt8]]) throws -> [[UInt8]] {
+    public nonisolated static func prepare(submissions: [[UInt8]]) throws -> PreparedStatements {
         let decoded = Parallel.map(submissions) { json -> Result<Envelope, FormatError> in
             do { return .success(try Envelope(json: json)) } catch let error as FormatError {
                 return .failure(error)
@@ -107,7 +117,8 @@ public actor Ledger {
 
     /// Appends envelopes after checking them; returns their sequence numbers once they are durable.
     /// Either all are appended or, when one is refused, none.
-    public func append(_ envelopes: [Envelope]) async throws -> Range<Int64> {
+    /// The checks run on the caller's task, not on the actor, so concurrent callers verify in parallel.
+    public nonisolated func append(_ envelopes: [Envelope]) async throws -> Range<Int64> {
         let statements = try Ledger.prepare(envelopes)
         return try await append(prepared: statements)
     }
@@ -116,7 +127,7 @@ public actor Ledger {
     /// `durable` is called with each batch's sequence numbers, in order, once that batch is durable.
     /// A batch that `prepare` refuses stops the run: earlier batches stay appended, it and later ones are not.
     public nonisolated func appendPipelined<Batches: Sequence>(
-        _ batches: Batches, prepare: (Batches.Element) throws -> [[UInt8]], durable: (Range<Int64>) -> Void
+        _ batches: Batches, prepare: (Batches.Element) throws -> PreparedStatements, durable: (Range<Int64>) -> Void
     ) async throws {
         var writing: Task<Range<Int64>, any Error>?
         do {
@@ -134,7 +145,8 @@ public actor Ledger {
 
     /// Appends statements already checked by `prepare`. Concurrent calls share transactions
     /// (group commit); each returns when its own records are durable.
-    public func append(prepared statements: [[UInt8]]) async throws -> Range<Int64> {
+    public func append(prepared: PreparedStatements) async throws -> Range<Int64> {
+        let statements = prepared.canonical
         guard !statements.isEmpty else {
             let size = try await store.size()
             return size..<size

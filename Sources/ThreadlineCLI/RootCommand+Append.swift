@@ -69,7 +69,7 @@ extension RootCommand {
                     return
                 }
                 let documents = try files.map { Array(try Files.read($0, what: "envelope")) }
-                let prepared: [[UInt8]]
+                let prepared: PreparedStatements
                 do { prepared = try Ledger.prepare(submissions: documents) } catch LedgerError.invalidStatement(
                     let index, let error)
                 {
