@@ -100,6 +100,13 @@ public struct Envelope: Sendable, Equatable {
                 do { verifier = try Ed25519NoteVerifier(verifierKey: signature.keyid) } catch {
                     return .failure(FormatError("envelope.keyid", "signature \(i): keyid is not a verifier key: \(error)"))
                 }
+                // One key, one keyid: no other spelling (upper-case hex, other base64) of the same key.
+                guard verifier.verifierKey == signature.keyid else {
+                    return .failure(
+                        FormatError(
+                            "envelope.keyid",
+                            "signature \(i): keyid is not in canonical form (expected '\(verifier.verifierKey)')"))
+                }
                 cache[signature.keyid] = verifier
             }
             guard verifier.verify(message: message, signature: signature.sig) else {

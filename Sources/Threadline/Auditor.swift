@@ -84,7 +84,7 @@ public struct Auditor: Sendable {
     private struct Checked: Sendable {
         let leaf: Hash
         let record: LedgerRecord?
-        let finding: AuditFinding?
+        let findings: [AuditFinding]
         let signatures: Int
     }
 
@@ -148,7 +148,7 @@ public struct Auditor: Sendable {
             var storedIndex = 0
             for (offset, result) in checked.enumerated() {
                 let seq = start + Int64(offset)
-                if let finding = result.finding { note(finding) }
+                result.findings.forEach(note)
                 report.signatures += Int64(result.signatures)
                 if let record = result.record, record.prev != prev {
                     note(
@@ -192,22 +192,19 @@ public struct Auditor: Sendable {
         let record: LedgerRecord
         do { record = try LedgerRecord(bytes: bytes) } catch {
             return Checked(
-                leaf: leaf, record: nil, finding: AuditFinding(code: .recordMalformed, seq: seq, message: "\(error)"),
+                leaf: leaf, record: nil, findings: [AuditFinding(code: .recordMalformed, seq: seq, message: "\(error)")],
                 signatures: 0)
         }
-        guard record.seq == seq else {
-            return Checked(
-                leaf: leaf, record: record,
-                finding: AuditFinding(code: .recordSequence, seq: seq, message: "the record says seq \(record.seq)"),
-                signatures: 0)
+        var findings: [AuditFinding] = []
+        if record.seq != seq {
+            findings.append(AuditFinding(code: .recordSequence, seq: seq, message: "the record says seq \(record.seq)"))
         }
         switch record.envelope.verifySignatures(cache: &cache) {
         case .success(let signers):
-            return Checked(leaf: leaf, record: record, finding: nil, signatures: signers.count)
+            return Checked(leaf: leaf, record: record, findings: findings, signatures: signers.count)
         case .failure(let error):
-            return Checked(
-                leaf: leaf, record: record,
-                finding: AuditFinding(code: .signatureInvalid, seq: seq, message: error.reason), signatures: 0)
+            findings.append(AuditFinding(code: .signatureInvalid, seq: seq, message: error.reason))
+            return Checked(leaf: leaf, record: record, findings: findings, signatures: 0)
         }
     }
 

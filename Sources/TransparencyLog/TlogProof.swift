@@ -57,8 +57,8 @@ public struct TlogProof: Sendable, Equatable {
             digits == "0" || !digits.hasPrefix("0"), let index = Int64(digits)
         else { throw FormatError("proof.index", "index '\(digits)' is not a decimal without leading zeros") }
         let path = try lines.enumerated().map { number, line in
-            guard let hash = Hash(base64: line) else {
-                throw FormatError("proof.hash", "proof line \(number + 1) is not base64 of a 32-byte hash")
+            guard let hash = Hash(base64: line), hash.base64 == line else {
+                throw FormatError("proof.hash", "proof line \(number + 1) is not canonical base64 of a 32-byte hash")
             }
             return hash
         }

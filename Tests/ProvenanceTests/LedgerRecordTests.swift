@@ -126,6 +126,19 @@ struct EnvelopeTests {
         #expect(try Envelope(json: Array(json.utf8)) == envelope)
     }
 
+    @Test func aKeyidMustBeTheCanonicalSpellingOfItsKey() throws {
+        let envelope = try LedgerRecordTests.envelope()
+        let parts = key.keyID.split(separator: "+", maxSplits: 2)
+        let upper = "\(parts[0])+\(parts[1].uppercased())+\(parts[2])"
+        #expect(upper != key.keyID)
+        #expect(try Ed25519NoteVerifier(verifierKey: upper) == key.verifier)  // the same key, spelled otherwise
+        let respelled = try Envelope(
+            payloadType: envelope.payloadType, payload: envelope.payload,
+            signatures: [Envelope.Signature(keyid: upper, sig: envelope.signatures[0].sig)])
+        let error = #expect(throws: FormatError.self) { try respelled.verifySignatures().get() }
+        #expect(error?.reason.contains("canonical") == true)
+    }
+
     @Test func aKeyidWithSurroundingSpacesIsNotAVerifierKey() throws {
         let envelope = try LedgerRecordTests.envelope()
         let padded = try Envelope(

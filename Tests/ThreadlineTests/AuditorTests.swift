@@ -60,6 +60,14 @@ struct AuditorTests {
         #expect(report.findings.contains { $0.seq == 4 && $0.code == .chainBroken })
     }
 
+    @Test func aRecordWithAWrongSeqIsNamedAndItsSignatureStillChecked() async throws {
+        let path = try await Self.ledgerFile()
+        try await Self.tamper(path, "UPDATE records SET bytes = CAST(replace(replace(CAST(bytes AS TEXT), 'seq 9', 'seq 99'), 'eyJ', 'eyK') AS BLOB) WHERE seq = 9")
+        let report = try await Self.audit(path)
+        let forNine = report.findings.filter { $0.seq == 9 }.map(\.code)
+        #expect(forNine.prefix(2) == [.recordSequence, .signatureInvalid])
+    }
+
     @Test func garbageInARecordIsNamed() async throws {
         let path = try await Self.ledgerFile()
         try await Self.tamper(path, "UPDATE records SET bytes = x'00ff' WHERE seq = 11")

@@ -102,3 +102,18 @@ struct TlogProofTests {
         #expect(throws: FormatError.self) { try TlogProof(parsing: text) }
     }
 }
+
+struct ProofLineTests {
+    @Test func proofHashLinesMustBeCanonicalBase64() throws {
+        let log = try Ed25519NoteSigner(name: "example.com/log", privateKey: .init())
+        let body = try Checkpoint(origin: "example.com/log", size: 2, root: Merkle.emptyRoot)
+        let note = try SignedNote(text: body.text, signatures: [log.sign(body.text)])
+        // The all-zero hash is AAAA…AAA=; AAAA…AAB= decodes to the same 32 bytes with a stray padding bit set.
+        let good = "c2sp.org/tlog-proof@v1\nindex 0\n\(Hash.zero.base64)\n\n" + note.encoded
+        #expect(try TlogProof(parsing: good).path == [Hash.zero])
+        let stray = good.replacingOccurrences(of: "AAA=\n\n", with: "AAB=\n\n")
+        #expect(stray != good)
+        let error = #expect(throws: FormatError.self) { try TlogProof(parsing: stray) }
+        #expect(error?.code == "proof.hash")
+    }
+}
