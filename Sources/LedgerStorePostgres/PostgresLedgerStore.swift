@@ -14,10 +14,23 @@ public final class PostgresLedgerStore: LedgerStore {
     /// Where the ledger is, without its password.
     public let location: String
 
-    private init(url: PostgresURL, logger: Logger) throws {
+    /// Failures a test can inject where none can be timed from outside.
+    package struct Faults: Sendable {
+        /// Runs inside an append's transaction, just before COMMIT is sent, with the connection's backend pid.
+        package var beforeCommit: @Sendable (Int32) async throws -> Void
+
+        package init(beforeCommit: @escaping @Sendable (Int32) async throws -> Void) {
+            self.beforeCommit = beforeCommit
+        }
+    }
+
+    private let faults: Faults?
+
+    private init(url: PostgresURL, logger: Logger, faults: Faults? = nil) throws {
         pool = ConnectionPool(configuration: try url.configuration, logger: logger)
         self.logger = logger
         self.location = url.redacted
+        self.faults = faults
     }
 
     deinit {
@@ -56,7 +69,14 @@ public final class PostgresLedgerStore: LedgerStore {
 
     /// Opens the ledger in the database at `url`, applying any pending migrations.
     public static func open(url: String, logger: Logger = PostgresLedgerStore.quiet) async throws -> PostgresLedgerStore {
-        let store = try PostgresLedgerStore(url: try PostgresURL(url), logger: logger)
+        try await open(url: url, logger: logger, faults: nil)
+    }
+
+    /// Opens with injected faults (tests only).
+    package static func open(url: String, logger: Logger = PostgresLedgerStore.quiet, faults: Faults?) async throws
+        -> PostgresLedgerStore
+    {
+        let store = try PostgresLedgerStore(url: try PostgresURL(url), logger: logger, faults: faults)
         try await store.probe()
         try await store.guarded {
             guard try await store.hasLedger() else { throw LedgerStoreError.notFound(store.location) }
@@ -231,7 +251,7 @@ public final class PostgresLedgerStore: LedgerStore {
     }
 
     /// One batch, one transaction: lock the head row, extend, insert, move the head, commit.
-    private func append(on connection: PostgresConnection, _ build: (LedgerHead) throws -> AppendBatch) async throws
+    private func append(on connection: LiveConnection, _ build: (LedgerHead) throws -> AppendBatch) async throws
         -> LedgerHead
     {
         do { try await connection.query("BEGIN", logger: logger) } catch where Self.endsSession(error) {
@@ -271,6 +291,13 @@ public final class PostgresLedgerStore: LedgerStore {
             throw error
         }
         do {
+            if let faults {
+                for try await pid in try await connection.query("SELECT pg_backend_pid()", logger: logger)
+                    .decode(Int32.self)
+                {
+                    try await faults.beforeCommit(pid)
+                }
+            }
             try await connection.query("COMMIT", logger: logger)
         } catch {
             // The server may have committed before the connection broke: read back what is there.
@@ -282,13 +309,13 @@ public final class PostgresLedgerStore: LedgerStore {
     /// Rolls back the open transaction on `connection` after `error` — but only while the connection is usable.
     /// After a connection-level failure the server has already discarded the transaction with the session, and
     /// a ROLLBACK sent on a closed connection may never be answered.
-    private func rollBack(_ connection: PostgresConnection, after error: any Error) async {
+    private func rollBack(_ connection: LiveConnection, after error: any Error) async {
         guard !connection.isClosed, !Self.endsSession(error) else { return }
         _ = try? await connection.query("ROLLBACK", logger: logger)
     }
 
     /// One transaction on a pooled connection: BEGIN, `body`, COMMIT (rolled back safely on error).
-    private func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    private func transaction<T: Sendable>(_ body: (LiveConnection) async throws -> T) async throws -> T {
         try await pool.withConnection { connection in
             try await connection.query("BEGIN", logger: self.logger)
             let result: T
@@ -303,6 +330,7 @@ public final class PostgresLedgerStore: LedgerStore {
 
     /// Whether `error` means the server ended the session (a fatal error or a lost connection).
     static func endsSession(_ error: any Error) -> Bool {
+        if error is LiveConnection.Closed { return true }
         guard let psql = error as? PSQLError else { return false }
         guard let severity = psql.serverInfo?[.severity] else { return true }
         return severity == "FATAL" || severity == "PANIC"
@@ -351,7 +379,7 @@ public final class PostgresLedgerStore: LedgerStore {
         }
     }
 
-    private static func hashes(on connection: PostgresConnection, at indices: [Int64], _ logger: Logger) async throws
+    private static func hashes(on connection: LiveConnection, at indices: [Int64], _ logger: Logger) async throws
         -> [Hash]
     {
         guard !indices.isEmpty else { return [] }

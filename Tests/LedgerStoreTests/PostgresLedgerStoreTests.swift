@@ -106,6 +106,28 @@ struct PostgresLedgerStoreTests {
         #expect(head.size == 6)
     }
 
+    @Test func aConnectionLostAtCommitIsReadBackAndTheCallerTold() async throws {
+        let (_, url) = try await Self.ledger(entries: 4)
+        // Kill the append's own backend after its inserts, just before COMMIT: the server discards the
+        // transaction, the COMMIT fails, and the store must find out from the log that nothing landed.
+        let faults = PostgresLedgerStore.Faults { pid in
+            try await TestPostgres.withConnection(to: url) { killer in
+                _ = try await killer.query("SELECT pg_terminate_backend(\(pid))", logger: Self.logger)
+            }
+        }
+        let faulty = try await PostgresLedgerStore.open(url: url, faults: faults)
+        do {
+            _ = try await appendEntries(StoreConformanceTests.entries(50..<60), to: faulty)
+            Issue.record("an append whose COMMIT failed reported success")
+        } catch LedgerStoreError.unavailable(let why) {
+            #expect(why.contains("was not appended"), "\(why)")
+        }
+        let store = try await PostgresLedgerStore.open(url: url)
+        #expect(try await store.size() == 4)
+        #expect(try await store.hashes(in: 0..<StoredHashes.count(size: 4)).count == Int(StoredHashes.count(size: 4)))
+        #expect(try await appendEntries(StoreConformanceTests.entries(4..<6), to: store).size == 6)
+    }
+
     @Test func badLocationsFailAtOnceWithTheServersReason() async throws {
         let url = try #require(TestPostgres.serverURL)
         var wrongPassword = URLComponents(string: url)!
