@@ -110,7 +110,8 @@ public struct AppendBatch: Sendable {
             last = Merkle.leafHash(record)
             range.append(last, into: &hashes)
         }
-        self.init(records: records, hashes: hashes, head: LedgerHead(size: range.size, range: range, lastLeafHash: last))
+        self.init(
+            records: records, hashes: hashes, head: LedgerHead(size: range.size, range: range, lastLeafHash: last))
     }
 
     /// Checks that the batch fits `before` (counts of records and hashes), so a bug cannot fork the log.

@@ -32,7 +32,9 @@ public final class SQLiteLedgerStore: LedgerStore {
     }
 
     /// Creates a new ledger file at `path`; fails if anything is there.
-    public static func create(path: String, metadata: LedgerMetadata, durability: Durability = .full) throws
+    public static func create(
+        path: String, metadata: LedgerMetadata, durability: Durability = .full
+    ) throws
         -> SQLiteLedgerStore
     {
         guard !FileManager.default.fileExists(atPath: path) else { throw LedgerStoreError.alreadyExists(path) }
@@ -42,7 +44,8 @@ public final class SQLiteLedgerStore: LedgerStore {
             try migrator.migrate(store.pool)
             try store.pool.write { db in
                 try db.execute(
-                    sql: "INSERT INTO meta(key, value) VALUES ('origin', ?), ('operator_key', ?), ('format', 'threadline/v1')",
+                    sql:
+                        "INSERT INTO meta(key, value) VALUES ('origin', ?), ('operator_key', ?), ('format', 'threadline/v1')",
                     arguments: [metadata.origin, metadata.operatorKey])
             }
             return store

@@ -102,7 +102,8 @@ actor ConnectionPool {
             if !connection.isClosed { return connection }
         }
         nextID += 1
-        return LiveConnection(try await PostgresConnection.connect(configuration: configuration, id: nextID, logger: logger))
+        return LiveConnection(
+            try await PostgresConnection.connect(configuration: configuration, id: nextID, logger: logger))
     }
 
     private func give(_ connection: LiveConnection) async {

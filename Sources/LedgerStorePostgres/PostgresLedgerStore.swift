@@ -48,7 +48,9 @@ public final class PostgresLedgerStore: LedgerStore {
     }
 
     /// Creates a ledger in the (existing, empty) database at `url`.
-    public static func create(url: String, metadata: LedgerMetadata, logger: Logger = PostgresLedgerStore.quiet)
+    public static func create(
+        url: String, metadata: LedgerMetadata, logger: Logger = PostgresLedgerStore.quiet
+    )
         async throws -> PostgresLedgerStore
     {
         let store = try PostgresLedgerStore(url: try PostgresURL(url), logger: logger)
@@ -68,12 +70,15 @@ public final class PostgresLedgerStore: LedgerStore {
     }
 
     /// Opens the ledger in the database at `url`, applying any pending migrations.
-    public static func open(url: String, logger: Logger = PostgresLedgerStore.quiet) async throws -> PostgresLedgerStore {
+    public static func open(url: String, logger: Logger = PostgresLedgerStore.quiet) async throws -> PostgresLedgerStore
+    {
         try await open(url: url, logger: logger, faults: nil)
     }
 
     /// Opens with injected faults (tests only).
-    package static func open(url: String, logger: Logger = PostgresLedgerStore.quiet, faults: Faults?) async throws
+    package static func open(
+        url: String, logger: Logger = PostgresLedgerStore.quiet, faults: Faults?
+    ) async throws
         -> PostgresLedgerStore
     {
         let store = try PostgresLedgerStore(url: try PostgresURL(url), logger: logger, faults: faults)
@@ -177,7 +182,7 @@ public final class PostgresLedgerStore: LedgerStore {
             return applied
         }
         guard Self.migrations.contains(where: { !applied.contains($0.name) }) else { return }
-        try await pool.withConnection { connection in
+        _ = try await pool.withConnection { connection in
             try await connection.query(
                 """
                 CREATE TABLE IF NOT EXISTS threadline_migrations
@@ -216,9 +221,10 @@ public final class PostgresLedgerStore: LedgerStore {
         try await reading {
             try await self.pool.withConnection { connection in
                 var values: [String: String] = [:]
-                for try await (key, value) in try await connection.query("SELECT key, value FROM meta", logger: self.logger)
-                    .decode((String, String).self)
-                {
+                for try await (key, value) in try await connection.query(
+                    "SELECT key, value FROM meta", logger: self.logger
+                )
+                .decode((String, String).self) {
                     values[key] = value
                 }
                 guard let origin = values["origin"], let key = values["operator_key"] else {
@@ -232,9 +238,10 @@ public final class PostgresLedgerStore: LedgerStore {
     public func size() async throws -> Int64 {
         try await reading {
             try await self.pool.withConnection { connection in
-                for try await size in try await connection.query("SELECT size FROM head WHERE id = 1", logger: self.logger)
-                    .decode(Int64.self)
-                {
+                for try await size in try await connection.query(
+                    "SELECT size FROM head WHERE id = 1", logger: self.logger
+                )
+                .decode(Int64.self) {
                     return size
                 }
                 throw LedgerStoreError.corrupt("the head row is missing")
@@ -251,10 +258,12 @@ public final class PostgresLedgerStore: LedgerStore {
     }
 
     /// One batch, one transaction: lock the head row, extend, insert, move the head, commit.
-    private func append(on connection: LiveConnection, _ build: (LedgerHead) throws -> AppendBatch) async throws
+    private func append(
+        on connection: LiveConnection, _ build: (LedgerHead) throws -> AppendBatch
+    ) async throws
         -> LedgerHead
     {
-        do { try await connection.query("BEGIN", logger: logger) } catch where Self.endsSession(error) {
+        do { try await connection.query("BEGIN", logger: logger) } catch  where Self.endsSession(error) {
             throw DeadOnArrival(error: error)
         }
         let batch: AppendBatch
@@ -379,7 +388,9 @@ public final class PostgresLedgerStore: LedgerStore {
         }
     }
 
-    private static func hashes(on connection: LiveConnection, at indices: [Int64], _ logger: Logger) async throws
+    private static func hashes(
+        on connection: LiveConnection, at indices: [Int64], _ logger: Logger
+    ) async throws
         -> [Hash]
     {
         guard !indices.isEmpty else { return [] }
@@ -501,7 +512,7 @@ public final class PostgresLedgerStore: LedgerStore {
                 logger.debug("retrying on a new connection", metadata: ["error": "\(error.error)"])
             } catch let error as DeadOnArrival {
                 throw map(error.error)
-            } catch where retryingReads && Self.endsSession(error) && attempt < 3 {
+            } catch  where retryingReads && Self.endsSession(error) && attempt < 3 {
                 logger.debug("retrying a read on a new connection", metadata: ["error": "\(error)"])
             } catch {
                 throw map(error)
@@ -519,7 +530,8 @@ public final class PostgresLedgerStore: LedgerStore {
         if error is LedgerStoreError { return error }
         if let psql = error as? PSQLError {
             if psql.serverInfo?[.sqlState] == "23505" {
-                return LedgerStoreError.corrupt("a sequence number or stored hash was written twice: \(Self.describe(error))")
+                return LedgerStoreError.corrupt(
+                    "a sequence number or stored hash was written twice: \(Self.describe(error))")
             }
             if psql.serverInfo == nil {
                 return LedgerStoreError.unavailable("\(location): \(Self.describe(error))")

@@ -26,7 +26,10 @@ public struct DigitalLink: Hashable, Sendable {
     public static let defaultBase = "https://id.gs1.org"
 
     /// A Digital Link for `identifier` on `base`.
-    public init(_ identifier: GS1Identifier, base: String = DigitalLink.defaultBase, attributes: [(key: String, value: String)] = []) {
+    public init(
+        _ identifier: GS1Identifier, base: String = DigitalLink.defaultBase,
+        attributes: [(key: String, value: String)] = []
+    ) {
         self.identifier = identifier
         self.base = base.hasSuffix("/") ? String(base.dropLast()) : base
         self.attributes = attributes
@@ -50,7 +53,8 @@ public struct DigitalLink: Hashable, Sendable {
     }
 
     /// Characters left as they are in a path segment or query value (RFC 3986 unreserved).
-    private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+    private static let unreserved = CharacterSet(
+        charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
     static func escape(_ value: String) -> String {
         value.addingPercentEncoding(withAllowedCharacters: unreserved) ?? value
@@ -67,9 +71,11 @@ public struct DigitalLink: Hashable, Sendable {
         else { throw FormatError("dl.uri", "'\(text)' is not an http(s) URI with a domain") }
         let segments = components.percentEncodedPath.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
             .map(String.init)
-        guard let start = segments.indices.first(where: {
-            DigitalLink.qualifiers[segments[$0]] != nil && $0 + 1 < segments.count + segments.startIndex
-        }) else {
+        guard
+            let start = segments.indices.first(where: {
+                DigitalLink.qualifiers[segments[$0]] != nil && $0 + 1 < segments.count + segments.startIndex
+            })
+        else {
             throw FormatError("dl.key", "'\(text)' has no GS1 primary key (01, 00 or 414) in its path")
         }
         let prefix = segments[segments.startIndex..<start].joined(separator: "/")
@@ -81,7 +87,8 @@ public struct DigitalLink: Hashable, Sendable {
         var pairs: [(ai: String, value: String)] = []
         for i in stride(from: 0, to: rest.count, by: 2) {
             guard let value = rest[i + 1].removingPercentEncoding, !value.isEmpty else {
-                throw FormatError("dl.escape", "'\(text)': the value of AI \(rest[i]) is empty or badly percent-encoded")
+                throw FormatError(
+                    "dl.escape", "'\(text)': the value of AI \(rest[i]) is empty or badly percent-encoded")
             }
             pairs.append((rest[i], value))
         }

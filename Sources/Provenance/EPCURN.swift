@@ -13,10 +13,13 @@ extension GS1Identifier {
         guard let form = forms.first(where: { text.hasPrefix($0.prefix) }) else {
             throw FormatError("epc.scheme", "'\(text)' is not an sgtin, sscc, sgln or lgtin EPC URN")
         }
-        let parts = text.dropFirst(form.prefix.count).split(separator: ".", maxSplits: form.parts - 1, omittingEmptySubsequences: false)
-            .map(String.init)
+        let parts = text.dropFirst(form.prefix.count).split(
+            separator: ".", maxSplits: form.parts - 1, omittingEmptySubsequences: false
+        )
+        .map(String.init)
         guard parts.count == form.parts else {
-            throw FormatError("epc.parts", "'\(text)' must have \(form.parts) dot-separated parts after '\(form.prefix)'")
+            throw FormatError(
+                "epc.parts", "'\(text)' must have \(form.parts) dot-separated parts after '\(form.prefix)'")
         }
         let companyPrefix = parts[0]
         guard (6...12).contains(companyPrefix.count), companyPrefix.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
@@ -25,7 +28,8 @@ extension GS1Identifier {
         func digits(_ value: String, _ count: Int, _ name: String) throws -> String {
             guard value.count == count, value.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
                 throw FormatError(
-                    "epc.\(name)", "'\(text)': with a \(companyPrefix.count)-digit company prefix the \(name) has \(count) digits")
+                    "epc.\(name)",
+                    "'\(text)': with a \(companyPrefix.count)-digit company prefix the \(name) has \(count) digits")
             }
             return value
         }
@@ -40,8 +44,10 @@ extension GS1Identifier {
             let itemRef = try digits(parts[1], 13 - companyPrefix.count, "itemReference")
             let gtin = GTIN(withoutCheckDigit: String(itemRef.prefix(1)) + companyPrefix + itemRef.dropFirst())
             let last = try unescaped(parts[2], form.prefix.hasSuffix("sgtin:") ? "serial" : "lot")
-            self = try (form.prefix.hasSuffix("sgtin:")
-                ? GS1Identifier.product(gtin: gtin, serial: last) : GS1Identifier.product(gtin: gtin, lot: last)).validated()
+            self = try
+                (form.prefix.hasSuffix("sgtin:")
+                ? GS1Identifier.product(gtin: gtin, serial: last) : GS1Identifier.product(gtin: gtin, lot: last))
+                .validated()
         case "urn:epc:id:sscc:":
             let serialRef = try digits(parts[1], 17 - companyPrefix.count, "serialReference")
             let body = String(serialRef.prefix(1)) + companyPrefix + serialRef.dropFirst()
@@ -50,8 +56,10 @@ extension GS1Identifier {
             let locationRef = try digits(parts[1], 12 - companyPrefix.count, "locationReference")
             let body = companyPrefix + locationRef
             let ext = try unescaped(parts[2], "extension")
-            self = try GS1Identifier.location(gln: body + String(GS1.checkDigit(of: Substring(body))), extension: ext == "0" ? nil : ext)
-                .validated()
+            self = try GS1Identifier.location(
+                gln: body + String(GS1.checkDigit(of: Substring(body))), extension: ext == "0" ? nil : ext
+            )
+            .validated()
         }
     }
 
@@ -77,7 +85,8 @@ extension GS1Identifier {
             return "urn:epc:id:sscc:\(companyPrefix).\(sscc.prefix(1))\(sscc.dropFirst(1 + length).dropLast())"
         case .location(let gln, let ext):
             let companyPrefix = gln.prefix(length)
-            return "urn:epc:id:sgln:\(companyPrefix).\(gln.dropFirst(length).dropLast()).\(GS1Identifier.escapeEPC(ext ?? "0"))"
+            return
+                "urn:epc:id:sgln:\(companyPrefix).\(gln.dropFirst(length).dropLast()).\(GS1Identifier.escapeEPC(ext ?? "0"))"
         }
     }
 

@@ -89,7 +89,9 @@ public struct Envelope: Sendable, Equatable {
     }
 
     /// The outcome of checking every signature: each must name an Ed25519 verifier key and verify.
-    public func verifySignatures(cache: inout [String: Ed25519NoteVerifier]) -> Result<[Ed25519NoteVerifier], FormatError> {
+    public func verifySignatures(
+        cache: inout [String: Ed25519NoteVerifier]
+    ) -> Result<[Ed25519NoteVerifier], FormatError> {
         let message = Envelope.pae(type: payloadType, payload: payload)
         var signers: [Ed25519NoteVerifier] = []
         for (i, signature) in signatures.enumerated() {
@@ -98,7 +100,8 @@ public struct Envelope: Sendable, Equatable {
                 verifier = known
             } else {
                 do { verifier = try Ed25519NoteVerifier(verifierKey: signature.keyid) } catch {
-                    return .failure(FormatError("envelope.keyid", "signature \(i): keyid is not a verifier key: \(error)"))
+                    return .failure(
+                        FormatError("envelope.keyid", "signature \(i): keyid is not a verifier key: \(error)"))
                 }
                 // One key, one keyid: no other spelling (upper-case hex, other base64) of the same key.
                 guard verifier.verifierKey == signature.keyid else {
@@ -140,7 +143,8 @@ extension Envelope {
         do { wire = try JSONDecoder().decode(Wire.self, from: Data(json)) } catch let error as FormatError {
             throw error
         } catch {
-            throw FormatError("envelope.json", "not a DSSE envelope (payloadType, payload, signatures): \(Envelope.describe(error))")
+            throw FormatError(
+                "envelope.json", "not a DSSE envelope (payloadType, payload, signatures): \(Envelope.describe(error))")
         }
         guard let payload = Envelope.decodeBase64(wire.payload) else {
             throw FormatError("envelope.payload", "'payload' is not base64")

@@ -76,7 +76,8 @@ public enum GS1 {
     }
 
     /// GS1 AI encodable character set 82 (General Specifications §7.11, Figure 7.11-1).
-    static let set82: Set<UInt8> = Set(Array("!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz".utf8))
+    static let set82: Set<UInt8> = Set(
+        Array("!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz".utf8))
 
     /// Checks an alphanumeric AI value: 1…20 characters of set 82.
     static func checkAlphanumeric(_ value: String, ai: String, name: String) throws {
@@ -85,7 +86,8 @@ public enum GS1 {
         }
         if let bad = value.unicodeScalars.first(where: { !$0.isASCII || !set82.contains(UInt8($0.value)) }) {
             throw FormatError(
-                "gs1.character", "\(name) (AI \(ai)) '\(value)' has '\(bad)', which GS1 character set 82 does not allow")
+                "gs1.character", "\(name) (AI \(ai)) '\(value)' has '\(bad)', which GS1 character set 82 does not allow"
+            )
         }
     }
 
@@ -99,7 +101,8 @@ public enum GS1 {
         let expected = checkDigit(of: value.dropLast())
         guard value.last == expected else {
             throw FormatError(
-                "gs1.checkDigit", "\(name) (AI \(ai)) '\(value)' has check digit \(value.last!), but its digits give \(expected)")
+                "gs1.checkDigit",
+                "\(name) (AI \(ai)) '\(value)' has check digit \(value.last!), but its digits give \(expected)")
         }
     }
 }

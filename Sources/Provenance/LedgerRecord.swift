@@ -49,7 +49,8 @@ public struct LedgerRecord: Sendable, Equatable {
     public static func encode(seq: Int64, timeMillis: Int64, prev: Hash, envelopeJSON: [UInt8]) throws -> [UInt8] {
         guard seq >= 0 else { throw FormatError("record.seq", "a sequence number is not negative") }
         guard (0...Timestamp.maxMillis).contains(timeMillis) else {
-            throw FormatError("record.time", "time \(timeMillis) ms is outside 1970-01-01…9999-12-31 (is the clock right?)")
+            throw FormatError(
+                "record.time", "time \(timeMillis) ms is outside 1970-01-01…9999-12-31 (is the clock right?)")
         }
         var out: [UInt8] = []
         out.reserveCapacity(envelopeJSON.count + maxFramingBytes)

@@ -168,7 +168,8 @@ public struct Auditor: Sendable {
                             code: .storedHashMismatch, seq: seq,
                             message: i == before
                                 ? "stored hash \(index) (this record's leaf hash) is not SHA-256(0x00 ‖ record bytes)"
-                                : "stored hash \(index) (a subtree closed by this record) is not the hash of its children"))
+                                : "stored hash \(index) (a subtree closed by this record) is not the hash of its children"
+                        ))
                 }
                 storedIndex += computed.count - before
                 report.records += 1
@@ -192,7 +193,8 @@ public struct Auditor: Sendable {
         let record: LedgerRecord
         do { record = try LedgerRecord(bytes: bytes) } catch {
             return Checked(
-                leaf: leaf, record: nil, findings: [AuditFinding(code: .recordMalformed, seq: seq, message: "\(error)")],
+                leaf: leaf, record: nil,
+                findings: [AuditFinding(code: .recordMalformed, seq: seq, message: "\(error)")],
                 signatures: 0)
         }
         var findings: [AuditFinding] = []

@@ -240,9 +240,14 @@ public actor Ledger {
             let root = try await root(size: size)
             if let previous {
                 let proof = try await consistencyProof(from: previous.body.size, to: size)
-                guard Proofs.verifyConsistency(
-                    oldSize: previous.body.size, newSize: size, oldRoot: previous.body.root, newRoot: root, proof: proof)
-                else { throw LedgerError.inconsistent("the log of size \(size) does not extend checkpoint \(previous.body.size)") }
+                guard
+                    Proofs.verifyConsistency(
+                        oldSize: previous.body.size, newSize: size, oldRoot: previous.body.root, newRoot: root,
+                        proof: proof)
+                else {
+                    throw LedgerError.inconsistent(
+                        "the log of size \(size) does not extend checkpoint \(previous.body.size)")
+                }
             }
             let body = try Checkpoint(origin: metadata.origin, size: size, root: root)
             let note = try SignedNote(text: body.text, signatures: [signer.sign(body.text)])

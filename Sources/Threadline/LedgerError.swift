@@ -21,7 +21,8 @@ public enum LedgerError: Error, CustomStringConvertible {
         case .invalidStatement(let index, let error): "statement \(index): \(error.reason)"
         case .noOperatorKey: "signing a checkpoint needs the operator key (--operator-key FILE)"
         case .wrongOperatorKey(let expected): "the operator key is not this ledger's (\(expected))"
-        case .noSuchRecord(let seq, let size): "there is no record \(seq); the ledger has \(size) records (0…\(size - 1))"
+        case .noSuchRecord(let seq, let size):
+            "there is no record \(seq); the ledger has \(size) records (0…\(size - 1))"
         case .badTreeSize(let value, let size): "tree size \(value) is outside the ledger (0…\(size))"
         case .inconsistent(let why): "refusing to sign: \(why)"
         }

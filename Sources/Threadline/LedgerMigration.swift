@@ -66,13 +66,15 @@ public enum LedgerMigration {
         let oldRoot = try await old.root(size: size)
         let newRoot = try await new.root(size: copiedSize)
         guard copiedSize == size, oldRoot == newRoot else {
-            throw LedgerStoreError.corrupt("the copy has size \(copiedSize) and root \(newRoot), not \(size) and \(oldRoot)")
+            throw LedgerStoreError.corrupt(
+                "the copy has size \(copiedSize) and root \(newRoot), not \(size) and \(oldRoot)")
         }
         summary.root = newRoot.base64
         if let note = try await old.latestCheckpoint() {
             let body = try Checkpoint(text: note.text)
             guard note.verify([new.operatorVerifier]).isValid, try await new.root(size: body.size) == body.root else {
-                throw LedgerStoreError.corrupt("the latest checkpoint (size \(body.size)) does not verify against the copy")
+                throw LedgerStoreError.corrupt(
+                    "the latest checkpoint (size \(body.size)) does not verify against the copy")
             }
             summary.checkpointSize = body.size
         }

@@ -41,7 +41,8 @@ public struct TileExporter: Sendable {
             progress(summary.hashTiles, total)
         }
         for tile in bundles {
-            try write(try await TileExporter.bundle(tile, store: store), to: directory.appendingPathComponent(tile.path))
+            try write(
+                try await TileExporter.bundle(tile, store: store), to: directory.appendingPathComponent(tile.path))
             summary.entryBundles += 1
             progress(summary.hashTiles + summary.entryBundles, total)
         }
@@ -55,7 +56,8 @@ public struct TileExporter: Sendable {
         var bytes = Data()
         for (offset, record) in try await store.records(tile.entryRange).enumerated() {
             guard record.count <= LedgerRecord.maxBytes else {
-                throw LedgerStoreError.corrupt("record \(tile.entryRange.lowerBound + Int64(offset)) is \(record.count) bytes, over the limit")
+                throw LedgerStoreError.corrupt(
+                    "record \(tile.entryRange.lowerBound + Int64(offset)) is \(record.count) bytes, over the limit")
             }
             bytes.append(UInt8(record.count >> 8))
             bytes.append(UInt8(record.count & 0xff))

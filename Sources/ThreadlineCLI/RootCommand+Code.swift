@@ -23,8 +23,10 @@ extension RootCommand {
             @Option(help: ArgumentHelp("Digits in the GS1 company prefix (6…12), for the EPC URN.", valueName: "n"))
             var companyPrefixLength: Int?
 
-            @Option(help: ArgumentHelp(
-                "The Digital Link base to print (default: the input link's, else https://id.gs1.org).", valueName: "url"))
+            @Option(
+                help: ArgumentHelp(
+                    "The Digital Link base to print (default: the input link's, else https://id.gs1.org).",
+                    valueName: "url"))
             var domain: String?
 
             @Flag(help: "Print JSON.")
@@ -36,7 +38,9 @@ extension RootCommand {
                     if json {
                         try Output.json(parsed)
                     } else {
-                        for (label, value) in parsed.lines { Output.line(label.padding(toLength: 14, withPad: " ", startingAt: 0) + value) }
+                        for (label, value) in parsed.lines {
+                            Output.line(label.padding(toLength: 14, withPad: " ", startingAt: 0) + value)
+                        }
                     }
                 }
             }
@@ -74,7 +78,8 @@ struct ParsedCode: Encodable {
         }
         let input = text.hasPrefix("http") ? try? DigitalLink(text) : nil
         let attributes = input?.attributes ?? []
-        digitalLink = DigitalLink(identifier, base: domain ?? input?.base ?? DigitalLink.defaultBase, attributes: attributes).uri
+        digitalLink =
+            DigitalLink(identifier, base: domain ?? input?.base ?? DigitalLink.defaultBase, attributes: attributes).uri
         if !attributes.isEmpty { self.attributes = Dictionary(attributes, uniquingKeysWith: { $1 }) }
         let length = companyPrefixLength ?? (text.hasPrefix("urn:epc:") ? ParsedCode.prefixLength(ofURN: text) : nil)
         if let length { epc = try? identifier.epcURN(companyPrefixLength: length) }

@@ -25,14 +25,17 @@ extension RootCommand {
                 let ledgerPath = folder.appendingPathComponent("ledger.sqlite").path
                 let operatorKey = try SigningKey(generatingWithName: DemoStory.origin)
                 try Files.writeSecret(operatorKey.fileContents, to: ledgerPath + ".operator-key")
-                let store = try SQLiteLedgerStore.create(path: ledgerPath, metadata: Ledger.metadata(operatorKey: operatorKey))
+                let store = try SQLiteLedgerStore.create(
+                    path: ledgerPath, metadata: Ledger.metadata(operatorKey: operatorKey))
                 let ledger = try await Ledger(store: store, operatorKey: operatorKey, logger: Logs.ledger)
 
                 Output.line("Threadline demo: a T-shirt from cotton bale to shop\n")
                 Output.line("ledger    \(ledgerPath)")
                 Output.line("operator  \(operatorKey.keyID)\n")
                 try writeStory(to: folder)
-                Output.line("events    \(folder.appendingPathComponent("events").path)/ (each party's test-only key in keys/)\n")
+                Output.line(
+                    "events    \(folder.appendingPathComponent("events").path)/ (each party's test-only key in keys/)\n"
+                )
                 Output.line("Each party signs its EPCIS 2.0 event (DSSE, Ed25519) and the ledger appends it:")
                 for step in DemoStory.steps {
                     let envelope = try Envelope(
@@ -53,12 +56,14 @@ extension RootCommand {
                 let entryPath = folder.appendingPathComponent("record-\(seq).entry")
                 try Data(proof.encoded.utf8).write(to: proofPath)
                 try Data(entry).write(to: entryPath)
-                Output.line("\nA proof that record #\(seq) (the T-shirts being sewn) is in the log (C2SP tlog-proof):\n")
+                Output.line(
+                    "\nA proof that record #\(seq) (the T-shirts being sewn) is in the log (C2SP tlog-proof):\n")
                 Output.raw(Data(proof.encoded.utf8))
 
                 Output.line("\nAnyone can check it offline, with only the proof, the record and the operator's key:")
                 switch proof.verify(entry: entry, log: ledger.operatorVerifier) {
-                case .valid(let body): Output.line("  ok: record #\(seq) is in \(body.origin) at tree size \(body.size)")
+                case .valid(let body):
+                    Output.line("  ok: record #\(seq) is in \(body.origin) at tree size \(body.size)")
                 case .invalid(_, let why): Output.line("  FAIL: \(why)")
                 }
 
@@ -76,7 +81,8 @@ extension RootCommand {
                 Output.line("  threadline verify --ledger \(ledgerPath)")
                 Output.line("  threadline entry --ledger \(ledgerPath) 2")
                 Output.line(
-                    "  threadline verify-proof \(proofPath.path) --vkey '\(operatorKey.keyID)' --entry \(entryPath.path)")
+                    "  threadline verify-proof \(proofPath.path) --vkey '\(operatorKey.keyID)' --entry \(entryPath.path)"
+                )
                 if !report.isSound { throw ExitCode(CommandFailure.verificationFailed) }
             }
         }
@@ -108,7 +114,8 @@ extension RootCommand {
                 }
                 return url
             }
-            let url = fileManager.temporaryDirectory.appendingPathComponent("threadline-demo-\(UUID().uuidString.prefix(8))")
+            let url = fileManager.temporaryDirectory.appendingPathComponent(
+                "threadline-demo-\(UUID().uuidString.prefix(8))")
             try fileManager.createDirectory(at: url, withIntermediateDirectories: true)
             return url
         }

@@ -27,11 +27,13 @@ extension RootCommand {
                 do { key = try SigningKey(generatingWithName: origin) } catch {
                     throw CommandFailure(
                         CommandFailure.inputRefused,
-                        "origin '\(origin)' cannot name a key: it must be printable ASCII without spaces, '+', '\"' or '\\'")
+                        "origin '\(origin)' cannot name a key: it must be printable ASCII without spaces, '+', '\"' or '\\'"
+                    )
                 }
                 let metadata = Ledger.metadata(operatorKey: key)
                 if case .sqlite(let path) = location, FileManager.default.fileExists(atPath: path) {
-                    throw CommandFailure(CommandFailure.ledgerUnavailable, "\(path) already exists; a new ledger needs a new location")
+                    throw CommandFailure(
+                        CommandFailure.ledgerUnavailable, "\(path) already exists; a new ledger needs a new location")
                 }
                 try Files.writeSecret(key.fileContents, to: keyPath)
                 do { _ = try await location.create(metadata: metadata) } catch {

@@ -90,7 +90,8 @@ struct CommandFailure: Error, CustomStringConvertible {
             }
         case let error as LedgerStoreError:
             switch error {
-            case .notFound, .alreadyExists, .notALedger, .unavailable: self.init(Self.ledgerUnavailable, error.description)
+            case .notFound, .alreadyExists, .notALedger, .unavailable:
+                self.init(Self.ledgerUnavailable, error.description)
             case .commitUnknown: self.init(Self.ledgerDamaged, error.description)
             case .outOfRange, .staleCheckpoint: self.init(Self.inputRefused, error.description)
             case .corrupt: self.init(Self.ledgerDamaged, error.description)
@@ -157,7 +158,8 @@ enum Files {
             throw CommandFailure(CommandFailure.inputRefused, "\(what) '\(path)' does not exist")
         }
         do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw CommandFailure(CommandFailure.inputRefused, "cannot read \(what) '\(path)': \(error.localizedDescription)")
+            throw CommandFailure(
+                CommandFailure.inputRefused, "cannot read \(what) '\(path)': \(error.localizedDescription)")
         }
     }
 

@@ -209,7 +209,8 @@ public struct CosignatureVerifier: NoteVerifier, Equatable {
     public func verify(message: [UInt8], signature: [UInt8]) -> Bool {
         guard let time = CosignatureVerifier.timestamp(of: signature) else { return false }
         let text = String(decoding: message, as: UTF8.self)
-        return key.isValidSignature(signature[8...], for: CosignatureVerifier.message(checkpointText: text, timestamp: time))
+        return key.isValidSignature(
+            signature[8...], for: CosignatureVerifier.message(checkpointText: text, timestamp: time))
     }
 
     public static func == (lhs: Self, rhs: Self) -> Bool { lhs.name == rhs.name && lhs.publicKey == rhs.publicKey }

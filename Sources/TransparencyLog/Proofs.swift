@@ -33,7 +33,9 @@ public enum Proofs {
         oldSize: Int64, newSize: Int64, oldRoot: Hash, newRoot: Hash, proof: [Hash]
     ) -> Bool {
         guard oldSize >= 0, oldSize <= newSize else { return false }
-        if oldSize == newSize { return proof.isEmpty && oldRoot == newRoot && (oldSize > 0 || oldRoot == Merkle.emptyRoot) }
+        if oldSize == newSize {
+            return proof.isEmpty && oldRoot == newRoot && (oldSize > 0 || oldRoot == Merkle.emptyRoot)
+        }
         if oldSize == 0 { return proof.isEmpty && oldRoot == Merkle.emptyRoot }
         guard !proof.isEmpty else { return false }
         var path = proof[...]

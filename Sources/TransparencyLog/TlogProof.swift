@@ -87,8 +87,9 @@ public struct TlogProof: Sendable, Equatable {
         guard body.origin == log.name else {
             return .invalid(.checkpointFormat, "the checkpoint's origin '\(body.origin)' is not the log '\(log.name)'")
         }
-        guard Proofs.verifyInclusion(
-            leafHash: Merkle.leafHash(entry), index: index, size: body.size, proof: path, root: body.root)
+        guard
+            Proofs.verifyInclusion(
+                leafHash: Merkle.leafHash(entry), index: index, size: body.size, proof: path, root: body.root)
         else {
             return .invalid(.inclusion, "entry \(index) is not included in the tree of size \(body.size)")
         }

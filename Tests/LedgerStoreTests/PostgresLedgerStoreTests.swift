@@ -26,17 +26,19 @@ struct PostgresLedgerStoreTests {
     @Test func theDatabaseRefusesRewrites() async throws {
         let (store, url) = try await Self.ledger(entries: 5)
         try await TestPostgres.withConnection(to: url) { connection in
-        for sql in [
-            "UPDATE records SET bytes = '\\x00' WHERE seq = 1", "DELETE FROM records WHERE seq = 4", "TRUNCATE records",
-            "UPDATE hashes SET hash = hash WHERE idx = 0", "DELETE FROM hashes", "TRUNCATE hashes CASCADE",
-            "UPDATE checkpoints SET note = 'x'", "DELETE FROM checkpoints", "UPDATE meta SET value = 'x'",
-            "DELETE FROM meta", "DELETE FROM head", "UPDATE head SET size = 2 WHERE id = 1",
-            "INSERT INTO records (seq, bytes) VALUES (3, '\\x00')", "INSERT INTO checkpoints (size, note) VALUES (2, 'old')",
-        ] {
-            await #expect(throws: (any Error).self, "\(sql)") {
-                try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Self.logger)
+            for sql in [
+                "UPDATE records SET bytes = '\\x00' WHERE seq = 1", "DELETE FROM records WHERE seq = 4",
+                "TRUNCATE records",
+                "UPDATE hashes SET hash = hash WHERE idx = 0", "DELETE FROM hashes", "TRUNCATE hashes CASCADE",
+                "UPDATE checkpoints SET note = 'x'", "DELETE FROM checkpoints", "UPDATE meta SET value = 'x'",
+                "DELETE FROM meta", "DELETE FROM head", "UPDATE head SET size = 2 WHERE id = 1",
+                "INSERT INTO records (seq, bytes) VALUES (3, '\\x00')",
+                "INSERT INTO checkpoints (size, note) VALUES (2, 'old')",
+            ] {
+                await #expect(throws: (any Error).self, "\(sql)") {
+                    try await connection.query(PostgresQuery(unsafeSQL: sql), logger: Self.logger)
+                }
             }
-        }
         }
         #expect(try await store.records(0..<5) == StoreConformanceTests.entries(0..<5))
         #expect(try await store.size() == 5)
@@ -144,7 +146,9 @@ struct PostgresLedgerStoreTests {
             try await PostgresLedgerStore.open(url: empty)
         }
         _ = try await PostgresLedgerStore.create(url: empty, metadata: StoreKind.metadata)
-        await #expect(throws: LedgerStoreError.self) { try await PostgresLedgerStore.create(url: empty, metadata: StoreKind.metadata) }
+        await #expect(throws: LedgerStoreError.self) {
+            try await PostgresLedgerStore.create(url: empty, metadata: StoreKind.metadata)
+        }
         await #expect(throws: LedgerStoreError.self) { try await PostgresLedgerStore.open(url: "postgres://nouser/db") }
     }
 }

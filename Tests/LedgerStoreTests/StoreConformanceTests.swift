@@ -24,7 +24,9 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
     func make() async throws -> any LedgerStore {
         switch self {
         case .memory: InMemoryLedgerStore(metadata: Self.metadata)
-        case .sqlite: try SQLiteLedgerStore.create(path: TemporaryFolder.make().appendingPathComponent("l.db").path, metadata: Self.metadata)
+        case .sqlite:
+            try SQLiteLedgerStore.create(
+                path: TemporaryFolder.make().appendingPathComponent("l.db").path, metadata: Self.metadata)
         case .postgres: try await PostgresLedgerStore.create(url: TestPostgres.freshDatabase(), metadata: Self.metadata)
         }
     }
@@ -112,7 +114,10 @@ struct StoreConformanceTests {
             try await store.addCheckpoint(size: 10, note: "again")
         }
         await #expect(throws: LedgerStoreError.self) { try await store.addCheckpoint(size: 11, note: "future") }
-        #expect(try await store.checkpoints() == [StoredCheckpoint(size: 4, note: "four"), StoredCheckpoint(size: 10, note: "ten")])
+        #expect(
+            try await store.checkpoints() == [
+                StoredCheckpoint(size: 4, note: "four"), StoredCheckpoint(size: 10, note: "ten"),
+            ])
         #expect(try await store.latestCheckpoint()?.size == 10)
     }
 
@@ -123,7 +128,8 @@ struct StoreConformanceTests {
             for writer in 0..<8 {
                 group.addTask {
                     for batch in 0..<10 {
-                        _ = try await appendEntries(Self.entries(writer * 1000 + batch * 10..<writer * 1000 + batch * 10 + 7), to: store)
+                        _ = try await appendEntries(
+                            Self.entries(writer * 1000 + batch * 10..<writer * 1000 + batch * 10 + 7), to: store)
                     }
                 }
             }

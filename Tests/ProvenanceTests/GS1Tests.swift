@@ -23,16 +23,23 @@ struct GS1Tests {
     }
 
     @Test func digitalLinksParseOnAnyDomainAndRoundTrip() throws {
-        let link = try DigitalLink("https://brand.example.com/products/01/9506000134352/22/XL/10/LOT%2F7/21/AB-1?linkType=gs1:pip&17=261231")
+        let link = try DigitalLink(
+            "https://brand.example.com/products/01/9506000134352/22/XL/10/LOT%2F7/21/AB-1?linkType=gs1:pip&17=261231")
         #expect(link.base == "https://brand.example.com/products")
         #expect(link.identifier == .product(gtin: try GTIN("9506000134352"), cpv: "XL", lot: "LOT/7", serial: "AB-1"))
         #expect(link.identifier.kind == "item")
         #expect(link.attributes.map(\.key) == ["linkType", "17"])
         #expect(link.attributes.map(\.value) == ["gs1:pip", "261231"])
         #expect(try DigitalLink(link.uri) == link)
-        #expect(DigitalLink(.product(gtin: try GTIN("9506000134352"), lot: "A1")).uri == "https://id.gs1.org/01/09506000134352/10/A1")
-        #expect(try DigitalLink("https://id.gs1.org/00/106141412345678908").identifier == .logisticUnit(sscc: "106141412345678908"))
-        #expect(try DigitalLink("http://example.org:8080/414/0614141123452/254/400").identifier == .location(gln: "0614141123452", extension: "400"))
+        #expect(
+            DigitalLink(.product(gtin: try GTIN("9506000134352"), lot: "A1")).uri
+                == "https://id.gs1.org/01/09506000134352/10/A1")
+        #expect(
+            try DigitalLink("https://id.gs1.org/00/106141412345678908").identifier
+                == .logisticUnit(sscc: "106141412345678908"))
+        #expect(
+            try DigitalLink("http://example.org:8080/414/0614141123452/254/400").identifier
+                == .location(gln: "0614141123452", extension: "400"))
     }
 
     @Test(arguments: [
@@ -52,7 +59,10 @@ struct GS1Tests {
     }
 
     @Test(arguments: [
-        ("urn:epc:id:sgtin:0614141.812345.6789", GS1Identifier.product(gtin: try! GTIN("80614141123458"), serial: "6789"), 7),
+        (
+            "urn:epc:id:sgtin:0614141.812345.6789",
+            GS1Identifier.product(gtin: try! GTIN("80614141123458"), serial: "6789"), 7
+        ),
         ("urn:epc:class:lgtin:4012345.012345.998877", .product(gtin: try! GTIN("04012345123456"), lot: "998877"), 7),
         ("urn:epc:id:sscc:0614141.1234567890", .logisticUnit(sscc: "106141412345678908"), 7),
         ("urn:epc:id:sgln:0614141.12345.400", .location(gln: "0614141123452", extension: "400"), 7),
@@ -68,9 +78,11 @@ struct GS1Tests {
     }
 
     @Test(arguments: [
-        ("urn:epc:id:sgtin:0614141.81234.6789", "epc.itemReference"), ("urn:epc:id:sgtin:06141.8123456.6789", "epc.companyPrefix"),
+        ("urn:epc:id:sgtin:0614141.81234.6789", "epc.itemReference"),
+        ("urn:epc:id:sgtin:06141.8123456.6789", "epc.companyPrefix"),
         ("urn:epc:id:sgtin:0614141.812345", "epc.parts"), ("urn:epc:id:giai:0614141.1", "epc.scheme"),
-        ("urn:epc:id:sgtin:0614141.812345.a b", "gs1.character"), ("urn:epc:id:sscc:0614141.123456789", "epc.serialReference"),
+        ("urn:epc:id:sgtin:0614141.812345.a b", "gs1.character"),
+        ("urn:epc:id:sscc:0614141.123456789", "epc.serialReference"),
     ])
     func invalidURNsSayWhy(_ text: String, code: String) {
         let error = #expect(throws: FormatError.self) { try GS1Identifier(epcURN: text) }
@@ -78,7 +90,9 @@ struct GS1Tests {
     }
 
     @Test func aBareProductHasNoEPCForm() throws {
-        #expect(throws: FormatError.self) { try GS1Identifier.product(gtin: try GTIN("9506000134352")).epcURN(companyPrefixLength: 7) }
+        #expect(throws: FormatError.self) {
+            try GS1Identifier.product(gtin: try GTIN("9506000134352")).epcURN(companyPrefixLength: 7)
+        }
         #expect(throws: FormatError.self) {
             try GS1Identifier.product(gtin: try GTIN("9506000134352"), serial: "1").epcURN(companyPrefixLength: 13)
         }

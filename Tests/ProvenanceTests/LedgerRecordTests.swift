@@ -12,7 +12,8 @@ struct LedgerRecordTests {
     }
 
     @Test func bytesRoundTripExactly() throws {
-        let record = LedgerRecord(seq: 12, timeMillis: 1_764_412_800_123, prev: Hash.sha256([1]), envelope: try Self.envelope())
+        let record = LedgerRecord(
+            seq: 12, timeMillis: 1_764_412_800_123, prev: Hash.sha256([1]), envelope: try Self.envelope())
         let bytes = try record.encoded()
         let text = String(decoding: bytes, as: UTF8.self)
         #expect(text.hasPrefix("threadline/record/v1\nseq 12\ntime 2025-11-29T10:40:00.123Z\nprev "))
@@ -51,7 +52,8 @@ struct LedgerRecordTests {
         #expect(envelope.canonicalJSON.count <= fits)
         let big = LedgerRecord(seq: Int64.max, timeMillis: 253_402_300_799_999, prev: .zero, envelope: envelope)
         #expect(try big.encoded().count <= LedgerRecord.maxBytes)
-        let tooBig = try Envelope(signing: payload + [UInt8](repeating: 0x41, count: 300), type: "application/ld+json", with: Self.key)
+        let tooBig = try Envelope(
+            signing: payload + [UInt8](repeating: 0x41, count: 300), type: "application/ld+json", with: Self.key)
         let error = #expect(throws: FormatError.self) {
             try LedgerRecord(seq: 0, timeMillis: 0, prev: .zero, envelope: tooBig).encoded()
         }
@@ -76,7 +78,9 @@ struct LedgerRecordTests {
         #expect(error?.code == "record.time")
     }
 
-    @Test(arguments: ["2025-02-29T00:00:00.000Z", "2025-13-01T00:00:00.000Z", "2025-01-01T24:00:00.000Z", "2025-01-01 00:00:00.000Z"])
+    @Test(arguments: [
+        "2025-02-29T00:00:00.000Z", "2025-13-01T00:00:00.000Z", "2025-01-01T24:00:00.000Z", "2025-01-01 00:00:00.000Z",
+    ])
     func impossibleTimestampsAreRefused(_ text: String) {
         #expect(Timestamp.parse(millis: text) == nil)
     }
@@ -94,7 +98,8 @@ struct EnvelopeTests {
         let tampered = try Envelope(
             payloadType: envelope.payloadType, payload: envelope.payload + [0x20], signatures: envelope.signatures)
         #expect(throws: FormatError.self) { try tampered.verifySignatures().get() }
-        let retyped = try Envelope(payloadType: "text/plain", payload: envelope.payload, signatures: envelope.signatures)
+        let retyped = try Envelope(
+            payloadType: "text/plain", payload: envelope.payload, signatures: envelope.signatures)
         #expect(throws: FormatError.self) { try retyped.verifySignatures().get() }
     }
 
@@ -111,8 +116,10 @@ struct EnvelopeTests {
             """
         let decoded = try Envelope(json: Array(loose.utf8))
         #expect(decoded == envelope)
-        #expect(String(decoding: decoded.canonicalJSON, as: UTF8.self)
-            == #"{"payloadType":"application/ld+json","payload":"\#(payload)","signatures":[{"keyid":"\#(key.keyID)","sig":"\#(sig)"}]}"#)
+        #expect(
+            String(decoding: decoded.canonicalJSON, as: UTF8.self)
+                == #"{"payloadType":"application/ld+json","payload":"\#(payload)","signatures":[{"keyid":"\#(key.keyID)","sig":"\#(sig)"}]}"#
+        )
     }
 
     @Test func urlSafeAndUnpaddedBase64AreAcceptedAsDSSEAsks() throws {
@@ -121,7 +128,8 @@ struct EnvelopeTests {
             Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
                 .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
         }
-        let json = #"{"payloadType":"application/ld+json","payload":"\#(urlSafe(envelope.payload))","#
+        let json =
+            #"{"payloadType":"application/ld+json","payload":"\#(urlSafe(envelope.payload))","#
             + #""signatures":[{"keyid":"\#(key.keyID)","sig":"\#(urlSafe(envelope.signatures[0].sig))"}]}"#
         #expect(try Envelope(json: Array(json.utf8)) == envelope)
     }

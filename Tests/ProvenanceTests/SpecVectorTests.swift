@@ -28,10 +28,12 @@ struct RecordVectorTests {
         let tlogProof: Proof
     }
 
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     @Test func recordsAreByteForByteTheSpec() throws {
-        let v = try JSONDecoder().decode(Vectors.self, from: Data(contentsOf: Self.root.appendingPathComponent("Specs/vectors/records.json")))
+        let v = try JSONDecoder().decode(
+            Vectors.self, from: Data(contentsOf: Self.root.appendingPathComponent("Specs/vectors/records.json")))
         #expect(v.limits.maxRecordBytes == LedgerRecord.maxBytes)
         #expect(v.limits.maxFramingBytes == LedgerRecord.maxFramingBytes)
         #expect(v.limits.maxEnvelopeBytes == LedgerRecord.maxEnvelopeBytes)
@@ -55,7 +57,9 @@ struct RecordVectorTests {
         }
         #expect(stored.map(\.base64) == v.storedHashes)
         #expect(range.root.base64 == v.root)
-        #expect(String(decoding: try Envelope(json: Array(v.submittedJSON.utf8)).canonicalJSON, as: UTF8.self) == v.submittedCanonical)
+        #expect(
+            String(decoding: try Envelope(json: Array(v.submittedJSON.utf8)).canonicalJSON, as: UTF8.self)
+                == v.submittedCanonical)
 
         let proof = try TlogProof(parsing: v.tlogProof.text)
         #expect(proof.index == v.tlogProof.index)

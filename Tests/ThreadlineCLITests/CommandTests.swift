@@ -27,21 +27,36 @@ import TransparencyLog
         let vkey = try setUp()
         let verifier = try Ed25519NoteVerifier(verifierKey: vkey)
         #expect(verifier.name == "example.com/cli-test")
-        let keyMode = try FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent("l.db.operator-key").path)[.posixPermissions] as? Int
+        let keyMode =
+            try FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent("l.db.operator-key").path)[
+                .posixPermissions] as? Int
         #expect(keyMode == 0o600)
 
         try Data(#"{"type":"ObjectEvent"}"#.utf8).write(to: folder.appendingPathComponent("event.json"))
-        #expect(try run("append", "--ledger", "l.db", "--as", "farm.key", "--type", "application/ld+json", "event.json").lines == ["0"])
-        #expect(try run("append", "--ledger", "l.db", "--as", "farm.key", "--type", "text/plain", "-", stdin: Data("from stdin".utf8)).lines == ["1"])
+        #expect(
+            try run("append", "--ledger", "l.db", "--as", "farm.key", "--type", "application/ld+json", "event.json")
+                .lines == ["0"])
+        #expect(
+            try run(
+                "append", "--ledger", "l.db", "--as", "farm.key", "--type", "text/plain", "-",
+                stdin: Data("from stdin".utf8)
+            ).lines == ["1"])
 
-        let key = try SigningKey(fileContents: String(contentsOf: folder.appendingPathComponent("farm.key"), encoding: .utf8))
-        let envelopes = try (0..<3).map { try Envelope(signing: Array("pre-signed \($0)".utf8), type: "text/plain", with: key) }
+        let key = try SigningKey(
+            fileContents: String(contentsOf: folder.appendingPathComponent("farm.key"), encoding: .utf8))
+        let envelopes = try (0..<3).map {
+            try Envelope(signing: Array("pre-signed \($0)".utf8), type: "text/plain", with: key)
+        }
         for (i, envelope) in envelopes.enumerated() {
             try Data(envelope.canonicalJSON).write(to: folder.appendingPathComponent("env\(i).json"))
         }
         #expect(try run("submit", "--ledger", "l.db", "env0.json", "env1.json").lines == ["2", "3"])
-        let jsonl = Data((envelopes.map { String(decoding: $0.canonicalJSON, as: UTF8.self) }.joined(separator: "\n") + "\n").utf8)
-        #expect(try run("submit", "--ledger", "l.db", "--jsonl", "--batch", "2", "-", stdin: jsonl).lines == ["4", "5", "6"])
+        let jsonl = Data(
+            (envelopes.map { String(decoding: $0.canonicalJSON, as: UTF8.self) }.joined(separator: "\n") + "\n").utf8)
+        #expect(
+            try run("submit", "--ledger", "l.db", "--jsonl", "--batch", "2", "-", stdin: jsonl).lines == [
+                "4", "5", "6",
+            ])
 
         let entry = try run("entry", "--ledger", "l.db", "1")
         let record = try LedgerRecord(bytes: entry.stdout)
@@ -72,12 +87,17 @@ import TransparencyLog
         #expect(new.size == 8)
         let hashes = consistency.lines.compactMap { Hash(base64: $0) }
         #expect(hashes.count == consistency.lines.count && !hashes.isEmpty)
-        #expect(Proofs.verifyConsistency(oldSize: 7, newSize: 8, oldRoot: try Checkpoint(text: note.text).root, newRoot: new.root, proof: hashes))
+        #expect(
+            Proofs.verifyConsistency(
+                oldSize: 7, newSize: 8, oldRoot: try Checkpoint(text: note.text).root, newRoot: new.root, proof: hashes)
+        )
 
         let verified = try run("verify", "--ledger", "l.db")
         #expect(verified.status == 0)
         #expect(verified.lines == ["ok: 8 records, 8 signatures, 15 stored hashes, 2 checkpoints (latest size 8)"])
-        let report = try JSONSerialization.jsonObject(with: try run("verify", "--ledger", "l.db", "--json").stdout) as? [String: Any]
+        let report =
+            try JSONSerialization.jsonObject(with: try run("verify", "--ledger", "l.db", "--json").stdout)
+            as? [String: Any]
         #expect(report?["records"] as? Int == 8)
         #expect((report?["findings"] as? [Any])?.isEmpty == true)
 
@@ -104,7 +124,9 @@ import TransparencyLog
         func expectFailure(_ result: CLI.Result, _ code: Int32, _ fragment: String) {
             #expect(result.status == code, "\(result.stderr)")
             let lines = result.stderr.split(separator: "\n")
-            #expect(lines.count == 1 && lines[0].hasPrefix("threadline: error: ") && lines[0].contains(fragment), "\(result.stderr)")
+            #expect(
+                lines.count == 1 && lines[0].hasPrefix("threadline: error: ") && lines[0].contains(fragment),
+                "\(result.stderr)")
         }
         expectFailure(try run("verify", "--ledger", "missing.db"), 5, "no ledger at missing.db")
         expectFailure(try run("init", "--ledger", "l.db", "--origin", "x"), 5, "already exists")
@@ -112,13 +134,18 @@ import TransparencyLog
         expectFailure(try run("key", "generate", "--out", "farm.key"), 2, "already exists")
         try Data(#"{"payloadType":"text/plain","payload":"aGk=","signatures":[{"keyid":"x","sig":"AAAA"}]}"#.utf8)
             .write(to: folder.appendingPathComponent("bad.json"))
-        expectFailure(try run("submit", "--ledger", "l.db", "bad.json"), 2, "bad.json: signature 0: keyid is not a verifier key")
+        expectFailure(
+            try run("submit", "--ledger", "l.db", "bad.json"), 2, "bad.json: signature 0: keyid is not a verifier key")
         try Data("not json".utf8).write(to: folder.appendingPathComponent("junk.json"))
         expectFailure(try run("submit", "--ledger", "l.db", "junk.json"), 2, "junk.json: not a DSSE envelope")
-        expectFailure(try run("append", "--ledger", "l.db", "--as", "nokey", "--type", "t", "p.txt"), 2, "key file 'nokey' does not exist")
-        expectFailure(try run("append", "--ledger", "l.db", "--as", "farm.key", "--type", "bad\"type", "p.txt"), 2, "payloadType")
+        expectFailure(
+            try run("append", "--ledger", "l.db", "--as", "nokey", "--type", "t", "p.txt"), 2,
+            "key file 'nokey' does not exist")
+        expectFailure(
+            try run("append", "--ledger", "l.db", "--as", "farm.key", "--type", "bad\"type", "p.txt"), 2, "payloadType")
         try Data(repeating: 0x61, count: 60_000).write(to: folder.appendingPathComponent("big.txt"))
-        expectFailure(try run("append", "--ledger", "l.db", "--as", "farm.key", "--type", "text/plain", "big.txt"), 2, "64 KiB")
+        expectFailure(
+            try run("append", "--ledger", "l.db", "--as", "farm.key", "--type", "text/plain", "big.txt"), 2, "64 KiB")
         try Data("garbage".utf8).write(to: folder.appendingPathComponent("other.key"))
         expectFailure(try run("checkpoint", "--ledger", "l.db", "--operator-key", "other.key"), 2, "not a private key")
         #expect(try run("prove", "--ledger", "l.db").status == 64)
@@ -149,7 +176,9 @@ import TransparencyLog
 
     @Test func aDamagedStoredCheckpointIsReportedAsDamage() throws {
         _ = try setUp()
-        let mode = try FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent("farm.key").path)[.posixPermissions] as? Int
+        let mode =
+            try FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent("farm.key").path)[
+                .posixPermissions] as? Int
         #expect(mode == 0o600)
         try Data("e".utf8).write(to: folder.appendingPathComponent("e.txt"))
         _ = try run("append", "--ledger", "l.db", "--as", "farm.key", "--type", "text/plain", "e.txt")
@@ -157,7 +186,9 @@ import TransparencyLog
         try sqlite("DROP TRIGGER checkpoints_no_update; UPDATE checkpoints SET note = 'garbage';")
         let result = try run("checkpoint", "--ledger", "l.db")
         #expect(result.status == 6, "\(result.stderr)")
-        #expect(result.stderr.hasPrefix("threadline: error: refusing to sign: the stored checkpoint of size 1 is malformed"))
+        #expect(
+            result.stderr.hasPrefix("threadline: error: refusing to sign: the stored checkpoint of size 1 is malformed")
+        )
         let audit = try run("verify", "--ledger", "l.db")
         #expect(audit.status == 1)
         #expect(audit.lines.first?.hasPrefix("FAIL: checkpoint-invalid: checkpoint of size 1:") == true)
@@ -184,33 +215,46 @@ import TransparencyLog
 
     @Test func aRefusedLineStopsABulkSubmissionAfterTheBatchesBeforeIt() throws {
         _ = try setUp()
-        let key = try SigningKey(fileContents: String(contentsOf: folder.appendingPathComponent("farm.key"), encoding: .utf8))
+        let key = try SigningKey(
+            fileContents: String(contentsOf: folder.appendingPathComponent("farm.key"), encoding: .utf8))
         var lines = try (0..<5).map {
-            String(decoding: try Envelope(signing: Array("n\($0)".utf8), type: "text/plain", with: key).canonicalJSON, as: UTF8.self)
+            String(
+                decoding: try Envelope(signing: Array("n\($0)".utf8), type: "text/plain", with: key).canonicalJSON,
+                as: UTF8.self)
         }
         lines.insert("", at: 2)  // blank lines are skipped but counted
         lines.insert(#"{"payloadType":"text/plain"}"#, at: 5)
-        let result = try run("submit", "--ledger", "l.db", "--jsonl", "--batch", "2", "-", stdin: Data(lines.joined(separator: "\n").utf8))
+        let result = try run(
+            "submit", "--ledger", "l.db", "--jsonl", "--batch", "2", "-",
+            stdin: Data(lines.joined(separator: "\n").utf8))
         #expect(result.status == 2)
         #expect(result.lines == ["0", "1", "2", "3"])
-        #expect(result.stderr == "threadline: error: - line 6: not a DSSE envelope (payloadType, payload, signatures): missing field 'payload'\n")
+        #expect(
+            result.stderr
+                == "threadline: error: - line 6: not a DSSE envelope (payloadType, payload, signatures): missing field 'payload'\n"
+        )
         #expect(try run("verify", "--ledger", "l.db").lines.first?.hasPrefix("ok: 4 records") == true)
     }
 
     @Test func codeParseShowsEveryFormAndRefusesBadCodes() throws {
-        let link = try run("code", "parse", "https://brand.example.com/01/9506000134352/10/L1/21/S%2F1", "--company-prefix-length", "7")
+        let link = try run(
+            "code", "parse", "https://brand.example.com/01/9506000134352/10/L1/21/S%2F1", "--company-prefix-length", "7"
+        )
         #expect(link.status == 0)
-        #expect(link.lines == [
-            "kind          item", "gtin          09506000134352", "lot           L1", "serial        S/1",
-            "digital link  https://brand.example.com/01/09506000134352/10/L1/21/S%2F1",
-            "epc           urn:epc:id:sgtin:9506000.013435.S%2F1",
-        ])
+        #expect(
+            link.lines == [
+                "kind          item", "gtin          09506000134352", "lot           L1", "serial        S/1",
+                "digital link  https://brand.example.com/01/09506000134352/10/L1/21/S%2F1",
+                "epc           urn:epc:id:sgtin:9506000.013435.S%2F1",
+            ])
         let urn = try run("code", "parse", "urn:epc:id:sgln:0614141.12345.400", "--json")
         let object = try JSONSerialization.jsonObject(with: urn.stdout) as? [String: String]
-        #expect(object == [
-            "kind": "location", "gln": "0614141123452", "glnExtension": "400",
-            "digitalLink": "https://id.gs1.org/414/0614141123452/254/400", "epc": "urn:epc:id:sgln:0614141.12345.400",
-        ])
+        #expect(
+            object == [
+                "kind": "location", "gln": "0614141123452", "glnExtension": "400",
+                "digitalLink": "https://id.gs1.org/414/0614141123452/254/400",
+                "epc": "urn:epc:id:sgln:0614141.12345.400",
+            ])
         let bad = try run("code", "parse", "https://id.gs1.org/01/09506000134352/21/1/10/2")
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("qualifier 10 comes after 21"))
@@ -222,9 +266,13 @@ import TransparencyLog
         // The story's events and keys are the samples shipped in samples/tshirt, byte for byte.
         let samples = CLI.packageRoot.appendingPathComponent("samples/tshirt")
         for part in ["events", "keys"] {
-            let names = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("demo/\(part)").path).sorted()
+            let names = try FileManager.default.contentsOfDirectory(
+                atPath: folder.appendingPathComponent("demo/\(part)").path
+            ).sorted()
             #expect(names.count == 5)
-            #expect(try FileManager.default.contentsOfDirectory(atPath: samples.appendingPathComponent(part).path).sorted() == names)
+            #expect(
+                try FileManager.default.contentsOfDirectory(atPath: samples.appendingPathComponent(part).path).sorted()
+                    == names)
             for name in names {
                 #expect(
                     try Data(contentsOf: folder.appendingPathComponent("demo/\(part)/\(name)"))

@@ -22,7 +22,8 @@ struct PostgresCommandTests {
     /// Writes `count` envelopes signed by `key`, one per line; returns their canonical bytes.
     func writeEnvelopes(_ count: Int, by key: SigningKey, tag: String, to file: String) throws -> [[UInt8]] {
         let envelopes = try (0..<count).map {
-            try Envelope(signing: Array(#"{"writer":"\#(tag)","n":\#($0)}"#.utf8), type: "application/json", with: key).canonicalJSON
+            try Envelope(signing: Array(#"{"writer":"\#(tag)","n":\#($0)}"#.utf8), type: "application/json", with: key)
+                .canonicalJSON
         }
         try Data((envelopes.map { String(decoding: $0, as: UTF8.self) }.joined(separator: "\n") + "\n").utf8)
             .write(to: folder.appendingPathComponent(file))
@@ -31,7 +32,9 @@ struct PostgresCommandTests {
 
     @Test func concurrentProcessesAppendInOneGapFreeOrder() async throws {
         let ledger = try await TestPostgres.freshDatabase()
-        let env = ["THREADLINE_LEDGER": ledger, "THREADLINE_OPERATOR_KEY": folder.appendingPathComponent("op.key").path]
+        let env = [
+            "THREADLINE_LEDGER": ledger, "THREADLINE_OPERATOR_KEY": folder.appendingPathComponent("op.key").path,
+        ]
         #expect(try run("init", "--origin", "example.com/pg-concurrency", environment: env).status == 0)
         let writers = 4
         let perWriter = 300
@@ -43,7 +46,8 @@ struct PostgresCommandTests {
         // N processes at once, each in batches of 20, plus one signing checkpoints while they run.
         var processes: [(Process, Pipe)] = []
         for w in 0..<writers {
-            let process = CLI.process(["submit", "--jsonl", "--batch", "20", "w\(w).jsonl"], in: folder, environment: env)
+            let process = CLI.process(
+                ["submit", "--jsonl", "--batch", "20", "w\(w).jsonl"], in: folder, environment: env)
             let output = Pipe()
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice
@@ -104,7 +108,10 @@ struct PostgresCommandTests {
         let database = try await TestPostgres.freshDatabase()
         let there = try run("migrate", "--from", "a.db", "--to", database)
         #expect(there.status == 0, "\(there.stderr)")
-        #expect(there.lines == ["copied 40 records and 4 checkpoints; root \(try Checkpoint(text: before.text).root.base64); checkpoint 40 verifies against the copy"])
+        #expect(
+            there.lines == [
+                "copied 40 records and 4 checkpoints; root \(try Checkpoint(text: before.text).root.base64); checkpoint 40 verifies against the copy"
+            ])
         #expect(try run("verify", "--ledger", database).status == 0)
         let back = try run("migrate", "--from", database, "--to", "b.db", "--json")
         #expect(back.status == 0)
@@ -113,9 +120,12 @@ struct PostgresCommandTests {
         #expect(summary?["checkpoints"] as? Int == 4)
         // Byte for byte the same records and checkpoints.
         for seq in [0, 17, 39] {
-            #expect(try run("entry", "--ledger", "a.db", "\(seq)").stdout == run("entry", "--ledger", "b.db", "\(seq)").stdout)
+            #expect(
+                try run("entry", "--ledger", "a.db", "\(seq)").stdout
+                    == run("entry", "--ledger", "b.db", "\(seq)").stdout)
         }
-        #expect(try run("checkpoint", "--ledger", "b.db", "--operator-key", "a.db.operator-key").output == before.encoded)
+        #expect(
+            try run("checkpoint", "--ledger", "b.db", "--operator-key", "a.db.operator-key").output == before.encoded)
         // A destination that exists is refused and left alone.
         let again = try run("migrate", "--from", "a.db", "--to", database)
         #expect(again.status == 5)
@@ -125,7 +135,8 @@ struct PostgresCommandTests {
     static func files(under root: URL) throws -> [String: Data] {
         var result: [String: Data] = [:]
         let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey])!
-        for case let url as URL in walker where (try url.resourceValues(forKeys: [.isRegularFileKey])).isRegularFile == true {
+        for case let url as URL in walker
+        where (try url.resourceValues(forKeys: [.isRegularFileKey])).isRegularFile == true {
             result[String(url.path.dropFirst(root.path.count))] = try Data(contentsOf: url)
         }
         return result

@@ -30,7 +30,8 @@ struct ReliabilityTests {
         var expectedLine: [Int64: Int] = [:]
         for (round, threshold) in [2_000, 9_000].enumerated() {
             let start = try await SQLiteLedgerStore.open(path: path).size()
-            let process = CLI.process(["submit", "--ledger", "l.db", "--jsonl", "--batch", "250", "in.jsonl"], in: folder)
+            let process = CLI.process(
+                ["submit", "--ledger", "l.db", "--jsonl", "--batch", "250", "in.jsonl"], in: folder)
             let output = Pipe()
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice
@@ -62,7 +63,9 @@ struct ReliabilityTests {
     }
 
     /// Reads lines until `count` have arrived, then calls `stop`, then reads what is left to the end.
-    static func readLines(from handle: FileHandle, until count: Int, stop: @escaping @Sendable () -> Void) async -> [String] {
+    static func readLines(
+        from handle: FileHandle, until count: Int, stop: @escaping @Sendable () -> Void
+    ) async -> [String] {
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
                 var buffer = Data()

@@ -42,7 +42,8 @@ struct AuditorTests {
 
     @Test func aChangedRecordIsNamed() async throws {
         let path = try await Self.ledgerFile()
-        try await Self.tamper(path, "UPDATE records SET bytes = CAST(replace(CAST(bytes AS TEXT), 'eyJ', 'eyK') AS BLOB) WHERE seq = 7")
+        try await Self.tamper(
+            path, "UPDATE records SET bytes = CAST(replace(CAST(bytes AS TEXT), 'eyJ', 'eyK') AS BLOB) WHERE seq = 7")
         let report = try await Self.audit(path)
         #expect(report.findings.first?.seq == 7)
         #expect(report.findings.first?.code == .signatureInvalid)
@@ -52,17 +53,27 @@ struct AuditorTests {
 
     @Test func aChangedTimeBreaksTheChainAndStoredHashButNotTheSignature() async throws {
         let path = try await Self.ledgerFile()
-        try await Self.tamper(path, "UPDATE records SET bytes = CAST(replace(CAST(bytes AS TEXT), '10:40:00.000Z', '10:41:00.000Z') AS BLOB) WHERE seq = 3")
+        try await Self.tamper(
+            path,
+            "UPDATE records SET bytes = CAST(replace(CAST(bytes AS TEXT), '10:40:00.000Z', '10:41:00.000Z') AS BLOB) WHERE seq = 3"
+        )
         let report = try await Self.audit(path)
-        #expect(report.findings.first == AuditFinding(
-            code: .storedHashMismatch, seq: 3,
-            message: "stored hash \(StoredHashes.index(level: 0, offset: 3)) (this record's leaf hash) is not SHA-256(0x00 ‖ record bytes)"))
+        #expect(
+            report.findings.first
+                == AuditFinding(
+                    code: .storedHashMismatch, seq: 3,
+                    message:
+                        "stored hash \(StoredHashes.index(level: 0, offset: 3)) (this record's leaf hash) is not SHA-256(0x00 ‖ record bytes)"
+                ))
         #expect(report.findings.contains { $0.seq == 4 && $0.code == .chainBroken })
     }
 
     @Test func aRecordWithAWrongSeqIsNamedAndItsSignatureStillChecked() async throws {
         let path = try await Self.ledgerFile()
-        try await Self.tamper(path, "UPDATE records SET bytes = CAST(replace(replace(CAST(bytes AS TEXT), 'seq 9', 'seq 99'), 'eyJ', 'eyK') AS BLOB) WHERE seq = 9")
+        try await Self.tamper(
+            path,
+            "UPDATE records SET bytes = CAST(replace(replace(CAST(bytes AS TEXT), 'seq 9', 'seq 99'), 'eyJ', 'eyK') AS BLOB) WHERE seq = 9"
+        )
         let report = try await Self.audit(path)
         let forNine = report.findings.filter { $0.seq == 9 }.map(\.code)
         #expect(forNine.prefix(2) == [.recordSequence, .signatureInvalid])
@@ -82,9 +93,12 @@ struct AuditorTests {
         let index = StoredHashes.index(level: 2, offset: 1)
         try await Self.tamper(path, "UPDATE hashes SET hash = zeroblob(32) WHERE idx = ?", [index])
         let report = try await Self.audit(path)
-        #expect(report.findings == [AuditFinding(
-            code: .storedHashMismatch, seq: 7,
-            message: "stored hash \(index) (a subtree closed by this record) is not the hash of its children")])
+        #expect(
+            report.findings == [
+                AuditFinding(
+                    code: .storedHashMismatch, seq: 7,
+                    message: "stored hash \(index) (a subtree closed by this record) is not the hash of its children")
+            ])
     }
 
     @Test func aChangedCheckpointIsNamed() async throws {

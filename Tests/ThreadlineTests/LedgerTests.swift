@@ -24,7 +24,9 @@ struct LedgerTests {
         }
         let proof = try await ledger.inclusionProof(2)
         let entry = try await ledger.entry(2)
-        #expect(proof.verify(entry: entry, log: ledger.operatorVerifier) == .valid(try Checkpoint(text: proof.checkpoint.text)))
+        #expect(
+            proof.verify(entry: entry, log: ledger.operatorVerifier)
+                == .valid(try Checkpoint(text: proof.checkpoint.text)))
         #expect(try Checkpoint(text: proof.checkpoint.text).size == 4)
     }
 
@@ -78,7 +80,9 @@ struct LedgerTests {
         let old = try Checkpoint(text: one.text)
         let new = try Checkpoint(text: nine.text)
         let proof = try await ledger.consistencyProof(from: old.size, to: new.size)
-        #expect(Proofs.verifyConsistency(oldSize: old.size, newSize: new.size, oldRoot: old.root, newRoot: new.root, proof: proof))
+        #expect(
+            Proofs.verifyConsistency(
+                oldSize: old.size, newSize: new.size, oldRoot: old.root, newRoot: new.root, proof: proof))
         #expect(try await ledger.store.checkpoints().map(\.size) == [0, 1, 8])
         await #expect(throws: LedgerError.self) { try await ledger.consistencyProof(from: 9, to: 8) }
         await #expect(throws: LedgerError.self) { try await ledger.consistencyProof(from: 0, to: 99) }

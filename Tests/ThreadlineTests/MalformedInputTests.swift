@@ -34,7 +34,8 @@ struct MalformedInputTests {
 
     @Test func recordsAndEnvelopes() throws {
         let envelope = try Sample.envelope(1)
-        let record = try LedgerRecord(seq: 7, timeMillis: 1_764_412_800_000, prev: Hash.sha256([1]), envelope: envelope).encoded()
+        let record = try LedgerRecord(seq: 7, timeMillis: 1_764_412_800_000, prev: Hash.sha256([1]), envelope: envelope)
+            .encoded()
         for bytes in Self.mutations(of: record, count: 3000, seed: 1) {
             if let parsed = try? LedgerRecord(bytes: bytes) {
                 // Anything accepted re-encodes to exactly the bytes given: one encoding per record.

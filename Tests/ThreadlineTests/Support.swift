@@ -23,7 +23,9 @@ enum Sample {
         try Envelope(signing: Array(#"{"event":\#(n)}"#.utf8), type: "application/ld+json", with: key)
     }
 
-    static func sqliteLedger(clock: @escaping @Sendable () -> Int64 = { 1_764_412_800_000 }) async throws -> (Ledger, String) {
+    static func sqliteLedger(
+        clock: @escaping @Sendable () -> Int64 = { 1_764_412_800_000 }
+    ) async throws -> (Ledger, String) {
         let path = try TemporaryFolder.make().appendingPathComponent("ledger.db").path
         let store = try SQLiteLedgerStore.create(path: path, metadata: Ledger.metadata(operatorKey: operatorKey))
         return (try await Ledger(store: store, operatorKey: operatorKey, clock: clock), path)

@@ -33,7 +33,10 @@ struct TileTests {
         #expect(try Tile(path: path) == tile)
     }
 
-    @Test(arguments: ["tile/0/x000/001", "tile/00/000", "tile/0/000.p/07", "tile/0/1234", "tile/0/x1/234", "tile/a/000", "tile/0/000.p/256", "tile/0/000.p/0", "tiles/0/000"])
+    @Test(arguments: [
+        "tile/0/x000/001", "tile/00/000", "tile/0/000.p/07", "tile/0/1234", "tile/0/x1/234", "tile/a/000",
+        "tile/0/000.p/256", "tile/0/000.p/0", "tiles/0/000",
+    ])
     func badPathsAreRefused(_ path: String) {
         #expect(throws: FormatError.self) { try Tile(path: path) }
     }
@@ -69,7 +72,8 @@ struct TlogProofTests {
         let checkpoint = try Checkpoint(origin: "example.com/log", size: 11, root: range.root)
         let note = try SignedNote(text: checkpoint.text, signatures: [log.sign(checkpoint.text)])
         let plan = HashReadPlan.inclusionProof(index: 6, size: 11)
-        let proof = TlogProof(extra: [1, 2, 3], index: 6, path: plan.combine(plan.indices.map { stored[Int($0)] }), checkpoint: note)
+        let proof = TlogProof(
+            extra: [1, 2, 3], index: 6, path: plan.combine(plan.indices.map { stored[Int($0)] }), checkpoint: note)
         let parsed = try TlogProof(parsing: proof.encoded)
         #expect(parsed == proof)
         #expect(parsed.verify(entry: entries[6], log: log.verifier) == .valid(checkpoint))
@@ -95,7 +99,8 @@ struct TlogProofTests {
     }
 
     @Test(arguments: [
-        "c2sp.org/tlog-proof@v2\nindex 0\n\nx\n\n— a AAAAAAAAAA==\n", "c2sp.org/tlog-proof@v1\nindex 01\n\nx\n\n— a AAAAAAAAAA==\n",
+        "c2sp.org/tlog-proof@v2\nindex 0\n\nx\n\n— a AAAAAAAAAA==\n",
+        "c2sp.org/tlog-proof@v1\nindex 01\n\nx\n\n— a AAAAAAAAAA==\n",
         "c2sp.org/tlog-proof@v1\nindex 0\nAAAA\n\nx\n\n— a AAAAAAAAAA==\n", "c2sp.org/tlog-proof@v1\nindex 0\n",
     ])
     func malformedProofsAreRefused(_ text: String) {

@@ -26,7 +26,8 @@ struct SignedNoteTests {
         for i in 0..<textLength {
             var changed = bytes
             changed[i] = changed[i] == UInt8(ascii: "x") ? UInt8(ascii: "y") : UInt8(ascii: "x")
-            let accepted = (try? SignedNote(parsing: String(decoding: changed, as: UTF8.self)))?.verify([verifier]).isValid
+            let accepted = (try? SignedNote(parsing: String(decoding: changed, as: UTF8.self)))?.verify([verifier])
+                .isValid
             #expect(accepted != true, "byte \(i) changed and the note still verified")
         }
     }

@@ -6,7 +6,8 @@ import Testing
 /// Our own vectors in `Specs/vectors/`, computed independently in Python (`Specs/vectors/generate.py`).
 struct SpecVectorTests {
     static func load<T: Decodable>(_ name: String, as type: T.Type = T.self) throws -> T {
-        try JSONDecoder().decode(T.self, from: Data(contentsOf: Fixtures.packageRoot.appendingPathComponent("Specs/vectors/\(name)")))
+        try JSONDecoder().decode(
+            T.self, from: Data(contentsOf: Fixtures.packageRoot.appendingPathComponent("Specs/vectors/\(name)")))
     }
 
     static func hash(_ text: String) -> Hash { Hash(base64: text)! }
@@ -18,7 +19,9 @@ struct SpecVectorTests {
         struct Append: Decodable { let leaf: Int64; let writes: [Subtree] }
         struct Compact: Decodable { let size: Int64; let subtrees: [Subtree] }
         struct Tiles: Decodable {
-            struct PathCase: Decodable { let level: Int; let index: Int64; let width: Int; let isEntries: Bool; let path: String }
+            struct PathCase: Decodable {
+                let level: Int; let index: Int64; let width: Int; let isEntries: Bool; let path: String
+            }
             struct ForSize: Decodable { let treeSize: Int64; let count: Int; let lastTiles: [String] }
             struct Indices: Decodable { let level: Int; let index: Int64; let width: Int; let indices: [Int64] }
             let paths: [PathCase]
@@ -59,10 +62,20 @@ struct SpecVectorTests {
 
     struct MerkleVectors: Decodable {
         struct ProofCase: Decodable { let proof: [String]; let ranges: [[Int64]]; let indices: [Int64] }
-        struct Inclusion: Decodable { let index: Int64; let size: Int64; let proof: [String]; let ranges: [[Int64]]; let indices: [Int64] }
-        struct Consistency: Decodable { let oldSize: Int64; let newSize: Int64; let proof: [String]; let ranges: [[Int64]]; let indices: [Int64] }
-        struct InclusionCase: Decodable { let description: String; let leafHash: String; let index: Int64; let size: Int64; let proof: [String]; let root: String; let valid: Bool }
-        struct ConsistencyCase: Decodable { let description: String; let oldSize: Int64; let newSize: Int64; let oldRoot: String; let newRoot: String; let proof: [String]; let valid: Bool }
+        struct Inclusion: Decodable {
+            let index: Int64; let size: Int64; let proof: [String]; let ranges: [[Int64]]; let indices: [Int64]
+        }
+        struct Consistency: Decodable {
+            let oldSize: Int64; let newSize: Int64; let proof: [String]; let ranges: [[Int64]]; let indices: [Int64]
+        }
+        struct InclusionCase: Decodable {
+            let description: String; let leafHash: String; let index: Int64; let size: Int64; let proof: [String];
+            let root: String; let valid: Bool
+        }
+        struct ConsistencyCase: Decodable {
+            let description: String; let oldSize: Int64; let newSize: Int64; let oldRoot: String; let newRoot: String;
+            let proof: [String]; let valid: Bool
+        }
         let entries: [String]
         let leafHashes: [String]
         let roots: [String]
@@ -105,23 +118,36 @@ struct SpecVectorTests {
             #expect(plan.combine(plan.indices.map { stored[Int($0)] }) == c.proof.map(Self.hash))
         }
         for c in v.inclusionCases {
-            #expect(Proofs.verifyInclusion(leafHash: Self.hash(c.leafHash), index: c.index, size: c.size, proof: c.proof.map(Self.hash), root: Self.hash(c.root)) == c.valid, "\(c.description)")
+            #expect(
+                Proofs.verifyInclusion(
+                    leafHash: Self.hash(c.leafHash), index: c.index, size: c.size, proof: c.proof.map(Self.hash),
+                    root: Self.hash(c.root)) == c.valid, "\(c.description)")
         }
         for c in v.consistencyCases {
-            let typed = Proofs.verifyConsistency(oldSize: c.oldSize, newSize: c.newSize, oldRoot: Self.hash(c.oldRoot), newRoot: Self.hash(c.newRoot), proof: c.proof.map(Self.hash))
+            let typed = Proofs.verifyConsistency(
+                oldSize: c.oldSize, newSize: c.newSize, oldRoot: Self.hash(c.oldRoot), newRoot: Self.hash(c.newRoot),
+                proof: c.proof.map(Self.hash))
             #expect(typed == c.valid, "\(c.description)")
             let raw = Proofs.verifyConsistency(
-                oldSize: UInt64(max(0, c.oldSize)), newSize: UInt64(max(0, c.newSize)), oldRoot: Self.hash(c.oldRoot).bytes,
+                oldSize: UInt64(max(0, c.oldSize)), newSize: UInt64(max(0, c.newSize)),
+                oldRoot: Self.hash(c.oldRoot).bytes,
                 newRoot: Self.hash(c.newRoot).bytes, proof: c.proof.map { Self.hash($0).bytes })
             #expect(raw == c.valid, "\(c.description) (bytes)")
         }
     }
 
     struct NoteVectors: Decodable {
-        struct Key: Decodable { let name: String; let seedHex: String; let publicKey: String; let keyID: String; let vkey: String; let privateKey: String? }
+        struct Key: Decodable {
+            let name: String; let seedHex: String; let publicKey: String; let keyID: String; let vkey: String;
+            let privateKey: String?
+        }
         struct Body: Decodable { let origin: String; let size: Int64; let root: String; let text: String }
-        struct Cosignature: Decodable { let timestamp: UInt64; let message: String; let signatureLine: String; let cosignedNote: String }
-        struct VerifyCase: Decodable { let description: String; let note: String; let vkeys: [String]; let verified: [String]?; let valid: Bool }
+        struct Cosignature: Decodable {
+            let timestamp: UInt64; let message: String; let signatureLine: String; let cosignedNote: String
+        }
+        struct VerifyCase: Decodable {
+            let description: String; let note: String; let vkeys: [String]; let verified: [String]?; let valid: Bool
+        }
         let logKey: Key
         let witnessKey: Key
         let checkpoint: Body
@@ -136,7 +162,8 @@ struct SpecVectorTests {
         let signer = try Ed25519NoteSigner(privateKeyString: v.logKey.privateKey!)
         #expect(signer.verifier.verifierKey == v.logKey.vkey)
         #expect(String(format: "%08x", signer.verifier.keyID) == v.logKey.keyID)
-        let body = try Checkpoint(origin: v.checkpoint.origin, size: v.checkpoint.size, root: Self.hash(v.checkpoint.root))
+        let body = try Checkpoint(
+            origin: v.checkpoint.origin, size: v.checkpoint.size, root: Self.hash(v.checkpoint.root))
         #expect(body.text == v.checkpoint.text)
         // Ed25519 (RFC 8032) is deterministic, and BoringSSL signs deterministically: the bytes must match.
         let note = try SignedNote(text: body.text, signatures: [signer.sign(body.text)])
@@ -144,8 +171,13 @@ struct SpecVectorTests {
         #expect(note.encoded == v.signedNote)
         let witness = try NoteKey.verifier(parsing: v.witnessKey.vkey)
         #expect(witness is CosignatureVerifier)
-        #expect(String(decoding: CosignatureVerifier.message(checkpointText: body.text, timestamp: v.cosignature.timestamp), as: UTF8.self) == v.cosignature.message)
-        #expect(try SignedNote(parsing: v.cosignature.cosignedNote).verify([signer.verifier, witness]) == .verified([signer.name, witness.name]))
+        #expect(
+            String(
+                decoding: CosignatureVerifier.message(checkpointText: body.text, timestamp: v.cosignature.timestamp),
+                as: UTF8.self) == v.cosignature.message)
+        #expect(
+            try SignedNote(parsing: v.cosignature.cosignedNote).verify([signer.verifier, witness])
+                == .verified([signer.name, witness.name]))
         for c in v.verifyCases {
             let verifiers = try c.vkeys.map { try NoteKey.verifier(parsing: $0) }
             let result = (try? SignedNote(parsing: c.note))?.verify(verifiers)

@@ -15,7 +15,9 @@ struct TreePropertyTests {
         init(size: Int, seed: UInt64) {
             var random = SeededGenerator(state: seed)
             for _ in 0..<size {
-                let entry = (0..<Int.random(in: 0...40, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
+                let entry = (0..<Int.random(in: 0...40, using: &random)).map { _ in
+                    UInt8.random(in: 0...255, using: &random)
+                }
                 let leaf = Merkle.leafHash(entry)
                 leaves.append(leaf)
                 range.append(leaf, into: &stored)
@@ -60,7 +62,9 @@ struct TreePropertyTests {
 
     @Test func twoEmptyTreesAreConsistentOnlyWithTheEmptyRoot() {
         let other = Hash.sha256([1])
-        #expect(Proofs.verifyConsistency(oldSize: 0, newSize: 0, oldRoot: Merkle.emptyRoot, newRoot: Merkle.emptyRoot, proof: []))
+        #expect(
+            Proofs.verifyConsistency(
+                oldSize: 0, newSize: 0, oldRoot: Merkle.emptyRoot, newRoot: Merkle.emptyRoot, proof: []))
         #expect(!Proofs.verifyConsistency(oldSize: 0, newSize: 0, oldRoot: other, newRoot: other, proof: []))
     }
 
@@ -97,11 +101,13 @@ struct TreePropertyTests {
             let leaf = tree.leaves[Int(index)]
             #expect(Proofs.verifyInclusion(leafHash: leaf, index: index, size: Int64(size), proof: proof, root: root))
             for bad in Self.mutations(of: proof) {
-                #expect(!Proofs.verifyInclusion(leafHash: leaf, index: index, size: Int64(size), proof: bad, root: root))
+                #expect(
+                    !Proofs.verifyInclusion(leafHash: leaf, index: index, size: Int64(size), proof: bad, root: root))
             }
             if size > 1 {
                 let other = (index + 1) % Int64(size)
-                #expect(!Proofs.verifyInclusion(leafHash: leaf, index: other, size: Int64(size), proof: proof, root: root))
+                #expect(
+                    !Proofs.verifyInclusion(leafHash: leaf, index: other, size: Int64(size), proof: proof, root: root))
             }
         }
     }
@@ -114,15 +120,18 @@ struct TreePropertyTests {
             let oldRoot = tree.read(.root(size: old)).first ?? Merkle.emptyRoot
             let proof = tree.read(.consistencyProof(oldSize: old, newSize: Int64(size)))
             #expect(
-                Proofs.verifyConsistency(oldSize: old, newSize: Int64(size), oldRoot: oldRoot, newRoot: newRoot, proof: proof),
+                Proofs.verifyConsistency(
+                    oldSize: old, newSize: Int64(size), oldRoot: oldRoot, newRoot: newRoot, proof: proof),
                 "\(old) → \(size)")
             guard old > 0, old < size else { continue }
             for bad in Self.mutations(of: proof) {
                 #expect(
-                    !Proofs.verifyConsistency(oldSize: old, newSize: Int64(size), oldRoot: oldRoot, newRoot: newRoot, proof: bad))
+                    !Proofs.verifyConsistency(
+                        oldSize: old, newSize: Int64(size), oldRoot: oldRoot, newRoot: newRoot, proof: bad))
             }
             #expect(
-                !Proofs.verifyConsistency(oldSize: old, newSize: Int64(size), oldRoot: newRoot, newRoot: newRoot, proof: proof))
+                !Proofs.verifyConsistency(
+                    oldSize: old, newSize: Int64(size), oldRoot: newRoot, newRoot: newRoot, proof: proof))
         }
     }
 

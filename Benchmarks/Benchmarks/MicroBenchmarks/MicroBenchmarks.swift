@@ -5,11 +5,13 @@ import TransparencyLog
 
 /// Micro-benchmarks of the hot paths, tracked over time with ordo-one/benchmark.
 let benchmarks: @Sendable () -> Void = {
-    Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput, .mallocCountTotal], maxDuration: .seconds(3))
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .throughput, .mallocCountTotal], maxDuration: .seconds(3))
 
     let key = try! SigningKey(name: "micro", seed: [UInt8](repeating: 9, count: 32))
     let envelope = try! Envelope(signing: [UInt8](repeating: 0x61, count: 200), type: "application/ld+json", with: key)
-    let record = try! LedgerRecord(seq: 123_456, timeMillis: 1_764_412_800_000, prev: .zero, envelope: envelope).encoded()
+    let record = try! LedgerRecord(seq: 123_456, timeMillis: 1_764_412_800_000, prev: .zero, envelope: envelope)
+        .encoded()
 
     Benchmark("Ed25519 verify (the bound, one core)") { benchmark in
         let privateKey = Curve25519.Signing.PrivateKey()

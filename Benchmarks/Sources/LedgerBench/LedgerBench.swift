@@ -53,10 +53,14 @@ struct LedgerBench: AsyncParsableCommand {
         print(String(format: "bound   Ed25519 verify, swift-crypto, %d cores: %10.0f /s", cores, bound))
 
         // Pre-signed statements: 200-byte EPCIS-like payloads from 50 participants.
-        let signers = try (0..<50).map { try SigningKey(name: "bench-participant-\($0)", seed: Array(SHA256.hash(data: [UInt8($0)]))) }
+        let signers = try (0..<50).map {
+            try SigningKey(name: "bench-participant-\($0)", seed: Array(SHA256.hash(data: [UInt8($0)])))
+        }
         let envelopes = try signAll(count: records, signers: signers)
 
-        let folder = try dir.map { URL(fileURLWithPath: $0) } ?? FileManager.default.temporaryDirectory
+        let folder =
+            try dir.map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("threadline-bench-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let path = folder.appendingPathComponent("bench.db").path
@@ -65,10 +69,14 @@ struct LedgerBench: AsyncParsableCommand {
         let ledger = try await Ledger(store: store, operatorKey: operatorKey)
 
         // (a) Durable appends: verify every signature, build records, write with synchronous=FULL.
-        let batches = stride(from: 0, to: envelopes.count, by: batch).map { envelopes[$0..<min($0 + batch, envelopes.count)] }
+        let batches = stride(from: 0, to: envelopes.count, by: batch).map {
+            envelopes[$0..<min($0 + batch, envelopes.count)]
+        }
         var appended = 0
         let appendSeconds = try await timed {
-            try await ledger.appendPipelined(batches, prepare: { try Ledger.prepare(Array($0)) }) { appended += $0.count }
+            try await ledger.appendPipelined(batches, prepare: { try Ledger.prepare(Array($0)) }) {
+                appended += $0.count
+            }
         }
         precondition(appended == records)
         report("append  durable appends of pre-signed statements", Double(records) / appendSeconds, bound: bound)
@@ -76,7 +84,9 @@ struct LedgerBench: AsyncParsableCommand {
 
         // (b) The full audit.
         var audit = AuditReport()
-        let auditSeconds = try await timed { audit = await Auditor(store: try SQLiteLedgerStore.open(path: path)).run() }
+        let auditSeconds = try await timed {
+            audit = await Auditor(store: try SQLiteLedgerStore.open(path: path)).run()
+        }
         precondition(audit.isSound && audit.records == records, "the audit found \(audit.findings)")
         report("verify  records audited (signature, chain, hashes)", Double(records) / auditSeconds, bound: bound)
 
@@ -86,7 +96,10 @@ struct LedgerBench: AsyncParsableCommand {
         let proofSeconds = try await timed {
             for index in indices { _ = try await ledger.inclusionProof(index) }
         }
-        print(String(format: "proof   inclusion proof at N=%d: %8.3f ms each (%d proofs)", records, proofSeconds * 1000 / Double(proofs), proofs))
+        print(
+            String(
+                format: "proof   inclusion proof at N=%d: %8.3f ms each (%d proofs)", records,
+                proofSeconds * 1000 / Double(proofs), proofs))
         print("ledger file: \(path) (\(fileSize(path) / 1_048_576) MiB)")
         try? FileManager.default.removeItem(at: folder)
 
@@ -148,7 +161,9 @@ struct LedgerBench: AsyncParsableCommand {
         let lines = text.split(separator: "\n").map { Array($0.utf8) }
         let store = try await LedgerLocation(ledger).open()
         let engine = try await Ledger(store: store)
-        let batches = stride(from: 0, to: lines.count, by: batch).map { Array(lines[$0..<min($0 + batch, lines.count)]) }
+        let batches = stride(from: 0, to: lines.count, by: batch).map {
+            Array(lines[$0..<min($0 + batch, lines.count)])
+        }
         try await engine.appendPipelined(batches, prepare: { try Ledger.prepare(submissions: $0) }) { _ in }
     }
 
@@ -167,7 +182,10 @@ struct LedgerBench: AsyncParsableCommand {
     }
 
     func report(_ label: String, _ perSecond: Double, bound: Double) {
-        print(String(format: "%@: %10.0f /s  ratio to bound %.2f", label.padding(toLength: 52, withPad: " ", startingAt: 0), perSecond, perSecond / bound))
+        print(
+            String(
+                format: "%@: %10.0f /s  ratio to bound %.2f", label.padding(toLength: 52, withPad: " ", startingAt: 0),
+                perSecond, perSecond / bound))
     }
 
     func timed(_ body: () async throws -> Void) async throws -> Double {
@@ -191,7 +209,8 @@ struct LedgerBench: AsyncParsableCommand {
         DispatchQueue.concurrentPerform(iterations: cores) { core in
             var n = 0
             while DispatchTime.now().uptimeNanoseconds < deadline {
-                for i in 0..<64 where publicKey.isValidSignature(signatures[(n + i) & 255], for: messages[(n + i) & 255]) {
+                for i in 0..<64
+                where publicKey.isValidSignature(signatures[(n + i) & 255], for: messages[(n + i) & 255]) {
                     n += 1
                 }
             }
@@ -205,10 +224,15 @@ struct LedgerBench: AsyncParsableCommand {
         let padding = String(repeating: "x", count: 120)
         let started = Date()
         let result = try (0..<count).map { i in
-            let payload = #"{"type":"ObjectEvent","eventTime":"2026-05-20T09:30:00Z","epcList":["urn:epc:id:sgtin:0614141.033333.\#(i)"],"note":"\#(padding)"}"#
-            return try Envelope(signing: Array(payload.utf8), type: "application/ld+json", with: signers[i % signers.count])
+            let payload =
+                #"{"type":"ObjectEvent","eventTime":"2026-05-20T09:30:00Z","epcList":["urn:epc:id:sgtin:0614141.033333.\#(i)"],"note":"\#(padding)"}"#
+            return try Envelope(
+                signing: Array(payload.utf8), type: "application/ld+json", with: signers[i % signers.count])
         }
-        print(String(format: "setup   signed %d statements in %.1f s (not measured)", count, Date().timeIntervalSince(started)))
+        print(
+            String(
+                format: "setup   signed %d statements in %.1f s (not measured)", count,
+                Date().timeIntervalSince(started)))
         return result
     }
 
