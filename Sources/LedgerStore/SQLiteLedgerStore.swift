@@ -151,21 +151,14 @@ public final class SQLiteLedgerStore: LedgerStore {
 
     public func records(_ range: Range<Int64>) async throws -> [[UInt8]] {
         try await pool.read { db in
-            var out: [[UInt8]] = []
-            out.reserveCapacity(range.count)
+            var out = RangeCollector<[UInt8]>(range, singular: "record", plural: "records")
             let rows = try Row.fetchCursor(
                 db, sql: "SELECT seq, bytes FROM records WHERE seq >= ? AND seq < ? ORDER BY seq",
                 arguments: [range.lowerBound, range.upperBound])
             while let row = try rows.next() {
-                guard row[0] as Int64 == range.lowerBound + Int64(out.count) else {
-                    throw LedgerStoreError.corrupt("record \(range.lowerBound + Int64(out.count)) is missing")
-                }
-                out.append([UInt8](row[1] as Data))
+                try out.add(index: row[0], [UInt8](row[1] as Data))
             }
-            guard out.count == range.count else {
-                throw LedgerStoreError.outOfRange("records \(range) are not all in the ledger")
-            }
-            return out
+            return try out.finish()
         }
     }
 
@@ -189,31 +182,20 @@ public final class SQLiteLedgerStore: LedgerStore {
                 found[row[0]] = hash
             }
         }
-        return try indices.map {
-            // Callers derive indices from the log's size, so a missing one means the store lost it.
-            guard let hash = found[$0] else { throw LedgerStoreError.corrupt("stored hash \($0) is missing") }
-            return hash
-        }
+        return try RangeCollector.ordered(found, at: indices)
     }
 
     public func hashes(in range: Range<Int64>) async throws -> [Hash] {
         try await pool.read { db in
-            var out: [Hash] = []
-            out.reserveCapacity(range.count)
+            var out = RangeCollector<Hash>(
+                range, singular: "stored hash", plural: "stored hashes", malformed: " or not 32 bytes")
             let rows = try Row.fetchCursor(
                 db, sql: "SELECT idx, hash FROM hashes WHERE idx >= ? AND idx < ? ORDER BY idx",
                 arguments: [range.lowerBound, range.upperBound])
             while let row = try rows.next() {
-                let index = range.lowerBound + Int64(out.count)
-                guard row[0] as Int64 == index, let hash = Hash(bytes: row[1] as Data) else {
-                    throw LedgerStoreError.corrupt("stored hash \(index) is missing or not 32 bytes")
-                }
-                out.append(hash)
+                try out.add(index: row[0], Hash(bytes: row[1] as Data))
             }
-            guard out.count == range.count else {
-                throw LedgerStoreError.outOfRange("stored hashes \(range) are not all in the ledger")
-            }
-            return out
+            return try out.finish()
         }
     }
 

@@ -363,21 +363,14 @@ public final class PostgresLedgerStore: LedgerStore {
     public func records(_ range: Range<Int64>) async throws -> [[UInt8]] {
         try await reading {
             try await self.pool.withConnection { connection in
-                var out: [[UInt8]] = []
-                out.reserveCapacity(range.count)
+                var out = RangeCollector<[UInt8]>(range, singular: "record", plural: "records")
                 let rows = try await connection.query(
                     "SELECT seq, bytes FROM records WHERE seq >= \(range.lowerBound) AND seq < \(range.upperBound) ORDER BY seq",
                     logger: self.logger)
                 for try await (seq, bytes) in rows.decode((Int64, ByteBuffer).self) {
-                    guard seq == range.lowerBound + Int64(out.count) else {
-                        throw LedgerStoreError.corrupt("record \(range.lowerBound + Int64(out.count)) is missing")
-                    }
-                    out.append(Array(bytes.readableBytesView))
+                    try out.add(index: seq, Array(bytes.readableBytesView))
                 }
-                guard out.count == range.count else {
-                    throw LedgerStoreError.outOfRange("records \(range) are not all in the ledger")
-                }
-                return out
+                return try out.finish()
             }
         }
     }
@@ -403,31 +396,21 @@ public final class PostgresLedgerStore: LedgerStore {
             }
             found[index] = hash
         }
-        return try indices.map {
-            guard let hash = found[$0] else { throw LedgerStoreError.corrupt("stored hash \($0) is missing") }
-            return hash
-        }
+        return try RangeCollector.ordered(found, at: indices)
     }
 
     public func hashes(in range: Range<Int64>) async throws -> [Hash] {
         try await reading {
             try await self.pool.withConnection { connection in
-                var out: [Hash] = []
-                out.reserveCapacity(range.count)
+                var out = RangeCollector<Hash>(
+                    range, singular: "stored hash", plural: "stored hashes", malformed: " or not 32 bytes")
                 let rows = try await connection.query(
                     "SELECT idx, hash FROM hashes WHERE idx >= \(range.lowerBound) AND idx < \(range.upperBound) ORDER BY idx",
                     logger: self.logger)
                 for try await (index, bytes) in rows.decode((Int64, ByteBuffer).self) {
-                    let expected = range.lowerBound + Int64(out.count)
-                    guard index == expected, let hash = Hash(bytes: bytes.readableBytesView) else {
-                        throw LedgerStoreError.corrupt("stored hash \(expected) is missing or not 32 bytes")
-                    }
-                    out.append(hash)
+                    try out.add(index: index, Hash(bytes: bytes.readableBytesView))
                 }
-                guard out.count == range.count else {
-                    throw LedgerStoreError.outOfRange("stored hashes \(range) are not all in the ledger")
-                }
-                return out
+                return try out.finish()
             }
         }
     }
