@@ -64,8 +64,8 @@ let package = Package(
             dependencies: [.product(name: "PostgresNIO", package: "postgres-nio")],
             path: "Tests/Support"
         ),
-        .testTarget(name: "TransparencyLogTests", dependencies: ["TransparencyLog"]),
-        .testTarget(name: "ProvenanceTests", dependencies: ["Provenance"]),
+        .testTarget(name: "TransparencyLogTests", dependencies: ["TransparencyLog", "ThreadlineTestSupport"]),
+        .testTarget(name: "ProvenanceTests", dependencies: ["Provenance", "ThreadlineTestSupport"]),
         .testTarget(
             name: "LedgerStoreTests",
             dependencies: [

@@ -82,6 +82,7 @@ struct CommandFailure: Error, CustomStringConvertible {
         switch error {
         case let failure as CommandFailure: self = failure
         case let error as FormatError: self.init(Self.inputRefused, error.reason)
+        case let error as EPCISValidationError: self.init(Self.inputRefused, error.description)
         case let error as LedgerError:
             switch error {
             case .noOperatorKey, .wrongOperatorKey: self.init(Self.ledgerUnavailable, error.description)

@@ -236,6 +236,31 @@ import TransparencyLog
         #expect(try run("verify", "--ledger", "l.db").lines.first?.hasPrefix("ok: 4 records") == true)
     }
 
+    @Test func eventHashPrintsOneHashPerEventAndRefusesInvalidDocuments() throws {
+        let vectors = CLI.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/vectors")
+        let example = vectors.appendingPathComponent("epcis-event-hash/tests/examples/epcisDocWithVariousEventTypes")
+        let expected = try String(contentsOf: example.appendingPathExtension("hashes"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        let hashes = try run("event-hash", example.appendingPathExtension("jsonld").path)
+        #expect(hashes.status == 0, "\(hashes.stderr)")
+        #expect(hashes.lines == expected)
+        let json = try run(
+            "event-hash", "--json", "-", stdin: try Data(contentsOf: example.appendingPathExtension("jsonld")))
+        let lines = try #require(try JSONSerialization.jsonObject(with: json.stdout) as? [[String: Any]])
+        #expect(lines.compactMap { $0["hash"] as? String } == expected)
+        #expect((lines.first?["preHash"] as? String)?.hasPrefix("eventType=ObjectEventeventTime=") == true)
+        let invalid = vectors.appendingPathComponent(
+            "epcis-openepcis/Capture/Invalid/Combination_of_multiple_invalid_fields.json")
+        let refused = try run("event-hash", invalid.path)
+        #expect(refused.status == 2)
+        #expect(refused.output.isEmpty)
+        #expect(refused.stderr.contains("6 problems"))
+        #expect(refused.stderr.contains("epcisBody.eventList[4].action: action is 'CREATE'"))
+        let missing = try run("event-hash", "no-such.json")
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("does not exist"))
+    }
+
     @Test func codeParseShowsEveryFormAndRefusesBadCodes() throws {
         let link = try run(
             "code", "parse", "https://brand.example.com/01/9506000134352/10/L1/21/S%2F1", "--company-prefix-length", "7"

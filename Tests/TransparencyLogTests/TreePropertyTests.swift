@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ThreadlineTestSupport
 
 @testable import TransparencyLog
 

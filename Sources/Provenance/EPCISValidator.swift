@@ -1,0 +1,459 @@
+/// Reads EPCIS 2.0 JSON into typed events, collecting every problem with the path of the field at fault
+/// (EPCIS 2.0 §7 for what each event type holds; CBV 2.0 §7 for the vocabularies). `Specs/08-epcis.md`.
+struct EPCISValidator {
+    var problems: [EPCISProblem] = []
+
+    mutating func problem(_ path: String, _ code: String, _ message: String) {
+        problems.append(EPCISProblem(path: path, code: "epcis." + code, message: message))
+    }
+
+    static let commonFields: Set<String> = [
+        "type", "eventTime", "eventTimeZoneOffset", "recordTime", "eventID", "errorDeclaration", "certificationInfo",
+        "bizStep", "disposition", "persistentDisposition", "readPoint", "bizLocation", "bizTransactionList",
+        "sourceList", "destinationList", "sensorElementList", "@context", "comment",
+    ]
+
+    static let kindFields: [EPCISEvent.Kind: Set<String>] = [
+        .object: ["epcList", "quantityList", "action", "ilmd"],
+        .aggregation: ["parentID", "childEPCs", "childQuantityList", "action"],
+        .transaction: ["parentID", "epcList", "quantityList", "action"],
+        .transformation: [
+            "inputEPCList", "inputQuantityList", "outputEPCList", "outputQuantityList", "transformationID", "ilmd",
+        ],
+        .association: ["parentID", "childEPCs", "childQuantityList", "action"],
+    ]
+
+    static let sensorMetadataFields: Set<String> = [
+        "time", "startTime", "endTime", "deviceID", "deviceMetadata", "rawData", "dataProcessingMethod", "bizRules",
+    ]
+    static let sensorReportFields: Set<String> = [
+        "type", "exception", "deviceID", "deviceMetadata", "rawData", "dataProcessingMethod", "bizRules", "time",
+        "microorganism", "chemicalSubstance", "value", "component", "stringValue", "booleanValue", "hexBinaryValue",
+        "uriValue", "minValue", "maxValue", "meanValue", "sDev", "percRank", "percValue", "uom",
+        "coordinateReferenceSystem",
+    ]
+    static let sensorNumberFields: Set<String> = [
+        "value", "minValue", "maxValue", "meanValue", "sDev", "percRank", "percValue",
+    ]
+
+    /// A user extension is named with a namespace prefix (`example:field`) or a full URI.
+    static func isExtension(_ key: String) -> Bool { key.contains(":") }
+
+    mutating func event(_ json: JSONValue, context outer: JSONLDContext, path: String) -> EPCISEvent? {
+        let before = problems.count
+        guard let members = json.members else {
+            problem(path, "event", "an event must be a JSON object, not \(json.typeName)")
+            return nil
+        }
+        guard let typeName = json["type"]?.stringValue, let kind = EPCISEvent.Kind(rawValue: typeName) else {
+            let written = json["type"].map { $0.stringValue.map { "'\($0)'" } ?? $0.typeName } ?? "missing"
+            problem(
+                path + ".type", "type",
+                "event type is \(written); it must be one of "
+                    + EPCISEvent.Kind.allCases.map(\.rawValue).joined(separator: ", "))
+            return nil
+        }
+        var context = outer
+        context.merge(json["@context"])
+        var f = EPCISEventFields(kind: kind, json: json, context: context)
+        let allowed = EPCISValidator.commonFields.union(EPCISValidator.kindFields[kind]!)
+        for member in members where !allowed.contains(member.key) {
+            if EPCISValidator.isExtension(member.key) {
+                f.extensions.append(member)
+            } else {
+                problem(
+                    "\(path).\(member.key)", "field",
+                    "'\(member.key)' is not a field of a \(kind.rawValue); a user extension needs a namespace prefix"
+                        + " (e.g. 'example:\(member.key)')")
+            }
+        }
+        if let time = required(json, "eventTime", path) {
+            f.eventTime = dateTime(time, "\(path).eventTime") ?? f.eventTime
+        }
+        if let offset = required(json, "eventTimeZoneOffset", path) {
+            if let text = string(offset, "\(path).eventTimeZoneOffset") {
+                if Timestamp.parseOffset(text) == nil {
+                    problem(
+                        "\(path).eventTimeZoneOffset", "eventTimeZoneOffset",
+                        "eventTimeZoneOffset '\(text)' is not a zone offset of the form +hh:mm or -hh:mm")
+                }
+                f.eventTimeZoneOffset = text
+            }
+        }
+        if let time = json["recordTime"] { f.recordTime = dateTime(time, "\(path).recordTime") }
+        if let id = json["eventID"] { f.eventID = uri(id, "\(path).eventID") }
+        if let declaration = json["errorDeclaration"] {
+            f.errorDeclaration = errorDeclaration(declaration, "\(path).errorDeclaration")
+        }
+        if let info = json["certificationInfo"] {
+            f.certificationInfo = certificationInfo(info, "\(path).certificationInfo")
+        }
+        if kind != .transformation {
+            if let action = required(json, "action", path) {
+                let text = action.stringValue ?? ""
+                f.action = EPCISEvent.Action(rawValue: text)
+                if f.action == nil {
+                    problem(
+                        "\(path).action", "action",
+                        "action is \(action.stringValue.map { "'\($0)'" } ?? action.typeName); it must be ADD, OBSERVE"
+                            + " or DELETE")
+                }
+            }
+        }
+        if let value = json["bizStep"] { f.bizStep = term(value, CBV.bizStep, "\(path).bizStep") }
+        if let value = json["disposition"] { f.disposition = term(value, CBV.disposition, "\(path).disposition") }
+        if let value = json["persistentDisposition"] {
+            (f.persistentDispositionSet, f.persistentDispositionUnset) = persistentDisposition(
+                value, "\(path).persistentDisposition")
+        }
+        if let value = json["readPoint"] { f.readPoint = place(value, "\(path).readPoint") }
+        if let value = json["bizLocation"] { f.bizLocation = place(value, "\(path).bizLocation") }
+        if let value = json["parentID"] { f.parentID = uri(value, "\(path).parentID") }
+        f.epcList = uris(json["epcList"], "\(path).epcList")
+        f.childEPCs = uris(json["childEPCs"], "\(path).childEPCs")
+        f.inputEPCList = uris(json["inputEPCList"], "\(path).inputEPCList")
+        f.outputEPCList = uris(json["outputEPCList"], "\(path).outputEPCList")
+        f.quantityList = quantities(json["quantityList"], "\(path).quantityList")
+        f.childQuantityList = quantities(json["childQuantityList"], "\(path).childQuantityList")
+        f.inputQuantityList = quantities(json["inputQuantityList"], "\(path).inputQuantityList")
+        f.outputQuantityList = quantities(json["outputQuantityList"], "\(path).outputQuantityList")
+        if let value = json["transformationID"] { f.transformationID = uri(value, "\(path).transformationID") }
+        f.bizTransactionList = references(
+            json["bizTransactionList"], "bizTransaction", CBV.bizTransactionType, typeRequired: false,
+            "\(path).bizTransactionList")
+        f.sourceList = references(
+            json["sourceList"], "source", CBV.sourceDestinationType, typeRequired: true, "\(path).sourceList")
+        f.destinationList = references(
+            json["destinationList"], "destination", CBV.sourceDestinationType, typeRequired: true,
+            "\(path).destinationList")
+        if let value = json["ilmd"] { f.ilmd = ilmd(value, "\(path).ilmd") }
+        if let value = json["sensorElementList"] {
+            f.sensorElementList = sensorElements(value, "\(path).sensorElementList")
+        }
+        whatRules(f, path)
+        guard problems.count == before else { return nil }
+        return EPCISEvent(fields: f)
+    }
+
+    /// What each event type must name (EPCIS 2.0 §7.4.2–7.4.6).
+    mutating func whatRules(_ f: EPCISEventFields, _ path: String) {
+        switch f.kind {
+        case .object:
+            let listed = problems.contains {
+                $0.path.hasPrefix("\(path).epcList") || $0.path.hasPrefix("\(path).quantityList")
+            }
+            if f.epcList.isEmpty && f.quantityList.isEmpty && f.sensorElementList.isEmpty && !listed {
+                problem(
+                    "\(path).epcList", "what",
+                    "an ObjectEvent must name its objects in a non-empty epcList or quantityList, or carry sensor data")
+            }
+        case .aggregation, .association:
+            if f.parentID == nil && f.json["parentID"] == nil && (f.kind == .association || f.action != .observe) {
+                problem(
+                    "\(path).parentID", "what",
+                    "an \(f.kind.rawValue) with action \(f.action?.rawValue ?? "?") must name its parentID")
+            }
+        case .transaction:
+            if f.bizTransactionList.isEmpty && f.json["bizTransactionList"] == nil {
+                problem(
+                    "\(path).bizTransactionList", "what",
+                    "a TransactionEvent must name at least one business transaction in bizTransactionList")
+            }
+        case .transformation:
+            if f.inputEPCList.isEmpty && f.inputQuantityList.isEmpty && f.outputEPCList.isEmpty
+                && f.outputQuantityList.isEmpty && f.transformationID == nil
+            {
+                problem(
+                    "\(path).inputEPCList", "what",
+                    "a TransformationEvent must name inputs, outputs or a transformationID")
+            }
+        }
+    }
+
+    mutating func required(_ json: JSONValue, _ key: String, _ path: String) -> JSONValue? {
+        guard let value = json[key] else {
+            problem("\(path).\(key)", "required", "'\(key)' is required and missing")
+            return nil
+        }
+        return value
+    }
+
+    mutating func string(_ value: JSONValue, _ path: String) -> String? {
+        guard let text = value.stringValue else {
+            problem(path, "type", "\(lastName(path)) must be a string, not \(value.typeName)")
+            return nil
+        }
+        return text
+    }
+
+    func lastName(_ path: String) -> String {
+        String(path.split(separator: ".").last ?? Substring(path))
+    }
+
+    mutating func dateTime(_ value: JSONValue, _ path: String) -> Timestamp.DateTime? {
+        guard let text = string(value, path) else { return nil }
+        guard let time = Timestamp.parseDateTime(text) else {
+            problem(
+                path, "time",
+                "\(lastName(path)) '\(text)' is not a date and time with a zone, such as 2026-07-22T06:45:00+02:00"
+                    + " or 2026-07-22T04:45:00.000Z")
+            return nil
+        }
+        return time
+    }
+
+    mutating func uri(_ value: JSONValue, _ path: String) -> String? {
+        guard let text = string(value, path) else { return nil }
+        guard EPCISValidator.isURI(text) else {
+            problem(path, "uri", "\(lastName(path)) '\(text)' is not a URI (an EPC URN, a Digital Link, …)")
+            return nil
+        }
+        return text
+    }
+
+    /// An absolute URI: a scheme (a letter, then letters, digits, `+`, `-`, `.`), a colon, and no spaces.
+    static func isURI(_ text: String) -> Bool {
+        guard let colon = text.firstIndex(of: ":"), colon != text.startIndex,
+            text.index(after: colon) != text.endIndex
+        else { return false }
+        let scheme = text[..<colon]
+        return scheme.first!.isASCII && scheme.first!.isLetter
+            && scheme.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) }
+            && !text.contains(where: { $0 == " " || $0.isNewline })
+    }
+
+    mutating func uris(_ value: JSONValue?, _ path: String) -> [String] {
+        guard let value else { return [] }
+        guard let elements = value.elements else {
+            problem(path, "type", "\(lastName(path)) must be an array, not \(value.typeName)")
+            return []
+        }
+        return elements.enumerated().compactMap { uri($1, "\(path)[\($0)]") }
+    }
+
+    mutating func term(_ value: JSONValue, _ vocabulary: CBV.Vocabulary, _ path: String) -> String? {
+        guard let text = string(value, path) else { return nil }
+        guard let canonical = vocabulary.canonical(text) else {
+            problem(
+                path, lastName(path),
+                "\(lastName(path)) '\(text)' is not a CBV 2.0 \(vocabulary.name); use a CBV term or a URI of your"
+                    + " own")
+            return nil
+        }
+        return canonical
+    }
+
+    mutating func certificationInfo(_ value: JSONValue, _ path: String) -> [String] {
+        if value.stringValue != nil { return uri(value, path).map { [$0] } ?? [] }
+        guard let elements = value.elements else {
+            problem(
+                path, "certificationInfo", "certificationInfo must be a URI or an array of URIs, not \(value.typeName)")
+            return []
+        }
+        return elements.enumerated().compactMap { index, element in
+            guard element.stringValue != nil else {
+                problem(
+                    "\(path)[\(index)]", "certificationInfo",
+                    "certificationInfo must hold URIs of certificates, not \(element.typeName)")
+                return nil
+            }
+            return uri(element, "\(path)[\(index)]")
+        }
+    }
+
+    mutating func place(_ value: JSONValue, _ path: String) -> String? {
+        guard let members = value.members else {
+            problem(path, "type", "\(lastName(path)) must be an object with an 'id', not \(value.typeName)")
+            return nil
+        }
+        for member in members where member.key != "id" && !EPCISValidator.isExtension(member.key) {
+            problem("\(path).\(member.key)", "field", "'\(member.key)' is not a field of \(lastName(path))")
+        }
+        guard let id = required(value, "id", path) else { return nil }
+        return uri(id, "\(path).id")
+    }
+
+    mutating func persistentDisposition(_ value: JSONValue, _ path: String) -> ([String], [String]) {
+        guard let members = value.members else {
+            problem(path, "type", "persistentDisposition must be an object with 'set' and/or 'unset'")
+            return ([], [])
+        }
+        for member in members where !["set", "unset"].contains(member.key) && !EPCISValidator.isExtension(member.key) {
+            problem("\(path).\(member.key)", "field", "'\(member.key)' is not a field of persistentDisposition")
+        }
+        func list(_ key: String) -> [String] {
+            guard let entries = value[key] else { return [] }
+            guard let elements = entries.elements else {
+                problem("\(path).\(key)", "type", "persistentDisposition.\(key) must be an array of dispositions")
+                return []
+            }
+            return elements.enumerated().compactMap { term($1, CBV.disposition, "\(path).\(key)[\($0)]") }
+        }
+        return (list("set"), list("unset"))
+    }
+
+    mutating func quantities(_ value: JSONValue?, _ path: String) -> [EPCISEvent.QuantityElement] {
+        guard let value else { return [] }
+        guard let elements = value.elements else {
+            problem(path, "type", "\(lastName(path)) must be an array, not \(value.typeName)")
+            return []
+        }
+        var out: [EPCISEvent.QuantityElement] = []
+        for (index, element) in elements.enumerated() {
+            let at = "\(path)[\(index)]"
+            guard let members = element.members else {
+                problem(at, "type", "a quantity element must be an object, not \(element.typeName)")
+                continue
+            }
+            var ok = true
+            for member in members where !["epcClass", "quantity", "uom"].contains(member.key) {
+                problem(
+                    "\(at).\(member.key)", "quantityElement",
+                    "'\(member.key)' is not a field of a quantity element (epcClass, quantity, uom)")
+                ok = false
+            }
+            let epcClass = required(element, "epcClass", at).flatMap { uri($0, "\(at).epcClass") }
+            var quantity: Double?
+            if let q = element["quantity"] {
+                quantity = q.doubleValue
+                if quantity == nil || quantity! < 0 || !quantity!.isFinite {
+                    problem(
+                        "\(at).quantity", "quantity",
+                        "quantity must be a non-negative number, not \(q.stringValue.map { "'\($0)'" } ?? q.typeName)")
+                    ok = false
+                }
+            }
+            var uom: String?
+            if let u = element["uom"] {
+                uom = string(u, "\(at).uom")
+                if quantity == nil && element["quantity"] == nil {
+                    problem("\(at).uom", "uom", "a unit of measure (uom) needs a quantity")
+                    ok = false
+                }
+            }
+            if let epcClass, ok {
+                out.append(EPCISEvent.QuantityElement(epcClass: epcClass, quantity: quantity, uom: uom))
+            }
+        }
+        return out
+    }
+
+    mutating func references(
+        _ value: JSONValue?, _ key: String, _ vocabulary: CBV.Vocabulary, typeRequired: Bool, _ path: String
+    ) -> [EPCISEvent.TypedReference] {
+        guard let value else { return [] }
+        guard let elements = value.elements else {
+            problem(path, "type", "\(lastName(path)) must be an array, not \(value.typeName)")
+            return []
+        }
+        var out: [EPCISEvent.TypedReference] = []
+        for (index, element) in elements.enumerated() {
+            let at = "\(path)[\(index)]"
+            guard let members = element.members else {
+                problem(at, "type", "an entry of \(lastName(path)) must be an object, not \(element.typeName)")
+                continue
+            }
+            for member in members where ![key, "type"].contains(member.key) && !EPCISValidator.isExtension(member.key) {
+                problem("\(at).\(member.key)", "field", "'\(member.key)' is not a field of \(lastName(path))")
+            }
+            var type: String?
+            if let t = element["type"] {
+                type = term(t, vocabulary, "\(at).type")
+                if type == nil { continue }
+            } else if typeRequired {
+                problem("\(at).type", "required", "'type' is required and missing")
+                continue
+            }
+            guard let reference = required(element, key, at).flatMap({ uri($0, "\(at).\(key)") }) else { continue }
+            out.append(EPCISEvent.TypedReference(type: type, value: reference))
+        }
+        return out
+    }
+
+    mutating func ilmd(_ value: JSONValue, _ path: String) -> [JSONValue.Member] {
+        guard let members = value.members else {
+            problem(path, "type", "ilmd must be an object, not \(value.typeName)")
+            return []
+        }
+        for member in members where !EPCISValidator.isExtension(member.key) {
+            problem(
+                "\(path).\(member.key)", "ilmd",
+                "ilmd field '\(member.key)' has no namespace prefix; master data fields are named like"
+                    + " 'cbvmda:lotNumber' or 'example:\(member.key)'")
+        }
+        return members
+    }
+
+    mutating func errorDeclaration(_ value: JSONValue, _ path: String) -> EPCISEvent.ErrorDeclaration? {
+        guard let members = value.members else {
+            problem(path, "type", "errorDeclaration must be an object, not \(value.typeName)")
+            return nil
+        }
+        for member in members
+        where !["declarationTime", "reason", "correctiveEventIDs"].contains(member.key)
+            && !EPCISValidator.isExtension(member.key)
+        {
+            problem("\(path).\(member.key)", "field", "'\(member.key)' is not a field of errorDeclaration")
+        }
+        let time = required(value, "declarationTime", path).flatMap { dateTime($0, "\(path).declarationTime") }
+        let reason = value["reason"].flatMap { term($0, CBV.errorReason, "\(path).reason") }
+        let corrective = uris(value["correctiveEventIDs"], "\(path).correctiveEventIDs")
+        return time.map {
+            EPCISEvent.ErrorDeclaration(declarationTime: $0, reason: reason, correctiveEventIDs: corrective)
+        }
+    }
+
+    mutating func sensorElements(_ value: JSONValue, _ path: String) -> [JSONValue] {
+        guard let elements = value.elements else {
+            problem(path, "type", "sensorElementList must be an array, not \(value.typeName)")
+            return []
+        }
+        for (index, element) in elements.enumerated() {
+            let at = "\(path)[\(index)]"
+            guard let members = element.members else {
+                problem(at, "type", "a sensor element must be an object, not \(element.typeName)")
+                continue
+            }
+            for member in members
+            where !["sensorMetadata", "sensorReport"].contains(member.key) && !EPCISValidator.isExtension(member.key) {
+                problem("\(at).\(member.key)", "field", "'\(member.key)' is not a field of a sensor element")
+            }
+            if let metadata = element["sensorMetadata"] {
+                sensorFields(metadata, EPCISValidator.sensorMetadataFields, "\(at).sensorMetadata")
+            }
+            guard let reports = required(element, "sensorReport", at) else { continue }
+            guard let list = reports.elements else {
+                problem("\(at).sensorReport", "type", "sensorReport must be an array, not \(reports.typeName)")
+                continue
+            }
+            for (r, report) in list.enumerated() {
+                sensorFields(report, EPCISValidator.sensorReportFields, "\(at).sensorReport[\(r)]")
+            }
+        }
+        return elements
+    }
+
+    mutating func sensorFields(_ value: JSONValue, _ fields: Set<String>, _ path: String) {
+        guard let members = value.members else {
+            problem(path, "type", "\(lastName(path)) must be an object, not \(value.typeName)")
+            return
+        }
+        for member in members {
+            let at = "\(path).\(member.key)"
+            if !fields.contains(member.key) && !EPCISValidator.isExtension(member.key) {
+                problem(at, "field", "'\(member.key)' is not a field of \(lastName(path))")
+            } else if ["time", "startTime", "endTime"].contains(member.key) {
+                _ = dateTime(member.value, at)
+            } else if EPCISValidator.sensorNumberFields.contains(member.key), member.value.doubleValue == nil {
+                problem(at, "type", "\(member.key) must be a number, not \(member.value.typeName)")
+            } else if member.key == "booleanValue", case .bool = member.value {
+            } else if member.key == "booleanValue" {
+                problem(at, "type", "booleanValue must be true or false, not \(member.value.typeName)")
+            } else if member.key == "component", let text = member.value.stringValue,
+                !text.contains(":"), CBV.component.canonical(text) == nil
+            {
+                problem(at, "component", "component '\(text)' is not a CBV 2.0 sensor component")
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+/// xsd:dateTime as EPCIS 2.0 writes times (`eventTime`, `recordTime`, sensor times): `YYYY-MM-DDThh:mm:ss`,
+/// an optional fraction, and a zone (`Z` or `±hh:mm`).
+extension Timestamp {
+    /// A parsed time: microseconds since the epoch in UTC, and the zone offset in minutes as written.
+    public struct DateTime: Sendable, Hashable {
+        public let micros: Int64
+        /// Nil when the text had no zone.
+        public let offsetMinutes: Int?
+
+        /// Milliseconds since the epoch, rounded half to even (the CBV 2.0 event hash's rounding).
+        public var millis: Int64 {
+            let (ms, rest) = (micros.floorDivided(by: 1000), micros - micros.floorDivided(by: 1000) * 1000)
+            if rest > 500 || (rest == 500 && ms % 2 != 0) { return ms + 1 }
+            return ms
+        }
+    }
+
+    /// Parses an xsd:dateTime. With `requireZone` (EPCIS validation) a time without `Z` or an offset is nil;
+    /// without it (the event hash) such a time is read as UTC. Fractions beyond microseconds are truncated.
+    public static func parseDateTime(_ text: String, requireZone: Bool = true) -> DateTime? {
+        let b = Array(text.utf8)
+        var i = 0
+        func number(_ width: Int) -> Int64? {
+            guard i + width <= b.count else { return nil }
+            var value: Int64 = 0
+            for j in i..<i + width {
+                guard b[j] >= 0x30 && b[j] <= 0x39 else { return nil }
+                value = value * 10 + Int64(b[j] - 0x30)
+            }
+            i += width
+            return value
+        }
+        func expect(_ byte: UInt8) -> Bool {
+            guard i < b.count, b[i] == byte else { return false }
+            i += 1
+            return true
+        }
+        guard let year = number(4), expect(0x2D), let month = number(2), expect(0x2D), let day = number(2),
+            expect(0x54) || expect(0x74), let hour = number(2), expect(0x3A), let minute = number(2), expect(0x3A),
+            let second = number(2), (1...12).contains(month), hour < 24, minute < 60, second < 60
+        else { return nil }
+        let days = daysFromCivil(year: year, month: month, day: day)
+        guard civil(fromDays: days) == (year, month, day) else { return nil }
+        var micros: Int64 = 0
+        if expect(0x2E) {
+            var digits = 0
+            while i < b.count, b[i] >= 0x30 && b[i] <= 0x39 {
+                if digits < 6 { micros = micros * 10 + Int64(b[i] - 0x30) }
+                digits += 1
+                i += 1
+            }
+            guard digits > 0 else { return nil }
+            for _ in digits..<max(digits, 6) { micros *= 10 }
+        }
+        var offset: Int?
+        if expect(0x5A) || expect(0x7A) {
+            offset = 0
+        } else if i < b.count, b[i] == 0x2B || b[i] == 0x2D {
+            let sign: Int64 = b[i] == 0x2D ? -1 : 1
+            i += 1
+            guard let hours = number(2), expect(0x3A), let minutes = number(2), hours <= 14, minutes < 60 else {
+                return nil
+            }
+            offset = Int(sign * (hours * 60 + minutes))
+        } else if requireZone {
+            return nil
+        }
+        guard i == b.count else { return nil }
+        let local = ((days * 24 + hour) * 60 + minute) * 60 + second
+        let utc = local - Int64(offset ?? 0) * 60
+        return DateTime(micros: utc * 1_000_000 + micros, offsetMinutes: offset)
+    }
+
+    /// Parses a zone offset as EPCIS writes `eventTimeZoneOffset`: `±hh:mm`, at most ±14:00.
+    public static func parseOffset(_ text: String) -> Int? {
+        let b = Array(text.utf8)
+        guard b.count == 6, b[0] == 0x2B || b[0] == 0x2D, b[3] == 0x3A,
+            let hours = Int(String(decoding: b[1..<3], as: UTF8.self)),
+            let minutes = Int(String(decoding: b[4..<6], as: UTF8.self)),
+            b[1...2].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), b[4...5].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+            minutes < 60, hours * 60 + minutes <= 14 * 60
+        else { return nil }
+        return (b[0] == 0x2D ? -1 : 1) * (hours * 60 + minutes)
+    }
+}
+
+extension Int64 {
+    func floorDivided(by divisor: Int64) -> Int64 {
+        let q = self / divisor
+        return self % divisor < 0 ? q - 1 : q
+    }
+}
