@@ -45,17 +45,20 @@ struct LedgerOptions: ParsableArguments {
         get throws { try LedgerLocation(ledger ?? ProcessInfo.processInfo.environment["THREADLINE_LEDGER"] ?? "") }
     }
 
+    /// The operator's signing key, when one is given or found at the default place.
+    func loadOperatorKey() throws -> SigningKey? {
+        let defaultPath = try location.defaultOperatorKeyPath
+        guard let path = operatorKey ?? defaultPath,
+            operatorKey != nil || FileManager.default.fileExists(atPath: path)
+        else { return nil }
+        return try SigningKey(fileContents: try Files.readText(path, what: "operator key"))
+    }
+
     /// Opens the ledger; loads the operator key when one is given or found at the default place.
     func open(needsOperatorKey: Bool = false) async throws -> Ledger {
         Logs.bootstrap()
-        let location = try location
         let store = try await location.open()
-        var key: SigningKey?
-        if let path = operatorKey ?? location.defaultOperatorKeyPath,
-            operatorKey != nil || FileManager.default.fileExists(atPath: path)
-        {
-            key = try SigningKey(fileContents: try Files.readText(path, what: "operator key"))
-        }
+        let key = try loadOperatorKey()
         if needsOperatorKey && key == nil { throw LedgerError.noOperatorKey }
         return try await Ledger(store: store, operatorKey: key, logger: Logs.ledger)
     }

@@ -261,6 +261,63 @@ import TransparencyLog
         #expect(missing.stderr.contains("does not exist"))
     }
 
+    @Test func participantsAreRegisteredRotatedRevokedAndAuthorisedThroughTheLedger() throws {
+        _ = try setUp()
+        #expect(try run("key", "generate", "--out", "brand.key").status == 0)
+        #expect(try run("key", "generate", "--out", "shop2.key").status == 0)
+        let brand = try run(
+            "participant", "add", "--ledger", "l.db", "--id", "acme", "--name", "Acme Apparel", "--role", "brand",
+            "--role", "manufacturer", "--prefix", "0614141", "--gln", "0614141000005", "--key", "brand.key")
+        #expect(brand.lines == ["0"], "\(brand.stderr)")
+        #expect(
+            try run(
+                "participant", "add", "--ledger", "l.db", "--id", "shop", "--name", "Shop", "--role", "marketplace",
+                "--key", "farm.key"
+            ).lines == ["1"])
+        // Refusals say why, exit 2 and append nothing.
+        let notBrandKey = try run(
+            "authorize", "--ledger", "l.db", "--brand", "acme", "--channel", "shop", "--as", "farm.key")
+        #expect(notBrandKey.status == 2)
+        #expect(notBrandKey.stderr.contains("must be signed by a current key of the brand 'acme'"))
+        let duplicate = try run(
+            "participant", "add", "--ledger", "l.db", "--id", "acme", "--name", "X", "--role", "brand", "--key",
+            "shop2.key")
+        #expect(duplicate.status == 2)
+        #expect(duplicate.stderr.contains("already registered"))
+        let badRole = try run(
+            "participant", "add", "--ledger", "l.db", "--id", "x", "--name", "X", "--role", "pirate", "--key",
+            "shop2.key")
+        #expect(badRole.status == 64)
+        #expect(
+            try run("authorize", "--ledger", "l.db", "--brand", "acme", "--channel", "shop", "--as", "brand.key").lines
+                == ["2"])
+        #expect(
+            try run(
+                "participant", "rotate", "--ledger", "l.db", "--id", "shop", "--add-key", "shop2.key", "--retire-key",
+                "farm.key"
+            ).lines == ["3"])
+        #expect(try run("participant", "revoke", "--ledger", "l.db", "--id", "acme", "--reason", "left").lines == ["4"])
+        let listing = try run("participant", "list", "--ledger", "l.db", "--json")
+        let object = try #require(try JSONSerialization.jsonObject(with: listing.stdout) as? [String: Any])
+        #expect(object["size"] as? Int == 5)
+        let participants = try #require(object["participants"] as? [[String: Any]])
+        #expect(participants.compactMap { $0["id"] as? String } == ["acme", "shop"])
+        #expect(participants[0]["revokedAt"] as? Int == 4)
+        let shopKeys = try #require(participants[1]["keys"] as? [[String: Any]])
+        #expect(shopKeys.compactMap { $0["status"] as? String } == ["retired at 3", "current"])
+        #expect((object["authorizations"] as? [[String: Any]])?.first?["grantedAt"] as? Int == 2)
+        let earlier = try run("participant", "list", "--ledger", "l.db", "--at", "2")
+        #expect(earlier.output.contains("shop  Shop  [marketplace]  registered at 1"))
+        #expect(!earlier.output.contains("authorisation"))
+        #expect(!earlier.output.contains("REVOKED"))
+        // The revoked brand can no longer authorise.
+        let revoked = try run(
+            "authorize", "--ledger", "l.db", "--brand", "acme", "--channel", "shop", "--as", "brand.key", "--withdraw")
+        #expect(revoked.status == 2)
+        #expect(revoked.stderr.contains("revoked at record 4"))
+        #expect(try run("verify", "--ledger", "l.db").status == 0)
+    }
+
     @Test func codeParseShowsEveryFormAndRefusesBadCodes() throws {
         let link = try run(
             "code", "parse", "https://brand.example.com/01/9506000134352/10/L1/21/S%2F1", "--company-prefix-length", "7"

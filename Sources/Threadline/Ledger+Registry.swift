@@ -1,0 +1,49 @@
+import LedgerStore
+import Provenance
+import TransparencyLog
+
+extension Ledger {
+    /// The participant registry as it stood before record `end` (default: the whole log), derived from the
+    /// log alone. Registry statements that could not apply are returned with their sequence numbers.
+    public nonisolated func registry(
+        before end: Int64? = nil
+    ) async throws -> (Registry, refused: [(Int64, FormatError)]) {
+        let size = try await store.size()
+        let end = min(end ?? size, size)
+        var registry = Registry(operatorKey: metadata.operatorKey)
+        var refused: [(Int64, FormatError)] = []
+        let marker = Array("\"payloadType\":\"\(RegistryStatement.payloadType)\"".utf8)
+        var start: Int64 = 0
+        while start < end {
+            let range = start..<min(end, start + 4096)
+            let records = try await store.records(range)
+            for (offset, bytes) in records.enumerated() {
+                let seq = range.lowerBound + Int64(offset)
+                guard bytes.containsSubsequence(marker) else {
+                    registry.skip(to: seq + 1)
+                    continue
+                }
+                let record: LedgerRecord
+                do { record = try LedgerRecord(bytes: bytes) } catch {
+                    throw LedgerStoreError.corrupt("record \(seq) does not parse: \(error)")
+                }
+                if let refusal = registry.apply(seq: seq, envelope: record.envelope) { refused.append((seq, refusal)) }
+            }
+            start = range.upperBound
+        }
+        return (registry, refused)
+    }
+}
+
+extension Array where Element == UInt8 {
+    func containsSubsequence(_ needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, count >= needle.count else { return needle.isEmpty }
+        let first = needle[0]
+        var i = 0
+        while i <= count - needle.count {
+            if self[i] == first, self[i..<i + needle.count].elementsEqual(needle) { return true }
+            i += 1
+        }
+        return false
+    }
+}

@@ -1,0 +1,286 @@
+import ArgumentParser
+import Foundation
+import Provenance
+import Threadline
+import TransparencyLog
+
+extension RootCommand {
+    struct ParticipantCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "participant",
+            abstract: "Register participants, rotate and revoke their keys, list the registry.",
+            discussion: """
+                Registry changes are ledger statements signed by the operator key (--operator-key, \
+                $THREADLINE_OPERATOR_KEY, or <ledger>.operator-key). A change that cannot apply is refused \
+                with its reason (exit 2) and nothing is appended. Specs/09-participants.md.
+                """,
+            subcommands: [Add.self, Rotate.self, Revoke.self, List.self])
+
+        struct Add: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Register a participant; print the record's sequence number.")
+
+            @OptionGroup var options: LedgerOptions
+
+            @Option(help: ArgumentHelp("Its id: letters, digits, '-', '_', '.'.", valueName: "id"))
+            var id: String
+
+            @Option(help: ArgumentHelp("Its name, as people know it.", valueName: "name"))
+            var name: String
+
+            @Option(
+                name: .customLong("role"),
+                help: ArgumentHelp(
+                    "A role (repeat for several): "
+                        + Participant.Role.allCases.map(\.rawValue).joined(separator: ", ") + ".", valueName: "role"))
+            var roles: [String]
+
+            @Option(
+                name: .customLong("prefix"),
+                help: ArgumentHelp("A GS1 company prefix it owns (repeat).", valueName: "digits"))
+            var prefixes: [String] = []
+
+            @Option(name: .customLong("gln"), help: ArgumentHelp("A location's GLN (repeat).", valueName: "gln"))
+            var locations: [String] = []
+
+            @Option(
+                name: .customLong("key"),
+                help: ArgumentHelp(
+                    "A verifier key, or a file holding one or a private key (repeat).", valueName: "vkey"))
+            var keys: [String]
+
+            func validate() throws {
+                for role in roles where Participant.Role(rawValue: role) == nil {
+                    throw ValidationError(
+                        "'\(role)' is not a role; roles are "
+                            + Participant.Role.allCases.map(\.rawValue).joined(separator: ", ") + ".")
+                }
+                guard !roles.isEmpty else { throw ValidationError("Give at least one --role.") }
+                guard !keys.isEmpty else { throw ValidationError("Give at least one --key.") }
+            }
+
+            func run() async throws {
+                try await reportingFailures {
+                    let profile = Participant.Profile(
+                        id: id, name: name, roles: roles.compactMap(Participant.Role.init(rawValue:)),
+                        companyPrefixes: prefixes, locations: locations, keys: try keys.map(Files.publicKey))
+                    Output.line(String(try await options.appendRegistryStatement(.registration(profile))))
+                }
+            }
+        }
+
+        struct Rotate: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Give a participant a new key, optionally retiring an old one; print the sequence number.",
+                discussion: """
+                    Records signed with a retired key before the rotation stay valid; from the rotation on, the \
+                    ledger accepts only the participant's current keys.
+                    """)
+
+            @OptionGroup var options: LedgerOptions
+
+            @Option(help: ArgumentHelp("The participant.", valueName: "id"))
+            var id: String
+
+            @Option(
+                name: .customLong("add-key"), help: ArgumentHelp("The new key (vkey or key file).", valueName: "vkey"))
+            var newKey: String
+
+            @Option(name: .customLong("retire-key"), help: ArgumentHelp("A current key to retire.", valueName: "vkey"))
+            var retiredKey: String?
+
+            func run() async throws {
+                try await reportingFailures {
+                    let statement = RegistryStatement.keyRotation(
+                        participant: id, newKey: try Files.publicKey(newKey),
+                        retiredKey: try retiredKey.map(Files.publicKey))
+                    Output.line(String(try await options.appendRegistryStatement(statement)))
+                }
+            }
+        }
+
+        struct Revoke: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Revoke a participant, or one of its keys; print the sequence number.",
+                discussion: "From the revocation on, the ledger refuses what the participant (or the key) signs.")
+
+            @OptionGroup var options: LedgerOptions
+
+            @Option(help: ArgumentHelp("The participant.", valueName: "id"))
+            var id: String
+
+            @Option(help: ArgumentHelp("Only this key (vkey or key file).", valueName: "vkey"))
+            var key: String?
+
+            @Option(help: ArgumentHelp("Why, for the record.", valueName: "text"))
+            var reason: String
+
+            func run() async throws {
+                try await reportingFailures {
+                    let statement = RegistryStatement.revocation(
+                        participant: id, key: try key.map(Files.publicKey), reason: reason)
+                    Output.line(String(try await options.appendRegistryStatement(statement)))
+                }
+            }
+        }
+
+        struct List: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "List the participants, their roles, prefixes, locations, keys and authorisations.",
+                discussion: "With --at N, the registry as it stood for record N (built from records before it).")
+
+            @OptionGroup var options: LedgerOptions
+
+            @Option(help: ArgumentHelp("Show the registry as it stood for this record.", valueName: "seq"))
+            var at: Int64?
+
+            @Flag(help: "Print JSON.")
+            var json = false
+
+            func run() async throws {
+                try await reportingFailures {
+                    let ledger = try await options.open()
+                    let (registry, refused) = try await ledger.registry(before: at)
+                    let listing = RegistryListing(registry, refused: refused)
+                    if json { return try Output.json(listing) }
+                    for p in listing.participants {
+                        Output.line(
+                            "\(p.id)  \(p.name)  [\(p.roles.joined(separator: ", "))]  registered at \(p.registeredAt)"
+                                + (p.revokedAt.map { "  REVOKED at \($0)" } ?? ""))
+                        if !p.companyPrefixes.isEmpty {
+                            Output.line("  prefixes   " + p.companyPrefixes.joined(separator: ", "))
+                        }
+                        if !p.locations.isEmpty { Output.line("  locations  " + p.locations.joined(separator: ", ")) }
+                        for key in p.keys { Output.line("  key        \(key.vkey)  \(key.status)") }
+                    }
+                    for a in listing.authorizations {
+                        Output.line(
+                            "authorisation  \(a.brand) → \(a.channel)"
+                                + (a.companyPrefixes.isEmpty
+                                    ? "" : " (prefixes \(a.companyPrefixes.joined(separator: ", ")))")
+                                + "  from \(a.grantedAt)" + (a.withdrawnAt.map { ", withdrawn at \($0)" } ?? ""))
+                    }
+                    for r in listing.refused { Output.line("refused  record \(r.seq): \(r.reason)") }
+                }
+            }
+        }
+    }
+
+    struct Authorize: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "As a brand, authorise a channel to sell its products; print the sequence number.",
+            discussion: """
+                Signed with the brand's own key (--as). Without --prefix the authorisation covers all the \
+                brand's products; --withdraw ends earlier authorisations of that channel.
+                """)
+
+        @OptionGroup var options: LedgerOptions
+
+        @Option(help: ArgumentHelp("The brand's participant id.", valueName: "id"))
+        var brand: String
+
+        @Option(help: ArgumentHelp("The channel's participant id.", valueName: "id"))
+        var channel: String
+
+        @Option(name: .customLong("as"), help: ArgumentHelp("The brand's private key file.", valueName: "keyfile"))
+        var signer: String
+
+        @Option(
+            name: .customLong("prefix"),
+            help: ArgumentHelp("Limit to this company prefix (repeat).", valueName: "digits"))
+        var prefixes: [String] = []
+
+        @Flag(help: "Withdraw the channel's authorisation instead.")
+        var withdraw = false
+
+        func run() async throws {
+            try await reportingFailures {
+                let key = try SigningKey(fileContents: try Files.readText(signer, what: "key file"))
+                let statement = RegistryStatement.channelAuthorization(
+                    brand: brand, channel: channel, companyPrefixes: prefixes, withdrawn: withdraw)
+                Output.line(String(try await options.appendRegistryStatement(statement, signedBy: key)))
+            }
+        }
+    }
+}
+
+extension LedgerOptions {
+    /// Checks `statement` against the registry as it stands, then signs (by `key`, default the operator) and
+    /// appends it; returns its sequence number.
+    func appendRegistryStatement(_ statement: RegistryStatement, signedBy key: SigningKey? = nil) async throws -> Int64
+    {
+        let ledger = try await open()
+        guard let signer = try key ?? loadOperatorKey() else { throw LedgerError.noOperatorKey }
+        let (registry, _) = try await ledger.registry()
+        if let refusal = registry.refusal(of: statement, signers: [signer.keyID], at: registry.size) { throw refusal }
+        let envelope = try Envelope(signing: statement.payload, type: RegistryStatement.payloadType, with: signer)
+        return try await ledger.append([envelope]).lowerBound
+    }
+}
+
+extension Files {
+    /// A verifier key given as itself, or as a file holding a verifier key or a private key.
+    static func publicKey(_ argument: String) throws -> String {
+        guard FileManager.default.fileExists(atPath: argument) else { return argument }
+        let text = try readText(argument, what: "key file").trimmingCharacters(in: .whitespacesAndNewlines)
+        if let key = try? SigningKey(fileContents: text) { return key.keyID }
+        return text
+    }
+}
+
+/// The registry as `participant list --json` prints it (`Specs/09-participants.md` §CLI).
+struct RegistryListing: Encodable {
+    struct Key: Encodable {
+        let vkey: String
+        let addedAt: Int64
+        let endedAt: Int64?
+        let status: String
+    }
+    struct Entry: Encodable {
+        let id: String
+        let name: String
+        let roles: [String]
+        let companyPrefixes: [String]
+        let locations: [String]
+        let keys: [Key]
+        let registeredAt: Int64
+        let revokedAt: Int64?
+    }
+    struct Authorization: Encodable {
+        let brand: String
+        let channel: String
+        let companyPrefixes: [String]
+        let grantedAt: Int64
+        let withdrawnAt: Int64?
+    }
+    struct Refusal: Encodable {
+        let seq: Int64
+        let code: String
+        let reason: String
+    }
+    let size: Int64
+    let participants: [Entry]
+    let authorizations: [Authorization]
+    let refused: [Refusal]
+
+    init(_ registry: Registry, refused: [(Int64, FormatError)]) {
+        size = registry.size
+        participants = registry.participants.values.sorted { $0.registeredAt < $1.registeredAt }.map { p in
+            Entry(
+                id: p.id, name: p.profile.name, roles: p.profile.roles.map(\.rawValue),
+                companyPrefixes: p.profile.companyPrefixes, locations: p.profile.locations,
+                keys: p.keys.map { key in
+                    let status =
+                        key.endedAt.map { key.revoked ? "revoked at \($0)" : "retired at \($0)" }
+                        ?? (p.revokedAt.map { "revoked at \($0)" } ?? "current")
+                    return Key(vkey: key.vkey, addedAt: key.addedAt, endedAt: key.endedAt, status: status)
+                }, registeredAt: p.registeredAt, revokedAt: p.revokedAt)
+        }
+        authorizations = registry.authorizations.map {
+            Authorization(
+                brand: $0.brand, channel: $0.channel, companyPrefixes: $0.companyPrefixes, grantedAt: $0.grantedAt,
+                withdrawnAt: $0.withdrawnAt)
+        }
+        self.refused = refused.map { Refusal(seq: $0.0, code: $0.1.code, reason: $0.1.reason) }
+    }
+}

@@ -1,0 +1,173 @@
+import Provenance
+import Testing
+import TransparencyLog
+
+@Suite("Participant registry")
+struct RegistryTests {
+    let operatorKey = try! SigningKey(name: "ledger.example", seed: Array(repeating: 1, count: 32))
+    let brandKey = try! SigningKey(name: "acme", seed: Array(repeating: 2, count: 32))
+    let shopKey = try! SigningKey(name: "shop", seed: Array(repeating: 3, count: 32))
+    let shopKey2 = try! SigningKey(name: "shop2", seed: Array(repeating: 4, count: 32))
+    let farmKey = try! SigningKey(name: "farm", seed: Array(repeating: 5, count: 32))
+
+    func envelope(_ statement: RegistryStatement, by key: SigningKey) throws -> Envelope {
+        try Envelope(signing: statement.payload, type: RegistryStatement.payloadType, with: key)
+    }
+
+    var acme: Participant.Profile {
+        .init(
+            id: "acme", name: "Acme Apparel", roles: [.brand, .manufacturer], companyPrefixes: ["0614141"],
+            locations: ["0614141000005"], keys: [brandKey.keyID])
+    }
+    var shop: Participant.Profile { .init(id: "shop", name: "Shop", roles: [.marketplace], keys: [shopKey.keyID]) }
+
+    /// Folds statements in order; returns the registry and each statement's refusal.
+    func fold(_ statements: [(RegistryStatement, SigningKey)]) throws -> (Registry, [FormatError?]) {
+        var registry = Registry(operatorKey: operatorKey.keyID)
+        var refusals: [FormatError?] = []
+        for (seq, (statement, key)) in statements.enumerated() {
+            refusals.append(registry.apply(seq: Int64(seq), envelope: try envelope(statement, by: key)))
+        }
+        return (registry, refusals)
+    }
+
+    @Test("statements round-trip through their JSON payload")
+    func roundTrip() throws {
+        let statements: [RegistryStatement] = [
+            .registration(acme), .keyRotation(participant: "shop", newKey: shopKey2.keyID, retiredKey: shopKey.keyID),
+            .keyRotation(participant: "shop", newKey: shopKey2.keyID, retiredKey: nil),
+            .revocation(participant: "shop", key: nil, reason: "closed"),
+            .channelAuthorization(brand: "acme", channel: "shop", companyPrefixes: ["0614141"], withdrawn: true),
+        ]
+        for statement in statements { #expect(try RegistryStatement(payload: statement.payload) == statement) }
+        #expect(throws: FormatError.self) { try RegistryStatement(payload: Array(#"{"type":"Party"}"#.utf8)) }
+        #expect(throws: FormatError.self) {
+            try RegistryStatement(
+                payload: Array(
+                    #"{"type":"ParticipantRegistration","participant":{"id":"a","name":"A","roles":["pirate"],"keys":[]}}"#
+                        .utf8))
+        }
+    }
+
+    @Test("keys are valid from the record after they are added until they are rotated out or revoked")
+    func keyValidity() throws {
+        let (registry, refusals) = try fold([
+            (.registration(acme), operatorKey),  // 0
+            (.registration(shop), operatorKey),  // 1
+            (.channelAuthorization(brand: "acme", channel: "shop", companyPrefixes: [], withdrawn: false), brandKey),
+            (.keyRotation(participant: "shop", newKey: shopKey2.keyID, retiredKey: shopKey.keyID), operatorKey),  // 3
+            (.revocation(participant: "acme", key: nil, reason: "left the scheme"), operatorKey),  // 4
+        ])
+        #expect(refusals.allSatisfy { $0 == nil })
+        #expect(registry.signer(shopKey.keyID, at: 1) == .notYetValid(participant: "shop"))
+        #expect(registry.signer(shopKey.keyID, at: 2) == .valid(participant: "shop"))
+        #expect(registry.signer(shopKey.keyID, at: 3) == .retired(participant: "shop", at: 3))
+        #expect(registry.signer(shopKey2.keyID, at: 3) == .notYetValid(participant: "shop"))
+        #expect(registry.signer(shopKey2.keyID, at: 4) == .valid(participant: "shop"))
+        #expect(registry.signer(brandKey.keyID, at: 3) == .valid(participant: "acme"))
+        #expect(registry.signer(brandKey.keyID, at: 4) == .revoked(participant: "acme", at: 4))
+        #expect(registry.signer(farmKey.keyID, at: 4) == .unknown)
+    }
+
+    @Test("a revoked key is refused from its revocation on, the participant's other keys stay")
+    func keyRevocation() throws {
+        let both = Participant.Profile(
+            id: "shop", name: "Shop", roles: [.retailer], keys: [shopKey.keyID, shopKey2.keyID])
+        let (registry, refusals) = try fold([
+            (.registration(both), operatorKey),
+            (.revocation(participant: "shop", key: shopKey.keyID, reason: "laptop stolen"), operatorKey),
+        ])
+        #expect(refusals.allSatisfy { $0 == nil })
+        #expect(registry.signer(shopKey.keyID, at: 2) == .revoked(participant: "shop", at: 1))
+        #expect(registry.signer(shopKey2.keyID, at: 2) == .valid(participant: "shop"))
+    }
+
+    @Test("authorisations are granted by the brand's key and can be withdrawn")
+    func authorisations() throws {
+        let (registry, refusals) = try fold([
+            (.registration(acme), operatorKey), (.registration(shop), operatorKey),
+            (
+                .channelAuthorization(brand: "acme", channel: "shop", companyPrefixes: ["0614141"], withdrawn: false),
+                brandKey
+            ),
+            (.registration(.init(id: "farm", name: "Farm", roles: [.origin], keys: [farmKey.keyID])), operatorKey),
+            (.channelAuthorization(brand: "acme", channel: "shop", companyPrefixes: [], withdrawn: true), brandKey),
+        ])
+        #expect(refusals.allSatisfy { $0 == nil })
+        #expect(!registry.isAuthorized(channel: "shop", brand: "acme", companyPrefix: "0614141", at: 2))
+        #expect(registry.isAuthorized(channel: "shop", brand: "acme", companyPrefix: "0614141", at: 3))
+        #expect(!registry.isAuthorized(channel: "shop", brand: "acme", companyPrefix: "4012345", at: 3))
+        #expect(!registry.isAuthorized(channel: "shop", brand: "acme", companyPrefix: "0614141", at: 4))
+    }
+
+    @Test(
+        "statements that cannot apply are refused with their reason and change nothing",
+        arguments: [
+            ("registration not by the operator", "registry.signer"),
+            ("duplicate id", "registry.id"),
+            ("key already registered", "registry.key"),
+            ("company prefix already owned", "registry.companyPrefix"),
+            ("bad GLN", "registry.location"),
+            ("rotation of an unknown participant", "registry.participant"),
+            ("retiring a key that is not the participant's", "registry.retiredKey"),
+            ("authorisation signed by the channel", "registry.signer"),
+            ("authorisation by a participant that is not a brand", "registry.brand"),
+            ("authorisation of a farm", "registry.channel"),
+            ("authorisation for another's prefix", "registry.companyPrefix"),
+            ("anything about a revoked participant", "registry.revoked"),
+        ])
+    func refusals(case name: String, code: String) throws {
+        let farm = Participant.Profile(
+            id: "farm", name: "Farm", roles: [.origin], companyPrefixes: ["8901234"], keys: [farmKey.keyID])
+        let setUp: [(RegistryStatement, SigningKey)] = [
+            (.registration(acme), operatorKey), (.registration(shop), operatorKey), (.registration(farm), operatorKey),
+        ]
+        let bad: (RegistryStatement, SigningKey) =
+            switch name {
+            case "registration not by the operator":
+                (.registration(.init(id: "x", name: "X", roles: [.brand], keys: [shopKey2.keyID])), brandKey)
+            case "duplicate id":
+                (.registration(.init(id: "shop", name: "X", roles: [.brand], keys: [shopKey2.keyID])), operatorKey)
+            case "key already registered":
+                (.registration(.init(id: "x", name: "X", roles: [.brand], keys: [shopKey.keyID])), operatorKey)
+            case "company prefix already owned":
+                (
+                    .registration(
+                        .init(id: "x", name: "X", roles: [.brand], companyPrefixes: ["0614141"], keys: [shopKey2.keyID])
+                    ), operatorKey
+                )
+            case "bad GLN":
+                (
+                    .registration(
+                        .init(id: "x", name: "X", roles: [.brand], locations: ["0614141000006"], keys: [shopKey2.keyID])
+                    ), operatorKey
+                )
+            case "rotation of an unknown participant":
+                (.keyRotation(participant: "nobody", newKey: shopKey2.keyID, retiredKey: nil), operatorKey)
+            case "retiring a key that is not the participant's":
+                (.keyRotation(participant: "shop", newKey: shopKey2.keyID, retiredKey: brandKey.keyID), operatorKey)
+            case "authorisation signed by the channel":
+                (.channelAuthorization(brand: "acme", channel: "shop", companyPrefixes: [], withdrawn: false), shopKey)
+            case "authorisation by a participant that is not a brand":
+                (.channelAuthorization(brand: "farm", channel: "shop", companyPrefixes: [], withdrawn: false), farmKey)
+            case "authorisation of a farm":
+                (.channelAuthorization(brand: "acme", channel: "farm", companyPrefixes: [], withdrawn: false), brandKey)
+            case "authorisation for another's prefix":
+                (
+                    .channelAuthorization(
+                        brand: "acme", channel: "shop", companyPrefixes: ["8901234"], withdrawn: false), brandKey
+                )
+            default: (.keyRotation(participant: "farm", newKey: shopKey2.keyID, retiredKey: nil), operatorKey)
+            }
+        var statements = setUp
+        if name == "anything about a revoked participant" {
+            statements.append((.revocation(participant: "farm", key: nil, reason: "fraud"), operatorKey))
+        }
+        let (before, _) = try fold(statements)
+        let (after, refusals) = try fold(statements + [bad])
+        #expect(refusals.dropLast().allSatisfy { $0 == nil })
+        #expect(refusals.last??.code == code, "\(String(describing: refusals.last))")
+        #expect(after.participants == before.participants)
+        #expect(after.authorizations == before.authorizations)
+    }
+}
