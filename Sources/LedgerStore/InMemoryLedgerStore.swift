@@ -7,6 +7,8 @@ public actor InMemoryLedgerStore: LedgerStore {
     private var storedRecords: [[UInt8]] = []
     private var storedHashes: [Hash] = []
     private var storedCheckpoints: [StoredCheckpoint] = []
+    private var index: [String: [Int64]] = [:]
+    private var indexed: Int64 = 0
 
     /// An empty ledger with `metadata`.
     public init(metadata: LedgerMetadata) {
@@ -24,6 +26,10 @@ public actor InMemoryLedgerStore: LedgerStore {
         try batch.check(extending: head)
         storedRecords += batch.records
         storedHashes += batch.hashes
+        if indexed == size {
+            insert(batch.index)
+            indexed = batch.head.size
+        }
         return batch.head
     }
 
@@ -62,5 +68,36 @@ public actor InMemoryLedgerStore: LedgerStore {
             throw LedgerStoreError.outOfRange("a checkpoint of size \(size) is beyond the log's end")
         }
         storedCheckpoints.append(StoredCheckpoint(size: size, note: note))
+    }
+
+    private func insert(_ entries: [IndexEntry]) {
+        for entry in entries where !(index[entry.key]?.contains(entry.seq) ?? false) {
+            index[entry.key, default: []].append(entry.seq)
+            index[entry.key]!.sort()
+        }
+    }
+
+    public func indexedSize() -> Int64 { indexed }
+
+    public func lookup(_ keys: [String], from: Int64) -> [IndexEntry] {
+        Set(keys).sorted().flatMap { key in
+            (index[key] ?? []).filter { $0 >= from }.map { IndexEntry(key: key, seq: $0) }
+        }
+    }
+
+    public func addIndex(_ entries: [IndexEntry], from: Int64, to: Int64) throws {
+        guard indexed == from, from <= to, to <= storedRecords.count,
+            entries.allSatisfy({ (from..<to).contains($0.seq) })
+        else {
+            throw LedgerStoreError.outOfRange(
+                "index entries for records \(from)..<\(to) do not continue the index (it covers \(indexed))")
+        }
+        insert(entries)
+        indexed = to
+    }
+
+    public func resetIndex() {
+        index = [:]
+        indexed = 0
     }
 }

@@ -35,6 +35,35 @@ public protocol LedgerStore: Sendable {
     /// Stores a signed checkpoint for tree size `size`. Refused (`LedgerStoreError.staleCheckpoint`)
     /// unless `size` is larger than every stored checkpoint's.
     func addCheckpoint(size: Int64, note: String) async throws
+
+    // MARK: The derived index
+
+    /// How many records the index covers (records `0..<indexedSize`). `append` extends the index with its
+    /// batch's entries only when the index covers the whole log; otherwise it lags until `addIndex` catches
+    /// it up.
+    func indexedSize() async throws -> Int64
+
+    /// The entries whose key is one of `keys` and whose record is at or after `from`, ordered by key, then
+    /// record.
+    func lookup(_ keys: [String], from: Int64) async throws -> [IndexEntry]
+
+    /// Adds the entries of records `from..<to` (`from` must be `indexedSize`, `to` at most the log's size).
+    func addIndex(_ entries: [IndexEntry], from: Int64, to: Int64) async throws
+
+    /// Empties the index (to rebuild it from the log).
+    func resetIndex() async throws
+}
+
+/// One entry of the derived index: a key (an identifier, an event hash, a statement kind …) and a record
+/// that names it. The index is rebuilt from the log at will; the log is the truth.
+public struct IndexEntry: Sendable, Hashable {
+    public let key: String
+    public let seq: Int64
+
+    public init(key: String, seq: Int64) {
+        self.key = key
+        self.seq = seq
+    }
 }
 
 /// What a ledger was created with.
@@ -94,11 +123,14 @@ public struct AppendBatch: Sendable {
     public let hashes: [Hash]
     /// The head after the batch.
     public let head: LedgerHead
+    /// The batch's index entries, written with it when the index covers the whole log.
+    public let index: [IndexEntry]
 
-    public init(records: [[UInt8]], hashes: [Hash], head: LedgerHead) {
+    public init(records: [[UInt8]], hashes: [Hash], head: LedgerHead, index: [IndexEntry] = []) {
         self.records = records
         self.hashes = hashes
         self.head = head
+        self.index = index
     }
 
     /// The batch that appends `records` (exact bytes) after `head`: their leaf hashes and every subtree they close.
@@ -118,7 +150,8 @@ public struct AppendBatch: Sendable {
     package func check(extending before: LedgerHead) throws {
         let size = before.size + Int64(records.count)
         guard head.size == size,
-            Int64(hashes.count) == StoredHashes.count(size: size) - StoredHashes.count(size: before.size)
+            Int64(hashes.count) == StoredHashes.count(size: size) - StoredHashes.count(size: before.size),
+            index.allSatisfy({ (before.size..<size).contains($0.seq) })
         else { throw LedgerStoreError.corrupt("an append batch does not match the head it was built on") }
     }
 }

@@ -96,6 +96,15 @@ public final class SQLiteLedgerStore: LedgerStore {
                 }
             }
         }
+        migrator.registerMigration("v2-index") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE index_entries (key TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (key, seq))
+                        WITHOUT ROWID;
+                    CREATE TABLE index_state (id INTEGER PRIMARY KEY CHECK (id = 1), size INTEGER NOT NULL);
+                    INSERT INTO index_state(id, size) VALUES (1, 0);
+                    """)
+        }
         return migrator
     }
 
@@ -142,10 +151,68 @@ public final class SQLiteLedgerStore: LedgerStore {
                 for (i, hash) in batch.hashes.enumerated() {
                     try insertHash.execute(arguments: [first + Int64(i), hash.data])
                 }
+                if try Self.indexedSize(db) == size {
+                    try Self.insert(db, batch.index)
+                    try db.execute(sql: "UPDATE index_state SET size = ? WHERE id = 1", arguments: [batch.head.size])
+                }
                 result = batch.head
                 return .commit
             }
             return result
+        }
+    }
+
+    private static func indexedSize(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT size FROM index_state WHERE id = 1") ?? 0
+    }
+
+    private static func insert(_ db: Database, _ entries: [IndexEntry]) throws {
+        let statement = try db.cachedStatement(sql: "INSERT OR IGNORE INTO index_entries(key, seq) VALUES (?, ?)")
+        for entry in entries { try statement.execute(arguments: [entry.key, entry.seq]) }
+    }
+
+    public func indexedSize() async throws -> Int64 {
+        try await pool.read { try Self.indexedSize($0) }
+    }
+
+    public func lookup(_ keys: [String], from: Int64) async throws -> [IndexEntry] {
+        guard !keys.isEmpty else { return [] }
+        return try await pool.read { db in
+            var out: [IndexEntry] = []
+            let unique = Array(Set(keys)).sorted()
+            for chunk in stride(from: 0, to: unique.count, by: 500) {
+                let part = unique[chunk..<min(chunk + 500, unique.count)]
+                let marks = Array(repeating: "?", count: part.count).joined(separator: ",")
+                let rows = try Row.fetchCursor(
+                    db,
+                    sql: "SELECT key, seq FROM index_entries WHERE key IN (\(marks)) AND seq >= ? ORDER BY key, seq",
+                    arguments: StatementArguments(Array(part)) + [from])
+                while let row = try rows.next() { out.append(IndexEntry(key: row[0], seq: row[1])) }
+            }
+            return out
+        }
+    }
+
+    public func addIndex(_ entries: [IndexEntry], from: Int64, to: Int64) async throws {
+        try await pool.writeWithoutTransaction { db in
+            try db.inTransaction(.immediate) {
+                let indexed = try Self.indexedSize(db)
+                guard indexed == from, from <= to, to <= (try Self.size(db)),
+                    entries.allSatisfy({ (from..<to).contains($0.seq) })
+                else {
+                    throw LedgerStoreError.outOfRange(
+                        "index entries for records \(from)..<\(to) do not continue the index (it covers \(indexed))")
+                }
+                try Self.insert(db, entries)
+                try db.execute(sql: "UPDATE index_state SET size = ? WHERE id = 1", arguments: [to])
+                return .commit
+            }
+        }
+    }
+
+    public func resetIndex() async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM index_entries; UPDATE index_state SET size = 0 WHERE id = 1")
         }
     }
 

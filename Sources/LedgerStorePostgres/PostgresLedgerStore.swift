@@ -162,7 +162,15 @@ public final class PostgresLedgerStore: LedgerStore {
                         """,
                     ]
                 }
-        )
+        ),
+        (
+            "v2-index",
+            [
+                "CREATE TABLE index_entries (key TEXT NOT NULL, seq BIGINT NOT NULL, PRIMARY KEY (key, seq))",
+                "CREATE TABLE index_state (id INT PRIMARY KEY CHECK (id = 1), size BIGINT NOT NULL CHECK (size >= 0))",
+                "INSERT INTO index_state (id, size) VALUES (1, 0)",
+            ]
+        ),
     ]
 
     /// Applies pending migrations. When there are none it only reads, so a role without DDL rights
@@ -212,6 +220,8 @@ public final class PostgresLedgerStore: LedgerStore {
             "CREATE ROLE \(role) LOGIN PASSWORD '\(password.replacingOccurrences(of: "'", with: "''"))'",
             "GRANT SELECT, INSERT ON meta, records, hashes, checkpoints, threadline_migrations TO \(role)",
             "GRANT SELECT, UPDATE (size) ON head TO \(role)",
+            "GRANT SELECT, INSERT, DELETE ON index_entries TO \(role)",
+            "GRANT SELECT, UPDATE (size) ON index_state TO \(role)",
         ]
     }
 
@@ -295,6 +305,11 @@ public final class PostgresLedgerStore: LedgerStore {
                 "INSERT INTO hashes (idx, hash) SELECT * FROM UNNEST(\(indices)::BIGINT[], \(hashes)::BYTEA[])",
                 logger: logger)
             try await connection.query("UPDATE head SET size = \(batch.head.size) WHERE id = 1", logger: logger)
+            if try await Self.indexedSize(on: connection, logger) == size {
+                try await Self.insert(batch.index, on: connection, logger)
+                try await connection.query(
+                    "UPDATE index_state SET size = \(batch.head.size) WHERE id = 1", logger: logger)
+            }
         } catch {
             await rollBack(connection, after: error)
             throw error
@@ -446,12 +461,7 @@ public final class PostgresLedgerStore: LedgerStore {
         try await guarded {
             try await transaction { connection in
                 // The head lock orders this with appends and with other signers.
-                var logSize: Int64 = 0
-                for try await value in try await connection.query(
-                    "SELECT size FROM head WHERE id = 1 FOR UPDATE", logger: self.logger
-                ).decode(Int64.self) {
-                    logSize = value
-                }
+                let logSize = try await Self.lockHead(on: connection, self.logger)
                 for try await latest in try await connection.query(
                     "SELECT MAX(size) FROM checkpoints", logger: self.logger
                 ).decode(Int64?.self) {
@@ -578,4 +588,86 @@ struct PostgresURL {
 
     /// The location without the password, for messages.
     var redacted: String { "postgres://\(user)@\(host):\(port)/\(database)" }
+
+}
+
+extension PostgresLedgerStore {
+    // MARK: The derived index
+
+    /// Locks the head row for the rest of the transaction (ordering the caller with appends) and reads the size.
+    static func lockHead(on connection: LiveConnection, _ logger: Logger) async throws -> Int64 {
+        for try await size in try await connection.query(
+            "SELECT size FROM head WHERE id = 1 FOR UPDATE", logger: logger
+        )
+        .decode(Int64.self) {
+            return size
+        }
+        throw LedgerStoreError.corrupt("the head row is missing")
+    }
+
+    private static func indexedSize(on connection: LiveConnection, _ logger: Logger) async throws -> Int64 {
+        for try await size in try await connection.query("SELECT size FROM index_state WHERE id = 1", logger: logger)
+            .decode(Int64.self)
+        {
+            return size
+        }
+        throw LedgerStoreError.corrupt("the index_state row is missing")
+    }
+
+    private static func insert(_ entries: [IndexEntry], on connection: LiveConnection, _ logger: Logger) async throws {
+        guard !entries.isEmpty else { return }
+        let keys = entries.map(\.key)
+        let seqs = entries.map(\.seq)
+        try await connection.query(
+            "INSERT INTO index_entries (key, seq) SELECT * FROM UNNEST(\(keys)::TEXT[], \(seqs)::BIGINT[]) ON CONFLICT DO NOTHING",
+            logger: logger)
+    }
+
+    public func indexedSize() async throws -> Int64 {
+        try await reading {
+            try await self.pool.withConnection { try await Self.indexedSize(on: $0, self.logger) }
+        }
+    }
+
+    public func lookup(_ keys: [String], from: Int64) async throws -> [IndexEntry] {
+        guard !keys.isEmpty else { return [] }
+        return try await reading {
+            try await self.pool.withConnection { connection in
+                var out: [IndexEntry] = []
+                let rows = try await connection.query(
+                    "SELECT key, seq FROM index_entries WHERE key = ANY(\(keys)::TEXT[]) AND seq >= \(from) ORDER BY key, seq",
+                    logger: self.logger)
+                for try await (key, seq) in rows.decode((String, Int64).self) {
+                    out.append(IndexEntry(key: key, seq: seq))
+                }
+                return out
+            }
+        }
+    }
+
+    public func addIndex(_ entries: [IndexEntry], from: Int64, to: Int64) async throws {
+        try await guarded {
+            try await transaction { connection in
+                let logSize = try await Self.lockHead(on: connection, self.logger)
+                let indexed = try await Self.indexedSize(on: connection, self.logger)
+                guard indexed == from, from <= to, to <= logSize, entries.allSatisfy({ (from..<to).contains($0.seq) })
+                else {
+                    throw LedgerStoreError.outOfRange(
+                        "index entries for records \(from)..<\(to) do not continue the index (it covers \(indexed))")
+                }
+                try await Self.insert(entries, on: connection, self.logger)
+                try await connection.query("UPDATE index_state SET size = \(to) WHERE id = 1", logger: self.logger)
+            }
+        }
+    }
+
+    public func resetIndex() async throws {
+        try await guarded {
+            try await transaction { connection in
+                _ = try await Self.lockHead(on: connection, self.logger)
+                try await connection.query("DELETE FROM index_entries", logger: self.logger)
+                try await connection.query("UPDATE index_state SET size = 0 WHERE id = 1", logger: self.logger)
+            }
+        }
+    }
 }

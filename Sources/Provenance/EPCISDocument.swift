@@ -100,3 +100,44 @@ public struct EPCISDocument: Sendable {
         return elements.enumerated().map { ("\(path).eventList[\($0)]", $1) }
     }
 }
+
+extension EPCISDocument {
+    /// One event as a statement payload: the event object as written, preceded by its document's `@context`
+    /// unless it has its own, so it reads (and hashes) the same on its own. `Specs/10-recording.md` §1.
+    public static func statementPayload(event: JSONValue, documentContext: JSONValue?) -> [UInt8] {
+        guard var members = event.members else { return Array(event.serialized.utf8) }
+        if event["@context"] == nil, let documentContext {
+            members.insert(JSONValue.Member("@context", documentContext), at: 0)
+        }
+        return Array(JSONValue.object(members).serialized.utf8)
+    }
+
+    /// Reads every event of a document on its own, so one bad event does not hide the others: each event's
+    /// statement payload or its problems, and the problems of the document itself.
+    public static func readEach(
+        _ json: JSONValue
+    ) -> (
+        events: [(path: String, result: Result<(event: EPCISEvent, payload: [UInt8]), EPCISValidationError>)],
+        problems: [EPCISProblem]
+    ) {
+        var validator = EPCISValidator()
+        if json["@context"] == nil {
+            validator.problem("@context", "context", "the document has no '@context'")
+        }
+        let context = JSONLDContext(json["@context"])
+        let objects = eventObjects(json, validator: &validator)
+        let documentProblems = validator.problems
+        let events = objects.map { path, object in
+            var eventValidator = EPCISValidator()
+            guard let event = eventValidator.event(object, context: context, path: path) else {
+                return (
+                    path,
+                    Result<(event: EPCISEvent, payload: [UInt8]), EPCISValidationError>.failure(
+                        EPCISValidationError(problems: eventValidator.problems))
+                )
+            }
+            return (path, .success((event, statementPayload(event: object, documentContext: json["@context"]))))
+        }
+        return (events, documentProblems)
+    }
+}

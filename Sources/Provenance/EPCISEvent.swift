@@ -200,6 +200,10 @@ public struct EPCISProblem: Sendable, Hashable, CustomStringConvertible {
 public struct EPCISValidationError: Error, Sendable, CustomStringConvertible {
     public let problems: [EPCISProblem]
 
+    public init(problems: [EPCISProblem]) {
+        self.problems = problems
+    }
+
     public var description: String {
         problems.count == 1
             ? problems[0].description

@@ -242,15 +242,27 @@ public struct Registry: Sendable {
     /// apply is returned as a refusal and changes nothing; other statements only advance `size`.
     @discardableResult
     public mutating func apply(seq: Int64, envelope: Envelope) -> FormatError? {
-        precondition(seq == size, "records are folded in order")
-        size = seq + 1
-        guard envelope.payloadType == RegistryStatement.payloadType else { return nil }
-        let statement: RegistryStatement
-        do { statement = try RegistryStatement(payload: envelope.payload) } catch let error as FormatError {
-            return error
-        } catch { return FormatError("registry.json", "\(error)") }
+        precondition(seq >= size, "records are folded in order")
+        guard envelope.payloadType == RegistryStatement.payloadType else {
+            size = seq + 1
+            return nil
+        }
         let signers = envelope.signatures.map(\.keyid)
-        if let refusal = refusal(of: statement, signers: signers, at: seq) { return refusal }
+        do {
+            let statement = try RegistryStatement(payload: envelope.payload)
+            if let refusal = refusal(of: statement, signers: signers, at: seq) { throw refusal }
+            apply(seq: seq, statement: statement, signers: signers)
+            return nil
+        } catch {
+            size = seq + 1
+            return error as? FormatError ?? FormatError("registry.json", "\(error)")
+        }
+    }
+
+    /// Applies a statement that `refusal(of:signers:at:)` accepted, as record `seq` (at least `size`).
+    public mutating func apply(seq: Int64, statement: RegistryStatement, signers: [String]) {
+        precondition(seq >= size, "records are folded in order")
+        size = seq + 1
         switch statement {
         case .registration(let p):
             participants[p.id] = Participant(
@@ -275,7 +287,6 @@ public struct Registry: Sendable {
                     ChannelAuthorization(brand: brand, channel: channel, companyPrefixes: prefixes, grantedAt: seq))
             }
         }
-        return nil
     }
 
     /// Advances past records known to hold no registry statement.

@@ -12,6 +12,15 @@ extension Ledger {
         let end = min(end ?? size, size)
         var registry = Registry(operatorKey: metadata.operatorKey)
         var refused: [(Int64, FormatError)] = []
+        if try await store.indexedSize() >= end {
+            for seq in try await store.lookup([IndexKey.registry], from: 0).map(\.seq) where seq < end {
+                registry.skip(to: seq)
+                let record = try LedgerRecord(bytes: try await store.records(seq..<seq + 1)[0])
+                if let refusal = registry.apply(seq: seq, envelope: record.envelope) { refused.append((seq, refusal)) }
+            }
+            registry.skip(to: end)
+            return (registry, refused)
+        }
         let marker = Array("\"payloadType\":\"\(RegistryStatement.payloadType)\"".utf8)
         var start: Int64 = 0
         while start < end {

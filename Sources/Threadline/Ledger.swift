@@ -8,9 +8,19 @@ import TransparencyLog
 /// form. Only `prepare` makes them, so nothing unchecked can reach the log through the engine.
 public struct PreparedStatements: Sendable {
     let canonical: [[UInt8]]
+    /// What each says, and who signed it.
+    let statements: [Statement]
+    let signers: [[String]]
 
     /// How many statements.
     public var count: Int { canonical.count }
+
+    /// The statements `indices`, in that order.
+    public func subset(_ indices: [Int]) -> PreparedStatements {
+        PreparedStatements(
+            canonical: indices.map { canonical[$0] }, statements: indices.map { statements[$0] },
+            signers: indices.map { signers[$0] })
+    }
 }
 
 /// The engine over one store: appends signed statements (group commit), signs checkpoints,
@@ -33,13 +43,17 @@ public actor Ledger {
     public static let maxBatch = 10_000
 
     private struct Pending {
-        let statements: [[UInt8]]
-        let continuation: CheckedContinuation<Range<Int64>, any Error>
+        var prepared: PreparedStatements
+        /// All or nothing (`append`), or each statement on its own (`appendEach`).
+        let atomic: Bool
+        let continuation: CheckedContinuation<[Result<Int64, LedgerError>], any Error>
     }
     private var queue: [Pending] = []
     private var writing = false
     /// The last stored checkpoint this engine verified, so proofs need not re-check its signature.
     private var lastVerified: (stored: StoredCheckpoint, note: SignedNote, body: Checkpoint)?
+    /// The participant registry as of the records this engine has seen.
+    private var registry: Registry
 
     /// Opens the engine over `store`. `operatorKey` is needed only to sign checkpoints; `clock` gives
     /// the time recorded in new records, in milliseconds since the epoch.
@@ -62,6 +76,7 @@ public actor Ledger {
         self.signer = operatorKey?.noteSigner
         self.clock = clock
         self.logger = logger
+        self.registry = Registry(operatorKey: metadata.operatorKey)
     }
 
     /// The metadata for a new ledger whose operator key is `operatorKey` (its name becomes the origin).
@@ -71,11 +86,12 @@ public actor Ledger {
 
     // MARK: Appending
 
-    /// Checks each envelope (syntax, every signature, size) and returns its canonical bytes, in parallel.
+    /// Checks each envelope (syntax, every signature, size, and an event or registry statement's content) and
+    /// returns its canonical bytes with what it says, in parallel.
     public nonisolated static func prepare(_ envelopes: [Envelope]) throws -> PreparedStatements {
         let checked = Parallel.map(envelopes, state: { [String: Ed25519NoteVerifier]() }) {
-            envelope, cache -> Result<[UInt8], FormatError> in
-            envelope.verifySignatures(cache: &cache).flatMap { _ in
+            envelope, cache -> Result<([UInt8], Statement), FormatError> in
+            envelope.verifySignatures(cache: &cache).flatMap { _ -> Result<([UInt8], Statement), FormatError> in
                 let json = envelope.canonicalJSON
                 guard json.count <= LedgerRecord.maxEnvelopeBytes else {
                     return .failure(
@@ -84,16 +100,24 @@ public actor Ledger {
                             "the statement is \(json.count) bytes as stored; a record holds at most "
                                 + "\(LedgerRecord.maxEnvelopeBytes) (records are limited to 64 KiB − 1)"))
                 }
-                return .success(json)
+                do {
+                    return .success((json, try Statement(payloadType: envelope.payloadType, payload: envelope.payload)))
+                } catch let error as FormatError {
+                    return .failure(error)
+                } catch {
+                    return .failure(FormatError("statement", "\(error)"))
+                }
+            }
+        }
+        let checkedStatements = try checked.enumerated().map { index, result in
+            switch result {
+            case .success(let value): return value
+            case .failure(let error): throw LedgerError.invalidStatement(index: index, error)
             }
         }
         return PreparedStatements(
-            canonical: try checked.enumerated().map { index, result in
-                switch result {
-                case .success(let json): return json
-                case .failure(let error): throw LedgerError.invalidStatement(index: index, error)
-                }
-            })
+            canonical: checkedStatements.map(\.0), statements: checkedStatements.map(\.1),
+            signers: envelopes.map { $0.signatures.map(\.keyid) })
     }
 
     /// Decodes submitted DSSE envelope JSON documents (any valid form) and checks them as `prepare` does,
@@ -145,14 +169,27 @@ public actor Ledger {
 
     /// Appends statements already checked by `prepare`. Concurrent calls share transactions
     /// (group commit); each returns when its own records are durable.
+    /// Either all are appended or, when one is refused, none (the error names it).
     public func append(prepared: PreparedStatements) async throws -> Range<Int64> {
-        let statements = prepared.canonical
-        guard !statements.isEmpty else {
+        guard prepared.count > 0 else {
             let size = try await store.size()
             return size..<size
         }
-        return try await withCheckedThrowingContinuation { continuation in
-            queue.append(Pending(statements: statements, continuation: continuation))
+        let results = try await enqueue(prepared, atomic: true)
+        let seqs = try results.map { try $0.get() }
+        return seqs[0]..<seqs[seqs.count - 1] + 1
+    }
+
+    /// Appends statements already checked by `prepare`, each on its own: a refused one is reported in its place
+    /// and the others are appended, in order.
+    public func appendEach(prepared: PreparedStatements) async throws -> [Result<Int64, LedgerError>] {
+        guard prepared.count > 0 else { return [] }
+        return try await enqueue(prepared, atomic: false)
+    }
+
+    private func enqueue(_ prepared: PreparedStatements, atomic: Bool) async throws -> [Result<Int64, LedgerError>] {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.append(Pending(prepared: prepared, atomic: atomic, continuation: continuation))
             if !writing {
                 writing = true
                 Task { await drain() }
@@ -164,37 +201,225 @@ public actor Ledger {
         while !queue.isEmpty {
             var group: [Pending] = []
             var count = 0
-            while let next = queue.first, group.isEmpty || count + next.statements.count <= Ledger.maxBatch {
+            while let next = queue.first, group.isEmpty || count + next.prepared.count <= Ledger.maxBatch {
                 group.append(queue.removeFirst())
-                count += next.statements.count
+                count += next.prepared.count
             }
-            let statements = group.flatMap(\.statements)
-            let time = clock()
             do {
-                let started = DispatchTime.now().uptimeNanoseconds
-                let head = try await store.append { head in try Ledger.build(statements, on: head, time: time) }
-                logger.debug(
-                    "batch durable",
-                    metadata: [
-                        "records": "\(statements.count)", "requests": "\(group.count)", "size": "\(head.size)",
-                        "ms": "\((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000)",
-                    ])
-                var next = head.size - Int64(statements.count)
-                for pending in group {
-                    let end = next + Int64(pending.statements.count)
-                    pending.continuation.resume(returning: next..<end)
-                    next = end
-                }
+                try await write(group)
             } catch {
-                logger.warning("batch refused", metadata: ["records": "\(statements.count)", "error": "\(error)"])
+                logger.warning("batch failed", metadata: ["records": "\(count)", "error": "\(error)"])
                 for pending in group { pending.continuation.resume(throwing: error) }
             }
         }
         writing = false
     }
 
+    /// Checks a group against the ledger's rules as the log stands, appends what passes in one transaction, and
+    /// answers every request. If another writer moved the log in between, checks again.
+    private func write(_ group: [Pending]) async throws {
+        while true {
+            let size = try await catchUp()
+            let decision = try await decide(group, at: size)
+            let accepted = decision.accepted
+            let canonical = accepted.flatMap { a in a.keep.map { group[a.pending].prepared.canonical[$0] } }
+            let keys = accepted.flatMap { a in a.keep.map { group[a.pending].prepared.statements[$0].indexKeys } }
+            let time = clock()
+            var outcome: [[Result<Int64, LedgerError>?]] = group.map { Array(repeating: nil, count: $0.prepared.count) }
+            for (index, refusal) in decision.refusals { outcome[index.pending][index.statement] = .failure(refusal) }
+            if !canonical.isEmpty {
+                do {
+                    let started = DispatchTime.now().uptimeNanoseconds
+                    let head = try await store.append { head in
+                        guard head.size == size else { throw Raced() }
+                        return try Ledger.build(canonical, keys: keys, on: head, time: time)
+                    }
+                    logger.debug(
+                        "batch durable",
+                        metadata: [
+                            "records": "\(canonical.count)", "requests": "\(group.count)", "size": "\(head.size)",
+                            "ms": "\((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000)",
+                        ])
+                } catch is Raced {
+                    continue
+                }
+            }
+            registry = decision.registry
+            registry.skip(to: size + Int64(canonical.count))
+            var next = size
+            for a in accepted {
+                for i in a.keep {
+                    outcome[a.pending][i] = .success(next)
+                    next += 1
+                }
+            }
+            for (i, pending) in group.enumerated() {
+                if pending.atomic, let refusal = decision.refusals.first(where: { $0.index.pending == i }) {
+                    pending.continuation.resume(throwing: refusal.error)
+                } else {
+                    pending.continuation.resume(returning: outcome[i].map { $0! })
+                }
+            }
+            return
+        }
+    }
+
+    /// Another writer appended between the checks and the write.
+    private struct Raced: Error {}
+
+    /// What a group's checks decided: the statements of each request to append, the refusals, and the
+    /// registry after the accepted ones.
+    private struct Decision {
+        struct Accepted {
+            let pending: Int
+            let keep: [Int]
+        }
+        var accepted: [Accepted] = []
+        var refusals: [(index: (pending: Int, statement: Int), error: LedgerError)] = []
+        var registry: Registry
+    }
+
+    /// Applies the ledger's rules to `group` as if appended at `size`, in order. A refused statement of an
+    /// atomic request refuses the whole request; a refusal shifts the later statements' sequence numbers, so
+    /// the checks run again until nothing more is refused.
+    private func decide(_ group: [Pending], at size: Int64) async throws -> Decision {
+        var hashes: [String] = []
+        for pending in group {
+            for statement in pending.prepared.statements {
+                if case .event(_, let hash) = statement { hashes.append(IndexKey.event(hash: hash)) }
+            }
+        }
+        var existing: [String: Int64] = [:]
+        for entry in try await store.lookup(hashes, from: 0) where existing[entry.key] == nil {
+            existing[entry.key] = entry.seq
+        }
+        var excluded: [[Int]: LedgerError] = [:]
+        while true {
+            var decision = Decision(registry: registry)
+            var seen: [String: (seq: Int64, request: Int)] = [:]
+            var seq = size
+            var newlyExcluded = false
+            for (p, pending) in group.enumerated() {
+                var scratch = decision.registry
+                var keep: [Int] = []
+                var refusals: [(Int, LedgerError)] = []
+                var scratchSeen = seen
+                var scratchSeq = seq
+                for (i, statement) in pending.prepared.statements.enumerated() where excluded[[p, i]] == nil {
+                    if let error = Ledger.refusal(
+                        statement, signers: pending.prepared.signers[i], registry: &scratch, at: scratchSeq,
+                        existing: existing, seen: &scratchSeen, index: i, request: p, atomic: pending.atomic)
+                    {
+                        if pending.atomic {
+                            refusals.append((i, error))
+                        } else {
+                            excluded[[p, i]] = error
+                            newlyExcluded = true
+                        }
+                        continue
+                    }
+                    keep.append(i)
+                    scratchSeq += 1
+                }
+                if !refusals.isEmpty && pending.atomic {
+                    decision.refusals += refusals.map { ((p, $0.0), $0.1) }
+                    continue
+                }
+                decision.refusals += refusals.map { ((p, $0.0), $0.1) }
+                decision.registry = scratch
+                seen = scratchSeen
+                seq = scratchSeq
+                decision.accepted.append(.init(pending: p, keep: keep))
+            }
+            if !newlyExcluded {
+                decision.refusals += excluded.map { (($0.key[0], $0.key[1]), $0.value) }
+                return decision
+            }
+        }
+    }
+
+    /// Why `statement` may not be appended at `seq`, advancing `registry` and `seen` when it may.
+    private static func refusal(
+        _ statement: Statement, signers: [String], registry: inout Registry, at seq: Int64, existing: [String: Int64],
+        seen: inout [String: (seq: Int64, request: Int)], index: Int, request: Int, atomic: Bool
+    ) -> LedgerError? {
+        switch statement {
+        case .opaque:
+            registry.skip(to: seq + 1)
+            return nil
+        case .registry(let change):
+            if let error = registry.refusal(of: change, signers: signers, at: seq) {
+                return .refused(index: index, error, existing: nil)
+            }
+            registry.apply(seq: seq, statement: change, signers: signers)
+            return nil
+        case .event(let event, let hash):
+            let key = IndexKey.event(hash: hash)
+            if let earlier = existing[key] {
+                return .refused(
+                    index: index,
+                    FormatError("record.duplicate", "the same event (\(hash)) is already record \(earlier)"),
+                    existing: earlier)
+            }
+            if let earlier = seen[key] {
+                // An earlier copy in this same all-or-nothing request will not be appended either.
+                let kept = earlier.request != request || !atomic
+                return .refused(
+                    index: index,
+                    FormatError(
+                        "record.duplicate",
+                        "the same event (\(hash)) is submitted twice"
+                            + (kept ? "; the first is record \(earlier.seq)" : "")),
+                    existing: kept ? earlier.seq : nil)
+            }
+            if let error = RecordingPolicy.refusal(for: event, signers: signers, registry: registry, at: seq) {
+                return .refused(index: index, error, existing: nil)
+            }
+            seen[key] = (seq, request)
+            registry.skip(to: seq + 1)
+            return nil
+        }
+    }
+
+    /// Brings the index and the registry up to the log's end (other writers, older ledgers); returns the size.
+    private func catchUp() async throws -> Int64 {
+        let size = try await store.size()
+        var indexed = try await store.indexedSize()
+        while indexed < size {
+            let end = min(size, indexed + 2048)
+            let records = try await store.records(indexed..<end)
+            let entries = try Ledger.indexEntries(records, from: indexed)
+            try await store.addIndex(entries, from: indexed, to: end)
+            indexed = end
+        }
+        if registry.size < size {
+            let seqs = try await store.lookup([IndexKey.registry], from: registry.size).map(\.seq).filter { $0 < size }
+            for seq in seqs {
+                registry.skip(to: seq)
+                let record = try LedgerRecord(bytes: try await store.records(seq..<seq + 1)[0])
+                registry.apply(seq: seq, envelope: record.envelope)
+            }
+            registry.skip(to: size)
+        }
+        return size
+    }
+
+    /// The index entries of stored records.
+    static func indexEntries(_ records: [[UInt8]], from first: Int64) throws -> [IndexEntry] {
+        let parsed = Parallel.map(records) { bytes -> [String]? in
+            guard let record = try? LedgerRecord(bytes: bytes) else { return nil }
+            return (try? Statement(payloadType: record.envelope.payloadType, payload: record.envelope.payload))?
+                .indexKeys ?? []
+        }
+        return try parsed.enumerated().flatMap { offset, keys -> [IndexEntry] in
+            guard let keys else { throw LedgerStoreError.corrupt("record \(first + Int64(offset)) does not parse") }
+            return keys.map { IndexEntry(key: $0, seq: first + Int64(offset)) }
+        }
+    }
+
     /// Builds the records and stored hashes for `statements` on top of `head` (runs under the store's lock).
-    static func build(_ statements: [[UInt8]], on head: LedgerHead, time: Int64) throws -> AppendBatch {
+    static func build(_ statements: [[UInt8]], keys: [[String]], on head: LedgerHead, time: Int64) throws -> AppendBatch
+    {
         var range = head.range
         var prev = head.lastLeafHash
         var records: [[UInt8]] = []
@@ -208,9 +433,10 @@ public actor Ledger {
             range.append(prev, into: &hashes)
             records.append(bytes)
         }
+        let index = keys.enumerated().flatMap { i, keys in keys.map { IndexEntry(key: $0, seq: head.size + Int64(i)) } }
         return AppendBatch(
             records: records, hashes: hashes,
-            head: LedgerHead(size: range.size, range: range, lastLeafHash: prev))
+            head: LedgerHead(size: range.size, range: range, lastLeafHash: prev), index: index)
     }
 
     // MARK: Reading and proving

@@ -5,6 +5,9 @@ import TransparencyLog
 public enum LedgerError: Error, CustomStringConvertible {
     /// Statement `index` of a batch is not acceptable (bad syntax, signature, or size).
     case invalidStatement(index: Int, FormatError)
+    /// Statement `index` is well formed but the ledger's rules refuse it (signer, role, duplicate …);
+    /// `existing` is the record that already holds the same event, for a duplicate.
+    case refused(index: Int, FormatError, existing: Int64?)
     /// Signing a checkpoint needs the operator's private key, which was not given.
     case noOperatorKey
     /// The operator key given is not the one the ledger was created with.
@@ -19,6 +22,7 @@ public enum LedgerError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalidStatement(let index, let error): "statement \(index): \(error.reason)"
+        case .refused(let index, let error, _): "statement \(index) refused: \(error.reason)"
         case .noOperatorKey: "signing a checkpoint needs the operator key (--operator-key FILE)"
         case .wrongOperatorKey(let expected): "the operator key is not this ledger's (\(expected))"
         case .noSuchRecord(let seq, let size):

@@ -77,6 +77,51 @@ struct StoreConformanceTests {
     }
 
     @Test(arguments: StoreKind.available)
+    func theIndexGrowsWithTheLogAndCanBeRebuilt(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        #expect(try await store.indexedSize() == 0)
+        @Sendable func entry(_ key: String, _ seq: Int64) -> IndexEntry { IndexEntry(key: key, seq: seq) }
+        let head = try await store.append { head in
+            let batch = AppendBatch(appending: Self.entries(0..<3), to: head)
+            return AppendBatch(
+                records: batch.records, hashes: batch.hashes, head: batch.head,
+                index: [entry("a", 0), entry("b", 1), entry("a", 2)])
+        }
+        #expect(head.size == 3)
+        #expect(try await store.indexedSize() == 3)
+        #expect(try await store.lookup(["a", "c"], from: 0) == [entry("a", 0), entry("a", 2)])
+        #expect(try await store.lookup(["a", "b"], from: 1) == [entry("a", 2), entry("b", 1)])
+        // An entry outside its batch is a bug: the whole batch is refused.
+        await #expect(throws: LedgerStoreError.self) {
+            try await store.append { head in
+                let batch = AppendBatch(appending: Self.entries(3..<4), to: head)
+                return AppendBatch(
+                    records: batch.records, hashes: batch.hashes, head: batch.head, index: [entry("x", 0)])
+            }
+        }
+        #expect(try await store.size() == 3)
+        // Reset, then catch up from the log; appends leave a lagging index alone.
+        try await store.resetIndex()
+        #expect(try await store.indexedSize() == 0)
+        #expect(try await store.lookup(["a"], from: 0).isEmpty)
+        _ = try await store.append { head in
+            let batch = AppendBatch(appending: Self.entries(3..<4), to: head)
+            return AppendBatch(records: batch.records, hashes: batch.hashes, head: batch.head, index: [entry("d", 3)])
+        }
+        #expect(try await store.indexedSize() == 0)
+        await #expect(throws: LedgerStoreError.self) { try await store.addIndex([entry("a", 0)], from: 1, to: 2) }
+        await #expect(throws: LedgerStoreError.self) { try await store.addIndex([entry("a", 5)], from: 0, to: 4) }
+        await #expect(throws: LedgerStoreError.self) { try await store.addIndex([], from: 0, to: 5) }
+        try await store.addIndex([entry("a", 0), entry("b", 1)], from: 0, to: 2)
+        try await store.addIndex([entry("a", 2), entry("d", 3)], from: 2, to: 4)
+        #expect(try await store.indexedSize() == 4)
+        #expect(
+            try await store.lookup(["a", "b", "d"], from: 0) == [
+                entry("a", 0), entry("a", 2), entry("b", 1), entry("d", 3),
+            ])
+    }
+
+    @Test(arguments: StoreKind.available)
     func readsOutsideTheLogAreErrors(kind: StoreKind) async throws {
         let store = try await kind.make()
         _ = try await appendEntries(Self.entries(0..<3), to: store)

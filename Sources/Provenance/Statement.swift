@@ -1,0 +1,99 @@
+import TransparencyLog
+
+/// What a statement says, as far as the ledger's rules and indexes are concerned (`Specs/10-recording.md`).
+public enum Statement: Sendable {
+    /// An EPCIS 2.0 event, with its CBV 2.0 event hash.
+    case event(EPCISEvent, hash: String)
+    /// A change to the participant registry.
+    case registry(RegistryStatement)
+    /// Any other payload type: kept, proved and audited, but neither indexed nor checked against the registry.
+    case opaque
+
+    /// The DSSE payload type of an EPCIS event statement: one event object, with its `@context`.
+    public static let eventPayloadType = "application/vnd.threadline.epcis-event+json"
+
+    /// Reads the statement a payload of `payloadType` carries. Errors say why an event or registry statement
+    /// is invalid.
+    public init(payloadType: String, payload: [UInt8]) throws {
+        switch payloadType {
+        case Statement.eventPayloadType:
+            let json: JSONValue
+            do { json = try JSONValue(parsing: payload) } catch let error as FormatError {
+                throw FormatError("event.json", "the event is not JSON: \(error.reason)")
+            }
+            do {
+                let event = try EPCISEvent(json: json, context: JSONLDContext(json["@context"]), path: "event")
+                self = .event(event, hash: event.hash())
+            } catch let error as EPCISValidationError {
+                throw FormatError("event.invalid", "the event is not valid EPCIS 2.0: \(error)")
+            }
+        case RegistryStatement.payloadType: self = .registry(try RegistryStatement(payload: payload))
+        default: self = .opaque
+        }
+    }
+
+    /// The index keys of the statement (`Specs/10-recording.md` §Index): what a query can find it by.
+    public var indexKeys: [String] {
+        switch self {
+        case .opaque: return []
+        case .registry: return [IndexKey.registry]
+        case .event(let event, let hash): return IndexKey.keys(of: event, hash: hash)
+        }
+    }
+}
+
+/// The keys of the derived index.
+public enum IndexKey {
+    /// Every registry statement.
+    public static let registry = "registry"
+    /// Every EPCIS event.
+    public static let events = "events"
+
+    /// The event with this CBV 2.0 hash (the hex digest).
+    public static func event(hash: String) -> String {
+        let digest = hash.dropFirst("ni:///sha-256;".count).prefix(64)
+        return "event:" + digest
+    }
+
+    /// Events naming an object, class or lot (canonical Digital Link, or the URI as written).
+    public static func object(_ identifier: String) -> String { "epc:" + canonical(identifier) }
+    /// Events naming any identifier with this GTIN.
+    public static func gtin(_ digits: String) -> String { "gtin:" + digits }
+    public static func bizStep(_ uri: String) -> String { "bizStep:" + uri }
+    public static func bizLocation(_ identifier: String) -> String { "bizLocation:" + canonical(identifier) }
+    public static func readPoint(_ identifier: String) -> String { "readPoint:" + canonical(identifier) }
+    public static func party(_ identifier: String) -> String { "party:" + canonical(identifier) }
+
+    /// The canonical form under which identifiers are indexed.
+    public static func canonical(_ identifier: String) -> String {
+        DigitalLink.canonicalURI(for: identifier) ?? identifier
+    }
+
+    /// The GTIN in a canonical Digital Link, if it has one.
+    public static func gtin(inCanonical uri: String) -> String? {
+        let marker = "https://id.gs1.org/01/"
+        guard uri.hasPrefix(marker) else { return nil }
+        let digits = uri.dropFirst(marker.count).prefix(14)
+        return digits.count == 14 ? String(digits) : nil
+    }
+
+    static func keys(of event: EPCISEvent, hash: String) -> [String] {
+        var keys = [events, self.event(hash: hash)]
+        let objects =
+            event.epcList + event.childEPCs + event.inputEPCList + event.outputEPCList
+            + [event.parentID].compactMap { $0 }
+            + (event.quantityList + event.childQuantityList + event.inputQuantityList + event.outputQuantityList).map(
+                \.epcClass)
+        for identifier in objects {
+            let canonical = canonical(identifier)
+            keys.append("epc:" + canonical)
+            if let gtin = gtin(inCanonical: canonical) { keys.append(self.gtin(gtin)) }
+        }
+        if let step = event.bizStep { keys.append(bizStep(step)) }
+        if let location = event.bizLocation { keys.append(bizLocation(location)) }
+        if let point = event.readPoint { keys.append(readPoint(point)) }
+        for reference in event.sourceList + event.destinationList { keys.append(party(reference.value)) }
+        var seen = Set<String>()
+        return keys.filter { seen.insert($0).inserted }
+    }
+}

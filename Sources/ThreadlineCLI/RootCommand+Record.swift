@@ -1,0 +1,169 @@
+import ArgumentParser
+import Foundation
+import Provenance
+import Threadline
+import TransparencyLog
+
+extension RootCommand {
+    struct Record: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Sign one EPCIS 2.0 event and record it; print its sequence number.",
+            discussion: """
+                EVENT is an event with its @context, or a document holding exactly one event. The ledger refuses \
+                (exit 2, nothing appended) an invalid event, a signer key that is unknown, revoked or rotated \
+                out, a role that may not record the step (only the owner of a GTIN's company prefix, as origin, \
+                manufacturer, processor or brand, commissions it), and a duplicate — the same CBV 2.0 event hash \
+                as an existing record, which the error names. Specs/10-recording.md.
+                """)
+
+        @OptionGroup var options: LedgerOptions
+
+        @Option(
+            name: .customLong("as"), help: ArgumentHelp("The participant's private key file.", valueName: "keyfile"))
+        var signer: String
+
+        @Argument(help: ArgumentHelp("The event file, or - for standard input.", valueName: "event.json"))
+        var file: String
+
+        func run() async throws {
+            try await reportingFailures {
+                let key = try SigningKey(fileContents: try Files.readText(signer, what: "key file"))
+                let json = try JSONValue(parsing: try Files.read(file, what: "event"), duplicateKeys: .lastWins)
+                let (events, problems) = EPCISDocument.readEach(json)
+                if !problems.isEmpty { throw EPCISValidationError(problems: problems) }
+                guard events.count == 1 else {
+                    throw CommandFailure(
+                        CommandFailure.inputRefused,
+                        "'\(file)' holds \(events.count) events; record takes one (use 'threadline import' for a document)"
+                    )
+                }
+                let payload = try events[0].result.get().payload
+                let envelope = try Envelope(signing: payload, type: Statement.eventPayloadType, with: key)
+                let ledger = try await options.open()
+                Output.line(String(try await ledger.append([envelope]).lowerBound))
+            }
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Sign and record every event of an EPCIS 2.0 document, in order.",
+            discussion: """
+                All or nothing: if any event is invalid or refused (see 'record'), nothing is appended and every \
+                reason is printed. With --continue-on-error, the good events are recorded and each refused one \
+                is reported. Shows progress on a terminal and prints a summary; --json prints a report instead.
+                """)
+
+        @OptionGroup var options: LedgerOptions
+
+        @Option(
+            name: .customLong("as"), help: ArgumentHelp("The participant's private key file.", valueName: "keyfile"))
+        var signer: String
+
+        @Flag(help: "Record the events that pass and report each refused one.")
+        var continueOnError = false
+
+        @Flag(
+            help:
+                "Print a JSON report: {recorded: [{index, seq, hash}], refused: [{index, path, code, reason, existing}]}."
+        )
+        var json = false
+
+        @Argument(help: ArgumentHelp("The EPCIS document, or - for standard input.", valueName: "document.json"))
+        var file: String
+
+        struct Recorded: Encodable {
+            let index: Int
+            let seq: Int64
+            let hash: String
+        }
+        struct Refused: Encodable {
+            let index: Int
+            let path: String
+            let code: String
+            let reason: String
+            let existing: Int64?
+        }
+        struct Report: Encodable {
+            let recorded: [Recorded]
+            let refused: [Refused]
+        }
+
+        func run() async throws {
+            try await reportingFailures {
+                let key = try SigningKey(fileContents: try Files.readText(signer, what: "key file"))
+                let document = try JSONValue(
+                    parsing: try Files.read(file, what: "EPCIS document"), duplicateKeys: .lastWins)
+                let (events, problems) = EPCISDocument.readEach(document)
+                if !problems.isEmpty { throw EPCISValidationError(problems: problems) }
+                var refused: [Refused] = []
+                var good: [(index: Int, event: EPCISEvent, payload: [UInt8])] = []
+                var invalid: [EPCISProblem] = []
+                for (index, (_, result)) in events.enumerated() {
+                    switch result {
+                    case .success(let value): good.append((index, value.event, value.payload))
+                    case .failure(let error):
+                        invalid += error.problems
+                        refused += error.problems.map {
+                            Refused(index: index, path: $0.path, code: $0.code, reason: $0.message, existing: nil)
+                        }
+                    }
+                }
+                if !invalid.isEmpty && !continueOnError { throw EPCISValidationError(problems: invalid) }
+                let ledger = try await options.open()
+                let envelopes = try Recording.sign(good.map(\.payload), with: key) { done in
+                    Output.progress("signing", Int64(done), Int64(good.count))
+                }
+                let prepared = try Ledger.prepare(envelopes)
+                if Output.isTerminal { FileHandle.standardError.write(Data("recording \(good.count) events…\n".utf8)) }
+                var recorded: [Recorded] = []
+                if continueOnError {
+                    for (i, result) in try await ledger.appendEach(prepared: prepared).enumerated() {
+                        switch result {
+                        case .success(let seq):
+                            recorded.append(Recorded(index: good[i].index, seq: seq, hash: good[i].event.hash()))
+                        case .failure(let error):
+                            refused.append(
+                                Import.refusal(error, index: good[i].index, path: events[good[i].index].path))
+                        }
+                    }
+                } else {
+                    do {
+                        let range = try await ledger.append(prepared: prepared)
+                        recorded = good.enumerated().map { i, g in
+                            Recorded(index: g.index, seq: range.lowerBound + Int64(i), hash: g.event.hash())
+                        }
+                    } catch let error as LedgerError {
+                        guard case .refused(let i, _, _) = error else { throw error }
+                        let refusal = Import.refusal(error, index: good[i].index, path: events[good[i].index].path)
+                        throw CommandFailure(
+                            CommandFailure.inputRefused,
+                            "nothing recorded: event \(refusal.index) (\(refusal.path)) refused: \(refusal.reason)")
+                    }
+                }
+                refused.sort { $0.index < $1.index }
+                if json {
+                    try Output.json(Report(recorded: recorded, refused: refused))
+                } else {
+                    for r in refused { Output.error("refused event \(r.index) (\(r.path)): \(r.reason)") }
+                    let span = recorded.isEmpty ? "" : " as records \(recorded.first!.seq)–\(recorded.last!.seq)"
+                    Output.line(
+                        "recorded \(recorded.count) of \(events.count) events\(span); refused \(Set(refused.map(\.index)).count)"
+                    )
+                }
+                // Exit 2 whenever an event was refused, so a script notices.
+                if !refused.isEmpty { throw ExitCode(CommandFailure.inputRefused) }
+            }
+        }
+
+        static func refusal(_ error: LedgerError, index: Int, path: String) -> Refused {
+            switch error {
+            case .refused(_, let reason, let existing):
+                Refused(index: index, path: path, code: reason.code, reason: reason.reason, existing: existing)
+            case .invalidStatement(_, let reason):
+                Refused(index: index, path: path, code: reason.code, reason: reason.reason, existing: nil)
+            default: Refused(index: index, path: path, code: "record", reason: error.description, existing: nil)
+            }
+        }
+    }
+}

@@ -1,0 +1,226 @@
+import Foundation
+import LedgerStore
+import Provenance
+import Testing
+import TransparencyLog
+
+@testable import Threadline
+
+/// The ledger's recording rules (issue 3, point 4): each refusal, and that nothing is appended.
+@Suite struct RecordingTests {
+    static let farm = Sample.farm
+    static let brand = Sample.brand
+    static let shop = try! SigningKey(name: "sample-shop", seed: [UInt8](repeating: 4, count: 32))
+    static let certifier = try! SigningKey(name: "sample-certifier", seed: [UInt8](repeating: 5, count: 32))
+    static let stranger = try! SigningKey(name: "stranger", seed: [UInt8](repeating: 6, count: 32))
+    static let brand2 = try! SigningKey(name: "sample-brand-2", seed: [UInt8](repeating: 7, count: 32))
+
+    static func registry(_ statement: RegistryStatement, by key: SigningKey = Sample.operatorKey) throws -> Envelope {
+        try Envelope(signing: statement.payload, type: RegistryStatement.payloadType, with: key)
+    }
+
+    /// A ledger with a farm (prefix 8901234), a brand (0614141), a marketplace and a certifier.
+    static func ledger() async throws -> Ledger {
+        let (ledger, _) = try await Sample.sqliteLedger()
+        _ = try await ledger.append([
+            try registry(
+                .registration(
+                    .init(id: "farm", name: "Farm", roles: [.origin], companyPrefixes: ["8901234"], keys: [farm.keyID]))
+            ),
+            try registry(
+                .registration(
+                    .init(
+                        id: "acme", name: "Acme", roles: [.brand, .manufacturer], companyPrefixes: ["0614141"],
+                        keys: [brand.keyID]))),
+            try registry(.registration(.init(id: "shop", name: "Shop", roles: [.marketplace], keys: [shop.keyID]))),
+            try registry(
+                .registration(.init(id: "gots", name: "GOTS certifier", roles: [.certifier], keys: [certifier.keyID]))),
+        ])
+        return ledger
+    }
+
+    static func event(_ body: String, time: String = "2026-09-01T08:00:00Z") -> [UInt8] {
+        Array(
+            #"{"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],"eventTime":"\#(time)","eventTimeZoneOffset":"+00:00",\#(body)}"#
+                .utf8)
+    }
+
+    static let commissionBale = event(
+        #""type":"ObjectEvent","action":"ADD","bizStep":"commissioning","quantityList":[{"epcClass":"urn:epc:class:lgtin:8901234.012345.B1","quantity":200,"uom":"KGM"}]"#
+    )
+    static let commissionShirts = event(
+        #""type":"ObjectEvent","action":"ADD","bizStep":"commissioning","epcList":["urn:epc:id:sgtin:0614141.112345.1"]"#
+    )
+    static let shipShirts = event(
+        #""type":"ObjectEvent","action":"OBSERVE","bizStep":"shipping","epcList":["urn:epc:id:sgtin:0614141.112345.1"]"#
+    )
+    static let sellShirt = event(
+        #""type":"ObjectEvent","action":"OBSERVE","bizStep":"retail_selling","disposition":"retail_sold","epcList":["urn:epc:id:sgtin:0614141.112345.1"]"#
+    )
+    static let inspect = event(
+        #""type":"ObjectEvent","action":"OBSERVE","bizStep":"inspecting","epcList":["urn:epc:id:sgtin:0614141.112345.1"]"#
+    )
+
+    static func signed(_ payload: [UInt8], by key: SigningKey) throws -> Envelope {
+        try Envelope(signing: payload, type: Statement.eventPayloadType, with: key)
+    }
+
+    /// Appends and expects a refusal with `code`; checks the log did not grow.
+    func expectRefusal(_ ledger: Ledger, _ envelopes: [Envelope], code: String, existing: Int64? = nil) async throws {
+        let before = try await ledger.store.size()
+        do {
+            _ = try await ledger.append(envelopes)
+            Issue.record("appended; expected \(code)")
+        } catch LedgerError.refused(_, let error, let found) {
+            #expect(error.code == code, "\(error)")
+            #expect(found == existing)
+        } catch LedgerError.invalidStatement(_, let error) {
+            #expect(error.code == code, "\(error)")
+        }
+        #expect(try await ledger.store.size() == before)
+    }
+
+    @Test func registeredParticipantsRecordTheirOwnSteps() async throws {
+        let ledger = try await Self.ledger()
+        let seqs = try await ledger.append([
+            try Self.signed(Self.commissionBale, by: Self.farm), try Self.signed(Self.commissionShirts, by: Self.brand),
+            try Self.signed(Self.shipShirts, by: Self.brand), try Self.signed(Self.sellShirt, by: Self.shop),
+            try Self.signed(Self.inspect, by: Self.certifier),
+        ])
+        #expect(seqs == 4..<9)
+        let entries = try await ledger.store.lookup([IndexKey.object("urn:epc:id:sgtin:0614141.112345.1")], from: 0)
+        #expect(entries.map(\.seq) == [5, 6, 7, 8])
+    }
+
+    @Test func anUnknownSignerIsRefused() async throws {
+        let ledger = try await Self.ledger()
+        try await expectRefusal(ledger, [try Self.signed(Self.shipShirts, by: Self.stranger)], code: "record.signer")
+    }
+
+    @Test func aRevokedParticipantOrKeyIsRefused() async throws {
+        let ledger = try await Self.ledger()
+        _ = try await ledger.append([try Self.registry(.revocation(participant: "shop", key: nil, reason: "closed"))])
+        try await expectRefusal(ledger, [try Self.signed(Self.sellShirt, by: Self.shop)], code: "record.signer")
+        _ = try await ledger.append([
+            try Self.registry(.keyRotation(participant: "acme", newKey: Self.brand2.keyID, retiredKey: nil)),
+            try Self.registry(.revocation(participant: "acme", key: Self.brand.keyID, reason: "key leaked")),
+        ])
+        try await expectRefusal(ledger, [try Self.signed(Self.shipShirts, by: Self.brand)], code: "record.signer")
+        #expect(try await ledger.append([try Self.signed(Self.shipShirts, by: Self.brand2)]).count == 1)
+    }
+
+    @Test func aRotatedOutKeyIsRefusedAndTheNewOneAccepted() async throws {
+        let ledger = try await Self.ledger()
+        let before = try await ledger.append([try Self.signed(Self.commissionShirts, by: Self.brand)])
+        _ = try await ledger.append([
+            try Self.registry(
+                .keyRotation(participant: "acme", newKey: Self.brand2.keyID, retiredKey: Self.brand.keyID))
+        ])
+        try await expectRefusal(ledger, [try Self.signed(Self.shipShirts, by: Self.brand)], code: "record.signer")
+        #expect(
+            try await ledger.append([try Self.signed(Self.shipShirts, by: Self.brand2)]).lowerBound == before.upperBound
+                + 1)
+    }
+
+    @Test func aRoleThatMayNotRecordTheStepIsRefused() async throws {
+        let ledger = try await Self.ledger()
+        // A marketplace commissions nothing; a farm commissions only under its own prefix.
+        try await expectRefusal(ledger, [try Self.signed(Self.commissionShirts, by: Self.shop)], code: "record.role")
+        try await expectRefusal(
+            ledger, [try Self.signed(Self.commissionShirts, by: Self.farm)], code: "record.companyPrefix")
+        // A farm does not sell to consumers; a certifier only inspects.
+        try await expectRefusal(ledger, [try Self.signed(Self.sellShirt, by: Self.farm)], code: "record.role")
+        try await expectRefusal(ledger, [try Self.signed(Self.shipShirts, by: Self.certifier)], code: "record.role")
+        // A transformation's outputs are commissioned too.
+        let spin = Self.event(
+            #""type":"TransformationEvent","bizStep":"commissioning","inputQuantityList":[{"epcClass":"urn:epc:class:lgtin:8901234.012345.B1","quantity":200,"uom":"KGM"}],"outputQuantityList":[{"epcClass":"urn:epc:class:lgtin:0614141.012345.Y1","quantity":180,"uom":"KGM"}]"#
+        )
+        try await expectRefusal(ledger, [try Self.signed(spin, by: Self.farm)], code: "record.companyPrefix")
+    }
+
+    @Test func anInvalidEventIsRefusedWithItsReason() async throws {
+        let ledger = try await Self.ledger()
+        let bad = Self.event(#""type":"ObjectEvent","action":"CREATE","epcList":["urn:epc:id:sgtin:0614141.112345.1"]"#)
+        try await expectRefusal(ledger, [try Self.signed(bad, by: Self.brand)], code: "event.invalid")
+        let notJSON = try Envelope(signing: Array("{".utf8), type: Statement.eventPayloadType, with: Self.brand)
+        try await expectRefusal(ledger, [notJSON], code: "event.json")
+    }
+
+    @Test func aDuplicateIsRefusedNamingTheExistingRecord() async throws {
+        let ledger = try await Self.ledger()
+        let first = try await ledger.append([try Self.signed(Self.commissionShirts, by: Self.brand)])
+        // The same event written differently (a Digital Link instead of the URN) is the same event.
+        let same = Self.event(
+            #""epcList":["https://brand.example/01/10614141123459/21/1"],"bizStep":"urn:epcglobal:cbv:bizstep:commissioning","action":"ADD","type":"ObjectEvent""#
+        )
+        try await expectRefusal(
+            ledger, [try Self.signed(same, by: Self.brand)], code: "record.duplicate", existing: first.lowerBound)
+        // Twice in one batch: refused too.
+        try await expectRefusal(
+            ledger,
+            [try Self.signed(Self.shipShirts, by: Self.brand), try Self.signed(Self.shipShirts, by: Self.brand)],
+            code: "record.duplicate")
+    }
+
+    @Test func eachStatementOnItsOwnAppendsTheGoodOnesInOrder() async throws {
+        let ledger = try await Self.ledger()
+        let prepared = try Ledger.prepare([
+            try Self.signed(Self.commissionShirts, by: Self.brand),
+            try Self.signed(
+                Self.event(
+                    #""type":"ObjectEvent","action":"ADD","bizStep":"commissioning","epcList":["urn:epc:id:sgtin:0614141.112345.2"]"#
+                ), by: Self.shop),
+            try Self.signed(Self.shipShirts, by: Self.brand), try Self.signed(Self.commissionShirts, by: Self.brand),
+        ])
+        let results = try await ledger.appendEach(prepared: prepared)
+        #expect((try? results[0].get()) == 4)
+        #expect((try? results[2].get()) == 5)
+        guard case .failure(.refused(_, let role, _)) = results[1],
+            case .failure(.refused(_, let dup, let existing)) = results[3]
+        else {
+            Issue.record("\(results)")
+            return
+        }
+        #expect(role.code == "record.role")
+        #expect(dup.code == "record.duplicate")
+        #expect(existing == 4)
+        #expect(try await ledger.store.size() == 6)
+    }
+
+    @Test func registryStatementsAreCheckedByTheLedgerToo() async throws {
+        let ledger = try await Self.ledger()
+        let byBrand = try Self.registry(
+            .registration(.init(id: "x", name: "X", roles: [.brand], keys: [Self.stranger.keyID])), by: Self.brand)
+        try await expectRefusal(ledger, [byBrand], code: "registry.signer")
+        let (registry, refused) = try await ledger.registry()
+        #expect(registry.participants.count == 4)
+        #expect(refused.isEmpty)
+    }
+
+    @Test func theIndexIsRebuiltFromTheLogAndAnotherWriterIsSeen() async throws {
+        let (ledger, path) = try await Sample.sqliteLedger()
+        _ = try await ledger.append([
+            try Self.registry(
+                .registration(
+                    .init(
+                        id: "acme", name: "Acme", roles: [.brand], companyPrefixes: ["0614141"],
+                        keys: [Self.brand.keyID]))),
+            try Self.signed(Self.commissionShirts, by: Self.brand),
+        ])
+        // A second engine on the same file (another process) registers the shop; the first sees it.
+        let other = try await Ledger(store: try SQLiteLedgerStore.open(path: path))
+        _ = try await other.append([
+            try Self.registry(
+                .registration(.init(id: "shop", name: "Shop", roles: [.marketplace], keys: [Self.shop.keyID])))
+        ])
+        #expect(try await ledger.append([try Self.signed(Self.sellShirt, by: Self.shop)]) == 3..<4)
+        let keys = [IndexKey.registry, IndexKey.events, IndexKey.object("urn:epc:id:sgtin:0614141.112345.1")]
+        let before = try await ledger.store.lookup(keys, from: 0)
+        try await ledger.store.resetIndex()
+        // The next append catches the index up from the log before checking for duplicates.
+        try await expectRefusal(
+            ledger, [try Self.signed(Self.sellShirt, by: Self.shop)], code: "record.duplicate", existing: 3)
+        #expect(try await ledger.store.lookup(keys, from: 0) == before)
+        #expect(try await ledger.store.indexedSize() == 4)
+    }
+}
