@@ -65,11 +65,17 @@ public struct Envelope: Sendable, Equatable {
 
     /// Signs `payload` of type `payloadType` with `key`.
     public init(signing payload: [UInt8], type payloadType: String, with key: SigningKey) throws {
+        try self.init(signing: payload, type: payloadType, with: [key])
+    }
+
+    /// Signs `payload` of type `payloadType` with every key, in order (co-signers, e.g. a contract
+    /// manufacturer and the brand whose GTIN it makes).
+    public init(signing payload: [UInt8], type payloadType: String, with keys: [SigningKey]) throws {
         try Envelope.checkType(payloadType)
-        let signature = try key.sign(Envelope.pae(type: payloadType, payload: payload))
+        let pae = Envelope.pae(type: payloadType, payload: payload)
         try self.init(
             payloadType: payloadType, payload: payload,
-            signatures: [Signature(keyid: key.keyID, sig: signature)])
+            signatures: try keys.map { Signature(keyid: $0.keyID, sig: try $0.sign(pae)) })
     }
 
     private static func checkType(_ type: String) throws {

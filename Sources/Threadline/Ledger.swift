@@ -382,7 +382,7 @@ public actor Ledger {
     }
 
     /// Brings the index and the registry up to the log's end (other writers, older ledgers); returns the size.
-    private func catchUp() async throws -> Int64 {
+    func catchUp() async throws -> Int64 {
         let size = try await store.size()
         var indexed = try await store.indexedSize()
         while indexed < size {

@@ -8,11 +8,14 @@ import TransparencyLog
 extension RootCommand {
     struct Demo: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Build a small ledger of a T-shirt's supply chain and prove and audit it.",
+            abstract: "Record two supply chains — a T-shirt and a sneaker — and show what a consumer sees.",
             discussion: """
-                Creates a ledger in a new temporary folder (or --dir), has five parties sign and append the \
-                T-shirt's events, signs a checkpoint, proves one record, checks that proof offline, and audits \
-                the whole ledger. The folder is kept so you can explore it with the other commands.
+                Creates a ledger in a new temporary folder (or --dir), registers the participants of samples/ \
+                (farm, ginner, spinner, knitter, dyehouse, garment factory, brand, distributor and online \
+                store; tannery, sole maker, shoe factory, brand and retailer), lets the brands authorise their \
+                channels, records every party's EPCIS 2.0 events under the ledger's rules, prints the journey of \
+                one T-shirt and one sneaker, proves a record offline, and audits the whole ledger. The folder \
+                is kept so you can explore it with the other commands.
                 """)
 
         @Option(help: ArgumentHelp("Build the demo ledger in this (new or empty) folder.", valueName: "dir"))
@@ -28,46 +31,88 @@ extension RootCommand {
                 let store = try SQLiteLedgerStore.create(
                     path: ledgerPath, metadata: Ledger.metadata(operatorKey: operatorKey))
                 let ledger = try await Ledger(store: store, operatorKey: operatorKey, logger: Logs.ledger)
+                let samples = folder.appendingPathComponent("samples")
+                try DemoStory.write(to: samples)
 
-                Output.line("Threadline demo: a T-shirt from cotton bale to shop\n")
-                Output.line("ledger    \(ledgerPath)")
-                Output.line("operator  \(operatorKey.keyID)\n")
-                try writeStory(to: folder)
                 Output.line(
-                    "events    \(folder.appendingPathComponent("events").path)/ (each party's test-only key in keys/)\n"
-                )
-                Output.line("Each party signs its EPCIS 2.0 event (DSSE, Ed25519) and the ledger appends it:")
-                for step in DemoStory.steps {
+                    "Threadline demo: an organic-cotton T-shirt and a leather sneaker, from raw material to shop\n")
+                Output.line("ledger    \(ledgerPath)")
+                Output.line("operator  \(operatorKey.keyID)")
+                Output.line("samples   \(samples.path)/ (EPCIS 2.0 documents; TEST-ONLY keys in keys/)\n")
+
+                Output.line("1. The operator registers the participants; the brands authorise their channels:")
+                for profile in try DemoStory.participants() {
                     let envelope = try Envelope(
-                        signing: Array(step.payload.utf8), type: DemoStory.payloadType, with: step.party.key)
+                        signing: RegistryStatement.registration(profile).payload, type: RegistryStatement.payloadType,
+                        with: operatorKey)
                     let seq = try await ledger.append([envelope]).lowerBound
-                    let who = step.party.name.padding(toLength: 24, withPad: " ", startingAt: 0)
-                    Output.line("  #\(seq)  \(who) \(step.summary)")
+                    Output.line(
+                        "  #\(seq)".padding(toLength: 7, withPad: " ", startingAt: 0)
+                            + profile.id.padding(toLength: 22, withPad: " ", startingAt: 0)
+                            + profile.roles.map(\.rawValue).joined(separator: ", ").padding(
+                                toLength: 14, withPad: " ", startingAt: 0)
+                            + profile.name)
+                }
+                for (brand, channel) in try DemoStory.authorizations() {
+                    let statement = RegistryStatement.channelAuthorization(
+                        brand: brand, channel: channel, companyPrefixes: [], withdrawn: false)
+                    let envelope = try Envelope(
+                        signing: statement.payload, type: RegistryStatement.payloadType, with: DemoStory.key(brand))
+                    let seq = try await ledger.append([envelope]).lowerBound
+                    Output.line(
+                        "  #\(seq)".padding(toLength: 7, withPad: " ", startingAt: 0) + "\(brand) authorises \(channel)"
+                    )
+                }
+
+                Output.line(
+                    "\n2. Each party signs its EPCIS 2.0 events (DSSE, Ed25519); the ledger checks signer, role, duplicates:"
+                )
+                var saleRecord: Int64 = 0
+                for document in try DemoStory.documents() {
+                    let (events, problems) = EPCISDocument.readEach(document.json)
+                    if !problems.isEmpty { throw EPCISValidationError(problems: problems) }
+                    let payloads = try events.map { try $0.result.get().payload }
+                    let keys = try document.signers.map(DemoStory.key)
+                    let range = try await ledger.append(
+                        prepared: try Ledger.prepare(try Recording.sign(payloads, with: keys)))
+                    for (i, event) in events.enumerated()
+                    where (try? event.result.get().event.bizStepTerm) == "retail_selling"
+                        && document.file.hasPrefix("tshirt")
+                    {
+                        saleRecord = range.lowerBound + Int64(i)
+                    }
+                    Output.line(
+                        "  #\(range.lowerBound)–\(range.upperBound - 1)".padding(
+                            toLength: 11, withPad: " ", startingAt: 0)
+                            + document.file.padding(toLength: 34, withPad: " ", startingAt: 0)
+                            + "\(events.count) events, signed by \(document.signers.joined(separator: " and "))")
+                }
+                for (title, code) in [("T-shirt TS-0001", DemoStory.tshirt), ("sneaker SN-0001", DemoStory.sneaker)] {
+                    Output.line("\n3. The journey a consumer sees for \(title) (threadline trace --brief):\n")
+                    let journey = try await ledger.trace(code)
+                    for line in JourneyText.brief(journey) { Output.line("  " + line) }
                 }
 
                 let checkpoint = try await ledger.checkpoint()
-                Output.line("\nThe operator signs a checkpoint (C2SP tlog-checkpoint):\n")
+                Output.line("\n4. The operator signs a checkpoint (C2SP tlog-checkpoint):\n")
                 Output.raw(Data(checkpoint.encoded.utf8))
-
-                let seq: Int64 = 2
-                let proof = try await ledger.inclusionProof(seq)
-                let entry = try await ledger.entry(seq)
-                let proofPath = folder.appendingPathComponent("record-\(seq).tlog-proof")
-                let entryPath = folder.appendingPathComponent("record-\(seq).entry")
+                let proof = try await ledger.inclusionProof(saleRecord)
+                let entry = try await ledger.entry(saleRecord)
+                let proofPath = folder.appendingPathComponent("record-\(saleRecord).tlog-proof")
+                let entryPath = folder.appendingPathComponent("record-\(saleRecord).entry")
                 try Data(proof.encoded.utf8).write(to: proofPath)
                 try Data(entry).write(to: entryPath)
                 Output.line(
-                    "\nA proof that record #\(seq) (the T-shirts being sewn) is in the log (C2SP tlog-proof):\n")
-                Output.raw(Data(proof.encoded.utf8))
-
-                Output.line("\nAnyone can check it offline, with only the proof, the record and the operator's key:")
+                    "\nAnyone can check the T-shirt's sale (record #\(saleRecord)) offline, with the proof, the record and the operator's key:"
+                )
                 switch proof.verify(entry: entry, log: ledger.operatorVerifier) {
                 case .valid(let body):
-                    Output.line("  ok: record #\(seq) is in \(body.origin) at tree size \(body.size)")
+                    Output.line("  ok: record #\(saleRecord) is in \(body.origin) at tree size \(body.size)")
                 case .invalid(_, let why): Output.line("  FAIL: \(why)")
                 }
 
-                Output.line("\nThe audit re-checks every signature, the hash chain, every stored hash and checkpoint:")
+                Output.line(
+                    "\n5. The audit re-checks every signature, the hash chain, every stored hash and checkpoint:")
                 let report = await Auditor(store: store).run()
                 if report.isSound {
                     Output.line(
@@ -78,26 +123,15 @@ extension RootCommand {
                 }
 
                 Output.line("\nTry next:")
+                Output.line(
+                    "  threadline trace --ledger \(ledgerPath) \(DemoStory.recalledTshirt)    # the recalled batch")
+                Output.line("  threadline events --ledger \(ledgerPath) EQ_bizStep=retail_selling")
+                Output.line("  threadline participant list --ledger \(ledgerPath)")
                 Output.line("  threadline verify --ledger \(ledgerPath)")
-                Output.line("  threadline entry --ledger \(ledgerPath) 2")
                 Output.line(
                     "  threadline verify-proof \(proofPath.path) --vkey '\(operatorKey.keyID)' --entry \(entryPath.path)"
                 )
                 if !report.isSound { throw ExitCode(CommandFailure.verificationFailed) }
-            }
-        }
-
-        /// The events and the parties' keys, so the story can be replayed by hand with `threadline append`.
-        private func writeStory(to folder: URL) throws {
-            let events = folder.appendingPathComponent("events")
-            let keys = folder.appendingPathComponent("keys")
-            try FileManager.default.createDirectory(at: events, withIntermediateDirectories: true)
-            try FileManager.default.createDirectory(at: keys, withIntermediateDirectories: true)
-            for step in DemoStory.steps {
-                try Data(step.payload.utf8).write(to: events.appendingPathComponent(step.file))
-            }
-            for party in DemoStory.parties {
-                try Files.writeSecret(party.key.fileContents, to: keys.appendingPathComponent("\(party.name).key").path)
             }
         }
 

@@ -18,16 +18,14 @@ extension RootCommand {
 
         @OptionGroup var options: LedgerOptions
 
-        @Option(
-            name: .customLong("as"), help: ArgumentHelp("The participant's private key file.", valueName: "keyfile"))
-        var signer: String
+        @OptionGroup var signing: SignerOptions
 
         @Argument(help: ArgumentHelp("The event file, or - for standard input.", valueName: "event.json"))
         var file: String
 
         func run() async throws {
             try await reportingFailures {
-                let key = try SigningKey(fileContents: try Files.readText(signer, what: "key file"))
+                let keys = try signing.keys()
                 let json = try JSONValue(parsing: try Files.read(file, what: "event"), duplicateKeys: .lastWins)
                 let (events, problems) = EPCISDocument.readEach(json)
                 if !problems.isEmpty { throw EPCISValidationError(problems: problems) }
@@ -38,7 +36,7 @@ extension RootCommand {
                     )
                 }
                 let payload = try events[0].result.get().payload
-                let envelope = try Envelope(signing: payload, type: Statement.eventPayloadType, with: key)
+                let envelope = try Envelope(signing: payload, type: Statement.eventPayloadType, with: keys)
                 let ledger = try await options.open()
                 Output.line(String(try await ledger.append([envelope]).lowerBound))
             }
@@ -56,9 +54,7 @@ extension RootCommand {
 
         @OptionGroup var options: LedgerOptions
 
-        @Option(
-            name: .customLong("as"), help: ArgumentHelp("The participant's private key file.", valueName: "keyfile"))
-        var signer: String
+        @OptionGroup var signing: SignerOptions
 
         @Flag(help: "Record the events that pass and report each refused one.")
         var continueOnError = false
@@ -91,7 +87,7 @@ extension RootCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let key = try SigningKey(fileContents: try Files.readText(signer, what: "key file"))
+                let keys = try signing.keys()
                 let document = try JSONValue(
                     parsing: try Files.read(file, what: "EPCIS document"), duplicateKeys: .lastWins)
                 let (events, problems) = EPCISDocument.readEach(document)
@@ -111,7 +107,7 @@ extension RootCommand {
                 }
                 if !invalid.isEmpty && !continueOnError { throw EPCISValidationError(problems: invalid) }
                 let ledger = try await options.open()
-                let envelopes = try Recording.sign(good.map(\.payload), with: key) { done in
+                let envelopes = try Recording.sign(good.map(\.payload), with: keys) { done in
                     Output.progress("signing", Int64(done), Int64(good.count))
                 }
                 let prepared = try Ledger.prepare(envelopes)
@@ -165,5 +161,23 @@ extension RootCommand {
             default: Refused(index: index, path: path, code: "record", reason: error.description, existing: nil)
             }
         }
+    }
+}
+
+/// The participants who sign: `--as KEYFILE`, repeated for co-signers.
+struct SignerOptions: ParsableArguments {
+    @Option(
+        name: .customLong("as"),
+        help: ArgumentHelp(
+            "The participant's private key file; repeat for co-signers (a brand co-signs its GTIN's commissioning).",
+            valueName: "keyfile"))
+    var signers: [String]
+
+    func validate() throws {
+        guard !signers.isEmpty else { throw ValidationError("Give the signer's key with --as.") }
+    }
+
+    func keys() throws -> [SigningKey] {
+        try signers.map { try SigningKey(fileContents: try Files.readText($0, what: "key file")) }
     }
 }

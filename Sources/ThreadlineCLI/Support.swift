@@ -74,6 +74,8 @@ struct CommandFailure: Error, CustomStringConvertible {
     static let inputRefused: Int32 = 2
     static let ledgerUnavailable: Int32 = 5
     static let ledgerDamaged: Int32 = 6
+    /// Nothing in the ledger concerns the code asked about.
+    static let notFound: Int32 = 4
 
     init(_ code: Int32, _ description: String) {
         self.code = code

@@ -399,28 +399,113 @@ import TransparencyLog
         #expect(bad.stderr.contains("qualifier 10 comes after 21"))
     }
 
-    @Test func theDemoTellsTheStoryAndPasses() throws {
+    @Test func traceEventsAndReindexAnswerFromTheSampleLedger() throws {
+        #expect(try run("demo", "--dir", "demo").status == 0)
+        let ledger = "demo/ledger.sqlite"
+        func journey(_ code: String) throws -> [String: Any] {
+            let result = try run("trace", "--ledger", ledger, "--json", code)
+            #expect(result.status == 0, "\(result.stderr)")
+            return try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [String: Any])
+        }
+        let shirt = try journey("urn:epc:id:sgtin:0614141.012345.TS-0001")
+        #expect(shirt["identifier"] as? String == "https://id.gs1.org/01/00614141123452/21/TS-0001")
+        #expect(shirt["recalled"] as? Bool == false)
+        let steps = try #require(shirt["steps"] as? [[String: Any]])
+        #expect(steps.count == 26)
+        #expect(steps.first?["stage"] as? String == "origin")
+        #expect(steps.first?["participant"] as? String == "sunrise-farm")
+        #expect(steps.last?["stage"] as? String == "consumer")
+        #expect(steps.last?["seq"] as? Int == 47)
+        let seqs = steps.compactMap { $0["seq"] as? Int }
+        // The red batch's dyeing (#31) and sewing (#35) are another product's history; the cartons' events
+        // while the T-shirt was in one (#38–#42) are this one's.
+        #expect(!seqs.contains(31) && !seqs.contains(35))
+        #expect(Set([38, 39, 40, 41, 42]).isSubset(of: seqs))
+        #expect(steps.contains { ($0["via"] as? String)?.contains("which carried") == true })
+        #expect(
+            steps.contains {
+                ($0["certifications"] as? [String])?.contains("https://certifier.example/organic/IN-ORG-88123") == true
+            })
+        // Each step's hash is the event's CBV 2.0 hash as event-hash computes it from the sample document.
+        let harvest = try run("event-hash", "demo/samples/tshirt/01-farm-harvest.json")
+        #expect(steps.first?["hash"] as? String == harvest.lines.first)
+
+        let recalled = try journey("https://id.gs1.org/01/00614141123452/21/TS-0101")
+        #expect(recalled["recalled"] as? Bool == true)
+        let recalledSeqs = (recalled["steps"] as? [[String: Any]] ?? []).compactMap { $0["seq"] as? Int }
+        #expect(recalledSeqs.contains(31) && recalledSeqs.contains(48) && !recalledSeqs.contains(30))
+        // A GTIN with --serial is the same product; a bare GTIN is not a product; an unknown one has no journey.
+        #expect(
+            try run("trace", "--ledger", ledger, "--brief", "00614141123452", "--serial", "TS-0001").output.contains(
+                "26 recorded steps"))
+        #expect(try run("trace", "--ledger", ledger, "00614141123452").status == 2)
+        let unknown = try run("trace", "--ledger", ledger, "https://id.gs1.org/01/00614141123452/21/TS-9999")
+        #expect(unknown.status == 4)
+
+        let sales = try run("events", "--ledger", ledger, "EQ_bizStep=retail_selling")
+        #expect(sales.lines.map { String($0.prefix(3)) } == ["47 ", "63 "])
+        let page = try run(
+            "events", "--ledger", ledger, "--json", "MATCH_epc=https://id.gs1.org/01/00614141123452/21/TS-0001",
+            "GE_eventTime=2026-11-20T00:00:00Z", "perPage=2")
+        let document = try #require(try JSONSerialization.jsonObject(with: page.stdout) as? [String: Any])
+        let results = try #require((document["epcisBody"] as? [String: Any])?["queryResults"] as? [String: Any])
+        #expect(((results["resultsBody"] as? [String: Any])?["eventList"] as? [Any])?.count == 2)
+        let token = try #require(results["nextPageToken"] as? String)
+        let next = try run(
+            "events", "--ledger", ledger, "MATCH_epc=https://id.gs1.org/01/00614141123452/21/TS-0001",
+            "GE_eventTime=2026-11-20T00:00:00Z", "nextPageToken=\(token)")
+        #expect(token == "45")
+        #expect(next.lines.map { String($0.prefix(3)) } == ["46 ", "47 "])
+        // The query document is valid EPCIS, and its events keep their hashes.
+        try page.stdout.write(to: folder.appendingPathComponent("page.json"))
+        #expect(try run("event-hash", "page.json").lines.count == 2)
+        #expect(try run("events", "--ledger", ledger, "EQ_nonsense=1").status == 64)
+
+        let reindexed = try run("reindex", "--ledger", ledger)
+        #expect(reindexed.lines == ["indexed 65 records"])
+        #expect(try run("events", "--ledger", ledger, "EQ_bizStep=retail_selling").lines.count == 2)
+    }
+
+    @Test func theDemoTellsBothStoriesFromTheSamplesAndPasses() throws {
         let result = try run("demo", "--dir", "demo")
         #expect(result.status == 0, "\(result.stderr)")
-        // The story's events and keys are the samples shipped in samples/tshirt, byte for byte.
-        let samples = CLI.packageRoot.appendingPathComponent("samples/tshirt")
-        for part in ["events", "keys"] {
-            let names = try FileManager.default.contentsOfDirectory(
-                atPath: folder.appendingPathComponent("demo/\(part)").path
-            ).sorted()
-            #expect(names.count == 5)
+        // What the demo records is samples/, byte for byte: documents, manifest and test-only keys.
+        let samples = CLI.packageRoot.appendingPathComponent("samples")
+        let written = folder.appendingPathComponent("demo/samples")
+        let files = try #require(FileManager.default.enumerator(atPath: written.path)?.allObjects as? [String])
+            .filter { $0.hasSuffix(".json") || $0.hasSuffix(".key") }
+        #expect(files.count == 16 + 15 + 1)
+        for file in files {
             #expect(
-                try FileManager.default.contentsOfDirectory(atPath: samples.appendingPathComponent(part).path).sorted()
-                    == names)
-            for name in names {
-                #expect(
-                    try Data(contentsOf: folder.appendingPathComponent("demo/\(part)/\(name)"))
-                        == Data(contentsOf: samples.appendingPathComponent("\(part)/\(name)")), "\(part)/\(name)")
-            }
+                try Data(contentsOf: written.appendingPathComponent(file))
+                    == Data(contentsOf: samples.appendingPathComponent(file)), "\(file)")
         }
-        #expect(result.output.contains("ok: record #2 is in demo.threadline.example/tshirt at tree size 5"))
-        #expect(result.output.contains("ok: 5 records, 5 signatures, 8 stored hashes, 1 checkpoint(s)"))
+        let output = result.output
+        // The T-shirt's journey runs from the farm to the sale; the sneaker's from the tannery and sole maker.
+        for expected in [
+            "Journey of https://id.gs1.org/01/00614141123452/21/TS-0001: 26 recorded steps",
+            "commissioning   Sunrise Organic Cotton Farm, Gujarat: 3000 KGM of lot HARVEST-2026-10  #18",
+            "certified https://certifier.example/organic/IN-ORG-88123",
+            "retail_selling  ShopStream (online store): serial TS-0001  #47",
+            "Journey of https://id.gs1.org/01/07612345543215/21/SN-0001",
+            "Ebro Tannery: from 120 H87 of lot HIDES-2026-31; made 450 FTK of lot LEATHER-WHT-0450",
+            "Porto Rubber Soles: 400 PR of lot SOLE-42-7788",
+            "retail_selling  City Sneakers, Zurich: serial SN-0001",
+            "ok: record #47 is in demo.threadline.example/supply at tree size 65",
+            "ok: 65 records, 76 signatures",
+        ] {
+            #expect(output.contains(expected), "missing: \(expected)")
+        }
+        for stage in ["ORIGIN", "MANUFACTURER", "BRAND", "CHANNEL", "CONSUMER"] {
+            #expect(output.contains("  \(stage)\n"))
+        }
+        #expect(!output.contains("RECALLED"))
+        let recalled = try CLI.run(
+            ["trace", "--ledger", "demo/ledger.sqlite", "--brief", "https://id.gs1.org/01/00614141123452/21/TS-0101"],
+            in: folder)
+        #expect(recalled.output.contains("!! RECALLED"))
         let again = try CLI.run(["verify", "--ledger", "demo/ledger.sqlite"], in: folder)
         #expect(again.status == 0)
     }
+
 }

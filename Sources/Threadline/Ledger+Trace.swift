@@ -1,0 +1,233 @@
+import LedgerStore
+import Provenance
+import TransparencyLog
+
+/// An EPCIS event as recorded: where it is in the log, who signed it, and when the ledger recorded it.
+public struct RecordedEvent: Sendable {
+    public let seq: Int64
+    public let recordTimeMillis: Int64
+    public let event: EPCISEvent
+    public let hash: String
+    /// The signers' verifier keys.
+    public let signers: [String]
+    /// The statement payload, exactly as signed.
+    public let payload: [UInt8]
+}
+
+/// An EPCIS-style event query (EPCIS 2.0 §8.2.7.1, SimpleEventQuery): every given condition must hold.
+public struct EventQuery: Sendable {
+    /// `MATCH_epc`: an identifier in `epcList` or `childEPCs`.
+    public var matchEPC: [String] = []
+    /// `MATCH_anyEPC`: also `parentID`, `inputEPCList`, `outputEPCList`.
+    public var matchAnyEPC: [String] = []
+    /// `MATCH_epcClass`: a class in a quantity list.
+    public var matchEPCClass: [String] = []
+    /// `EQ_bizStep`, `EQ_disposition`: CBV terms or URIs.
+    public var bizStep: [String] = []
+    public var disposition: [String] = []
+    /// `EQ_bizLocation`, `EQ_readPoint`.
+    public var bizLocation: [String] = []
+    public var readPoint: [String] = []
+    /// `eventType`, `EQ_action`.
+    public var eventTypes: [EPCISEvent.Kind] = []
+    public var actions: [EPCISEvent.Action] = []
+    /// `GE_eventTime` (inclusive) and `LT_eventTime` (exclusive), microseconds since the epoch.
+    public var fromTime: Int64?
+    public var beforeTime: Int64?
+    /// At most this many events (`perPage`), after skipping records before `afterSeq` (a page token).
+    public var limit: Int = 1000
+    public var afterSeq: Int64 = -1
+
+    public init() {}
+}
+
+extension Ledger {
+    /// Brings the derived index up to the log's end (it lags after `reindex` or on a ledger made before it).
+    public func ensureIndexed() async throws {
+        _ = try await catchUp()
+    }
+
+    /// Empties the derived index and rebuilds it from the log, `progress` telling how far it got.
+    /// Returns the number of records indexed.
+    public func reindex(progress: @Sendable (Int64, Int64) -> Void = { _, _ in }) async throws -> Int64 {
+        try await store.resetIndex()
+        let size = try await store.size()
+        var indexed: Int64 = 0
+        while indexed < size {
+            let end = min(size, indexed + 4096)
+            let entries = try Ledger.indexEntries(try await store.records(indexed..<end), from: indexed)
+            try await store.addIndex(entries, from: indexed, to: end)
+            indexed = end
+            progress(indexed, size)
+        }
+        return try await catchUp()
+    }
+
+    /// The EPCIS events at `seqs` (which must hold event statements), in the order given.
+    public nonisolated func recordedEvents(_ seqs: [Int64]) async throws -> [RecordedEvent] {
+        var out: [RecordedEvent] = []
+        var i = 0
+        let sorted = Array(Set(seqs)).sorted()
+        var bySeq: [Int64: RecordedEvent] = [:]
+        while i < sorted.count {
+            var j = i
+            while j + 1 < sorted.count, sorted[j + 1] == sorted[j] + 1, j - i < 1000 { j += 1 }
+            let records = try await store.records(sorted[i]..<sorted[j] + 1)
+            for (offset, bytes) in records.enumerated() {
+                let seq = sorted[i] + Int64(offset)
+                let record: LedgerRecord
+                do { record = try LedgerRecord(bytes: bytes) } catch {
+                    throw LedgerStoreError.corrupt("record \(seq) does not parse: \(error)")
+                }
+                let envelope = record.envelope
+                guard
+                    case .event(let event, let hash)? = try? Statement(
+                        payloadType: envelope.payloadType, payload: envelope.payload)
+                else { throw LedgerStoreError.corrupt("the index names record \(seq), which holds no EPCIS event") }
+                bySeq[seq] = RecordedEvent(
+                    seq: seq, recordTimeMillis: record.timeMillis, event: event, hash: hash,
+                    signers: envelope.signatures.map(\.keyid), payload: envelope.payload)
+            }
+            i = j + 1
+        }
+        for seq in seqs { if let event = bySeq[seq] { out.append(event) } }
+        return out
+    }
+
+    /// The events naming any of `keys` in the index, in record order.
+    public nonisolated func events(naming keys: [String]) async throws -> [RecordedEvent] {
+        let seqs = Array(Set(try await store.lookup(keys, from: 0).map(\.seq))).sorted()
+        return try await recordedEvents(seqs)
+    }
+
+    /// The journey of the product `code` (a Digital Link, an EPC URN, or any identifier as events write it):
+    /// its own events, those of the containers it travelled in while it was in them, and those of the materials
+    /// it was made from, back to the raw material. `Specs/11-trace.md` §1.
+    public func trace(_ code: String) async throws -> Journey {
+        try await ensureIndexed()
+        let (registry, _) = try await registry()
+        let start = IndexKey.canonical(code)
+        struct Pending {
+            let identifier: String
+            let link: Journey.Link
+            /// Only events in this time window (microseconds), for a container.
+            let window: ClosedRange<Int64>?
+        }
+        var queue = [Pending(identifier: start, link: .product, window: nil)]
+        var visited = Set<String>()
+        var steps: [Int64: Journey.Step] = [:]
+        while !queue.isEmpty {
+            let next = queue.removeFirst()
+            guard visited.insert(next.identifier + "|" + "\(String(describing: next.window))").inserted else {
+                continue
+            }
+            let events = try await events(naming: [IndexKey.object(next.identifier)])
+            for recorded in events {
+                let event = recorded.event
+                let time = event.eventTime.micros
+                if let window = next.window, !window.contains(time) { continue }
+                // A material's use in another transformation is another product's history.
+                if case .material(_, let record) = next.link, event.kind == .transformation, recorded.seq != record,
+                    (event.inputEPCList + event.inputQuantityList.map(\.epcClass)).map(IndexKey.canonical)
+                        .contains(next.identifier)
+                {
+                    continue
+                }
+                if steps[recorded.seq] == nil {
+                    let participant = recorded.signers.lazy.compactMap { key -> Participant? in
+                        if case .valid(let id) = registry.signer(key, at: recorded.seq) {
+                            return registry.participants[id]
+                        }
+                        return nil
+                    }.first
+                    steps[recorded.seq] = Journey.Step(
+                        seq: recorded.seq, event: event, hash: recorded.hash, participant: participant,
+                        stage: Journey.Stage.of(event, roles: participant?.profile.roles ?? []), via: next.link)
+                }
+                let canonical = { (ids: [String]) in ids.map(IndexKey.canonical) }
+                // Packed into a container: follow the container while the product was in it.
+                if event.kind == .aggregation || event.kind == .association, event.action != .delete,
+                    let parent = event.parentID,
+                    canonical(event.childEPCs + event.childQuantityList.map(\.epcClass)).contains(next.identifier)
+                {
+                    let parentID = IndexKey.canonical(parent)
+                    let unpacked = try await self.events(naming: [IndexKey.object(parentID)]).first {
+                        $0.event.action == .delete && $0.event.parentID.map(IndexKey.canonical) == parentID
+                            && $0.event.eventTime.micros >= time
+                            && ($0.event.childEPCs.isEmpty
+                                || canonical($0.event.childEPCs).contains(next.identifier))
+                    }
+                    let end = min(unpacked?.event.eventTime.micros ?? Int64.max, next.window?.upperBound ?? Int64.max)
+                    queue.append(
+                        Pending(
+                            identifier: parentID, link: .container(parentID, within: next.identifier),
+                            window: time...max(time, end)))
+                }
+                // Made by a transformation: follow its inputs back, up to the transformation.
+                if event.kind == .transformation,
+                    canonical(event.outputEPCList + event.outputQuantityList.map(\.epcClass)).contains(next.identifier)
+                {
+                    for input in canonical(event.inputEPCList + event.inputQuantityList.map(\.epcClass)) {
+                        queue.append(
+                            Pending(
+                                identifier: input, link: .material(input, record: recorded.seq),
+                                window: Int64.min...time))
+                    }
+                }
+            }
+        }
+        return Journey(code: code, identifier: start, steps: Array(steps.values))
+    }
+
+    /// The events that meet every condition of `query`, in record order (EPCIS 2.0 SimpleEventQuery).
+    public func query(_ query: EventQuery) async throws -> [RecordedEvent] {
+        try await ensureIndexed()
+        func keys(_ values: [String], _ key: (String) -> String) -> [String] { values.map(key) }
+        // Candidates from the most selective indexed condition; the rest are checked on the events.
+        let candidates: [[String]] = [
+            keys(query.matchEPC + query.matchAnyEPC + query.matchEPCClass, IndexKey.object),
+            keys(query.bizLocation, IndexKey.bizLocation), keys(query.readPoint, IndexKey.readPoint),
+            keys(query.bizStep.map { CBV.bizStep.canonical($0) ?? $0 }, IndexKey.bizStep),
+        ].filter { !$0.isEmpty }
+        var seqs: [Int64]?
+        for keys in candidates {
+            let found = Set(try await store.lookup(keys, from: query.afterSeq + 1).map(\.seq))
+            seqs = seqs.map { $0.filter(found.contains) } ?? Array(found)
+        }
+        var all = seqs?.sorted() ?? []
+        if seqs == nil { all = try await store.lookup([IndexKey.events], from: query.afterSeq + 1).map(\.seq) }
+        var out: [RecordedEvent] = []
+        for chunk in stride(from: 0, to: all.count, by: 1000) {
+            for recorded in try await recordedEvents(Array(all[chunk..<min(all.count, chunk + 1000)]))
+            where Ledger.matches(recorded.event, query) {
+                out.append(recorded)
+                if out.count >= query.limit { return out }
+            }
+        }
+        return out
+    }
+
+    static func matches(_ event: EPCISEvent, _ query: EventQuery) -> Bool {
+        func any(_ wanted: [String], in have: [String]) -> Bool {
+            wanted.isEmpty || !Set(wanted.map(IndexKey.canonical)).isDisjoint(with: have.map(IndexKey.canonical))
+        }
+        let time = event.eventTime.micros
+        return any(query.matchEPC, in: event.epcList + event.childEPCs)
+            && any(
+                query.matchAnyEPC,
+                in: event.epcList + event.childEPCs + event.inputEPCList + event.outputEPCList
+                    + [event.parentID].compactMap { $0 })
+            && any(
+                query.matchEPCClass,
+                in: (event.quantityList + event.childQuantityList + event.inputQuantityList + event.outputQuantityList)
+                    .map(\.epcClass))
+            && (query.bizStep.isEmpty || query.bizStep.contains { (CBV.bizStep.canonical($0) ?? $0) == event.bizStep })
+            && (query.disposition.isEmpty
+                || query.disposition.contains { (CBV.disposition.canonical($0) ?? $0) == event.disposition })
+            && any(query.bizLocation, in: [event.bizLocation].compactMap { $0 })
+            && any(query.readPoint, in: [event.readPoint].compactMap { $0 })
+            && (query.eventTypes.isEmpty || query.eventTypes.contains(event.kind))
+            && (query.actions.isEmpty || event.action.map(query.actions.contains) == true)
+            && query.fromTime.map { time >= $0 } ?? true && query.beforeTime.map { time < $0 } ?? true
+    }
+}
