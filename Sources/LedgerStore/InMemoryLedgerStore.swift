@@ -40,6 +40,15 @@ public actor InMemoryLedgerStore: LedgerStore {
         return Array(storedRecords[Int(range.lowerBound)..<Int(range.upperBound)])
     }
 
+    public func records(at seqs: [Int64]) throws -> [[UInt8]] {
+        try seqs.map {
+            guard $0 >= 0, $0 < storedRecords.count else {
+                throw LedgerStoreError.outOfRange("record \($0) is not in the ledger")
+            }
+            return storedRecords[Int($0)]
+        }
+    }
+
     public func hashes(at indices: [Int64]) throws -> [Hash] {
         try indices.map {
             guard $0 >= 0, $0 < storedHashes.count else {

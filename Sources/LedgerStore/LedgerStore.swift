@@ -20,6 +20,9 @@ public protocol LedgerStore: Sendable {
     /// The exact bytes of records `range` (all must exist).
     func records(_ range: Range<Int64>) async throws -> [[UInt8]]
 
+    /// The exact bytes of the records at `seqs`, in the same order, in one read (all must exist).
+    func records(at seqs: [Int64]) async throws -> [[UInt8]]
+
     /// The stored hashes at `indices`, in the same order (all must exist).
     func hashes(at indices: [Int64]) async throws -> [Hash]
 

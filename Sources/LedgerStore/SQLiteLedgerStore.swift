@@ -229,6 +229,28 @@ public final class SQLiteLedgerStore: LedgerStore {
         }
     }
 
+    public func records(at seqs: [Int64]) async throws -> [[UInt8]] {
+        guard !seqs.isEmpty else { return [] }
+        return try await pool.read { db in
+            var found: [Int64: [UInt8]] = [:]
+            let unique = Array(Set(seqs))
+            for chunk in stride(from: 0, to: unique.count, by: 500) {
+                let part = unique[chunk..<min(chunk + 500, unique.count)]
+                let marks = Array(repeating: "?", count: part.count).joined(separator: ",")
+                let rows = try Row.fetchCursor(
+                    db, sql: "SELECT seq, bytes FROM records WHERE seq IN (\(marks))",
+                    arguments: StatementArguments(Array(part)))
+                while let row = try rows.next() { found[row[0]] = [UInt8](row[1] as Data) }
+            }
+            return try seqs.map {
+                guard let bytes = found[$0] else {
+                    throw LedgerStoreError.outOfRange("record \($0) is not in the ledger")
+                }
+                return bytes
+            }
+        }
+    }
+
     public func hashes(at indices: [Int64]) async throws -> [Hash] {
         try await pool.read { try Self.hashes($0, at: indices) }
     }

@@ -390,6 +390,26 @@ public final class PostgresLedgerStore: LedgerStore {
         }
     }
 
+    public func records(at seqs: [Int64]) async throws -> [[UInt8]] {
+        guard !seqs.isEmpty else { return [] }
+        return try await reading {
+            try await self.pool.withConnection { connection in
+                var found: [Int64: [UInt8]] = [:]
+                let rows = try await connection.query(
+                    "SELECT seq, bytes FROM records WHERE seq = ANY(\(seqs)::BIGINT[])", logger: self.logger)
+                for try await (seq, bytes) in rows.decode((Int64, ByteBuffer).self) {
+                    found[seq] = Array(bytes.readableBytesView)
+                }
+                return try seqs.map {
+                    guard let bytes = found[$0] else {
+                        throw LedgerStoreError.outOfRange("record \($0) is not in the ledger")
+                    }
+                    return bytes
+                }
+            }
+        }
+    }
+
     public func hashes(at indices: [Int64]) async throws -> [Hash] {
         try await reading {
             try await pool.withConnection { try await Self.hashes(on: $0, at: indices, self.logger) }

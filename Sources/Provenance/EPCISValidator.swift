@@ -37,7 +37,7 @@ struct EPCISValidator {
     ]
 
     /// A user extension is named with a namespace prefix (`example:field`) or a full URI.
-    static func isExtension(_ key: String) -> Bool { key.contains(":") }
+    static func isExtension(_ key: String) -> Bool { key.utf8.contains(UInt8(ascii: ":")) }
 
     mutating func event(_ json: JSONValue, context outer: JSONLDContext, path: String) -> EPCISEvent? {
         let before = problems.count

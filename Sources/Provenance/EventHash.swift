@@ -20,7 +20,15 @@ public enum EventHash {
     /// The `ni:` URI of a pre-hash string.
     public static func uri(ofPreHash preHash: String) -> String {
         let digest = SHA256.hash(data: Array(preHash.utf8))
-        return "ni:///sha-256;" + digest.map { String(format: "%02x", $0) }.joined() + "?ver=CBV2.0"
+        let hex = Array("0123456789abcdef".utf8)
+        var out = Array("ni:///sha-256;".utf8)
+        out.reserveCapacity(out.count + 64 + 11)
+        for byte in digest {
+            out.append(hex[Int(byte >> 4)])
+            out.append(hex[Int(byte & 15)])
+        }
+        out += Array("?ver=CBV2.0".utf8)
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The pre-hash string: `eventType=<type>`, the standard fields in CBV order, then everything else sorted.
@@ -176,7 +184,7 @@ public enum EventHash {
         }
 
         mutating func expand(_ prefix: String) {
-            if !value.isEmpty, !value.contains(":") { value = prefix + value }
+            if !value.isEmpty, !value.utf8.contains(UInt8(ascii: ":")) { value = prefix + value }
         }
 
         mutating func expandChildren(_ prefixes: [String: String]) {
@@ -200,7 +208,8 @@ public enum EventHash {
         /// inside a standard structure follow that structure's own fields.
         static func ordered(_ nodes: inout [Node], order: [Order]) -> String {
             var extensions: [Node] = []
-            if nodes.count > 1, !nodes.contains(where: { $0.name.contains("eventTime") || $0.name.contains("action") })
+            if nodes.count > 1,
+                !nodes.contains(where: { $0.name.containsBytes("eventTime") || $0.name.containsBytes("action") })
             {
                 extensions = nodes.filter { $0.isExtension }
                 nodes.removeAll { $0.isExtension }
@@ -224,7 +233,7 @@ public enum EventHash {
             return out
         }
 
-        var isExtension: Bool { name.contains("{") && name.contains("/}") }
+        var isExtension: Bool { name.containsBytes("{") && name.containsBytes("/}") }
 
         mutating func orderedText(parts: [Order]?) -> String {
             let inner = parts.map { Node.ordered(&children, order: $0) } ?? ""
@@ -233,7 +242,8 @@ public enum EventHash {
                 let lower = name.lowercased()
                 text =
                     "="
-                    + (lower.contains("time") && !lower.contains("offset") ? EventHash.utcTime(text) : canonical(text))
+                    + (lower.containsBytes("time") && !lower.containsBytes("offset")
+                        ? EventHash.utcTime(text) : canonical(text))
             }
             return text.isEmpty && inner.isEmpty ? "" : name + text + inner
         }
@@ -260,8 +270,10 @@ public enum EventHash {
     /// canonical Digital Links.
     static func canonical(_ value: String) -> String {
         var text = value
-        for (urn, web) in webVocabulary where text.contains(urn) {
-            text = text.replacingOccurrences(of: urn, with: web)
+        if text.containsBytes("urn:epcglobal:cbv:") {
+            for (urn, web) in webVocabulary where text.containsBytes(urn) {
+                text = text.replacingOccurrences(of: urn, with: web)
+            }
         }
         if let number = canonicalNumber(text) { text = number }
         return DigitalLink.canonicalURI(for: text) ?? text
@@ -349,6 +361,29 @@ public struct JSONLDContext: Sendable, Hashable {
 }
 
 extension String {
+    /// Whether the UTF-8 of `needle` occurs in this string's UTF-8 (a byte search, without Foundation).
+    func containsBytes(_ needle: String) -> Bool {
+        var haystack = self
+        var needle = needle
+        return haystack.withUTF8 { h in
+            needle.withUTF8 { n in
+                guard n.count <= h.count else { return false }
+                if n.isEmpty { return true }
+                let first = n[0]
+                var i = 0
+                while i <= h.count - n.count {
+                    if h[i] == first {
+                        var j = 1
+                        while j < n.count && h[i + j] == n[j] { j += 1 }
+                        if j == n.count { return true }
+                    }
+                    i += 1
+                }
+                return false
+            }
+        }
+    }
+
     func trimmingASCIIWhitespace() -> String {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }
         guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {

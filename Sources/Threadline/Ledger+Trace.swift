@@ -65,33 +65,22 @@ extension Ledger {
 
     /// The EPCIS events at `seqs` (which must hold event statements), in the order given.
     public nonisolated func recordedEvents(_ seqs: [Int64]) async throws -> [RecordedEvent] {
-        var out: [RecordedEvent] = []
-        var i = 0
-        let sorted = Array(Set(seqs)).sorted()
-        var bySeq: [Int64: RecordedEvent] = [:]
-        while i < sorted.count {
-            var j = i
-            while j + 1 < sorted.count, sorted[j + 1] == sorted[j] + 1, j - i < 1000 { j += 1 }
-            let records = try await store.records(sorted[i]..<sorted[j] + 1)
-            for (offset, bytes) in records.enumerated() {
-                let seq = sorted[i] + Int64(offset)
-                let record: LedgerRecord
-                do { record = try LedgerRecord(bytes: bytes) } catch {
-                    throw LedgerStoreError.corrupt("record \(seq) does not parse: \(error)")
-                }
-                let envelope = record.envelope
-                guard
-                    case .event(let event, let hash)? = try? Statement(
-                        payloadType: envelope.payloadType, payload: envelope.payload)
-                else { throw LedgerStoreError.corrupt("the index names record \(seq), which holds no EPCIS event") }
-                bySeq[seq] = RecordedEvent(
-                    seq: seq, recordTimeMillis: record.timeMillis, event: event, hash: hash,
-                    signers: envelope.signatures.map(\.keyid), payload: envelope.payload)
+        let records = try await store.records(at: seqs)
+        let parsed = Parallel.map(Array(zip(seqs, records))) { seq, bytes -> Result<RecordedEvent, LedgerStoreError> in
+            guard let record = try? LedgerRecord(bytes: bytes) else {
+                return .failure(.corrupt("record \(seq) does not parse"))
             }
-            i = j + 1
+            let envelope = record.envelope
+            guard
+                case .event(let event, let hash)? = try? Statement(
+                    payloadType: envelope.payloadType, payload: envelope.payload)
+            else { return .failure(.corrupt("the index names record \(seq), which holds no EPCIS event")) }
+            return .success(
+                RecordedEvent(
+                    seq: seq, recordTimeMillis: record.timeMillis, event: event, hash: hash,
+                    signers: envelope.signatures.map(\.keyid), payload: envelope.payload))
         }
-        for seq in seqs { if let event = bySeq[seq] { out.append(event) } }
-        return out
+        return try parsed.map { try $0.get() }
     }
 
     /// The events naming any of `keys` in the index, in record order.
@@ -105,7 +94,7 @@ extension Ledger {
     /// it was made from, back to the raw material. `Specs/11-trace.md` §1.
     public func trace(_ code: String) async throws -> Journey {
         try await ensureIndexed()
-        let (registry, _) = try await registry()
+        let registry = self.registry
         let start = IndexKey.canonical(code)
         struct Pending {
             let identifier: String

@@ -53,7 +53,7 @@ public actor Ledger {
     /// The last stored checkpoint this engine verified, so proofs need not re-check its signature.
     private var lastVerified: (stored: StoredCheckpoint, note: SignedNote, body: Checkpoint)?
     /// The participant registry as of the records this engine has seen.
-    private var registry: Registry
+    var registry: Registry
 
     /// Opens the engine over `store`. `operatorKey` is needed only to sign checkpoints; `clock` gives
     /// the time recorded in new records, in milliseconds since the epoch.

@@ -77,6 +77,18 @@ struct StoreConformanceTests {
     }
 
     @Test(arguments: StoreKind.available)
+    func recordsAreReadBackByNumberInTheOrderAsked(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        _ = try await appendEntries(Self.entries(0..<10), to: store)
+        #expect(
+            try await store.records(at: [7, 2, 7, 0]) == [
+                Self.entries(7..<8)[0], Self.entries(2..<3)[0], Self.entries(7..<8)[0], Self.entries(0..<1)[0],
+            ])
+        #expect(try await store.records(at: []).isEmpty)
+        await #expect(throws: LedgerStoreError.self) { try await store.records(at: [3, 10]) }
+    }
+
+    @Test(arguments: StoreKind.available)
     func theIndexGrowsWithTheLogAndCanBeRebuilt(kind: StoreKind) async throws {
         let store = try await kind.make()
         #expect(try await store.indexedSize() == 0)

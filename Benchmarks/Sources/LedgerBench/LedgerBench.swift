@@ -38,6 +38,9 @@ struct LedgerBench: AsyncParsableCommand {
     @Option(help: "Process counts for the store comparison.")
     var processes: [Int] = [1, 8]
 
+    @Option(help: "Instead: import this many pre-signed EPCIS events and trace a product with 50 of them.")
+    var events: Int?
+
     @Option(help: .hidden)
     var worker: String?
 
@@ -51,6 +54,7 @@ struct LedgerBench: AsyncParsableCommand {
 
         let bound = measureVerifyBound(seconds: boundSeconds, cores: cores)
         print(String(format: "bound   Ed25519 verify, swift-crypto, %d cores: %10.0f /s", cores, bound))
+        if let events { return try await runProvenance(events: events, bound: bound) }
 
         // Pre-signed statements: 200-byte EPCIS-like payloads from 50 participants.
         let signers = try (0..<50).map {
