@@ -179,16 +179,10 @@ public final class SQLiteLedgerStore: LedgerStore {
         guard !keys.isEmpty else { return [] }
         return try await pool.read { db in
             var out: [IndexEntry] = []
-            let unique = Array(Set(keys)).sorted()
-            for chunk in stride(from: 0, to: unique.count, by: 500) {
-                let part = unique[chunk..<min(chunk + 500, unique.count)]
-                let marks = Array(repeating: "?", count: part.count).joined(separator: ",")
-                let rows = try Row.fetchCursor(
-                    db,
-                    sql: "SELECT key, seq FROM index_entries WHERE key IN (\(marks)) AND seq >= ? ORDER BY key, seq",
-                    arguments: StatementArguments(Array(part)) + [from])
-                while let row = try rows.next() { out.append(IndexEntry(key: row[0], seq: row[1])) }
-            }
+            try Self.rows(
+                db, "SELECT key, seq FROM index_entries WHERE key IN", Array(Set(keys)).sorted(), trailing: [from],
+                suffix: " AND seq >= ? ORDER BY key, seq"
+            ) { row in out.append(IndexEntry(key: row[0], seq: row[1])) }
             return out
         }
     }
@@ -233,14 +227,8 @@ public final class SQLiteLedgerStore: LedgerStore {
         guard !seqs.isEmpty else { return [] }
         return try await pool.read { db in
             var found: [Int64: [UInt8]] = [:]
-            let unique = Array(Set(seqs))
-            for chunk in stride(from: 0, to: unique.count, by: 500) {
-                let part = unique[chunk..<min(chunk + 500, unique.count)]
-                let marks = Array(repeating: "?", count: part.count).joined(separator: ",")
-                let rows = try Row.fetchCursor(
-                    db, sql: "SELECT seq, bytes FROM records WHERE seq IN (\(marks))",
-                    arguments: StatementArguments(Array(part)))
-                while let row = try rows.next() { found[row[0]] = [UInt8](row[1] as Data) }
+            try Self.rows(db, "SELECT seq, bytes FROM records WHERE seq IN", Array(Set(seqs))) { row in
+                found[row[0]] = [UInt8](row[1] as Data)
             }
             return try seqs.map {
                 guard let bytes = found[$0] else {
@@ -258,20 +246,28 @@ public final class SQLiteLedgerStore: LedgerStore {
     private static func hashes(_ db: Database, at indices: [Int64]) throws -> [Hash] {
         guard !indices.isEmpty else { return [] }
         var found: [Int64: Hash] = [:]
-        for chunk in stride(from: 0, to: indices.count, by: 500) {
-            let part = indices[chunk..<min(chunk + 500, indices.count)]
-            let marks = Array(repeating: "?", count: part.count).joined(separator: ",")
-            let rows = try Row.fetchCursor(
-                db, sql: "SELECT idx, hash FROM hashes WHERE idx IN (\(marks))",
-                arguments: StatementArguments(Array(part)))
-            while let row = try rows.next() {
-                guard let hash = Hash(bytes: row[1] as Data) else {
-                    throw LedgerStoreError.corrupt("stored hash \(row[0] as Int64) is not 32 bytes")
-                }
-                found[row[0]] = hash
+        try rows(db, "SELECT idx, hash FROM hashes WHERE idx IN", indices) { row in
+            guard let hash = Hash(bytes: row[1] as Data) else {
+                throw LedgerStoreError.corrupt("stored hash \(row[0] as Int64) is not 32 bytes")
             }
+            found[row[0]] = hash
         }
         return try RangeCollector.ordered(found, at: indices)
+    }
+
+    /// Runs `sql` followed by `(?, ?, …)` over `values` in chunks of 500 (SQLite's bound-parameter limit is
+    /// larger, but long lists are slower), calling `each` for every row.
+    private static func rows(
+        _ db: Database, _ sql: String, _ values: [some DatabaseValueConvertible], trailing: [Int64] = [],
+        suffix: String = "", _ each: (Row) throws -> Void
+    ) throws {
+        for chunk in stride(from: 0, to: values.count, by: 500) {
+            let part = values[chunk..<min(chunk + 500, values.count)]
+            let marks = Array(repeating: "?", count: part.count).joined(separator: ",")
+            let cursor = try Row.fetchCursor(
+                db, sql: "\(sql) (\(marks))\(suffix)", arguments: StatementArguments(Array(part)) + StatementArguments(trailing))
+            while let row = try cursor.next() { try each(row) }
+        }
     }
 
     public func hashes(in range: Range<Int64>) async throws -> [Hash] {
