@@ -94,6 +94,11 @@ public actor InMemoryLedgerStore: LedgerStore {
         }
     }
 
+    public func indexEntries(in range: Range<Int64>) -> [IndexEntry] {
+        index.flatMap { key, seqs in seqs.filter(range.contains).map { IndexEntry(key: key, seq: $0) } }
+            .sorted { ($0.seq, $0.key) < ($1.seq, $1.key) }
+    }
+
     public func addIndex(_ entries: [IndexEntry], from: Int64, to: Int64) throws {
         guard indexed == from, from <= to, to <= storedRecords.count,
             entries.allSatisfy({ (from..<to).contains($0.seq) })

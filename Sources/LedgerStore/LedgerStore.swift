@@ -50,6 +50,10 @@ public protocol LedgerStore: Sendable {
     /// record.
     func lookup(_ keys: [String], from: Int64) async throws -> [IndexEntry]
 
+    /// Every entry of records `range`, ordered by record, then key (for audits that compare the index with
+    /// the log).
+    func indexEntries(in range: Range<Int64>) async throws -> [IndexEntry]
+
     /// Adds the entries of records `from..<to` (`from` must be `indexedSize`, `to` at most the log's size).
     func addIndex(_ entries: [IndexEntry], from: Int64, to: Int64) async throws
 

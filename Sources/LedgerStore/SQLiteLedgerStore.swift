@@ -187,6 +187,15 @@ public final class SQLiteLedgerStore: LedgerStore {
         }
     }
 
+    public func indexEntries(in range: Range<Int64>) async throws -> [IndexEntry] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT key, seq FROM index_entries WHERE seq >= ? AND seq < ? ORDER BY seq, key",
+                arguments: [range.lowerBound, range.upperBound]
+            ).map { IndexEntry(key: $0[0], seq: $0[1]) }
+        }
+    }
+
     public func addIndex(_ entries: [IndexEntry], from: Int64, to: Int64) async throws {
         try await pool.writeWithoutTransaction { db in
             try db.inTransaction(.immediate) {
@@ -265,7 +274,8 @@ public final class SQLiteLedgerStore: LedgerStore {
             let part = values[chunk..<min(chunk + 500, values.count)]
             let marks = Array(repeating: "?", count: part.count).joined(separator: ",")
             let cursor = try Row.fetchCursor(
-                db, sql: "\(sql) (\(marks))\(suffix)", arguments: StatementArguments(Array(part)) + StatementArguments(trailing))
+                db, sql: "\(sql) (\(marks))\(suffix)",
+                arguments: StatementArguments(Array(part)) + StatementArguments(trailing))
             while let row = try cursor.next() { try each(row) }
         }
     }

@@ -665,6 +665,21 @@ extension PostgresLedgerStore {
         }
     }
 
+    public func indexEntries(in range: Range<Int64>) async throws -> [IndexEntry] {
+        try await reading {
+            try await self.pool.withConnection { connection in
+                var out: [IndexEntry] = []
+                let rows = try await connection.query(
+                    "SELECT key, seq FROM index_entries WHERE seq >= \(range.lowerBound) AND seq < \(range.upperBound) ORDER BY seq, key",
+                    logger: self.logger)
+                for try await (key, seq) in rows.decode((String, Int64).self) {
+                    out.append(IndexEntry(key: key, seq: seq))
+                }
+                return out
+            }
+        }
+    }
+
     public func addIndex(_ entries: [IndexEntry], from: Int64, to: Int64) async throws {
         try await guarded {
             try await transaction { connection in

@@ -23,6 +23,18 @@ public struct AuditFinding: Sendable, Equatable, Codable, CustomStringConvertibl
         case checkpointRootMismatch = "checkpoint-root-mismatch"
         /// The store could not give what the audit needed (missing rows, a read error).
         case storeUnreadable = "store-unreadable"
+        /// An EPCIS event or registry statement whose payload is not valid (10 §1).
+        case statementInvalid = "statement-invalid"
+        /// A signer whose key was not valid for the record: unknown, not yet registered, rotated out, revoked.
+        case signerNotValid = "signer-not-valid"
+        /// An event its signer's roles or company prefixes did not allow (10 §2).
+        case recordingRule = "recording-rule"
+        /// A registry statement that could not apply where it stands (09 §3).
+        case registryRefused = "registry-refused"
+        /// An event with the same CBV 2.0 hash as an earlier record.
+        case duplicateEvent = "duplicate-event"
+        /// The derived index disagrees with the log (an entry missing or extra); `threadline reindex` rebuilds it.
+        case indexMismatch = "index-mismatch"
     }
 
     /// What kind of problem.
@@ -55,6 +67,11 @@ public struct AuditReport: Sendable, Codable {
     public var checkpoints: Int = 0
     /// The latest checkpoint's size, if any.
     public var checkpointSize: Int64?
+    /// EPCIS events and registry statements checked against the registry.
+    public var events: Int64 = 0
+    public var registryStatements: Int64 = 0
+    /// Records whose index entries were compared with the log.
+    public var indexedRecords: Int64 = 0
     /// Problems, in log order; at most `Auditor.maxFindings`.
     public var findings: [AuditFinding] = []
 
@@ -66,8 +83,10 @@ public struct AuditReport: Sendable, Codable {
 }
 
 /// The verification engine: re-derives everything in a ledger from its records and checks it all —
-/// each record's syntax and DSSE signatures, the hash chain, every stored hash, and every checkpoint's
-/// signature and root. Signature checks run on all cores.
+/// each record's syntax and DSSE signatures, the hash chain, every stored hash, every checkpoint's
+/// signature and root (so the checkpoints are consistent with each other), the ledger's rules as they stood
+/// at each record (registered, valid signer keys; roles; no duplicate events; valid registry changes), and
+/// the derived index against the log. Signature and statement checks run on all cores.
 public struct Auditor: Sendable {
     /// Records read and checked per step.
     public static let chunk: Int64 = 8192
@@ -84,8 +103,9 @@ public struct Auditor: Sendable {
     private struct Checked: Sendable {
         let leaf: Hash
         let record: LedgerRecord?
-        let findings: [AuditFinding]
+        var findings: [AuditFinding]
         let signatures: Int
+        var statement: Statement? = nil
     }
 
     /// Runs the audit. `progress` is called after each chunk with (records checked, total).
@@ -123,21 +143,24 @@ public struct Auditor: Sendable {
         }
 
         checkCheckpoints(upTo: 0)
+        var rules = Rules(registry: Registry(operatorKey: metadata.operatorKey))
+        let indexed = try await store.indexedSize()
         // Reading chunk k+1 overlaps checking chunk k.
         let store = self.store
-        func read(_ span: Range<Int64>) -> Task<([[UInt8]], [Hash]), any Error> {
+        func read(_ span: Range<Int64>) -> Task<([[UInt8]], [Hash], [IndexEntry]), any Error> {
             Task {
                 async let records = store.records(span)
                 async let hashes = store.hashes(
                     in: StoredHashes.count(size: span.lowerBound)..<StoredHashes.count(size: span.upperBound))
-                return try await (records, hashes)
+                async let entries = store.indexEntries(in: span.lowerBound..<min(span.upperBound, indexed))
+                return try await (records, hashes, entries)
             }
         }
         var start: Int64 = 0
         var pending = size > 0 ? read(0..<min(Auditor.chunk, size)) : nil
         while start < size, let reading = pending {
             let end = min(start + Auditor.chunk, size)
-            let (records, stored) = try await reading.value
+            let (records, stored, entries) = try await reading.value
             pending = end < size ? read(end..<min(end + Auditor.chunk, size)) : nil
             let firstSeq = start
             let checked = Parallel.map(Array(records.enumerated()), state: { [String: Ed25519NoteVerifier]() }) {
@@ -173,7 +196,39 @@ public struct Auditor: Sendable {
                 }
                 storedIndex += computed.count - before
                 report.records += 1
+                if let record = result.record {
+                    switch result.statement {
+                    case .event?: report.events += 1
+                    case .registry?: report.registryStatements += 1
+                    default: break
+                    }
+                    if let finding = rules.check(
+                        result.statement, signers: record.envelope.signatures.map(\.keyid), at: seq)
+                    {
+                        note(finding)
+                    }
+                }
                 checkCheckpoints(upTo: seq + 1)
+            }
+            if start < indexed {
+                let span = start..<min(end, indexed)
+                var expected = Set<IndexEntry>()
+                for (offset, result) in checked.enumerated() where span.contains(start + Int64(offset)) {
+                    for key in result.statement?.indexKeys ?? [] {
+                        expected.insert(IndexEntry(key: key, seq: start + Int64(offset)))
+                    }
+                }
+                let found = Set(entries)
+                for entry in expected.subtracting(found).sorted(by: { ($0.seq, $0.key) < ($1.seq, $1.key) }).prefix(3) {
+                    note(AuditFinding(code: .indexMismatch, seq: entry.seq, message: "the index lacks '\(entry.key)'"))
+                }
+                for entry in found.subtracting(expected).sorted(by: { ($0.seq, $0.key) < ($1.seq, $1.key) }).prefix(3) {
+                    note(
+                        AuditFinding(
+                            code: .indexMismatch, seq: entry.seq,
+                            message: "the index has '\(entry.key)', which this record does not name"))
+                }
+                report.indexedRecords += Int64(span.count)
             }
             report.storedHashes += Int64(stored.count)
             progress(end, size)
@@ -201,12 +256,54 @@ public struct Auditor: Sendable {
         if record.seq != seq {
             findings.append(AuditFinding(code: .recordSequence, seq: seq, message: "the record says seq \(record.seq)"))
         }
+        var checked: Checked
         switch record.envelope.verifySignatures(cache: &cache) {
         case .success(let signers):
-            return Checked(leaf: leaf, record: record, findings: findings, signatures: signers.count)
+            checked = Checked(leaf: leaf, record: record, findings: findings, signatures: signers.count)
         case .failure(let error):
             findings.append(AuditFinding(code: .signatureInvalid, seq: seq, message: error.reason))
-            return Checked(leaf: leaf, record: record, findings: findings, signatures: 0)
+            checked = Checked(leaf: leaf, record: record, findings: findings, signatures: 0)
+        }
+        do {
+            checked.statement = try Statement(
+                payloadType: record.envelope.payloadType, payload: record.envelope.payload)
+        } catch {
+            checked.findings.append(
+                AuditFinding(code: .statementInvalid, seq: seq, message: (error as? FormatError)?.reason ?? "\(error)"))
+        }
+        return checked
+    }
+
+    /// The ledger's rules, re-applied from the log alone: registry statements fold into the registry, events
+    /// are checked against it as they stood, and event hashes must be unique.
+    private struct Rules {
+        var registry: Registry
+        var eventHashes: [String: Int64] = [:]
+
+        mutating func check(_ statement: Statement?, signers: [String], at seq: Int64) -> AuditFinding? {
+            registry.skip(to: seq)
+            defer { registry.skip(to: seq + 1) }
+            switch statement {
+            case .registry(let change)?:
+                if let refusal = registry.refusal(of: change, signers: signers, at: seq) {
+                    return AuditFinding(code: .registryRefused, seq: seq, message: refusal.reason)
+                }
+                registry.apply(seq: seq, statement: change, signers: signers)
+            case .event(let event, let hash)?:
+                if let earlier = eventHashes[hash] {
+                    return AuditFinding(
+                        code: .duplicateEvent, seq: seq,
+                        message: "the same event (\(hash)) is already record \(earlier)")
+                }
+                eventHashes[hash] = seq
+                if let refusal = RecordingPolicy.refusal(for: event, signers: signers, registry: registry, at: seq) {
+                    return AuditFinding(
+                        code: refusal.code == "record.signer" ? .signerNotValid : .recordingRule, seq: seq,
+                        message: refusal.reason)
+                }
+            default: break
+            }
+            return nil
         }
     }
 

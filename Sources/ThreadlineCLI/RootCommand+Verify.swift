@@ -30,6 +30,11 @@ extension RootCommand {
                         "ok: \(report.records) records, \(report.signatures) signatures, "
                             + "\(report.storedHashes) stored hashes, \(report.checkpoints) checkpoints"
                             + (report.checkpointSize.map { " (latest size \($0))" } ?? ""))
+                    if report.events + report.registryStatements > 0 {
+                        Output.line(
+                            "    \(report.events) events and \(report.registryStatements) registry statements meet the ledger's"
+                                + " rules; the index agrees for \(report.indexedRecords) records")
+                    }
                 } else {
                     Output.line("FAIL: \(report.findings[0])")
                     for finding in report.findings.dropFirst() { Output.line("  also: \(finding)") }

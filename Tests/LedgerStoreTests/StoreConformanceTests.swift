@@ -102,6 +102,7 @@ struct StoreConformanceTests {
         #expect(head.size == 3)
         #expect(try await store.indexedSize() == 3)
         #expect(try await store.lookup(["a", "c"], from: 0) == [entry("a", 0), entry("a", 2)])
+        #expect(try await store.indexEntries(in: 1..<3) == [entry("b", 1), entry("a", 2)])
         #expect(try await store.lookup(["a", "b"], from: 1) == [entry("a", 2), entry("b", 1)])
         // An entry outside its batch is a bug: the whole batch is refused.
         await #expect(throws: LedgerStoreError.self) {
