@@ -106,6 +106,7 @@ shoes = participant("braga-shoes", "Braga Shoe Factory", ["manufacturer"], "5609
 sneakers = participant("stride-footwear", "Stride Footwear", ["brand"], "7612345", 1)
 retailer = participant("city-sneakers", "City Sneakers, Zurich", ["retailer"], "7654321", 1)
 quickdeals = participant("quickdeals", "QuickDeals Marketplace", ["marketplace"], "6912345", 1)
+certifier = participant("global-certification", "Global Certification Services", ["certifier"], "4099990", 1)
 
 AUTHORIZATIONS = [
     {"brand": "northwind-apparel", "channel": "eurotex-distribution"},
@@ -252,6 +253,26 @@ document("tshirt/10-brand-recall.json", ["northwind-apparel"],
                disposition="recalled", persistentDisposition={"set": ["recalled"]},
                **{"tl:reason": "dye lot DYE-B-0918 failed the colour-fastness test"}))
 
+
+def audit(time, offset, site, what, certificate):
+    e = event("ObjectEvent", time, offset, "inspecting", site["place"], disposition="conformant",
+              certificationInfo=[certificate], **what)
+    return e
+
+
+# The certification body records the certificates it issued, after auditing each site.
+document("tshirt/11-certifier-audits.json", ["global-certification"],
+         audit("2026-10-03T10:00:00", IST, farm, {"quantityList": [q(SEED_COTTON, 3000, "KGM")]}, ORGANIC),
+         audit("2026-10-07T10:00:00", IST, ginner, {"quantityList": [q(LINT, 1050, "KGM")]}, GOTS % "GIN-0311"),
+         audit("2026-10-14T17:00:00", IST, spinner, {"quantityList": [q(YARN, 890, "KGM")]}, GOTS % "SPN-1180"),
+         audit("2026-10-18T14:00:00", IST, knitter, {"quantityList": [q(GREIGE, 870, "KGM")]}, GOTS % "KNT-0552"),
+         audit("2026-10-22T11:00:00", IST, dyer, {"quantityList": [q(DYED_A, 422, "KGM")]}, GOTS % "DYE-0917"),
+         audit("2026-10-23T11:00:00", IST, dyer, {"quantityList": [q(DYED_B, 420, "KGM")]}, GOTS % "DYE-0918"),
+         audit("2026-10-23T12:00:00", IST, dyer, {"quantityList": [q(DYED_A, 422, "KGM"), q(DYED_B, 420, "KGM")]},
+               OEKO),
+         audit("2026-11-03T16:00:00", BST, factory, {"epcList": SHIRTS_A}, GOTS % "GAR-1103"),
+         audit("2026-11-04T16:00:00", BST, factory, {"epcList": SHIRTS_B}, GOTS % "GAR-1104"))
+
 # The sneaker: tannery and rubber-sole maker → shoe factory → brand → retailer; later a clone appears.
 document("sneaker/01-tannery-leather.json", ["ebro-tannery"],
          event("ObjectEvent", "2026-09-01T08:00:00", CEST, "commissioning", tannery["place"], action="ADD",
@@ -281,9 +302,11 @@ document("sneaker/05-retailer.json", ["city-sneakers"],
                parentID=SHOE_CARTON, childEPCs=PAIRS),
          event("ObjectEvent", "2026-10-17T16:30:00", CEST, "retail_selling", retailer["place"], epcList=[PAIRS[0]],
                disposition="retail_sold"))
+document("sneaker/06-certifier-audit.json", ["global-certification"],
+         audit("2026-09-16T10:00:00", CEST, tannery, {"quantityList": [q(LEATHER, 450, "FTK")]}, LWG))
 # An unauthorised marketplace records receiving SN-0003 in a warehouse 900 km away, while the genuine pair is
 # on the retailer's shelf in Zurich: a cloned serial.
-document("sneaker/06-clone-offered.json", ["quickdeals"],
+document("sneaker/07-clone-offered.json", ["quickdeals"],
          event("ObjectEvent", "2026-10-20T10:00:00", CEST, "receiving", quickdeals["place"], epcList=[PAIRS[2]],
                disposition="sellable_accessible",
                sourceList=[{"type": "owning_party", "source": party(gln("6912399", "0"))}]))

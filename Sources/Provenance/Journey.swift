@@ -71,10 +71,19 @@ public struct Journey: Sendable {
     /// The steps in time order (then record order).
     public let steps: [Step]
 
+    /// The journey of `steps`, in time order. A certifier's inspection belongs to the stage it certifies: the
+    /// stage of the step before it.
     public init(code: String, identifier: String, steps: [Step]) {
         self.code = code
         self.identifier = identifier
-        self.steps = steps.sorted { ($0.event.eventTime.micros, $0.seq) < ($1.event.eventTime.micros, $1.seq) }
+        var ordered = steps.sorted { ($0.event.eventTime.micros, $0.seq) < ($1.event.eventTime.micros, $1.seq) }
+        for i in ordered.indices where ordered[i].participant.map({ Set($0.profile.roles) == [.certifier] }) == true {
+            let s = ordered[i]
+            ordered[i] = Step(
+                seq: s.seq, event: s.event, hash: s.hash, participant: s.participant,
+                stage: i > 0 ? ordered[i - 1].stage : .origin, via: s.via)
+        }
+        self.steps = ordered
     }
 
     /// Whether any step sets the `recalled` disposition (persistently or not) and no later step unsets it.

@@ -220,3 +220,31 @@ extension Ledger {
             && query.fromTime.map { time >= $0 } ?? true && query.beforeTime.map { time < $0 } ?? true
     }
 }
+
+extension Ledger {
+    /// The events the integrity rules run over — every event, or the steps of `code`'s journey — with their
+    /// recorders, and the registry.
+    public func integritySteps(for code: String?) async throws -> ([IntegrityRules.Step], Registry) {
+        try await ensureIndexed()
+        let registry = self.registry
+        func recorder(_ signers: [String], _ seq: Int64) -> Participant? {
+            signers.lazy.compactMap { key -> Participant? in
+                if case .valid(let id) = registry.signer(key, at: seq) { return registry.participants[id] }
+                return nil
+            }.first
+        }
+        if let code {
+            let journey = try await trace(code)
+            return (journey.steps.map { .init(seq: $0.seq, event: $0.event, recorder: $0.participant) }, registry)
+        }
+        let seqs = try await store.lookup([IndexKey.events], from: 0).map(\.seq)
+        var steps: [IntegrityRules.Step] = []
+        for chunk in stride(from: 0, to: seqs.count, by: 4096) {
+            for recorded in try await recordedEvents(Array(seqs[chunk..<min(seqs.count, chunk + 4096)])) {
+                steps.append(
+                    .init(seq: recorded.seq, event: recorded.event, recorder: recorder(recorded.signers, recorded.seq)))
+            }
+        }
+        return (steps, registry)
+    }
+}

@@ -126,6 +126,8 @@ extension RootCommand {
                 Output.line(
                     "  threadline trace --ledger \(ledgerPath) \(DemoStory.recalledTshirt)    # the recalled batch")
                 Output.line("  threadline events --ledger \(ledgerPath) EQ_bizStep=retail_selling")
+                Output.line(
+                    "  threadline check --ledger \(ledgerPath)    # the integrity rules: the clone and the recall")
                 Output.line("  threadline participant list --ledger \(ledgerPath)")
                 Output.line("  threadline verify --ledger \(ledgerPath)")
                 Output.line(

@@ -15,7 +15,7 @@ public struct RootCommand: AsyncParsableCommand {
             Demo.self, Init.self, Key.self, Append.self, Submit.self, Entry.self, CheckpointCommand.self,
             Prove.self, Verify.self, VerifyProof.self, ExportTiles.self, Migrate.self, Code.self,
             EventHashCommand.self, ParticipantCommand.self, Authorize.self, Record.self, Import.self,
-            Trace.self, Events.self, Reindex.self,
+            Trace.self, Events.self, Reindex.self, Check.self,
         ]
     )
 

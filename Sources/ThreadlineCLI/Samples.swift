@@ -203,6 +203,19 @@ enum Samples {
       "locations": [
         "6912345000017"
       ]
+    },
+    {
+      "id": "global-certification",
+      "name": "Global Certification Services",
+      "roles": [
+        "certifier"
+      ],
+      "companyPrefixes": [
+        "4099990"
+      ],
+      "locations": [
+        "4099990000011"
+      ]
     }
   ],
   "authorizations": [
@@ -282,6 +295,12 @@ enum Samples {
       ]
     },
     {
+      "file": "tshirt/11-certifier-audits.json",
+      "signers": [
+        "global-certification"
+      ]
+    },
+    {
       "file": "sneaker/01-tannery-leather.json",
       "signers": [
         "ebro-tannery"
@@ -313,7 +332,13 @@ enum Samples {
       ]
     },
     {
-      "file": "sneaker/06-clone-offered.json",
+      "file": "sneaker/06-certifier-audit.json",
+      "signers": [
+        "global-certification"
+      ]
+    },
+    {
+      "file": "sneaker/07-clone-offered.json",
       "signers": [
         "quickdeals"
       ]
@@ -868,7 +893,49 @@ enum Samples {
   }
 }
 """#,
-        "sneaker/06-clone-offered.json": #"""
+        "sneaker/06-certifier-audit.json": #"""
+{
+  "@context": [
+    "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",
+    {
+      "cbvmda": "urn:epcglobal:cbv:mda:",
+      "tl": "https://threadline.example/ns/"
+    }
+  ],
+  "type": "EPCISDocument",
+  "schemaVersion": "2.0",
+  "creationDate": "2026-09-16T10:00:00+02:00",
+  "epcisBody": {
+    "eventList": [
+      {
+        "type": "ObjectEvent",
+        "eventTime": "2026-09-16T10:00:00+02:00",
+        "eventTimeZoneOffset": "+02:00",
+        "action": "OBSERVE",
+        "certificationInfo": [
+          "https://certifier.example/lwg/audit/ES-LWG-0451-gold"
+        ],
+        "quantityList": [
+          {
+            "epcClass": "https://id.gs1.org/01/08412345001024/10/LEATHER-WHT-0450",
+            "quantity": 450,
+            "uom": "FTK"
+          }
+        ],
+        "bizStep": "inspecting",
+        "disposition": "conformant",
+        "readPoint": {
+          "id": "https://id.gs1.org/414/8412345000010"
+        },
+        "bizLocation": {
+          "id": "https://id.gs1.org/414/8412345000010"
+        }
+      }
+    ]
+  }
+}
+"""#,
+        "sneaker/07-clone-offered.json": #"""
 {
   "@context": [
     "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",
@@ -2085,6 +2152,253 @@ enum Samples {
         },
         "bizLocation": {
           "id": "https://id.gs1.org/414/0614141000012"
+        }
+      }
+    ]
+  }
+}
+"""#,
+        "tshirt/11-certifier-audits.json": #"""
+{
+  "@context": [
+    "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",
+    {
+      "cbvmda": "urn:epcglobal:cbv:mda:",
+      "tl": "https://threadline.example/ns/"
+    }
+  ],
+  "type": "EPCISDocument",
+  "schemaVersion": "2.0",
+  "creationDate": "2026-11-04T16:00:00+06:00",
+  "epcisBody": {
+    "eventList": [
+      {
+        "type": "ObjectEvent",
+        "eventTime": "2026-10-03T10:00:00+05:30",
+        "eventTimeZoneOffset": "+05:30",
+        "action": "OBSERVE",
+        "certificationInfo": [
+          "https://certifier.example/organic/IN-ORG-88123"
+        ],
+        "quantityList": [
+          {
+            "epcClass": "https://id.gs1.org/01/08901234001011/10/HARVEST-2026-10",
+            "quantity": 3000,
+            "uom": "KGM"
+          }
+        ],
+        "bizStep": "inspecting",
+        "disposition": "conformant",
+        "readPoint": {
+          "id": "https://id.gs1.org/414/8901234000014"
+        },
+        "bizLocation": {
+          "id": "https://id.gs1.org/414/8901234000014"
+        }
+      },
+      {
+        "type": "ObjectEvent",
+        "eventTime": "2026-10-07T10:00:00+05:30",
+        "eventTimeZoneOffset": "+05:30",
+        "action": "OBSERVE",
+        "certificationInfo": [
+          "https://certifier.example/gots/transaction-certificate/TC-2026-GIN-0311"
+        ],
+        "quantityList": [
+          {
+            "epcClass": "https://id.gs1.org/01/08901235002017/10/BALE-4471",
+            "quantity": 1050,
+            "uom": "KGM"
+          }
+        ],
+        "bizStep": "inspecting",
+        "disposition": "conformant",
+        "readPoint": {
+          "id": "https://id.gs1.org/414/8901235000013"
+        },
+        "bizLocation": {
+          "id": "https://id.gs1.org/414/8901235000013"
+        }
+      },
+      {
+        "type": "ObjectEvent",
+        "eventTime": "2026-10-14T17:00:00+05:30",
+        "eventTimeZoneOffset": "+05:30",
+        "action": "OBSERVE",
+        "certificationInfo": [
+          "https://certifier.example/gots/transaction-certificate/TC-2026-SPN-1180"
+        ],
+        "quantityList": [
+          {
+            "epcClass": "https://id.gs1.org/01/08901236003013/10/YARN-30S-118",
+            "quantity": 890,
+            "uom": "KGM"
+          }
+        ],
+        "bizStep": "inspecting",
+        "disposition": "conformant",
+        "readPoint": {
+          "id": "https://id.gs1.org/414/8901236000012"
+        },
+        "bizLocation": {
+          "id": "https://id.gs1.org/414/8901236000012"
+        }
+      },
+      {
+        "type": "ObjectEvent",
+        "eventTime": "2026-10-18T14:00:00+05:30",
+        "eventTimeZoneOffset": "+05:30",
+        "action": "OBSERVE",
+        "certificationInfo": [
+          "https://certifier.example/gots/transaction-certificate/TC-2026-KNT-0552"
+        ],
+        "quantityList": [
+          {
+            "epcClass": "https://id.gs1.org/01/08901237004019/10/JERSEY-5521",
+            "quantity": 870,
+            "uom": "KGM"
+          }
+        ],
+        "bizStep": "inspecting",
+        "disposition": "conformant",
+        "readPoint": {
+          "id": "https://id.gs1.org/414/8901237000011"
+        },
+        "bizLocation": {
+          "id": "https://id.gs1.org/414/8901237000011"
+        }
+      },
+      {
+        "type": "ObjectEvent",
+        "eventTime": "2026-10-22T11:00:00+05:30",
+        "eventTimeZoneOffset": "+05:30",
+        "action": "OBSERVE",
+        "certificationInfo": [
+          "https://certifier.example/gots/transaction-certificate/TC-2026-DYE-0917"
+        ],
+        "quantityList": [
+          {
+            "epcClass": "https://id.gs1.org/01/08901238005015/10/DYE-A-0917",
+            "quantity": 422,
+            "uom": "KGM"
+          }
+        ],
+        "bizStep": "inspecting",
+        "disposition": "conformant",
+        "readPoint": {
+          "id": "https://id.gs1.org/414/8901238000010"
+        },
+        "bizLocation": {
+          "id": "https://id.gs1.org/414/8901238000010"
+        }
+      },
+      {
+        "type": "ObjectEvent",
+        "eventTime": "2026-10-23T11:00:00+05:30",
+        "eventTimeZoneOffset": "+05:30",
+        "action": "OBSERVE",
+        "certificationInfo": [
+          "https://certifier.example/gots/transaction-certificate/TC-2026-DYE-0918"
+        ],
+        "quantityList": [
+          {
+            "epcClass": "https://id.gs1.org/01/08901238005015/10/DYE-B-0918",
+            "quantity": 420,
+            "uom": "KGM"
+          }
+        ],
+        "bizStep": "inspecting",
+        "disposition": "conformant",
+        "readPoint": {
+          "id": "https://id.gs1.org/414/8901238000010"
+        },
+        "bizLocation": {
+          "id": "https://id.gs1.org/414/8901238000010"
+        }
+      },
+      {
+        "type": "ObjectEvent",
+        "eventTime": "2026-10-23T12:00:00+05:30",
+        "eventTimeZoneOffset": "+05:30",
+        "action": "OBSERVE",
+        "certificationInfo": [
+          "https://certifier.example/oeko-tex/standard-100/22.HIN.77812"
+        ],
+        "quantityList": [
+          {
+            "epcClass": "https://id.gs1.org/01/08901238005015/10/DYE-A-0917",
+            "quantity": 422,
+            "uom": "KGM"
+          },
+          {
+            "epcClass": "https://id.gs1.org/01/08901238005015/10/DYE-B-0918",
+            "quantity": 420,
+            "uom": "KGM"
+          }
+        ],
+        "bizStep": "inspecting",
+        "disposition": "conformant",
+        "readPoint": {
+          "id": "https://id.gs1.org/414/8901238000010"
+        },
+        "bizLocation": {
+          "id": "https://id.gs1.org/414/8901238000010"
+        }
+      },
+      {
+        "type": "ObjectEvent",
+        "eventTime": "2026-11-03T16:00:00+06:00",
+        "eventTimeZoneOffset": "+06:00",
+        "action": "OBSERVE",
+        "certificationInfo": [
+          "https://certifier.example/gots/transaction-certificate/TC-2026-GAR-1103"
+        ],
+        "epcList": [
+          "https://id.gs1.org/01/00614141123452/21/TS-0001",
+          "https://id.gs1.org/01/00614141123452/21/TS-0002",
+          "https://id.gs1.org/01/00614141123452/21/TS-0003",
+          "https://id.gs1.org/01/00614141123452/21/TS-0004",
+          "https://id.gs1.org/01/00614141123452/21/TS-0005",
+          "https://id.gs1.org/01/00614141123452/21/TS-0006",
+          "https://id.gs1.org/01/00614141123452/21/TS-0007",
+          "https://id.gs1.org/01/00614141123452/21/TS-0008",
+          "https://id.gs1.org/01/00614141123452/21/TS-0009",
+          "https://id.gs1.org/01/00614141123452/21/TS-0010",
+          "https://id.gs1.org/01/00614141123452/21/TS-0011",
+          "https://id.gs1.org/01/00614141123452/21/TS-0012"
+        ],
+        "bizStep": "inspecting",
+        "disposition": "conformant",
+        "readPoint": {
+          "id": "https://id.gs1.org/414/8801234000017"
+        },
+        "bizLocation": {
+          "id": "https://id.gs1.org/414/8801234000017"
+        }
+      },
+      {
+        "type": "ObjectEvent",
+        "eventTime": "2026-11-04T16:00:00+06:00",
+        "eventTimeZoneOffset": "+06:00",
+        "action": "OBSERVE",
+        "certificationInfo": [
+          "https://certifier.example/gots/transaction-certificate/TC-2026-GAR-1104"
+        ],
+        "epcList": [
+          "https://id.gs1.org/01/00614141123452/21/TS-0101",
+          "https://id.gs1.org/01/00614141123452/21/TS-0102",
+          "https://id.gs1.org/01/00614141123452/21/TS-0103",
+          "https://id.gs1.org/01/00614141123452/21/TS-0104",
+          "https://id.gs1.org/01/00614141123452/21/TS-0105",
+          "https://id.gs1.org/01/00614141123452/21/TS-0106"
+        ],
+        "bizStep": "inspecting",
+        "disposition": "conformant",
+        "readPoint": {
+          "id": "https://id.gs1.org/414/8801234000017"
+        },
+        "bizLocation": {
+          "id": "https://id.gs1.org/414/8801234000017"
         }
       }
     ]

@@ -411,16 +411,16 @@ import TransparencyLog
         #expect(shirt["identifier"] as? String == "https://id.gs1.org/01/00614141123452/21/TS-0001")
         #expect(shirt["recalled"] as? Bool == false)
         let steps = try #require(shirt["steps"] as? [[String: Any]])
-        #expect(steps.count == 26)
+        #expect(steps.count == 33)
         #expect(steps.first?["stage"] as? String == "origin")
         #expect(steps.first?["participant"] as? String == "sunrise-farm")
         #expect(steps.last?["stage"] as? String == "consumer")
-        #expect(steps.last?["seq"] as? Int == 47)
+        #expect(steps.last?["seq"] as? Int == 48)
         let seqs = steps.compactMap { $0["seq"] as? Int }
-        // The red batch's dyeing (#31) and sewing (#35) are another product's history; the cartons' events
-        // while the T-shirt was in one (#38–#42) are this one's.
-        #expect(!seqs.contains(31) && !seqs.contains(35))
-        #expect(Set([38, 39, 40, 41, 42]).isSubset(of: seqs))
+        // The red batch's dyeing (#32) and sewing (#36) are another product's history; the cartons' events
+        // while the T-shirt was in one (#39–#43) are this one's.
+        #expect(!seqs.contains(32) && !seqs.contains(36))
+        #expect(Set([39, 40, 41, 42, 43]).isSubset(of: seqs))
         #expect(steps.contains { ($0["via"] as? String)?.contains("which carried") == true })
         #expect(
             steps.contains {
@@ -433,17 +433,17 @@ import TransparencyLog
         let recalled = try journey("https://id.gs1.org/01/00614141123452/21/TS-0101")
         #expect(recalled["recalled"] as? Bool == true)
         let recalledSeqs = (recalled["steps"] as? [[String: Any]] ?? []).compactMap { $0["seq"] as? Int }
-        #expect(recalledSeqs.contains(31) && recalledSeqs.contains(48) && !recalledSeqs.contains(30))
+        #expect(recalledSeqs.contains(32) && recalledSeqs.contains(49) && !recalledSeqs.contains(31))
         // A GTIN with --serial is the same product; a bare GTIN is not a product; an unknown one has no journey.
         #expect(
             try run("trace", "--ledger", ledger, "--brief", "00614141123452", "--serial", "TS-0001").output.contains(
-                "26 recorded steps"))
+                "33 recorded steps"))
         #expect(try run("trace", "--ledger", ledger, "00614141123452").status == 2)
         let unknown = try run("trace", "--ledger", ledger, "https://id.gs1.org/01/00614141123452/21/TS-9999")
         #expect(unknown.status == 4)
 
         let sales = try run("events", "--ledger", ledger, "EQ_bizStep=retail_selling")
-        #expect(sales.lines.map { String($0.prefix(3)) } == ["47 ", "63 "])
+        #expect(sales.lines.map { String($0.prefix(3)) } == ["48 ", "73 "])
         let page = try run(
             "events", "--ledger", ledger, "--json", "MATCH_epc=https://id.gs1.org/01/00614141123452/21/TS-0001",
             "GE_eventTime=2026-11-20T00:00:00Z", "perPage=2")
@@ -454,15 +454,31 @@ import TransparencyLog
         let next = try run(
             "events", "--ledger", ledger, "MATCH_epc=https://id.gs1.org/01/00614141123452/21/TS-0001",
             "GE_eventTime=2026-11-20T00:00:00Z", "nextPageToken=\(token)")
-        #expect(token == "45")
-        #expect(next.lines.map { String($0.prefix(3)) } == ["46 ", "47 "])
+        #expect(token == "46")
+        #expect(next.lines.map { String($0.prefix(3)) } == ["47 ", "48 "])
         // The query document is valid EPCIS, and its events keep their hashes.
         try page.stdout.write(to: folder.appendingPathComponent("page.json"))
         #expect(try run("event-hash", "page.json").lines.count == 2)
         #expect(try run("events", "--ledger", ledger, "EQ_nonsense=1").status == 64)
 
+        // The integrity rules find the cloned sneaker and the recalled batch, and nothing wrong with TS-0001.
+        let checked = try run("check", "--ledger", ledger, "--json")
+        #expect(checked.status == 1)
+        let report = try #require(try JSONSerialization.jsonObject(with: checked.stdout) as? [String: Any])
+        let findings = try #require(report["findings"] as? [[String: Any]])
+        #expect(findings.filter { $0["code"] as? String == "RECALLED" }.count == 6)
+        #expect(
+            findings.contains {
+                $0["code"] as? String == "CLONE_SUSPECTED"
+                    && ($0["identifier"] as? String)?.hasSuffix("SN-0003") == true
+            })
+        #expect(findings.count == 7)
+        let one = try run("check", "--ledger", ledger, "https://id.gs1.org/01/00614141123452/21/TS-0001")
+        #expect(one.status == 0)
+        #expect(one.lines == ["ok: 33 events meet every integrity rule"])
+
         let reindexed = try run("reindex", "--ledger", ledger)
-        #expect(reindexed.lines == ["indexed 65 records"])
+        #expect(reindexed.lines == ["indexed 76 records"])
         #expect(try run("events", "--ledger", ledger, "EQ_bizStep=retail_selling").lines.count == 2)
     }
 
@@ -474,7 +490,7 @@ import TransparencyLog
         let written = folder.appendingPathComponent("demo/samples")
         let files = try #require(FileManager.default.enumerator(atPath: written.path)?.allObjects as? [String])
             .filter { $0.hasSuffix(".json") || $0.hasSuffix(".key") }
-        #expect(files.count == 16 + 15 + 1)
+        #expect(files.count == 18 + 16 + 1)
         for file in files {
             #expect(
                 try Data(contentsOf: written.appendingPathComponent(file))
@@ -483,16 +499,16 @@ import TransparencyLog
         let output = result.output
         // The T-shirt's journey runs from the farm to the sale; the sneaker's from the tannery and sole maker.
         for expected in [
-            "Journey of https://id.gs1.org/01/00614141123452/21/TS-0001: 26 recorded steps",
-            "commissioning   Sunrise Organic Cotton Farm, Gujarat: 3000 KGM of lot HARVEST-2026-10  #18",
+            "Journey of https://id.gs1.org/01/00614141123452/21/TS-0001: 33 recorded steps",
+            "commissioning   Sunrise Organic Cotton Farm, Gujarat: 3000 KGM of lot HARVEST-2026-10  #19",
             "certified https://certifier.example/organic/IN-ORG-88123",
-            "retail_selling  ShopStream (online store): serial TS-0001  #47",
+            "retail_selling  ShopStream (online store): serial TS-0001  #48",
             "Journey of https://id.gs1.org/01/07612345543215/21/SN-0001",
             "Ebro Tannery: from 120 H87 of lot HIDES-2026-31; made 450 FTK of lot LEATHER-WHT-0450",
             "Porto Rubber Soles: 400 PR of lot SOLE-42-7788",
             "retail_selling  City Sneakers, Zurich: serial SN-0001",
-            "ok: record #47 is in demo.threadline.example/supply at tree size 65",
-            "ok: 65 records, 76 signatures",
+            "ok: record #48 is in demo.threadline.example/supply at tree size 76",
+            "ok: 76 records, 87 signatures",
         ] {
             #expect(output.contains(expected), "missing: \(expected)")
         }
