@@ -92,9 +92,18 @@ extension Ledger {
     /// The journey of the product `code` (a Digital Link, an EPC URN, or any identifier as events write it):
     /// its own events, those of the containers it travelled in while it was in them, and those of the materials
     /// it was made from, back to the raw material. `Specs/11-trace.md` §1.
-    public func trace(_ code: String) async throws -> Journey {
+    public nonisolated func trace(_ code: String) async throws -> Journey {
+        try await trace(code, registry: try await currentRegistry())
+    }
+
+    /// The registry as of the log's end (catching the index up first).
+    public func currentRegistry() async throws -> Registry {
         try await ensureIndexed()
-        let registry = self.registry
+        return registry
+    }
+
+    /// The journey of `code` with the participants of `registry` (which must cover the log).
+    public nonisolated func trace(_ code: String, registry: Registry) async throws -> Journey {
         let start = IndexKey.canonical(code)
         struct Pending {
             let identifier: String
@@ -225,8 +234,7 @@ extension Ledger {
     /// The events the integrity rules run over — every event, or the steps of `code`'s journey — with their
     /// recorders, and the registry.
     public func integritySteps(for code: String?) async throws -> ([IntegrityRules.Step], Registry) {
-        try await ensureIndexed()
-        let registry = self.registry
+        let registry = try await currentRegistry()
         func recorder(_ signers: [String], _ seq: Int64) -> Participant? {
             signers.lazy.compactMap { key -> Participant? in
                 if case .valid(let id) = registry.signer(key, at: seq) { return registry.participants[id] }
@@ -246,5 +254,21 @@ extension Ledger {
             }
         }
         return (steps, registry)
+    }
+}
+
+extension Ledger {
+    /// Checks a listing: may `seller` sell the product `code` as `claims` describe it? `Specs/13-listings.md`.
+    public nonisolated func checkListing(
+        code: String, seller: String, claims: [(key: String, value: String)] = [], registry: Registry? = nil
+    ) async throws -> ListingCheck.Result {
+        var snapshot = registry
+        if snapshot == nil { snapshot = try await currentRegistry() }
+        let registry = snapshot!
+        let journey = try await trace(code, registry: registry)
+        let steps = journey.steps.map { IntegrityRules.Step(seq: $0.seq, event: $0.event, recorder: $0.participant) }
+        return ListingCheck.check(
+            journey: journey, seller: seller, claims: claims,
+            integrity: IntegrityRules.check(steps, registry: registry), registry: registry)
     }
 }

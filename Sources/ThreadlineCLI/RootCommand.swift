@@ -7,7 +7,7 @@ public struct RootCommand: AsyncParsableCommand {
         abstract: "A provenance ledger for textile and footwear supply chains.",
         discussion: """
             Exit codes: 0 success; 1 verification failed; 2 input refused (nothing was changed); \
-            4 nothing known about the code (trace); \
+            3 listing suspect (check-listing); 4 nothing known about the code (trace, check-listing); \
             5 ledger unavailable (missing, not a ledger, already exists, or operator key missing); \
             6 ledger damaged or unreadable; 64 usage error.
             """,
@@ -15,7 +15,7 @@ public struct RootCommand: AsyncParsableCommand {
             Demo.self, Init.self, Key.self, Append.self, Submit.self, Entry.self, CheckpointCommand.self,
             Prove.self, Verify.self, VerifyProof.self, ExportTiles.self, Migrate.self, Code.self,
             EventHashCommand.self, ParticipantCommand.self, Authorize.self, Record.self, Import.self,
-            Trace.self, Events.self, Reindex.self, Check.self,
+            Trace.self, Events.self, Reindex.self, Check.self, CheckListing.self, CheckListings.self,
         ]
     )
 

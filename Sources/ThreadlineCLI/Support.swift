@@ -74,6 +74,8 @@ struct CommandFailure: Error, CustomStringConvertible {
     static let inputRefused: Int32 = 2
     static let ledgerUnavailable: Int32 = 5
     static let ledgerDamaged: Int32 = 6
+    /// A listing the ledger finds suspect.
+    static let suspect: Int32 = 3
     /// Nothing in the ledger concerns the code asked about.
     static let notFound: Int32 = 4
 
@@ -136,6 +138,11 @@ enum Output {
 
     static func error(_ text: String) {
         FileHandle.standardError.write(Data(("threadline: error: " + text + "\n").utf8))
+    }
+
+    /// A line on stderr that is not an error (summaries beside a report on stdout).
+    static func note(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
     }
 
     static func json(_ value: some Encodable) throws {

@@ -477,6 +477,59 @@ import TransparencyLog
         #expect(one.status == 0)
         #expect(one.lines == ["ok: 33 events meet every integrity rule"])
 
+        // Listings: one by one, then a CSV of several.
+        let genuine = try run(
+            "check-listing", "--ledger", ledger, "--code", "https://id.gs1.org/01/00614141123452/21/TS-0002",
+            "--seller",
+            "shopstream", "--claim", "certification=GOTS", "--claim", "countryOfOrigin=IN")
+        #expect(genuine.status == 0, "\(genuine.output)")
+        #expect(genuine.lines == ["GENUINE  https://id.gs1.org/01/00614141123452/21/TS-0002  seller shopstream"])
+        let clone = try run(
+            "check-listing", "--ledger", ledger, "--code", "urn:epc:id:sgtin:7612345.054321.SN-0003", "--seller",
+            "quickdeals", "--json")
+        #expect(clone.status == 3)
+        let cloneResult = try #require(try JSONSerialization.jsonObject(with: clone.stdout) as? [String: Any])
+        #expect(cloneResult["verdict"] as? String == "SUSPECT")
+        let cloneReasons = (cloneResult["findings"] as? [[String: Any]] ?? []).compactMap { $0["reason"] as? String }
+        #expect(cloneReasons == ["SELLER_NOT_AUTHORISED", "CLONE_SUSPECTED"])
+        #expect(
+            try run(
+                "check-listing", "--ledger", ledger, "--code", "https://id.gs1.org/01/00614141123452/21/TS-9999",
+                "--seller", "shopstream"
+            ).status == 4)
+        try Data(
+            """
+            code,seller,claims
+            https://id.gs1.org/01/00614141123452/21/TS-0002,shopstream,certification=GOTS;countryOfOrigin=IN
+            https://id.gs1.org/01/00614141123452/21/TS-0001,shopstream,
+            https://id.gs1.org/01/00614141123452/21/TS-0101,shopstream,
+            https://id.gs1.org/01/07612345543215/21/SN-0003,quickdeals,
+            "https://id.gs1.org/01/07612345543215/21/SN-0077",city-sneakers,"material=leather"
+
+            """.utf8
+        ).write(to: folder.appendingPathComponent("listings.csv"))
+        let batch = try run("check-listings", "--ledger", ledger, "listings.csv")
+        #expect(batch.status == 0, "\(batch.stderr)")
+        #expect(
+            batch.lines == [
+                "code,seller,verdict,reasons,records",
+                "https://id.gs1.org/01/00614141123452/21/TS-0002,shopstream,GENUINE,,",
+                "https://id.gs1.org/01/00614141123452/21/TS-0001,shopstream,SUSPECT,ALREADY_SOLD,48",
+                "https://id.gs1.org/01/00614141123452/21/TS-0101,shopstream,SUSPECT,RECALLED,49",
+                "https://id.gs1.org/01/07612345543215/21/SN-0003,quickdeals,SUSPECT,SELLER_NOT_AUTHORISED;CLONE_SUSPECTED,71;75",
+                "https://id.gs1.org/01/07612345543215/21/SN-0077,city-sneakers,UNKNOWN,UNKNOWN_PRODUCT,",
+            ])
+        #expect(batch.stderr.contains("checked 5 listings: 1 genuine, 3 suspect, 1 unknown"))
+        #expect(
+            try run("check-listings", "--ledger", ledger, "--json", "--out", "report.json", "listings.csv").status == 0)
+        let written = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("report.json")))
+                as? [[String: Any]])
+        #expect(
+            written.compactMap { $0["verdict"] as? String } == ["GENUINE", "SUSPECT", "SUSPECT", "SUSPECT", "UNKNOWN"])
+        try Data("seller\nshopstream\n".utf8).write(to: folder.appendingPathComponent("bad.csv"))
+        #expect(try run("check-listings", "--ledger", ledger, "bad.csv").status == 2)
+
         let reindexed = try run("reindex", "--ledger", ledger)
         #expect(reindexed.lines == ["indexed 76 records"])
         #expect(try run("events", "--ledger", ledger, "EQ_bizStep=retail_selling").lines.count == 2)

@@ -1,0 +1,243 @@
+import ArgumentParser
+import Foundation
+import Provenance
+import Threadline
+import TransparencyLog
+
+extension RootCommand {
+    struct CheckListing: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "check-listing",
+            abstract: "Is a listed product genuine, and may this seller sell it?",
+            discussion: """
+                Prints GENUINE, SUSPECT or UNKNOWN with the reasons and the records behind each: \
+                UNKNOWN_PRODUCT, SELLER_NOT_AUTHORISED, SELLER_NOT_CUSTODIAN, ALREADY_SOLD, RECALLED, \
+                CLONE_SUSPECTED, MASS_BALANCE_EXCEEDED, CLAIM_NOT_SUPPORTED. Claims: certification=TEXT (a \
+                certificate a certifier recorded), brand=ID, or any instance/lot master data field, e.g. \
+                countryOfOrigin=IN. Exit 0 genuine, 3 suspect, 4 unknown. Specs/13-listings.md.
+                """)
+
+        @OptionGroup var options: LedgerOptions
+
+        @Option(help: ArgumentHelp("The listed product's code (Digital Link or EPC URN).", valueName: "code"))
+        var code: String
+
+        @Option(help: ArgumentHelp("The seller's participant id.", valueName: "id"))
+        var seller: String
+
+        @Option(
+            name: .customLong("claim"), help: ArgumentHelp("What the listing claims (repeat).", valueName: "key=value"))
+        var claims: [String] = []
+
+        @Flag(help: "Print JSON.")
+        var json = false
+
+        func run() async throws {
+            try await reportingFailures {
+                let ledger = try await options.open()
+                let result = try await ledger.checkListing(
+                    code: code, seller: seller, claims: try ListingCSV.claims(claims))
+                if json {
+                    try Output.json(result)
+                } else {
+                    Output.line("\(result.verdict.rawValue)  \(result.identifier)  seller \(result.seller)")
+                    for finding in result.findings {
+                        let records =
+                            finding.records.isEmpty
+                            ? "" : "records \(finding.records.map(String.init).joined(separator: ", ")): "
+                        Output.line(
+                            "  " + finding.reason.rawValue.padding(toLength: 23, withPad: " ", startingAt: 0) + records
+                                + finding.message)
+                    }
+                }
+                switch result.verdict {
+                case .genuine: break
+                case .suspect: throw ExitCode(CommandFailure.suspect)
+                case .unknown: throw ExitCode(CommandFailure.notFound)
+                }
+            }
+        }
+    }
+
+    struct CheckListings: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "check-listings",
+            abstract: "Check many listings from a CSV file and write a report.",
+            discussion: """
+                FILE.csv has a header line with the columns code, seller and (optionally) claims — claims as \
+                key=value pairs separated by ';'. Writes the report (CSV: code,seller,verdict,reasons,records; or \
+                --json) to --out or standard output, with progress on a terminal, and a summary on stderr. Exit 0 \
+                when the report is written, whatever the verdicts; 2 for a malformed file.
+                """)
+
+        @OptionGroup var options: LedgerOptions
+
+        @Argument(help: ArgumentHelp("The listings, CSV.", valueName: "file.csv"))
+        var file: String
+
+        @Option(help: ArgumentHelp("Write the report here instead of standard output.", valueName: "file"))
+        var out: String?
+
+        @Flag(help: "Write the report as JSON (an array of results) instead of CSV.")
+        var json = false
+
+        func run() async throws {
+            try await reportingFailures {
+                let listings = try ListingCSV.parse(try Files.readText(file, what: "listings file"))
+                let ledger = try await options.open()
+                let registry = try await ledger.currentRegistry()
+                var results: [ListingCheck.Result?] = Array(repeating: nil, count: listings.count)
+                let progress = ProgressCounter(total: listings.count)
+                try await withThrowingTaskGroup(of: (Int, ListingCheck.Result).self) { group in
+                    var next = 0
+                    func add() {
+                        guard next < listings.count else { return }
+                        let index = next
+                        let listing = listings[index]
+                        group.addTask {
+                            (
+                                index,
+                                try await ledger.checkListing(
+                                    code: listing.code, seller: listing.seller, claims: listing.claims,
+                                    registry: registry)
+                            )
+                        }
+                        next += 1
+                    }
+                    for _ in 0..<min(listings.count, 4 * ProcessInfo.processInfo.activeProcessorCount) { add() }
+                    while let (index, result) = try await group.next() {
+                        results[index] = result
+                        progress.step()
+                        add()
+                    }
+                }
+                let report = results.compactMap { $0 }
+                let text: String
+                if json {
+                    let encoder = JSONEncoder()
+                    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                    text = String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
+                } else {
+                    text = ListingCSV.report(report)
+                }
+                if let out {
+                    try Data(text.utf8).write(to: URL(fileURLWithPath: out))
+                } else {
+                    FileHandle.standardOutput.write(Data(text.utf8))
+                }
+                let counts = Dictionary(grouping: report, by: \.verdict).mapValues(\.count)
+                Output.note(
+                    "checked \(report.count) listings: \(counts[.genuine] ?? 0) genuine, \(counts[.suspect] ?? 0) suspect,"
+                        + " \(counts[.unknown] ?? 0) unknown")
+            }
+        }
+    }
+}
+
+/// Counts finished listings and draws progress on a terminal.
+final class ProgressCounter: @unchecked Sendable {
+    // Only touched from the command's own task (the task group's results loop), so no lock is needed.
+    private var done = 0
+    private let total: Int
+
+    init(total: Int) { self.total = total }
+
+    func step() {
+        done += 1
+        if done % 100 == 0 || done == total { Output.progress("checking listings", Int64(done), Int64(total)) }
+    }
+}
+
+/// The listings file and the report (`Specs/13-listings.md` §2).
+enum ListingCSV {
+    struct Listing: Sendable {
+        let code: String
+        let seller: String
+        let claims: [(key: String, value: String)]
+    }
+
+    static func claims(_ texts: [String]) throws -> [(key: String, value: String)] {
+        try texts.map { text in
+            guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
+                throw CommandFailure(CommandFailure.inputRefused, "claim '\(text)' is not KEY=VALUE")
+            }
+            return (String(text[..<equals]), String(text[text.index(after: equals)...]))
+        }
+    }
+
+    /// RFC 4180 fields of one line (quotes, doubled quotes inside).
+    static func fields(_ line: Substring) -> [String] {
+        var out: [String] = []
+        var field = ""
+        var quoted = false
+        var iterator = line.makeIterator()
+        while let c = iterator.next() {
+            if quoted {
+                if c == "\"" {
+                    if let n = iterator.next() {
+                        if n == "\"" {
+                            field.append("\"")
+                        } else if n == "," {
+                            quoted = false; out.append(field); field = ""
+                        } else {
+                            quoted = false; field.append(n)
+                        }
+                    } else {
+                        quoted = false
+                    }
+                } else {
+                    field.append(c)
+                }
+            } else if c == "\"" && field.isEmpty {
+                quoted = true
+            } else if c == "," {
+                out.append(field)
+                field = ""
+            } else {
+                field.append(c)
+            }
+        }
+        out.append(field)
+        return out.map { $0.trimmingCharacters(in: .whitespaces) }
+    }
+
+    static func parse(_ text: String) throws -> [Listing] {
+        var lines = text.split(whereSeparator: \.isNewline).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        guard !lines.isEmpty else { throw CommandFailure(CommandFailure.inputRefused, "the listings file is empty") }
+        let header = fields(lines.removeFirst()).map { $0.lowercased() }
+        guard let code = header.firstIndex(of: "code"), let seller = header.firstIndex(of: "seller") else {
+            throw CommandFailure(
+                CommandFailure.inputRefused, "the listings file's header must name the columns code and seller")
+        }
+        let claimsColumn = header.firstIndex(of: "claims")
+        return try lines.enumerated().map { number, line in
+            let row = fields(line)
+            guard row.count > max(code, seller), !row[code].isEmpty, !row[seller].isEmpty else {
+                throw CommandFailure(
+                    CommandFailure.inputRefused, "line \(number + 2) of the listings file has no code or seller")
+            }
+            let claims =
+                claimsColumn.flatMap { $0 < row.count ? row[$0] : nil }.map {
+                    $0.split(separator: ";").map { String($0).trimmingCharacters(in: .whitespaces) }.filter {
+                        !$0.isEmpty
+                    }
+                } ?? []
+            return Listing(code: row[code], seller: row[seller], claims: try Self.claims(claims))
+        }
+    }
+
+    static func quoted(_ field: String) -> String {
+        field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
+            ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
+    }
+
+    static func report(_ results: [ListingCheck.Result]) -> String {
+        var out = "code,seller,verdict,reasons,records\n"
+        for r in results {
+            let reasons = r.findings.map(\.reason.rawValue).joined(separator: ";")
+            let records = Array(Set(r.findings.flatMap(\.records))).sorted().map(String.init).joined(separator: ";")
+            out += [r.code, r.seller, r.verdict.rawValue, reasons, records].map(quoted).joined(separator: ",") + "\n"
+        }
+        return out
+    }
+}
