@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(
             name: "ThreadlineTests",
             dependencies: [
-                "Threadline", "LedgerStore", "Provenance", "TransparencyLog",
+                "Threadline", "LedgerStore", "Provenance", "TransparencyLog", "ThreadlineTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

@@ -104,6 +104,14 @@ extension Ledger {
 
     /// The journey of `code` with the participants of `registry` (which must cover the log).
     public nonisolated func trace(_ code: String, registry: Registry) async throws -> Journey {
+        try await Ledger.journey(code, registry: registry) { key in try await self.events(naming: [key]) }
+    }
+
+    /// The trace algorithm over any source of events: `eventsNaming` gives the events under an index key, in
+    /// record order (the ledger's index, or the records of an offline bundle).
+    static func journey(
+        _ code: String, registry: Registry, eventsNaming: (String) async throws -> [RecordedEvent]
+    ) async throws -> Journey {
         let start = IndexKey.canonical(code)
         struct Pending {
             let identifier: String
@@ -119,7 +127,7 @@ extension Ledger {
             guard visited.insert(next.identifier + "|" + "\(String(describing: next.window))").inserted else {
                 continue
             }
-            let events = try await events(naming: [IndexKey.object(next.identifier)])
+            let events = try await eventsNaming(IndexKey.object(next.identifier))
             for recorded in events {
                 let event = recorded.event
                 let time = event.eventTime.micros
@@ -149,7 +157,7 @@ extension Ledger {
                     canonical(event.childEPCs + event.childQuantityList.map(\.epcClass)).contains(next.identifier)
                 {
                     let parentID = IndexKey.canonical(parent)
-                    let unpacked = try await self.events(naming: [IndexKey.object(parentID)]).first {
+                    let unpacked = try await eventsNaming(IndexKey.object(parentID)).first {
                         $0.event.action == .delete && $0.event.parentID.map(IndexKey.canonical) == parentID
                             && $0.event.eventTime.micros >= time
                             && ($0.event.childEPCs.isEmpty

@@ -32,7 +32,7 @@ public actor Ledger {
     public nonisolated let metadata: LedgerMetadata
     /// The operator's checkpoint verifier.
     public nonisolated let operatorVerifier: Ed25519NoteVerifier
-    private let signer: Ed25519NoteSigner?
+    let signer: Ed25519NoteSigner?
     private let clock: @Sendable () -> Int64
     private let logger: Logger
 

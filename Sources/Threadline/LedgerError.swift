@@ -14,6 +14,8 @@ public enum LedgerError: Error, CustomStringConvertible {
     case wrongOperatorKey(expected: String)
     /// The requested record does not exist.
     case noSuchRecord(seq: Int64, size: Int64)
+    /// No event concerns the product.
+    case noSuchProduct(String)
     /// A tree size outside the log.
     case badTreeSize(Int64, size: Int64)
     /// The stored checkpoint does not verify, or the tree no longer extends it: refusing to sign.
@@ -27,6 +29,7 @@ public enum LedgerError: Error, CustomStringConvertible {
         case .wrongOperatorKey(let expected): "the operator key is not this ledger's (\(expected))"
         case .noSuchRecord(let seq, let size):
             "there is no record \(seq); the ledger has \(size) records (0…\(size - 1))"
+        case .noSuchProduct(let code): "no event concerns \(code)"
         case .badTreeSize(let value, let size): "tree size \(value) is outside the ledger (0…\(size))"
         case .inconsistent(let why): "refusing to sign: \(why)"
         }

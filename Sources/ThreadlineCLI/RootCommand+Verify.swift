@@ -75,16 +75,7 @@ extension RootCommand {
             try await reportingFailures {
                 let proof = try TlogProof(parsing: try Files.readText(file, what: "proof"))
                 let log = try Ed25519NoteVerifier(verifierKey: try Files.verifierKey(vkey))
-                let witnesses = try witness.map { text in
-                    guard
-                        let verifier = try NoteKey.verifier(parsing: try Files.verifierKey(text))
-                            as? CosignatureVerifier
-                    else {
-                        throw CommandFailure(
-                            CommandFailure.inputRefused, "'\(text)' is not a cosignature key (type 0x04)")
-                    }
-                    return verifier
-                }
+                let witnesses = try witness.map(Files.cosignatureKey)
                 let bytes = try Files.read(entry, what: "entry")
                 switch proof.verify(entry: bytes, log: log, witnesses: witnesses, quorum: quorum) {
                 case .valid(let checkpoint):

@@ -93,6 +93,7 @@ struct CommandFailure: Error, CustomStringConvertible {
         case let error as LedgerError:
             switch error {
             case .noOperatorKey, .wrongOperatorKey: self.init(Self.ledgerUnavailable, error.description)
+            case .noSuchProduct: self.init(Self.notFound, error.description)
             case .inconsistent: self.init(Self.ledgerDamaged, error.description)
             default: self.init(Self.inputRefused, error.description)
             }
@@ -199,6 +200,14 @@ enum Files {
             unlink(path)
             throw CommandFailure(CommandFailure.inputRefused, "cannot write '\(path)'")
         }
+    }
+
+    /// A witness's cosignature verifier key (type 0x04), given as itself or in a file.
+    static func cosignatureKey(_ argument: String) throws -> CosignatureVerifier {
+        guard let verifier = try NoteKey.verifier(parsing: try verifierKey(argument)) as? CosignatureVerifier else {
+            throw CommandFailure(CommandFailure.inputRefused, "'\(argument)' is not a cosignature key (type 0x04)")
+        }
+        return verifier
     }
 
     /// A verifier-key argument: the key itself, or a file holding it.

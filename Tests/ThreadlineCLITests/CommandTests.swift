@@ -400,7 +400,9 @@ import TransparencyLog
     }
 
     @Test func traceEventsAndReindexAnswerFromTheSampleLedger() throws {
-        #expect(try run("demo", "--dir", "demo").status == 0)
+        let demo = try run("demo", "--dir", "demo")
+        #expect(demo.status == 0)
+        let vkey = try #require(demo.lines.first { $0.hasPrefix("operator  ") }?.dropFirst(10)).description
         let ledger = "demo/ledger.sqlite"
         func journey(_ code: String) throws -> [String: Any] {
             let result = try run("trace", "--ledger", ledger, "--json", code)
@@ -529,6 +531,34 @@ import TransparencyLog
             written.compactMap { $0["verdict"] as? String } == ["GENUINE", "SUSPECT", "SUSPECT", "SUSPECT", "UNKNOWN"])
         try Data("seller\nshopstream\n".utf8).write(to: folder.appendingPathComponent("bad.csv"))
         #expect(try run("check-listings", "--ledger", ledger, "bad.csv").status == 2)
+
+        // An offline bundle: verified with no ledger, its verdict re-derived; a changed byte fails.
+        let bundled = try run(
+            "bundle", "--ledger", ledger, "https://id.gs1.org/01/00614141123452/21/TS-0002", "--out", "ts2.bundle")
+        #expect(bundled.status == 0, "\(bundled.stderr)")
+        #expect(
+            try run(
+                "bundle", "--ledger", ledger, "https://id.gs1.org/01/00614141123452/21/TS-0002", "--out", "ts2.bundle"
+            ).status == 2)
+        try FileManager.default.moveItem(
+            at: folder.appendingPathComponent("demo/ledger.sqlite"),
+            to: folder.appendingPathComponent("demo/away.sqlite"))
+        let offline = try run(
+            "verify-bundle", "ts2.bundle", "--vkey", vkey, "--seller", "shopstream", "--claim", "certification=GOTS")
+        #expect(offline.status == 0, "\(offline.output)")
+        #expect(
+            offline.lines.first?.hasPrefix(
+                "ok: the journey of https://id.gs1.org/01/00614141123452/21/TS-0002 (32 steps)") == true)
+        #expect(offline.lines.last == "verdict: GENUINE for seller shopstream")
+        var bytes = try Data(contentsOf: folder.appendingPathComponent("ts2.bundle"))
+        bytes[bytes.count / 3] ^= 0x01
+        try bytes.write(to: folder.appendingPathComponent("changed.bundle"))
+        let changed = try run("verify-bundle", "changed.bundle", "--vkey", vkey)
+        #expect(changed.status == 1)
+        #expect(changed.lines.first?.hasPrefix("FAIL: bundle.") == true)
+        try FileManager.default.moveItem(
+            at: folder.appendingPathComponent("demo/away.sqlite"),
+            to: folder.appendingPathComponent("demo/ledger.sqlite"))
 
         let reindexed = try run("reindex", "--ledger", ledger)
         #expect(reindexed.lines == ["indexed 76 records"])

@@ -1,0 +1,236 @@
+import Foundation
+import LedgerStore
+import Provenance
+import TransparencyLog
+
+/// Everything needed to verify a product's journey away from the ledger (`Specs/14-bundles.md`): the records
+/// of every event in its journey and every registry statement, each with its inclusion proof, the (cosigned)
+/// checkpoint they are proved against, and the operator's signature over the whole bundle.
+public struct ProductBundle: Sendable {
+    public static let format = "threadline/bundle/v1"
+
+    /// One record and its inclusion proof.
+    public struct Entry: Sendable {
+        public let seq: Int64
+        public let record: [UInt8]
+        public let proof: [Hash]
+    }
+
+    /// The product's code, in canonical form.
+    public let code: String
+    /// The checkpoint, as a signed note (operator signature and any cosignatures).
+    public let checkpoint: SignedNote
+    /// Records in increasing order.
+    public let entries: [Entry]
+    /// The operator's signed note over the bundle's digest.
+    public let seal: SignedNote
+
+    /// The bundle's JSON, canonical: compact, members in this order, standard base64.
+    public var json: JSONValue { ProductBundle.body(code: code, checkpoint: checkpoint, entries: entries, seal: seal) }
+
+    static func body(code: String, checkpoint: SignedNote, entries: [Entry], seal: SignedNote?) -> JSONValue {
+        var members: [JSONValue.Member] = [
+            .init("format", .string(format)), .init("code", .string(code)),
+            .init("checkpoint", .string(checkpoint.encoded)),
+            .init(
+                "records",
+                .array(
+                    entries.map { entry in
+                        .object([
+                            .init("seq", .number(String(entry.seq))),
+                            .init("record", .string(Data(entry.record).base64EncodedString())),
+                            .init("proof", .array(entry.proof.map { .string($0.base64) })),
+                        ])
+                    })),
+        ]
+        if let seal { members.append(.init("seal", .string(seal.encoded))) }
+        return .object(members)
+    }
+
+    /// The text the operator signs: the format, the code, and the SHA-256 of the unsealed bundle.
+    static func sealText(code: String, checkpoint: SignedNote, entries: [Entry]) -> String {
+        let digest = Hash.sha256(
+            Array(body(code: code, checkpoint: checkpoint, entries: entries, seal: nil).serialized.utf8))
+        return "\(format)\n\(code)\n\(digest.base64)\n"
+    }
+
+    /// The bytes of the bundle file: its canonical JSON and a newline.
+    public var encoded: [UInt8] { Array((json.serialized + "\n").utf8) }
+
+    init(code: String, checkpoint: SignedNote, entries: [Entry], seal: SignedNote) {
+        self.code = code
+        self.checkpoint = checkpoint
+        self.entries = entries
+        self.seal = seal
+    }
+
+    /// Reads a bundle file. It must be exactly the canonical encoding (any other byte is refused).
+    public init(parsing bytes: [UInt8]) throws {
+        let json: JSONValue
+        do { json = try JSONValue(parsing: bytes) } catch let error as FormatError {
+            throw FormatError("bundle.json", "the bundle is not JSON: \(error.reason)")
+        }
+        func string(_ key: String) throws -> String {
+            guard let value = json[key]?.stringValue else {
+                throw FormatError("bundle.\(key)", "the bundle has no '\(key)' string")
+            }
+            return value
+        }
+        guard try string("format") == ProductBundle.format else {
+            throw FormatError("bundle.format", "not a \(ProductBundle.format) bundle")
+        }
+        code = try string("code")
+        checkpoint = try SignedNote(parsing: try string("checkpoint"))
+        seal = try SignedNote(parsing: try string("seal"))
+        entries = try (json["records"]?.elements ?? []).enumerated().map { index, element in
+            guard case .number(let text)? = element["seq"], let seq = Int64(text),
+                let base64 = element["record"]?.stringValue, let record = Data(base64Encoded: base64),
+                let proofs = element["proof"]?.elements
+            else { throw FormatError("bundle.records", "record entry \(index) is not {seq, record, proof}") }
+            let proof = try proofs.map { value -> Hash in
+                guard let text = value.stringValue, let hash = Hash(base64: text) else {
+                    throw FormatError("bundle.proof", "record entry \(index) has a proof line that is not a hash")
+                }
+                return hash
+            }
+            return Entry(seq: seq, record: Array(record), proof: proof)
+        }
+        guard encoded == bytes else {
+            throw FormatError("bundle.canonical", "the bundle is not in canonical form: its bytes were changed")
+        }
+    }
+
+    /// What verifying a bundle established.
+    public struct Verification: Sendable {
+        /// The checkpoint the records are proved against.
+        public let checkpoint: Checkpoint
+        /// Its cosigners (witness names).
+        public let cosigners: [String]
+        public let journey: Journey
+        public let integrity: [IntegrityRules.Finding]
+        /// The listing verdict, when a seller was given.
+        public let listing: ListingCheck.Result?
+    }
+
+    /// Verifies the bundle with no database: the seal and checkpoint by the log's key (and `quorum` of
+    /// `witnesses`), every record's inclusion and signatures, then re-derives the journey from the records and
+    /// requires it to be exactly the bundle's events. With `seller`, also the listing verdict.
+    public func verify(
+        log: Ed25519NoteVerifier, witnesses: [CosignatureVerifier] = [], quorum: Int = 0, seller: String? = nil,
+        claims: [(key: String, value: String)] = []
+    ) async throws -> Verification {
+        func fail(_ code: String, _ reason: String) -> FormatError { FormatError("bundle.\(code)", reason) }
+        // The seal: the operator vouches for this exact bundle.
+        guard case .verified(let sealers) = seal.verify([log]), sealers.contains(log.name) else {
+            throw fail("seal", "the bundle's seal is not signed by the log key '\(log.name)'")
+        }
+        guard seal.text == ProductBundle.sealText(code: code, checkpoint: checkpoint, entries: entries) else {
+            throw fail("seal", "the bundle's seal does not match its contents")
+        }
+        guard code == IndexKey.canonical(code) else {
+            throw fail("code", "the code '\(code)' is not in canonical form")
+        }
+        // The checkpoint.
+        guard case .verified(let names) = checkpoint.verify([log] + witnesses), names.contains(log.name) else {
+            throw fail("checkpoint", "the checkpoint is not signed by the log key '\(log.name)'")
+        }
+        let cosigners = names.filter { $0 != log.name }
+        guard cosigners.count >= quorum else {
+            throw fail("quorum", "\(cosigners.count) of the required \(quorum) witnesses cosigned the checkpoint")
+        }
+        let body = try Checkpoint(text: checkpoint.text)
+        guard body.origin == log.name else { throw fail("checkpoint", "the checkpoint is for '\(body.origin)'") }
+        // Every record: in the tree, well formed, signed.
+        var registry = Registry(operatorKey: log.verifierKey)
+        var events: [RecordedEvent] = []
+        var last: Int64 = -1
+        for entry in entries {
+            guard entry.seq > last else { throw fail("order", "records are not in increasing order at \(entry.seq)") }
+            last = entry.seq
+            guard
+                Proofs.verifyInclusion(
+                    leafHash: Merkle.leafHash(entry.record), index: entry.seq, size: body.size, proof: entry.proof,
+                    root: body.root)
+            else { throw fail("inclusion", "record \(entry.seq) is not in the tree of size \(body.size)") }
+            let record = try LedgerRecord(bytes: entry.record)
+            guard record.seq == entry.seq else { throw fail("record", "record \(entry.seq) says seq \(record.seq)") }
+            if case .failure(let error) = record.envelope.verifySignatures() {
+                throw fail("signature", "record \(entry.seq): \(error.reason)")
+            }
+            let envelope = record.envelope
+            switch try Statement(payloadType: envelope.payloadType, payload: envelope.payload) {
+            case .registry:
+                registry.skip(to: entry.seq)
+                if let refusal = registry.apply(seq: entry.seq, envelope: envelope) {
+                    throw fail("registry", "record \(entry.seq): \(refusal.reason)")
+                }
+            case .event(let event, let hash):
+                events.append(
+                    RecordedEvent(
+                        seq: entry.seq, recordTimeMillis: record.timeMillis, event: event, hash: hash,
+                        signers: envelope.signatures.map(\.keyid), payload: envelope.payload))
+            case .opaque: throw fail("record", "record \(entry.seq) is neither an event nor a registry statement")
+            }
+        }
+        registry.skip(to: body.size)
+        // The journey, re-derived from the bundle's events alone, must be all of them.
+        var byKey: [String: [RecordedEvent]] = [:]
+        for event in events {
+            for key in Statement.event(event.event, hash: event.hash).indexKeys {
+                byKey[key, default: []].append(event)
+            }
+        }
+        let journey = try await Ledger.journey(code, registry: registry) { byKey[$0] ?? [] }
+        let included = Set(events.map(\.seq))
+        let derived = Set(journey.steps.map(\.seq))
+        guard derived == included else {
+            throw fail(
+                "journey",
+                "the bundle's events are not exactly the journey of \(code): "
+                    + "\(included.subtracting(derived).count) extra, \(derived.subtracting(included).count) missing")
+        }
+        let steps = journey.steps.map { IntegrityRules.Step(seq: $0.seq, event: $0.event, recorder: $0.participant) }
+        let integrity = IntegrityRules.check(steps, registry: registry)
+        let listing = seller.map {
+            ListingCheck.check(journey: journey, seller: $0, claims: claims, integrity: integrity, registry: registry)
+        }
+        return Verification(
+            checkpoint: body, cosigners: cosigners, journey: journey, integrity: integrity, listing: listing)
+    }
+}
+
+extension Ledger {
+    /// The offline bundle of `code`: its journey's records and every registry statement, proved against the
+    /// latest checkpoint (signed now if the log grew), sealed by the operator. Needs the operator key.
+    public func bundle(_ code: String) async throws -> ProductBundle {
+        guard signer != nil else { throw LedgerError.noOperatorKey }
+        let note = try await checkpoint()
+        let body = try Checkpoint(text: note.text)
+        let registry = try await currentRegistry()
+        let journey = try await trace(code, registry: registry)
+        guard !journey.steps.isEmpty else { throw LedgerError.noSuchProduct(code) }
+        let registrySeqs = try await store.lookup([IndexKey.registry], from: 0).map(\.seq)
+        let seqs = Array(Set(journey.steps.map(\.seq) + registrySeqs)).filter { $0 < body.size }.sorted()
+        let records = try await store.records(at: seqs)
+        var entries: [ProductBundle.Entry] = []
+        for (seq, record) in zip(seqs, records) {
+            let plan = HashReadPlan.inclusionProof(index: seq, size: body.size)
+            entries.append(
+                .init(seq: seq, record: record, proof: plan.combine(try await store.hashes(at: plan.indices))))
+        }
+        return try ProductBundle.sealed(code: IndexKey.canonical(code), checkpoint: note, entries: entries, by: self)
+    }
+}
+
+extension ProductBundle {
+    /// A bundle of `entries`, sealed by the ledger's operator key.
+    static func sealed(
+        code: String, checkpoint: SignedNote, entries: [Entry], by ledger: Ledger
+    ) throws -> ProductBundle {
+        guard let signer = ledger.signer else { throw LedgerError.noOperatorKey }
+        let text = sealText(code: code, checkpoint: checkpoint, entries: entries)
+        return ProductBundle(
+            code: code, checkpoint: checkpoint, entries: entries,
+            seal: try SignedNote(text: text, signatures: [try signer.sign(text)]))
+    }
+}

@@ -1,0 +1,106 @@
+import ArgumentParser
+import Foundation
+import Provenance
+import Threadline
+import TransparencyLog
+
+extension RootCommand {
+    struct BundleCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "bundle",
+            abstract: "Write a product's offline bundle: its journey's records, proofs and the checkpoint.",
+            discussion: """
+                The bundle holds every record of the product's journey and every registry statement, each with \
+                its inclusion proof against the latest checkpoint (signed first if the log grew), and the \
+                operator's seal over the whole. Needs the operator key. Specs/14-bundles.md.
+                """)
+
+        @OptionGroup var options: LedgerOptions
+
+        @Argument(help: ArgumentHelp("The product's code (Digital Link or EPC URN).", valueName: "code"))
+        var code: String
+
+        @Option(help: ArgumentHelp("The bundle file to write (refused if it exists).", valueName: "file"))
+        var out: String
+
+        func run() async throws {
+            try await reportingFailures {
+                guard !FileManager.default.fileExists(atPath: out) else {
+                    throw CommandFailure(CommandFailure.inputRefused, "'\(out)' already exists")
+                }
+                let ledger = try await options.open(needsOperatorKey: true)
+                let bundle = try await ledger.bundle(code)
+                try Data(bundle.encoded).write(to: URL(fileURLWithPath: out))
+                let body = try Checkpoint(text: bundle.checkpoint.text)
+                Output.line(
+                    "wrote \(out): \(bundle.entries.count) records of \(bundle.code), proved at tree size \(body.size)")
+            }
+        }
+    }
+
+    struct VerifyBundle: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "verify-bundle",
+            abstract: "Verify a product's offline bundle with no database; re-derive its journey and verdict.",
+            discussion: """
+                Checks the operator's seal, the checkpoint (and a quorum of witness cosignatures), every \
+                record's inclusion proof and signatures, rebuilds the registry and the journey from the bundle \
+                alone, and requires the journey to be exactly the bundle's events. Exit 1 if anything fails \
+                (a changed byte included). With --seller, the listing verdict too (exit 3 suspect).
+                """)
+
+        @Argument(help: ArgumentHelp("The bundle file.", valueName: "file"))
+        var file: String
+
+        @Option(help: ArgumentHelp("The log's verifier key (or a file holding it).", valueName: "vkey"))
+        var vkey: String
+
+        @Option(
+            name: .customLong("witness"),
+            help: ArgumentHelp("A witness's cosignature verifier key (repeat).", valueName: "vkey"))
+        var witnesses: [String] = []
+
+        @Option(help: ArgumentHelp("How many of the witnesses must have cosigned.", valueName: "k"))
+        var quorum = 0
+
+        @Option(help: ArgumentHelp("Also give the listing verdict for this seller.", valueName: "id"))
+        var seller: String?
+
+        @Option(
+            name: .customLong("claim"),
+            help: ArgumentHelp("A listing claim, with --seller (repeat).", valueName: "key=value"))
+        var claims: [String] = []
+
+        func run() async throws {
+            try await reportingFailures {
+                let log = try Ed25519NoteVerifier(verifierKey: try Files.verifierKey(vkey))
+                let witnessKeys = try witnesses.map(Files.cosignatureKey)
+                let bytes = Array(try Files.read(file, what: "bundle"))
+                let verification: ProductBundle.Verification
+                do {
+                    let bundle = try ProductBundle(parsing: bytes)
+                    verification = try await bundle.verify(
+                        log: log, witnesses: witnessKeys, quorum: quorum, seller: seller,
+                        claims: try ListingCSV.claims(claims))
+                } catch let error as FormatError {
+                    Output.line("FAIL: \(error.code): \(error.reason)")
+                    throw ExitCode(CommandFailure.verificationFailed)
+                }
+                let journey = verification.journey
+                Output.line(
+                    "ok: the journey of \(journey.identifier) (\(journey.steps.count) steps) is proved in "
+                        + "\(verification.checkpoint.origin) at tree size \(verification.checkpoint.size)"
+                        + (verification.cosigners.isEmpty
+                            ? "" : ", cosigned by \(verification.cosigners.joined(separator: ", "))"))
+                for line in JourneyText.brief(journey) { Output.line("  " + line) }
+                for finding in verification.integrity { Output.line("  finding: \(finding)") }
+                if let listing = verification.listing {
+                    Output.line("verdict: \(listing.verdict.rawValue) for seller \(listing.seller)")
+                    for finding in listing.findings { Output.line("  \(finding.reason.rawValue): \(finding.message)") }
+                    if listing.verdict == .suspect { throw ExitCode(CommandFailure.suspect) }
+                    if listing.verdict == .unknown { throw ExitCode(CommandFailure.notFound) }
+                }
+            }
+        }
+    }
+}
