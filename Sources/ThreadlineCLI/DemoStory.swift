@@ -14,6 +14,8 @@ enum DemoStory {
     static let origin = "demo.threadline.example/supply"
     static let tshirt = "https://id.gs1.org/01/00614141123452/21/TS-0001"
     static let recalledTshirt = "https://id.gs1.org/01/00614141123452/21/TS-0101"
+    static let unsoldTshirt = "https://id.gs1.org/01/00614141123452/21/TS-0002"
+    static let clonedSneaker = "https://id.gs1.org/01/07612345543215/21/SN-0003"
     static let sneaker = "https://id.gs1.org/01/07612345543215/21/SN-0001"
 
     /// A participant's test-only key: its seed is SHA-256("threadline demo key " + id).

@@ -93,8 +93,30 @@ extension RootCommand {
                     for line in JourneyText.brief(journey) { Output.line("  " + line) }
                 }
 
+                Output.line("\n4. A marketplace checks listings against the ledger (threadline check-listing):\n")
+                let listings: [(String, String, [(key: String, value: String)])] = [
+                    (DemoStory.unsoldTshirt, "shopstream", [("certification", "GOTS"), ("countryOfOrigin", "IN")]),
+                    (DemoStory.recalledTshirt, "shopstream", []),
+                    (DemoStory.clonedSneaker, "quickdeals", []),
+                ]
+                for (code, seller, claims) in listings {
+                    let result = try await ledger.checkListing(code: code, seller: seller, claims: claims)
+                    let claimed =
+                        claims.isEmpty
+                        ? "" : " claiming " + claims.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
+                    Output.line(
+                        "  \(result.verdict.rawValue)  \(JourneyText.shortened(result.identifier)) offered by \(seller)\(claimed)"
+                    )
+                    for finding in result.findings {
+                        let records =
+                            finding.records.isEmpty
+                            ? "" : " (records \(finding.records.map(String.init).joined(separator: ", ")))"
+                        Output.line("    \(finding.reason.rawValue)\(records): \(finding.message)")
+                    }
+                }
+
                 let checkpoint = try await ledger.checkpoint()
-                Output.line("\n4. The operator signs a checkpoint (C2SP tlog-checkpoint):\n")
+                Output.line("\n5. The operator signs a checkpoint (C2SP tlog-checkpoint):\n")
                 Output.raw(Data(checkpoint.encoded.utf8))
                 let proof = try await ledger.inclusionProof(saleRecord)
                 let entry = try await ledger.entry(saleRecord)
@@ -112,7 +134,8 @@ extension RootCommand {
                 }
 
                 Output.line(
-                    "\n5. The audit re-checks every signature, the hash chain, every stored hash and checkpoint:")
+                    "\n6. The audit re-checks every signature, the hash chain, every stored hash and checkpoint, the rules, the index:"
+                )
                 let report = await Auditor(store: store).run()
                 if report.isSound {
                     Output.line(
@@ -122,6 +145,16 @@ extension RootCommand {
                     for finding in report.findings { Output.line("  FAIL: \(finding)") }
                 }
 
+                let bundlePath = folder.appendingPathComponent("TS-0002.bundle")
+                let bundle = try await ledger.bundle(DemoStory.unsoldTshirt)
+                try Data(bundle.encoded).write(to: bundlePath)
+                let offline = try await ProductBundle(parsing: bundle.encoded).verify(
+                    log: ledger.operatorVerifier, seller: "shopstream")
+                Output.line(
+                    "\nThe genuine T-shirt's offline bundle (\(bundle.entries.count) records, \(bundlePath.lastPathComponent)) verifies"
+                        + " with no database: \(offline.journey.steps.count) steps, verdict \(offline.listing?.verdict.rawValue ?? "-")"
+                )
+
                 Output.line("\nTry next:")
                 Output.line(
                     "  threadline trace --ledger \(ledgerPath) \(DemoStory.recalledTshirt)    # the recalled batch")
@@ -129,6 +162,8 @@ extension RootCommand {
                 Output.line(
                     "  threadline check --ledger \(ledgerPath)    # the integrity rules: the clone and the recall")
                 Output.line("  threadline participant list --ledger \(ledgerPath)")
+                Output.line(
+                    "  threadline verify-bundle \(bundlePath.path) --vkey '\(operatorKey.keyID)' --seller shopstream")
                 Output.line("  threadline verify --ledger \(ledgerPath)")
                 Output.line(
                     "  threadline verify-proof \(proofPath.path) --vkey '\(operatorKey.keyID)' --entry \(entryPath.path)"
