@@ -8,6 +8,7 @@ public actor InMemoryLedgerStore: LedgerStore {
     private var storedHashes: [Hash] = []
     private var storedCheckpoints: [StoredCheckpoint] = []
     private var index: [String: [Int64]] = [:]
+    private var storedCosignatures: [Int64: [String]] = [:]
     private var indexed: Int64 = 0
 
     /// An empty ledger with `metadata`.
@@ -83,6 +84,17 @@ public actor InMemoryLedgerStore: LedgerStore {
         for entry in entries where !(index[entry.key]?.contains(entry.seq) ?? false) {
             index[entry.key, default: []].append(entry.seq)
             index[entry.key]!.sort()
+        }
+    }
+
+    public func cosignatures(size: Int64) -> [String] { storedCosignatures[size] ?? [] }
+
+    public func addCosignatures(size: Int64, lines: [String]) throws {
+        guard storedCheckpoints.contains(where: { $0.size == size }) else {
+            throw LedgerStoreError.outOfRange("no checkpoint of size \(size) is stored")
+        }
+        for line in lines where !(storedCosignatures[size]?.contains(line) ?? false) {
+            storedCosignatures[size, default: []].append(line)
         }
     }
 

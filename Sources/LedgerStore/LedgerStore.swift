@@ -39,6 +39,13 @@ public protocol LedgerStore: Sendable {
     /// unless `size` is larger than every stored checkpoint's.
     func addCheckpoint(size: Int64, note: String) async throws
 
+    /// The witness cosignature lines stored for the checkpoint of `size`, in the order they were added.
+    func cosignatures(size: Int64) async throws -> [String]
+
+    /// Keeps witness cosignature lines (C2SP tlog-cosignature) for the stored checkpoint of `size`; lines already
+    /// kept are ignored. `outOfRange` when no checkpoint of that size is stored.
+    func addCosignatures(size: Int64, lines: [String]) async throws
+
     // MARK: The derived index
 
     /// How many records the index covers (records `0..<indexedSize`). `append` extends the index with its

@@ -105,6 +105,17 @@ public final class SQLiteLedgerStore: LedgerStore {
                     INSERT INTO index_state(id, size) VALUES (1, 0);
                     """)
         }
+        migrator.registerMigration("v3-cosignatures") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE cosignatures (size INTEGER NOT NULL REFERENCES checkpoints(size), line TEXT NOT NULL,
+                                               PRIMARY KEY (size, line)) WITHOUT ROWID;
+                    CREATE TRIGGER cosignatures_no_update BEFORE UPDATE ON cosignatures
+                    BEGIN SELECT RAISE(ABORT, 'threadline: cosignatures are append-only'); END;
+                    CREATE TRIGGER cosignatures_no_delete BEFORE DELETE ON cosignatures
+                    BEGIN SELECT RAISE(ABORT, 'threadline: cosignatures are append-only'); END;
+                    """)
+        }
         return migrator
     }
 
@@ -169,6 +180,28 @@ public final class SQLiteLedgerStore: LedgerStore {
     private static func insert(_ db: Database, _ entries: [IndexEntry]) throws {
         let statement = try db.cachedStatement(sql: "INSERT OR IGNORE INTO index_entries(key, seq) VALUES (?, ?)")
         for entry in entries { try statement.execute(arguments: [entry.key, entry.seq]) }
+    }
+
+    public func cosignatures(size: Int64) async throws -> [String] {
+        try await pool.read { db in
+            try String.fetchAll(
+                db, sql: "SELECT line FROM cosignatures WHERE size = ? ORDER BY line", arguments: [size])
+        }
+    }
+
+    public func addCosignatures(size: Int64, lines: [String]) async throws {
+        try await pool.writeWithoutTransaction { db in
+            try db.inTransaction(.immediate) {
+                guard
+                    try Int64.fetchOne(db, sql: "SELECT size FROM checkpoints WHERE size = ?", arguments: [size]) != nil
+                else { throw LedgerStoreError.outOfRange("no checkpoint of size \(size) is stored") }
+                for line in lines {
+                    try db.execute(
+                        sql: "INSERT OR IGNORE INTO cosignatures(size, line) VALUES (?, ?)", arguments: [size, line])
+                }
+                return .commit
+            }
+        }
     }
 
     public func indexedSize() async throws -> Int64 {

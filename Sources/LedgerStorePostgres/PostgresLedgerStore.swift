@@ -171,6 +171,23 @@ public final class PostgresLedgerStore: LedgerStore {
                 "INSERT INTO index_state (id, size) VALUES (1, 0)",
             ]
         ),
+        (
+            "v3-cosignatures",
+            [
+                """
+                CREATE TABLE cosignatures (position BIGSERIAL, size BIGINT NOT NULL REFERENCES checkpoints(size),
+                                           line TEXT NOT NULL, PRIMARY KEY (size, line))
+                """,
+                """
+                CREATE TRIGGER cosignatures_append_only BEFORE UPDATE OR DELETE ON cosignatures
+                FOR EACH ROW EXECUTE FUNCTION threadline_append_only()
+                """,
+                """
+                CREATE TRIGGER cosignatures_no_truncate BEFORE TRUNCATE ON cosignatures
+                FOR EACH STATEMENT EXECUTE FUNCTION threadline_append_only()
+                """,
+            ]
+        ),
     ]
 
     /// Applies pending migrations. When there are none it only reads, so a role without DDL rights
@@ -222,6 +239,8 @@ public final class PostgresLedgerStore: LedgerStore {
             "GRANT SELECT, UPDATE (size) ON head TO \(role)",
             "GRANT SELECT, INSERT, DELETE ON index_entries TO \(role)",
             "GRANT SELECT, UPDATE (size) ON index_state TO \(role)",
+            "GRANT SELECT, INSERT ON cosignatures TO \(role)",
+            "GRANT USAGE ON SEQUENCE cosignatures_position_seq TO \(role)",
         ]
     }
 
@@ -641,6 +660,39 @@ extension PostgresLedgerStore {
         try await connection.query(
             "INSERT INTO index_entries (key, seq) SELECT * FROM UNNEST(\(keys)::TEXT[], \(seqs)::BIGINT[]) ON CONFLICT DO NOTHING",
             logger: logger)
+    }
+
+    public func cosignatures(size: Int64) async throws -> [String] {
+        try await reading {
+            try await self.pool.withConnection { connection in
+                var out: [String] = []
+                for try await line in try await connection.query(
+                    "SELECT line FROM cosignatures WHERE size = \(size) ORDER BY position", logger: self.logger
+                ).decode(String.self) {
+                    out.append(line)
+                }
+                return out
+            }
+        }
+    }
+
+    public func addCosignatures(size: Int64, lines: [String]) async throws {
+        try await guarded {
+            try await transaction { connection in
+                var found = false
+                for try await _ in try await connection.query(
+                    "SELECT size FROM checkpoints WHERE size = \(size)", logger: self.logger
+                ).decode(Int64.self) {
+                    found = true
+                }
+                guard found else { throw LedgerStoreError.outOfRange("no checkpoint of size \(size) is stored") }
+                for line in lines {
+                    try await connection.query(
+                        "INSERT INTO cosignatures (size, line) VALUES (\(size), \(line)) ON CONFLICT DO NOTHING",
+                        logger: self.logger)
+                }
+            }
+        }
     }
 
     public func indexedSize() async throws -> Int64 {

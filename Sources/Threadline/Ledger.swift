@@ -461,7 +461,9 @@ public actor Ledger {
             let size = try await store.size()
             let latest = try await store.latestCheckpoint()
             let previous = try latest.map { try verifiedOnce($0) }
-            if let latest, let previous, latest.size == size { return previous.note }
+            if let latest, let previous, latest.size == size {
+                return try await withCosignatures(previous.note, size: latest.size)
+            }
             guard let signer else { throw LedgerError.noOperatorKey }
             let root = try await root(size: size)
             if let previous {
@@ -486,6 +488,55 @@ public actor Ledger {
                 continue  // another process signed one meanwhile: start again from it
             }
         }
+    }
+
+    /// `note` with the witness cosignatures stored for its size (unparsable lines are left out).
+    public func withCosignatures(_ note: SignedNote, size: Int64) async throws -> SignedNote {
+        let lines = try await store.cosignatures(size: size)
+        guard !lines.isEmpty else { return note }
+        var cosigned = note
+        for line in lines {
+            if let parsed = try? SignedNote(parsing: note.text + "\n" + line + "\n"),
+                let signature = parsed.signatures.first
+            {
+                cosigned.add(signature)
+            }
+        }
+        return cosigned
+    }
+
+    /// The C2SP tlog-witness `add-checkpoint` request for the latest checkpoint, with a consistency proof from
+    /// `oldSize` (the size the witness last cosigned; 0 the first time).
+    public func witnessRequest(oldSize: Int64) async throws -> WitnessRequest {
+        let note = try await checkpoint()
+        let body = try Checkpoint(text: note.text)
+        guard oldSize >= 0, oldSize <= body.size else { throw LedgerError.badTreeSize(oldSize, size: body.size) }
+        let proof = oldSize == 0 ? [] : try await consistencyProof(from: oldSize, to: body.size)
+        return WitnessRequest(oldSize: oldSize, proof: proof, checkpoint: note)
+    }
+
+    /// Keeps the cosignature lines (a witness's `add-checkpoint` response) that verify, with `witnesses`, over
+    /// the latest checkpoint; returns the names of the witnesses whose cosignatures were kept.
+    public func addCosignatures(_ response: String, witnesses: [CosignatureVerifier]) async throws -> [String] {
+        let note = try await checkpoint()
+        let body = try Checkpoint(text: note.text)
+        let lines = response.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+        var kept: [String] = []
+        var names: [String] = []
+        for line in lines {
+            guard let parsed = try? SignedNote(parsing: note.text + "\n" + line + "\n"),
+                case .verified(let signers) = parsed.verify(witnesses), let name = signers.first
+            else { continue }
+            kept.append(line)
+            names.append(name)
+        }
+        guard !kept.isEmpty else {
+            throw FormatError(
+                "witness.cosignature",
+                "no cosignature verifies with the given witness keys over checkpoint \(body.size)")
+        }
+        try await store.addCosignatures(size: body.size, lines: kept)
+        return names
     }
 
     private func verifiedOnce(_ stored: StoredCheckpoint) throws -> (note: SignedNote, body: Checkpoint) {

@@ -77,6 +77,18 @@ struct StoreConformanceTests {
     }
 
     @Test(arguments: StoreKind.available)
+    func cosignaturesAreKeptWithTheirCheckpoint(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        _ = try await appendEntries(Self.entries(0..<3), to: store)
+        await #expect(throws: LedgerStoreError.self) { try await store.addCosignatures(size: 3, lines: ["— w a"]) }
+        try await store.addCheckpoint(size: 3, note: "checkpoint 3")
+        try await store.addCosignatures(size: 3, lines: ["— w1 a", "— w2 b"])
+        try await store.addCosignatures(size: 3, lines: ["— w1 a"])
+        #expect(try await store.cosignatures(size: 3).sorted() == ["— w1 a", "— w2 b"])
+        #expect(try await store.cosignatures(size: 2).isEmpty)
+    }
+
+    @Test(arguments: StoreKind.available)
     func recordsAreReadBackByNumberInTheOrderAsked(kind: StoreKind) async throws {
         let store = try await kind.make()
         _ = try await appendEntries(Self.entries(0..<10), to: store)

@@ -375,6 +375,92 @@ import TransparencyLog
         #expect(try run("verify", "--ledger", "l.db").status == 0)
     }
 
+    @Test func aWitnessCosignsAndAMonitorCatchesRollbacksAndSplitViews() throws {
+        let vkey = try setUp()
+        func append(_ ledger: String, _ text: String) throws {
+            try Data(text.utf8).write(to: folder.appendingPathComponent("p.txt"))
+            #expect(
+                try run("append", "--ledger", ledger, "--as", "farm.key", "--type", "text/plain", "p.txt").status == 0)
+        }
+        try append("l.db", "one")
+        try append("l.db", "two")
+        #expect(try run("checkpoint", "--ledger", "l.db").status == 0)
+        // The witness: its key, a first request (old 0), the cosignature, then a conflict for a stale old size.
+        #expect(try run("key", "generate", "--out", "w.key", "--name", "witness.example").status == 0)
+        let witnessKey = try run("witness", "key", "--key", "w.key").lines.first ?? ""
+        let request = try run("witness", "request", "--ledger", "l.db")
+        #expect(request.output.hasPrefix("old 0\n\n"))
+        let cosigned = try run(
+            "witness", "add-checkpoint", "--key", "w.key", "--state", "w.state", "--log-vkey", vkey, "-",
+            stdin: request.stdout)
+        #expect(cosigned.status == 0, "\(cosigned.stderr)")
+        #expect(cosigned.output.hasPrefix("\u{2014} witness.example "))
+        let stale = try run(
+            "witness", "add-checkpoint", "--key", "w.key", "--state", "w.state", "--log-vkey", vkey, "-",
+            stdin: request.stdout)
+        #expect(stale.status == 2)
+        #expect(stale.lines == ["2"])
+        let kept = try run(
+            "witness", "keep", "--ledger", "l.db", "--witness-vkey", witnessKey, "-", stdin: cosigned.stdout)
+        #expect(kept.lines == ["kept cosignatures by witness.example"])
+        // Proofs now carry the cosignature; a verifier can demand one witness.
+        let proof = try run("prove", "--ledger", "l.db", "1")
+        try proof.stdout.write(to: folder.appendingPathComponent("1.proof"))
+        try run("entry", "--ledger", "l.db", "1").stdout.write(to: folder.appendingPathComponent("1.entry"))
+        #expect(
+            try run(
+                "verify-proof", "1.proof", "--vkey", vkey, "--witness", witnessKey, "--quorum", "1", "--entry",
+                "1.entry"
+            ).status == 0)
+        // Grow the log: the witness cosigns again with a consistency proof from 2.
+        try FileManager.default.copyItem(
+            at: folder.appendingPathComponent("l.db"), to: folder.appendingPathComponent("old.db"))
+        try FileManager.default.copyItem(
+            at: folder.appendingPathComponent("l.db"), to: folder.appendingPathComponent("fork.db"))
+        try FileManager.default.copyItem(
+            at: folder.appendingPathComponent("l.db.operator-key"),
+            to: folder.appendingPathComponent("fork.db.operator-key"))
+        try append("l.db", "three")
+        #expect(try run("checkpoint", "--ledger", "l.db").status == 0)
+        let grown = try run("witness", "request", "--ledger", "l.db", "--old", "2")
+        #expect(
+            try run(
+                "witness", "add-checkpoint", "--key", "w.key", "--state", "w.state", "--log-vkey", vkey, "-",
+                stdin: grown.stdout
+            ).status == 0)
+        // A forked copy signed by the same key: the witness refuses it as a split view, so does the monitor.
+        try append("fork.db", "three, but different")
+        #expect(try run("checkpoint", "--ledger", "fork.db").status == 0)
+        let forked = try run("witness", "request", "--ledger", "fork.db", "--old", "3")
+        let refused = try run(
+            "witness", "add-checkpoint", "--key", "w.key", "--state", "w.state", "--log-vkey", vkey, "-",
+            stdin: forked.stdout)
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("split view"))
+        // The monitor.
+        #expect(
+            try run("monitor", "--vkey", vkey, "--state", "m.state", "old.db").lines == [
+                "ok: example.com/cli-test trusted at size 2 (first checkpoint seen)"
+            ])
+        #expect(
+            try run("monitor", "--vkey", vkey, "--state", "m.state", "l.db").lines == [
+                "ok: example.com/cli-test grew from 2 to 3, consistently"
+            ])
+        let split = try run("monitor", "--vkey", vkey, "--state", "m.state", "fork.db")
+        #expect(split.status == 1)
+        #expect(split.stderr.contains("split view: size 3 has root"))
+        let rollback = try run("monitor", "--vkey", vkey, "--state", "m.state", "old.db")
+        #expect(rollback.status == 1)
+        #expect(rollback.stderr.contains("rollback: the log shows size 2, but size 3 was seen before"))
+        #expect(
+            try run("monitor", "--vkey", vkey, "--state", "m.state", "l.db").lines == [
+                "ok: example.com/cli-test unchanged at size 3"
+            ])
+        #expect(
+            try run("monitor", "--vkey", vkey, "--state", "m.state", "--witness", witnessKey, "--quorum", "1", "l.db")
+                .status == 1)
+    }
+
     @Test func codeParseShowsEveryFormAndRefusesBadCodes() throws {
         let link = try run(
             "code", "parse", "https://brand.example.com/01/9506000134352/10/L1/21/S%2F1", "--company-prefix-length", "7"
