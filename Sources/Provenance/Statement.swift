@@ -1,3 +1,4 @@
+import Foundation
 import TransparencyLog
 
 /// What a statement says, as far as the ledger's rules and indexes are concerned (`Specs/10-recording.md`).
@@ -6,11 +7,15 @@ public enum Statement: Sendable {
     case event(EPCISEvent, hash: String)
     /// A change to the participant registry.
     case registry(RegistryStatement)
+    /// An RFC 3161 time-stamp token over a checkpoint, recorded by the operator (`Specs/16-anchors.md`).
+    case anchor(checkpoint: String, token: [UInt8])
     /// Any other payload type: kept, proved and audited, but neither indexed nor checked against the registry.
     case opaque
 
     /// The DSSE payload type of an EPCIS event statement: one event object, with its `@context`.
     public static let eventPayloadType = "application/vnd.threadline.epcis-event+json"
+    /// The DSSE payload type of a time anchor: `{"checkpoint": <note text>, "token": <base64 DER>}`.
+    public static let anchorPayloadType = "application/vnd.threadline.anchor+json"
 
     /// Reads the statement a payload of `payloadType` carries. Errors say why an event or registry statement
     /// is invalid.
@@ -28,6 +33,15 @@ public enum Statement: Sendable {
                 throw FormatError("event.invalid", "the event is not valid EPCIS 2.0: \(error)")
             }
         case RegistryStatement.payloadType: self = .registry(try RegistryStatement(payload: payload))
+        case Statement.anchorPayloadType:
+            let json: JSONValue
+            do { json = try JSONValue(parsing: payload) } catch let error as FormatError {
+                throw FormatError("anchor.json", "the anchor is not JSON: \(error.reason)")
+            }
+            guard let checkpoint = json["checkpoint"]?.stringValue, let token = json["token"]?.stringValue,
+                let bytes = Envelope.decodeBase64(token)
+            else { throw FormatError("anchor.json", "an anchor is {\"checkpoint\": text, \"token\": base64}") }
+            self = .anchor(checkpoint: checkpoint, token: bytes)
         default: self = .opaque
         }
     }
@@ -37,6 +51,7 @@ public enum Statement: Sendable {
         switch self {
         case .opaque: return []
         case .registry: return [IndexKey.registry]
+        case .anchor: return [IndexKey.anchors]
         case .event(let event, let hash): return IndexKey.keys(of: event, hash: hash)
         }
     }
@@ -48,6 +63,8 @@ public enum IndexKey {
     public static let registry = "registry"
     /// Every EPCIS event.
     public static let events = "events"
+    /// Every time anchor.
+    public static let anchors = "anchors"
 
     /// The event with this CBV 2.0 hash (the hex digest).
     public static func event(hash: String) -> String {
@@ -95,5 +112,15 @@ public enum IndexKey {
         for reference in event.sourceList + event.destinationList { keys.append(party(reference.value)) }
         var seen = Set<String>()
         return keys.filter { seen.insert($0).inserted }
+    }
+}
+
+extension Statement {
+    /// The payload of a time anchor over `checkpoint` (a checkpoint note's text).
+    public static func anchorPayload(checkpoint: String, token: [UInt8]) -> [UInt8] {
+        Array(
+            JSONValue.object([
+                .init("checkpoint", .string(checkpoint)), .init("token", .string(Data(token).base64EncodedString())),
+            ]).serialized.utf8)
     }
 }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import LedgerStore
 import Provenance
@@ -35,6 +36,8 @@ public struct AuditFinding: Sendable, Equatable, Codable, CustomStringConvertibl
         case duplicateEvent = "duplicate-event"
         /// The derived index disagrees with the log (an entry missing or extra); `threadline reindex` rebuilds it.
         case indexMismatch = "index-mismatch"
+        /// A time anchor not by the operator, over no stored checkpoint, or whose token does not verify.
+        case anchorInvalid = "anchor-invalid"
     }
 
     /// What kind of problem.
@@ -144,6 +147,7 @@ public struct Auditor: Sendable {
 
         checkCheckpoints(upTo: 0)
         var rules = Rules(registry: Registry(operatorKey: metadata.operatorKey))
+        rules.checkpointTexts = Set(checkpoints.compactMap { try? SignedNote(parsing: $0.note).text })
         let indexed = try await store.indexedSize()
         // Reading chunk k+1 overlaps checking chunk k.
         let store = self.store
@@ -279,6 +283,8 @@ public struct Auditor: Sendable {
     private struct Rules {
         var registry: Registry
         var eventHashes: [String: Int64] = [:]
+        /// The texts of the stored checkpoints (each checked against the tree on its own).
+        var checkpointTexts: Set<String> = []
 
         mutating func check(_ statement: Statement?, signers: [String], at seq: Int64) -> AuditFinding? {
             registry.skip(to: seq)
@@ -289,6 +295,23 @@ public struct Auditor: Sendable {
                     return AuditFinding(code: .registryRefused, seq: seq, message: refusal.reason)
                 }
                 registry.apply(seq: seq, statement: change, signers: signers)
+            case .anchor(let checkpoint, let token)?:
+                guard signers.contains(registry.operatorKey) else {
+                    return AuditFinding(
+                        code: .anchorInvalid, seq: seq, message: "the anchor is not signed by the operator key")
+                }
+                guard checkpointTexts.contains(checkpoint) else {
+                    return AuditFinding(
+                        code: .anchorInvalid, seq: seq, message: "the anchored checkpoint is not a stored one")
+                }
+                do {
+                    _ = try TimeStamp.parse(
+                        token: token, imprint: Array(SHA256.hash(data: Array(checkpoint.utf8))), nonce: nil)
+                } catch let error as FormatError {
+                    return AuditFinding(code: .anchorInvalid, seq: seq, message: error.reason)
+                } catch {
+                    return AuditFinding(code: .anchorInvalid, seq: seq, message: "\(error)")
+                }
             case .event(let event, let hash)?:
                 if let earlier = eventHashes[hash] {
                     return AuditFinding(

@@ -347,6 +347,14 @@ public actor Ledger {
         case .opaque:
             registry.skip(to: seq + 1)
             return nil
+        case .anchor:
+            registry.skip(to: seq + 1)
+            guard signers.contains(registry.operatorKey) else {
+                return .refused(
+                    index: index, FormatError("anchor.signer", "a time anchor must be signed by the operator key"),
+                    existing: nil)
+            }
+            return nil
         case .registry(let change):
             if let error = registry.refusal(of: change, signers: signers, at: seq) {
                 return .refused(index: index, error, existing: nil)

@@ -169,7 +169,8 @@ public struct ProductBundle: Sendable {
                     RecordedEvent(
                         seq: entry.seq, recordTimeMillis: record.timeMillis, event: event, hash: hash,
                         signers: envelope.signatures.map(\.keyid), payload: envelope.payload))
-            case .opaque: throw fail("record", "record \(entry.seq) is neither an event nor a registry statement")
+            case .opaque, .anchor:
+                throw fail("record", "record \(entry.seq) is neither an event nor a registry statement")
             }
         }
         registry.skip(to: body.size)

@@ -38,6 +38,8 @@ struct RuleAuditTests {
         ("a duplicate event", .duplicateEvent),
         ("a registration not signed by the operator", .registryRefused),
         ("an invalid event", .statementInvalid),
+        ("an anchor by someone else", .anchorInvalid),
+        ("an anchor over no stored checkpoint", .anchorInvalid),
     ])
     func aRuleBrokenAroundTheEngineIsNamed(case name: String, code: AuditFinding.Code) async throws {
         let ledger = try await R.ledger()
@@ -50,6 +52,14 @@ struct RuleAuditTests {
             case "a registration not signed by the operator":
                 try R.registry(
                     .registration(.init(id: "x", name: "X", roles: [.brand], keys: [R.stranger.keyID])), by: R.brand)
+            case "an anchor by someone else":
+                try Envelope(
+                    signing: Statement.anchorPayload(checkpoint: "x\n", token: [1]), type: Statement.anchorPayloadType,
+                    with: R.brand)
+            case "an anchor over no stored checkpoint":
+                try Envelope(
+                    signing: Statement.anchorPayload(checkpoint: "example.com/test-ledger\n1\nAAAA\n", token: [1]),
+                    type: Statement.anchorPayloadType, with: Sample.operatorKey)
             default:
                 try Envelope(
                     signing: Array(#"{"type":"ObjectEvent"}"#.utf8), type: Statement.eventPayloadType, with: R.brand)
