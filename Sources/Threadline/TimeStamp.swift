@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 import SwiftASN1
 import TransparencyLog
-import X509
+@_spi(FixedExpiryValidationTime) import X509
 
 /// RFC 3161 time-stamps over checkpoints (`Specs/16-anchors.md`): the request a TSA answers, and the checks of
 /// its reply — status, message imprint, nonce, the CMS signature (RFC 5652) over the TSTInfo, and the TSA
@@ -274,11 +274,11 @@ public enum TimeStamp {
     /// Checks that the token's signer chains to one of `roots` at the token's time, with the timeStamping purpose.
     public static func verifyChain(_ token: Token, roots: [Certificate]) async throws {
         var verifier = Verifier(rootCertificates: CertificateStore(roots)) {
-            RFC5280Policy(validationTime: token.time)
+            RFC5280Policy(fixedExpiryValidationTime: token.time)
             TimeStampingPolicy()
         }
         let result = await verifier.validate(
-            leafCertificate: token.signer, intermediates: CertificateStore(token.intermediates))
+            leaf: token.signer, intermediates: CertificateStore(token.intermediates))
         guard case .validCertificate = result else {
             throw FormatError(
                 "timestamp.chain",
