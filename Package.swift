@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.65.0"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     ],
     targets: [
         .target(
@@ -55,9 +56,16 @@ let package = Package(
             ]
         ),
         .target(
+            name: "ThreadlineServer",
+            dependencies: [
+                "Threadline", "Provenance", "TransparencyLog", "LedgerStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        .target(
             name: "ThreadlineCLI",
             dependencies: [
-                "Threadline", "TransparencyLog", "Provenance", "LedgerStore",
+                "Threadline", "TransparencyLog", "Provenance", "LedgerStore", "ThreadlineServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -83,6 +91,13 @@ let package = Package(
             dependencies: [
                 "Threadline", "LedgerStore", "Provenance", "TransparencyLog", "ThreadlineTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .testTarget(
+            name: "ThreadlineServerTests",
+            dependencies: [
+                "ThreadlineServer", "Threadline", "Provenance", "TransparencyLog", "LedgerStore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
         .testTarget(

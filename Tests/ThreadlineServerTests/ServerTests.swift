@@ -1,0 +1,131 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import LedgerStore
+import Provenance
+import Testing
+import Threadline
+import ThreadlineServer
+import TransparencyLog
+
+/// The HTTP server's first routes, in process (router) and over loopback (live), on a real SQLite ledger.
+struct ServerTests {
+    static let operatorKey = try! SigningKey(name: "example.com/server-test", seed: [UInt8](repeating: 1, count: 32))
+    static let brand = try! SigningKey(name: "brand", seed: [UInt8](repeating: 2, count: 32))
+
+    static func ledger() async throws -> Ledger {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "threadline-server-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let store = try SQLiteLedgerStore.create(
+            path: folder.appendingPathComponent("l.db").path, metadata: Ledger.metadata(operatorKey: operatorKey))
+        let ledger = try await Ledger(store: store, operatorKey: operatorKey)
+        let registration = RegistryStatement.registration(
+            .init(id: "brand", name: "Brand", roles: [.brand], companyPrefixes: ["0614141"], keys: [brand.keyID]))
+        _ = try await ledger.append([
+            try Envelope(signing: registration.payload, type: RegistryStatement.payloadType, with: operatorKey)
+        ])
+        return ledger
+    }
+
+    static func event(_ serial: Int, action: String = "ADD") -> ByteBuffer {
+        let payload =
+            #"{"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],"type":"ObjectEvent","eventTime":"2026-09-01T08:00:00Z","eventTimeZoneOffset":"+00:00","action":"\#(action)","bizStep":"commissioning","epcList":["urn:epc:id:sgtin:0614141.112345.\#(serial)"]}"#
+        let envelope = try! Envelope(signing: Array(payload.utf8), type: Statement.eventPayloadType, with: brand)
+        return ByteBuffer(bytes: envelope.canonicalJSON)
+    }
+
+    static func problem(_ response: TestResponse) throws -> [String: Any] {
+        #expect(response.headers[.contentType] == "application/problem+json")
+        return try #require(try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any])
+    }
+
+    @Test func captureAnswersOnceDurableAndRefusesWithProblemDetails() async throws {
+        let ledger = try await Self.ledger()
+        let app = Server.buildApplication(ledger: ledger)
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/statements", method: .post, body: Self.event(1)) { response in
+                #expect(response.status == .created)
+                #expect(String(buffer: response.body) == #"{"seq":1}"#)
+            }
+            // The same event again: 422, naming the record that holds it.
+            try await client.execute(uri: "/statements", method: .post, body: Self.event(1)) { response in
+                #expect(response.status == .unprocessableContent)
+                let problem = try Self.problem(response)
+                #expect(problem["type"] as? String == "https://threadline.example/problems/record.duplicate")
+                #expect((problem["detail"] as? String)?.contains("is already record 1") == true)
+                #expect(problem["status"] as? Int == 422)
+            }
+            // Not an envelope, an invalid event: 400.
+            try await client.execute(uri: "/statements", method: .post, body: ByteBuffer(string: "{")) { response in
+                #expect(response.status == .badRequest)
+                let problem = try Self.problem(response)
+                #expect(problem["type"] as? String == "https://threadline.example/problems/envelope.json")
+            }
+            try await client.execute(uri: "/statements", method: .post, body: Self.event(2, action: "CREATE")) {
+                response in
+                #expect(response.status == .badRequest)
+                let problem = try Self.problem(response)
+                #expect((problem["detail"] as? String)?.contains("action") == true)
+            }
+            try await client.execute(uri: "/records/9", method: .get) { response in
+                #expect(response.status == .notFound)
+            }
+        }
+        #expect(try await ledger.store.size() == 2)
+    }
+
+    @Test func verifiableReadsOverLoopbackCheckOffline() async throws {
+        let ledger = try await Self.ledger()
+        let app = Server.buildApplication(ledger: ledger, port: 0)
+        try await app.test(.live) { client in
+            // Concurrent captures share transactions and each is answered with its own record.
+            let seqs = try await withThrowingTaskGroup(of: Int.self) { group in
+                for serial in 10..<30 {
+                    group.addTask {
+                        try await client.execute(uri: "/statements", method: .post, body: Self.event(serial)) {
+                            response in
+                            #expect(response.status == .created)
+                            let object =
+                                try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Int]
+                            return object?["seq"] ?? -1
+                        }
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(Set(seqs) == Set(1...20))
+            let record = try await client.execute(uri: "/records/5", method: .get) { response in
+                #expect(response.headers[.cacheControl] == "public, max-age=31536000, immutable")
+                return Array(buffer: response.body)
+            }
+            let proofText = try await client.execute(uri: "/proofs/inclusion/5", method: .get) {
+                String(buffer: $0.body)
+            }
+            let proof = try TlogProof(parsing: proofText)
+            guard case .valid(let checkpoint) = proof.verify(entry: record, log: Self.operatorKey.noteSigner.verifier)
+            else {
+                Issue.record("the served proof does not verify")
+                return
+            }
+            #expect(checkpoint.size == 21)
+            let note = try await client.execute(uri: "/checkpoint", method: .get) { String(buffer: $0.body) }
+            #expect(note.hasPrefix("example.com/server-test\n21\n"))
+            let consistency = try await client.execute(uri: "/proofs/consistency?old=3&new=21", method: .get) {
+                response in
+                String(buffer: response.body).split(separator: "\n").compactMap { Hash(base64: String($0)) }
+            }
+            #expect(
+                Proofs.verifyConsistency(
+                    oldSize: 3, newSize: 21, oldRoot: try await ledger.root(size: 3), newRoot: checkpoint.root,
+                    proof: consistency))
+            let journey = try await client.execute(
+                uri: "/journey?code=https://id.gs1.org/01/10614141123459/21/10", method: .get
+            ) { response in
+                #expect(response.status == .ok)
+                return try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+            }
+            #expect((journey?["steps"] as? [[String: Any]])?.first?["participant"] as? String == "brand")
+        }
+    }
+}
