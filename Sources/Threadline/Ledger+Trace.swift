@@ -41,6 +41,79 @@ public struct EventQuery: Sendable {
     public init() {}
 }
 
+extension EventQuery {
+    /// A query from EPCIS 2.0 SimpleEventQuery parameters (`Specs/11-trace.md` §3); a value may list
+    /// alternatives separated by commas. Unknown names and bad values are refused (`query.<name>`).
+    public init(parameters: [(String, String)]) throws {
+        self.init()
+        for (name, value) in parameters {
+            let values = value.split(separator: ",").map { String($0) }
+            func time() throws -> Int64 {
+                guard let time = Timestamp.parseDateTime(value) else {
+                    throw FormatError("query.\(name)", "\(name) '\(value)' is not a date and time with a zone")
+                }
+                return time.micros
+            }
+            switch name {
+            case "MATCH_epc": matchEPC += values
+            case "MATCH_anyEPC": matchAnyEPC += values
+            case "MATCH_epcClass": matchEPCClass += values
+            case "EQ_bizStep": bizStep += values
+            case "EQ_disposition": disposition += values
+            case "EQ_bizLocation": bizLocation += values
+            case "EQ_readPoint": readPoint += values
+            case "eventType":
+                eventTypes += try values.map {
+                    guard let kind = EPCISEvent.Kind(rawValue: $0) else {
+                        throw FormatError("query.eventType", "'\($0)' is not an event type")
+                    }
+                    return kind
+                }
+            case "EQ_action":
+                actions += try values.map {
+                    guard let action = EPCISEvent.Action(rawValue: $0) else {
+                        throw FormatError("query.EQ_action", "'\($0)' is not ADD, OBSERVE or DELETE")
+                    }
+                    return action
+                }
+            case "GE_eventTime": fromTime = try time()
+            case "LT_eventTime": beforeTime = try time()
+            case "perPage":
+                guard let n = Int(value), n > 0 else {
+                    throw FormatError("query.perPage", "perPage must be a positive number")
+                }
+                limit = n
+            case "nextPageToken":
+                guard let n = Int64(value), n >= 0 else {
+                    throw FormatError("query.nextPageToken", "nextPageToken '\(value)' is not one this ledger gave")
+                }
+                afterSeq = n
+            default:
+                throw FormatError("query.\(name)", "'\(name)' is not a supported query parameter")
+            }
+        }
+    }
+
+    /// The EPCISQueryDocument holding `events` exactly as recorded, with `nextPageToken` when the page is full.
+    public static func document(_ events: [RecordedEvent], limit: Int, creationDate: String) throws -> JSONValue {
+        var results: [JSONValue.Member] = [
+            .init("queryName", .string("SimpleEventQuery")),
+            .init(
+                "resultsBody",
+                .object([.init("eventList", .array(try events.map { try JSONValue(parsing: $0.payload) }))])),
+        ]
+        if events.count == limit, let last = events.last {
+            results.append(.init("nextPageToken", .string(String(last.seq))))
+        }
+        return .object([
+            .init("@context", .array([.string("https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld")])),
+            .init("type", .string("EPCISQueryDocument")), .init("schemaVersion", .string("2.0")),
+            .init("creationDate", .string(creationDate)),
+            .init("epcisBody", .object([.init("queryResults", .object(results))])),
+        ])
+    }
+}
+
 extension Ledger {
     /// Brings the derived index up to the log's end (it lags after `reindex` or on a ledger made before it).
     public func ensureIndexed() async throws {

@@ -71,3 +71,22 @@ public struct TileExporter: Sendable {
         try data.write(to: url, options: .atomic)
     }
 }
+
+extension Ledger {
+    /// The bytes of a C2SP tlog-tiles tile (`tile/<L>/<N>[.p/<W>]` or `tile/entries/<N>[.p/<W>]`) of the tree of
+    /// the latest checkpoint, if that tree has it. Tile contents never change once the tree has them.
+    public nonisolated func tile(path: String) async throws -> Data {
+        let tile = try Tile(path: path)
+        guard let note = try await latestCheckpoint() else { throw LedgerError.badTreeSize(0, size: 0) }
+        let size = try Checkpoint(text: note.text).size
+        let available = tile.isEntries ? size : size >> (Int64(Tile.height) * Int64(tile.level))
+        let needed = tile.index * Int64(Tile.width) + Int64(tile.width)
+        guard needed <= available else { throw LedgerError.noSuchRecord(seq: needed - 1, size: available) }
+        if tile.isEntries { return try await TileExporter.bundle(tile, store: store) }
+        var bytes = Data()
+        for hash in try await store.hashes(at: StoredHashes.indices(of: tile)) {
+            hash.withBytes { bytes.append(contentsOf: $0) }
+        }
+        return bytes
+    }
+}

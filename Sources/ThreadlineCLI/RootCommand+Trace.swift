@@ -84,82 +84,23 @@ extension RootCommand {
                 let ledger = try await options.open()
                 let found = try await ledger.query(query)
                 if json {
-                    var members: [JSONValue.Member] = [
-                        .init(
-                            "@context",
-                            .array([.string("https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld")])),
-                        .init("type", .string("EPCISQueryDocument")), .init("schemaVersion", .string("2.0")),
-                        .init(
-                            "creationDate",
-                            .string(Timestamp.format(millis: Int64(Date().timeIntervalSince1970 * 1000)))),
-                    ]
-                    let events = try found.map { try JSONValue(parsing: $0.payload) }
-                    var results: [JSONValue.Member] = [
-                        .init("queryName", .string("SimpleEventQuery")),
-                        .init("resultsBody", .object([.init("eventList", .array(events))])),
-                    ]
-                    if found.count == query.limit, let last = found.last {
-                        results.append(.init("nextPageToken", .string(String(last.seq))))
-                    }
-                    members.append(.init("epcisBody", .object([.init("queryResults", .object(results))])))
-                    return Output.line(JSONValue.object(members).serialized)
+                    let now = Timestamp.format(millis: Int64(Date().timeIntervalSince1970 * 1000))
+                    return Output.line(try EventQuery.document(found, limit: query.limit, creationDate: now).serialized)
                 }
                 for recorded in found { Output.line(JourneyText.summary(recorded)) }
             }
         }
 
         static func query(_ parameters: [String]) throws -> EventQuery {
-            var query = EventQuery()
-            for parameter in parameters {
+            let pairs = try parameters.map { parameter -> (String, String) in
                 guard let equals = parameter.firstIndex(of: "=") else {
                     throw ValidationError("'\(parameter)' is not NAME=VALUE")
                 }
-                let name = String(parameter[..<equals])
-                let value = String(parameter[parameter.index(after: equals)...])
-                let values = value.split(separator: ",").map { String($0) }
-                func time() throws -> Int64 {
-                    guard let time = Timestamp.parseDateTime(value) else {
-                        throw ValidationError("\(name) '\(value)' is not a date and time with a zone")
-                    }
-                    return time.micros
-                }
-                switch name {
-                case "MATCH_epc": query.matchEPC += values
-                case "MATCH_anyEPC": query.matchAnyEPC += values
-                case "MATCH_epcClass": query.matchEPCClass += values
-                case "EQ_bizStep": query.bizStep += values
-                case "EQ_disposition": query.disposition += values
-                case "EQ_bizLocation": query.bizLocation += values
-                case "EQ_readPoint": query.readPoint += values
-                case "eventType":
-                    query.eventTypes += try values.map {
-                        guard let kind = EPCISEvent.Kind(rawValue: $0) else {
-                            throw ValidationError("'\($0)' is not an event type")
-                        }
-                        return kind
-                    }
-                case "EQ_action":
-                    query.actions += try values.map {
-                        guard let action = EPCISEvent.Action(rawValue: $0) else {
-                            throw ValidationError("'\($0)' is not ADD, OBSERVE or DELETE")
-                        }
-                        return action
-                    }
-                case "GE_eventTime": query.fromTime = try time()
-                case "LT_eventTime": query.beforeTime = try time()
-                case "perPage":
-                    guard let n = Int(value), n > 0 else { throw ValidationError("perPage must be a positive number") }
-                    query.limit = n
-                case "nextPageToken":
-                    guard let n = Int64(value), n >= 0 else {
-                        throw ValidationError("nextPageToken '\(value)' is not one this ledger gave")
-                    }
-                    query.afterSeq = n
-                default:
-                    throw ValidationError("'\(name)' is not a supported query parameter (see --help)")
-                }
+                return (String(parameter[..<equals]), String(parameter[parameter.index(after: equals)...]))
             }
-            return query
+            do { return try EventQuery(parameters: pairs) } catch let error as FormatError {
+                throw ValidationError(error.reason)
+            }
         }
     }
 

@@ -53,6 +53,22 @@ public enum Server {
                 proof.map { $0.base64 + "\n" }.joined(), type: "text/plain; charset=utf-8",
                 cache: "public, max-age=31536000, immutable")
         }
+        router.get("/events") { request, _ -> Response in
+            let query = try EventQuery(
+                parameters: request.uri.queryParameters.map { (String($0.key), String($0.value)) })
+            let found = try await ledger.query(query)
+            let now = Timestamp.format(millis: Int64(Date().timeIntervalSince1970 * 1000))
+            return Server.json(
+                try EventQuery.document(found, limit: query.limit, creationDate: now).serialized, status: .ok)
+        }
+        router.get("/tile/**") { _, context -> Response in
+            let path = "tile/" + context.parameters.getCatchAll().joined(separator: "/")
+            let bytes = try await ledger.tile(path: path)
+            var headers = HTTPFields()
+            headers[.contentType] = "application/octet-stream"
+            headers[.cacheControl] = "public, max-age=31536000, immutable"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: Array(bytes))))
+        }
         router.get("/journey") { request, _ -> Response in
             guard let code = request.uri.queryParameters.get("code") else {
                 throw FormatError("http.query", "give code=<Digital Link or EPC URN>")

@@ -126,6 +126,30 @@ struct ServerTests {
                 return try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
             }
             #expect((journey?["steps"] as? [[String: Any]])?.first?["participant"] as? String == "brand")
+            // Tiles of the checkpoint's tree: the level-0 tile holds the leaf hashes of the records.
+            let tile = try await client.execute(uri: "/tile/0/000.p/21", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.cacheControl] == "public, max-age=31536000, immutable")
+                return Array(buffer: response.body)
+            }
+            #expect(tile.count == 21 * 32)
+            #expect(Array(tile[5 * 32..<6 * 32]) == Merkle.leafHash(record).withBytes { Array($0) })
+            let bundle = try await client.execute(uri: "/tile/entries/000.p/21", method: .get) {
+                Array(buffer: $0.body)
+            }
+            #expect(bundle.count == (try await ledger.store.records(0..<21)).reduce(0) { $0 + 2 + $1.count })
+            try await client.execute(uri: "/tile/0/000", method: .get) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/tile/0/0", method: .get) { #expect($0.status == .badRequest) }
+            // EPCIS queries, paged.
+            let page = try await client.execute(uri: "/events?EQ_bizStep=commissioning&perPage=5", method: .get) {
+                response in
+                #expect(response.status == .ok)
+                return try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+            }
+            let results = (page?["epcisBody"] as? [String: Any])?["queryResults"] as? [String: Any]
+            #expect(((results?["resultsBody"] as? [String: Any])?["eventList"] as? [Any])?.count == 5)
+            #expect(results?["nextPageToken"] as? String == "5")
+            try await client.execute(uri: "/events?EQ_nonsense=1", method: .get) { #expect($0.status == .badRequest) }
         }
     }
 }
