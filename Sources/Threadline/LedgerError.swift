@@ -21,6 +21,14 @@ public enum LedgerError: Error, CustomStringConvertible {
     /// The stored checkpoint does not verify, or the tree no longer extends it: refusing to sign.
     case inconsistent(String)
 
+    /// The statement a refusal is about, if any.
+    public var index: Int? {
+        switch self {
+        case .invalidStatement(let index, _), .refused(let index, _, _): index
+        default: nil
+        }
+    }
+
     public var description: String {
         switch self {
         case .invalidStatement(let index, let error): "statement \(index): \(error.reason)"

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import LedgerStore
 import Provenance
@@ -11,6 +12,20 @@ import TransparencyLog
 public enum Server {
     /// The largest request body accepted (a statement is at most 64 KiB − 1 as a record).
     public static let maxBody = 1 << 20
+    /// The largest capture body (many statements).
+    public static let maxCaptureBody = 256 << 20
+
+    /// The envelopes of a capture body: a JSON array of DSSE envelopes, or one envelope per line.
+    static func envelopes(_ body: [UInt8]) throws -> [[UInt8]] {
+        let first = body.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
+        if first == UInt8(ascii: "[") {
+            guard case .array(let elements) = try JSONValue(parsing: body) else {
+                throw FormatError("capture.body", "the capture body is not an array of envelopes")
+            }
+            return elements.map { Array($0.serialized.utf8) }
+        }
+        return body.split(separator: 0x0A).map(Array.init).filter { !$0.allSatisfy { $0 == 0x20 || $0 == 0x0D } }
+    }
 
     /// The application over `ledger`, listening on `host`:`port` (tests call this and run it in process).
     public static func buildApplication(
@@ -20,6 +35,53 @@ public enum Server {
     {
         let router = Router()
         router.add(middleware: ProblemMiddleware())
+        let jobs = CaptureJobs()
+        router.post("/events") { request, _ -> Response in
+            var request = request
+            let body = try await request.collectBody(upTo: Server.maxBody)
+            let range = try await ledger.append(prepared: try Ledger.prepare(submissions: [Array(buffer: body)]))
+            return Server.json(#"{"seq":\#(range.lowerBound)}"#, status: .created)
+        }
+        router.post("/capture") { request, _ -> Response in
+            var request = request
+            let body = try await request.collectBody(upTo: Server.maxCaptureBody)
+            let submissions = try Server.envelopes(Array(buffer: body))
+            let atomic = request.headers[HTTPField.Name("GS1-Capture-Error-Behaviour")!] != "proceed"
+            let id = await jobs.start(count: submissions.count) { job in
+                do {
+                    let prepared = try Ledger.prepare(submissions: submissions)
+                    if atomic {
+                        let range = try await ledger.append(prepared: prepared)
+                        await jobs.finish(job, records: Array(range), errors: [])
+                    } else {
+                        var records: [Int64] = []
+                        var errors: [CaptureJobs.Failure] = []
+                        for (index, result) in try await ledger.appendEach(prepared: prepared).enumerated() {
+                            switch result {
+                            case .success(let seq): records.append(seq)
+                            case .failure(let error): errors.append(.init(index: index, error))
+                            }
+                        }
+                        await jobs.finish(job, records: records, errors: errors)
+                    }
+                } catch let error as LedgerError {
+                    await jobs.finish(job, records: [], errors: [.init(index: error.index ?? 0, error)])
+                } catch {
+                    await jobs.finish(job, records: [], errors: [.init(index: 0, code: "capture", detail: "\(error)")])
+                }
+            }
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json"
+            headers[.location] = "/capture/\(id)"
+            return Response(
+                status: .accepted, headers: headers,
+                body: .init(byteBuffer: ByteBuffer(string: #"{"id":"\#(id)","status":"pending"}"#)))
+        }
+        router.get("/capture/:id") { _, context -> Response in
+            let id = try context.parameters.require("id")
+            guard let job = await jobs.status(id) else { throw LedgerError.noSuchProduct("capture job \(id)") }
+            return Server.json(job.serialized, status: .ok)
+        }
         router.get("/checkpoint") { _, _ -> Response in
             let note = try await ledger.checkpoint()
             return Server.text(note.encoded, type: "text/plain; charset=utf-8", cache: "no-cache")
@@ -150,5 +212,72 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         var headers = HTTPFields()
         headers[.contentType] = "application/problem+json"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body.serialized)))
+    }
+}
+
+/// Capture jobs (EPCIS 2.0 capture interface): each runs in the background; its status is kept in memory.
+actor CaptureJobs {
+    struct Failure: Sendable {
+        let index: Int
+        let code: String
+        let detail: String
+
+        init(index: Int, code: String, detail: String) {
+            self.index = index
+            self.code = code
+            self.detail = detail
+        }
+
+        init(index: Int, _ error: LedgerError) {
+            switch error {
+            case .invalidStatement(let i, let reason), .refused(let i, let reason, _):
+                self.init(index: i, code: reason.code, detail: reason.reason)
+            default: self.init(index: index, code: "capture", detail: error.description)
+            }
+        }
+    }
+
+    private struct Job {
+        var status: String
+        let count: Int
+        var records: [Int64] = []
+        var errors: [Failure] = []
+    }
+
+    private var jobs: [String: Job] = [:]
+    private var next = 0
+
+    /// Registers a job and starts `work` for it; returns its id.
+    func start(count: Int, _ work: @escaping @Sendable (String) async -> Void) -> String {
+        next += 1
+        let id = String(next)
+        jobs[id] = Job(status: "pending", count: count)
+        Task { await work(id) }
+        return id
+    }
+
+    func finish(_ id: String, records: [Int64], errors: [Failure]) {
+        jobs[id]?.records = records
+        jobs[id]?.errors = errors
+        jobs[id]?.status = errors.isEmpty ? "success" : (records.isEmpty ? "failure" : "partial")
+    }
+
+    func status(_ id: String) -> JSONValue? {
+        guard let job = jobs[id] else { return nil }
+        return .object([
+            .init("id", .string(id)), .init("status", .string(job.status)),
+            .init("statements", .number(String(job.count))),
+            .init("records", .array(job.records.map { .number(String($0)) })),
+            .init(
+                "errors",
+                .array(
+                    job.errors.map {
+                        .object([
+                            .init("index", .number(String($0.index))),
+                            .init("type", .string("https://threadline.example/problems/\($0.code)")),
+                            .init("detail", .string($0.detail)),
+                        ])
+                    })),
+        ])
     }
 }
