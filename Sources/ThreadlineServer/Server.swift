@@ -131,29 +131,57 @@ public enum Server {
             headers[.cacheControl] = "public, max-age=31536000, immutable"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: Array(bytes))))
         }
+        // The GS1 Digital Link resolver: what a label's QR code opens.
+        for pattern in ["/01/:gtin", "/01/:gtin/10/:lot", "/01/:gtin/21/:serial", "/01/:gtin/10/:lot/21/:serial"] {
+            router.get(RouterPath(pattern)) { request, context -> Response in
+                let gtin = try GTIN(try context.parameters.require("gtin"))
+                let link = DigitalLink(
+                    .product(
+                        gtin: gtin, lot: context.parameters.get("lot").map { $0.removingPercentEncoding ?? $0 },
+                        serial: context.parameters.get("serial").map { $0.removingPercentEncoding ?? $0 }))
+                let journey = try await ledger.trace(link.uri)
+                guard !journey.steps.isEmpty else { throw LedgerError.noSuchProduct(link.uri) }
+                let steps = journey.steps.map {
+                    IntegrityRules.Step(seq: $0.seq, event: $0.event, recorder: $0.participant)
+                }
+                let integrity = IntegrityRules.check(steps, registry: try await ledger.currentRegistry())
+                let wantsJSON =
+                    request.headers[.accept]?.contains("application/json") == true
+                    || request.uri.queryParameters.get("linkType") != nil
+                if wantsJSON {
+                    return Server.json(Server.journeyJSON(journey).serialized, status: .ok)
+                }
+                let html = try await ConsumerPage.render(journey: journey, ledger: ledger, integrity: integrity)
+                return Server.text(html, type: "text/html; charset=utf-8", cache: "no-cache")
+            }
+        }
         router.get("/journey") { request, _ -> Response in
             guard let code = request.uri.queryParameters.get("code") else {
                 throw FormatError("http.query", "give code=<Digital Link or EPC URN>")
             }
             let journey = try await ledger.trace(code)
             guard !journey.steps.isEmpty else { throw LedgerError.noSuchProduct(code) }
-            let steps = journey.steps.map { step -> JSONValue in
-                .object([
-                    .init("seq", .number(String(step.seq))), .init("hash", .string(step.hash)),
-                    .init("stage", .string(step.stage.rawValue)), .init("eventType", .string(step.event.kind.rawValue)),
-                    .init("bizStep", step.event.bizStep.map { .string($0) } ?? .null),
-                    .init("eventTime", .string(Timestamp.format(millis: step.event.eventTime.millis))),
-                    .init("participant", step.participant.map { .string($0.id) } ?? .null),
-                    .init("certifications", .array(step.event.certificationInfo.map { .string($0) })),
-                ])
-            }
-            let body = JSONValue.object([
-                .init("identifier", .string(journey.identifier)), .init("recalled", .bool(journey.isRecalled)),
-                .init("steps", .array(steps)),
-            ])
-            return Server.json(body.serialized, status: .ok)
+            return Server.json(Server.journeyJSON(journey).serialized, status: .ok)
         }
         return Application(router: router, configuration: .init(address: .hostname(host, port: port)))
+    }
+
+    /// A journey as JSON (`GET /journey`, and the resolver with `Accept: application/json`).
+    static func journeyJSON(_ journey: Journey) -> JSONValue {
+        let steps = journey.steps.map { step -> JSONValue in
+            .object([
+                .init("seq", .number(String(step.seq))), .init("hash", .string(step.hash)),
+                .init("stage", .string(step.stage.rawValue)), .init("eventType", .string(step.event.kind.rawValue)),
+                .init("bizStep", step.event.bizStep.map { .string($0) } ?? .null),
+                .init("eventTime", .string(Timestamp.format(millis: step.event.eventTime.millis))),
+                .init("participant", step.participant.map { .string($0.id) } ?? .null),
+                .init("certifications", .array(step.event.certificationInfo.map { .string($0) })),
+            ])
+        }
+        return .object([
+            .init("identifier", .string(journey.identifier)), .init("recalled", .bool(journey.isRecalled)),
+            .init("steps", .array(steps)),
+        ])
     }
 
     static func text(_ text: String, type: String, cache: String) -> Response {
