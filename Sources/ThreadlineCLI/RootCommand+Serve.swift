@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Threadline
 import ThreadlineServer
+import TransparencyLog
 
 extension RootCommand {
     struct Serve: AsyncParsableCommand {
@@ -23,10 +24,38 @@ extension RootCommand {
         @Option(help: ArgumentHelp("The port to listen on.", valueName: "port"))
         var port = 8080
 
+        @Option(
+            name: .customLong("witness-key"),
+            help: ArgumentHelp("Also act as a witness with this key file.", valueName: "file"))
+        var witnessKey: String?
+
+        @Option(name: .customLong("witness-state"), help: ArgumentHelp("The witness's state file.", valueName: "file"))
+        var witnessState: String?
+
+        @Option(
+            name: .customLong("witness-log-vkey"),
+            help: ArgumentHelp("A log the witness trusts (repeat).", valueName: "vkey"))
+        var witnessLogs: [String] = []
+
+        func validate() throws {
+            guard (witnessKey == nil) == (witnessState == nil), witnessKey == nil || !witnessLogs.isEmpty else {
+                throw ValidationError("--witness-key needs --witness-state and at least one --witness-log-vkey.")
+            }
+        }
+
         func run() async throws {
             try await reportingFailures {
                 let ledger = try await options.open()
-                let app = Server.buildApplication(ledger: ledger, host: host, port: port)
+                let witness = try witnessKey.map { key in
+                    Server.WitnessRole(
+                        witness: Witness(
+                            cosigner: try WitnessCommand.cosigner(key),
+                            logs: try witnessLogs.map {
+                                try Ed25519NoteVerifier(verifierKey: try Files.verifierKey($0))
+                            }),
+                        statePath: witnessState!)
+                }
+                let app = Server.buildApplication(ledger: ledger, host: host, port: port, witness: witness)
                 Output.note("threadline: serving \(ledger.metadata.origin) on http://\(host):\(port)")
                 try await app.runService()
             }

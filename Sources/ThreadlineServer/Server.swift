@@ -27,12 +27,22 @@ public enum Server {
         return body.split(separator: 0x0A).map(Array.init).filter { !$0.allSatisfy { $0 == 0x20 || $0 == 0x0D } }
     }
 
-    /// The application over `ledger`, listening on `host`:`port` (tests call this and run it in process).
+    /// A witness the server also acts as (C2SP tlog-witness `add-checkpoint`), with its state file.
+    public struct WitnessRole: Sendable {
+        public let witness: Witness
+        public let statePath: String
+
+        public init(witness: Witness, statePath: String) {
+            self.witness = witness
+            self.statePath = statePath
+        }
+    }
+
+    /// The application over `ledger`, listening on `host`:`port` (tests call this and run it in process); with
+    /// `witness`, it also answers `POST /add-checkpoint` as that witness.
     public static func buildApplication(
-        ledger: Ledger, host: String = "127.0.0.1", port: Int = 8080
-    )
-        -> some ApplicationProtocol
-    {
+        ledger: Ledger, host: String = "127.0.0.1", port: Int = 8080, witness: WitnessRole? = nil
+    ) -> some ApplicationProtocol {
         let router = Router()
         router.add(middleware: ProblemMiddleware())
         let jobs = CaptureJobs()
@@ -130,6 +140,40 @@ public enum Server {
             headers[.contentType] = "application/octet-stream"
             headers[.cacheControl] = "public, max-age=31536000, immutable"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: Array(bytes))))
+        }
+        if let witness {
+            router.post("/add-checkpoint") { request, _ -> Response in
+                var request = request
+                let body = try await request.collectBody(upTo: 64 << 10)
+                let submitted = try WitnessRequest(parsing: String(buffer: body))
+                let outcome = try StateFile.locked(witness.statePath) { state in
+                    let outcome = witness.witness.addCheckpoint(
+                        submitted, state: state, timestamp: UInt64(Date().timeIntervalSince1970))
+                    if case .cosigned(_, let next) = outcome { return (outcome, next) }
+                    return (outcome, nil)
+                }
+                switch outcome {
+                case .cosigned(let signature, _):
+                    return Server.text(signature.line, type: "text/plain; charset=utf-8", cache: "no-store")
+                case .conflict(let size, _):
+                    var headers = HTTPFields()
+                    headers[.contentType] = "text/x.tlog.size"
+                    return Response(
+                        status: .conflict, headers: headers, body: .init(byteBuffer: ByteBuffer(string: "\(size)\n")))
+                case .unknownOrigin(let why):
+                    return ProblemMiddleware<BasicRequestContext>.problem(
+                        status: .notFound, code: "witness.origin", detail: why)
+                case .forbidden(let why):
+                    return ProblemMiddleware<BasicRequestContext>.problem(
+                        status: .forbidden, code: "witness.signature", detail: why)
+                case .badRequest(let why):
+                    return ProblemMiddleware<BasicRequestContext>.problem(
+                        status: .badRequest, code: "witness.request", detail: why)
+                case .unprocessable(let why):
+                    return ProblemMiddleware<BasicRequestContext>.problem(
+                        status: .unprocessableContent, code: "witness.proof", detail: why)
+                }
+            }
         }
         // The GS1 Digital Link resolver: what a label's QR code opens.
         for pattern in ["/01/:gtin", "/01/:gtin/10/:lot", "/01/:gtin/21/:serial", "/01/:gtin/10/:lot/21/:serial"] {

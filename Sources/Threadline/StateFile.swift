@@ -1,0 +1,52 @@
+import Foundation
+import TransparencyLog
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// State files written atomically: a temporary file beside it, fsync, rename; a witness's under a lock.
+public enum StateFile {
+    /// Replaces the file at `path` with `data` atomically: a temporary file beside it, fsync, rename, folder fsync.
+    public static func write(_ data: Data, to path: String) throws {
+        let temporary = path + ".tmp-\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard fd >= 0 else { throw FormatError("state.write", "cannot write '\(temporary)'") }
+        let written = data.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        guard written == data.count, fsync(fd) == 0, close(fd) == 0, rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw FormatError("state.write", "cannot write '\(path)'")
+        }
+        let directory = open(
+            (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent,
+            O_RDONLY)
+        if directory >= 0 {
+            fsync(directory)
+            close(directory)
+        }
+    }
+
+    /// Runs `body` with the witness state under an exclusive lock, persisting the state it returns before the
+    /// lock is released (C2SP tlog-witness: check and update atomically).
+    public static func locked<T>(_ path: String, _ body: (WitnessState) throws -> (T, WitnessState?)) throws -> T {
+        let lock = open(path + ".lock", O_RDWR | O_CREAT, 0o600)
+        guard lock >= 0, flock(lock, LOCK_EX) == 0 else {
+            throw FormatError("state.lock", "cannot lock '\(path).lock'")
+        }
+        defer {
+            flock(lock, LOCK_UN)
+            close(lock)
+        }
+        let current =
+            FileManager.default.fileExists(atPath: path)
+            ? try JSONDecoder().decode(WitnessState.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            : WitnessState()
+        let (result, next) = try body(current)
+        if let next {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            try write(try encoder.encode(next), to: path)
+        }
+        return result
+    }
+}
