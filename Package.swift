@@ -1,5 +1,16 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
+
+/// libqrencode draws the QR codes of `threadline label`. It is a system library (Debian: libqrencode-dev) that a
+/// fresh machine may lack, and `swift run threadline demo` must build there: the encoder is compiled in when its
+/// header is installed (or when THREADLINE_QRENCODE=1), and `label` says how to get it otherwise.
+let qrencode: Bool = {
+    if let forced = ProcessInfo.processInfo.environment["THREADLINE_QRENCODE"] { return forced == "1" }
+    return ["/usr/include", "/usr/local/include", "/opt/homebrew/include"].contains {
+        FileManager.default.fileExists(atPath: $0 + "/qrencode.h")
+    }
+}()
 
 let package = Package(
     name: "Threadline",
@@ -66,10 +77,14 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
             ]
         ),
+        .systemLibrary(
+            name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"]), .brew(["qrencode"])]
+        ),
+        .target(name: "ThreadlineLabel", dependencies: qrencode ? ["CQREncode"] : []),
         .target(
             name: "ThreadlineCLI",
             dependencies: [
-                "Threadline", "TransparencyLog", "Provenance", "LedgerStore", "ThreadlineServer",
+                "Threadline", "TransparencyLog", "Provenance", "LedgerStore", "ThreadlineServer", "ThreadlineLabel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -97,6 +112,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        .testTarget(name: "ThreadlineLabelTests", dependencies: ["ThreadlineLabel"]),
         .testTarget(
             name: "ThreadlineServerTests",
             dependencies: [
@@ -108,7 +124,8 @@ let package = Package(
         .testTarget(
             name: "ThreadlineCLITests",
             dependencies: [
-                "threadline", "Threadline", "TransparencyLog", "Provenance", "LedgerStore", "ThreadlineTestSupport",
+                "threadline", "Threadline", "TransparencyLog", "Provenance", "LedgerStore", "ThreadlineLabel",
+                "ThreadlineTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

@@ -8,7 +8,7 @@ public struct RootCommand: AsyncParsableCommand {
         discussion: """
             Exit codes: 0 success; 1 verification failed; 2 input refused (nothing was changed); \
             3 listing suspect (check-listing); 4 nothing known about the code (trace, check-listing); \
-            5 ledger unavailable (missing, not a ledger, already exists, or operator key missing); \
+            5 unavailable (ledger missing, not a ledger or already exists; operator key missing; no QR encoder in this build); \
             6 ledger damaged or unreadable; 64 usage error.
             """,
         subcommands: [
@@ -17,7 +17,7 @@ public struct RootCommand: AsyncParsableCommand {
             EventHashCommand.self, ParticipantCommand.self, Authorize.self, Record.self, Import.self,
             Trace.self, Events.self, Reindex.self, Check.self, CheckListing.self, CheckListings.self,
             BundleCommand.self, VerifyBundle.self, WitnessCommand.self, Monitor.self, Anchor.self, Anchors.self,
-            Serve.self,
+            Serve.self, Label.self,
         ]
     )
 

@@ -1,6 +1,7 @@
 import Foundation
 import Provenance
 import Testing
+import ThreadlineLabel
 import TransparencyLog
 
 /// The CLI contract, through the real binary: outputs scripts depend on, exit codes, nothing changed on failure.
@@ -560,6 +561,41 @@ import TransparencyLog
             "tsa/ca.pem")
         #expect(changed.status == 2)
         #expect(try run("entry", "--ledger", "l.db", "2").status == 2)
+    }
+
+    @Test func labelDrawsTheQRCodeOfTheProductsDigitalLink() throws {
+        let link = "https://threadline.example/01/04012345000016/21/TS%2F42"
+        let printed = try run(
+            "label", "urn:epc:id:sgtin:4012345.000001.TS%2F42", "--domain", "https://threadline.example")
+        guard QRSymbol.encoderAvailable else {
+            #expect(printed.status == 5)
+            #expect(printed.stderr.contains("apt-get install libqrencode-dev"))
+            return
+        }
+        #expect(printed.status == 0)
+        #expect(printed.output == (try QRSymbol(encoding: link).svg(title: link)))
+        #expect(printed.output.contains("<title>\(link)</title>"))
+        // --out writes the file; --json describes the symbol.
+        let described = try run(
+            "label", link, "--level", "h", "--module-size", "10", "--unit", "px", "--out", "l.svg", "--json")
+        #expect(described.status == 0)
+        let report = try JSONSerialization.jsonObject(with: described.stdout) as? [String: Any]
+        let symbol = try QRSymbol(encoding: link, correction: .high)
+        #expect(report?["link"] as? String == link)
+        #expect(report?["errorCorrection"] as? String == "H")
+        #expect(report?["version"] as? Int == symbol.version)
+        #expect(report?["modules"] as? Int == symbol.width)
+        #expect(report?["svg"] == nil)
+        let file = try String(contentsOf: folder.appendingPathComponent("l.svg"), encoding: .utf8)
+        #expect(file == symbol.svg(moduleSize: 10, unit: "px", title: link))
+        #expect(file.contains("width=\"\((symbol.width + 8) * 10)px\""))
+        // Bad input says why.
+        #expect(try run("label", "4012345000017").stderr.contains("check digit"))
+        #expect(try run("label", "4012345000017").status == 2)
+        #expect(try run("label", link, "--level", "X").status == 64)
+        let long = try run("label", link + "?x=" + String(repeating: "a", count: 3000))
+        #expect(long.status == 2)
+        #expect(long.stderr.contains("do not fit"))
     }
 
     @Test func codeParseShowsEveryFormAndRefusesBadCodes() throws {
