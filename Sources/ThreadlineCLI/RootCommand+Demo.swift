@@ -105,7 +105,7 @@ extension RootCommand {
                         claims.isEmpty
                         ? "" : " claiming " + claims.map { "\($0.key)=\($0.value)" }.joined(separator: ", ")
                     Output.line(
-                        "  \(result.verdict.rawValue)  \(JourneyText.shortened(result.identifier)) offered by \(seller)\(claimed)"
+                        "  \(result.verdict.rawValue)  \(JourneyWords.shortened(result.identifier)) offered by \(seller)\(claimed)"
                     )
                     for finding in result.findings {
                         let records =

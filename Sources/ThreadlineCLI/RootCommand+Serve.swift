@@ -10,10 +10,12 @@ extension RootCommand {
         static let configuration = CommandConfiguration(
             abstract: "Serve the ledger over HTTP: capture of signed statements and verifiable reads.",
             discussion: """
-                Routes (Specs/17-server.md): POST /statements (a DSSE envelope, answered 201 {"seq"} once \
-                durable; concurrent requests share transactions), GET /checkpoint, /records/N, \
-                /proofs/inclusion/N, /proofs/consistency?old=&new=, /journey?code=. Errors are RFC 9457 \
-                application/problem+json. Stops on SIGINT/SIGTERM after answering what it accepted.
+                Capture: POST /statements (DSSE envelopes, answered once durable; concurrent requests share \
+                transactions), POST /events, POST /capture (EPCIS capture jobs). Reads: /checkpoint, /records/N, \
+                /proofs/…, /tile/…, GET /events (EPCIS queries), /trace, /check-listing, /bundle, and the GS1 \
+                Digital Link resolver /01/GTIN[/10/LOT][/21/SERIAL] with the consumer page. Every route is in \
+                Specs/17-server.md. Errors are RFC 9457 application/problem+json. Stops on SIGINT/SIGTERM after \
+                answering what it accepted.
                 """)
 
         @OptionGroup var options: LedgerOptions

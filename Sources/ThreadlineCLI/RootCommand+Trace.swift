@@ -121,50 +121,6 @@ extension RootCommand {
     }
 }
 
-/// The journey as `trace --json` prints it (`Specs/11-trace.md` §2).
-struct JourneyJSON: Encodable {
-    struct Step: Encodable {
-        let seq: Int64
-        let hash: String
-        let stage: String
-        let eventType: String
-        let action: String?
-        let bizStep: String?
-        let disposition: String?
-        let eventTime: String
-        let eventTimeZoneOffset: String
-        let participant: String?
-        let participantName: String?
-        let roles: [String]
-        let readPoint: String?
-        let bizLocation: String?
-        let what: [String]
-        let certifications: [String]
-        let via: String
-    }
-    let code: String
-    let identifier: String
-    let recalled: Bool
-    let steps: [Step]
-
-    init(_ journey: Journey) {
-        code = journey.code
-        identifier = journey.identifier
-        recalled = journey.isRecalled
-        steps = journey.steps.map { step in
-            let e = step.event
-            return Step(
-                seq: step.seq, hash: step.hash, stage: step.stage.rawValue, eventType: e.kind.rawValue,
-                action: e.action?.rawValue, bizStep: e.bizStep, disposition: e.disposition,
-                eventTime: Timestamp.format(millis: e.eventTime.millis), eventTimeZoneOffset: e.eventTimeZoneOffset,
-                participant: step.participant?.id, participantName: step.participant?.profile.name,
-                roles: step.participant?.profile.roles.map(\.rawValue) ?? [], readPoint: e.readPoint,
-                bizLocation: e.bizLocation, what: JourneyText.what(e), certifications: e.certificationInfo,
-                via: JourneyText.via(step.via))
-        }
-    }
-}
-
 /// The journey in words (`Specs/11-trace.md` §2).
 enum JourneyText {
     static func lines(_ journey: Journey, registry: Registry) -> [String] {
@@ -187,8 +143,8 @@ enum JourneyText {
                     "\($0.profile.name) (\($0.id), \($0.profile.roles.map(\.rawValue).joined(separator: ", ")))"
                 }
                 ?? "an unregistered key"
-            out.append("  \(localTime(e))  \(e.bizStepTerm ?? e.bizStep ?? e.kind.rawValue) — \(who)")
-            for line in what(e, compact: true) { out.append("    what       " + line) }
+            out.append("  \(JourneyWords.localTime(e))  \(e.bizStepTerm ?? e.bizStep ?? e.kind.rawValue) — \(who)")
+            for line in JourneyWords.what(e, compact: true) { out.append("    what       " + line) }
             for place in [e.bizLocation, e.readPoint].compactMap({ $0 }).uniqued() {
                 let canonical = IndexKey.canonical(place)
                 out.append("    where      \(canonical)" + (places[canonical].map { " (\($0))" } ?? ""))
@@ -198,7 +154,7 @@ enum JourneyText {
                 out.append("    marked     \(CBV.disposition.term(of: set) ?? set)")
             }
             for info in e.certificationInfo { out.append("    certified  \(info)") }
-            if step.via != .product { out.append("    via        \(via(step.via))") }
+            if step.via != .product { out.append("    via        \(JourneyWords.via(step.via))") }
             out.append("    record     \(step.seq)  \(step.hash)")
         }
         return out
@@ -216,10 +172,10 @@ enum JourneyText {
             }
             let e = step.event
             let who = step.participant?.profile.name ?? "an unregistered key"
-            let what = JourneyText.what(e, compact: true).map(shortened).joined(separator: "; ")
+            let what = JourneyWords.what(e, compact: true).map(JourneyWords.shortened).joined(separator: "; ")
             let step = (e.bizStepTerm ?? e.kind.rawValue).padding(toLength: 15, withPad: " ", startingAt: 0)
             out.append(
-                "  \(localTime(e).prefix(16)) \(e.eventTimeZoneOffset)  \(step) \(who): \(what)  #\(stepSeq(journey, e))"
+                "  \(JourneyWords.localTime(e).prefix(16)) \(e.eventTimeZoneOffset)  \(step) \(who): \(what)  #\(stepSeq(journey, e))"
             )
             let marks =
                 e.certificationInfo.map { "certified " + $0 }
@@ -235,74 +191,11 @@ enum JourneyText {
         journey.steps.first { $0.event == event }?.seq ?? -1
     }
 
-    /// Digital Links shortened to what a person reads: `lot X`, `serial X`, `unit SSCC`.
-    static func shortened(_ text: String) -> String {
-        var out = text
-        for (marker, label) in [("/10/", "lot "), ("/21/", "serial "), ("/00/", "unit ")] {
-            while let range = out.range(of: "https://id.gs1.org/") {
-                let rest = out[range.upperBound...]
-                let end = rest.firstIndex(where: { $0 == " " || $0 == "," || $0 == ";" }) ?? out.endIndex
-                let uri = String(out[range.lowerBound..<end])
-                guard let mark = uri.range(of: marker) else { break }
-                out.replaceSubrange(range.lowerBound..<end, with: label + uri[mark.upperBound...])
-            }
-        }
-        return out
-    }
-
-    /// The event time in its own zone: `2026-07-01 08:00:00 +05:30`.
-    static func localTime(_ event: EPCISEvent) -> String {
-        let offset = Int64(Timestamp.parseOffset(event.eventTimeZoneOffset) ?? 0)
-        let local = Timestamp.format(millis: event.eventTime.millis + offset * 60_000)
-        return local.prefix(10) + " " + local.dropFirst(11).prefix(8) + " " + event.eventTimeZoneOffset
-    }
-
-    /// What the event is about; `compact` shortens long lists to their first identifier and a count.
-    static func what(_ e: EPCISEvent, compact: Bool = false) -> [String] {
-        func shorten(_ list: [String]) -> [String] {
-            compact && list.count > 3 ? [list[0] + " and \(list.count - 1) more"] : list
-        }
-        func ids(_ list: [String]) -> String { shorten(list.map(IndexKey.canonical)).joined(separator: ", ") }
-        func quantities(_ list: [EPCISEvent.QuantityElement]) -> [String] {
-            list.map { q in
-                let amount =
-                    q.quantity.map { $0 == $0.rounded() && abs($0) < 1e15 ? String(Int64($0)) : String($0) } ?? "some"
-                return "\(amount)\(q.uom.map { " " + $0 } ?? "") of \(IndexKey.canonical(q.epcClass))"
-            }
-        }
-        var out: [String] = []
-        switch e.kind {
-        case .aggregation, .association:
-            let children = shorten(e.childEPCs.map(IndexKey.canonical)) + quantities(e.childQuantityList)
-            let verb = e.action == .delete ? "taken out of" : e.action == .add ? "put into" : "in"
-            out.append(
-                "\(children.isEmpty ? "everything" : children.joined(separator: ", ")) \(verb) \(e.parentID.map(IndexKey.canonical) ?? "?")"
-            )
-        case .transformation:
-            let inputs = shorten(e.inputEPCList.map(IndexKey.canonical)) + quantities(e.inputQuantityList)
-            let outputs = shorten(e.outputEPCList.map(IndexKey.canonical)) + quantities(e.outputQuantityList)
-            out.append("from " + inputs.joined(separator: ", "))
-            out.append("made " + outputs.joined(separator: ", "))
-        default:
-            if !e.epcList.isEmpty { out.append(ids(e.epcList)) }
-            out += quantities(e.quantityList)
-        }
-        return out
-    }
-
-    static func via(_ link: Journey.Link) -> String {
-        switch link {
-        case .product: "the product itself"
-        case .container(let id, let within): "\(id), which carried \(within)"
-        case .material(let id, let record): "\(id), a material of the transformation in record \(record)"
-        }
-    }
-
     /// One line per event for `events`.
     static func summary(_ r: RecordedEvent) -> String {
         let e = r.event
         return "\(r.seq)  \(Timestamp.format(millis: e.eventTime.millis))  \(e.kind.rawValue)  "
-            + "\(e.bizStepTerm ?? e.bizStep ?? "-")  " + what(e).joined(separator: "; ")
+            + "\(e.bizStepTerm ?? e.bizStep ?? "-")  " + JourneyWords.what(e).joined(separator: "; ")
     }
 }
 

@@ -47,7 +47,7 @@ public enum QREncodingError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .unavailable:
             "this build of threadline has no QR encoder: install libqrencode (Debian: apt-get install "
-                + "libqrencode-dev), then rebuild from a clean state (swift package clean && swift build)"
+                + "libqrencode-dev), then rebuild (swift package purge-cache && touch Package.swift && swift build)"
         case .tooLong(let bytes): "\(bytes) bytes do not fit in a QR code at this error-correction level"
         case .failed(let errno): "libqrencode failed (errno \(errno))"
         }

@@ -76,7 +76,8 @@ enum ConsumerPage {
             let row: [String: Any] = [
                 "step": (e.bizStepTerm ?? e.kind.rawValue).replacingOccurrences(of: "_", with: " "),
                 "who": step.participant?.profile.name ?? "an unregistered party",
-                "what": Self.what(e), "when": Self.when(e), "seq": String(step.seq),
+                "what": JourneyWords.what(e, compact: true).map(JourneyWords.shortened).joined(separator: "; "),
+                "when": JourneyWords.localTime(e).prefix(16) + " " + e.eventTimeZoneOffset, "seq": String(step.seq),
                 "where": e.bizLocation ?? e.readPoint ?? "", "certifications": e.certificationInfo,
             ]
             if stages.last?["name"] as? String == step.stage.rawValue {
@@ -94,23 +95,5 @@ enum ConsumerPage {
             "proofs": proofs,
         ]
         return template.render(context)
-    }
-
-    static func what(_ e: EPCISEvent) -> String {
-        func short(_ ids: [String]) -> String {
-            let canonical = ids.map(IndexKey.canonical)
-            return canonical.count > 3
-                ? "\(canonical[0]) and \(canonical.count - 1) more" : canonical.joined(separator: ", ")
-        }
-        let quantities = (e.quantityList + e.inputQuantityList + e.outputQuantityList).map {
-            "\($0.quantity.map { String($0) } ?? "") \($0.uom ?? "") \(IndexKey.canonical($0.epcClass))"
-        }
-        return ([short(e.epcList + e.childEPCs + e.outputEPCList)] + quantities).filter { !$0.isEmpty }.joined(
-            separator: "; ")
-    }
-
-    static func when(_ e: EPCISEvent) -> String {
-        let utc = Timestamp.format(millis: e.eventTime.millis)
-        return String(utc.prefix(10)) + " " + String(utc.dropFirst(11).prefix(5)) + " UTC"
     }
 }

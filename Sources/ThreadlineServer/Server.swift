@@ -15,9 +15,10 @@ public enum Server {
     /// The largest capture body (many statements).
     public static let maxCaptureBody = 256 << 20
 
-    /// The envelopes of a capture body: a JSON array of DSSE envelopes, or one envelope per line.
+    /// The envelopes of a capture body: one DSSE envelope, a JSON array of them, or one envelope per line.
     static func envelopes(_ body: [UInt8]) throws -> [[UInt8]] {
         let first = body.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
+        if first == UInt8(ascii: "{"), case .object = try? JSONValue(parsing: body) { return [body] }
         if first == UInt8(ascii: "[") {
             guard case .array(let elements) = try JSONValue(parsing: body) else {
                 throw FormatError("capture.body", "the capture body is not an array of envelopes")
@@ -98,10 +99,20 @@ public enum Server {
         }
         router.post("/statements") { request, _ -> Response in
             var request = request
-            let body = try await request.collectBody(upTo: Server.maxBody)
-            let prepared = try Ledger.prepare(submissions: [Array(buffer: body)])
-            let range = try await ledger.append(prepared: prepared)
-            return Server.json(#"{"seq":\#(range.lowerBound)}"#, status: .created)
+            let body = Array(buffer: try await request.collectBody(upTo: Server.maxCaptureBody))
+            let submissions = try Server.envelopes(body)
+            guard !submissions.isEmpty else { throw FormatError("capture.body", "the body holds no envelope") }
+            let range = try await ledger.append(prepared: try Ledger.prepare(submissions: submissions))
+            var fields: [JSONValue.Member] = [.init("seq", .number(String(range.lowerBound)))]
+            if submissions.count > 1 || body.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) } != UInt8(ascii: "{") {
+                fields.append(.init("count", .number(String(range.count))))
+            }
+            if let wanted = request.uri.queryParameters.get("proof"), wanted != "false" {
+                var proofs: [JSONValue] = []
+                for seq in range { proofs.append(.string(try await ledger.inclusionProof(seq).encoded)) }
+                fields.append(.init("proofs", .array(proofs)))
+            }
+            return Server.json(JSONValue.object(fields).serialized, status: .created)
         }
         router.get("/records/:seq") { _, context -> Response in
             let seq = try context.parameters.require("seq", as: Int64.self)
@@ -192,40 +203,53 @@ public enum Server {
                 let wantsJSON =
                     request.headers[.accept]?.contains("application/json") == true
                     || request.uri.queryParameters.get("linkType") != nil
-                if wantsJSON {
-                    return Server.json(Server.journeyJSON(journey).serialized, status: .ok)
-                }
+                if wantsJSON { return try Server.json(encoding: JourneyJSON(journey)) }
                 let html = try await ConsumerPage.render(journey: journey, ledger: ledger, integrity: integrity)
                 return Server.text(html, type: "text/html; charset=utf-8", cache: "no-cache")
             }
         }
-        router.get("/journey") { request, _ -> Response in
-            guard let code = request.uri.queryParameters.get("code") else {
-                throw FormatError("http.query", "give code=<Digital Link or EPC URN>")
-            }
+        router.get("/trace") { request, _ -> Response in
+            let code = try Server.required("code", in: request)
             let journey = try await ledger.trace(code)
             guard !journey.steps.isEmpty else { throw LedgerError.noSuchProduct(code) }
-            return Server.json(Server.journeyJSON(journey).serialized, status: .ok)
+            return try Server.json(encoding: JourneyJSON(journey))
+        }
+        router.get("/check-listing") { request, _ -> Response in
+            let claims = try request.uri.queryParameters.getAll("claim").map { text in
+                guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
+                    throw FormatError("http.query", "claim '\(text)' is not KEY=VALUE")
+                }
+                return (key: String(text[..<equals]), value: String(text[text.index(after: equals)...]))
+            }
+            let result = try await ledger.checkListing(
+                code: try Server.required("code", in: request), seller: try Server.required("seller", in: request),
+                claims: claims)
+            return try Server.json(encoding: result)
+        }
+        router.get("/bundle") { request, _ -> Response in
+            let bundle = try await ledger.bundle(try Server.required("code", in: request))
+            var headers = HTTPFields()
+            headers[.contentType] = "application/json"
+            headers[.contentDisposition] = "attachment; filename=\"threadline-bundle.json\""
+            headers[.cacheControl] = "no-cache"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bundle.encoded)))
         }
         return Application(router: router, configuration: .init(address: .hostname(host, port: port)))
     }
 
-    /// A journey as JSON (`GET /journey`, and the resolver with `Accept: application/json`).
-    static func journeyJSON(_ journey: Journey) -> JSONValue {
-        let steps = journey.steps.map { step -> JSONValue in
-            .object([
-                .init("seq", .number(String(step.seq))), .init("hash", .string(step.hash)),
-                .init("stage", .string(step.stage.rawValue)), .init("eventType", .string(step.event.kind.rawValue)),
-                .init("bizStep", step.event.bizStep.map { .string($0) } ?? .null),
-                .init("eventTime", .string(Timestamp.format(millis: step.event.eventTime.millis))),
-                .init("participant", step.participant.map { .string($0.id) } ?? .null),
-                .init("certifications", .array(step.event.certificationInfo.map { .string($0) })),
-            ])
+    /// A query parameter the route cannot do without.
+    static func required(_ name: String, in request: Request) throws -> String {
+        guard let value = request.uri.queryParameters.get(name), !value.isEmpty else {
+            throw FormatError("http.query", "give \(name)=…")
         }
-        return .object([
-            .init("identifier", .string(journey.identifier)), .init("recalled", .bool(journey.isRecalled)),
-            .init("steps", .array(steps)),
-        ])
+        return value
+    }
+
+    /// `value` as the CLI's `--json` prints it, compact: the same members, sorted.
+    static func json(encoding value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return json(String(decoding: try encoder.encode(value), as: UTF8.self), status: status)
     }
 
     static func text(_ text: String, type: String, cache: String) -> Response {

@@ -1,0 +1,112 @@
+import Provenance
+
+/// The journey as `trace --json` prints it (`Specs/11-trace.md` §2).
+public struct JourneyJSON: Encodable, Sendable {
+    public struct Step: Encodable, Sendable {
+        public let seq: Int64
+        public let hash: String
+        public let stage: String
+        public let eventType: String
+        public let action: String?
+        public let bizStep: String?
+        public let disposition: String?
+        public let eventTime: String
+        public let eventTimeZoneOffset: String
+        public let participant: String?
+        public let participantName: String?
+        public let roles: [String]
+        public let readPoint: String?
+        public let bizLocation: String?
+        public let what: [String]
+        public let certifications: [String]
+        public let via: String
+    }
+    public let code: String
+    public let identifier: String
+    public let recalled: Bool
+    public let steps: [Step]
+
+    public init(_ journey: Journey) {
+        code = journey.code
+        identifier = journey.identifier
+        recalled = journey.isRecalled
+        steps = journey.steps.map { step in
+            let e = step.event
+            return Step(
+                seq: step.seq, hash: step.hash, stage: step.stage.rawValue, eventType: e.kind.rawValue,
+                action: e.action?.rawValue, bizStep: e.bizStep, disposition: e.disposition,
+                eventTime: Timestamp.format(millis: e.eventTime.millis), eventTimeZoneOffset: e.eventTimeZoneOffset,
+                participant: step.participant?.id, participantName: step.participant?.profile.name,
+                roles: step.participant?.profile.roles.map(\.rawValue) ?? [], readPoint: e.readPoint,
+                bizLocation: e.bizLocation, what: JourneyWords.what(e), certifications: e.certificationInfo,
+                via: JourneyWords.via(step.via))
+        }
+    }
+}
+
+/// A journey's events in words, shared by `trace`, the demo and the consumer page (`Specs/11-trace.md` §2).
+public enum JourneyWords {
+    /// Digital Links shortened to what a person reads: `lot X`, `serial X`, `unit SSCC`.
+    public static func shortened(_ text: String) -> String {
+        var out = text
+        for (marker, label) in [("/10/", "lot "), ("/21/", "serial "), ("/00/", "unit ")] {
+            while let range = out.range(of: "https://id.gs1.org/") {
+                let rest = out[range.upperBound...]
+                let end = rest.firstIndex(where: { $0 == " " || $0 == "," || $0 == ";" }) ?? out.endIndex
+                let uri = String(out[range.lowerBound..<end])
+                guard let mark = uri.range(of: marker) else { break }
+                out.replaceSubrange(range.lowerBound..<end, with: label + uri[mark.upperBound...])
+            }
+        }
+        return out
+    }
+
+    /// The event time in its own zone: `2026-07-01 08:00:00 +05:30`.
+    public static func localTime(_ event: EPCISEvent) -> String {
+        let offset = Int64(Timestamp.parseOffset(event.eventTimeZoneOffset) ?? 0)
+        let local = Timestamp.format(millis: event.eventTime.millis + offset * 60_000)
+        return local.prefix(10) + " " + local.dropFirst(11).prefix(8) + " " + event.eventTimeZoneOffset
+    }
+
+    /// What the event is about; `compact` shortens long lists to their first identifier and a count.
+    public static func what(_ e: EPCISEvent, compact: Bool = false) -> [String] {
+        func shorten(_ list: [String]) -> [String] {
+            compact && list.count > 3 ? [list[0] + " and \(list.count - 1) more"] : list
+        }
+        func ids(_ list: [String]) -> String { shorten(list.map(IndexKey.canonical)).joined(separator: ", ") }
+        func quantities(_ list: [EPCISEvent.QuantityElement]) -> [String] {
+            list.map { q in
+                let amount =
+                    q.quantity.map { $0 == $0.rounded() && abs($0) < 1e15 ? String(Int64($0)) : String($0) } ?? "some"
+                return "\(amount)\(q.uom.map { " " + $0 } ?? "") of \(IndexKey.canonical(q.epcClass))"
+            }
+        }
+        var out: [String] = []
+        switch e.kind {
+        case .aggregation, .association:
+            let children = shorten(e.childEPCs.map(IndexKey.canonical)) + quantities(e.childQuantityList)
+            let verb = e.action == .delete ? "taken out of" : e.action == .add ? "put into" : "in"
+            out.append(
+                "\(children.isEmpty ? "everything" : children.joined(separator: ", ")) \(verb) \(e.parentID.map(IndexKey.canonical) ?? "?")"
+            )
+        case .transformation:
+            let inputs = shorten(e.inputEPCList.map(IndexKey.canonical)) + quantities(e.inputQuantityList)
+            let outputs = shorten(e.outputEPCList.map(IndexKey.canonical)) + quantities(e.outputQuantityList)
+            out.append("from " + inputs.joined(separator: ", "))
+            out.append("made " + outputs.joined(separator: ", "))
+        default:
+            if !e.epcList.isEmpty { out.append(ids(e.epcList)) }
+            out += quantities(e.quantityList)
+        }
+        return out
+    }
+
+    public static func via(_ link: Journey.Link) -> String {
+        switch link {
+        case .product: "the product itself"
+        case .container(let id, let within): "\(id), which carried \(within)"
+        case .material(let id, let record): "\(id), a material of the transformation in record \(record)"
+        }
+    }
+
+}
