@@ -209,6 +209,7 @@ public actor Ledger {
                 try await write(group)
             } catch {
                 logger.warning("batch failed", metadata: ["records": "\(count)", "error": "\(error)"])
+                LedgerMetrics.failedCommits.increment()
                 for pending in group { pending.continuation.resume(throwing: error) }
             }
         }
@@ -227,6 +228,7 @@ public actor Ledger {
             let time = clock()
             var outcome: [[Result<Int64, LedgerError>?]] = group.map { Array(repeating: nil, count: $0.prepared.count) }
             for (index, refusal) in decision.refusals { outcome[index.pending][index.statement] = .failure(refusal) }
+            LedgerMetrics.refused.increment(by: decision.refusals.count)
             if !canonical.isEmpty {
                 do {
                     let started = DispatchTime.now().uptimeNanoseconds
@@ -234,11 +236,17 @@ public actor Ledger {
                         guard head.size == size else { throw Raced() }
                         return try Ledger.build(canonical, keys: keys, on: head, time: time)
                     }
+                    let nanoseconds = DispatchTime.now().uptimeNanoseconds - started
+                    LedgerMetrics.commits.increment()
+                    LedgerMetrics.records.increment(by: canonical.count)
+                    LedgerMetrics.batchRecords.record(canonical.count)
+                    LedgerMetrics.batchRequests.record(group.count)
+                    LedgerMetrics.commitDuration.recordNanoseconds(Int64(nanoseconds))
                     logger.debug(
                         "batch durable",
                         metadata: [
                             "records": "\(canonical.count)", "requests": "\(group.count)", "size": "\(head.size)",
-                            "ms": "\((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000)",
+                            "ms": "\(nanoseconds / 1_000_000)",
                         ])
                 } catch is Raced {
                     continue

@@ -39,7 +39,24 @@ extension RootCommand {
             help: ArgumentHelp("A log the witness trusts (repeat).", valueName: "vkey"))
         var witnessLogs: [String] = []
 
+        @Option(
+            help: ArgumentHelp(
+                "Requests per second each client address may make on average (0: no limit).", valueName: "n"))
+        var rateLimit: Double = 1000
+
+        @Option(help: ArgumentHelp("Requests a client may make at once above its rate.", valueName: "n"))
+        var burst: Double = 2000
+
+        @Option(help: ArgumentHelp("Seconds a request may take before a 503 answer.", valueName: "seconds"))
+        var requestTimeout: Double = 30
+
+        @Option(help: ArgumentHelp("Seconds an idle connection is kept open.", valueName: "seconds"))
+        var idleTimeout: Double = 60
+
         func validate() throws {
+            guard rateLimit >= 0, burst >= 1, requestTimeout > 0, idleTimeout > 0 else {
+                throw ValidationError("--rate-limit must be 0 or more, --burst at least 1, timeouts positive.")
+            }
             guard (witnessKey == nil) == (witnessState == nil), witnessKey == nil || !witnessLogs.isEmpty else {
                 throw ValidationError("--witness-key needs --witness-state and at least one --witness-log-vkey.")
             }
@@ -57,7 +74,11 @@ extension RootCommand {
                             }),
                         statePath: witnessState!)
                 }
-                let app = Server.buildApplication(ledger: ledger, host: host, port: port, witness: witness)
+                let limits = Server.Limits(
+                    requestsPerSecond: rateLimit, burst: burst, requestTimeout: .seconds(requestTimeout),
+                    idleTimeout: .seconds(idleTimeout))
+                let app = Server.buildApplication(
+                    ledger: ledger, host: host, port: port, witness: witness, limits: limits)
                 Output.note("threadline: serving \(ledger.metadata.origin) on http://\(host):\(port)")
                 try await app.runService()
             }

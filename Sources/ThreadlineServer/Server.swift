@@ -42,10 +42,21 @@ public enum Server {
     /// The application over `ledger`, listening on `host`:`port` (tests call this and run it in process); with
     /// `witness`, it also answers `POST /add-checkpoint` as that witness.
     public static func buildApplication(
-        ledger: Ledger, host: String = "127.0.0.1", port: Int = 8080, witness: WitnessRole? = nil
+        ledger: Ledger, host: String = "127.0.0.1", port: Int = 8080, witness: WitnessRole? = nil,
+        limits: Limits = Limits()
     ) -> some ApplicationProtocol {
-        let router = Router()
+        let registry = Server.metrics
+        let router = Router(context: ServerContext.self)
         router.add(middleware: ProblemMiddleware())
+        router.add(middleware: LogRequestsMiddleware(.debug))
+        router.add(middleware: MetricsMiddleware())
+        if limits.requestsPerSecond > 0 {
+            router.add(middleware: RateLimitMiddleware(rate: limits.requestsPerSecond, burst: limits.burst))
+        }
+        router.add(middleware: TimeoutMiddleware(timeout: limits.requestTimeout))
+        router.get("/metrics") { _, _ -> Response in
+            Server.text(registry.emitToString(), type: "text/plain; version=0.0.4; charset=utf-8", cache: "no-store")
+        }
         let jobs = CaptureJobs()
         router.post("/events") { request, _ -> Response in
             var request = request
@@ -172,16 +183,16 @@ public enum Server {
                     return Response(
                         status: .conflict, headers: headers, body: .init(byteBuffer: ByteBuffer(string: "\(size)\n")))
                 case .unknownOrigin(let why):
-                    return ProblemMiddleware<BasicRequestContext>.problem(
+                    return Server.problem(
                         status: .notFound, code: "witness.origin", detail: why)
                 case .forbidden(let why):
-                    return ProblemMiddleware<BasicRequestContext>.problem(
+                    return Server.problem(
                         status: .forbidden, code: "witness.signature", detail: why)
                 case .badRequest(let why):
-                    return ProblemMiddleware<BasicRequestContext>.problem(
+                    return Server.problem(
                         status: .badRequest, code: "witness.request", detail: why)
                 case .unprocessable(let why):
-                    return ProblemMiddleware<BasicRequestContext>.problem(
+                    return Server.problem(
                         status: .unprocessableContent, code: "witness.proof", detail: why)
                 }
             }
@@ -234,7 +245,13 @@ public enum Server {
             headers[.cacheControl] = "no-cache"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bundle.encoded)))
         }
-        return Application(router: router, configuration: .init(address: .hostname(host, port: port)))
+        let idle = limits.idleTimeout.components
+        return Application(
+            router: router,
+            server: .http1(
+                configuration: .init(
+                    idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000))),
+            configuration: .init(address: .hostname(host, port: port), serverName: "threadline"))
     }
 
     /// A query parameter the route cannot do without.
@@ -250,6 +267,18 @@ public enum Server {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return json(String(decoding: try encoder.encode(value), as: UTF8.self), status: status)
+    }
+
+    /// An RFC 9457 problem details answer: a stable `type`, a `title`, the `status` and the `detail`.
+    static func problem(status: HTTPResponse.Status, code: String, detail: String) -> Response {
+        let body = JSONValue.object([
+            .init("type", .string("https://threadline.example/problems/\(code)")),
+            .init("title", .string(status.reasonPhrase)), .init("status", .number(String(status.code))),
+            .init("detail", .string(detail)),
+        ])
+        var headers = HTTPFields()
+        headers[.contentType] = "application/problem+json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body.serialized)))
     }
 
     static func text(_ text: String, type: String, cache: String) -> Response {
@@ -276,38 +305,32 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as HTTPError {
-            return Self.problem(status: error.status, code: "http", detail: error.body ?? "\(error.status)")
+            return Server.problem(status: error.status, code: "http", detail: error.body ?? "\(error.status)")
+        } catch let error as any HTTPResponseError {
+            let detail =
+                error.status == .contentTooLarge
+                ? "the body is larger than this route accepts" : error.status.reasonPhrase
+            return Server.problem(status: error.status, code: "http", detail: detail)
         } catch let error as FormatError {
-            return Self.problem(status: .badRequest, code: error.code, detail: error.reason)
+            return Server.problem(status: .badRequest, code: error.code, detail: error.reason)
         } catch let error as EPCISValidationError {
-            return Self.problem(status: .badRequest, code: "epcis.invalid", detail: error.description)
+            return Server.problem(status: .badRequest, code: "epcis.invalid", detail: error.description)
         } catch let error as LedgerError {
             switch error {
             case .invalidStatement(_, let reason):
-                return Self.problem(status: .badRequest, code: reason.code, detail: reason.reason)
+                return Server.problem(status: .badRequest, code: reason.code, detail: reason.reason)
             case .refused(_, let reason, _):
-                return Self.problem(status: .unprocessableContent, code: reason.code, detail: reason.reason)
+                return Server.problem(status: .unprocessableContent, code: reason.code, detail: reason.reason)
             case .noSuchRecord, .badTreeSize, .noSuchProduct:
-                return Self.problem(status: .notFound, code: "not-found", detail: error.description)
+                return Server.problem(status: .notFound, code: "not-found", detail: error.description)
             case .noOperatorKey, .wrongOperatorKey:
-                return Self.problem(status: .serviceUnavailable, code: "operator-key", detail: error.description)
+                return Server.problem(status: .serviceUnavailable, code: "operator-key", detail: error.description)
             case .inconsistent:
-                return Self.problem(status: .internalServerError, code: "inconsistent", detail: error.description)
+                return Server.problem(status: .internalServerError, code: "inconsistent", detail: error.description)
             }
         } catch let error as LedgerStoreError {
-            return Self.problem(status: .serviceUnavailable, code: "store", detail: error.description)
+            return Server.problem(status: .serviceUnavailable, code: "store", detail: error.description)
         }
-    }
-
-    static func problem(status: HTTPResponse.Status, code: String, detail: String) -> Response {
-        let body = JSONValue.object([
-            .init("type", .string("https://threadline.example/problems/\(code)")),
-            .init("title", .string(status.reasonPhrase)), .init("status", .number(String(status.code))),
-            .init("detail", .string(detail)),
-        ])
-        var headers = HTTPFields()
-        headers[.contentType] = "application/problem+json"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body.serialized)))
     }
 }
 

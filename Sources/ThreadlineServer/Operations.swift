@@ -1,0 +1,161 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Metrics
+import NIOCore
+import Prometheus
+import Synchronization
+
+/// The server's request context: Hummingbird's, plus the client's address (for rate limits and logs).
+public struct ServerContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let remoteAddress: SocketAddress?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
+    }
+}
+
+extension Server {
+    /// Operating limits (`Specs/17-server.md` §Operations).
+    public struct Limits: Sendable {
+        /// Requests per second each client address may make on average; 0 turns rate limiting off.
+        public var requestsPerSecond: Double
+        /// Requests a client may make at once above its rate.
+        public var burst: Double
+        /// How long a request may take before the server answers `503` (appends already underway still finish).
+        public var requestTimeout: Duration
+        /// How long a connection may sit idle before the server closes it.
+        public var idleTimeout: Duration
+
+        public init(
+            requestsPerSecond: Double = 1000, burst: Double = 2000, requestTimeout: Duration = .seconds(30),
+            idleTimeout: Duration = .seconds(60)
+        ) {
+            self.requestsPerSecond = requestsPerSecond
+            self.burst = burst
+            self.requestTimeout = requestTimeout
+            self.idleTimeout = idleTimeout
+        }
+    }
+
+    /// The process's Prometheus registry. The first call bootstraps swift-metrics with it, so the engine's and
+    /// Hummingbird's metrics land there too.
+    public static var metrics: PrometheusCollectorRegistry { bootstrapped }
+
+    private static let bootstrapped: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        // Prometheus names are [a-zA-Z_:][a-zA-Z0-9_:]*; Hummingbird's labels have dots.
+        factory.nameAndLabelSanitizer = { name, labels in
+            (
+                name.replacingOccurrences(of: ".", with: "_"),
+                labels.map { ($0.0.replacingOccurrences(of: ".", with: "_"), $0.1) }
+            )
+        }
+        factory.defaultValueHistogramBuckets = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192]
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+            .milliseconds(20), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+            .seconds(1), .seconds(5),
+        ]
+        MetricsSystem.bootstrap(factory)
+        return registry
+    }()
+}
+
+/// A token bucket per client address: `rate` tokens a second, at most `burst` held. A request without a token
+/// is answered `429` with `Retry-After`.
+struct RateLimitMiddleware: RouterMiddleware {
+    typealias Context = ServerContext
+
+    private struct Bucket {
+        var tokens: Double
+        var updated: ContinuousClock.Instant
+    }
+
+    let rate: Double
+    let burst: Double
+    private final class Buckets: Sendable {
+        let table = Mutex<[String: Bucket]>([:])
+    }
+    private let buckets = Buckets()
+    private let clock = ContinuousClock()
+
+    init(rate: Double, burst: Double) {
+        self.rate = rate
+        self.burst = max(burst, 1)
+    }
+
+    /// Takes a token for `client`; returns the seconds to wait when there is none.
+    func take(_ client: String) -> Double? {
+        let now = clock.now
+        return buckets.table.withLock { buckets in
+            if buckets.count > 100_000 { buckets = buckets.filter { now - $0.value.updated < .seconds(10) } }
+            var bucket = buckets[client] ?? Bucket(tokens: burst, updated: now)
+            let elapsed = now - bucket.updated
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            bucket.tokens = min(burst, bucket.tokens + seconds * rate)
+            bucket.updated = now
+            defer { buckets[client] = bucket }
+            guard bucket.tokens >= 1 else { return (1 - bucket.tokens) / rate }
+            bucket.tokens -= 1
+            return nil
+        }
+    }
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        let client = context.remoteAddress?.ipAddress ?? "unknown"
+        guard let wait = take(client) else { return try await next(request, context) }
+        Counter(label: "threadline_http_rate_limited_total").increment()
+        var response = Server.problem(
+            status: .tooManyRequests, code: "rate-limit",
+            detail: "more than \(Int(rate)) requests a second from \(client); try again shortly")
+        response.headers[.retryAfter] = String(Int(wait.rounded(.up)))
+        return response
+    }
+}
+
+/// Answers `503` when a request takes longer than `timeout`. The handler is cancelled: reads and body
+/// collection stop. An append already handed to the ledger is not cancellable: its request is answered with
+/// its record once durable, as always, however late.
+struct TimeoutMiddleware: RouterMiddleware {
+    typealias Context = ServerContext
+
+    let timeout: Duration
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        try await withoutActuallyEscaping(next) { next in
+            let handler = UnsafeSendable(next)
+            return try await withThrowingTaskGroup(of: Response?.self) { group in
+                group.addTask { try await handler.value(request, context) }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    return nil
+                }
+                if let response = try await group.next() ?? nil {
+                    group.cancelAll()
+                    return response
+                }
+                // Time is up: cancel the handler, but keep what it finishes anyway (an append that became durable).
+                group.cancelAll()
+                if let late = try? await group.next() ?? nil { return late }
+                Counter(label: "threadline_http_timeouts_total").increment()
+                return Server.problem(
+                    status: .serviceUnavailable, code: "timeout",
+                    detail: "the request took longer than \(timeout)")
+            }
+        }
+    }
+}
+
+/// A value the compiler cannot prove Sendable but that is used within one request's structured scope.
+private struct UnsafeSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
