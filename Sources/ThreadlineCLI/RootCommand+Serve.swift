@@ -23,7 +23,9 @@ extension RootCommand {
         @Option(help: ArgumentHelp("The address to listen on.", valueName: "host"))
         var host = "127.0.0.1"
 
-        @Option(help: ArgumentHelp("The port to listen on.", valueName: "port"))
+        @Option(
+            help: ArgumentHelp(
+                "The port to listen on (0: any free port; the line on stderr names it).", valueName: "port"))
         var port = 8080
 
         @Option(
@@ -77,9 +79,12 @@ extension RootCommand {
                 let limits = Server.Limits(
                     requestsPerSecond: rateLimit, burst: burst, requestTimeout: .seconds(requestTimeout),
                     idleTimeout: .seconds(idleTimeout))
+                let origin = ledger.metadata.origin
                 let app = Server.buildApplication(
-                    ledger: ledger, host: host, port: port, witness: witness, limits: limits)
-                Output.note("threadline: serving \(ledger.metadata.origin) on http://\(host):\(port)")
+                    ledger: ledger, host: host, port: port, witness: witness, limits: limits
+                ) { port in
+                    Output.note("threadline: serving \(origin) on http://\(host):\(port)")
+                }
                 try await app.runService()
             }
         }

@@ -46,7 +46,16 @@ enum ConsumerPage {
             """)
 
     /// The page for `journey`, with the proofs checked against the latest checkpoint.
-    static func render(journey: Journey, ledger: Ledger, integrity: [IntegrityRules.Finding]) async throws -> String {
+    static func render(
+        journey: Journey, ledger: Ledger, registry: Registry, integrity: [IntegrityRules.Finding]
+    ) async throws -> String {
+        // Places by the name of the participant whose location (GLN) they are.
+        var places: [String: String] = [:]
+        for participant in registry.participants.values {
+            for gln in participant.profile.locations {
+                places["https://id.gs1.org/414/" + gln] = participant.profile.name
+            }
+        }
         var alerts: [String] = []
         if journey.isRecalled { alerts.append("RECALLED: do not use this product. The brand has recalled it.") }
         for finding in integrity where finding.identifier == journey.identifier {
@@ -78,7 +87,8 @@ enum ConsumerPage {
                 "who": step.participant?.profile.name ?? "an unregistered party",
                 "what": JourneyWords.what(e, compact: true).map(JourneyWords.shortened).joined(separator: "; "),
                 "when": JourneyWords.localTime(e).prefix(16) + " " + e.eventTimeZoneOffset, "seq": String(step.seq),
-                "where": e.bizLocation ?? e.readPoint ?? "", "certifications": e.certificationInfo,
+                "where": (e.bizLocation ?? e.readPoint).map { IndexKey.canonical($0) }.map { places[$0] ?? $0 } ?? "",
+                "certifications": e.certificationInfo,
             ]
             if stages.last?["name"] as? String == step.stage.rawValue {
                 var last = stages.removeLast()

@@ -43,7 +43,7 @@ public enum Server {
     /// `witness`, it also answers `POST /add-checkpoint` as that witness.
     public static func buildApplication(
         ledger: Ledger, host: String = "127.0.0.1", port: Int = 8080, witness: WitnessRole? = nil,
-        limits: Limits = Limits()
+        limits: Limits = Limits(), onRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let registry = Server.metrics
         let router = Router(context: ServerContext.self)
@@ -210,12 +210,14 @@ public enum Server {
                 let steps = journey.steps.map {
                     IntegrityRules.Step(seq: $0.seq, event: $0.event, recorder: $0.participant)
                 }
-                let integrity = IntegrityRules.check(steps, registry: try await ledger.currentRegistry())
+                let registry = try await ledger.currentRegistry()
+                let integrity = IntegrityRules.check(steps, registry: registry)
                 let wantsJSON =
                     request.headers[.accept]?.contains("application/json") == true
                     || request.uri.queryParameters.get("linkType") != nil
                 if wantsJSON { return try Server.json(encoding: JourneyJSON(journey)) }
-                let html = try await ConsumerPage.render(journey: journey, ledger: ledger, integrity: integrity)
+                let html = try await ConsumerPage.render(
+                    journey: journey, ledger: ledger, registry: registry, integrity: integrity)
                 return Server.text(html, type: "text/html; charset=utf-8", cache: "no-cache")
             }
         }
@@ -251,7 +253,8 @@ public enum Server {
             server: .http1(
                 configuration: .init(
                     idleTimeout: .nanoseconds(idle.seconds * 1_000_000_000 + idle.attoseconds / 1_000_000_000))),
-            configuration: .init(address: .hostname(host, port: port), serverName: "threadline"))
+            configuration: .init(address: .hostname(host, port: port), serverName: "threadline"),
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) })
     }
 
     /// A query parameter the route cannot do without.

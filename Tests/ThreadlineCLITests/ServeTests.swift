@@ -1,0 +1,221 @@
+import Foundation
+import LedgerStore
+import Provenance
+import Synchronization
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `threadline serve` as a user runs it: a real process on loopback, real HTTP clients, a real SQLite file.
+struct ServeTests {
+    /// A running server and where it listens.
+    struct Running {
+        let process: Process
+        let base: URL
+    }
+
+    /// Starts `threadline serve` on a free port and waits for the line naming it.
+    static func start(in folder: URL, _ extra: [String] = []) async throws -> Running {
+        let log = folder.appendingPathComponent("serve.log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let process = CLI.process(["serve", "--ledger", "l.db", "--port", "0"] + extra, in: folder)
+        process.standardError = try FileHandle(forWritingTo: log)
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        for _ in 0..<600 {
+            let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+            if let range = text.range(of: "on http://127.0.0.1:"),
+                let port = Int(text[range.upperBound...].prefix { $0.isNumber })
+            {
+                return Running(process: process, base: URL(string: "http://127.0.0.1:\(port)")!)
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        process.terminate()
+        throw CLIError("the server did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
+    }
+
+    struct CLIError: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    static let session: URLSession = {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpMaximumConnectionsPerHost = 64
+        configuration.timeoutIntervalForRequest = 60
+        return URLSession(configuration: configuration)
+    }()
+
+    static func post(_ body: [UInt8], to url: URL) async throws -> (Int, Data) {
+        var request = URLRequest(url: url)
+        request.httpMethod = "POST"
+        request.httpBody = Data(body)
+        let (data, response) = try await session.data(for: request)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+    }
+
+    static func get(_ url: URL) async throws -> String {
+        String(decoding: try await session.data(from: url).0, as: UTF8.self)
+    }
+
+    /// The sum of a metric's samples in a Prometheus text page.
+    static func metric(_ page: String, _ name: String) -> Double {
+        page.split(separator: "\n").filter { $0.hasPrefix(name + " ") || $0.hasPrefix(name + "{") }
+            .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }.reduce(0, +)
+    }
+
+    /// Hands out the statements to submit, and keeps what was acknowledged.
+    actor Load {
+        let envelopes: [[UInt8]]
+        private var next = 0
+        private(set) var acknowledged: [(seq: Int64, index: Int)] = []
+        private var onCount: (count: Int, action: @Sendable () async -> Void)?
+
+        init(_ envelopes: [[UInt8]]) { self.envelopes = envelopes }
+
+        func take() -> Int? {
+            guard next < envelopes.count else { return nil }
+            next += 1
+            return next - 1
+        }
+
+        func when(_ count: Int, _ action: @escaping @Sendable () async -> Void) { onCount = (count, action) }
+
+        func acknowledge(seq: Int64, index: Int) async {
+            acknowledged.append((seq, index))
+            if let on = onCount, acknowledged.count == on.count {
+                onCount = nil
+                await on.action()
+            }
+        }
+    }
+
+    /// `clients` concurrent clients POST statements one at a time until there are none left or the server goes.
+    static func run(_ load: Load, clients: Int, against base: URL) async {
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<clients {
+                group.addTask {
+                    while let index = await load.take() {
+                        guard
+                            let (status, data) = try? await post(
+                                load.envelopes[index], to: base.appending(path: "statements")),
+                            status == 201,
+                            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Int],
+                            let seq = object["seq"]
+                        else { return }
+                        await load.acknowledge(seq: Int64(seq), index: index)
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func concurrentClientsShareCommitsAndSIGTERMLosesNothingAcknowledged() async throws {
+        let folder = try CLI.folder()
+        #expect(try CLI.run(["init", "--ledger", "l.db", "--origin", "example.com/serve"], in: folder).status == 0)
+        let key = try SigningKey(name: "load", seed: [UInt8](repeating: 5, count: 32))
+        let envelopes = try (0..<3000).map {
+            try Envelope(signing: Array(#"{"n":\#($0)}"#.utf8), type: "application/json", with: key).canonicalJSON
+        }
+        let server = try await Self.start(in: folder, ["--rate-limit", "0"])
+        let load = Load(envelopes)
+        // A bounded load: 64 clients; after 800 acknowledgements, look at the metrics, then SIGTERM mid-load.
+        let pid = server.process.processIdentifier
+        let metrics = Mutex<String>("")
+        await load.when(800) {
+            let page = (try? await Self.get(server.base.appending(path: "metrics"))) ?? ""
+            metrics.withLock { $0 = page }
+            kill(pid, SIGTERM)
+        }
+        await Self.run(load, clients: 64, against: server.base)
+        server.process.waitUntilExit()
+        #expect(server.process.terminationReason == .exit)
+        #expect(server.process.terminationStatus == 0)
+
+        // Group commit at work: fewer durable transactions than records, and some batches served many requests.
+        let page = metrics.withLock { $0 }
+        let records = Self.metric(page, "threadline_appended_records_total")
+        let commits = Self.metric(page, "threadline_commits_total")
+        #expect(records >= 800)
+        #expect(commits > 0 && commits < records, "commits \(commits) for \(records) records")
+        #expect(
+            Self.metric(page, "threadline_batch_requests_sum") > Self.metric(page, "threadline_batch_requests_count"))
+
+        // Every acknowledged record is there, with exactly the envelope sent.
+        let acknowledged = await load.acknowledged
+        #expect(acknowledged.count >= 800)
+        #expect(acknowledged.count < envelopes.count, "SIGTERM came after the load had ended")
+        #expect(try CLI.run(["verify", "--ledger", "l.db"], in: folder).status == 0)
+        let store = try SQLiteLedgerStore.open(path: folder.appendingPathComponent("l.db").path)
+        let size = try await store.size()
+        let stored = try await store.records(0..<size)
+        #expect(Set(acknowledged.map(\.seq)).count == acknowledged.count)
+        for (seq, index) in acknowledged {
+            #expect(seq < size, "acknowledged record \(seq) is missing")
+            guard seq < size else { continue }
+            #expect(try LedgerRecord(bytes: stored[Int(seq)]).envelope.canonicalJSON == envelopes[index])
+        }
+    }
+}
+
+extension ServeTests {
+    /// Under CI the browser must be there (`.ci/run` installs Debian's chromium).
+    static var browserRequired: Bool { ProcessInfo.processInfo.environment["CI"] != nil }
+
+    @Test(.enabled(if: Browser.executable != nil || ServeTests.browserRequired))
+    func aPhoneShowsTheSampleProductsJourneyWithoutJavaScript() async throws {
+        let folder = try CLI.folder()
+        #expect(try CLI.run(["demo", "--dir", "d"], in: folder).status == 0)
+        let server = try await Self.start(
+            in: folder, ["--ledger", "d/ledger.sqlite", "--operator-key", "d/ledger.sqlite.operator-key"])
+        defer { server.process.terminate() }
+        let browser = try Browser()
+        let base = server.base.absoluteString
+
+        // The genuine T-shirt: the whole journey, verified, on a 360-pixel-wide screen with no JavaScript.
+        let shirt = try browser.open(base + "/01/00614141123452/21/TS-0001")
+        #expect(shirt.text.contains("The journey of this product"))
+        #expect(shirt.text.contains("✓ Verified: all 33 steps are in the ledger demo.threadline.example/supply"))
+        for stage in ["ORIGIN", "MANUFACTURER", "CHANNEL", "CONSUMER"] {
+            #expect(shirt.text.contains("\n\(stage)\n"), "stage \(stage)")
+        }
+        // Who, what, where (a registered location by its owner's name) and when.
+        #expect(shirt.text.contains("commissioning — Sunrise Organic Cotton Farm, Gujarat"))
+        #expect(shirt.text.contains("2026-10-02 07:30 +05:30 · Sunrise Organic Cotton Farm, Gujarat · record 19"))
+        #expect(shirt.text.contains("Certified: "))
+        #expect(shirt.alertText == nil)
+        #expect(shirt.viewportWidth == 360)
+        #expect(shirt.scrollWidth <= shirt.viewportWidth, "the page scrolls sideways on a phone")
+        #expect(shirt.fontSize >= 16)
+        // The proof data is on the page, folded away until asked for.
+        #expect(shirt.text.contains("Check it yourself"))
+        #expect(!shirt.text.contains("inclusion proof (RFC 9162)"))
+        #expect(shirt.allText.contains("inclusion proof (RFC 9162)"))
+        #expect(shirt.allText.contains("— demo.threadline.example/supply "))
+        // The screenshot is the phone's screen at twice the pixels.
+        let png = [UInt8](shirt.screenshot)
+        #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+        if png.count > 24 {
+            #expect(png[16..<20].reduce(0) { $0 << 8 | Int($1) } == 720)
+        }
+        try shirt.screenshot.write(to: folder.appendingPathComponent("tshirt.png"))
+
+        // The recalled batch and the cloned sneaker: an unmistakable warning, above the fold.
+        for (path, warning) in [
+            ("/01/00614141123452/21/TS-0101", "RECALLED: do not use this product."),
+            ("/01/07612345543215/21/SN-0003", "SUSPECT: this code was seen in two places at once"),
+        ] {
+            let page = try browser.open(base + path)
+            #expect(page.alertText?.contains(warning) == true, "\(path): \(page.alertText ?? "no alert")")
+            #expect(
+                page.alertTop.map { $0 < Double(page.viewportHeight) / 2 } == true, "\(path): the alert is not on top")
+            #expect(page.scrollWidth <= page.viewportWidth)
+        }
+    }
+}
