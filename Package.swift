@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "LedgerStore", targets: ["LedgerStore"]),
         .library(name: "LedgerStorePostgres", targets: ["LedgerStorePostgres"]),
         .library(name: "Threadline", targets: ["Threadline"]),
+        .library(name: "ThreadlineServer", targets: ["ThreadlineServer"]),
         .executable(name: "threadline", targets: ["threadline"]),
     ],
     dependencies: [

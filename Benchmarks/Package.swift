@@ -5,6 +5,7 @@ import PackageDescription
 // Run from the repository root:
 //   swift run -c release --package-path Benchmarks ledger-bench --records 1000000 \
 //       --postgres postgres://threadline:threadline-test@127.0.0.1:5432/threadline_test
+//   swift run -c release --package-path Benchmarks ledger-bench --http 200000
 //   swift package --package-path Benchmarks benchmark
 let package = Package(
     name: "ThreadlineBenchmarks",
@@ -14,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.29.0", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     ],
     targets: [
         .executableTarget(
@@ -26,6 +29,9 @@ let package = Package(
                 .product(name: "TransparencyLog", package: "main"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ThreadlineServer", package: "main"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Sources/LedgerBench"
         ),

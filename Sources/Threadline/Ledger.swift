@@ -594,6 +594,25 @@ public actor Ledger {
         return TlogProof(index: seq, path: plan.combine(try await store.hashes(at: plan.indices)), checkpoint: note)
     }
 
+    /// The tlog-proofs of several records against one checkpoint (the latest, signed first if the log grew),
+    /// with every hash they need read in one batch, and the records themselves.
+    public func inclusionProofs(_ seqs: [Int64]) async throws -> (proofs: [TlogProof], entries: [[UInt8]]) {
+        let note = try await checkpoint()
+        let body = lastVerified?.note == note ? lastVerified!.body : try Checkpoint(text: note.text)
+        for seq in seqs where seq < 0 || seq >= body.size {
+            throw LedgerError.noSuchRecord(seq: seq, size: body.size)
+        }
+        let plans = seqs.map { HashReadPlan.inclusionProof(index: $0, size: body.size) }
+        async let entries = store.records(at: seqs)
+        // Proofs of nearby records share most of their upper hashes: each is read once.
+        let unique = Array(Set(plans.flatMap(\.indices)))
+        let read = Dictionary(uniqueKeysWithValues: zip(unique, try await store.hashes(at: unique)))
+        let proofs = zip(seqs, plans).map { seq, plan in
+            TlogProof(index: seq, path: plan.combine(plan.indices.map { read[$0]! }), checkpoint: note)
+        }
+        return (proofs, try await entries)
+    }
+
     /// The consistency proof from tree size `old` to `new` (RFC 9162 §2.1.4.1).
     public nonisolated func consistencyProof(from old: Int64, to new: Int64) async throws -> [Hash] {
         let size = try await store.size()

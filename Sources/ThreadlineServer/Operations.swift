@@ -122,35 +122,92 @@ struct RateLimitMiddleware: RouterMiddleware {
 /// Answers `503` when a request takes longer than `timeout`. The handler is cancelled: reads and body
 /// collection stop. An append already handed to the ledger is not cancellable: its request is answered with
 /// its record once durable, as always, however late.
+///
+/// Each handler runs as a task that one watchdog (a loop ten times a second) cancels past its deadline; this
+/// costs a request one task and a table entry, not a timer of its own.
 struct TimeoutMiddleware: RouterMiddleware {
     typealias Context = ServerContext
 
     let timeout: Duration
+    private let watchdog = Watchdog()
+
+    init(timeout: Duration) { self.timeout = timeout }
 
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws -> Response {
         try await withoutActuallyEscaping(next) { next in
             let handler = UnsafeSendable(next)
-            return try await withThrowingTaskGroup(of: Response?.self) { group in
-                group.addTask { try await handler.value(request, context) }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    return nil
+            // The task is awaited before this returns, so `next` does not outlive the call.
+            let task = Task { try await handler.value(request, context) }
+            let id = watchdog.watch(task, until: ContinuousClock.now + timeout)
+            defer { watchdog.forget(id) }
+            do {
+                return try await withTaskCancellationHandler {
+                    try await task.value
+                } onCancel: {
+                    task.cancel()
                 }
-                if let response = try await group.next() ?? nil {
-                    group.cancelAll()
-                    return response
-                }
-                // Time is up: cancel the handler, but keep what it finishes anyway (an append that became durable).
-                group.cancelAll()
-                if let late = try? await group.next() ?? nil { return late }
+            } catch  where watchdog.expired(id) {
                 Counter(label: "threadline_http_timeouts_total").increment()
                 return Server.problem(
-                    status: .serviceUnavailable, code: "timeout",
-                    detail: "the request took longer than \(timeout)")
+                    status: .serviceUnavailable, code: "timeout", detail: "the request took longer than \(timeout)")
             }
         }
+    }
+}
+
+/// Cancels watched tasks past their deadline.
+final class Watchdog: Sendable {
+    private struct Entry {
+        let deadline: ContinuousClock.Instant
+        let cancel: @Sendable () -> Void
+        var expired = false
+    }
+
+    private struct State {
+        var entries: [UInt64: Entry] = [:]
+        var next: UInt64 = 0
+        var running = false
+    }
+
+    private let state = Mutex(State())
+
+    func watch<T: Sendable>(_ task: Task<T, any Error>, until deadline: ContinuousClock.Instant) -> UInt64 {
+        let (id, start) = state.withLock { state -> (UInt64, Bool) in
+            state.next += 1
+            state.entries[state.next] = Entry(deadline: deadline, cancel: { task.cancel() })
+            defer { state.running = true }
+            return (state.next, !state.running)
+        }
+        if start {
+            Task.detached { [weak self] in
+                while let self, self.sweep() {
+                    try? await Task.sleep(for: .milliseconds(100))
+                }
+            }
+        }
+        return id
+    }
+
+    func forget(_ id: UInt64) { _ = state.withLock { $0.entries.removeValue(forKey: id) } }
+
+    func expired(_ id: UInt64) -> Bool { state.withLock { $0.entries[id]?.expired ?? false } }
+
+    /// Cancels what is past its deadline; false once nothing is watched (the loop stops until the next watch).
+    private func sweep() -> Bool {
+        let now = ContinuousClock.now
+        let (due, more) = state.withLock { state -> ([@Sendable () -> Void], Bool) in
+            var due: [@Sendable () -> Void] = []
+            for (id, entry) in state.entries where !entry.expired && entry.deadline <= now {
+                state.entries[id]?.expired = true
+                due.append(entry.cancel)
+            }
+            if state.entries.isEmpty { state.running = false }
+            return (due, !state.entries.isEmpty)
+        }
+        due.forEach { $0() }
+        return more
     }
 }
 

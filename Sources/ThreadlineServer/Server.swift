@@ -15,17 +15,55 @@ public enum Server {
     /// The largest capture body (many statements).
     public static let maxCaptureBody = 256 << 20
 
-    /// The envelopes of a capture body: one DSSE envelope, a JSON array of them, or one envelope per line.
+    /// The envelopes of a capture body: one DSSE envelope, a JSON array of them, or JSON objects one after another
+    /// (JSON Lines). Objects are found by scanning bytes (strings and nesting), not by parsing: each envelope is
+    /// parsed once, by `Ledger.prepare`.
     static func envelopes(_ body: [UInt8]) throws -> [[UInt8]] {
-        let first = body.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
-        if first == UInt8(ascii: "{"), case .object = try? JSONValue(parsing: body) { return [body] }
-        if first == UInt8(ascii: "[") {
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+        if body.first(where: { !isSpace($0) }) == UInt8(ascii: "[") {
             guard case .array(let elements) = try JSONValue(parsing: body) else {
                 throw FormatError("capture.body", "the capture body is not an array of envelopes")
             }
             return elements.map { Array($0.serialized.utf8) }
         }
-        return body.split(separator: 0x0A).map(Array.init).filter { !$0.allSatisfy { $0 == 0x20 || $0 == 0x0D } }
+        var values: [[UInt8]] = []
+        var depth = 0
+        var start = 0
+        var inString = false
+        var escaped = false
+        for (i, byte) in body.enumerated() {
+            if inString {
+                if escaped {
+                    escaped = false
+                } else if byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == UInt8(ascii: "\"") {
+                    inString = false
+                }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                if depth == 0 {
+                    guard byte == UInt8(ascii: "{") else {
+                        throw FormatError("capture.body", "byte \(i) starts something other than an envelope")
+                    }
+                    start = i
+                }
+                depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+                guard depth >= 0 else { throw FormatError("capture.body", "byte \(i) closes nothing") }
+                if depth == 0 { values.append(Array(body[start...i])) }
+            default:
+                guard depth > 0 || isSpace(byte) else {
+                    throw FormatError("capture.body", "byte \(i) is outside any envelope")
+                }
+            }
+        }
+        guard depth == 0, !inString else { throw FormatError("envelope.json", "the body ends inside an envelope") }
+        return values
     }
 
     /// A witness the server also acts as (C2SP tlog-witness `add-checkpoint`), with its state file.

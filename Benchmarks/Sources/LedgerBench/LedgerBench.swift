@@ -41,6 +41,24 @@ struct LedgerBench: AsyncParsableCommand {
     @Option(help: "Instead: import this many pre-signed EPCIS events and trace a product with 50 of them.")
     var events: Int?
 
+    @Option(help: "Instead: POST this many pre-signed EPCIS events to an in-process server over HTTP.")
+    var http: Int?
+
+    @Option(help: "Concurrent HTTP clients for --http.")
+    var clients = 64
+
+    @Option(
+        help:
+            "With --http: the load generator, wrk (Debian's, in its own process) or swift (AsyncHTTPClient, in this one)."
+    )
+    var httpClient = "wrk"
+
+    @Option(help: "With --http and wrk: seconds of load (--http must give enough envelopes for them).")
+    var httpSeconds = 10
+
+    @Flag(help: "With --http: EPCIS events from a registered brand (parsed, validated, hashed) instead of statements.")
+    var httpEvents = false
+
     @Option(help: .hidden)
     var worker: String?
 
@@ -55,6 +73,10 @@ struct LedgerBench: AsyncParsableCommand {
         let bound = measureVerifyBound(seconds: boundSeconds, cores: cores)
         print(String(format: "bound   Ed25519 verify, swift-crypto, %d cores: %10.0f /s", cores, bound))
         if let events { return try await runProvenance(events: events, bound: bound) }
+        if let http {
+            return try await runHTTP(
+                statements: http, clients: clients, events: httpEvents, using: httpClient, bound: bound)
+        }
 
         // Pre-signed statements: 200-byte EPCIS-like payloads from 50 participants.
         let signers = try (0..<50).map {

@@ -118,6 +118,8 @@ extension LedgerBench {
             String(
                 format: "listing check-listing against a %d-event ledger: %10.0f listings/s", count,
                 Double(listings.count) / listingSeconds))
+        // (h) The consumer page of the traced product (GTIN 1 0614141 12345 + check digit), over HTTP.
+        try await runPage(ledger, path: "/01/10614141123459/21/TRACE-1", requests: 500)
         print("ledger file: \(path) (\(fileSize(path) / 1_048_576) MiB)")
     }
 }
