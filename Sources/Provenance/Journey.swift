@@ -30,17 +30,21 @@ public struct Journey: Sendable {
     public struct Step: Sendable {
         public let seq: Int64
         public let event: EPCISEvent
-        public let hash: String
+        private let knownHash: String?
+        /// The event's CBV 2.0 hash (computed when first asked for, unless given).
+        public var hash: String { knownHash ?? event.hash() }
         /// Who signed it (nil for a key the registry does not know).
         public let participant: Participant?
         public let stage: Stage
         /// How the event concerns the product: itself, a container it travelled in, or a material it was made from.
         public let via: Link
 
-        public init(seq: Int64, event: EPCISEvent, hash: String, participant: Participant?, stage: Stage, via: Link) {
+        public init(
+            seq: Int64, event: EPCISEvent, hash: String? = nil, participant: Participant?, stage: Stage, via: Link
+        ) {
             self.seq = seq
             self.event = event
-            self.hash = hash
+            self.knownHash = hash
             self.participant = participant
             self.stage = stage
             self.via = via

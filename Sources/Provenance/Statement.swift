@@ -17,21 +17,27 @@ public enum Statement: Sendable {
     /// The DSSE payload type of a time anchor: `{"checkpoint": <note text>, "token": <base64 DER>}`.
     public static let anchorPayloadType = "application/vnd.threadline.anchor+json"
 
+    /// Reads the EPCIS event an event statement's payload carries, without computing its hash (readers that only
+    /// show events skip that cost; `EPCISEvent.hash()` gives it when wanted).
+    public static func event(payload: [UInt8]) throws -> EPCISEvent {
+        let json: JSONValue
+        do { json = try JSONValue(parsing: payload) } catch let error as FormatError {
+            throw FormatError("event.json", "the event is not JSON: \(error.reason)")
+        }
+        do {
+            return try EPCISEvent(json: json, context: JSONLDContext(json["@context"]), path: "event")
+        } catch let error as EPCISValidationError {
+            throw FormatError("event.invalid", "the event is not valid EPCIS 2.0: \(error)")
+        }
+    }
+
     /// Reads the statement a payload of `payloadType` carries. Errors say why an event or registry statement
     /// is invalid.
     public init(payloadType: String, payload: [UInt8]) throws {
         switch payloadType {
         case Statement.eventPayloadType:
-            let json: JSONValue
-            do { json = try JSONValue(parsing: payload) } catch let error as FormatError {
-                throw FormatError("event.json", "the event is not JSON: \(error.reason)")
-            }
-            do {
-                let event = try EPCISEvent(json: json, context: JSONLDContext(json["@context"]), path: "event")
-                self = .event(event, hash: event.hash())
-            } catch let error as EPCISValidationError {
-                throw FormatError("event.invalid", "the event is not valid EPCIS 2.0: \(error)")
-            }
+            let event = try Statement.event(payload: payload)
+            self = .event(event, hash: event.hash())
         case RegistryStatement.payloadType: self = .registry(try RegistryStatement(payload: payload))
         case Statement.anchorPayloadType:
             let json: JSONValue

@@ -7,7 +7,9 @@ public struct RecordedEvent: Sendable {
     public let seq: Int64
     public let recordTimeMillis: Int64
     public let event: EPCISEvent
-    public let hash: String
+    let knownHash: String?
+    /// The event's CBV 2.0 hash (computed when first asked for, unless known when read).
+    public var hash: String { knownHash ?? event.hash() }
     /// The signers' verifier keys.
     public let signers: [String]
     /// The statement payload, exactly as signed.
@@ -144,13 +146,12 @@ extension Ledger {
                 return .failure(.corrupt("record \(seq) does not parse"))
             }
             let envelope = record.envelope
-            guard
-                case .event(let event, let hash)? = try? Statement(
-                    payloadType: envelope.payloadType, payload: envelope.payload)
+            guard envelope.payloadType == Statement.eventPayloadType,
+                let event = try? Statement.event(payload: envelope.payload)
             else { return .failure(.corrupt("the index names record \(seq), which holds no EPCIS event")) }
             return .success(
                 RecordedEvent(
-                    seq: seq, recordTimeMillis: record.timeMillis, event: event, hash: hash,
+                    seq: seq, recordTimeMillis: record.timeMillis, event: event, knownHash: nil,
                     signers: envelope.signatures.map(\.keyid), payload: envelope.payload))
         }
         return try parsed.map { try $0.get() }
@@ -220,7 +221,7 @@ extension Ledger {
                         return nil
                     }.first
                     steps[recorded.seq] = Journey.Step(
-                        seq: recorded.seq, event: event, hash: recorded.hash, participant: participant,
+                        seq: recorded.seq, event: event, hash: recorded.knownHash, participant: participant,
                         stage: Journey.Stage.of(event, roles: participant?.profile.roles ?? []), via: next.link)
                 }
                 let canonical = { (ids: [String]) in ids.map(IndexKey.canonical) }

@@ -11,15 +11,29 @@ public struct PreparedStatements: Sendable {
     /// What each says, and who signed it.
     let statements: [Statement]
     let signers: [[String]]
+    /// Whether every signer must be a registered participant's current key (or the operator's), checked under
+    /// the append's sequencing, whatever the statement says. Events and registry statements are always held to
+    /// their own signer rules; this extends a rule to opaque statements (the server's capture routes).
+    public var participantsOnly = false
 
     /// How many statements.
     public var count: Int { canonical.count }
 
+    /// Whether every statement is an EPCIS event.
+    public var allEvents: Bool {
+        statements.allSatisfy {
+            if case .event = $0 { return true }
+            return false
+        }
+    }
+
     /// The statements `indices`, in that order.
     public func subset(_ indices: [Int]) -> PreparedStatements {
-        PreparedStatements(
+        var subset = PreparedStatements(
             canonical: indices.map { canonical[$0] }, statements: indices.map { statements[$0] },
             signers: indices.map { signers[$0] })
+        subset.participantsOnly = participantsOnly
+        return subset
     }
 }
 
@@ -316,7 +330,8 @@ public actor Ledger {
                 for (i, statement) in pending.prepared.statements.enumerated() where excluded[[p, i]] == nil {
                     if let error = Ledger.refusal(
                         statement, signers: pending.prepared.signers[i], registry: &scratch, at: scratchSeq,
-                        existing: existing, seen: &scratchSeen, index: i, request: p, atomic: pending.atomic)
+                        existing: existing, seen: &scratchSeen, index: i, request: p, atomic: pending.atomic,
+                        participantsOnly: pending.prepared.participantsOnly)
                     {
                         if pending.atomic {
                             refusals.append((i, error))
@@ -349,10 +364,21 @@ public actor Ledger {
     /// Why `statement` may not be appended at `seq`, advancing `registry` and `seen` when it may.
     private static func refusal(
         _ statement: Statement, signers: [String], registry: inout Registry, at seq: Int64, existing: [String: Int64],
-        seen: inout [String: (seq: Int64, request: Int)], index: Int, request: Int, atomic: Bool
+        seen: inout [String: (seq: Int64, request: Int)], index: Int, request: Int, atomic: Bool,
+        participantsOnly: Bool = false
     ) -> LedgerError? {
         switch statement {
         case .opaque:
+            if participantsOnly {
+                for key in signers where key != registry.operatorKey {
+                    if case .valid = registry.signer(key, at: seq) { continue }
+                    let status = registry.signer(key, at: seq)
+                    return .refused(
+                        index: index,
+                        FormatError("record.signer", "the signer \(key) may not submit: \(status.explanation)"),
+                        existing: nil)
+                }
+            }
             registry.skip(to: seq + 1)
             return nil
         case .anchor:

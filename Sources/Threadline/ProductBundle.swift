@@ -167,7 +167,7 @@ public struct ProductBundle: Sendable {
             case .event(let event, let hash):
                 events.append(
                     RecordedEvent(
-                        seq: entry.seq, recordTimeMillis: record.timeMillis, event: event, hash: hash,
+                        seq: entry.seq, recordTimeMillis: record.timeMillis, event: event, knownHash: hash,
                         signers: envelope.signatures.map(\.keyid), payload: envelope.payload))
             case .opaque, .anchor:
                 throw fail("record", "record \(entry.seq) is neither an event nor a registry statement")

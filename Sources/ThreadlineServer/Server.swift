@@ -66,6 +66,20 @@ public enum Server {
         return values
     }
 
+    /// Submissions checked for appending by a capture route: every signer must be a registered participant's
+    /// current key (or the operator's), checked again under the append's sequencing; the EPCIS routes take only
+    /// event statements.
+    static func capture(_ submissions: [[UInt8]], eventsOnly: Bool) throws -> PreparedStatements {
+        var prepared = try Ledger.prepare(submissions: submissions)
+        prepared.participantsOnly = true
+        if eventsOnly && !prepared.allEvents {
+            throw FormatError(
+                "capture.type",
+                "the EPCIS capture interface takes EPCIS event statements (payloadType \(Statement.eventPayloadType))")
+        }
+        return prepared
+    }
+
     /// A witness the server also acts as (C2SP tlog-witness `add-checkpoint`), with its state file.
     public struct WitnessRole: Sendable {
         public let witness: Witness
@@ -99,7 +113,8 @@ public enum Server {
         router.post("/events") { request, _ -> Response in
             var request = request
             let body = try await request.collectBody(upTo: Server.maxBody)
-            let range = try await ledger.append(prepared: try Ledger.prepare(submissions: [Array(buffer: body)]))
+            let prepared = try Server.capture([Array(buffer: body)], eventsOnly: true)
+            let range = try await ledger.append(prepared: prepared)
             return Server.json(#"{"seq":\#(range.lowerBound)}"#, status: .created)
         }
         router.post("/capture") { request, _ -> Response in
@@ -109,7 +124,7 @@ public enum Server {
             let atomic = request.headers[HTTPField.Name("GS1-Capture-Error-Behaviour")!] != "proceed"
             let id = await jobs.start(count: submissions.count) { job in
                 do {
-                    let prepared = try Ledger.prepare(submissions: submissions)
+                    let prepared = try Server.capture(submissions, eventsOnly: true)
                     if atomic {
                         let range = try await ledger.append(prepared: prepared)
                         await jobs.finish(job, records: Array(range), errors: [])
@@ -126,6 +141,9 @@ public enum Server {
                     }
                 } catch let error as LedgerError {
                     await jobs.finish(job, records: [], errors: [.init(index: error.index ?? 0, error)])
+                } catch let error as FormatError {
+                    await jobs.finish(
+                        job, records: [], errors: [.init(index: 0, code: error.code, detail: error.reason)])
                 } catch {
                     await jobs.finish(job, records: [], errors: [.init(index: 0, code: "capture", detail: "\(error)")])
                 }
@@ -151,7 +169,7 @@ public enum Server {
             let body = Array(buffer: try await request.collectBody(upTo: Server.maxCaptureBody))
             let submissions = try Server.envelopes(body)
             guard !submissions.isEmpty else { throw FormatError("capture.body", "the body holds no envelope") }
-            let range = try await ledger.append(prepared: try Ledger.prepare(submissions: submissions))
+            let range = try await ledger.append(prepared: try Server.capture(submissions, eventsOnly: false))
             var fields: [JSONValue.Member] = [.init("seq", .number(String(range.lowerBound)))]
             if submissions.count > 1 || body.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) } != UInt8(ascii: "{") {
                 fields.append(.init("count", .number(String(range.count))))
@@ -245,17 +263,21 @@ public enum Server {
                         serial: context.parameters.get("serial").map { $0.removingPercentEncoding ?? $0 }))
                 let journey = try await ledger.trace(link.uri)
                 guard !journey.steps.isEmpty else { throw LedgerError.noSuchProduct(link.uri) }
-                let steps = journey.steps.map {
-                    IntegrityRules.Step(seq: $0.seq, event: $0.event, recorder: $0.participant)
-                }
-                let registry = try await ledger.currentRegistry()
-                let integrity = IntegrityRules.check(steps, registry: registry)
                 let wantsJSON =
                     request.headers[.accept]?.contains("application/json") == true
                     || request.uri.queryParameters.get("linkType") != nil
                 if wantsJSON { return try Server.json(encoding: JourneyJSON(journey)) }
-                let html = try await ConsumerPage.render(
-                    journey: journey, ledger: ledger, registry: registry, integrity: integrity)
+                // The proofs are read while the integrity rules run.
+                async let proven = ledger.inclusionProofs(journey.steps.map(\.seq))
+                let registry = try await ledger.currentRegistry()
+                let integrity = IntegrityRules.check(
+                    journey.steps.map { IntegrityRules.Step(seq: $0.seq, event: $0.event, recorder: $0.participant) },
+                    registry: registry)
+                let (proofs, entries) = try await proven
+                let html = ConsumerPage.render(
+                    journey: journey, proofs: proofs, entries: entries, log: ledger.operatorVerifier,
+                    registry: registry,
+                    integrity: integrity)
                 return Server.text(html, type: "text/html; charset=utf-8", cache: "no-cache")
             }
         }

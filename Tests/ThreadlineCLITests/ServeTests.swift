@@ -120,6 +120,13 @@ struct ServeTests {
         let folder = try CLI.folder()
         #expect(try CLI.run(["init", "--ledger", "l.db", "--origin", "example.com/serve"], in: folder).status == 0)
         let key = try SigningKey(name: "load", seed: [UInt8](repeating: 5, count: 32))
+        // The server takes statements from registered participants only.
+        let registered = try CLI.run(
+            [
+                "participant", "add", "--ledger", "l.db", "--id", "load", "--name", "Load tester", "--role",
+                "manufacturer", "--prefix", "0614141", "--key", key.keyID,
+            ], in: folder)
+        #expect(registered.status == 0, "\(registered.stderr)")
         let envelopes = try (0..<3000).map {
             try Envelope(signing: Array(#"{"n":\#($0)}"#.utf8), type: "application/json", with: key).canonicalJSON
         }
@@ -143,6 +150,7 @@ struct ServeTests {
         let records = Self.metric(page, "threadline_appended_records_total")
         let commits = Self.metric(page, "threadline_commits_total")
         #expect(records >= 800)
+        #expect(Self.metric(page, "threadline_refused_statements_total") == 0)
         #expect(commits > 0 && commits < records, "commits \(commits) for \(records) records")
         #expect(
             Self.metric(page, "threadline_batch_requests_sum") > Self.metric(page, "threadline_batch_requests_count"))
