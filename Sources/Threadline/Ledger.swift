@@ -64,6 +64,10 @@ public actor Ledger {
     }
     private var queue: [Pending] = []
     private var writing = false
+    /// Tree hashes of leaf ranges at least `cachedRangeWidth` wide, read for proofs (`inclusionProofs`).
+    private var rangeHashes: [Range<Int64>: Hash] = [:]
+    static let cachedRangeWidth: Int64 = 256
+    static let maxCachedRanges = 100_000
     /// The last stored checkpoint this engine verified, so proofs need not re-check its signature.
     private var lastVerified: (stored: StoredCheckpoint, note: SignedNote, body: Checkpoint)?
     /// The participant registry as of the records this engine has seen.
@@ -630,11 +634,22 @@ public actor Ledger {
         }
         let plans = seqs.map { HashReadPlan.inclusionProof(index: $0, size: body.size) }
         async let entries = store.records(at: seqs)
-        // Proofs of nearby records share most of their upper hashes: each is read once.
-        let unique = Array(Set(plans.flatMap(\.indices)))
-        let read = Dictionary(uniqueKeysWithValues: zip(unique, try await store.hashes(at: unique)))
+        // A proof's hashes are tree hashes of leaf ranges, which never change: wide ranges (shared by many
+        // proofs) come from a cache; the others are read once each, in one batch.
+        if rangeHashes.count > Ledger.maxCachedRanges { rangeHashes.removeAll(keepingCapacity: true) }
+        let missing = Array(Set(plans.flatMap(\.ranges)).filter { rangeHashes[$0] == nil })
+        var known: [Range<Int64>: Hash] = [:]
+        if !missing.isEmpty {
+            let plan = HashReadPlan(ranges: missing)
+            let unique = Array(Set(plan.indices))
+            let read = Dictionary(uniqueKeysWithValues: zip(unique, try await store.hashes(at: unique)))
+            for (range, hash) in zip(missing, plan.combine(plan.indices.map { read[$0]! })) {
+                known[range] = hash
+                if range.count >= Ledger.cachedRangeWidth { rangeHashes[range] = hash }
+            }
+        }
         let proofs = zip(seqs, plans).map { seq, plan in
-            TlogProof(index: seq, path: plan.combine(plan.indices.map { read[$0]! }), checkpoint: note)
+            TlogProof(index: seq, path: plan.ranges.map { known[$0] ?? rangeHashes[$0]! }, checkpoint: note)
         }
         return (proofs, try await entries)
     }

@@ -64,7 +64,8 @@ public struct HashReadPlan: Sendable, Equatable {
     public let indices: [Int64]
     private let counts: [Int]
 
-    init(ranges: [Range<Int64>]) {
+    /// The plan for the tree hashes of `ranges` (each a non-empty range of leaves).
+    public init(ranges: [Range<Int64>]) {
         self.ranges = ranges
         var indices: [Int64] = []
         var counts: [Int] = []

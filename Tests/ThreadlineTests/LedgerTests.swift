@@ -2,6 +2,7 @@ import Foundation
 import LedgerStore
 import Provenance
 import Testing
+import ThreadlineTestSupport
 import TransparencyLog
 
 @testable import Threadline
@@ -120,5 +121,32 @@ struct LedgerTests {
             #expect(error.code == "record.size")
         }
         #expect(try await ledger.store.size() == 0)
+    }
+}
+
+extension LedgerTests {
+    @Test func batchedProofsEqualSingleProofsAsTheTreeGrowsAndTheCacheFills() async throws {
+        let (ledger, _) = try await Sample.sqliteLedger()
+        var generator = SeededGenerator(state: 11)
+        var appended = 0
+        for round in 0..<3 {
+            // 700, then 1,400, then 2,100 records: wide ranges are cached in the first round and reused after.
+            let count = 700
+            _ = try await ledger.append(try (appended..<appended + count).map { try Sample.envelope($0) })
+            appended += count
+            let seqs = (0..<40).map { _ in Int64.random(in: 0..<Int64(appended), using: &generator) } + [0]
+            let (proofs, entries) = try await ledger.inclusionProofs(seqs)
+            #expect(entries == (try await ledger.store.records(at: seqs)), "round \(round)")
+            for (seq, proof) in zip(seqs, proofs) {
+                let single = try await ledger.inclusionProof(seq)
+                #expect(proof.index == seq)
+                #expect(proof.path == single.path, "round \(round), record \(seq)")
+                #expect(proof.checkpoint == single.checkpoint)
+                #expect(
+                    proof.verify(entry: try await ledger.entry(seq), log: ledger.operatorVerifier)
+                        == .valid(try Checkpoint(text: proof.checkpoint.text)))
+            }
+        }
+        await #expect(throws: LedgerError.self) { try await ledger.inclusionProofs([Int64(appended)]) }
     }
 }
