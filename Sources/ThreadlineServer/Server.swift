@@ -263,10 +263,18 @@ public enum Server {
                         serial: context.parameters.get("serial").map { $0.removingPercentEncoding ?? $0 }))
                 let journey = try await ledger.trace(link.uri)
                 guard !journey.steps.isEmpty else { throw LedgerError.noSuchProduct(link.uri) }
-                let wantsJSON =
-                    request.headers[.accept]?.contains("application/json") == true
-                    || request.uri.queryParameters.get("linkType") != nil
-                if wantsJSON { return try Server.json(encoding: JourneyJSON(journey)) }
+                switch Resolver.answer(to: request) {
+                case .linkset:
+                    return Server.json(
+                        Resolver.linkset(for: link, base: Resolver.base(of: request)).serialized, status: .ok,
+                        type: "application/linkset+json")
+                case .traceability: return try Server.json(encoding: JourneyJSON(journey))
+                case .epcis:
+                    var headers = HTTPFields()
+                    headers[.location] = Resolver.epcisQuery(for: link)
+                    return Response(status: .temporaryRedirect, headers: headers)
+                case .page: break
+                }
                 // The proofs are read while the integrity rules run.
                 async let proven = ledger.inclusionProofs(journey.steps.map(\.seq))
                 let registry = try await ledger.currentRegistry()
@@ -280,6 +288,9 @@ public enum Server {
                     integrity: integrity)
                 return Server.text(html, type: "text/html; charset=utf-8", cache: "no-cache")
             }
+        }
+        router.get("/.well-known/gs1resolver") { request, _ -> Response in
+            Server.json(Resolver.description(base: Resolver.base(of: request)).serialized, status: .ok)
         }
         router.get("/trace") { request, _ -> Response in
             let code = try Server.required("code", in: request)
@@ -351,9 +362,9 @@ public enum Server {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    static func json(_ text: String, status: HTTPResponse.Status) -> Response {
+    static func json(_ text: String, status: HTTPResponse.Status, type: String = "application/json") -> Response {
         var headers = HTTPFields()
-        headers[.contentType] = "application/json"
+        headers[.contentType] = type
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 }

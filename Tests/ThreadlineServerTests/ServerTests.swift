@@ -250,6 +250,36 @@ extension ServerTests {
                 response in
                 #expect(response.headers[.contentType] == "application/json")
             }
+            // The resolver conventions: a linkset of every link, the EPCIS events, the default for unknown types.
+            for (uri, headers) in [
+                ("/01/10614141123459/21/2?linkType=linkset", HTTPFields()),
+                ("/01/10614141123459/21/2", [.accept: "application/linkset+json"] as HTTPFields),
+            ] {
+                let linkset = try await client.execute(uri: uri, method: .get, headers: headers) { response in
+                    #expect(response.headers[.contentType] == "application/linkset+json")
+                    return try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+                }
+                let links = (linkset?["linkset"] as? [[String: Any]])?.first
+                #expect((links?["anchor"] as? String)?.hasSuffix("/01/10614141123459/21/2") == true)
+                let pip = (links?["https://ref.gs1.org/voc/pip"] as? [[String: Any]])?.first
+                #expect(pip?["type"] as? String == "text/html")
+                let trace = (links?["https://ref.gs1.org/voc/traceability"] as? [[String: Any]])?.first
+                #expect((trace?["href"] as? String)?.contains("/trace?code=") == true)
+                #expect(links?["https://ref.gs1.org/voc/epcis"] != nil)
+            }
+            try await client.execute(uri: "/01/10614141123459/21/2?linkType=gs1:epcis", method: .get) { response in
+                #expect(response.status == .temporaryRedirect)
+                #expect(
+                    response.headers[.location]?.hasPrefix(
+                        "/events?MATCH_epc=https%3A%2F%2Fid.gs1.org%2F01%2F10614141123459%2F21%2F2") == true)
+            }
+            try await client.execute(uri: "/01/10614141123459/21/2?linkType=gs1:recipeInfo", method: .get) { response in
+                #expect(response.headers[.contentType] == "text/html; charset=utf-8")
+            }
+            let description = try await client.execute(uri: "/.well-known/gs1resolver", method: .get) { response in
+                try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]
+            }
+            #expect(description?["supportedPrimaryKeys"] as? [String] == ["01"])
             try await client.execute(uri: "/01/10614141123459/21/404", method: .get) { #expect($0.status == .notFound) }
             try await client.execute(uri: "/01/10614141123458/21/1", method: .get) { #expect($0.status == .badRequest) }
         }
