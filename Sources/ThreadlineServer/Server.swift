@@ -171,7 +171,8 @@ public enum Server {
             guard !submissions.isEmpty else { throw FormatError("capture.body", "the body holds no envelope") }
             let range = try await ledger.append(prepared: try Server.capture(submissions, eventsOnly: false))
             var fields: [JSONValue.Member] = [.init("seq", .number(String(range.lowerBound)))]
-            if submissions.count > 1 || body.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) } != UInt8(ascii: "{") {
+            let firstByte = body.first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) })
+            if submissions.count > 1 || firstByte != UInt8(ascii: "{") {
                 fields.append(.init("count", .number(String(range.count))))
             }
             if let wanted = request.uri.queryParameters.get("proof"), wanted != "false" {

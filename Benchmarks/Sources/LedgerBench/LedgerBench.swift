@@ -85,7 +85,7 @@ struct LedgerBench: AsyncParsableCommand {
         let envelopes = try signAll(count: records, signers: signers)
 
         let folder =
-            try dir.map { URL(fileURLWithPath: $0) }
+            dir.map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("threadline-bench-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -12,7 +12,7 @@ extension LedgerBench {
     func runProvenance(events count: Int, bound: Double) async throws {
         let brand = try SigningKey(name: "bench-brand", seed: Array(SHA256.hash(data: Array("bench brand".utf8))))
         let folder =
-            try dir.map { URL(fileURLWithPath: $0) }
+            dir.map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("threadline-bench-events-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -6,7 +6,9 @@ import Foundation
 import Hummingbird
 import LedgerStore
 import NIOCore
+import Logging
 import Provenance
+import ServiceLifecycle
 import Synchronization
 import Threadline
 import ThreadlineServer
@@ -20,11 +22,26 @@ extension LedgerBench {
         let app = Server.buildApplication(ledger: ledger, port: 0, limits: .init(requestsPerSecond: 0)) {
             continuation.yield($0)
         }
-        let server = Task { try await app.runService(gracefulShutdownSignals: []) }
-        defer { server.cancel() }
+        let services = ServiceGroup(
+            configuration: .init(services: [app], logger: Logger(label: "ledger-bench.server")))
+        let server = Task { try await services.run() }
+        // Stopped gracefully (as on SIGTERM), so the server finishes its requests and logs no error.
+        func stop() async throws {
+            await services.triggerGracefulShutdown()
+            try await server.value
+        }
         var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw CancellationError() }
-        return try await body("http://127.0.0.1:\(port)")
+        guard let port = await iterator.next() else {
+            try await stop()
+            throw CancellationError()
+        }
+        let result: T
+        do { result = try await body("http://127.0.0.1:\(port)") } catch {
+            try? await stop()
+            throw error
+        }
+        try await stop()
+        return result
     }
 
     /// Percentiles of latencies in milliseconds.
