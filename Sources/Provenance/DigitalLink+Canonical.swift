@@ -10,23 +10,36 @@ extension DigitalLink {
         return nil
     }
 
+    private static func escaped(_ byte: UInt8) -> String? {
+        switch byte {
+        case UInt8(ascii: "!"): "%21"
+        case UInt8(ascii: "("): "%28"
+        case UInt8(ascii: ")"): "%29"
+        case UInt8(ascii: "*"): "%2A"
+        case UInt8(ascii: "+"): "%2B"
+        case UInt8(ascii: ","): "%2C"
+        case UInt8(ascii: ":"): "%3A"
+        default: nil
+        }
+    }
+
     /// Digital Link's escapes for characters an EPC URN leaves bare (Digital Link Table 7-1). The URN's own
     /// `%XX` escapes are kept as they are.
     static func webEscaped(_ value: Substring) -> String {
-        var out = ""
-        for character in value {
-            switch character {
-            case "!": out += "%21"
-            case "(": out += "%28"
-            case ")": out += "%29"
-            case "*": out += "%2A"
-            case "+": out += "%2B"
-            case ",": out += "%2C"
-            case ":": out += "%3A"
-            default: out.append(character)
-            }
+        guard value.utf8.contains(where: { escaped($0) != nil }) else { return String(value) }
+        var out: [UInt8] = []
+        out.reserveCapacity(value.utf8.count + 8)
+        for byte in value.utf8 {
+            if let escape = escaped(byte) { out += escape.utf8 } else { out.append(byte) }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `text` split at every `separator` byte (an ASCII character), as substrings: a byte search, where
+    /// `Substring.split` would compare characters.
+    static func fields(_ text: Substring, _ separator: Character, maxSplits: Int = .max) -> [Substring] {
+        text.utf8.split(separator: separator.asciiValue!, maxSplits: maxSplits, omittingEmptySubsequences: false)
+            .map { Substring($0) }
     }
 
     private static func isDigits(_ text: Substring) -> Bool { text.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
@@ -35,11 +48,11 @@ extension DigitalLink {
 
     /// TDS 2.x §6.3 (EPC URNs) and §8 (EPC ID patterns, class URNs) to Digital Link.
     private static func canonicalURI(epcURN text: String) -> String? {
-        let fields = text.split(separator: ":", maxSplits: 4, omittingEmptySubsequences: false)
+        let fields = fields(Substring(text), ":", maxSplits: 4)
         guard fields.count == 5, fields[0] == "urn", fields[1] == "epc" else { return nil }
         let form = fields[2]
         let scheme = fields[3]
-        let parts = fields[4].split(separator: ".", omittingEmptySubsequences: false)
+        let parts = self.fields(fields[4], ".")
         guard let companyPrefix = parts.first, (6...12).contains(companyPrefix.count), isDigits(companyPrefix) else {
             return nil
         }
@@ -144,10 +157,12 @@ extension DigitalLink {
     /// serial, the query and the fragment are dropped. Values keep their percent-encoding.
     private static func canonicalURI(webURI text: String) -> String? {
         var uri = Substring(text)
-        if let cut = uri.firstIndex(where: { $0 == "?" || $0 == "#" }) { uri = uri[..<cut] }
-        let afterScheme = uri.drop(while: { $0 != ":" }).dropFirst(3)
-        let segments = afterScheme.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
-            .map { shortNames[$0] ?? $0 }
+        if let cut = uri.utf8.firstIndex(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) {
+            uri = uri[..<cut]
+        }
+        guard let colon = uri.utf8.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+        let afterScheme = Substring(uri.utf8[colon...].dropFirst(3))
+        let segments = fields(afterScheme, "/").dropFirst().map { shortNames[$0] ?? $0 }
         guard let start = segments.indices.first(where: { primaryKeys.contains(segments[$0]) }),
             start + 1 < segments.endIndex
         else { return nil }

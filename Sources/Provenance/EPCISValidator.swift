@@ -213,13 +213,23 @@ struct EPCISValidator {
 
     /// An absolute URI: a scheme (a letter, then letters, digits, `+`, `-`, `.`), a colon, and no spaces.
     static func isURI(_ text: String) -> Bool {
-        guard let colon = text.firstIndex(of: ":"), colon != text.startIndex,
-            text.index(after: colon) != text.endIndex
+        let bytes = text.utf8
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon != bytes.startIndex,
+            bytes.index(after: colon) != bytes.endIndex
         else { return false }
-        let scheme = text[..<colon]
-        return scheme.first!.isASCII && scheme.first!.isLetter
-            && scheme.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) }
-            && !text.contains(where: { $0 == " " || $0.isNewline })
+        func isLetter(_ byte: UInt8) -> Bool {
+            (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z")
+        }
+        let scheme = bytes[..<colon]
+        guard isLetter(scheme.first!),
+            scheme.allSatisfy({
+                isLetter($0) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: "+")
+                    || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".")
+            })
+        else { return false }
+        // No space or line break: ASCII ones by byte, the others (NEL, LS, PS) only where the text has non-ASCII.
+        if bytes.contains(where: { $0 == 0x20 || ($0 >= 0x0A && $0 <= 0x0D) }) { return false }
+        return bytes.allSatisfy { $0 < 0x80 } || !text.contains(where: \.isNewline)
     }
 
     mutating func uris(_ value: JSONValue?, _ path: String) -> [String] {

@@ -253,6 +253,29 @@ private struct JSONParser {
 
     mutating func parseString() throws -> String {
         position += 1
+        // Most strings have no escapes: one pass finds the end, and the bytes become the string as they are.
+        var end = position
+        var ascii = true
+        while end < bytes.count {
+            let byte = bytes[end]
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 { break }
+            ascii = ascii && byte < 0x80
+            end += 1
+        }
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\"") {
+            let run = bytes[position..<end]
+            let text: String
+            if ascii {
+                text = String(decoding: run, as: UTF8.self)
+            } else {
+                guard let valid = String(validating: run, as: UTF8.self) else {
+                    throw fail("utf8", "a string is not valid UTF-8")
+                }
+                text = valid
+            }
+            position = end + 1
+            return text
+        }
         var scalars = String.UnicodeScalarView()
         var runStart = position
         func flushRun() throws {

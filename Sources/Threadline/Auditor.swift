@@ -1,4 +1,5 @@
 import Crypto
+import Dispatch
 import Foundation
 import LedgerStore
 import Provenance
@@ -109,6 +110,16 @@ public struct Auditor: Sendable {
         var findings: [AuditFinding]
         let signatures: Int
         var statement: Statement? = nil
+        /// Index keys the record names that the index lacks, and keys the index has for it that it does not name.
+        var missingKeys: [String] = []
+        var extraKeys: [String] = []
+    }
+
+    /// One chunk of the log, read and checked record by record (on all cores): what the in-order checks need.
+    private struct CheckedChunk: Sendable {
+        let span: Range<Int64>
+        let checked: [Checked]
+        let storedHashes: [Hash]
     }
 
     /// Runs the audit. `progress` is called after each chunk with (records checked, total).
@@ -120,6 +131,71 @@ public struct Auditor: Sendable {
             report.findings.append(AuditFinding(code: .storeUnreadable, seq: nil, message: "\(error)"))
         }
         return report
+    }
+
+    /// Reads `span` and checks each record on its own, on all cores: syntax, sequence, signatures, the statement,
+    /// and the record's index entries against the keys it names (for records below `indexed`).
+    private static func check(
+        _ span: Range<Int64>, of store: any LedgerStore, indexed: Int64
+    ) async throws
+        -> CheckedChunk
+    {
+        async let records = store.records(span)
+        async let hashes = store.hashes(
+            in: StoredHashes.count(size: span.lowerBound)..<StoredHashes.count(size: span.upperBound))
+        async let entries = store.indexEntries(
+            in: span.lowerBound..<max(span.lowerBound, min(span.upperBound, indexed)))
+        let (bytes, stored, indexEntries) = try await (records, hashes, entries)
+        // The stored entries of record i are entries[bounds[i]..<bounds[i + 1]] (the store orders them by seq).
+        var ends = [0]
+        for i in bytes.indices {
+            var end = ends[i]
+            while end < indexEntries.count, indexEntries[end].seq == span.lowerBound + Int64(i) { end += 1 }
+            ends.append(end)
+        }
+        let bounds = ends
+        let firstSeq = span.lowerBound
+        // The checks run on a dispatch queue: they keep both cores busy and must not hold the cooperative pool.
+        let checked = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(
+                    returning: Parallel.map(Array(bytes.indices), state: { [String: Ed25519NoteVerifier]() }) {
+                        i, cache in
+                        let seq = firstSeq + Int64(i)
+                        var result = Auditor.check(bytes: bytes[i], seq: seq, cache: &cache)
+                        if seq < indexed {
+                            let found = indexEntries[bounds[i]..<bounds[i + 1]].map(\.key)
+                            Auditor.compare(
+                                expected: result.statement?.indexKeys ?? [], found: found, into: &result)
+                        }
+                        return result
+                    })
+            }
+        }
+        return CheckedChunk(span: span, checked: checked, storedHashes: stored)
+    }
+
+    /// Which of a record's index keys the index lacks, and which it has that the record does not name.
+    private static func compare(expected: [String], found: [String], into result: inout Checked) {
+        let byBytes: (String, String) -> Bool = { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let expected = expected.sorted(by: byBytes)
+        let found = found.sorted(by: byBytes)
+        guard expected != found else { return }
+        var i = 0
+        var j = 0
+        while i < expected.count || j < found.count {
+            if j == found.count || (i < expected.count && byBytes(expected[i], found[j])) {
+                if i == 0 || expected[i] != expected[i - 1] { result.missingKeys.append(expected[i]) }
+                i += 1
+            } else if i == expected.count || byBytes(found[j], expected[i]) {
+                result.extraKeys.append(found[j])
+                j += 1
+            } else {
+                let key = expected[i]
+                while i < expected.count, expected[i] == key { i += 1 }
+                while j < found.count, found[j] == key { j += 1 }
+            }
+        }
     }
 
     private func audit(_ report: inout AuditReport, progress: @Sendable (Int64, Int64) -> Void) async throws {
@@ -149,32 +225,24 @@ public struct Auditor: Sendable {
         var rules = Rules(registry: Registry(operatorKey: metadata.operatorKey))
         rules.checkpointTexts = Set(checkpoints.compactMap { try? SignedNote(parsing: $0.note).text })
         let indexed = try await store.indexedSize()
-        // Reading chunk k+1 overlaps checking chunk k.
+        // Reading and checking chunk k+1 overlaps the in-order checks of chunk k.
         let store = self.store
-        func read(_ span: Range<Int64>) -> Task<([[UInt8]], [Hash], [IndexEntry]), any Error> {
-            Task {
-                async let records = store.records(span)
-                async let hashes = store.hashes(
-                    in: StoredHashes.count(size: span.lowerBound)..<StoredHashes.count(size: span.upperBound))
-                async let entries = store.indexEntries(in: span.lowerBound..<min(span.upperBound, indexed))
-                return try await (records, hashes, entries)
-            }
+        func start(_ lower: Int64) -> Task<CheckedChunk, any Error>? {
+            guard lower < size else { return nil }
+            let span = lower..<min(lower + Auditor.chunk, size)
+            return Task { try await Auditor.check(span, of: store, indexed: indexed) }
         }
-        var start: Int64 = 0
-        var pending = size > 0 ? read(0..<min(Auditor.chunk, size)) : nil
-        while start < size, let reading = pending {
-            let end = min(start + Auditor.chunk, size)
-            let (records, stored, entries) = try await reading.value
-            pending = end < size ? read(end..<min(end + Auditor.chunk, size)) : nil
-            let firstSeq = start
-            let checked = Parallel.map(Array(records.enumerated()), state: { [String: Ed25519NoteVerifier]() }) {
-                item, cache in
-                Auditor.check(bytes: item.element, seq: firstSeq + Int64(item.offset), cache: &cache)
-            }
-            computed.removeAll(keepingCapacity: true)
+        var pending = start(0)
+        while let task = pending {
+            let chunk = try await task.value
+            pending = start(chunk.span.upperBound)
+            let stored = chunk.storedHashes
             var storedIndex = 0
-            for (offset, result) in checked.enumerated() {
-                let seq = start + Int64(offset)
+            var missing = 0
+            var extra = 0
+            computed.removeAll(keepingCapacity: true)
+            for (offset, result) in chunk.checked.enumerated() {
+                let seq = chunk.span.lowerBound + Int64(offset)
                 result.findings.forEach(note)
                 report.signatures += Int64(result.signatures)
                 if let record = result.record, record.prev != prev {
@@ -189,7 +257,7 @@ public struct Auditor: Sendable {
                 let before = computed.count
                 range.append(result.leaf, into: &computed)
                 for i in before..<computed.count where computed[i] != stored[storedIndex + i - before] {
-                    let index = StoredHashes.count(size: start) + Int64(storedIndex + i - before)
+                    let index = StoredHashes.count(size: chunk.span.lowerBound) + Int64(storedIndex + i - before)
                     note(
                         AuditFinding(
                             code: .storedHashMismatch, seq: seq,
@@ -212,31 +280,23 @@ public struct Auditor: Sendable {
                         note(finding)
                     }
                 }
-                checkCheckpoints(upTo: seq + 1)
-            }
-            if start < indexed {
-                let span = start..<min(end, indexed)
-                var expected = Set<IndexEntry>()
-                for (offset, result) in checked.enumerated() where span.contains(start + Int64(offset)) {
-                    for key in result.statement?.indexKeys ?? [] {
-                        expected.insert(IndexEntry(key: key, seq: start + Int64(offset)))
-                    }
+                // At most three of each kind of index disagreement a chunk: `reindex` mends them all.
+                for key in result.missingKeys where missing < 3 {
+                    missing += 1
+                    note(AuditFinding(code: .indexMismatch, seq: seq, message: "the index lacks '\(key)'"))
                 }
-                let found = Set(entries)
-                for entry in expected.subtracting(found).sorted(by: { ($0.seq, $0.key) < ($1.seq, $1.key) }).prefix(3) {
-                    note(AuditFinding(code: .indexMismatch, seq: entry.seq, message: "the index lacks '\(entry.key)'"))
-                }
-                for entry in found.subtracting(expected).sorted(by: { ($0.seq, $0.key) < ($1.seq, $1.key) }).prefix(3) {
+                for key in result.extraKeys where extra < 3 {
+                    extra += 1
                     note(
                         AuditFinding(
-                            code: .indexMismatch, seq: entry.seq,
-                            message: "the index has '\(entry.key)', which this record does not name"))
+                            code: .indexMismatch, seq: seq,
+                            message: "the index has '\(key)', which this record does not name"))
                 }
-                report.indexedRecords += Int64(span.count)
+                if seq < indexed { report.indexedRecords += 1 }
+                checkCheckpoints(upTo: seq + 1)
             }
             report.storedHashes += Int64(stored.count)
-            progress(end, size)
-            start = end
+            progress(chunk.span.upperBound, size)
         }
         for checkpoint in checkpoints {
             report.checkpoints += 1

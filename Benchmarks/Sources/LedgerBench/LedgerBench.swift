@@ -26,8 +26,11 @@ struct LedgerBench: AsyncParsableCommand {
     @Option(help: "Seconds to spend measuring the Ed25519 bound.")
     var boundSeconds = 5.0
 
-    @Option(help: "Folder for the ledger file (default: a new temporary folder).")
+    @Option(help: "Folder for the ledger file, kept afterwards (default: a new temporary folder, removed).")
     var dir: String?
+
+    @Option(help: "Instead: audit this existing SQLite ledger (e.g. one kept with --events N --dir D).")
+    var audit: String?
 
     @Option(help: "A PostgreSQL URL whose user may create databases: also compare stores across processes.")
     var postgres: String?
@@ -72,6 +75,15 @@ struct LedgerBench: AsyncParsableCommand {
 
         let bound = measureVerifyBound(seconds: boundSeconds, cores: cores)
         print(String(format: "bound   Ed25519 verify, swift-crypto, %d cores: %10.0f /s", cores, bound))
+        if let audit {
+            var report = AuditReport()
+            let seconds = try await timed {
+                report = await Auditor(store: try SQLiteLedgerStore.open(path: audit)).run()
+            }
+            precondition(report.isSound, "the audit found \(report.findings.prefix(3))")
+            return self.report(
+                "audit   \(report.records) records of \(audit)", Double(report.records) / seconds, bound: bound)
+        }
         if let events { return try await runProvenance(events: events, bound: bound) }
         if let http {
             return try await runHTTP(

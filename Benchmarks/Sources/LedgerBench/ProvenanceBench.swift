@@ -16,7 +16,7 @@ extension LedgerBench {
             ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("threadline-bench-events-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        defer { if dir == nil { try? FileManager.default.removeItem(at: folder) } }
         let path = folder.appendingPathComponent("events.db").path
         let operatorKey = try SigningKey(generatingWithName: "bench.threadline.example/events")
         let store = try SQLiteLedgerStore.create(path: path, metadata: Ledger.metadata(operatorKey: operatorKey))
