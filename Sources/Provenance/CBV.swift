@@ -15,7 +15,7 @@ public enum CBV {
         /// Nil when `value` is bare or in the CBV namespace but not a term of this vocabulary.
         public func canonical(_ value: String) -> String? {
             var term: Substring?
-            if !value.contains(":") {
+            if !value.utf8.contains(UInt8(ascii: ":")) {
                 term = Substring(value)
             } else if value.hasPrefix(webPrefix) {
                 term = value.dropFirst(webPrefix.count)

@@ -23,6 +23,9 @@ struct EPCISValidator {
         .association: ["parentID", "childEPCs", "childQuantityList", "action"],
     ]
 
+    /// The fields each kind of event may have.
+    static let allowedFields = kindFields.mapValues { commonFields.union($0) }
+
     static let sensorMetadataFields: Set<String> = [
         "time", "startTime", "endTime", "deviceID", "deviceMetadata", "rawData", "dataProcessingMethod", "bizRules",
     ]
@@ -56,7 +59,7 @@ struct EPCISValidator {
         var context = outer
         context.merge(json["@context"])
         var f = EPCISEventFields(kind: kind, json: json, context: context)
-        let allowed = EPCISValidator.commonFields.union(EPCISValidator.kindFields[kind]!)
+        let allowed = EPCISValidator.allowedFields[kind]!
         for member in members where !allowed.contains(member.key) {
             if EPCISValidator.isExtension(member.key) {
                 f.extensions.append(member)
@@ -460,7 +463,7 @@ struct EPCISValidator {
             } else if member.key == "booleanValue" {
                 problem(at, "type", "booleanValue must be true or false, not \(member.value.typeName)")
             } else if member.key == "component", let text = member.value.stringValue,
-                !text.contains(":"), CBV.component.canonical(text) == nil
+                !text.utf8.contains(UInt8(ascii: ":")), CBV.component.canonical(text) == nil
             {
                 problem(at, "component", "component '\(text)' is not a CBV 2.0 sensor component")
             }

@@ -99,9 +99,12 @@ public enum EventHash {
         static let typedReferenceLists: Set<String> = ["bizTransactionList", "sourceList", "destinationList"]
         static let unsortedNames: Set<String> = ["bizTransaction", "source", "destination"]
 
+        /// Members that are not part of the event's content.
+        static let skippedKeys: Set<String> = ["@context", "comment", "rdfs:comment", "#text"]
+
         static func children(of members: [JSONValue.Member], context: JSONLDContext) -> [Node] {
             var nodes: [Node] = []
-            for member in members where !["@context", "comment", "rdfs:comment", "#text"].contains(member.key) {
+            for member in members where !skippedKeys.contains(member.key) {
                 guard !member.key.hasPrefix("@xmlns") else { continue }
                 let name = context.expandedName(member.key)
                 if case .array(let elements) = member.value {
@@ -239,11 +242,10 @@ public enum EventHash {
             let inner = parts.map { Node.ordered(&children, order: $0) } ?? ""
             var text = value.trimmingASCIIWhitespace()
             if !text.isEmpty {
-                let lower = name.lowercased()
-                text =
-                    "="
-                    + (lower.containsBytes("time") && !lower.containsBytes("offset")
-                        ? EventHash.utcTime(text) : canonical(text))
+                let isTime =
+                    name.containsBytes("time", ignoringCase: true)
+                    && !name.containsBytes("offset", ignoringCase: true)
+                text = "=" + (isTime ? EventHash.utcTime(text) : canonical(text))
             }
             return text.isEmpty && inner.isEmpty ? "" : name + text + inner
         }
@@ -290,6 +292,10 @@ public enum EventHash {
     /// A decimal number written as the shortest text that reads back as the same binary64 value; an integral
     /// value without a fraction. Nil for text that is not a decimal number.
     static func canonicalNumber(_ text: String) -> String? {
+        guard let first = text.utf8.first,
+            first == UInt8(ascii: "+") || first == UInt8(ascii: "-") || first == UInt8(ascii: ".")
+                || (first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9"))
+        else { return nil }
         let b = Array(text.utf8)
         var i = 0
         if i < b.count, b[i] == 0x2B || b[i] == 0x2D { i += 1 }
@@ -349,34 +355,41 @@ public struct JSONLDContext: Sendable, Hashable {
 
     /// `prefix:name` as `{namespace}name` (the XML binding's expanded name), or the key as it is.
     public func expandedName(_ key: String) -> String {
-        guard let colon = key.firstIndex(of: ":"), let uri = prefixes[String(key[..<colon])] else { return key }
-        return "{" + uri + "}" + key[key.index(after: colon)...]
+        guard let (uri, rest) = expansion(key) else { return key }
+        return "{" + uri + "}" + rest
     }
 
     /// `prefix:rest` as `namespace` + `rest`, or the value as it is.
     public func expandedValue(_ value: String) -> String {
-        guard let colon = value.firstIndex(of: ":"), let uri = prefixes[String(value[..<colon])] else { return value }
-        return uri + value[value.index(after: colon)...]
+        guard let (uri, rest) = expansion(value) else { return value }
+        return uri + rest
+    }
+
+    /// The namespace of `text`'s prefix, if declared, and the rest after the colon.
+    private func expansion(_ text: String) -> (String, Substring)? {
+        guard !prefixes.isEmpty, let colon = text.utf8.firstIndex(of: UInt8(ascii: ":")),
+            let uri = prefixes[String(Substring(text.utf8[..<colon]))]
+        else { return nil }
+        return (uri, Substring(text.utf8[text.utf8.index(after: colon)...]))
     }
 }
 
 extension String {
-    /// Whether the UTF-8 of `needle` occurs in this string's UTF-8 (a byte search, without Foundation).
-    func containsBytes(_ needle: String) -> Bool {
+    /// Whether the UTF-8 of `needle` occurs in this string's UTF-8 (a byte search, without Foundation). With
+    /// `ignoringCase`, `needle` must be lowercase ASCII letters, and ASCII letters here match either case.
+    func containsBytes(_ needle: String, ignoringCase: Bool = false) -> Bool {
         var haystack = self
         var needle = needle
+        let fold: UInt8 = ignoringCase ? 0x20 : 0
         return haystack.withUTF8 { h in
             needle.withUTF8 { n in
                 guard n.count <= h.count else { return false }
                 if n.isEmpty { return true }
-                let first = n[0]
                 var i = 0
                 while i <= h.count - n.count {
-                    if h[i] == first {
-                        var j = 1
-                        while j < n.count && h[i + j] == n[j] { j += 1 }
-                        if j == n.count { return true }
-                    }
+                    var j = 0
+                    while j < n.count && h[i + j] | fold == n[j] { j += 1 }
+                    if j == n.count { return true }
                     i += 1
                 }
                 return false

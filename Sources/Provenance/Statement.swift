@@ -116,6 +116,13 @@ public enum IndexKey {
         if let location = event.bizLocation { keys.append(bizLocation(location)) }
         if let point = event.readPoint { keys.append(readPoint(point)) }
         for reference in event.sourceList + event.destinationList { keys.append(party(reference.value)) }
+        if keys.count <= 16 {
+            // Most events have a handful of keys: a linear search is cheaper than hashing them.
+            var unique: [String] = []
+            unique.reserveCapacity(keys.count)
+            for key in keys where !unique.contains(key) { unique.append(key) }
+            return unique
+        }
         var seen = Set<String>()
         return keys.filter { seen.insert($0).inserted }
     }

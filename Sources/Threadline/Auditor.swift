@@ -225,17 +225,22 @@ public struct Auditor: Sendable {
         var rules = Rules(registry: Registry(operatorKey: metadata.operatorKey))
         rules.checkpointTexts = Set(checkpoints.compactMap { try? SignedNote(parsing: $0.note).text })
         let indexed = try await store.indexedSize()
-        // Reading and checking chunk k+1 overlaps the in-order checks of chunk k.
+        // Reading and checking the next two chunks overlaps the in-order checks of this one, so the cores never
+        // wait for a read or for the last slices of a chunk.
         let store = self.store
-        func start(_ lower: Int64) -> Task<CheckedChunk, any Error>? {
-            guard lower < size else { return nil }
-            let span = lower..<min(lower + Auditor.chunk, size)
-            return Task { try await Auditor.check(span, of: store, indexed: indexed) }
+        var pending: [Task<CheckedChunk, any Error>] = []
+        var unread: Int64 = 0
+        func readAhead() {
+            while pending.count < 2, unread < size {
+                let span = unread..<min(unread + Auditor.chunk, size)
+                unread = span.upperBound
+                pending.append(Task { try await Auditor.check(span, of: store, indexed: indexed) })
+            }
         }
-        var pending = start(0)
-        while let task = pending {
-            let chunk = try await task.value
-            pending = start(chunk.span.upperBound)
+        readAhead()
+        while !pending.isEmpty {
+            let chunk = try await pending.removeFirst().value
+            readAhead()
             let stored = chunk.storedHashes
             var storedIndex = 0
             var missing = 0

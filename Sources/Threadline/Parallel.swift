@@ -32,13 +32,16 @@ enum Parallel {
         _ items: [T], state makeState: @Sendable () -> State, _ transform: @Sendable (T, inout State) -> R
     ) -> [R] {
         let slices = max(1, min(items.count, cores * 4))
-        let chunks = (0..<slices).map { slice in
-            (items.count * slice / slices)..<(items.count * (slice + 1) / slices)
+        // Each slice writes its results in place (as `map` does), so they are not copied again.
+        return [R](unsafeUninitializedCapacity: items.count) { buffer, count in
+            nonisolated(unsafe) let output = buffer
+            DispatchQueue.concurrentPerform(iterations: slices) { slice in
+                var state = makeState()
+                for i in (items.count * slice / slices)..<(items.count * (slice + 1) / slices) {
+                    (output.baseAddress! + i).initialize(to: transform(items[i], &state))
+                }
+            }
+            count = items.count
         }
-        let parts = map(chunks) { range in
-            var state = makeState()
-            return items[range].map { transform($0, &state) }
-        }
-        return parts.flatMap { $0 }
     }
 }

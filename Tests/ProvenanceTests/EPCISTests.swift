@@ -191,6 +191,26 @@ struct EPCISTests {
         ]
         for (input, expected) in cases { #expect(DigitalLink.canonicalURI(for: input) == expected, "\(input)") }
     }
+
+    @Test(
+        "an EPC must be an absolute URI: a scheme, a colon, no spaces or line breaks",
+        arguments: [
+            ("urn:epc:id:sgtin:4012345.011111.9876", true), ("https://id.gs1.org/01/04012345111118/21/é", true),
+            ("x-y.z+1:a", true), ("urn:epc: id", false), ("urn:epc:\\u000bid", false), ("urn:epc:id\\u2028x", false),
+            ("1urn:x", false), (":x", false), ("urn:", false), ("ur_n:x", false), ("nocolon", false),
+        ])
+    func uris(epc: String, valid: Bool) throws {
+        let event = try JSONValue(
+            parsing: #"{"type":"ObjectEvent","eventTime":"2026-07-22T06:45:00Z","eventTimeZoneOffset":"+00:00","#
+                + #""action":"OBSERVE","epcList":["\#(epc)"]}"#)
+        let result = Result { try EPCISEvent(json: event) }
+        if valid {
+            #expect(throws: Never.self) { try result.get() }
+        } else {
+            let error = #expect(throws: EPCISValidationError.self) { try result.get() }
+            #expect(error?.problems.first?.path == "event.epcList[0]")
+        }
+    }
 }
 
 @Suite("JSON values")
@@ -204,6 +224,18 @@ struct JSONValueTests {
         #expect(value["a"]?.elements?[2] == .string("x\"é\n"))
         #expect(value.serialized == #"{"b":1.50,"a":[true,null,"x\"é\n"],"c":{"z":-0,"y":1E+3}}"#)
         #expect(try JSONValue(parsing: value.serialized) == value)
+    }
+
+    @Test("strings are read as written, escapes or not, and must be UTF-8")
+    func strings() throws {
+        #expect(try JSONValue(parsing: [0x22, 0xC3, 0xA9, 0x22]) == .string("é"))
+        #expect(
+            try JSONValue(parsing: Array(#"["plain", "tab\tand é", "\u00e9x"]"#.utf8))
+                == .array([.string("plain"), .string("tab\tand é"), .string("éx")]))
+        for bytes: [UInt8] in [[0x22, 0xFF, 0x22], [0x22, 0xC3, 0x22], [0x22, 0xFF, 0x5C, 0x6E, 0x22]] {
+            let error = #expect(throws: FormatError.self) { try JSONValue(parsing: bytes) }
+            #expect(error?.code == "json.utf8", "\(bytes)")
+        }
     }
 
     @Test("duplicate names are refused unless asked to keep the last")
