@@ -66,14 +66,15 @@ extension DigitalLink {
         let form = fields[2]
         let scheme = fields[3]
         let parts = self.fields(fields[4], ".")
-        guard let companyPrefix = parts.first, (6...12).contains(companyPrefix.count), isDigits(companyPrefix) else {
+        guard let companyPrefix = parts.first, (6...12).contains(companyPrefix.utf8.count), isDigits(companyPrefix)
+        else {
             return nil
         }
         let cp = String(companyPrefix)
         let base = "https://id.gs1.org/"
         /// A digits-only reference that, with the company prefix, has `total` digits.
         func reference(_ index: Int, total: Int) -> String? {
-            guard index < parts.count, cp.count + parts[index].count == total, isDigits(parts[index]) else {
+            guard index < parts.count, cp.utf8.count + parts[index].utf8.count == total, isDigits(parts[index]) else {
                 return nil
             }
             return String(parts[index])
@@ -99,7 +100,8 @@ extension DigitalLink {
             guard let item = reference(1, total: 13), let tpx = last(2) else { return nil }
             return base + "01/" + gtin(item) + "/235/" + webEscaped(tpx)
         case ("id", "itip"), ("idpat", "itip"):
-            guard parts.count == 5, let item = reference(1, total: 13), parts[2].count == 2, parts[3].count == 2,
+            guard parts.count == 5, let item = reference(1, total: 13), parts[2].utf8.count == 2,
+                parts[3].utf8.count == 2,
                 isDigits(parts[2]), isDigits(parts[3])
             else { return nil }
             let key = base + "8006/" + gtin(item) + parts[2] + parts[3]
@@ -183,7 +185,7 @@ extension DigitalLink {
         if segments.endIndex - start > pairs.count * 2, segments.last != "" { return nil }
         guard var key = pairs.first?.1, key.count >= 4, key.prefix(4).allSatisfy(\.isNumber) else { return nil }
         if pairs[0].0 == "01" {
-            guard isDigits(key), [8, 12, 13, 14].contains(key.count) else { return nil }
+            guard isDigits(key), [8, 12, 13, 14].contains(key.utf8.count) else { return nil }
             key = Substring(String(repeating: "0", count: 14 - key.count) + key)
             pairs[0].1 = key
         }

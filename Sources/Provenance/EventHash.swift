@@ -39,10 +39,12 @@ public enum EventHash {
         Node.correctStructure(&nodes)
         Node.expandBareTerms(&nodes)
         let ordered = Node.ordered(&nodes, order: eventOrder)
-        let ignored = Set(["recordTime", "eventID", "errorDeclaration"]).union(ignoring)
-        let rest = nodes.filter { !ignored.contains($0.name) }
+        let rest = nodes.filter { !ignoredFields.contains($0.name) && !ignoring.contains($0.name) }
         return "eventType=" + eventType + ordered + Node.generic(rest)
     }
+
+    /// Top-level fields the hash leaves out (CBV 2.0 §8.9.2 step 1).
+    static let ignoredFields: Set<String> = ["recordTime", "eventID", "errorDeclaration"]
 
     /// The order of the standard fields (CBV 2.0 §8.9.2), with the order of their parts.
     static let eventOrder: [Order] = {
@@ -137,7 +139,7 @@ public enum EventHash {
             var childEPCs: [Node] = []
             var kept: [Node] = []
             for node in nodes {
-                if node.name.hasSuffix("List") {
+                if node.name.utf8.suffix(4).elementsEqual("List".utf8) {
                     if lists[node.name] == nil { listOrder.append(node.name) }
                     var item = node
                     item.isTypedReference = typedReferenceLists.contains(node.name)
