@@ -188,6 +188,10 @@ public final class PostgresLedgerStore: LedgerStore {
                 """,
             ]
         ),
+        (
+            // The audit reads the index record by record; (seq, key) answers that read from the index alone.
+            "v4-index-by-seq", ["CREATE INDEX IF NOT EXISTS index_entries_by_seq ON index_entries (seq, key)"]
+        ),
     ]
 
     /// Applies pending migrations. When there are none it only reads, so a role without DDL rights

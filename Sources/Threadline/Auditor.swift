@@ -178,24 +178,11 @@ public struct Auditor: Sendable {
     /// Which of a record's index keys the index lacks, and which it has that the record does not name.
     private static func compare(expected: [String], found: [String], into result: inout Checked) {
         let byBytes: (String, String) -> Bool = { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        let expected = expected.sorted(by: byBytes)
-        let found = found.sorted(by: byBytes)
-        guard expected != found else { return }
-        var i = 0
-        var j = 0
-        while i < expected.count || j < found.count {
-            if j == found.count || (i < expected.count && byBytes(expected[i], found[j])) {
-                if i == 0 || expected[i] != expected[i - 1] { result.missingKeys.append(expected[i]) }
-                i += 1
-            } else if i == expected.count || byBytes(found[j], expected[i]) {
-                result.extraKeys.append(found[j])
-                j += 1
-            } else {
-                let key = expected[i]
-                while i < expected.count, expected[i] == key { i += 1 }
-                while j < found.count, found[j] == key { j += 1 }
-            }
-        }
+        guard expected.sorted(by: byBytes) != found.sorted(by: byBytes) else { return }
+        let expected = Set(expected)
+        let found = Set(found)
+        result.missingKeys = expected.subtracting(found).sorted(by: byBytes)
+        result.extraKeys = found.subtracting(expected).sorted(by: byBytes)
     }
 
     private func audit(_ report: inout AuditReport, progress: @Sendable (Int64, Int64) -> Void) async throws {
