@@ -71,7 +71,10 @@ struct LedgerBench: AsyncParsableCommand {
     func run() async throws {
         if let worker, let workerLedger { return try await runWorker(input: worker, ledger: workerLedger) }
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        print("machine: \(cores) cores; records: \(records); batch: \(batch)")
+        let work =
+            audit.map { "audit of \($0)" } ?? events.map { "\($0) EPCIS events" }
+            ?? http.map { "\($0) statements over HTTP" } ?? "\(records) records"
+        print("machine: \(cores) cores; \(work); batch: \(batch)")
 
         let bound = measureVerifyBound(seconds: boundSeconds, cores: cores)
         print(String(format: "bound   Ed25519 verify, swift-crypto, %d cores: %10.0f /s", cores, bound))
