@@ -38,21 +38,8 @@ extension DigitalLink {
     /// `text` split at every `separator` byte (an ASCII character), as substrings: a byte search, where
     /// `Substring.split` would compare characters.
     static func fields(_ text: Substring, _ separator: Character, maxSplits: Int = .max) -> [Substring] {
-        let separator = separator.asciiValue!
-        let bytes = text.utf8
-        var fields: [Substring] = []
-        fields.reserveCapacity(6)
-        var start = bytes.startIndex
-        var i = start
-        while i != bytes.endIndex {
-            if bytes[i] == separator, fields.count < maxSplits {
-                fields.append(Substring(bytes[start..<i]))
-                start = bytes.index(after: i)
-            }
-            i = bytes.index(after: i)
-        }
-        fields.append(Substring(bytes[start...]))
-        return fields
+        text.utf8.split(separator: separator.asciiValue!, maxSplits: maxSplits, omittingEmptySubsequences: false)
+            .map { Substring($0) }
     }
 
     private static func isDigits(_ text: Substring) -> Bool { text.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }

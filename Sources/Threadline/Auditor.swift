@@ -224,6 +224,8 @@ public struct Auditor: Sendable {
                 pending.append(Task { try await Auditor.check(span, of: store, indexed: indexed) })
             }
         }
+        // If the audit stops early (the store fails), the chunks read ahead are not wanted.
+        defer { pending.forEach { $0.cancel() } }
         readAhead()
         while !pending.isEmpty {
             let chunk = try await pending.removeFirst().value
