@@ -5,145 +5,209 @@
 extension DigitalLink {
     /// The canonical form of `text`, or nil when it is not a GS1 key in a form this knows.
     public static func canonicalURI(for text: String) -> String? {
-        if text.hasPrefix("urn:epc:") { return canonicalURI(epcURN: text) }
-        if text.hasPrefix("https://") || text.hasPrefix("http://") { return canonicalURI(webURI: text) }
-        return nil
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        guard writeCanonicalURI(for: text, into: &out) else { return nil }
+        return String(decoding: out, as: UTF8.self)
     }
 
-    private static func escaped(_ byte: UInt8) -> String? {
-        switch byte {
-        case UInt8(ascii: "!"): "%21"
-        case UInt8(ascii: "("): "%28"
-        case UInt8(ascii: ")"): "%29"
-        case UInt8(ascii: "*"): "%2A"
-        case UInt8(ascii: "+"): "%2B"
-        case UInt8(ascii: ","): "%2C"
-        case UInt8(ascii: ":"): "%3A"
-        default: nil
+    /// Appends the canonical form of `text` to `out` and returns true, or leaves `out` as it was and returns false
+    /// when `text` is not a GS1 key in a form this knows. The event hash and the index write canonical forms
+    /// this way, without making a string for each.
+    public static func writeCanonicalURI(for text: String, into out: inout [UInt8]) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            let mark = out.count
+            let written: Bool
+            if bytes.starts(with: "urn:epc:".utf8) {
+                written = writeCanonical(epcURN: bytes, into: &out)
+            } else if bytes.starts(with: "https://".utf8) || bytes.starts(with: "http://".utf8) {
+                written =
+                    mayBeDigitalLink(bytes)
+                    && writeCanonical(webURI: String(decoding: bytes, as: UTF8.self), into: &out)
+            } else {
+                written = false
+            }
+            if !written { out.removeSubrange(mark...) }
+            return written
         }
     }
 
     /// Digital Link's escapes for characters an EPC URN leaves bare (Digital Link Table 7-1). The URN's own
     /// `%XX` escapes are kept as they are.
-    static func webEscaped(_ value: Substring) -> String {
-        guard value.utf8.contains(where: { escaped($0) != nil }) else { return String(value) }
-        var out: [UInt8] = []
-        out.reserveCapacity(value.utf8.count + 8)
-        for byte in value.utf8 {
-            if let escape = escaped(byte) { out += escape.utf8 } else { out.append(byte) }
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    /// `text` split at every `separator` byte (an ASCII character), as substrings: a byte search, where
-    /// `Substring.split` would compare characters.
-    static func fields(_ text: Substring, _ separator: Character, maxSplits: Int = .max) -> [Substring] {
-        text.utf8.split(separator: separator.asciiValue!, maxSplits: maxSplits, omittingEmptySubsequences: false)
-            .map { Substring($0) }
-    }
-
-    private static func isDigits(_ text: Substring) -> Bool { text.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
-
-    private static func withCheckDigit(_ body: String) -> String { body + String(GS1.checkDigit(of: Substring(body))) }
-
-    /// TDS 2.x §6.3 (EPC URNs) and §8 (EPC ID patterns, class URNs) to Digital Link.
-    private static func canonicalURI(epcURN text: String) -> String? {
-        let fields = fields(Substring(text), ":", maxSplits: 4)
-        guard fields.count == 5, fields[0] == "urn", fields[1] == "epc" else { return nil }
-        let form = fields[2]
-        let scheme = fields[3]
-        let parts = self.fields(fields[4], ".")
-        guard let companyPrefix = parts.first, (6...12).contains(companyPrefix.utf8.count), isDigits(companyPrefix)
-        else {
-            return nil
-        }
-        let cp = String(companyPrefix)
-        let base = "https://id.gs1.org/"
-        /// A digits-only reference that, with the company prefix, has `total` digits.
-        func reference(_ index: Int, total: Int) -> String? {
-            guard index < parts.count, cp.utf8.count + parts[index].utf8.count == total, isDigits(parts[index]) else {
-                return nil
+    private static func writeWebEscaped(_ value: Slice<UnsafeBufferPointer<UInt8>>, into out: inout [UInt8]) {
+        let hex = Array("0123456789ABCDEF".utf8)
+        for byte in value {
+            switch byte {
+            case UInt8(ascii: "!"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "*"), UInt8(ascii: "+"),
+                UInt8(ascii: ","), UInt8(ascii: ":"):
+                out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 15)]]
+            default: out.append(byte)
             }
-            return String(parts[index])
-        }
-        func gtin(_ itemReference: String) -> String {
-            withCheckDigit(String(itemReference.prefix(1)) + cp + itemReference.dropFirst())
-        }
-        func last(_ index: Int) -> Substring? {
-            guard parts.count == index + 1, !parts[index].isEmpty else { return nil }
-            return parts[index]
-        }
-        switch (form, scheme) {
-        case ("id", "sgtin"):
-            guard let item = reference(1, total: 13), let serial = last(2) else { return nil }
-            return base + "01/" + gtin(item) + "/21/" + webEscaped(serial)
-        case ("class", "lgtin"):
-            guard let item = reference(1, total: 13), let lot = last(2) else { return nil }
-            return base + "01/" + gtin(item) + "/10/" + webEscaped(lot)
-        case ("idpat", "sgtin"), ("idpat", "upui"):
-            guard parts.count == 3, parts[2] == "*", let item = reference(1, total: 13) else { return nil }
-            return base + "01/" + gtin(item)
-        case ("id", "upui"):
-            guard let item = reference(1, total: 13), let tpx = last(2) else { return nil }
-            return base + "01/" + gtin(item) + "/235/" + webEscaped(tpx)
-        case ("id", "itip"), ("idpat", "itip"):
-            guard parts.count == 5, let item = reference(1, total: 13), parts[2].utf8.count == 2,
-                parts[3].utf8.count == 2,
-                isDigits(parts[2]), isDigits(parts[3])
-            else { return nil }
-            let key = base + "8006/" + gtin(item) + parts[2] + parts[3]
-            if form == "idpat" { return parts[4] == "*" ? key : nil }
-            guard let serial = last(4) else { return nil }
-            return key + "/21/" + webEscaped(serial)
-        case ("id", "sscc"):
-            guard parts.count == 2, let serial = reference(1, total: 17) else { return nil }
-            return base + "00/" + withCheckDigit(String(serial.prefix(1)) + cp + serial.dropFirst())
-        case ("id", "sgln"):
-            guard let location = reference(1, total: 12), let ext = last(2) else { return nil }
-            let gln = base + "414/" + withCheckDigit(cp + location)
-            return ext == "0" ? gln : gln + "/254/" + webEscaped(ext)
-        case ("id", "pgln"):
-            guard parts.count == 2, let party = reference(1, total: 12) else { return nil }
-            return base + "417/" + withCheckDigit(cp + party)
-        case ("id", "grai"), ("idpat", "grai"):
-            guard parts.count == 3, let assetType = reference(1, total: 12) else { return nil }
-            let key = base + "8003/" + withCheckDigit("0" + cp + assetType)
-            if form == "idpat" { return parts[2] == "*" ? key : nil }
-            guard let serial = last(2) else { return nil }
-            return key + webEscaped(serial)
-        case ("id", "gdti"), ("idpat", "gdti"):
-            guard parts.count == 3, let documentType = reference(1, total: 12) else { return nil }
-            let key = base + "253/" + withCheckDigit(cp + documentType)
-            if form == "idpat" { return parts[2] == "*" ? key : nil }
-            guard let serial = last(2) else { return nil }
-            return key + webEscaped(serial)
-        case ("id", "sgcn"), ("idpat", "sgcn"):
-            guard parts.count == 3, let coupon = reference(1, total: 12) else { return nil }
-            let key = base + "255/" + withCheckDigit(cp + coupon)
-            if form == "idpat" { return parts[2] == "*" ? key : nil }
-            guard let serial = last(2), isDigits(serial) else { return nil }
-            return key + serial
-        case ("id", "giai"), ("id", "ginc"):
-            guard parts.count >= 2 else { return nil }
-            let reference = parts.dropFirst().joined(separator: ".")
-            guard !reference.isEmpty else { return nil }
-            return base + (scheme == "giai" ? "8004/" : "401/") + cp + webEscaped(Substring(reference))
-        case ("id", "gsrn"), ("id", "gsrnp"):
-            guard parts.count == 2, let service = reference(1, total: 17) else { return nil }
-            return base + (scheme == "gsrn" ? "8018/" : "8017/") + withCheckDigit(cp + service)
-        case ("id", "gsin"):
-            guard parts.count == 2, let shipper = reference(1, total: 16) else { return nil }
-            return base + "402/" + withCheckDigit(cp + shipper)
-        case ("id", "cpi"), ("idpat", "cpi"):
-            guard parts.count == 3, !parts[1].isEmpty else { return nil }
-            let key = base + "8010/" + webEscaped(Substring(cp + parts[1]))
-            if form == "idpat" { return parts[2] == "*" ? key : nil }
-            guard let serial = last(2), isDigits(serial) else { return nil }
-            return key + "/8011/" + serial
-        default:
-            return nil
         }
     }
+
+    private static func isDigits(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
+        bytes.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+    }
+
+    /// Appends the GS1 check digit of the digits written to `out` since `start`.
+    private static func appendCheckDigit(since start: Int, to out: inout [UInt8]) {
+        var sum = 0
+        var weight = 3
+        for byte in out[start...].reversed() {
+            sum += Int(byte - 0x30) * weight
+            weight = 4 - weight
+        }
+        out.append(0x30 + UInt8((10 - sum % 10) % 10))
+    }
+
+    /// TDS 2.x §6.3 (EPC URNs) and §8 (EPC ID patterns, class URNs) to Digital Link: `urn:epc:<form>:<scheme>:`
+    /// then the company prefix and the scheme's other parts, separated by dots.
+    private static func writeCanonical(epcURN text: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) -> Bool {
+        // urn:epc:<form>:<scheme>:<rest>, the rest holding any further colons.
+        let prefix = "urn:epc:".utf8.count
+        guard let formEnd = text[prefix...].firstIndex(of: UInt8(ascii: ":")),
+            let schemeEnd = text[(formEnd + 1)...].firstIndex(of: UInt8(ascii: ":"))
+        else { return false }
+        let form = text[prefix..<formEnd]
+        let scheme = text[(formEnd + 1)..<schemeEnd]
+        let rest = text[(schemeEnd + 1)...]
+        let partCount = rest.count(where: { $0 == UInt8(ascii: ".") }) + 1
+        return withUnsafeTemporaryAllocation(of: Slice<UnsafeBufferPointer<UInt8>>.self, capacity: partCount) {
+            parts in
+            var n = 0
+            var from = rest.startIndex
+            for i in rest.indices where rest[i] == UInt8(ascii: ".") {
+                parts.initializeElement(at: n, to: rest[from..<i])
+                n += 1
+                from = i + 1
+            }
+            parts.initializeElement(at: n, to: rest[from..<rest.endIndex])
+            defer { parts.deinitialize() }
+            return writeCanonical(form: form, scheme: scheme, parts: UnsafeBufferPointer(parts), into: &out)
+        }
+    }
+
+    private static func writeCanonical(
+        form: Slice<UnsafeBufferPointer<UInt8>>, scheme: Slice<UnsafeBufferPointer<UInt8>>,
+        parts: UnsafeBufferPointer<Slice<UnsafeBufferPointer<UInt8>>>, into out: inout [UInt8]
+    ) -> Bool {
+        let cp = parts[0]
+        guard (6...12).contains(cp.count), isDigits(cp) else { return false }
+        let isPattern = form.elementsEqual("idpat".utf8)
+        /// Whether part `index` is a digits-only reference that, with the company prefix, has `total` digits.
+        func isReference(_ index: Int, total: Int) -> Bool {
+            index < parts.count && cp.count + parts[index].count == total && isDigits(parts[index])
+        }
+        /// Whether part `index` is the last one and not empty.
+        func isLast(_ index: Int) -> Bool { parts.count == index + 1 && !parts[index].isEmpty }
+        /// Whether the URN is a pattern whose part `index` is its last and `*`.
+        func isWildcard(_ index: Int) -> Bool { parts.count == index + 1 && parts[index].elementsEqual("*".utf8) }
+        func write(_ text: String) { out += text.utf8 }
+        /// `base` + AI + `/` + the key's digits: `lead` (`indicator` before the company prefix), then the rest of
+        /// part `index`, then a check digit.
+        func key(_ ai: String, lead: String = "", indicatorOf index: Int? = nil, _ body: Int) {
+            write("https://id.gs1.org/" + ai + "/")
+            let start = out.count
+            write(lead)
+            if let index { out.append(parts[index].first!) }
+            out += cp
+            out += index == body ? parts[body].dropFirst() : parts[body]
+            appendCheckDigit(since: start, to: &out)
+        }
+        switch (String(decoding: form, as: UTF8.self), String(decoding: scheme, as: UTF8.self)) {
+        case ("id", "sgtin"), ("class", "lgtin"), ("id", "upui"):
+            guard isReference(1, total: 13), isLast(2) else { return false }
+            key("01", indicatorOf: 1, 1)
+            write(scheme.elementsEqual("sgtin".utf8) ? "/21/" : scheme.elementsEqual("lgtin".utf8) ? "/10/" : "/235/")
+            writeWebEscaped(parts[2], into: &out)
+        case ("idpat", "sgtin"), ("idpat", "upui"):
+            guard isWildcard(2), isReference(1, total: 13) else { return false }
+            key("01", indicatorOf: 1, 1)
+        case ("id", "itip"), ("idpat", "itip"):
+            guard parts.count == 5, isReference(1, total: 13), parts[2].count == 2, parts[3].count == 2,
+                isDigits(parts[2]), isDigits(parts[3]), isPattern ? isWildcard(4) : isLast(4)
+            else { return false }
+            key("8006", indicatorOf: 1, 1)
+            out += parts[2]
+            out += parts[3]
+            if !isPattern {
+                write("/21/")
+                writeWebEscaped(parts[4], into: &out)
+            }
+        case ("id", "sscc"):
+            guard parts.count == 2, isReference(1, total: 17) else { return false }
+            key("00", indicatorOf: 1, 1)
+        case ("id", "sgln"):
+            guard isReference(1, total: 12), isLast(2) else { return false }
+            key("414", 1)
+            if !parts[2].elementsEqual("0".utf8) {
+                write("/254/")
+                writeWebEscaped(parts[2], into: &out)
+            }
+        case ("id", "pgln"):
+            guard parts.count == 2, isReference(1, total: 12) else { return false }
+            key("417", 1)
+        case ("id", "grai"), ("idpat", "grai"), ("id", "gdti"), ("idpat", "gdti"), ("id", "sgcn"), ("idpat", "sgcn"):
+            let isCoupon = scheme.elementsEqual("sgcn".utf8)
+            guard parts.count == 3, isReference(1, total: 12),
+                isPattern ? isWildcard(2) : isLast(2) && (!isCoupon || isDigits(parts[2]))
+            else { return false }
+            if scheme.elementsEqual("grai".utf8) { key("8003", lead: "0", 1) } else { key(isCoupon ? "255" : "253", 1) }
+            if !isPattern {
+                if isCoupon { out += parts[2] } else { writeWebEscaped(parts[2], into: &out) }
+            }
+        case ("id", "giai"), ("id", "ginc"):
+            // The reference is everything after the company prefix, dots included.
+            guard parts.count >= 2 else { return false }
+            let reference = parts[1].startIndex..<parts[parts.count - 1].endIndex
+            guard !reference.isEmpty else { return false }
+            write("https://id.gs1.org/" + (scheme.elementsEqual("giai".utf8) ? "8004/" : "401/"))
+            out += cp
+            writeWebEscaped(parts[1].base[reference], into: &out)
+        case ("id", "gsrn"), ("id", "gsrnp"):
+            guard parts.count == 2, isReference(1, total: 17) else { return false }
+            key(scheme.elementsEqual("gsrn".utf8) ? "8018" : "8017", 1)
+        case ("id", "gsin"):
+            guard parts.count == 2, isReference(1, total: 16) else { return false }
+            key("402", 1)
+        case ("id", "cpi"), ("idpat", "cpi"):
+            guard parts.count == 3, !parts[1].isEmpty,
+                isPattern ? isWildcard(2) : isLast(2) && isDigits(parts[2])
+            else { return false }
+            write("https://id.gs1.org/8010/")
+            out += cp
+            writeWebEscaped(parts[1], into: &out)
+            if !isPattern {
+                write("/8011/")
+                out += parts[2]
+            }
+        default:
+            return false
+        }
+        return true
+    }
+
+    /// Whether a path segment after the host of the web URI `bytes` is a primary-key AI or a short name: no
+    /// Digital Link without one (a quick test that spares most other web URIs the full reading).
+    private static func mayBeDigitalLink(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var slashes = 0
+        var from = 0
+        for i in 0...bytes.count {
+            let byte = i < bytes.count ? bytes[i] : UInt8(ascii: "/")
+            if byte == UInt8(ascii: "?") || byte == UInt8(ascii: "#") { return false }
+            guard byte == UInt8(ascii: "/") else { continue }
+            slashes += 1
+            // Segments after the host: the scheme's two slashes and the host's end come first.
+            if slashes > 3, keyNames.contains(where: { bytes[from..<i].elementsEqual($0) }) { return true }
+            from = i + 1
+        }
+        return false
+    }
+
+    private static let keyNames: [[UInt8]] =
+        (primaryKeys.map { Array($0.utf8) } + shortNames.keys.map { Array($0.utf8) })
 
     /// Primary-key AIs, and the short names Digital Link 1.1 also allowed.
     private static let primaryKeys: Set<Substring> = [
@@ -157,27 +221,32 @@ extension DigitalLink {
 
     /// Any domain and path prefix becomes id.gs1.org; a GTIN is padded to 14 digits; the CPV, a lot beside a
     /// serial, the query and the fragment are dropped. Values keep their percent-encoding.
-    private static func canonicalURI(webURI text: String) -> String? {
+    private static func writeCanonical(webURI text: String, into out: inout [UInt8]) -> Bool {
         var uri = Substring(text)
         if let cut = uri.utf8.firstIndex(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) {
             uri = uri[..<cut]
         }
-        guard let colon = uri.utf8.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+        guard let colon = uri.utf8.firstIndex(of: UInt8(ascii: ":")) else { return false }
         let afterScheme = Substring(uri.utf8[colon...].dropFirst(3))
-        let segments = fields(afterScheme, "/").dropFirst().map { shortNames[$0] ?? $0 }
+        let segments = afterScheme.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+            .dropFirst().map { shortNames[Substring($0)] ?? Substring($0) }
         guard let start = segments.indices.first(where: { primaryKeys.contains(segments[$0]) }),
             start + 1 < segments.endIndex
-        else { return nil }
+        else { return false }
         var pairs = stride(from: start, to: segments.endIndex - 1, by: 2).map { (segments[$0], segments[$0 + 1]) }
-        if segments.endIndex - start > pairs.count * 2, segments.last != "" { return nil }
-        guard var key = pairs.first?.1, key.count >= 4, key.prefix(4).allSatisfy(\.isNumber) else { return nil }
+        if segments.endIndex - start > pairs.count * 2, segments.last != "" { return false }
+        guard var key = pairs.first?.1, key.count >= 4, key.prefix(4).allSatisfy(\.isNumber) else { return false }
         if pairs[0].0 == "01" {
-            guard isDigits(key), [8, 12, 13, 14].contains(key.utf8.count) else { return nil }
+            guard key.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), [8, 12, 13, 14].contains(key.utf8.count) else {
+                return false
+            }
             key = Substring(String(repeating: "0", count: 14 - key.count) + key)
             pairs[0].1 = key
         }
         pairs.removeAll { $0.0 == "22" }
         if pairs.contains(where: { $0.0 == "21" }) { pairs.removeAll { $0.0 == "10" } }
-        return "https://id.gs1.org" + pairs.map { "/\($0.0)/\($0.1)" }.joined()
+        out += "https://id.gs1.org".utf8
+        for (ai, value) in pairs { out += "/\(ai)/\(value)".utf8 }
+        return true
     }
 }

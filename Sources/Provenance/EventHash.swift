@@ -14,12 +14,17 @@ public enum EventHash {
     )
         -> String
     {
-        uri(ofPreHash: preHash(of: event, context: context, ignoring: ignoring))
+        uri(ofPreHash: preHashBytes(of: event, context: context, ignoring: ignoring))
     }
 
     /// The `ni:` URI of a pre-hash string.
     public static func uri(ofPreHash preHash: String) -> String {
-        let digest = SHA256.hash(data: Array(preHash.utf8))
+        uri(ofPreHash: Array(preHash.utf8))
+    }
+
+    /// The `ni:` URI of a pre-hash string's UTF-8.
+    static func uri(ofPreHash preHash: [UInt8]) -> String {
+        let digest = SHA256.hash(data: preHash)
         let hex = Array("0123456789abcdef".utf8)
         var out = Array("ni:///sha-256;".utf8)
         out.reserveCapacity(out.count + 64 + 11)
@@ -27,20 +32,29 @@ public enum EventHash {
             out.append(hex[Int(byte >> 4)])
             out.append(hex[Int(byte & 15)])
         }
-        out += Array("?ver=CBV2.0".utf8)
+        out += "?ver=CBV2.0".utf8
         return String(decoding: out, as: UTF8.self)
     }
 
     /// The pre-hash string: `eventType=<type>`, the standard fields in CBV order, then everything else sorted.
     public static func preHash(of event: JSONValue, context: JSONLDContext, ignoring: Set<String> = []) -> String {
-        guard let members = event.members else { return "" }
-        let eventType = event["type"]?.stringValue ?? ""
-        var nodes = Node.children(of: members.filter { $0.key != "type" }, context: context)
+        String(decoding: preHashBytes(of: event, context: context, ignoring: ignoring), as: UTF8.self)
+    }
+
+    /// The pre-hash string's UTF-8, written into one buffer.
+    static func preHashBytes(of event: JSONValue, context: JSONLDContext, ignoring: Set<String>) -> [UInt8] {
+        guard let members = event.members else { return [] }
+        var out: [UInt8] = []
+        out.reserveCapacity(1024)
+        out += "eventType=".utf8
+        if let type = event["type"]?.stringValue { out += type.utf8 }
+        var nodes = Node.children(of: members, context: context, skippingType: true)
         Node.correctStructure(&nodes)
         Node.expandBareTerms(&nodes)
-        let ordered = Node.ordered(&nodes, order: eventOrder)
-        let rest = nodes.filter { !ignoredFields.contains($0.name) && !ignoring.contains($0.name) }
-        return "eventType=" + eventType + ordered + Node.generic(rest)
+        Node.writeOrdered(&nodes, order: eventOrder, into: &out)
+        nodes.removeAll { ignoredFields.contains($0.name) || ignoring.contains($0.name) }
+        Node.writeGeneric(nodes, into: &out)
+        return out
     }
 
     /// Top-level fields the hash leaves out (CBV 2.0 §8.9.2 step 1).
@@ -104,13 +118,16 @@ public enum EventHash {
         /// Members that are not part of the event's content.
         static let skippedKeys: Set<String> = ["@context", "comment", "rdfs:comment", "#text"]
 
-        static func children(of members: [JSONValue.Member], context: JSONLDContext) -> [Node] {
+        static func children(
+            of members: [JSONValue.Member], context: JSONLDContext, skippingType: Bool = false
+        ) -> [Node] {
             var nodes: [Node] = []
+            nodes.reserveCapacity(members.count)
             for member in members where !skippedKeys.contains(member.key) {
-                guard !member.key.hasPrefix("@xmlns") else { continue }
+                guard !member.key.hasPrefix("@xmlns"), !skippingType || member.key != "type" else { continue }
                 let name = context.expandedName(member.key)
                 if case .array(let elements) = member.value {
-                    nodes += elements.map { node(name, $0, context: context) }
+                    for element in elements { nodes.append(node(name, element, context: context)) }
                 } else {
                     nodes.append(node(name, member.value, context: context))
                 }
@@ -163,29 +180,42 @@ public enum EventHash {
 
         /// Bare CBV and GS1 vocabulary terms as the URIs the JSON-LD context maps them to.
         static func expandBareTerms(_ nodes: inout [Node]) {
-            let cbv = "https://ref.gs1.org/cbv/"
             for i in nodes.indices {
                 switch nodes[i].name {
-                case "bizStep": nodes[i].expand(cbv + "BizStep-")
-                case "disposition": nodes[i].expand(cbv + "Disp-")
-                case "persistentDisposition": nodes[i].expandChildren(["set": cbv + "Disp-", "unset": cbv + "Disp-"])
+                case "bizStep": nodes[i].expand(Vocabulary.bizStep)
+                case "disposition": nodes[i].expand(Vocabulary.disposition)
+                case "persistentDisposition": nodes[i].expandChildren(Vocabulary.persistentDisposition)
                 case "bizTransactionList":
-                    for j in nodes[i].children.indices { nodes[i].children[j].expandChildren(["type": cbv + "BTT-"]) }
+                    for j in nodes[i].children.indices {
+                        nodes[i].children[j].expandChildren(Vocabulary.bizTransaction)
+                    }
                 case "sourceList", "destinationList":
-                    for j in nodes[i].children.indices { nodes[i].children[j].expandChildren(["type": cbv + "SDT-"]) }
+                    for j in nodes[i].children.indices {
+                        nodes[i].children[j].expandChildren(Vocabulary.sourceDestination)
+                    }
                 case "sensorElementList":
                     for j in nodes[i].children.indices {
                         for k in nodes[i].children[j].children.indices
                         where nodes[i].children[j].children[k].name == "sensorReport" {
-                            nodes[i].children[j].children[k].expandChildren([
-                                "type": CBV.gs1VocabularyBase, "exception": CBV.gs1VocabularyBase,
-                                "component": cbv + "Comp-",
-                            ])
+                            nodes[i].children[j].children[k].expandChildren(Vocabulary.sensorReport)
                         }
                     }
                 default: break
                 }
             }
+        }
+
+        /// The namespaces of bare terms, by field.
+        enum Vocabulary {
+            static let cbv = "https://ref.gs1.org/cbv/"
+            static let bizStep = cbv + "BizStep-"
+            static let disposition = cbv + "Disp-"
+            static let persistentDisposition = ["set": disposition, "unset": disposition]
+            static let bizTransaction = ["type": cbv + "BTT-"]
+            static let sourceDestination = ["type": cbv + "SDT-"]
+            static let sensorReport = [
+                "type": CBV.gs1VocabularyBase, "exception": CBV.gs1VocabularyBase, "component": cbv + "Comp-",
+            ]
         }
 
         mutating func expand(_ prefix: String) {
@@ -209,9 +239,9 @@ public enum EventHash {
             }
         }
 
-        /// The ordered fields of `nodes`, removing what it writes (CBV 2.0 §8.9.2 steps 2–4). User extensions
-        /// inside a standard structure follow that structure's own fields.
-        static func ordered(_ nodes: inout [Node], order: [Order]) -> String {
+        /// Writes the ordered fields of `nodes`, removing what it writes (CBV 2.0 §8.9.2 steps 2–4). User
+        /// extensions inside a standard structure follow that structure's own fields.
+        static func writeOrdered(_ nodes: inout [Node], order: [Order], into out: inout [UInt8]) {
             var extensions: [Node] = []
             if nodes.count > 1,
                 !nodes.contains(where: { $0.name.containsBytes("eventTime") || $0.name.containsBytes("action") })
@@ -219,55 +249,106 @@ public enum EventHash {
                 extensions = nodes.filter { $0.isExtension }
                 nodes.removeAll { $0.isExtension }
             }
-            var out = ""
             for field in order {
-                var values: [String] = []
+                // A field's values are written one after another, then sorted among themselves.
+                var values = Segments(start: out.count)
                 var i = 0
                 while i < nodes.count {
                     guard nodes[i].name == field.name else {
                         i += 1
                         continue
                     }
-                    let text = nodes[i].orderedText(parts: field.parts)
-                    if !text.isEmpty { values.append(text) }
+                    nodes[i].writeOrderedText(parts: field.parts, into: &out)
+                    values.end(at: out.count)
                     if nodes[i].children.isEmpty { nodes.remove(at: i) } else { i += 1 }
                 }
-                out += values.sorted(by: codePointOrder).joined()
+                values.sort(&out)
             }
-            if !extensions.isEmpty { out += generic(extensions) }
-            return out
+            if !extensions.isEmpty { writeGeneric(extensions, into: &out) }
         }
 
         var isExtension: Bool { name.containsBytes("{") && name.containsBytes("/}") }
 
-        mutating func orderedText(parts: [Order]?) -> String {
-            let inner = parts.map { Node.ordered(&children, order: $0) } ?? ""
-            var text = value.trimmingASCIIWhitespace()
+        /// Writes `name`, `=` and the value if it has one, then its ordered parts; nothing if it has neither.
+        mutating func writeOrderedText(parts: [Order]?, into out: inout [UInt8]) {
+            let mark = out.count
+            out += name.utf8
+            let named = out.count
+            let text = value.trimmingASCIIWhitespace()
             if !text.isEmpty {
+                out.append(UInt8(ascii: "="))
                 let isTime =
                     name.containsBytes("time", ignoringCase: true)
                     && !name.containsBytes("offset", ignoringCase: true)
-                text = "=" + (isTime ? EventHash.utcTime(text) : canonical(text))
+                if isTime {
+                    EventHash.writeUTCTime(text, into: &out)
+                } else {
+                    EventHash.writeCanonical(text, into: &out)
+                }
             }
-            return text.isEmpty && inner.isEmpty ? "" : name + text + inner
+            if let parts { Node.writeOrdered(&children, order: parts, into: &out) }
+            if out.count == named { out.removeSubrange(mark...) }
         }
 
-        /// Everything not in the ordered fields: `name=value` and children, siblings sorted (CBV 2.0 §8.9.2
-        /// step 5), except the parts of a typed reference.
-        static func generic(_ nodes: [Node]) -> String {
-            var values = nodes.map { node -> String in
-                if node.isTypedReference { return generic(node.children) }
-                var text = node.value.trimmingASCIIWhitespace()
-                if !text.isEmpty { text = "=" + canonical(text) }
-                return node.name + text + generic(node.children)
+        /// Writes everything not in the ordered fields: `name=value` and children, siblings sorted (CBV 2.0
+        /// §8.9.2 step 5), except the parts of a typed reference.
+        static func writeGeneric(_ nodes: [Node], into out: inout [UInt8]) {
+            let sorted = nodes.count > 1 && !nodes.contains { unsortedNames.contains($0.name) }
+            var values = Segments(start: out.count)
+            for node in nodes {
+                if !node.isTypedReference {
+                    out += node.name.utf8
+                    let text = node.value.trimmingASCIIWhitespace()
+                    if !text.isEmpty {
+                        out.append(UInt8(ascii: "="))
+                        EventHash.writeCanonical(text, into: &out)
+                    }
+                }
+                writeGeneric(node.children, into: &out)
+                if sorted { values.end(at: out.count) }
             }
-            if values.count > 1, !nodes.contains(where: { unsortedNames.contains($0.name) }) {
-                values.sort(by: codePointOrder)
-            }
-            return values.joined()
+            values.sort(&out)
+        }
+    }
+
+    /// Consecutive runs of bytes in the pre-hash, written one after the other from `start`, that are to be put
+    /// in code point (byte) order. Most fields have one value: the boundaries are kept only from the second.
+    struct Segments {
+        let start: Int
+        private var first: Int?
+        private var more: [Int] = []
+
+        init(start: Int) { self.start = start }
+
+        /// Ends the current segment at `end` (an empty segment is no segment).
+        mutating func end(at end: Int) {
+            let last = more.last ?? first ?? start
+            guard end > last else { return }
+            if first == nil { first = end } else { more.append(end) }
         }
 
-        static func codePointOrder(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
+        /// Puts the segments of `out` in byte order.
+        func sort(_ out: inout [UInt8]) {
+            guard let first, let end = more.last else { return }
+            let bounds = [start, first] + more
+            var ranges = (1..<bounds.count).map { bounds[$0 - 1]..<bounds[$0] }
+            ranges.sort { out[$0].lexicographicallyPrecedes(out[$1]) }
+            var sorted: [UInt8] = []
+            sorted.reserveCapacity(end - start)
+            for range in ranges { sorted += out[range] }
+            out.replaceSubrange(start..<end, with: sorted)
+        }
+    }
+
+    /// Writes a value's canonical form (see `canonical(_:)`).
+    static func writeCanonical(_ value: String, into out: inout [UInt8]) {
+        if value.containsBytes("urn:epcglobal:cbv:") {
+            out += canonical(value).utf8
+        } else if let number = canonicalNumber(value) {
+            out += number.utf8
+        } else if !DigitalLink.writeCanonicalURI(for: value, into: &out) {
+            out += value.utf8
+        }
     }
 
     /// A value's canonical form: CBV 1.x URNs as CBV 2.0 URIs, numbers without redundant digits, GS1 keys as
@@ -298,24 +379,27 @@ public enum EventHash {
             first == UInt8(ascii: "+") || first == UInt8(ascii: "-") || first == UInt8(ascii: ".")
                 || (first >= UInt8(ascii: "0") && first <= UInt8(ascii: "9"))
         else { return nil }
-        let b = Array(text.utf8)
-        var i = 0
-        if i < b.count, b[i] == 0x2B || b[i] == 0x2D { i += 1 }
-        var digits = 0
-        while i < b.count, b[i] >= 0x30 && b[i] <= 0x39 { i += 1; digits += 1 }
-        if i < b.count, b[i] == 0x2E {
-            i += 1
-            while i < b.count, b[i] >= 0x30 && b[i] <= 0x39 { i += 1; digits += 1 }
-        }
-        guard digits > 0 else { return nil }
-        if i < b.count, b[i] | 0x20 == 0x65 {
-            i += 1
+        var text = text
+        let isDecimal = text.withUTF8 { b in
+            var i = 0
             if i < b.count, b[i] == 0x2B || b[i] == 0x2D { i += 1 }
-            var exponentDigits = 0
-            while i < b.count, b[i] >= 0x30 && b[i] <= 0x39 { i += 1; exponentDigits += 1 }
-            guard exponentDigits > 0 else { return nil }
+            var digits = 0
+            while i < b.count, b[i] >= 0x30 && b[i] <= 0x39 { i += 1; digits += 1 }
+            if i < b.count, b[i] == 0x2E {
+                i += 1
+                while i < b.count, b[i] >= 0x30 && b[i] <= 0x39 { i += 1; digits += 1 }
+            }
+            guard digits > 0 else { return false }
+            if i < b.count, b[i] | 0x20 == 0x65 {
+                i += 1
+                if i < b.count, b[i] == 0x2B || b[i] == 0x2D { i += 1 }
+                var exponentDigits = 0
+                while i < b.count, b[i] >= 0x30 && b[i] <= 0x39 { i += 1; exponentDigits += 1 }
+                guard exponentDigits > 0 else { return false }
+            }
+            return i == b.count
         }
-        guard i == b.count, let value = Double(text), value.isFinite else { return nil }
+        guard isDecimal, let value = Double(text), value.isFinite else { return nil }
         if value == value.rounded() {
             if abs(value) < 9.2e18 { return String(Int64(value)) }
             return String(format: "%.0f", value)
@@ -323,11 +407,11 @@ public enum EventHash {
         return value.description
     }
 
-    /// A time as `YYYY-MM-DDThh:mm:ss.mmmZ` in UTC, milliseconds rounded half to even; text that is not a
+    /// Writes a time as `YYYY-MM-DDThh:mm:ss.mmmZ` in UTC, milliseconds rounded half to even; text that is not a
     /// time stays as it is.
-    static func utcTime(_ text: String) -> String {
-        guard let time = Timestamp.parseDateTime(text, requireZone: false) else { return text }
-        return Timestamp.format(millis: time.millis)
+    static func writeUTCTime(_ text: String, into out: inout [UInt8]) {
+        guard let time = Timestamp.parseDateTime(text, requireZone: false) else { return out += text.utf8 }
+        Timestamp.write(millis: time.millis, into: &out)
     }
 }
 

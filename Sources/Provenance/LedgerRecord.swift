@@ -111,20 +111,49 @@ public enum Timestamp {
 
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ` for a time in milliseconds since the epoch (years 0000–9999).
     public static func format(millis: Int64) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(24)
+        write(millis: millis, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `format(millis:)`'s text to `out`, without making a string.
+    public static func write(millis: Int64, into out: inout [UInt8]) {
         let (days, msOfDay) = millis.floorDiv(86_400_000)
         let (year, month, day) = civil(fromDays: days)
         let seconds = msOfDay / 1000
-        func pad(_ value: Int64, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
+        func digits(_ value: Int64, _ width: Int) {
+            var divisor: Int64 = 1
+            for _ in 1..<width { divisor *= 10 }
+            while divisor > 0 {
+                out.append(0x30 + UInt8(value / divisor % 10))
+                divisor /= 10
+            }
         }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(seconds / 3600, 2)):"
-            + "\(pad(seconds / 60 % 60, 2)):\(pad(seconds % 60, 2)).\(pad(msOfDay % 1000, 3))Z"
+        digits(year, 4)
+        out.append(UInt8(ascii: "-"))
+        digits(month, 2)
+        out.append(UInt8(ascii: "-"))
+        digits(day, 2)
+        out.append(UInt8(ascii: "T"))
+        digits(seconds / 3600, 2)
+        out.append(UInt8(ascii: ":"))
+        digits(seconds / 60 % 60, 2)
+        out.append(UInt8(ascii: ":"))
+        digits(seconds % 60, 2)
+        out.append(UInt8(ascii: "."))
+        digits(msOfDay % 1000, 3)
+        out.append(UInt8(ascii: "Z"))
     }
 
     /// Parses exactly `YYYY-MM-DDTHH:MM:SS.mmmZ`; nil for anything else or an impossible date.
     public static func parse(millis text: String) -> Int64? {
-        let b = Array(text.utf8)
+        var text = text
+        return text.withUTF8(parse(millis:))
+    }
+
+    /// Parses exactly `YYYY-MM-DDTHH:MM:SS.mmmZ` from bytes.
+    public static func parse(millis b: UnsafeBufferPointer<UInt8>) -> Int64? {
         guard b.count == 24, b[4] == 0x2D, b[7] == 0x2D, b[10] == 0x54, b[13] == 0x3A, b[16] == 0x3A,
             b[19] == 0x2E, b[23] == 0x5A
         else { return nil }

@@ -18,7 +18,12 @@ extension Timestamp {
     /// Parses an xsd:dateTime. With `requireZone` (EPCIS validation) a time without `Z` or an offset is nil;
     /// without it (the event hash) such a time is read as UTC. Fractions beyond microseconds are truncated.
     public static func parseDateTime(_ text: String, requireZone: Bool = true) -> DateTime? {
-        let b = Array(text.utf8)
+        var text = text
+        return text.withUTF8 { parseDateTime($0, requireZone: requireZone) }
+    }
+
+    /// Parses an xsd:dateTime from its UTF-8 bytes (see `parseDateTime(_:requireZone:)`).
+    public static func parseDateTime(_ b: UnsafeBufferPointer<UInt8>, requireZone: Bool = true) -> DateTime? {
         var i = 0
         func number(_ width: Int) -> Int64? {
             guard i + width <= b.count else { return nil }
@@ -73,14 +78,17 @@ extension Timestamp {
 
     /// Parses a zone offset as EPCIS writes `eventTimeZoneOffset`: `±hh:mm`, at most ±14:00.
     public static func parseOffset(_ text: String) -> Int? {
-        let b = Array(text.utf8)
-        guard b.count == 6, b[0] == 0x2B || b[0] == 0x2D, b[3] == 0x3A,
-            let hours = Int(String(decoding: b[1..<3], as: UTF8.self)),
-            let minutes = Int(String(decoding: b[4..<6], as: UTF8.self)),
-            b[1...2].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), b[4...5].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-            minutes < 60, hours * 60 + minutes <= 14 * 60
-        else { return nil }
-        return (b[0] == 0x2D ? -1 : 1) * (hours * 60 + minutes)
+        var text = text
+        return text.withUTF8 { b in
+            func digit(_ i: Int) -> Int? { b[i] >= 0x30 && b[i] <= 0x39 ? Int(b[i] - 0x30) : nil }
+            guard b.count == 6, b[0] == 0x2B || b[0] == 0x2D, b[3] == 0x3A, let h1 = digit(1), let h2 = digit(2),
+                let m1 = digit(4), let m2 = digit(5)
+            else { return nil }
+            let hours = h1 * 10 + h2
+            let minutes = m1 * 10 + m2
+            guard minutes < 60, hours * 60 + minutes <= 14 * 60 else { return nil }
+            return (b[0] == 0x2D ? -1 : 1) * (hours * 60 + minutes)
+        }
     }
 }
 

@@ -43,4 +43,33 @@ let benchmarks: @Sendable () -> Void = {
             blackHole(range.root)
         }
     }
+
+    // The stages of an EPCIS event's audit, on the event the ledger benchmark records (`ledger-bench --events`).
+    let event = Array(
+        #"{"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],"type":"ObjectEvent","eventTime":"2026-09-21T09:46:40.000Z","eventTimeZoneOffset":"+00:00","epcList":["urn:epc:id:sgtin:0614141.112345.123456"],"action":"OBSERVE","bizStep":"shipping","disposition":"active","readPoint":{"id":"urn:epc:id:sgln:0614141.00001.0"},"bizLocation":{"id":"urn:epc:id:sgln:0614141.00001.0"},"certificationInfo":["https://certifier.example/gots/TC-123"]}"#
+            .utf8)
+    let parsedEvent = try! Statement.event(payload: event)
+    let statement = try! Statement(payloadType: Statement.eventPayloadType, payload: event)
+
+    Benchmark("EPCIS event: JSON parse") { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(try JSONValue(parsing: event)) }
+    }
+
+    Benchmark("EPCIS event: parse + validate") { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(try Statement.event(payload: event)) }
+    }
+
+    Benchmark("EPCIS event: CBV 2.0 event hash") { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(parsedEvent.hash()) }
+    }
+
+    Benchmark("EPCIS event: index keys") { benchmark in
+        for _ in benchmark.scaledIterations { blackHole(statement.indexKeys) }
+    }
+
+    Benchmark("EPCIS event: statement (parse, validate, hash)") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(try Statement(payloadType: Statement.eventPayloadType, payload: event))
+        }
+    }
 }
