@@ -139,27 +139,27 @@ struct EPCISValidator {
     }
 
     /// What each event type must name (EPCIS 2.0 §7.4.2–7.4.6).
-    mutating func whatRules(_ f: EPCISEventFields, _ path: String) {
+    mutating func whatRules(_ f: EPCISEventFields, _ path: @autoclosure () -> String) {
         switch f.kind {
         case .object:
             let listed = problems.contains {
-                $0.path.hasPrefix("\(path).epcList") || $0.path.hasPrefix("\(path).quantityList")
+                $0.path.hasPrefix("\(path()).epcList") || $0.path.hasPrefix("\(path()).quantityList")
             }
             if f.epcList.isEmpty && f.quantityList.isEmpty && f.sensorElementList.isEmpty && !listed {
                 problem(
-                    "\(path).epcList", "what",
+                    "\(path()).epcList", "what",
                     "an ObjectEvent must name its objects in a non-empty epcList or quantityList, or carry sensor data")
             }
         case .aggregation, .association:
             if f.parentID == nil && f.json["parentID"] == nil && (f.kind == .association || f.action != .observe) {
                 problem(
-                    "\(path).parentID", "what",
+                    "\(path()).parentID", "what",
                     "an \(f.kind.rawValue) with action \(f.action?.rawValue ?? "?") must name its parentID")
             }
         case .transaction:
             if f.bizTransactionList.isEmpty && f.json["bizTransactionList"] == nil {
                 problem(
-                    "\(path).bizTransactionList", "what",
+                    "\(path()).bizTransactionList", "what",
                     "a TransactionEvent must name at least one business transaction in bizTransactionList")
             }
         case .transformation:
@@ -167,23 +167,23 @@ struct EPCISValidator {
                 && f.outputQuantityList.isEmpty && f.transformationID == nil
             {
                 problem(
-                    "\(path).inputEPCList", "what",
+                    "\(path()).inputEPCList", "what",
                     "a TransformationEvent must name inputs, outputs or a transformationID")
             }
         }
     }
 
-    mutating func required(_ json: JSONValue, _ key: String, _ path: String) -> JSONValue? {
+    mutating func required(_ json: JSONValue, _ key: String, _ path: @autoclosure () -> String) -> JSONValue? {
         guard let value = json[key] else {
-            problem("\(path).\(key)", "required", "'\(key)' is required and missing")
+            problem("\(path()).\(key)", "required", "'\(key)' is required and missing")
             return nil
         }
         return value
     }
 
-    mutating func string(_ value: JSONValue, _ path: String) -> String? {
+    mutating func string(_ value: JSONValue, _ path: @autoclosure () -> String) -> String? {
         guard let text = value.stringValue else {
-            problem(path, "type", "\(lastName(path)) must be a string, not \(value.typeName)")
+            problem(path(), "type", "\(lastName(path())) must be a string, not \(value.typeName)")
             return nil
         }
         return text
@@ -193,22 +193,22 @@ struct EPCISValidator {
         String(path.split(separator: ".").last ?? Substring(path))
     }
 
-    mutating func dateTime(_ value: JSONValue, _ path: String) -> Timestamp.DateTime? {
-        guard let text = string(value, path) else { return nil }
+    mutating func dateTime(_ value: JSONValue, _ path: @autoclosure () -> String) -> Timestamp.DateTime? {
+        guard let text = string(value, path()) else { return nil }
         guard let time = Timestamp.parseDateTime(text) else {
             problem(
-                path, "time",
-                "\(lastName(path)) '\(text)' is not a date and time with a zone, such as 2026-07-22T06:45:00+02:00"
+                path(), "time",
+                "\(lastName(path())) '\(text)' is not a date and time with a zone, such as 2026-07-22T06:45:00+02:00"
                     + " or 2026-07-22T04:45:00.000Z")
             return nil
         }
         return time
     }
 
-    mutating func uri(_ value: JSONValue, _ path: String) -> String? {
-        guard let text = string(value, path) else { return nil }
+    mutating func uri(_ value: JSONValue, _ path: @autoclosure () -> String) -> String? {
+        guard let text = string(value, path()) else { return nil }
         guard EPCISValidator.isURI(text) else {
-            problem(path, "uri", "\(lastName(path)) '\(text)' is not a URI (an EPC URN, a Digital Link, …)")
+            problem(path(), "uri", "\(lastName(path())) '\(text)' is not a URI (an EPC URN, a Digital Link, …)")
             return nil
         }
         return text
@@ -235,112 +235,113 @@ struct EPCISValidator {
         return bytes.allSatisfy { $0 < 0x80 } || !text.contains(where: \.isNewline)
     }
 
-    mutating func uris(_ value: JSONValue?, _ path: String) -> [String] {
+    mutating func uris(_ value: JSONValue?, _ path: @autoclosure () -> String) -> [String] {
         guard let value else { return [] }
         guard let elements = value.elements else {
-            problem(path, "type", "\(lastName(path)) must be an array, not \(value.typeName)")
+            problem(path(), "type", "\(lastName(path())) must be an array, not \(value.typeName)")
             return []
         }
-        return elements.enumerated().compactMap { uri($1, "\(path)[\($0)]") }
+        return elements.enumerated().compactMap { uri($1, "\(path())[\($0)]") }
     }
 
-    mutating func term(_ value: JSONValue, _ vocabulary: CBV.Vocabulary, _ path: String) -> String? {
-        guard let text = string(value, path) else { return nil }
+    mutating func term(_ value: JSONValue, _ vocabulary: CBV.Vocabulary, _ path: @autoclosure () -> String) -> String? {
+        guard let text = string(value, path()) else { return nil }
         guard let canonical = vocabulary.canonical(text) else {
             problem(
-                path, lastName(path),
-                "\(lastName(path)) '\(text)' is not a CBV 2.0 \(vocabulary.name); use a CBV term or a URI of your"
+                path(), lastName(path()),
+                "\(lastName(path())) '\(text)' is not a CBV 2.0 \(vocabulary.name); use a CBV term or a URI of your"
                     + " own")
             return nil
         }
         return canonical
     }
 
-    mutating func certificationInfo(_ value: JSONValue, _ path: String) -> [String] {
-        if value.stringValue != nil { return uri(value, path).map { [$0] } ?? [] }
+    mutating func certificationInfo(_ value: JSONValue, _ path: @autoclosure () -> String) -> [String] {
+        if value.stringValue != nil { return uri(value, path()).map { [$0] } ?? [] }
         guard let elements = value.elements else {
             problem(
-                path, "certificationInfo", "certificationInfo must be a URI or an array of URIs, not \(value.typeName)")
+                path(), "certificationInfo",
+                "certificationInfo must be a URI or an array of URIs, not \(value.typeName)")
             return []
         }
         return elements.enumerated().compactMap { index, element in
             guard element.stringValue != nil else {
                 problem(
-                    "\(path)[\(index)]", "certificationInfo",
+                    "\(path())[\(index)]", "certificationInfo",
                     "certificationInfo must hold URIs of certificates, not \(element.typeName)")
                 return nil
             }
-            return uri(element, "\(path)[\(index)]")
+            return uri(element, "\(path())[\(index)]")
         }
     }
 
-    mutating func place(_ value: JSONValue, _ path: String) -> String? {
+    mutating func place(_ value: JSONValue, _ path: @autoclosure () -> String) -> String? {
         guard let members = value.members else {
-            problem(path, "type", "\(lastName(path)) must be an object with an 'id', not \(value.typeName)")
+            problem(path(), "type", "\(lastName(path())) must be an object with an 'id', not \(value.typeName)")
             return nil
         }
         for member in members where member.key != "id" && !EPCISValidator.isExtension(member.key) {
-            problem("\(path).\(member.key)", "field", "'\(member.key)' is not a field of \(lastName(path))")
+            problem("\(path()).\(member.key)", "field", "'\(member.key)' is not a field of \(lastName(path()))")
         }
-        guard let id = required(value, "id", path) else { return nil }
-        return uri(id, "\(path).id")
+        guard let id = required(value, "id", path()) else { return nil }
+        return uri(id, "\(path()).id")
     }
 
-    mutating func persistentDisposition(_ value: JSONValue, _ path: String) -> ([String], [String]) {
+    mutating func persistentDisposition(_ value: JSONValue, _ path: @autoclosure () -> String) -> ([String], [String]) {
         guard let members = value.members else {
-            problem(path, "type", "persistentDisposition must be an object with 'set' and/or 'unset'")
+            problem(path(), "type", "persistentDisposition must be an object with 'set' and/or 'unset'")
             return ([], [])
         }
         for member in members where !["set", "unset"].contains(member.key) && !EPCISValidator.isExtension(member.key) {
-            problem("\(path).\(member.key)", "field", "'\(member.key)' is not a field of persistentDisposition")
+            problem("\(path()).\(member.key)", "field", "'\(member.key)' is not a field of persistentDisposition")
         }
         func list(_ key: String) -> [String] {
             guard let entries = value[key] else { return [] }
             guard let elements = entries.elements else {
-                problem("\(path).\(key)", "type", "persistentDisposition.\(key) must be an array of dispositions")
+                problem("\(path()).\(key)", "type", "persistentDisposition.\(key) must be an array of dispositions")
                 return []
             }
-            return elements.enumerated().compactMap { term($1, CBV.disposition, "\(path).\(key)[\($0)]") }
+            return elements.enumerated().compactMap { term($1, CBV.disposition, "\(path()).\(key)[\($0)]") }
         }
         return (list("set"), list("unset"))
     }
 
-    mutating func quantities(_ value: JSONValue?, _ path: String) -> [EPCISEvent.QuantityElement] {
+    mutating func quantities(_ value: JSONValue?, _ path: @autoclosure () -> String) -> [EPCISEvent.QuantityElement] {
         guard let value else { return [] }
         guard let elements = value.elements else {
-            problem(path, "type", "\(lastName(path)) must be an array, not \(value.typeName)")
+            problem(path(), "type", "\(lastName(path())) must be an array, not \(value.typeName)")
             return []
         }
         var out: [EPCISEvent.QuantityElement] = []
         for (index, element) in elements.enumerated() {
-            let at = "\(path)[\(index)]"
+            func at() -> String { "\(path())[\(index)]" }
             guard let members = element.members else {
-                problem(at, "type", "a quantity element must be an object, not \(element.typeName)")
+                problem(at(), "type", "a quantity element must be an object, not \(element.typeName)")
                 continue
             }
             var ok = true
             for member in members where !["epcClass", "quantity", "uom"].contains(member.key) {
                 problem(
-                    "\(at).\(member.key)", "quantityElement",
+                    "\(at()).\(member.key)", "quantityElement",
                     "'\(member.key)' is not a field of a quantity element (epcClass, quantity, uom)")
                 ok = false
             }
-            let epcClass = required(element, "epcClass", at).flatMap { uri($0, "\(at).epcClass") }
+            let epcClass = required(element, "epcClass", at()).flatMap { uri($0, "\(at()).epcClass") }
             var quantity: Double?
             if let q = element["quantity"] {
                 quantity = q.doubleValue
                 if quantity == nil || quantity! < 0 || !quantity!.isFinite {
                     problem(
-                        "\(at).quantity", "quantity",
+                        "\(at()).quantity", "quantity",
                         "quantity must be a non-negative number, not \(q.stringValue.map { "'\($0)'" } ?? q.typeName)")
                     ok = false
                 }
             }
             var uom: String?
             if let u = element["uom"] {
-                uom = string(u, "\(at).uom")
+                uom = string(u, "\(at()).uom")
                 if quantity == nil && element["quantity"] == nil {
-                    problem("\(at).uom", "uom", "a unit of measure (uom) needs a quantity")
+                    problem("\(at()).uom", "uom", "a unit of measure (uom) needs a quantity")
                     ok = false
                 }
             }
@@ -352,109 +353,112 @@ struct EPCISValidator {
     }
 
     mutating func references(
-        _ value: JSONValue?, _ key: String, _ vocabulary: CBV.Vocabulary, typeRequired: Bool, _ path: String
+        _ value: JSONValue?, _ key: String, _ vocabulary: CBV.Vocabulary, typeRequired: Bool,
+        _ path: @autoclosure () -> String
     ) -> [EPCISEvent.TypedReference] {
         guard let value else { return [] }
         guard let elements = value.elements else {
-            problem(path, "type", "\(lastName(path)) must be an array, not \(value.typeName)")
+            problem(path(), "type", "\(lastName(path())) must be an array, not \(value.typeName)")
             return []
         }
         var out: [EPCISEvent.TypedReference] = []
         for (index, element) in elements.enumerated() {
-            let at = "\(path)[\(index)]"
+            func at() -> String { "\(path())[\(index)]" }
             guard let members = element.members else {
-                problem(at, "type", "an entry of \(lastName(path)) must be an object, not \(element.typeName)")
+                problem(at(), "type", "an entry of \(lastName(path())) must be an object, not \(element.typeName)")
                 continue
             }
             for member in members where ![key, "type"].contains(member.key) && !EPCISValidator.isExtension(member.key) {
-                problem("\(at).\(member.key)", "field", "'\(member.key)' is not a field of \(lastName(path))")
+                problem("\(at()).\(member.key)", "field", "'\(member.key)' is not a field of \(lastName(path()))")
             }
             var type: String?
             if let t = element["type"] {
-                type = term(t, vocabulary, "\(at).type")
+                type = term(t, vocabulary, "\(at()).type")
                 if type == nil { continue }
             } else if typeRequired {
-                problem("\(at).type", "required", "'type' is required and missing")
+                problem("\(at()).type", "required", "'type' is required and missing")
                 continue
             }
-            guard let reference = required(element, key, at).flatMap({ uri($0, "\(at).\(key)") }) else { continue }
+            guard let reference = required(element, key, at()).flatMap({ uri($0, "\(at()).\(key)") }) else { continue }
             out.append(EPCISEvent.TypedReference(type: type, value: reference))
         }
         return out
     }
 
-    mutating func ilmd(_ value: JSONValue, _ path: String) -> [JSONValue.Member] {
+    mutating func ilmd(_ value: JSONValue, _ path: @autoclosure () -> String) -> [JSONValue.Member] {
         guard let members = value.members else {
-            problem(path, "type", "ilmd must be an object, not \(value.typeName)")
+            problem(path(), "type", "ilmd must be an object, not \(value.typeName)")
             return []
         }
         for member in members where !EPCISValidator.isExtension(member.key) {
             problem(
-                "\(path).\(member.key)", "ilmd",
+                "\(path()).\(member.key)", "ilmd",
                 "ilmd field '\(member.key)' has no namespace prefix; master data fields are named like"
                     + " 'cbvmda:lotNumber' or 'example:\(member.key)'")
         }
         return members
     }
 
-    mutating func errorDeclaration(_ value: JSONValue, _ path: String) -> EPCISEvent.ErrorDeclaration? {
+    mutating func errorDeclaration(
+        _ value: JSONValue, _ path: @autoclosure () -> String
+    ) -> EPCISEvent.ErrorDeclaration? {
         guard let members = value.members else {
-            problem(path, "type", "errorDeclaration must be an object, not \(value.typeName)")
+            problem(path(), "type", "errorDeclaration must be an object, not \(value.typeName)")
             return nil
         }
         for member in members
         where !["declarationTime", "reason", "correctiveEventIDs"].contains(member.key)
             && !EPCISValidator.isExtension(member.key)
         {
-            problem("\(path).\(member.key)", "field", "'\(member.key)' is not a field of errorDeclaration")
+            problem("\(path()).\(member.key)", "field", "'\(member.key)' is not a field of errorDeclaration")
         }
-        let time = required(value, "declarationTime", path).flatMap { dateTime($0, "\(path).declarationTime") }
-        let reason = value["reason"].flatMap { term($0, CBV.errorReason, "\(path).reason") }
-        let corrective = uris(value["correctiveEventIDs"], "\(path).correctiveEventIDs")
+        let time = required(value, "declarationTime", path()).flatMap { dateTime($0, "\(path()).declarationTime") }
+        let reason = value["reason"].flatMap { term($0, CBV.errorReason, "\(path()).reason") }
+        let corrective = uris(value["correctiveEventIDs"], "\(path()).correctiveEventIDs")
         return time.map {
             EPCISEvent.ErrorDeclaration(declarationTime: $0, reason: reason, correctiveEventIDs: corrective)
         }
     }
 
-    mutating func sensorElements(_ value: JSONValue, _ path: String) -> [JSONValue] {
+    mutating func sensorElements(_ value: JSONValue, _ path: @autoclosure () -> String) -> [JSONValue] {
         guard let elements = value.elements else {
-            problem(path, "type", "sensorElementList must be an array, not \(value.typeName)")
+            problem(path(), "type", "sensorElementList must be an array, not \(value.typeName)")
             return []
         }
         for (index, element) in elements.enumerated() {
-            let at = "\(path)[\(index)]"
+            func at() -> String { "\(path())[\(index)]" }
             guard let members = element.members else {
-                problem(at, "type", "a sensor element must be an object, not \(element.typeName)")
+                problem(at(), "type", "a sensor element must be an object, not \(element.typeName)")
                 continue
             }
             for member in members
             where !["sensorMetadata", "sensorReport"].contains(member.key) && !EPCISValidator.isExtension(member.key) {
-                problem("\(at).\(member.key)", "field", "'\(member.key)' is not a field of a sensor element")
+                problem("\(at()).\(member.key)", "field", "'\(member.key)' is not a field of a sensor element")
             }
             if let metadata = element["sensorMetadata"] {
-                sensorFields(metadata, EPCISValidator.sensorMetadataFields, "\(at).sensorMetadata")
+                sensorFields(metadata, EPCISValidator.sensorMetadataFields, "\(at()).sensorMetadata")
             }
-            guard let reports = required(element, "sensorReport", at) else { continue }
+            guard let reports = required(element, "sensorReport", at()) else { continue }
             guard let list = reports.elements else {
-                problem("\(at).sensorReport", "type", "sensorReport must be an array, not \(reports.typeName)")
+                problem("\(at()).sensorReport", "type", "sensorReport must be an array, not \(reports.typeName)")
                 continue
             }
             for (r, report) in list.enumerated() {
-                sensorFields(report, EPCISValidator.sensorReportFields, "\(at).sensorReport[\(r)]")
+                sensorFields(report, EPCISValidator.sensorReportFields, "\(at()).sensorReport[\(r)]")
             }
         }
         return elements
     }
 
-    mutating func sensorFields(_ value: JSONValue, _ fields: Set<String>, _ path: String) {
+    mutating func sensorFields(_ value: JSONValue, _ fields: Set<String>, _ path: @autoclosure () -> String) {
         guard let members = value.members else {
-            problem(path, "type", "\(lastName(path)) must be an object, not \(value.typeName)")
+            problem(path(), "type", "\(lastName(path())) must be an object, not \(value.typeName)")
             return
         }
         for member in members {
-            let at = "\(path).\(member.key)"
+            let at = "\(path()).\(member.key)"
             if !fields.contains(member.key) && !EPCISValidator.isExtension(member.key) {
-                problem(at, "field", "'\(member.key)' is not a field of \(lastName(path))")
+                problem(at, "field", "'\(member.key)' is not a field of \(lastName(path()))")
             } else if ["time", "startTime", "endTime"].contains(member.key) {
                 _ = dateTime(member.value, at)
             } else if EPCISValidator.sensorNumberFields.contains(member.key), member.value.doubleValue == nil {

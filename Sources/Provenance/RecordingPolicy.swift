@@ -7,11 +7,41 @@ public enum RecordingPolicy {
     /// Roles that sell to consumers.
     public static let sellers: Set<Participant.Role> = [.retailer, .marketplace, .channel, .brand]
 
+    /// What an event asks of its signers, found from the event alone (so that it can be worked out on any core,
+    /// before the registry as it stood at the record is known).
+    public struct Demands: Sendable {
+        /// The bare CBV business step, if the event has a CBV one.
+        public let step: String?
+        /// What the event brings into being: each identifier as written, and the GTIN of its canonical form.
+        public let creates: [(identifier: String, gtin: String?)]
+
+        /// The demands of `event`.
+        public init(_ event: EPCISEvent) {
+            step = event.bizStepTerm
+            let created: [String]
+            switch event.kind {
+            case .transformation: created = event.outputEPCList + event.outputQuantityList.map(\.epcClass)
+            case .object where step == "commissioning" && event.action == .add:
+                created = event.epcList + event.quantityList.map(\.epcClass)
+            default: created = []
+            }
+            creates = created.map { ($0, IndexKey.gtin(inCanonical: IndexKey.canonical($0))) }
+        }
+    }
+
     /// Why `event`, signed by `signers`, may not be recorded at record `seq`, or nil.
     public static func refusal(
         for event: EPCISEvent, signers: [String], registry: Registry, at seq: Int64
     ) -> FormatError? {
+        refusal(for: Demands(event), signers: signers, registry: registry, at: seq)
+    }
+
+    /// Why an event that makes `demands`, signed by `signers`, may not be recorded at record `seq`, or nil.
+    public static func refusal(
+        for demands: Demands, signers: [String], registry: Registry, at seq: Int64
+    ) -> FormatError? {
         var recorders: [Participant] = []
+        recorders.reserveCapacity(signers.count)
         for key in signers {
             switch registry.signer(key, at: seq) {
             case .valid(let id): recorders.append(registry.participants[id]!)
@@ -22,35 +52,34 @@ public enum RecordingPolicy {
         guard let recorder = recorders.first else {
             return FormatError("record.signer", "the event has no signature")
         }
-        let roles = Set(recorders.flatMap(\.profile.roles))
-        let step = event.bizStepTerm
+        /// Whether any recorder has one of `roles`.
+        func hasAny(_ roles: Set<Participant.Role>) -> Bool {
+            recorders.contains { $0.profile.roles.contains(where: roles.contains) }
+        }
         func roleNames(_ set: Set<Participant.Role>) -> String { set.map(\.rawValue).sorted().joined(separator: ", ") }
-        if roles == [.certifier], step != "inspecting" {
+        let step = demands.step
+        let onlyCertifier =
+            recorders.allSatisfy { $0.profile.roles.allSatisfy { $0 == .certifier } }
+            && recorders.contains { !$0.profile.roles.isEmpty }
+        if onlyCertifier, step != "inspecting" {
             return FormatError(
                 "record.role",
                 "'\(recorder.id)' is a certifier; a certifier records inspections only, not \(step ?? "this step")")
         }
-        if step == "retail_selling", roles.isDisjoint(with: sellers) {
+        if step == "retail_selling", !hasAny(sellers) {
             return FormatError(
                 "record.role",
                 "'\(recorder.id)' may not record a retail sale; that takes one of the roles \(roleNames(sellers))")
         }
-        let creates: [String]
-        switch event.kind {
-        case .transformation: creates = event.outputEPCList + event.outputQuantityList.map(\.epcClass)
-        case .object where step == "commissioning" && event.action == .add:
-            creates = event.epcList + event.quantityList.map(\.epcClass)
-        default: creates = []
-        }
-        guard !creates.isEmpty || step == "commissioning" else { return nil }
-        if roles.isDisjoint(with: producers) {
+        guard !demands.creates.isEmpty || step == "commissioning" else { return nil }
+        if !hasAny(producers) {
             return FormatError(
                 "record.role",
                 "'\(recorder.id)' may not commission products; that takes one of the roles \(roleNames(producers))")
         }
         let prefixes = recorders.flatMap(\.profile.companyPrefixes)
-        for identifier in creates {
-            guard let gtin = IndexKey.gtin(inCanonical: IndexKey.canonical(identifier)) else { continue }
+        for (identifier, gtin) in demands.creates {
+            guard let gtin else { continue }
             let body = gtin.dropFirst()
             guard prefixes.contains(where: { body.hasPrefix($0) }) else {
                 return FormatError(

@@ -102,20 +102,33 @@ public enum IndexKey {
 
     static func keys(of event: EPCISEvent, hash: String) -> [String] {
         var keys = [events, self.event(hash: hash)]
-        let objects =
-            event.epcList + event.childEPCs + event.inputEPCList + event.outputEPCList
-            + [event.parentID].compactMap { $0 }
-            + (event.quantityList + event.childQuantityList + event.inputQuantityList + event.outputQuantityList).map(
-                \.epcClass)
-        for identifier in objects {
-            let canonical = canonical(identifier)
-            keys.append("epc:" + canonical)
-            if let gtin = gtin(inCanonical: canonical) { keys.append(self.gtin(gtin)) }
+        keys.reserveCapacity(10)
+        // Each key is written into one buffer: its prefix, then the identifier's canonical form.
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(128)
+        func add(_ prefix: String, _ identifier: String, withGTIN: Bool = false) {
+            buffer.removeAll(keepingCapacity: true)
+            buffer += prefix.utf8
+            let start = buffer.count
+            if !DigitalLink.writeCanonicalURI(for: identifier, into: &buffer) { buffer += identifier.utf8 }
+            keys.append(String(decoding: buffer, as: UTF8.self))
+            let marker = "https://id.gs1.org/01/".utf8
+            if withGTIN, buffer[start...].starts(with: marker), buffer.count - start >= marker.count + 14 {
+                let digits = start + marker.count
+                keys.append("gtin:" + String(decoding: buffer[digits..<digits + 14], as: UTF8.self))
+            }
+        }
+        for list in [event.epcList, event.childEPCs, event.inputEPCList, event.outputEPCList] {
+            for identifier in list { add("epc:", identifier, withGTIN: true) }
+        }
+        if let parent = event.parentID { add("epc:", parent, withGTIN: true) }
+        for list in [event.quantityList, event.childQuantityList, event.inputQuantityList, event.outputQuantityList] {
+            for element in list { add("epc:", element.epcClass, withGTIN: true) }
         }
         if let step = event.bizStep { keys.append(bizStep(step)) }
-        if let location = event.bizLocation { keys.append(bizLocation(location)) }
-        if let point = event.readPoint { keys.append(readPoint(point)) }
-        for reference in event.sourceList + event.destinationList { keys.append(party(reference.value)) }
+        if let location = event.bizLocation { add("bizLocation:", location) }
+        if let point = event.readPoint { add("readPoint:", point) }
+        for reference in event.sourceList + event.destinationList { add("party:", reference.value) }
         if keys.count <= 16 {
             // Most events have a handful of keys: a linear search is cheaper than hashing them.
             var unique: [String] = []

@@ -104,15 +104,52 @@ public struct Auditor: Sendable {
         self.store = store
     }
 
+    /// What the in-order checks need of a record, worked out on the core that checked it, so that the record's
+    /// envelope and parsed statement are let go there.
     private struct Checked: Sendable {
         let leaf: Hash
-        let record: LedgerRecord?
+        /// The record's `prev`; nil when the record does not parse.
+        var prev: Hash?
+        /// The keyids of its signatures.
+        var signers: [String] = []
         var findings: [AuditFinding]
-        let signatures: Int
-        var statement: Statement? = nil
+        var signatures = 0
+        /// What the ledger's rules look at; nil when there is no valid statement.
+        var statement: RuleInput?
         /// Index keys the record names that the index lacks, and keys the index has for it that it does not name.
         var missingKeys: [String] = []
         var extraKeys: [String] = []
+    }
+
+    /// A statement as far as the in-order rules are concerned.
+    private enum RuleInput: Sendable {
+        /// An event: its CBV 2.0 hash (the `ni:` URI and its digest) and what it asks of its signers.
+        case event(hash: String, digest: Hash, demands: RecordingPolicy.Demands)
+        case registry(RegistryStatement)
+        case anchor(checkpoint: String, token: [UInt8])
+        case opaque
+
+        init(_ statement: Statement) {
+            switch statement {
+            case .event(let event, let hash):
+                self = .event(hash: hash, digest: Auditor.digest(ofEventHash: hash), demands: .init(event))
+            case .registry(let change): self = .registry(change)
+            case .anchor(let checkpoint, let token): self = .anchor(checkpoint: checkpoint, token: token)
+            case .opaque: self = .opaque
+            }
+        }
+    }
+
+    /// The SHA-256 digest in an event hash URI (`ni:///sha-256;<64 hex digits>?ver=CBV2.0`).
+    private static func digest(ofEventHash uri: String) -> Hash {
+        var bytes = [UInt8](repeating: 0, count: Hash.byteCount)
+        var i = 0
+        for byte in uri.utf8.dropFirst("ni:///sha-256;".utf8.count).prefix(2 * Hash.byteCount) {
+            let nibble = byte <= UInt8(ascii: "9") ? byte &- UInt8(ascii: "0") : byte &- UInt8(ascii: "a") &+ 10
+            bytes[i / 2] = bytes[i / 2] << 4 | (nibble & 15)
+            i += 1
+        }
+        return Hash(bytes: bytes)!
     }
 
     /// One chunk of the log, read and checked record by record (on all cores): what the in-order checks need.
@@ -162,11 +199,10 @@ public struct Auditor: Sendable {
                     returning: Parallel.map(Array(bytes.indices), state: { [String: Ed25519NoteVerifier]() }) {
                         i, cache in
                         let seq = firstSeq + Int64(i)
-                        var result = Auditor.check(bytes: bytes[i], seq: seq, cache: &cache)
+                        var (result, statement) = Auditor.check(bytes: bytes[i], seq: seq, cache: &cache)
                         if seq < indexed {
                             let found = indexEntries[bounds[i]..<bounds[i + 1]].map(\.key)
-                            Auditor.compare(
-                                expected: result.statement?.indexKeys ?? [], found: found, into: &result)
+                            Auditor.compare(expected: statement?.indexKeys ?? [], found: found, into: &result)
                         }
                         return result
                     })
@@ -239,13 +275,13 @@ public struct Auditor: Sendable {
                 let seq = chunk.span.lowerBound + Int64(offset)
                 result.findings.forEach(note)
                 report.signatures += Int64(result.signatures)
-                if let record = result.record, record.prev != prev {
+                if let recordPrev = result.prev, recordPrev != prev {
                     note(
                         AuditFinding(
                             code: .chainBroken, seq: seq,
                             message: seq == 0
-                                ? "prev is \(record.prev.base64); the first record's prev must be all zeros"
-                                : "prev is \(record.prev.base64) but record \(seq - 1)'s leaf hash is \(prev.base64)"))
+                                ? "prev is \(recordPrev.base64); the first record's prev must be all zeros"
+                                : "prev is \(recordPrev.base64) but record \(seq - 1)'s leaf hash is \(prev.base64)"))
                 }
                 prev = result.leaf
                 let before = computed.count
@@ -262,17 +298,13 @@ public struct Auditor: Sendable {
                 }
                 storedIndex += computed.count - before
                 report.records += 1
-                if let record = result.record {
+                if result.prev != nil {
                     switch result.statement {
                     case .event?: report.events += 1
                     case .registry?: report.registryStatements += 1
                     default: break
                     }
-                    if let finding = rules.check(
-                        result.statement, signers: record.envelope.signatures.map(\.keyid), at: seq)
-                    {
-                        note(finding)
-                    }
+                    if let finding = rules.check(result.statement, signers: result.signers, at: seq) { note(finding) }
                 }
                 // At most three of each kind of index disagreement a chunk: `reindex` mends them all.
                 for key in result.missingKeys where missing < 3 {
@@ -301,46 +333,48 @@ public struct Auditor: Sendable {
         }
     }
 
-    private static func check(bytes: [UInt8], seq: Int64, cache: inout [String: Ed25519NoteVerifier]) -> Checked {
-        let leaf = Merkle.leafHash(bytes)
+    /// Checks one record on its own; returns what the in-order checks need, and its statement (for the index).
+    private static func check(
+        bytes: [UInt8], seq: Int64, cache: inout [String: Ed25519NoteVerifier]
+    ) -> (Checked, Statement?) {
+        var checked = Checked(leaf: Merkle.leafHash(bytes), findings: [])
         let record: LedgerRecord
         do { record = try LedgerRecord(bytes: bytes) } catch {
-            return Checked(
-                leaf: leaf, record: nil,
-                findings: [AuditFinding(code: .recordMalformed, seq: seq, message: "\(error)")],
-                signatures: 0)
+            checked.findings.append(AuditFinding(code: .recordMalformed, seq: seq, message: "\(error)"))
+            return (checked, nil)
         }
-        var findings: [AuditFinding] = []
+        checked.prev = record.prev
+        checked.signers = record.envelope.signatures.map(\.keyid)
         if record.seq != seq {
-            findings.append(AuditFinding(code: .recordSequence, seq: seq, message: "the record says seq \(record.seq)"))
+            checked.findings.append(
+                AuditFinding(code: .recordSequence, seq: seq, message: "the record says seq \(record.seq)"))
         }
-        var checked: Checked
         switch record.envelope.verifySignatures(cache: &cache) {
-        case .success(let signers):
-            checked = Checked(leaf: leaf, record: record, findings: findings, signatures: signers.count)
+        case .success(let signers): checked.signatures = signers.count
         case .failure(let error):
-            findings.append(AuditFinding(code: .signatureInvalid, seq: seq, message: error.reason))
-            checked = Checked(leaf: leaf, record: record, findings: findings, signatures: 0)
+            checked.findings.append(AuditFinding(code: .signatureInvalid, seq: seq, message: error.reason))
         }
         do {
-            checked.statement = try Statement(
-                payloadType: record.envelope.payloadType, payload: record.envelope.payload)
+            let statement = try Statement(payloadType: record.envelope.payloadType, payload: record.envelope.payload)
+            checked.statement = RuleInput(statement)
+            return (checked, statement)
         } catch {
             checked.findings.append(
                 AuditFinding(code: .statementInvalid, seq: seq, message: (error as? FormatError)?.reason ?? "\(error)"))
+            return (checked, nil)
         }
-        return checked
     }
 
     /// The ledger's rules, re-applied from the log alone: registry statements fold into the registry, events
     /// are checked against it as they stood, and event hashes must be unique.
     private struct Rules {
         var registry: Registry
-        var eventHashes: [String: Int64] = [:]
+        /// Each event's CBV 2.0 hash digest, and the record that has it.
+        var eventHashes: [Hash: Int64] = [:]
         /// The texts of the stored checkpoints (each checked against the tree on its own).
         var checkpointTexts: Set<String> = []
 
-        mutating func check(_ statement: Statement?, signers: [String], at seq: Int64) -> AuditFinding? {
+        mutating func check(_ statement: RuleInput?, signers: [String], at seq: Int64) -> AuditFinding? {
             registry.skip(to: seq)
             defer { registry.skip(to: seq + 1) }
             switch statement {
@@ -366,14 +400,16 @@ public struct Auditor: Sendable {
                 } catch {
                     return AuditFinding(code: .anchorInvalid, seq: seq, message: "\(error)")
                 }
-            case .event(let event, let hash)?:
-                if let earlier = eventHashes[hash] {
+            case .event(let hash, let digest, let demands)?:
+                if let earlier = eventHashes.updateValue(seq, forKey: digest) {
+                    eventHashes[digest] = earlier
                     return AuditFinding(
                         code: .duplicateEvent, seq: seq,
                         message: "the same event (\(hash)) is already record \(earlier)")
                 }
-                eventHashes[hash] = seq
-                if let refusal = RecordingPolicy.refusal(for: event, signers: signers, registry: registry, at: seq) {
+                if let refusal = RecordingPolicy.refusal(
+                    for: demands, signers: signers, registry: registry, at: seq)
+                {
                     return AuditFinding(
                         code: refusal.code == "record.signer" ? .signerNotValid : .recordingRule, seq: seq,
                         message: refusal.reason)
