@@ -73,25 +73,36 @@ extension DigitalLink {
         let form = text[prefix..<formEnd]
         let scheme = text[(formEnd + 1)..<schemeEnd]
         let rest = text[(schemeEnd + 1)...]
+        // Where each dot-separated part of the rest ends (at a dot, or at the end); part i starts after part i − 1.
         let partCount = rest.count(where: { $0 == UInt8(ascii: ".") }) + 1
-        return withUnsafeTemporaryAllocation(of: Slice<UnsafeBufferPointer<UInt8>>.self, capacity: partCount) {
-            parts in
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: partCount) { ends in
             var n = 0
-            var from = rest.startIndex
             for i in rest.indices where rest[i] == UInt8(ascii: ".") {
-                parts.initializeElement(at: n, to: rest[from..<i])
+                ends[n] = i
                 n += 1
-                from = i + 1
             }
-            parts.initializeElement(at: n, to: rest[from..<rest.endIndex])
-            defer { parts.deinitialize() }
-            return writeCanonical(form: form, scheme: scheme, parts: UnsafeBufferPointer(parts), into: &out)
+            ends[n] = rest.endIndex
+            return writeCanonical(
+                form: form, scheme: scheme, parts: Parts(text: text, first: rest.startIndex, ends: ends), into: &out)
+        }
+    }
+
+    /// The dot-separated parts of an EPC URN's last field.
+    private struct Parts {
+        let text: UnsafeBufferPointer<UInt8>
+        let first: Int
+        let ends: UnsafeMutableBufferPointer<Int>
+
+        var count: Int { ends.count }
+
+        subscript(_ i: Int) -> Slice<UnsafeBufferPointer<UInt8>> {
+            text[(i == 0 ? first : ends[i - 1] + 1)..<ends[i]]
         }
     }
 
     private static func writeCanonical(
         form: Slice<UnsafeBufferPointer<UInt8>>, scheme: Slice<UnsafeBufferPointer<UInt8>>,
-        parts: UnsafeBufferPointer<Slice<UnsafeBufferPointer<UInt8>>>, into out: inout [UInt8]
+        parts: Parts, into out: inout [UInt8]
     ) -> Bool {
         let cp = parts[0]
         guard (6...12).contains(cp.count), isDigits(cp) else { return false }
@@ -165,7 +176,7 @@ extension DigitalLink {
             guard !reference.isEmpty else { return false }
             write("https://id.gs1.org/" + (scheme.elementsEqual("giai".utf8) ? "8004/" : "401/"))
             out += cp
-            writeWebEscaped(parts[1].base[reference], into: &out)
+            writeWebEscaped(parts.text[reference], into: &out)
         case ("id", "gsrn"), ("id", "gsrnp"):
             guard parts.count == 2, isReference(1, total: 17) else { return false }
             key(scheme.elementsEqual("gsrn".utf8) ? "8018" : "8017", 1)

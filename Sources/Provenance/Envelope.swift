@@ -254,10 +254,55 @@ private struct CanonicalReader {
     }
 
     mutating func base64() throws -> [UInt8] {
-        let text = try string()
-        guard let data = Data(base64Encoded: text), data.base64EncodedString() == text else {
+        guard let end = bytes.firstIndex(of: UInt8(ascii: "\"")) else {
+            throw FormatError("envelope.canonical", "unterminated string in the stored envelope")
+        }
+        guard let decoded = Base64.decodeCanonical(bytes[..<end]) else {
             throw FormatError("envelope.canonical", "a stored base64 field is not canonical base64")
         }
-        return Array(data)
+        bytes = bytes[(end + 1)...]
+        return decoded
+    }
+}
+
+/// Canonical base64, read straight from bytes.
+public enum Base64 {
+    /// Decodes canonical base64 (RFC 4648 §4: padded, the pad bits zero), the one spelling of the bytes that
+    /// `Data.base64EncodedString()` writes; nil for any other text.
+    public static func decodeCanonical(_ text: ArraySlice<UInt8>) -> [UInt8]? {
+        guard text.count % 4 == 0 else { return nil }
+        func sextet(_ c: UInt8) -> UInt8? {
+            switch c {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): c - UInt8(ascii: "A")
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): c - UInt8(ascii: "a") + 26
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0") + 52
+            case UInt8(ascii: "+"): 62
+            case UInt8(ascii: "/"): 63
+            default: nil
+            }
+        }
+        let pad = UInt8(ascii: "=")
+        var out: [UInt8] = []
+        out.reserveCapacity(text.count / 4 * 3)
+        var i = text.startIndex
+        while i < text.endIndex {
+            let isLast = i + 4 == text.endIndex
+            guard let a = sextet(text[i]), let b = sextet(text[i + 1]) else { return nil }
+            out.append(a << 2 | b >> 4)
+            if text[i + 2] == pad {
+                guard isLast, text[i + 3] == pad, b & 0x0F == 0 else { return nil }
+            } else {
+                guard let c = sextet(text[i + 2]) else { return nil }
+                out.append(b << 4 | c >> 2)
+                if text[i + 3] == pad {
+                    guard isLast, c & 0x03 == 0 else { return nil }
+                } else {
+                    guard let d = sextet(text[i + 3]) else { return nil }
+                    out.append(c << 6 | d)
+                }
+            }
+            i += 4
+        }
+        return out
     }
 }

@@ -68,12 +68,17 @@ public struct LedgerRecord: Sendable, Equatable {
 
     /// Parses a record's bytes strictly: any deviation from the format is an error.
     public init(bytes: some Collection<UInt8>) throws {
-        let all = Array(bytes)[...]
-        guard all.count <= LedgerRecord.maxBytes else {
-            throw FormatError("record.size", "the record is \(all.count) bytes; the limit is \(LedgerRecord.maxBytes)")
+        try self.init(bytes: Array(bytes))
+    }
+
+    /// Parses a record's bytes strictly: any deviation from the format is an error.
+    public init(bytes: [UInt8]) throws {
+        guard bytes.count <= LedgerRecord.maxBytes else {
+            throw FormatError(
+                "record.size", "the record is \(bytes.count) bytes; the limit is \(LedgerRecord.maxBytes)")
         }
-        var lines = all.split(separator: 0x0A, maxSplits: 4, omittingEmptySubsequences: false)
-        guard lines.count == 5, all.last == 0x0A else {
+        var lines = bytes[...].split(separator: 0x0A, maxSplits: 4, omittingEmptySubsequences: false)
+        guard lines.count == 5, bytes.last == 0x0A else {
             throw FormatError("record.lines", "a record has five newline-terminated lines")
         }
         lines[4] = lines[4].dropLast()
@@ -81,26 +86,30 @@ public struct LedgerRecord: Sendable, Equatable {
             throw FormatError("record.header", "the record does not start with '\(LedgerRecord.header)'")
         }
         let seq = try LedgerRecord.field("seq", lines[1])
-        guard seq.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), seq == "0" || !seq.hasPrefix("0"),
-            let number = Int64(seq)
-        else { throw FormatError("record.seq", "'seq \(seq)' is not a decimal without leading zeros") }
-        guard let time = Timestamp.parse(millis: try LedgerRecord.field("time", lines[2])) else {
+        guard seq.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), seq.count == 1 || seq.first != 0x30,
+            let number = Int64(String(decoding: seq, as: UTF8.self))
+        else {
+            throw FormatError(
+                "record.seq", "'seq \(String(decoding: seq, as: UTF8.self))' is not a decimal without leading zeros")
+        }
+        let timeBytes = try LedgerRecord.field("time", lines[2])
+        guard let time = timeBytes.withUnsafeBufferPointer(Timestamp.parse(millis:)) else {
             throw FormatError("record.time", "the record's time is not YYYY-MM-DDTHH:MM:SS.mmmZ")
         }
-        let prevText = try LedgerRecord.field("prev", lines[3])
-        guard let prev = Hash(base64: prevText), prev.base64 == prevText else {
-            throw FormatError("record.prev", "the record's prev is not base64 of 32 bytes")
-        }
+        guard let prevBytes = Base64.decodeCanonical(try LedgerRecord.field("prev", lines[3])),
+            let prev = Hash(bytes: prevBytes)
+        else { throw FormatError("record.prev", "the record's prev is not base64 of 32 bytes") }
         let envelope = try Envelope(canonical: lines[4])
         self.init(seq: number, timeMillis: time, prev: prev, envelope: envelope)
     }
 
-    private static func field(_ name: String, _ line: ArraySlice<UInt8>) throws -> String {
-        let text = String(decoding: line, as: UTF8.self)
-        guard text.hasPrefix(name + " ") else {
+    /// The bytes after `name` and a space, which the line must start with.
+    private static func field(_ name: StaticString, _ line: ArraySlice<UInt8>) throws -> ArraySlice<UInt8> {
+        let prefix = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
+        guard line.starts(with: prefix), line.dropFirst(prefix.count).first == UInt8(ascii: " ") else {
             throw FormatError("record.\(name)", "the record has no '\(name) ' line where expected")
         }
-        return String(text.dropFirst(name.count + 1))
+        return line.dropFirst(prefix.count + 1)
     }
 }
 

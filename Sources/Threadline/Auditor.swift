@@ -142,14 +142,17 @@ public struct Auditor: Sendable {
 
     /// The SHA-256 digest in an event hash URI (`ni:///sha-256;<64 hex digits>?ver=CBV2.0`).
     private static func digest(ofEventHash uri: String) -> Hash {
-        var bytes = [UInt8](repeating: 0, count: Hash.byteCount)
-        var i = 0
-        for byte in uri.utf8.dropFirst("ni:///sha-256;".utf8.count).prefix(2 * Hash.byteCount) {
-            let nibble = byte <= UInt8(ascii: "9") ? byte &- UInt8(ascii: "0") : byte &- UInt8(ascii: "a") &+ 10
-            bytes[i / 2] = bytes[i / 2] << 4 | (nibble & 15)
-            i += 1
+        var uri = uri
+        return uri.withUTF8 { text in
+            var bytes = [UInt8](repeating: 0, count: Hash.byteCount)
+            let start = "ni:///sha-256;".utf8.count
+            for i in 0..<min(2 * Hash.byteCount, text.count - start) {
+                let byte = text[start + i]
+                let nibble = byte <= UInt8(ascii: "9") ? byte &- UInt8(ascii: "0") : byte &- UInt8(ascii: "a") &+ 10
+                bytes[i / 2] = bytes[i / 2] << 4 | (nibble & 15)
+            }
+            return Hash(bytes: bytes)!
         }
-        return Hash(bytes: bytes)!
     }
 
     /// One chunk of the log, read and checked record by record (on all cores): what the in-order checks need.

@@ -27,6 +27,21 @@ public struct Hash: Hashable, Sendable, Comparable, CustomStringConvertible {
         }
     }
 
+    /// Creates a hash from exactly 32 bytes; returns nil for any other length. (Not generic, so callers in
+    /// other modules need no runtime type metadata: the audit makes one per record.)
+    public init?(bytes: [UInt8]) {
+        guard bytes.count == Hash.byteCount else { return nil }
+        self.init()
+        withUnsafeMutableBytes(of: &self) { out in bytes.withUnsafeBytes { out.copyMemory(from: $0) } }
+    }
+
+    /// Creates a hash from exactly 32 bytes of `data`; returns nil for any other length.
+    public init?(bytes data: Data) {
+        guard data.count == Hash.byteCount else { return nil }
+        self.init()
+        withUnsafeMutableBytes(of: &self) { out in data.withUnsafeBytes { out.copyMemory(from: $0) } }
+    }
+
     /// Decodes standard base64 (RFC 4648 §4) of exactly 32 bytes.
     public init?(base64 text: some StringProtocol) {
         guard let data = Data(base64Encoded: String(text)) else { return nil }

@@ -9,8 +9,17 @@ public enum Merkle {
     /// The leaf hash `SHA-256(0x00 ‖ entry)` (RFC 9162 §2.1.1).
     public static func leafHash(_ entry: some DataProtocol) -> Hash {
         var hasher = SHA256()
-        hasher.update(data: [0x00] as [UInt8])
+        withUnsafeBytes(of: UInt8(0x00)) { hasher.update(bufferPointer: $0) }
         hasher.update(data: entry)
+        return Hash(digest: hasher.finalize())
+    }
+
+    /// The leaf hash of a record's bytes (not generic, so that callers in other modules need no runtime type
+    /// metadata; the audit hashes every record).
+    public static func leafHash(_ entry: [UInt8]) -> Hash {
+        var hasher = SHA256()
+        withUnsafeBytes(of: UInt8(0x00)) { hasher.update(bufferPointer: $0) }
+        entry.withUnsafeBytes { hasher.update(bufferPointer: $0) }
         return Hash(digest: hasher.finalize())
     }
 

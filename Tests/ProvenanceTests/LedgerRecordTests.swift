@@ -43,6 +43,21 @@ struct LedgerRecordTests {
         }
     }
 
+    @Test func canonicalBase64IsReadAsFoundationWritesIt() {
+        var generator = SystemRandomNumberGenerator()
+        for count in 0..<64 {
+            let bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let text = Data(bytes).base64EncodedString()
+            #expect(Base64.decodeCanonical(Array(text.utf8)[...]) == bytes, "\(text)")
+        }
+        // Foundation reads some of these, but none is how it writes any bytes.
+        for text in [
+            "AB==", "AAB=", "A===", "====", "AA", "AAA", "AA=A", "AAAA=AAA", "AA==AAAA", "AAA-", "AA_A", "AAA ",
+        ] {
+            #expect(Base64.decodeCanonical(Array(text.utf8)[...]) == nil, "\(text)")
+        }
+    }
+
     @Test func recordsOverTheLimitAreRefused() throws {
         let fits = LedgerRecord.maxEnvelopeBytes
         // A payload whose canonical envelope is exactly at the limit is accepted even with the largest seq.
