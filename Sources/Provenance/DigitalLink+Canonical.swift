@@ -211,7 +211,11 @@ extension DigitalLink {
             guard byte == UInt8(ascii: "/") else { continue }
             slashes += 1
             // Segments after the host: the scheme's two slashes and the host's end come first.
-            if slashes > 3, keyNames.contains(where: { bytes[from..<i].elementsEqual($0) }) { return true }
+            if slashes > 3, (2...5).contains(i - from),
+                keyNames.contains(where: { $0.count == i - from && bytes[from..<i].elementsEqual($0) })
+            {
+                return true
+            }
             from = i + 1
         }
         return false

@@ -216,23 +216,30 @@ struct EPCISValidator {
 
     /// An absolute URI: a scheme (a letter, then letters, digits, `+`, `-`, `.`), a colon, and no spaces.
     static func isURI(_ text: String) -> Bool {
-        let bytes = text.utf8
-        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon != bytes.startIndex,
-            bytes.index(after: colon) != bytes.endIndex
-        else { return false }
         func isLetter(_ byte: UInt8) -> Bool {
             (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z")
         }
-        let scheme = bytes[..<colon]
-        guard isLetter(scheme.first!),
-            scheme.allSatisfy({
-                isLetter($0) || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) || $0 == UInt8(ascii: "+")
-                    || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: ".")
-            })
-        else { return false }
-        // No space or line break: ASCII ones by byte, the others (NEL, LS, PS) only where the text has non-ASCII.
-        if bytes.contains(where: { $0 == 0x20 || ($0 >= 0x0A && $0 <= 0x0D) }) { return false }
-        return bytes.allSatisfy { $0 < 0x80 } || !text.contains(where: \.isNewline)
+        var text = text
+        // One pass over the bytes; nil when the text has non-ASCII, whose line breaks need a second look.
+        let verdict: Bool? = text.withUTF8 { bytes in
+            guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon > 0, colon + 1 < bytes.count,
+                isLetter(bytes[0])
+            else { return false }
+            for byte in bytes[1..<colon] {
+                guard
+                    isLetter(byte) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+                        || byte == UInt8(ascii: "+") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
+                else { return false }
+            }
+            var isASCII = true
+            for byte in bytes {
+                // No space or line break: ASCII ones by byte, the others (NEL, LS, PS) only where there is non-ASCII.
+                if byte == 0x20 || (byte >= 0x0A && byte <= 0x0D) { return false }
+                if byte >= 0x80 { isASCII = false }
+            }
+            return isASCII ? true : nil
+        }
+        return verdict ?? !text.contains(where: \.isNewline)
     }
 
     mutating func uris(_ value: JSONValue?, _ path: @autoclosure () -> String) -> [String] {

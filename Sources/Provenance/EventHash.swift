@@ -52,7 +52,7 @@ public enum EventHash {
         Node.correctStructure(&nodes)
         Node.expandBareTerms(&nodes)
         Node.writeOrdered(&nodes, order: eventOrder, into: &out)
-        nodes.removeAll { ignoredFields.contains($0.name) || ignoring.contains($0.name) }
+        nodes.removeAll { ignoredFields.contains($0.name) || (!ignoring.isEmpty && ignoring.contains($0.name)) }
         Node.writeGeneric(nodes, into: &out)
         return out
     }
@@ -118,13 +118,28 @@ public enum EventHash {
         /// Members that are not part of the event's content.
         static let skippedKeys: Set<String> = ["@context", "comment", "rdfs:comment", "#text"]
 
+        /// Whether a member is not part of the event's content: a skipped key or an `@xmlns` declaration.
+        static func isSkipped(_ key: String) -> Bool {
+            let first = key.utf8.first
+            guard
+                first == UInt8(ascii: "@") || first == UInt8(ascii: "c") || first == UInt8(ascii: "r")
+                    || first == UInt8(ascii: "#")
+            else { return false }
+            return skippedKeys.contains(key) || key.utf8.starts(with: "@xmlns".utf8)
+        }
+
+        /// Whether `name` is one of the typed-reference lists.
+        static func isTypedReferenceList(_ name: String) -> Bool {
+            name.hasSuffixBytes("List") && typedReferenceLists.contains(name)
+        }
+
         static func children(
             of members: [JSONValue.Member], context: JSONLDContext, skippingType: Bool = false
         ) -> [Node] {
             var nodes: [Node] = []
             nodes.reserveCapacity(members.count)
-            for member in members where !skippedKeys.contains(member.key) {
-                guard !member.key.hasPrefix("@xmlns"), !skippingType || member.key != "type" else { continue }
+            for member in members where !isSkipped(member.key) {
+                guard !skippingType || member.key != "type" else { continue }
                 let name = context.expandedName(member.key)
                 if case .array(let elements) = member.value {
                     for element in elements { nodes.append(node(name, element, context: context)) }
@@ -151,15 +166,24 @@ public enum EventHash {
         /// over the XML shape: `epcList: [a, b]` is `epcList` with children `epc`, `childEPCs` likewise,
         /// quantity lists hold `quantityElement`s, and typed-reference lists hold their entries.
         static func correctStructure(_ nodes: inout [Node]) {
+            if nodes.isEmpty { return }
+            guard nodes.contains(where: { $0.name.hasSuffixBytes("List") || $0.name == "childEPCs" }) else {
+                // Nothing to regroup at this level: only the parts below.
+                for i in nodes.indices where !nodes[i].children.isEmpty || nodes[i].mayBeRenamed {
+                    correctStructure(&nodes[i].children)
+                    nodes[i].rename()
+                }
+                return
+            }
             var lists: [String: [Node]] = [:]
             var listOrder: [String] = []
             var childEPCs: [Node] = []
             var kept: [Node] = []
             for node in nodes {
-                if node.name.utf8.suffix(4).elementsEqual("List".utf8) {
+                if node.name.hasSuffixBytes("List") {
                     if lists[node.name] == nil { listOrder.append(node.name) }
                     var item = node
-                    item.isTypedReference = typedReferenceLists.contains(node.name)
+                    item.isTypedReference = isTypedReferenceList(node.name)
                     item.name = item.isTypedReference ? "" : String(node.name.dropLast(4))
                     if item.isTypedReference { item.children = typedReferenceParts(item.children) }
                     lists[node.name, default: []].append(item)
@@ -171,7 +195,7 @@ public enum EventHash {
             }
             for name in listOrder { kept.append(Node(name: name, value: "", children: lists[name]!)) }
             if !childEPCs.isEmpty { kept.append(Node(name: "childEPCs", value: "", children: childEPCs)) }
-            for i in kept.indices where !typedReferenceLists.contains(kept[i].name) {
+            for i in kept.indices where !isTypedReferenceList(kept[i].name) {
                 correctStructure(&kept[i].children)
                 kept[i].rename()
             }
@@ -230,7 +254,15 @@ public enum EventHash {
             parts.filter { $0.name == "type" } + parts.filter { $0.name != "type" }
         }
 
+        /// Whether `rename()` might change the name (a quick test on its first byte).
+        var mayBeRenamed: Bool {
+            let first = name.utf8.first
+            return first == UInt8(ascii: "i") || first == UInt8(ascii: "o") || first == UInt8(ascii: "c")
+                || first == UInt8(ascii: "q")
+        }
+
         mutating func rename() {
+            guard mayBeRenamed else { return }
             switch name {
             case "inputEPC", "outputEPC": name = "epc"
             case "inputQuantity", "outputQuantity", "childQuantity": name = "quantityElement"
@@ -254,7 +286,7 @@ public enum EventHash {
                 var values = Segments(start: out.count)
                 var i = 0
                 while i < nodes.count {
-                    guard nodes[i].name == field.name else {
+                    guard nodes[i].name.utf8.count == field.name.utf8.count, nodes[i].name == field.name else {
                         i += 1
                         continue
                     }
@@ -481,6 +513,14 @@ extension String {
                 return false
             }
         }
+    }
+
+    /// Whether the UTF-8 of this string ends with that of `suffix` (a byte comparison).
+    func hasSuffixBytes(_ suffix: String) -> Bool {
+        let count = utf8.count
+        let suffixCount = suffix.utf8.count
+        return count >= suffixCount
+            && utf8[utf8.index(utf8.startIndex, offsetBy: count - suffixCount)...].elementsEqual(suffix.utf8)
     }
 
     func trimmingASCIIWhitespace() -> String {

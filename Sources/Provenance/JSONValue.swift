@@ -26,7 +26,9 @@ public enum JSONValue: Sendable, Hashable {
     /// The value of member `key`, if this is an object that has it.
     public subscript(key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
-        return members.first { $0.key == key }?.value
+        // Most names differ in length: comparing lengths first spares most string comparisons.
+        let count = key.utf8.count
+        return members.first { $0.key.utf8.count == count && $0.key == key }?.value
     }
 
     /// The string, if this is a string.
@@ -156,6 +158,8 @@ private struct JSONParser {
         defer { depth -= 1 }
         position += 1
         var members: [JSONValue.Member] = []
+        members.reserveCapacity(8)
+        // Duplicate names are found by a scan while an object is small, by a set once it is large.
         var keys = Set<String>()
         skipWhitespace()
         if position < bytes.count, bytes[position] == UInt8(ascii: "}") {
@@ -168,7 +172,14 @@ private struct JSONParser {
                 throw fail("object", "expected a member name in quotes")
             }
             let key = try parseString()
-            let isNew = keys.insert(key).inserted
+            let isNew: Bool
+            if members.count < 16 {
+                let count = key.utf8.count
+                isNew = !members.contains { $0.key.utf8.count == count && $0.key == key }
+            } else {
+                if keys.isEmpty { keys = Set(members.map(\.key)) }
+                isNew = keys.insert(key).inserted
+            }
             guard isNew || duplicateKeys == .lastWins else {
                 throw fail("duplicateKey", "member '\(key)' appears twice")
             }

@@ -272,6 +272,15 @@ struct JSONValueTests {
         let lenient = try JSONValue(parsing: text, duplicateKeys: .lastWins)
         #expect(lenient.members?.map(\.key) == ["a", "b"])
         #expect(lenient["a"] == .number("3"))
+        // Large objects too: the parser looks names up in a set once an object has many members.
+        for duplicate in [2, 17, 29] {
+            let members = (0..<30).map { #""k\#($0)":\#($0)"# } + [#""k\#(duplicate)":"again""#]
+            let text = "{" + members.joined(separator: ",") + "}"
+            #expect(throws: FormatError.self) { try JSONValue(parsing: text) }
+            let kept = try JSONValue(parsing: text, duplicateKeys: .lastWins)
+            #expect(kept.members?.count == 30)
+            #expect(kept["k\(duplicate)"] == .string("again"))
+        }
     }
 
     @Test(
