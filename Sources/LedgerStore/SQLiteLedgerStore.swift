@@ -267,7 +267,7 @@ public final class SQLiteLedgerStore: LedgerStore {
                 db, sql: "SELECT seq, bytes FROM records WHERE seq >= ? AND seq < ? ORDER BY seq",
                 arguments: [range.lowerBound, range.upperBound])
             while let row = try rows.next() {
-                try out.add(index: row[0], [UInt8](row[1] as Data))
+                try out.add(index: row[0], try Self.bytes(row, 1))
             }
             return try out.finish()
         }
@@ -278,7 +278,7 @@ public final class SQLiteLedgerStore: LedgerStore {
         return try await pool.read { db in
             var found: [Int64: [UInt8]] = [:]
             try Self.rows(db, "SELECT seq, bytes FROM records WHERE seq IN", Array(Set(seqs))) { row in
-                found[row[0]] = [UInt8](row[1] as Data)
+                found[row[0]] = try Self.bytes(row, 1)
             }
             return try seqs.map {
                 guard let bytes = found[$0] else {
@@ -287,6 +287,11 @@ public final class SQLiteLedgerStore: LedgerStore {
                 return bytes
             }
         }
+    }
+
+    /// A blob column's bytes, copied once from SQLite's buffer (reading it as `Data` first would copy twice).
+    private static func bytes(_ row: Row, _ index: Int) throws -> [UInt8] {
+        try row.withUnsafeData(atIndex: index) { data in data.map { [UInt8]($0) } ?? [] }
     }
 
     public func hashes(at indices: [Int64]) async throws -> [Hash] {
@@ -329,7 +334,7 @@ public final class SQLiteLedgerStore: LedgerStore {
                 db, sql: "SELECT idx, hash FROM hashes WHERE idx >= ? AND idx < ? ORDER BY idx",
                 arguments: [range.lowerBound, range.upperBound])
             while let row = try rows.next() {
-                try out.add(index: row[0], Hash(bytes: row[1] as Data))
+                try out.add(index: row[0], try row.withUnsafeData(atIndex: 1) { $0.flatMap(Hash.init(bytes:)) })
             }
             return try out.finish()
         }

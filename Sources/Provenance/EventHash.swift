@@ -41,13 +41,17 @@ public enum EventHash {
         String(decoding: preHashBytes(of: event, context: context, ignoring: ignoring), as: UTF8.self)
     }
 
-    /// The pre-hash string's UTF-8, written into one buffer.
-    static func preHashBytes(of event: JSONValue, context: JSONLDContext, ignoring: Set<String>) -> [UInt8] {
+    /// The pre-hash string's UTF-8, written into one buffer. Events of the common shape are written straight
+    /// from their members unless `commonShape` is false (for tests that compare the two ways).
+    static func preHashBytes(
+        of event: JSONValue, context: JSONLDContext, ignoring: Set<String>, commonShape: Bool = true
+    ) -> [UInt8] {
         guard let members = event.members else { return [] }
         var out: [UInt8] = []
-        out.reserveCapacity(1024)
+        out.reserveCapacity(512)
         out += "eventType=".utf8
         if let type = event["type"]?.stringValue { out += type.utf8 }
+        if commonShape, writeCommonShape(members, context: context, ignoring: ignoring, into: &out) { return out }
         var nodes = Node.children(of: members, context: context, skippingType: true)
         Node.correctStructure(&nodes)
         Node.expandBareTerms(&nodes)

@@ -1,0 +1,131 @@
+extension EventHash {
+    /// The standard fields an event of the common shape may have, in the order the pre-hash writes them
+    /// (CBV 2.0 §8.9.2): each a string, a list of strings, or a place (an object with only an `id`).
+    enum CommonField: Int, CaseIterable {
+        case eventTime, eventTimeZoneOffset, certificationInfo, parentID, epcList, inputEPCList, childEPCs
+        case outputEPCList, action, transformationID, bizStep, disposition, readPoint, bizLocation
+
+        /// The JSON member name, which is also the name the pre-hash writes.
+        var name: String { EventHash.commonFieldNames[rawValue] }
+
+        /// How the field's value is written.
+        var shape: Shape {
+            switch self {
+            case .certificationInfo: .strings
+            case .epcList, .inputEPCList, .childEPCs, .outputEPCList: .epcs
+            case .readPoint, .bizLocation: .place
+            default: .string
+            }
+        }
+
+        enum Shape {
+            /// One string: `name=value`.
+            case string
+            /// A string or a list of them: `name=value` for each, sorted.
+            case strings
+            /// A list of EPCs: `name`, then `epc=value` for each, sorted.
+            case epcs
+            /// An object with only an `id`: `name`, then `id=value`.
+            case place
+        }
+    }
+
+    static let commonFieldNames = [
+        "eventTime", "eventTimeZoneOffset", "certificationInfo", "parentID", "epcList", "inputEPCList", "childEPCs",
+        "outputEPCList", "action", "transformationID", "bizStep", "disposition", "readPoint", "bizLocation",
+    ]
+    static let commonFields = Dictionary(
+        uniqueKeysWithValues: CommonField.allCases.map { ($0.name, $0) })
+    /// Members an event of the common shape may have that the pre-hash leaves out.
+    static let commonSkipped: Set<String> = ["@context", "type", "recordTime", "eventID", "errorDeclaration"]
+
+    /// Writes the pre-hash (after `eventType=<type>`) of an event of the common shape — standard fields only, no
+    /// quantities, sensors, typed references, master data, extensions or CURIE prefixes — straight from its
+    /// members, exactly as the general algorithm (`Node`) would write it, and returns true; returns false and
+    /// leaves `out` as it was for any other event. Most events have this shape, and this spares them building
+    /// the XML-shaped tree; `EventHashTests` checks the two agree.
+    static func writeCommonShape(
+        _ members: [JSONValue.Member], context: JSONLDContext, ignoring: Set<String>, into out: inout [UInt8]
+    ) -> Bool {
+        guard context.prefixes.isEmpty, ignoring.isEmpty else { return false }
+        var values = [JSONValue?](repeating: nil, count: CommonField.allCases.count)
+        for member in members {
+            if let field = commonFields[member.key] {
+                values[field.rawValue] = member.value
+            } else if !commonSkipped.contains(member.key) {
+                return false
+            }
+        }
+        let mark = out.count
+        for field in CommonField.allCases {
+            guard let value = values[field.rawValue] else { continue }
+            guard write(field, value, into: &out) else {
+                out.removeSubrange(mark...)
+                return false
+            }
+        }
+        return true
+    }
+
+    /// Writes one field; false when its value is not of the field's common shape.
+    private static func write(_ field: CommonField, _ value: JSONValue, into out: inout [UInt8]) -> Bool {
+        /// `name=value` for a string value, nothing for a blank one.
+        func write(_ name: String, _ text: String) {
+            let trimmed = text.trimmingASCIIWhitespace()
+            guard !trimmed.isEmpty else { return }
+            out += name.utf8
+            out.append(UInt8(ascii: "="))
+            if field == .eventTime { writeUTCTime(trimmed, into: &out) } else { writeCanonical(trimmed, into: &out) }
+        }
+        /// Each string in `value` (a string or an array of strings) as `name=value`, sorted; false for other values.
+        func writeSorted(_ name: String, _ value: JSONValue) -> Bool {
+            let elements: [JSONValue]
+            switch value {
+            case .string: elements = [value]
+            case .array(let array): elements = array
+            default: return false
+            }
+            var segments = Segments(start: out.count)
+            for element in elements {
+                guard case .string(let text) = element else { return false }
+                write(name, text)
+                segments.end(at: out.count)
+            }
+            segments.sort(&out)
+            return true
+        }
+        switch (field.shape, value) {
+        case (.string, .string(let text)):
+            switch field {
+            case .bizStep: write(field.name, expandedTerm(text, Node.Vocabulary.bizStep))
+            case .disposition: write(field.name, expandedTerm(text, Node.Vocabulary.disposition))
+            default: write(field.name, text)
+            }
+        case (.strings, _):
+            return writeSorted(field.name, value)
+        case (.epcs, .array):
+            // The list's name, then its entries; nothing at all when no entry is written.
+            let mark = out.count
+            out += field.name.utf8
+            let named = out.count
+            guard writeSorted("epc", value) else { return false }
+            if out.count == named { out.removeSubrange(mark...) }
+        case (.place, .object(let members)):
+            guard members.count == 1, members[0].key == "id", case .string(let id) = members[0].value else {
+                return false
+            }
+            if !id.trimmingASCIIWhitespace().isEmpty {
+                out += field.name.utf8
+                write("id", id)
+            }
+        default:
+            return false
+        }
+        return true
+    }
+
+    /// A bare CBV term as the URI the JSON-LD context maps it to (as `Node.expand` does).
+    private static func expandedTerm(_ text: String, _ prefix: String) -> String {
+        text.isEmpty || text.utf8.contains(UInt8(ascii: ":")) ? text : prefix + text
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+
+@testable import Provenance
+
+/// The event hash writes events of the common shape straight from their members; every other event goes through
+/// the general algorithm, which the reference vectors pin. These tests hold the two to the same bytes.
+@Suite("The event hash's common-shape writer")
+struct EventHashShapeTests {
+    /// The pre-hash both ways, and whether the common-shape writer took the event.
+    static func both(_ json: JSONValue, _ context: JSONLDContext, _ ignoring: Set<String>) -> (String, String, Bool) {
+        var scratch: [UInt8] = []
+        let taken = json.members.map {
+            EventHash.writeCommonShape($0, context: context, ignoring: ignoring, into: &scratch)
+        }
+        let direct = EventHash.preHashBytes(of: json, context: context, ignoring: ignoring)
+        let general = EventHash.preHashBytes(of: json, context: context, ignoring: ignoring, commonShape: false)
+        return (String(decoding: direct, as: UTF8.self), String(decoding: general, as: UTF8.self), taken == true)
+    }
+
+    @Test("every event of the corpora hashes the same either way")
+    func corpora() throws {
+        var events = 0
+        var taken = 0
+        for file in Corpus.hashExamples + Corpus.validDocuments {
+            guard let document = try? EPCISDocument(parsing: try Corpus.bytes(file)) else { continue }
+            for event in document.events {
+                let (direct, general, common) = Self.both(event.json, event.context, document.ignoredFields)
+                #expect(direct == general, "\(file)")
+                events += 1
+                if common { taken += 1 }
+            }
+        }
+        #expect(events > 100)
+        // Some of the corpora's events are of the common shape, so the comparison covers the direct writer too.
+        #expect(taken >= 5)
+    }
+
+    static let base: [String: String] = [
+        "type": #""ObjectEvent""#, "eventTime": #""2026-05-20T09:30:00.123+02:00""#,
+        "eventTimeZoneOffset": #""+02:00""#, "epcList": #"["urn:epc:id:sgtin:4012345.011111.2"]"#,
+        "action": #""OBSERVE""#, "bizStep": #""shipping""#, "disposition": #""in_transit""#,
+        "readPoint": #"{"id":"urn:epc:id:sgln:4012345.00001.0"}"#,
+        "bizLocation": #"{"id":"urn:epc:id:sgln:4012345.00002.7"}"#,
+    ]
+
+    /// Changes to the base event, one at a time (a nil value removes the member), and whether the common-shape
+    /// writer should take the result.
+    static let variations: [(String, String?, Bool)] = [
+        (
+            "epcList",
+            #"["urn:epc:id:sgtin:4012345.011111.2","urn:epc:id:sgtin:4012345.011111.10"," https://example.com/01/04012345111118/21/3 "]"#,
+            true
+        ),
+        ("epcList", "[]", true),
+        ("epcList", #"[""," "]"#, true),
+        ("epcList", #""urn:epc:id:sgtin:4012345.011111.2""#, false),
+        ("epcList", nil, true),
+        ("certificationInfo", #""https://cert.example/1""#, true),
+        (
+            "certificationInfo",
+            #"["https://cert.example/b","https://cert.example/a","","urn:epcglobal:cbv:disp:active"]"#, true
+        ),
+        ("certificationInfo", #"{"id":"x"}"#, false),
+        ("bizStep", #""urn:epcglobal:cbv:bizstep:receiving""#, true),
+        ("bizStep", #""https://ref.gs1.org/cbv/BizStep-receiving""#, true),
+        ("bizStep", #"" shipping ""#, true),
+        ("bizStep", #""""#, true),
+        ("bizStep", "7", false),
+        ("disposition", #""https://example.com/my-disposition""#, true),
+        ("disposition", #""urn:epcglobal:cbv:disp:in_progress""#, true),
+        ("eventTime", #""2026-05-20T09:30:00Z""#, true),
+        ("eventTime", #""2026-05-20T09:30:00.1235-05:30""#, true),
+        ("eventTime", #""2026-05-20T09:30:00.0005Z""#, true),
+        ("eventTime", #""not a time""#, true),
+        ("eventTimeZoneOffset", #""-05:30""#, true),
+        ("readPoint", #"{"id":" "}"#, true),
+        ("readPoint", #"{"id":"https://id.gs1.org/414/4012345000016"}"#, true),
+        ("readPoint", #"{"id":"x","ex:y":1}"#, false),
+        ("readPoint", #"{}"#, false),
+        ("bizLocation", nil, true),
+        ("parentID", #""urn:epc:id:sscc:4012345.3111111111""#, true),
+        ("childEPCs", #"["urn:epc:id:sgtin:4012345.011111.9","urn:epc:id:sgtin:4012345.011111.8"]"#, true),
+        ("inputEPCList", #"["urn:epc:class:lgtin:4012345.011111.L1"]"#, true),
+        ("outputEPCList", #"["urn:epc:id:sgtin:4012345.022222.1","urn:epc:idpat:sgtin:4012345.022222.*"]"#, true),
+        ("transformationID", #""12.50""#, true),
+        ("transformationID", #""1e3""#, true),
+        ("action", #""ADD""#, true),
+        ("action", nil, true),
+        ("eventTime", nil, true),
+        ("recordTime", #""2026-05-21T00:00:00Z""#, true),
+        ("eventID", #""ni:///sha-256;abc?ver=CBV2.0""#, true),
+        ("errorDeclaration", #"{"declarationTime":"2026-05-21T00:00:00Z"}"#, true),
+        ("@context", #"["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"]"#, true),
+        ("@context", #"[{"ex":"https://example.com/"}]"#, false),
+        ("quantityList", #"[{"epcClass":"urn:epc:class:lgtin:4012345.011111.L1","quantity":2}]"#, false),
+        ("ex:field", #""value""#, false),
+        ("comment", #""a note""#, false),
+    ]
+
+    @Test("varied events of the common shape hash the same either way", arguments: variations.indices)
+    func variation(index: Int) throws {
+        let (member, value, common) = Self.variations[index]
+        var members = Self.base
+        members[member] = value
+        let text =
+            "{" + members.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",") + "}"
+        let json = try JSONValue(parsing: text)
+        let context = JSONLDContext(json["@context"])
+        let (direct, general, taken) = Self.both(json, context, [])
+        #expect(direct == general, "\(text)")
+        #expect(taken == common, "\(text)")
+    }
+
+    @Test("a document's ignoreFields sends its events the general way")
+    func ignoredFields() throws {
+        let json = try JSONValue(parsing: #"{"type":"ObjectEvent","action":"ADD","epcList":["urn:x:1"]}"#)
+        let (direct, general, taken) = Self.both(json, JSONLDContext(), ["action"])
+        #expect(!taken)
+        #expect(direct == general)
+    }
+}
