@@ -77,9 +77,13 @@ extension DigitalLink {
         let partCount = rest.count(where: { $0 == UInt8(ascii: ".") }) + 1
         return withUnsafeTemporaryAllocation(of: Int.self, capacity: partCount) { ends in
             var n = 0
-            for i in rest.indices where rest[i] == UInt8(ascii: ".") {
-                ends[n] = i
-                n += 1
+            var i = rest.startIndex
+            while i < rest.endIndex {
+                if rest[i] == UInt8(ascii: ".") {
+                    ends[n] = i
+                    n += 1
+                }
+                i += 1
             }
             ends[n] = rest.endIndex
             return writeCanonical(

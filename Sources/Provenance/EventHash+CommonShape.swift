@@ -48,18 +48,18 @@ extension EventHash {
         _ members: [JSONValue.Member], context: JSONLDContext, ignoring: Set<String>, into out: inout [UInt8]
     ) -> Bool {
         guard context.prefixes.isEmpty, ignoring.isEmpty else { return false }
-        var values = [JSONValue?](repeating: nil, count: CommonField.allCases.count)
-        for member in members {
+        // Which member holds each field (−1: none).
+        var positions = [Int](repeating: -1, count: CommonField.allCases.count)
+        for (position, member) in members.enumerated() {
             if let field = commonFields[member.key] {
-                values[field.rawValue] = member.value
+                positions[field.rawValue] = position
             } else if !commonSkipped.contains(member.key) {
                 return false
             }
         }
         let mark = out.count
-        for field in CommonField.allCases {
-            guard let value = values[field.rawValue] else { continue }
-            guard write(field, value, into: &out) else {
+        for field in CommonField.allCases where positions[field.rawValue] >= 0 {
+            guard write(field, members[positions[field.rawValue]].value, into: &out) else {
                 out.removeSubrange(mark...)
                 return false
             }

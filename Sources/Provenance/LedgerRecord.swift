@@ -132,11 +132,12 @@ public enum Timestamp {
         let (year, month, day) = civil(fromDays: days)
         let seconds = msOfDay / 1000
         func digits(_ value: Int64, _ width: Int) {
-            var divisor: Int64 = 1
-            for _ in 1..<width { divisor *= 10 }
-            while divisor > 0 {
-                out.append(0x30 + UInt8(value / divisor % 10))
-                divisor /= 10
+            var value = value
+            let end = out.count + width
+            out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: width))
+            for i in stride(from: end - 1, through: end - width, by: -1) {
+                out[i] = 0x30 + UInt8(value % 10)
+                value /= 10
             }
         }
         digits(year, 4)
