@@ -17,10 +17,10 @@ public enum CBV {
             var term: Substring?
             if !value.utf8.contains(UInt8(ascii: ":")) {
                 term = Substring(value)
-            } else if value.hasPrefix(webPrefix) {
-                term = value.dropFirst(webPrefix.count)
-            } else if let urnPrefix, value.hasPrefix(urnPrefix) {
-                term = value.dropFirst(urnPrefix.count)
+            } else if let rest = CBV.remainder(of: value, after: webPrefix) {
+                term = rest
+            } else if let urnPrefix, let rest = CBV.remainder(of: value, after: urnPrefix) {
+                term = rest
             } else if value.hasPrefix("cbv:"), let dash = webPrefix.split(separator: "/").last,
                 value.hasPrefix("cbv:" + dash)
             {
@@ -36,8 +36,13 @@ public enum CBV {
 
         /// The bare term of a canonical CBV value, or nil for a user-defined URI.
         public func term(of canonical: String) -> String? {
-            canonical.hasPrefix(webPrefix) ? String(canonical.dropFirst(webPrefix.count)) : nil
+            CBV.remainder(of: canonical, after: webPrefix).map(String.init)
         }
+    }
+
+    /// What follows `prefix` (ASCII) in `value`, if `value` starts with it: a byte comparison.
+    static func remainder(of value: String, after prefix: String) -> Substring? {
+        value.utf8.starts(with: prefix.utf8) ? Substring(value.utf8.dropFirst(prefix.utf8.count)) : nil
     }
 
     static let webBase = "https://ref.gs1.org/cbv/"

@@ -271,38 +271,59 @@ public enum Base64 {
     /// `Data.base64EncodedString()` writes; nil for any other text.
     public static func decodeCanonical(_ text: ArraySlice<UInt8>) -> [UInt8]? {
         guard text.count % 4 == 0 else { return nil }
-        func sextet(_ c: UInt8) -> UInt8? {
-            switch c {
-            case UInt8(ascii: "A")...UInt8(ascii: "Z"): c - UInt8(ascii: "A")
-            case UInt8(ascii: "a")...UInt8(ascii: "z"): c - UInt8(ascii: "a") + 26
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0") + 52
-            case UInt8(ascii: "+"): 62
-            case UInt8(ascii: "/"): 63
-            default: nil
-            }
-        }
-        let pad = UInt8(ascii: "=")
-        var out: [UInt8] = []
-        out.reserveCapacity(text.count / 4 * 3)
-        var i = text.startIndex
-        while i < text.endIndex {
-            let isLast = i + 4 == text.endIndex
-            guard let a = sextet(text[i]), let b = sextet(text[i + 1]) else { return nil }
-            out.append(a << 2 | b >> 4)
-            if text[i + 2] == pad {
-                guard isLast, text[i + 3] == pad, b & 0x0F == 0 else { return nil }
-            } else {
-                guard let c = sextet(text[i + 2]) else { return nil }
-                out.append(b << 4 | c >> 2)
-                if text[i + 3] == pad {
-                    guard isLast, c & 0x03 == 0 else { return nil }
-                } else {
-                    guard let d = sextet(text[i + 3]) else { return nil }
-                    out.append(c << 6 | d)
+        guard !text.isEmpty else { return [] }
+        let padding = text.last == pad ? (text.dropLast().last == pad ? 2 : 1) : 0
+        let count = text.count / 4 * 3 - padding
+        var valid = true
+        let out = [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
+            text.withUnsafeBufferPointer { text in
+                sextets.withUnsafeBufferPointer { sextets in
+                    // Whole groups of four characters, then the last group, which may be padded.
+                    var o = 0
+                    var bad: UInt8 = 0
+                    var i = 0
+                    while i < text.count - 4 {
+                        let a = sextets[Int(text[i])]
+                        let b = sextets[Int(text[i + 1])]
+                        let c = sextets[Int(text[i + 2])]
+                        let d = sextets[Int(text[i + 3])]
+                        bad |= a | b | c | d
+                        out[o] = a << 2 | b >> 4
+                        out[o + 1] = b << 4 | c >> 2
+                        out[o + 2] = c << 6 | d
+                        o += 3
+                        i += 4
+                    }
+                    let a = sextets[Int(text[i])]
+                    let b = sextets[Int(text[i + 1])]
+                    let c = padding == 2 ? 0 : sextets[Int(text[i + 2])]
+                    let d = padding >= 1 ? 0 : sextets[Int(text[i + 3])]
+                    bad |= a | b | c | d
+                    // Canonical: the bits the padding leaves over are zero.
+                    if padding == 2 && b & 0x0F != 0 || padding == 1 && c & 0x03 != 0 { bad |= 0x80 }
+                    out[o] = a << 2 | b >> 4
+                    if padding < 2 { out[o + 1] = b << 4 | c >> 2 }
+                    if padding < 1 { out[o + 2] = c << 6 | d }
+                    valid = bad & 0x80 == 0
                 }
             }
-            i += 4
+            initialized = count
         }
-        return out
+        return valid ? out : nil
+    }
+
+    private static let pad = UInt8(ascii: "=")
+
+    /// Each byte's value as a base64 digit; 0x80 for a byte that is not one (`=` included: padding is read
+    /// apart, so a `=` anywhere else is refused).
+    private static let sextets: [UInt8] = (0...255).map { byte -> UInt8 in
+        switch UInt8(byte) {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): UInt8(byte) - UInt8(ascii: "A")
+        case UInt8(ascii: "a")...UInt8(ascii: "z"): UInt8(byte) - UInt8(ascii: "a") + 26
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): UInt8(byte) - UInt8(ascii: "0") + 52
+        case UInt8(ascii: "+"): 62
+        case UInt8(ascii: "/"): 63
+        default: 0x80
+        }
     }
 }
