@@ -51,47 +51,47 @@ public struct EPCISEvent: Sendable, Hashable {
         public let correctiveEventIDs: [String]
     }
 
-    public let kind: Kind
-    public let eventTime: Timestamp.DateTime
+    public internal(set) var kind: Kind
+    public internal(set) var eventTime: Timestamp.DateTime = Timestamp.DateTime(micros: 0, offsetMinutes: 0)
     /// As written, `±hh:mm`.
-    public let eventTimeZoneOffset: String
-    public let recordTime: Timestamp.DateTime?
-    public let eventID: String?
-    public let errorDeclaration: ErrorDeclaration?
-    public let certificationInfo: [String]
+    public internal(set) var eventTimeZoneOffset: String = ""
+    public internal(set) var recordTime: Timestamp.DateTime?
+    public internal(set) var eventID: String?
+    public internal(set) var errorDeclaration: ErrorDeclaration?
+    public internal(set) var certificationInfo: [String] = []
     /// Nil only for a TransformationEvent, which has none.
-    public let action: Action?
+    public internal(set) var action: Action?
     /// The CBV 2.0 URI of the business step, or a user-defined URI.
-    public let bizStep: String?
+    public internal(set) var bizStep: String?
     /// The CBV 2.0 URI of the disposition, or a user-defined URI.
-    public let disposition: String?
-    public let persistentDispositionSet: [String]
-    public let persistentDispositionUnset: [String]
-    public let readPoint: String?
-    public let bizLocation: String?
-    public let parentID: String?
-    public let epcList: [String]
-    public let childEPCs: [String]
-    public let inputEPCList: [String]
-    public let outputEPCList: [String]
-    public let quantityList: [QuantityElement]
-    public let childQuantityList: [QuantityElement]
-    public let inputQuantityList: [QuantityElement]
-    public let outputQuantityList: [QuantityElement]
-    public let transformationID: String?
-    public let bizTransactionList: [TypedReference]
-    public let sourceList: [TypedReference]
-    public let destinationList: [TypedReference]
+    public internal(set) var disposition: String?
+    public internal(set) var persistentDispositionSet: [String] = []
+    public internal(set) var persistentDispositionUnset: [String] = []
+    public internal(set) var readPoint: String?
+    public internal(set) var bizLocation: String?
+    public internal(set) var parentID: String?
+    public internal(set) var epcList: [String] = []
+    public internal(set) var childEPCs: [String] = []
+    public internal(set) var inputEPCList: [String] = []
+    public internal(set) var outputEPCList: [String] = []
+    public internal(set) var quantityList: [QuantityElement] = []
+    public internal(set) var childQuantityList: [QuantityElement] = []
+    public internal(set) var inputQuantityList: [QuantityElement] = []
+    public internal(set) var outputQuantityList: [QuantityElement] = []
+    public internal(set) var transformationID: String?
+    public internal(set) var bizTransactionList: [TypedReference] = []
+    public internal(set) var sourceList: [TypedReference] = []
+    public internal(set) var destinationList: [TypedReference] = []
     /// Instance/lot master data, members as written.
-    public let ilmd: [JSONValue.Member]
+    public internal(set) var ilmd: [JSONValue.Member] = []
     /// Sensor elements as written (EPCIS 2.0 §7.3.8).
-    public let sensorElementList: [JSONValue]
+    public internal(set) var sensorElementList: [JSONValue] = []
     /// Top-level user extension fields (`prefix:name`), as written.
-    public let extensions: [JSONValue.Member]
+    public internal(set) var extensions: [JSONValue.Member] = []
     /// The event object exactly as written.
-    public let json: JSONValue
+    public internal(set) var json: JSONValue
     /// The CURIE prefixes in force for this event (its document's and its own `@context`).
-    public let context: JSONLDContext
+    public internal(set) var context: JSONLDContext
 
     /// The bare CBV business step (`shipping`), or nil for none or a user-defined URI.
     public var bizStepTerm: String? { bizStep.flatMap(CBV.bizStep.term(of:)) }
@@ -114,76 +114,12 @@ public struct EPCISEvent: Sendable, Hashable {
         self = event
     }
 
-    init(fields: EPCISEventFields) {
-        kind = fields.kind
-        eventTime = fields.eventTime
-        eventTimeZoneOffset = fields.eventTimeZoneOffset
-        recordTime = fields.recordTime
-        eventID = fields.eventID
-        errorDeclaration = fields.errorDeclaration
-        certificationInfo = fields.certificationInfo
-        action = fields.action
-        bizStep = fields.bizStep
-        disposition = fields.disposition
-        persistentDispositionSet = fields.persistentDispositionSet
-        persistentDispositionUnset = fields.persistentDispositionUnset
-        readPoint = fields.readPoint
-        bizLocation = fields.bizLocation
-        parentID = fields.parentID
-        epcList = fields.epcList
-        childEPCs = fields.childEPCs
-        inputEPCList = fields.inputEPCList
-        outputEPCList = fields.outputEPCList
-        quantityList = fields.quantityList
-        childQuantityList = fields.childQuantityList
-        inputQuantityList = fields.inputQuantityList
-        outputQuantityList = fields.outputQuantityList
-        transformationID = fields.transformationID
-        bizTransactionList = fields.bizTransactionList
-        sourceList = fields.sourceList
-        destinationList = fields.destinationList
-        ilmd = fields.ilmd
-        sensorElementList = fields.sensorElementList
-        extensions = fields.extensions
-        json = fields.json
-        context = fields.context
+    /// An event of `kind` with nothing else yet, for the validator to fill in.
+    init(kind: Kind, json: JSONValue, context: JSONLDContext) {
+        self.kind = kind
+        self.json = json
+        self.context = context
     }
-}
-
-/// The fields of an event while it is being read.
-struct EPCISEventFields {
-    var kind: EPCISEvent.Kind
-    var eventTime = Timestamp.DateTime(micros: 0, offsetMinutes: 0)
-    var eventTimeZoneOffset = ""
-    var recordTime: Timestamp.DateTime?
-    var eventID: String?
-    var errorDeclaration: EPCISEvent.ErrorDeclaration?
-    var certificationInfo: [String] = []
-    var action: EPCISEvent.Action?
-    var bizStep: String?
-    var disposition: String?
-    var persistentDispositionSet: [String] = []
-    var persistentDispositionUnset: [String] = []
-    var readPoint: String?
-    var bizLocation: String?
-    var parentID: String?
-    var epcList: [String] = []
-    var childEPCs: [String] = []
-    var inputEPCList: [String] = []
-    var outputEPCList: [String] = []
-    var quantityList: [EPCISEvent.QuantityElement] = []
-    var childQuantityList: [EPCISEvent.QuantityElement] = []
-    var inputQuantityList: [EPCISEvent.QuantityElement] = []
-    var outputQuantityList: [EPCISEvent.QuantityElement] = []
-    var transformationID: String?
-    var bizTransactionList: [EPCISEvent.TypedReference] = []
-    var sourceList: [EPCISEvent.TypedReference] = []
-    var destinationList: [EPCISEvent.TypedReference] = []
-    var ilmd: [JSONValue.Member] = []
-    var sensorElementList: [JSONValue] = []
-    var extensions: [JSONValue.Member] = []
-    var json: JSONValue
-    var context: JSONLDContext
 }
 
 /// One reason an EPCIS document or event was refused: the field (a path such as

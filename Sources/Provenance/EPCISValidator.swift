@@ -58,7 +58,7 @@ struct EPCISValidator {
         }
         var context = outer
         context.merge(json["@context"])
-        var f = EPCISEventFields(kind: kind, json: json, context: context)
+        var f = EPCISEvent(kind: kind, json: json, context: context)
         let allowed = EPCISValidator.allowedFields[kind]!
         for member in members where !allowed.contains(member.key) {
             if EPCISValidator.isExtension(member.key) {
@@ -135,11 +135,11 @@ struct EPCISValidator {
         }
         whatRules(f, path)
         guard problems.count == before else { return nil }
-        return EPCISEvent(fields: f)
+        return f
     }
 
     /// What each event type must name (EPCIS 2.0 §7.4.2–7.4.6).
-    mutating func whatRules(_ f: EPCISEventFields, _ path: @autoclosure () -> String) {
+    mutating func whatRules(_ f: EPCISEvent, _ path: @autoclosure () -> String) {
         switch f.kind {
         case .object:
             let listed = problems.contains {
