@@ -230,10 +230,12 @@ public final class SQLiteLedgerStore: LedgerStore {
 
     public func indexEntries(in range: Range<Int64>) async throws -> [IndexEntry] {
         try await pool.read { db in
-            try Row.fetchAll(
-                db, sql: Self.indexSpanSQL,
-                arguments: [range.lowerBound, range.upperBound]
-            ).map { IndexEntry(key: $0[0], seq: $0[1]) }
+            // A cursor reads each row in place, without a copy of the row for each entry.
+            let rows = try Row.fetchCursor(
+                db, sql: Self.indexSpanSQL, arguments: [range.lowerBound, range.upperBound])
+            var entries: [IndexEntry] = []
+            while let row = try rows.next() { entries.append(IndexEntry(key: row[0], seq: row[1])) }
+            return entries
         }
     }
 

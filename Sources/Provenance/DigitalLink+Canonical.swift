@@ -109,8 +109,11 @@ extension DigitalLink {
         parts: Parts, into out: inout [UInt8]
     ) -> Bool {
         let cp = parts[0]
-        guard (6...12).contains(cp.count), isDigits(cp) else { return false }
-        let isPattern = form.elementsEqual("idpat".utf8)
+        guard (6...12).contains(cp.count), isDigits(cp),
+            let form = EPCForm(rawValue: String(decoding: form, as: UTF8.self)),
+            let scheme = EPCSchemes.byName[String(decoding: scheme, as: UTF8.self)]
+        else { return false }
+        let isPattern = form == .idpat
         /// Whether part `index` is a digits-only reference that, with the company prefix, has `total` digits.
         func isReference(_ index: Int, total: Int) -> Bool {
             index < parts.count && cp.count + parts[index].count == total && isDigits(parts[index])
@@ -123,7 +126,9 @@ extension DigitalLink {
         /// `base` + AI + `/` + the key's digits: `lead` (`indicator` before the company prefix), then the rest of
         /// part `index`, then a check digit.
         func key(_ ai: String, lead: String = "", indicatorOf index: Int? = nil, _ body: Int) {
-            write("https://id.gs1.org/" + ai + "/")
+            write("https://id.gs1.org/")
+            write(ai)
+            write("/")
             let start = out.count
             write(lead)
             if let index { out.append(parts[index].first!) }
@@ -131,16 +136,16 @@ extension DigitalLink {
             out += index == body ? parts[body].dropFirst() : parts[body]
             appendCheckDigit(since: start, to: &out)
         }
-        switch (String(decoding: form, as: UTF8.self), String(decoding: scheme, as: UTF8.self)) {
-        case ("id", "sgtin"), ("class", "lgtin"), ("id", "upui"):
+        switch (form, scheme) {
+        case (.id, .sgtin), (.class, .lgtin), (.id, .upui):
             guard isReference(1, total: 13), isLast(2) else { return false }
             key("01", indicatorOf: 1, 1)
-            write(scheme.elementsEqual("sgtin".utf8) ? "/21/" : scheme.elementsEqual("lgtin".utf8) ? "/10/" : "/235/")
+            write(scheme == .sgtin ? "/21/" : scheme == .lgtin ? "/10/" : "/235/")
             writeWebEscaped(parts[2], into: &out)
-        case ("idpat", "sgtin"), ("idpat", "upui"):
+        case (.idpat, .sgtin), (.idpat, .upui):
             guard isWildcard(2), isReference(1, total: 13) else { return false }
             key("01", indicatorOf: 1, 1)
-        case ("id", "itip"), ("idpat", "itip"):
+        case (.id, .itip), (.idpat, .itip):
             guard parts.count == 5, isReference(1, total: 13), parts[2].count == 2, parts[3].count == 2,
                 isDigits(parts[2]), isDigits(parts[3]), isPattern ? isWildcard(4) : isLast(4)
             else { return false }
@@ -151,43 +156,44 @@ extension DigitalLink {
                 write("/21/")
                 writeWebEscaped(parts[4], into: &out)
             }
-        case ("id", "sscc"):
+        case (.id, .sscc):
             guard parts.count == 2, isReference(1, total: 17) else { return false }
             key("00", indicatorOf: 1, 1)
-        case ("id", "sgln"):
+        case (.id, .sgln):
             guard isReference(1, total: 12), isLast(2) else { return false }
             key("414", 1)
             if !parts[2].elementsEqual("0".utf8) {
                 write("/254/")
                 writeWebEscaped(parts[2], into: &out)
             }
-        case ("id", "pgln"):
+        case (.id, .pgln):
             guard parts.count == 2, isReference(1, total: 12) else { return false }
             key("417", 1)
-        case ("id", "grai"), ("idpat", "grai"), ("id", "gdti"), ("idpat", "gdti"), ("id", "sgcn"), ("idpat", "sgcn"):
-            let isCoupon = scheme.elementsEqual("sgcn".utf8)
+        case (.id, .grai), (.idpat, .grai), (.id, .gdti), (.idpat, .gdti), (.id, .sgcn), (.idpat, .sgcn):
+            let isCoupon = scheme == .sgcn
             guard parts.count == 3, isReference(1, total: 12),
                 isPattern ? isWildcard(2) : isLast(2) && (!isCoupon || isDigits(parts[2]))
             else { return false }
-            if scheme.elementsEqual("grai".utf8) { key("8003", lead: "0", 1) } else { key(isCoupon ? "255" : "253", 1) }
+            if scheme == .grai { key("8003", lead: "0", 1) } else { key(isCoupon ? "255" : "253", 1) }
             if !isPattern {
                 if isCoupon { out += parts[2] } else { writeWebEscaped(parts[2], into: &out) }
             }
-        case ("id", "giai"), ("id", "ginc"):
+        case (.id, .giai), (.id, .ginc):
             // The reference is everything after the company prefix, dots included.
             guard parts.count >= 2 else { return false }
             let reference = parts[1].startIndex..<parts[parts.count - 1].endIndex
             guard !reference.isEmpty else { return false }
-            write("https://id.gs1.org/" + (scheme.elementsEqual("giai".utf8) ? "8004/" : "401/"))
+            write("https://id.gs1.org/")
+            write(scheme == .giai ? "8004/" : "401/")
             out += cp
             writeWebEscaped(parts.text[reference], into: &out)
-        case ("id", "gsrn"), ("id", "gsrnp"):
+        case (.id, .gsrn), (.id, .gsrnp):
             guard parts.count == 2, isReference(1, total: 17) else { return false }
-            key(scheme.elementsEqual("gsrn".utf8) ? "8018" : "8017", 1)
-        case ("id", "gsin"):
+            key(scheme == .gsrn ? "8018" : "8017", 1)
+        case (.id, .gsin):
             guard parts.count == 2, isReference(1, total: 16) else { return false }
             key("402", 1)
-        case ("id", "cpi"), ("idpat", "cpi"):
+        case (.id, .cpi), (.idpat, .cpi):
             guard parts.count == 3, !parts[1].isEmpty,
                 isPattern ? isWildcard(2) : isLast(2) && isDigits(parts[2])
             else { return false }
@@ -202,6 +208,21 @@ extension DigitalLink {
             return false
         }
         return true
+    }
+
+    /// The forms of EPC URN (TDS 2.x): pure identities, classes and ID patterns.
+    private enum EPCForm: String {
+        case id, `class`, idpat
+    }
+
+    /// The EPC schemes that have a Digital Link (TDS 2.x §14).
+    private enum EPCScheme: String, CaseIterable {
+        case sgtin, lgtin, upui, itip, sscc, sgln, pgln, grai, gdti, sgcn, giai, ginc, gsrn, gsrnp, gsin, cpi
+    }
+
+    /// The schemes by name: one hash instead of comparing the name with each.
+    private enum EPCSchemes {
+        static let byName = Dictionary(uniqueKeysWithValues: EPCScheme.allCases.map { ($0.rawValue, $0) })
     }
 
     /// Whether a path segment after the host of the web URI `bytes` is a primary-key AI or a short name: no

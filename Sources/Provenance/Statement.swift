@@ -74,8 +74,8 @@ public enum IndexKey {
 
     /// The event with this CBV 2.0 hash (the hex digest).
     public static func event(hash: String) -> String {
-        let digest = hash.dropFirst("ni:///sha-256;".count).prefix(64)
-        return "event:" + digest
+        let digest = hash.utf8.dropFirst("ni:///sha-256;".utf8.count).prefix(64)
+        return "event:" + String(decoding: digest, as: UTF8.self)
     }
 
     /// Events naming an object, class or lot (canonical Digital Link, or the URI as written).
