@@ -92,6 +92,10 @@ public struct EPCISEvent: Sendable, Hashable {
     public internal(set) var json: JSONValue
     /// The CURIE prefixes in force for this event (its document's and its own `@context`).
     public internal(set) var context: JSONLDContext
+    /// The canonical Digital Link of each identifier the event names that has one (objects, classes, parent,
+    /// places, sources and destinations), worked out once when the event is read: the event hash, the index
+    /// keys and the recording rules all look identifiers up here.
+    var canonicalForms: [String: String] = [:]
 
     /// The bare CBV business step (`shipping`), or nil for none or a user-defined URI.
     public var bizStepTerm: String? { bizStep.flatMap(CBV.bizStep.term(of:)) }
@@ -101,7 +105,28 @@ public struct EPCISEvent: Sendable, Hashable {
 
     /// The CBV 2.0 event hash (`ni:///sha-256;…?ver=CBV2.0`).
     public func hash(ignoring ignored: Set<String> = []) -> String {
-        EventHash.of(json, context: context, ignoring: ignored)
+        EventHash.uri(
+            ofPreHash: EventHash.preHashBytes(
+                of: json, context: context, ignoring: ignored, canonicalForms: canonicalForms))
+    }
+
+    /// The canonical form under which `identifier`, one the event names, is indexed: its canonical Digital
+    /// Link, or the identifier as written when it has none.
+    func canonical(_ identifier: String) -> String { canonicalForms[identifier] ?? identifier }
+
+    /// Records the canonical forms of every identifier the event names.
+    mutating func findCanonicalForms() {
+        func add(_ identifier: String) {
+            if canonicalForms[identifier] == nil, let form = DigitalLink.canonicalURI(for: identifier) {
+                canonicalForms[identifier] = form
+            }
+        }
+        for list in [epcList, childEPCs, inputEPCList, outputEPCList] { list.forEach(add) }
+        for list in [quantityList, childQuantityList, inputQuantityList, outputQuantityList] {
+            for element in list { add(element.epcClass) }
+        }
+        for identifier in [parentID, readPoint, bizLocation] { identifier.map(add) }
+        for list in [sourceList, destinationList] { for reference in list { add(reference.value) } }
     }
 
     /// Parses and validates one event object. `context` holds the enclosing document's prefixes; `path`

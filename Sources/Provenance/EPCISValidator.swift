@@ -135,6 +135,7 @@ struct EPCISValidator {
         }
         whatRules(f, path)
         guard problems.count == before else { return nil }
+        f.findCanonicalForms()
         return f
     }
 

@@ -45,7 +45,8 @@ extension EventHash {
     /// leaves `out` as it was for any other event. Most events have this shape, and this spares them building
     /// the XML-shaped tree; `EventHashTests` checks the two agree.
     static func writeCommonShape(
-        _ members: [JSONValue.Member], context: JSONLDContext, ignoring: Set<String>, into out: inout [UInt8]
+        _ members: [JSONValue.Member], context: JSONLDContext, ignoring: Set<String>,
+        canonicalForms: [String: String] = [:], into out: inout [UInt8]
     ) -> Bool {
         guard context.prefixes.isEmpty, ignoring.isEmpty else { return false }
         // Which member holds each field (−1: none).
@@ -59,7 +60,7 @@ extension EventHash {
         }
         let mark = out.count
         for field in CommonField.allCases where positions[field.rawValue] >= 0 {
-            guard write(field, members[positions[field.rawValue]].value, into: &out) else {
+            guard write(field, members[positions[field.rawValue]].value, canonicalForms, into: &out) else {
                 out.removeSubrange(mark...)
                 return false
             }
@@ -68,14 +69,20 @@ extension EventHash {
     }
 
     /// Writes one field; false when its value is not of the field's common shape.
-    private static func write(_ field: CommonField, _ value: JSONValue, into out: inout [UInt8]) -> Bool {
+    private static func write(
+        _ field: CommonField, _ value: JSONValue, _ canonicalForms: [String: String], into out: inout [UInt8]
+    ) -> Bool {
         /// `name=value` for a string value, nothing for a blank one.
         func write(_ name: String, _ text: String) {
             let trimmed = text.trimmingASCIIWhitespace()
             guard !trimmed.isEmpty else { return }
             out += name.utf8
             out.append(UInt8(ascii: "="))
-            if field == .eventTime { writeUTCTime(trimmed, into: &out) } else { writeCanonical(trimmed, into: &out) }
+            if field == .eventTime {
+                writeUTCTime(trimmed, into: &out)
+            } else {
+                writeCanonical(trimmed, into: &out, canonicalForms: canonicalForms)
+            }
         }
         /// Each string in `value` (a string or an array of strings) as `name=value`, sorted; false for other values.
         func writeSorted(_ name: String, _ value: JSONValue) -> Bool {

@@ -44,14 +44,20 @@ public enum EventHash {
     /// The pre-hash string's UTF-8, written into one buffer. Events of the common shape are written straight
     /// from their members unless `commonShape` is false (for tests that compare the two ways).
     static func preHashBytes(
-        of event: JSONValue, context: JSONLDContext, ignoring: Set<String>, commonShape: Bool = true
+        of event: JSONValue, context: JSONLDContext, ignoring: Set<String>, commonShape: Bool = true,
+        canonicalForms: [String: String] = [:]
     ) -> [UInt8] {
         guard let members = event.members else { return [] }
         var out: [UInt8] = []
         out.reserveCapacity(512)
         out += "eventType=".utf8
         if let type = event["type"]?.stringValue { out += type.utf8 }
-        if commonShape, writeCommonShape(members, context: context, ignoring: ignoring, into: &out) { return out }
+        if commonShape,
+            writeCommonShape(
+                members, context: context, ignoring: ignoring, canonicalForms: canonicalForms, into: &out)
+        {
+            return out
+        }
         var nodes = Node.children(of: members, context: context, skippingType: true)
         Node.correctStructure(&nodes)
         Node.expandBareTerms(&nodes)
@@ -376,12 +382,14 @@ public enum EventHash {
         }
     }
 
-    /// Writes a value's canonical form (see `canonical(_:)`).
-    static func writeCanonical(_ value: String, into out: inout [UInt8]) {
+    /// Writes a value's canonical form (see `canonical(_:)`). `canonicalForms` may already hold its Digital Link.
+    static func writeCanonical(_ value: String, into out: inout [UInt8], canonicalForms: [String: String] = [:]) {
         if value.containsBytes("urn:epcglobal:cbv:") {
             out += canonical(value).utf8
         } else if let number = canonicalNumber(value) {
             out += number.utf8
+        } else if let known = canonicalForms[value] {
+            out += known.utf8
         } else if !DigitalLink.writeCanonicalURI(for: value, into: &out) {
             out += value.utf8
         }

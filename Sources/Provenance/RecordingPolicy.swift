@@ -25,7 +25,7 @@ public enum RecordingPolicy {
                 created = event.epcList + event.quantityList.map(\.epcClass)
             default: created = []
             }
-            creates = created.map { ($0, IndexKey.gtin(inCanonical: IndexKey.canonical($0))) }
+            creates = created.map { ($0, IndexKey.gtin(inCanonical: event.canonical($0))) }
         }
     }
 

@@ -94,29 +94,19 @@ public enum IndexKey {
 
     /// The GTIN in a canonical Digital Link, if it has one.
     public static func gtin(inCanonical uri: String) -> String? {
-        let marker = "https://id.gs1.org/01/"
-        guard uri.hasPrefix(marker) else { return nil }
-        let digits = uri.dropFirst(marker.count).prefix(14)
-        return digits.count == 14 ? String(digits) : nil
+        let marker = "https://id.gs1.org/01/".utf8
+        guard uri.utf8.starts(with: marker) else { return nil }
+        let digits = uri.utf8.dropFirst(marker.count).prefix(14)
+        return digits.count == 14 ? String(decoding: digits, as: UTF8.self) : nil
     }
 
     static func keys(of event: EPCISEvent, hash: String) -> [String] {
         var keys = [events, self.event(hash: hash)]
         keys.reserveCapacity(10)
-        // Each key is written into one buffer: its prefix, then the identifier's canonical form.
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(128)
         func add(_ prefix: String, _ identifier: String, withGTIN: Bool = false) {
-            buffer.removeAll(keepingCapacity: true)
-            buffer += prefix.utf8
-            let start = buffer.count
-            if !DigitalLink.writeCanonicalURI(for: identifier, into: &buffer) { buffer += identifier.utf8 }
-            keys.append(String(decoding: buffer, as: UTF8.self))
-            let marker = "https://id.gs1.org/01/".utf8
-            if withGTIN, buffer[start...].starts(with: marker), buffer.count - start >= marker.count + 14 {
-                let digits = start + marker.count
-                keys.append("gtin:" + String(decoding: buffer[digits..<digits + 14], as: UTF8.self))
-            }
+            let canonical = event.canonical(identifier)
+            keys.append(prefix + canonical)
+            if withGTIN, let gtin = gtin(inCanonical: canonical) { keys.append(self.gtin(gtin)) }
         }
         for list in [event.epcList, event.childEPCs, event.inputEPCList, event.outputEPCList] {
             for identifier in list { add("epc:", identifier, withGTIN: true) }
