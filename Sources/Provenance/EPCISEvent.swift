@@ -121,12 +121,25 @@ public struct EPCISEvent: Sendable, Hashable {
                 canonicalForms[identifier] = form
             }
         }
-        for list in [epcList, childEPCs, inputEPCList, outputEPCList] { list.forEach(add) }
-        for list in [quantityList, childQuantityList, inputQuantityList, outputQuantityList] {
-            for element in list { add(element.epcClass) }
-        }
-        for identifier in [parentID, readPoint, bizLocation] { identifier.map(add) }
-        for list in [sourceList, destinationList] { for reference in list { add(reference.value) } }
+        forEachIdentifier(add)
+    }
+
+    /// Calls `body` with every identifier the event names: objects, parent, classes, places, sources and
+    /// destinations (without gathering them into a new array).
+    func forEachIdentifier(_ body: (String) -> Void) {
+        epcList.forEach(body)
+        childEPCs.forEach(body)
+        inputEPCList.forEach(body)
+        outputEPCList.forEach(body)
+        if let parentID { body(parentID) }
+        for element in quantityList { body(element.epcClass) }
+        for element in childQuantityList { body(element.epcClass) }
+        for element in inputQuantityList { body(element.epcClass) }
+        for element in outputQuantityList { body(element.epcClass) }
+        if let readPoint { body(readPoint) }
+        if let bizLocation { body(bizLocation) }
+        for reference in sourceList { body(reference.value) }
+        for reference in destinationList { body(reference.value) }
     }
 
     /// Parses and validates one event object. `context` holds the enclosing document's prefixes; `path`

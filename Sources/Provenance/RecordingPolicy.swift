@@ -18,11 +18,14 @@ public enum RecordingPolicy {
         /// The demands of `event`.
         public init(_ event: EPCISEvent) {
             step = event.bizStepTerm
+            func objects(_ epcs: [String], _ quantities: [EPCISEvent.QuantityElement]) -> [String] {
+                quantities.isEmpty ? epcs : epcs + quantities.map(\.epcClass)
+            }
             let created: [String]
             switch event.kind {
-            case .transformation: created = event.outputEPCList + event.outputQuantityList.map(\.epcClass)
+            case .transformation: created = objects(event.outputEPCList, event.outputQuantityList)
             case .object where step == "commissioning" && event.action == .add:
-                created = event.epcList + event.quantityList.map(\.epcClass)
+                created = objects(event.epcList, event.quantityList)
             default: created = []
             }
             creates = created.map { ($0, IndexKey.gtin(inCanonical: event.canonical($0))) }
@@ -77,11 +80,13 @@ public enum RecordingPolicy {
                 "record.role",
                 "'\(recorder.id)' may not commission products; that takes one of the roles \(roleNames(producers))")
         }
-        let prefixes = recorders.flatMap(\.profile.companyPrefixes)
+        let prefixes =
+            recorders.count == 1 ? recorder.profile.companyPrefixes : recorders.flatMap(\.profile.companyPrefixes)
         for (identifier, gtin) in demands.creates {
             guard let gtin else { continue }
-            let body = gtin.dropFirst()
-            guard prefixes.contains(where: { body.hasPrefix($0) }) else {
+            // The GTIN's digits after its indicator start with the company prefix.
+            let body = gtin.utf8.dropFirst()
+            guard prefixes.contains(where: { body.starts(with: $0.utf8) }) else {
                 return FormatError(
                     "record.companyPrefix",
                     "'\(recorder.id)' may not commission GTIN \(gtin) (\(identifier)): its company prefix is not one of"
