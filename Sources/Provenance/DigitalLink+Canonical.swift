@@ -36,12 +36,14 @@ extension DigitalLink {
     /// Digital Link's escapes for characters an EPC URN leaves bare (Digital Link Table 7-1). The URN's own
     /// `%XX` escapes are kept as they are.
     private static func writeWebEscaped(_ value: Slice<UnsafeBufferPointer<UInt8>>, into out: inout [UInt8]) {
-        let hex = Array("0123456789ABCDEF".utf8)
+        func hexDigit(_ value: UInt8) -> UInt8 { value < 10 ? 0x30 + value : UInt8(ascii: "A") + value - 10 }
         for byte in value {
             switch byte {
             case UInt8(ascii: "!"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "*"), UInt8(ascii: "+"),
                 UInt8(ascii: ","), UInt8(ascii: ":"):
-                out += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 15)]]
+                out.append(UInt8(ascii: "%"))
+                out.append(hexDigit(byte >> 4))
+                out.append(hexDigit(byte & 15))
             default: out.append(byte)
             }
         }

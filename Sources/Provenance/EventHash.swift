@@ -25,12 +25,12 @@ public enum EventHash {
     /// The `ni:` URI of a pre-hash string's UTF-8.
     static func uri(ofPreHash preHash: [UInt8]) -> String {
         let digest = SHA256.hash(data: preHash)
-        let hex = Array("0123456789abcdef".utf8)
+        func hexDigit(_ value: UInt8) -> UInt8 { value < 10 ? 0x30 + value : UInt8(ascii: "a") + value - 10 }
         var out = Array("ni:///sha-256;".utf8)
         out.reserveCapacity(out.count + 64 + 11)
         for byte in digest {
-            out.append(hex[Int(byte >> 4)])
-            out.append(hex[Int(byte & 15)])
+            out.append(hexDigit(byte >> 4))
+            out.append(hexDigit(byte & 15))
         }
         out += "?ver=CBV2.0".utf8
         return String(decoding: out, as: UTF8.self)
