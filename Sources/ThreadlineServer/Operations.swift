@@ -88,9 +88,10 @@ struct RateLimitMiddleware: RouterMiddleware {
         self.burst = max(burst, 1)
     }
 
-    /// Takes a token for `client`; returns the seconds to wait when there is none.
-    func take(_ client: String) -> Double? {
-        let now = clock.now
+    /// Takes a token for `client` at `now` (the clock's present unless a test gives one); returns the seconds to
+    /// wait when there is none.
+    func take(_ client: String, at now: ContinuousClock.Instant? = nil) -> Double? {
+        let now = now ?? clock.now
         return buckets.table.withLock { buckets in
             if buckets.count > 100_000 { buckets = buckets.filter { now - $0.value.updated < .seconds(10) } }
             var bucket = buckets[client] ?? Bucket(tokens: burst, updated: now)
