@@ -123,8 +123,8 @@ public struct Auditor: Sendable {
 
     /// A statement as far as the in-order rules are concerned.
     private enum RuleInput: Sendable {
-        /// An event: its CBV 2.0 hash (the `ni:` URI and its digest) and what it asks of its signers.
-        case event(hash: String, digest: Hash, demands: RecordingPolicy.Demands)
+        /// An event: the digest of its CBV 2.0 hash, and what it asks of its signers.
+        case event(digest: Hash, demands: RecordingPolicy.Demands)
         case registry(RegistryStatement)
         case anchor(checkpoint: String, token: [UInt8])
         case opaque
@@ -132,7 +132,7 @@ public struct Auditor: Sendable {
         init(_ statement: Statement) {
             switch statement {
             case .event(let event, let hash):
-                self = .event(hash: hash, digest: Auditor.digest(ofEventHash: hash), demands: .init(event))
+                self = .event(digest: Auditor.digest(ofEventHash: hash), demands: .init(event))
             case .registry(let change): self = .registry(change)
             case .anchor(let checkpoint, let token): self = .anchor(checkpoint: checkpoint, token: token)
             case .opaque: self = .opaque
@@ -403,9 +403,10 @@ public struct Auditor: Sendable {
                 } catch {
                     return AuditFinding(code: .anchorInvalid, seq: seq, message: "\(error)")
                 }
-            case .event(let hash, let digest, let demands)?:
+            case .event(let digest, let demands)?:
                 if let earlier = eventHashes.updateValue(seq, forKey: digest) {
                     eventHashes[digest] = earlier
+                    let hash = "ni:///sha-256;\(digest.hex)?ver=CBV2.0"
                     return AuditFinding(
                         code: .duplicateEvent, seq: seq,
                         message: "the same event (\(hash)) is already record \(earlier)")

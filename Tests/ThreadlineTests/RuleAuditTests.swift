@@ -75,6 +75,11 @@ struct RuleAuditTests {
         let report = await Self.audit(ledger)
         #expect(report.findings.map(\.code) == [code], "\(report.findings)")
         #expect(report.findings.first?.seq == 5)
+        if name == "a duplicate event" {
+            // The finding names the event by its CBV 2.0 hash.
+            let hash = try Statement.event(payload: R.commissionShirts).hash()
+            #expect(report.findings.first?.message == "the same event (\(hash)) is already record 4")
+        }
     }
 
     @Test func anIndexThatDisagreesWithTheLogIsNamedAndRebuilt() async throws {
