@@ -91,7 +91,18 @@ public struct Envelope: Sendable, Equatable {
 
     /// The DSSE pre-authentication encoding: `"DSSEv1" SP LEN(type) SP type SP LEN(body) SP body`.
     public static func pae(type: String, payload: [UInt8]) -> [UInt8] {
-        Array("DSSEv1 \(type.utf8.count) \(type) \(payload.count) ".utf8) + payload
+        // Written into one buffer of the right size: every signature check builds one.
+        var out: [UInt8] = []
+        out.reserveCapacity(payload.count + type.utf8.count + 32)
+        out += "DSSEv1 ".utf8
+        out += String(type.utf8.count).utf8
+        out.append(0x20)
+        out += type.utf8
+        out.append(0x20)
+        out += String(payload.count).utf8
+        out.append(0x20)
+        out += payload
+        return out
     }
 
     /// The outcome of checking every signature: each must name an Ed25519 verifier key and verify.
