@@ -36,8 +36,9 @@ extension EventHash {
     ]
     static let commonFields = Dictionary(
         uniqueKeysWithValues: CommonField.allCases.map { ($0.name, $0) })
-    /// Members an event of the common shape may have that the pre-hash leaves out.
-    static let commonSkipped: Set<String> = ["@context", "type", "recordTime", "eventID", "errorDeclaration"]
+    /// Members an event of the common shape may have that the pre-hash leaves out: the fields the hash ignores,
+    /// the context, and the type (written first).
+    static let commonSkipped = ignoredFields.union(["@context", "type"])
 
     /// Writes the pre-hash (after `eventType=<type>`) of an event of the common shape — standard fields only, no
     /// quantities, sensors, typed references, master data, extensions or CURIE prefixes — straight from its

@@ -78,14 +78,22 @@ public enum IndexKey {
         return "event:" + String(decoding: digest, as: UTF8.self)
     }
 
+    /// The prefixes of the keys that name an identifier; the rest of such a key is its canonical form.
+    enum Prefix {
+        static let object = "epc:"
+        static let bizLocation = "bizLocation:"
+        static let readPoint = "readPoint:"
+        static let party = "party:"
+    }
+
     /// Events naming an object, class or lot (canonical Digital Link, or the URI as written).
-    public static func object(_ identifier: String) -> String { "epc:" + canonical(identifier) }
+    public static func object(_ identifier: String) -> String { Prefix.object + canonical(identifier) }
     /// Events naming any identifier with this GTIN.
     public static func gtin(_ digits: String) -> String { "gtin:" + digits }
     public static func bizStep(_ uri: String) -> String { "bizStep:" + uri }
-    public static func bizLocation(_ identifier: String) -> String { "bizLocation:" + canonical(identifier) }
-    public static func readPoint(_ identifier: String) -> String { "readPoint:" + canonical(identifier) }
-    public static func party(_ identifier: String) -> String { "party:" + canonical(identifier) }
+    public static func bizLocation(_ identifier: String) -> String { Prefix.bizLocation + canonical(identifier) }
+    public static func readPoint(_ identifier: String) -> String { Prefix.readPoint + canonical(identifier) }
+    public static func party(_ identifier: String) -> String { Prefix.party + canonical(identifier) }
 
     /// The canonical form under which identifiers are indexed.
     public static func canonical(_ identifier: String) -> String {
@@ -109,16 +117,16 @@ public enum IndexKey {
             if withGTIN, let gtin = gtin(inCanonical: canonical) { keys.append(self.gtin(gtin)) }
         }
         for list in [event.epcList, event.childEPCs, event.inputEPCList, event.outputEPCList] {
-            for identifier in list { add("epc:", identifier, withGTIN: true) }
+            for identifier in list { add(Prefix.object, identifier, withGTIN: true) }
         }
-        if let parent = event.parentID { add("epc:", parent, withGTIN: true) }
+        if let parent = event.parentID { add(Prefix.object, parent, withGTIN: true) }
         for list in [event.quantityList, event.childQuantityList, event.inputQuantityList, event.outputQuantityList] {
-            for element in list { add("epc:", element.epcClass, withGTIN: true) }
+            for element in list { add(Prefix.object, element.epcClass, withGTIN: true) }
         }
         if let step = event.bizStep { keys.append(bizStep(step)) }
-        if let location = event.bizLocation { add("bizLocation:", location) }
-        if let point = event.readPoint { add("readPoint:", point) }
-        for reference in event.sourceList + event.destinationList { add("party:", reference.value) }
+        if let location = event.bizLocation { add(Prefix.bizLocation, location) }
+        if let point = event.readPoint { add(Prefix.readPoint, point) }
+        for reference in event.sourceList + event.destinationList { add(Prefix.party, reference.value) }
         if keys.count <= 16 {
             // Most events have a handful of keys: a linear search is cheaper than hashing them.
             var unique: [String] = []
