@@ -404,6 +404,7 @@ public struct Auditor: Sendable {
                     return AuditFinding(code: .anchorInvalid, seq: seq, message: "\(error)")
                 }
             case .event(let digest, let demands)?:
+                // One lookup for the usual new event; a duplicate puts the earlier record back.
                 if let earlier = eventHashes.updateValue(seq, forKey: digest) {
                     eventHashes[digest] = earlier
                     let hash = "ni:///sha-256;\(digest.hex)?ver=CBV2.0"
