@@ -50,7 +50,10 @@ let package = Package(
         ),
         .target(
             name: "LedgerStore",
-            dependencies: ["TransparencyLog", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "TransparencyLog", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
         ),
         .target(
             name: "LedgerStorePostgres",

@@ -61,11 +61,23 @@ public protocol LedgerStore: Sendable {
     /// the log).
     func indexEntries(in range: Range<Int64>) async throws -> [IndexEntry]
 
+    /// The keys of the entries of records `range`, packed (what an audit compares with the log; a store can read
+    /// them without a `String` per entry). The default gathers `indexEntries(in:)`.
+    func indexKeys(in range: Range<Int64>) async throws -> IndexKeySpan
+
     /// Adds the entries of records `from..<to` (`from` must be `indexedSize`, `to` at most the log's size).
     func addIndex(_ entries: [IndexEntry], from: Int64, to: Int64) async throws
 
     /// Empties the index (to rebuild it from the log).
     func resetIndex() async throws
+}
+
+extension LedgerStore {
+    public func indexKeys(in range: Range<Int64>) async throws -> IndexKeySpan {
+        var keys = IndexKeySpan(span: range)
+        for entry in try await indexEntries(in: range) { try keys.append(entry.key, seq: entry.seq) }
+        return keys.finished()
+    }
 }
 
 /// One entry of the derived index: a key (an identifier, an event hash, a statement kind …) and a record

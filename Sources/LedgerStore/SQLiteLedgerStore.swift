@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import TransparencyLog
 
 /// The embedded default store: one SQLite file per ledger, in WAL mode with `synchronous=FULL`,
@@ -236,6 +237,23 @@ public final class SQLiteLedgerStore: LedgerStore {
             var entries: [IndexEntry] = []
             while let row = try rows.next() { entries.append(IndexEntry(key: row[0], seq: row[1])) }
             return entries
+        }
+    }
+
+    public func indexKeys(in range: Range<Int64>) async throws -> IndexKeySpan {
+        try await pool.read { db in
+            var keys = IndexKeySpan(span: range)
+            let statement = try db.cachedStatement(sql: Self.indexSpanSQL)
+            let rows = try Row.fetchCursor(statement, arguments: [range.lowerBound, range.upperBound])
+            // Each key's bytes are read in place from SQLite's buffer, with no value made for the row.
+            let raw = statement.sqliteStatement
+            while try rows.next() != nil {
+                let count = Int(sqlite3_column_bytes(raw, 0))
+                try keys.append(
+                    key: UnsafeRawBufferPointer(start: sqlite3_column_text(raw, 0), count: count),
+                    seq: sqlite3_column_int64(raw, 1))
+            }
+            return keys.finished()
         }
     }
 

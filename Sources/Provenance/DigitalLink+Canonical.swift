@@ -238,9 +238,7 @@ extension DigitalLink {
             guard byte == UInt8(ascii: "/") else { continue }
             slashes += 1
             // Segments after the host: the scheme's two slashes and the host's end come first.
-            if slashes > 3, (2...5).contains(i - from),
-                keyNames.contains(where: { $0.count == i - from && bytes[from..<i].elementsEqual($0) })
-            {
+            if slashes > 3, (2...5).contains(i - from), keyNames.contains(packed(bytes[from..<i])) {
                 return true
             }
             from = i + 1
@@ -248,8 +246,14 @@ extension DigitalLink {
         return false
     }
 
-    private static let keyNames: [[UInt8]] =
-        (primaryKeys.map { Array($0.utf8) } + shortNames.keys.map { Array($0.utf8) })
+    /// Up to eight bytes as one number (a key name compares in one step).
+    private static func packed<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> UInt64 {
+        bytes.reduce(0) { $0 << 8 | UInt64($1) }
+    }
+
+    /// The primary keys' AIs and short names, packed; few enough that a scan beats hashing.
+    private static let keyNames: [UInt64] =
+        primaryKeys.map { packed($0.utf8) } + shortNames.keys.map { packed($0.utf8) }
 
     /// Primary-key AIs, and the short names Digital Link 1.1 also allowed.
     private static let primaryKeys: Set<Substring> = [

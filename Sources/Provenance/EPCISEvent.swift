@@ -95,7 +95,7 @@ public struct EPCISEvent: Sendable, Hashable {
     /// The canonical Digital Link of each identifier the event names that has one (objects, classes, parent,
     /// places, sources and destinations), worked out once when the event is read: the event hash, the index
     /// keys and the recording rules all look identifiers up here.
-    var canonicalForms: [String: String] = [:]
+    var canonicalForms = CanonicalForms()
 
     /// The bare CBV business step (`shipping`), or nil for none or a user-defined URI.
     public var bizStepTerm: String? { bizStep.flatMap(CBV.bizStep.term(of:)) }
@@ -118,7 +118,7 @@ public struct EPCISEvent: Sendable, Hashable {
     mutating func findCanonicalForms() {
         func add(_ identifier: String) {
             if canonicalForms[identifier] == nil, let form = DigitalLink.canonicalURI(for: identifier) {
-                canonicalForms[identifier] = form
+                canonicalForms.add(identifier, form)
             }
         }
         forEachIdentifier(add)

@@ -7,24 +7,75 @@ struct EPCISValidator {
         problems.append(EPCISProblem(path: path, code: "epcis." + code, message: message))
     }
 
-    static let commonFields: Set<String> = [
-        "type", "eventTime", "eventTimeZoneOffset", "recordTime", "eventID", "errorDeclaration", "certificationInfo",
-        "bizStep", "disposition", "persistentDisposition", "readPoint", "bizLocation", "bizTransactionList",
-        "sourceList", "destinationList", "sensorElementList", "@context", "comment",
-    ]
+    /// The standard fields of an event (EPCIS 2.0 §7.4), each found once in the event's members.
+    enum Field: Int, CaseIterable {
+        case type, eventTime, eventTimeZoneOffset, recordTime, eventID, errorDeclaration, certificationInfo
+        case bizStep, disposition, persistentDisposition, readPoint, bizLocation, bizTransactionList, sourceList
+        case destinationList, sensorElementList, context, comment
+        case epcList, quantityList, action, ilmd, parentID, childEPCs, childQuantityList, inputEPCList
+        case inputQuantityList, outputEPCList, outputQuantityList, transformationID
 
-    static let kindFields: [EPCISEvent.Kind: Set<String>] = [
-        .object: ["epcList", "quantityList", "action", "ilmd"],
-        .aggregation: ["parentID", "childEPCs", "childQuantityList", "action"],
-        .transaction: ["parentID", "epcList", "quantityList", "action"],
-        .transformation: [
-            "inputEPCList", "inputQuantityList", "outputEPCList", "outputQuantityList", "transformationID", "ilmd",
-        ],
-        .association: ["parentID", "childEPCs", "childQuantityList", "action"],
-    ]
+        /// The member name.
+        var name: String { Field.names[rawValue] }
 
-    /// The fields each kind of event may have.
-    static let allowedFields = kindFields.mapValues { commonFields.union($0) }
+        private static let names = allCases.map { $0 == .context ? "@context" : "\($0)" }
+
+        /// The fields each kind of event may have.
+        static func allowed(in kind: EPCISEvent.Kind) -> Set<Field> {
+            let common = Set(Field.allCases.prefix(through: Field.comment.rawValue))
+            switch kind {
+            case .object: return common.union([.epcList, .quantityList, .action, .ilmd])
+            case .aggregation, .association: return common.union([.parentID, .childEPCs, .childQuantityList, .action])
+            case .transaction: return common.union([.parentID, .epcList, .quantityList, .action])
+            case .transformation:
+                return common.union([
+                    .inputEPCList, .inputQuantityList, .outputEPCList, .outputQuantityList, .transformationID, .ilmd,
+                ])
+            }
+        }
+
+        /// Each kind's allowed fields as bits (bit `rawValue`), so the check costs no hashing.
+        static let allowedBits: [UInt64] = EPCISEvent.Kind.allCases.map { kind in
+            allowed(in: kind).reduce(0) { $0 | 1 << UInt64($1.rawValue) }
+        }
+
+        /// The fields by the length of their names, so a member's name is matched with few comparisons.
+        private static let byLength: [[(name: String, field: Field)]] = {
+            var table = [[(name: String, field: Field)]](repeating: [], count: 32)
+            for field in Field.allCases { table[field.name.utf8.count].append((field.name, field)) }
+            return table
+        }()
+
+        /// The field named `name`, if it is a standard one.
+        init?(name: String) {
+            let count = name.utf8.count
+            guard count < Field.byLength.count,
+                let field = Field.byLength[count].first(where: { $0.name == name })?.field
+            else { return nil }
+            self = field
+        }
+    }
+
+    /// Where each standard field is among an event's members (−1 for none).
+    struct FieldPositions {
+        private var positions = [Int](repeating: -1, count: Field.allCases.count)
+        /// Each member's field, in member order (nil for a member that is not a standard field).
+        private(set) var fields: [Field?] = []
+
+        init(_ members: [JSONValue.Member]) {
+            fields.reserveCapacity(members.count)
+            for (i, member) in members.enumerated() {
+                let field = Field(name: member.key)
+                if let field { positions[field.rawValue] = i }
+                fields.append(field)
+            }
+        }
+
+        func value(_ field: Field, in members: [JSONValue.Member]) -> JSONValue? {
+            let i = positions[field.rawValue]
+            return i >= 0 ? members[i].value : nil
+        }
+    }
 
     static let sensorMetadataFields: Set<String> = [
         "time", "startTime", "endTime", "deviceID", "deviceMetadata", "rawData", "dataProcessingMethod", "bizRules",
@@ -48,8 +99,11 @@ struct EPCISValidator {
             problem(path, "event", "an event must be a JSON object, not \(json.typeName)")
             return nil
         }
-        guard let typeName = json["type"]?.stringValue, let kind = EPCISEvent.Kind(rawValue: typeName) else {
-            let written = json["type"].map { $0.stringValue.map { "'\($0)'" } ?? $0.typeName } ?? "missing"
+        // One pass finds every standard field; the checks below look them up by position.
+        let fields = FieldPositions(members)
+        func value(_ field: Field) -> JSONValue? { fields.value(field, in: members) }
+        guard let typeName = value(.type)?.stringValue, let kind = EPCISEvent.Kind(rawValue: typeName) else {
+            let written = value(.type).map { $0.stringValue.map { "'\($0)'" } ?? $0.typeName } ?? "missing"
             problem(
                 path + ".type", "type",
                 "event type is \(written); it must be one of "
@@ -57,11 +111,12 @@ struct EPCISValidator {
             return nil
         }
         var context = outer
-        context.merge(json["@context"])
+        context.merge(value(.context))
         var f = EPCISEvent(kind: kind, json: json, context: context)
-        let allowed = EPCISValidator.allowedFields[kind]!
-        for member in members where !allowed.contains(member.key) {
-            if EPCISValidator.isExtension(member.key) {
+        let allowed = Field.allowedBits[EPCISEvent.Kind.allCases.firstIndex(of: kind)!]
+        for (member, field) in zip(members, fields.fields) {
+            if let field, allowed & 1 << UInt64(field.rawValue) != 0 { continue }
+            if field == nil, EPCISValidator.isExtension(member.key) {
                 f.extensions.append(member)
             } else {
                 problem(
@@ -70,10 +125,10 @@ struct EPCISValidator {
                         + " (e.g. 'example:\(member.key)')")
             }
         }
-        if let time = required(json, "eventTime", path) {
+        if let time = required(value(.eventTime), "eventTime", path) {
             f.eventTime = dateTime(time, "\(path).eventTime") ?? f.eventTime
         }
-        if let offset = required(json, "eventTimeZoneOffset", path) {
+        if let offset = required(value(.eventTimeZoneOffset), "eventTimeZoneOffset", path) {
             if let text = string(offset, "\(path).eventTimeZoneOffset") {
                 if Timestamp.parseOffset(text) == nil {
                     problem(
@@ -83,16 +138,16 @@ struct EPCISValidator {
                 f.eventTimeZoneOffset = text
             }
         }
-        if let time = json["recordTime"] { f.recordTime = dateTime(time, "\(path).recordTime") }
-        if let id = json["eventID"] { f.eventID = uri(id, "\(path).eventID") }
-        if let declaration = json["errorDeclaration"] {
+        if let time = value(.recordTime) { f.recordTime = dateTime(time, "\(path).recordTime") }
+        if let id = value(.eventID) { f.eventID = uri(id, "\(path).eventID") }
+        if let declaration = value(.errorDeclaration) {
             f.errorDeclaration = errorDeclaration(declaration, "\(path).errorDeclaration")
         }
-        if let info = json["certificationInfo"] {
+        if let info = value(.certificationInfo) {
             f.certificationInfo = certificationInfo(info, "\(path).certificationInfo")
         }
         if kind != .transformation {
-            if let action = required(json, "action", path) {
+            if let action = required(value(.action), "action", path) {
                 let text = action.stringValue ?? ""
                 f.action = EPCISEvent.Action(rawValue: text)
                 if f.action == nil {
@@ -103,35 +158,37 @@ struct EPCISValidator {
                 }
             }
         }
-        if let value = json["bizStep"] { f.bizStep = term(value, CBV.bizStep, "\(path).bizStep") }
-        if let value = json["disposition"] { f.disposition = term(value, CBV.disposition, "\(path).disposition") }
-        if let value = json["persistentDisposition"] {
-            (f.persistentDispositionSet, f.persistentDispositionUnset) = persistentDisposition(
-                value, "\(path).persistentDisposition")
+        if let step = value(.bizStep) { f.bizStep = term(step, CBV.bizStep, "\(path).bizStep") }
+        if let disposition = value(.disposition) {
+            f.disposition = term(disposition, CBV.disposition, "\(path).disposition")
         }
-        if let value = json["readPoint"] { f.readPoint = place(value, "\(path).readPoint") }
-        if let value = json["bizLocation"] { f.bizLocation = place(value, "\(path).bizLocation") }
-        if let value = json["parentID"] { f.parentID = uri(value, "\(path).parentID") }
-        f.epcList = uris(json["epcList"], "\(path).epcList")
-        f.childEPCs = uris(json["childEPCs"], "\(path).childEPCs")
-        f.inputEPCList = uris(json["inputEPCList"], "\(path).inputEPCList")
-        f.outputEPCList = uris(json["outputEPCList"], "\(path).outputEPCList")
-        f.quantityList = quantities(json["quantityList"], "\(path).quantityList")
-        f.childQuantityList = quantities(json["childQuantityList"], "\(path).childQuantityList")
-        f.inputQuantityList = quantities(json["inputQuantityList"], "\(path).inputQuantityList")
-        f.outputQuantityList = quantities(json["outputQuantityList"], "\(path).outputQuantityList")
-        if let value = json["transformationID"] { f.transformationID = uri(value, "\(path).transformationID") }
+        if let disposition = value(.persistentDisposition) {
+            (f.persistentDispositionSet, f.persistentDispositionUnset) = persistentDisposition(
+                disposition, "\(path).persistentDisposition")
+        }
+        if let point = value(.readPoint) { f.readPoint = place(point, "\(path).readPoint") }
+        if let location = value(.bizLocation) { f.bizLocation = place(location, "\(path).bizLocation") }
+        if let parent = value(.parentID) { f.parentID = uri(parent, "\(path).parentID") }
+        f.epcList = uris(value(.epcList), "\(path).epcList")
+        f.childEPCs = uris(value(.childEPCs), "\(path).childEPCs")
+        f.inputEPCList = uris(value(.inputEPCList), "\(path).inputEPCList")
+        f.outputEPCList = uris(value(.outputEPCList), "\(path).outputEPCList")
+        f.quantityList = quantities(value(.quantityList), "\(path).quantityList")
+        f.childQuantityList = quantities(value(.childQuantityList), "\(path).childQuantityList")
+        f.inputQuantityList = quantities(value(.inputQuantityList), "\(path).inputQuantityList")
+        f.outputQuantityList = quantities(value(.outputQuantityList), "\(path).outputQuantityList")
+        if let id = value(.transformationID) { f.transformationID = uri(id, "\(path).transformationID") }
         f.bizTransactionList = references(
-            json["bizTransactionList"], "bizTransaction", CBV.bizTransactionType, typeRequired: false,
+            value(.bizTransactionList), "bizTransaction", CBV.bizTransactionType, typeRequired: false,
             "\(path).bizTransactionList")
         f.sourceList = references(
-            json["sourceList"], "source", CBV.sourceDestinationType, typeRequired: true, "\(path).sourceList")
+            value(.sourceList), "source", CBV.sourceDestinationType, typeRequired: true, "\(path).sourceList")
         f.destinationList = references(
-            json["destinationList"], "destination", CBV.sourceDestinationType, typeRequired: true,
+            value(.destinationList), "destination", CBV.sourceDestinationType, typeRequired: true,
             "\(path).destinationList")
-        if let value = json["ilmd"] { f.ilmd = ilmd(value, "\(path).ilmd") }
-        if let value = json["sensorElementList"] {
-            f.sensorElementList = sensorElements(value, "\(path).sensorElementList")
+        if let master = value(.ilmd) { f.ilmd = ilmd(master, "\(path).ilmd") }
+        if let sensors = value(.sensorElementList) {
+            f.sensorElementList = sensorElements(sensors, "\(path).sensorElementList")
         }
         whatRules(f, path)
         guard problems.count == before else { return nil }
@@ -175,7 +232,12 @@ struct EPCISValidator {
     }
 
     mutating func required(_ json: JSONValue, _ key: String, _ path: @autoclosure () -> String) -> JSONValue? {
-        guard let value = json[key] else {
+        required(json[key], key, path())
+    }
+
+    /// `value`, the member `key` of the object at `path`, or a problem when it is missing.
+    mutating func required(_ value: JSONValue?, _ key: String, _ path: @autoclosure () -> String) -> JSONValue? {
+        guard let value else {
             problem("\(path()).\(key)", "required", "'\(key)' is required and missing")
             return nil
         }

@@ -214,32 +214,40 @@ extension Envelope {
 
     /// Parses the canonical JSON form strictly; anything else is refused.
     init(canonical bytes: ArraySlice<UInt8>) throws {
-        var reader = CanonicalReader(bytes: bytes)
-        try reader.expect(#"{"payloadType":""#)
-        let type = try reader.string()
-        try reader.expect(#","payload":""#)
-        let payload = try reader.base64()
-        try reader.expect(#","signatures":["#)
-        var signatures: [Signature] = []
-        repeat {
-            try reader.expect(#"{"keyid":""#)
-            let keyid = try reader.string()
-            try reader.expect(#","sig":""#)
-            let sig = try reader.base64()
-            try reader.expect("}")
-            signatures.append(Signature(keyid: keyid, sig: sig))
-        } while reader.skip(",")
-        try reader.expect("]}")
-        guard reader.isAtEnd else { throw FormatError("envelope.canonical", "bytes after the envelope's end") }
+        let (type, payload, signatures) = try bytes.withUnsafeBufferPointer { bytes in
+            var reader = CanonicalReader(bytes: bytes)
+            try reader.expect(#"{"payloadType":""#)
+            let type = try reader.string()
+            try reader.expect(#","payload":""#)
+            let payload = try reader.base64()
+            try reader.expect(#","signatures":["#)
+            var signatures: [Signature] = []
+            repeat {
+                try reader.expect(#"{"keyid":""#)
+                let keyid = try reader.string()
+                try reader.expect(#","sig":""#)
+                let sig = try reader.base64()
+                try reader.expect("}")
+                signatures.append(Signature(keyid: keyid, sig: sig))
+            } while reader.skip(",")
+            try reader.expect("]}")
+            guard reader.isAtEnd else { throw FormatError("envelope.canonical", "bytes after the envelope's end") }
+            return (type, payload, signatures)
+        }
         try self.init(payloadType: type, payload: payload, signatures: signatures)
     }
 }
 
 /// A cursor over canonical envelope bytes; strings there never need escapes.
 private struct CanonicalReader {
-    var bytes: ArraySlice<UInt8>
+    let bytes: UnsafeBufferPointer<UInt8>
+    var position = 0
 
-    var isAtEnd: Bool { bytes.isEmpty }
+    init(bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+    }
+
+    var isAtEnd: Bool { position == bytes.count }
 
     mutating func expect(_ literal: StaticString) throws {
         guard skip(literal) else {
@@ -249,29 +257,32 @@ private struct CanonicalReader {
 
     mutating func skip(_ literal: StaticString) -> Bool {
         let count = literal.utf8CodeUnitCount
-        let matches = literal.withUTF8Buffer { bytes.starts(with: $0) }
-        if matches { bytes = bytes.dropFirst(count) }
-        return matches
+        guard bytes.count - position >= count, memcmp(bytes.baseAddress! + position, literal.utf8Start, count) == 0
+        else { return false }
+        position += count
+        return true
+    }
+
+    /// The bytes up to the closing quote, which is consumed.
+    private mutating func quoted() throws -> UnsafeBufferPointer<UInt8> {
+        let start = bytes.baseAddress! + position
+        guard let quote = memchr(start, Int32(UInt8(ascii: "\"")), bytes.count - position) else {
+            throw FormatError("envelope.canonical", "unterminated string in the stored envelope")
+        }
+        let count = UnsafeRawPointer(quote) - UnsafeRawPointer(start)
+        position += count + 1
+        return UnsafeBufferPointer(start: start, count: count)
     }
 
     /// The characters up to the closing quote, which is consumed.
     mutating func string() throws -> String {
-        guard let end = bytes.firstIndex(of: UInt8(ascii: "\"")) else {
-            throw FormatError("envelope.canonical", "unterminated string in the stored envelope")
-        }
-        let text = String(decoding: bytes[..<end], as: UTF8.self)
-        bytes = bytes[(end + 1)...]
-        return text
+        String(decoding: try quoted(), as: UTF8.self)
     }
 
     mutating func base64() throws -> [UInt8] {
-        guard let end = bytes.firstIndex(of: UInt8(ascii: "\"")) else {
-            throw FormatError("envelope.canonical", "unterminated string in the stored envelope")
-        }
-        guard let decoded = Base64.decodeCanonical(bytes[..<end]) else {
+        guard let decoded = Base64.decodeCanonical(try quoted()) else {
             throw FormatError("envelope.canonical", "a stored base64 field is not canonical base64")
         }
-        bytes = bytes[(end + 1)...]
         return decoded
     }
 }
@@ -281,13 +292,18 @@ public enum Base64 {
     /// Decodes canonical base64 (RFC 4648 §4: padded, the pad bits zero), the one spelling of the bytes that
     /// `Data.base64EncodedString()` writes; nil for any other text.
     public static func decodeCanonical(_ text: ArraySlice<UInt8>) -> [UInt8]? {
+        text.withUnsafeBufferPointer { decodeCanonical($0) }
+    }
+
+    /// `decodeCanonical` of bytes in place.
+    static func decodeCanonical(_ text: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
         guard text.count % 4 == 0 else { return nil }
         guard !text.isEmpty else { return [] }
         let padding = text.last == pad ? (text.dropLast().last == pad ? 2 : 1) : 0
         let count = text.count / 4 * 3 - padding
         var valid = true
         let out = [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
-            text.withUnsafeBufferPointer { text in
+            do {
                 sextets.withUnsafeBufferPointer { sextets in
                     // Whole groups of four characters, then the last group, which may be padded.
                     var o = 0

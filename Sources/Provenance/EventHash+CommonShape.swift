@@ -34,11 +34,16 @@ extension EventHash {
         "eventTime", "eventTimeZoneOffset", "certificationInfo", "parentID", "epcList", "inputEPCList", "childEPCs",
         "outputEPCList", "action", "transformationID", "bizStep", "disposition", "readPoint", "bizLocation",
     ]
-    static let commonFields = Dictionary(
-        uniqueKeysWithValues: CommonField.allCases.map { ($0.name, $0) })
-    /// Members an event of the common shape may have that the pre-hash leaves out: the fields the hash ignores,
-    /// the context, and the type (written first).
-    static let commonSkipped = ignoredFields.union(["@context", "type"])
+    /// What the pre-hash of the common shape does with each standard field (`EPCISValidator.Field`, by raw value):
+    /// writes it as a common field, leaves it out (the fields the hash ignores, the context, and the type, written
+    /// first), or cannot write it (nil, nil).
+    static let commonShapeOfField: [(field: CommonField?, skipped: Bool)] = EPCISValidator.Field.allCases.map {
+        field in
+        (
+            CommonField.allCases.first { $0.name == field.name },
+            ignoredFields.union(["@context", "type"]).contains(field.name)
+        )
+    }
 
     /// Writes the pre-hash (after `eventType=<type>`) of an event of the common shape — standard fields only, no
     /// quantities, sensors, typed references, master data, extensions or CURIE prefixes — straight from its
@@ -47,15 +52,18 @@ extension EventHash {
     /// the XML-shaped tree; `EventHashTests` checks the two agree.
     static func writeCommonShape(
         _ members: [JSONValue.Member], context: JSONLDContext, ignoring: Set<String>,
-        canonicalForms: [String: String] = [:], into out: inout [UInt8]
+        canonicalForms: CanonicalForms = CanonicalForms(), into out: inout [UInt8]
     ) -> Bool {
         guard context.prefixes.isEmpty, ignoring.isEmpty else { return false }
         // Which member holds each field (−1: none).
         var positions = [Int](repeating: -1, count: CommonField.allCases.count)
         for (position, member) in members.enumerated() {
-            if let field = commonFields[member.key] {
+            // Standard fields are told apart by name without hashing it; any other member is not of this shape.
+            guard let standard = EPCISValidator.Field(name: member.key) else { return false }
+            let shape = commonShapeOfField[standard.rawValue]
+            if let field = shape.field {
                 positions[field.rawValue] = position
-            } else if !commonSkipped.contains(member.key) {
+            } else if !shape.skipped {
                 return false
             }
         }
@@ -71,7 +79,7 @@ extension EventHash {
 
     /// Writes one field; false when its value is not of the field's common shape.
     private static func write(
-        _ field: CommonField, _ value: JSONValue, _ canonicalForms: [String: String], into out: inout [UInt8]
+        _ field: CommonField, _ value: JSONValue, _ canonicalForms: CanonicalForms, into out: inout [UInt8]
     ) -> Bool {
         /// `name=value` for a string value, nothing for a blank one.
         func write(_ name: String, _ text: String) {

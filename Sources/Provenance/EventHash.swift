@@ -45,7 +45,7 @@ public enum EventHash {
     /// from their members unless `commonShape` is false (for tests that compare the two ways).
     static func preHashBytes(
         of event: JSONValue, context: JSONLDContext, ignoring: Set<String>, commonShape: Bool = true,
-        canonicalForms: [String: String] = [:]
+        canonicalForms: CanonicalForms = CanonicalForms()
     ) -> [UInt8] {
         guard let members = event.members else { return [] }
         var out: [UInt8] = []
@@ -383,7 +383,9 @@ public enum EventHash {
     }
 
     /// Writes a value's canonical form (see `canonical(_:)`). `canonicalForms` may already hold its Digital Link.
-    static func writeCanonical(_ value: String, into out: inout [UInt8], canonicalForms: [String: String] = [:]) {
+    static func writeCanonical(
+        _ value: String, into out: inout [UInt8], canonicalForms: CanonicalForms = CanonicalForms()
+    ) {
         if value.containsBytes("urn:epcglobal:cbv:") {
             out += canonical(value).utf8
         } else if let number = canonicalNumber(value) {
@@ -523,6 +525,17 @@ extension String {
                     i += 1
                 }
                 return false
+            }
+        }
+    }
+
+    /// Whether the UTF-8 of this string starts with that of `prefix` (a byte comparison, without Unicode rules).
+    func hasPrefixBytes(_ prefix: String) -> Bool {
+        var text = self
+        var prefix = prefix
+        return text.withUTF8 { t in
+            prefix.withUTF8 { p in
+                p.count <= t.count && (p.isEmpty || memcmp(t.baseAddress!, p.baseAddress!, p.count) == 0)
             }
         }
     }

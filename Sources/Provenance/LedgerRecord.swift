@@ -77,11 +77,23 @@ public struct LedgerRecord: Sendable, Equatable {
             throw FormatError(
                 "record.size", "the record is \(bytes.count) bytes; the limit is \(LedgerRecord.maxBytes)")
         }
-        var lines = bytes[...].split(separator: 0x0A, maxSplits: 4, omittingEmptySubsequences: false)
+        // The five lines, found with memchr (the envelope's line is the rest, less the final newline).
+        var lines: [ArraySlice<UInt8>] = []
+        lines.reserveCapacity(5)
+        bytes.withUnsafeBufferPointer { buffer in
+            var start = 0
+            while lines.count < 4, start < buffer.count,
+                let newline = memchr(buffer.baseAddress! + start, 0x0A, buffer.count - start)
+            {
+                let end = UnsafeRawPointer(newline) - UnsafeRawPointer(buffer.baseAddress!)
+                lines.append(bytes[start..<end])
+                start = end + 1
+            }
+            if lines.count == 4 { lines.append(bytes[start..<max(start, buffer.count - 1)]) }
+        }
         guard lines.count == 5, bytes.last == 0x0A else {
             throw FormatError("record.lines", "a record has five newline-terminated lines")
         }
-        lines[4] = lines[4].dropLast()
         guard lines[0].elementsEqual(LedgerRecord.header.utf8) else {
             throw FormatError("record.header", "the record does not start with '\(LedgerRecord.header)'")
         }

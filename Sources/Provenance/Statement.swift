@@ -102,9 +102,9 @@ public enum IndexKey {
 
     /// The GTIN in a canonical Digital Link, if it has one.
     public static func gtin(inCanonical uri: String) -> String? {
-        let marker = "https://id.gs1.org/01/".utf8
-        guard uri.utf8.starts(with: marker) else { return nil }
-        let digits = uri.utf8.dropFirst(marker.count).prefix(14)
+        let marker = "https://id.gs1.org/01/"
+        guard uri.hasPrefixBytes(marker) else { return nil }
+        let digits = uri.utf8.dropFirst(marker.utf8.count).prefix(14)
         return digits.count == 14 ? String(decoding: digits, as: UTF8.self) : nil
     }
 

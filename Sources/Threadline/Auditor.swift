@@ -183,17 +183,8 @@ public struct Auditor: Sendable {
         async let records = store.records(span)
         async let hashes = store.hashes(
             in: StoredHashes.count(size: span.lowerBound)..<StoredHashes.count(size: span.upperBound))
-        async let entries = store.indexEntries(
-            in: span.lowerBound..<max(span.lowerBound, min(span.upperBound, indexed)))
-        let (bytes, stored, indexEntries) = try await (records, hashes, entries)
-        // The stored entries of record i are entries[bounds[i]..<bounds[i + 1]] (the store orders them by seq).
-        var ends = [0]
-        for i in bytes.indices {
-            var end = ends[i]
-            while end < indexEntries.count, indexEntries[end].seq == span.lowerBound + Int64(i) { end += 1 }
-            ends.append(end)
-        }
-        let bounds = ends
+        async let keys = store.indexKeys(in: span.lowerBound..<max(span.lowerBound, min(span.upperBound, indexed)))
+        let (bytes, stored, indexKeys) = try await (records, hashes, keys)
         let firstSeq = span.lowerBound
         // The checks run on a dispatch queue: they keep both cores busy and must not hold the cooperative pool.
         let checked = await withCheckedContinuation { continuation in
@@ -204,8 +195,8 @@ public struct Auditor: Sendable {
                         let seq = firstSeq + Int64(i)
                         var (result, statement) = Auditor.check(bytes: bytes[i], seq: seq, cache: &cache)
                         if seq < indexed {
-                            let found = indexEntries[bounds[i]..<bounds[i + 1]].map(\.key)
-                            Auditor.compare(expected: statement?.indexKeys ?? [], found: found, into: &result)
+                            Auditor.compare(
+                                expected: statement?.indexKeys ?? [], found: indexKeys, seq: seq, into: &result)
                         }
                         return result
                     })
@@ -215,11 +206,11 @@ public struct Auditor: Sendable {
     }
 
     /// Which of a record's index keys the index lacks, and which it has that the record does not name.
-    private static func compare(expected: [String], found: [String], into result: inout Checked) {
+    private static func compare(expected: [String], found: IndexKeySpan, seq: Int64, into result: inout Checked) {
         let byBytes: (String, String) -> Bool = { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        guard expected.sorted(by: byBytes) != found.sorted(by: byBytes) else { return }
+        guard !found.has(expected.sorted(by: byBytes), for: seq) else { return }
         let expected = Set(expected)
-        let found = Set(found)
+        let found = Set(found.keys(of: seq).map { String(decoding: $0, as: UTF8.self) })
         result.missingKeys = expected.subtracting(found).sorted(by: byBytes)
         result.extraKeys = found.subtracting(expected).sorted(by: byBytes)
     }
@@ -249,6 +240,8 @@ public struct Auditor: Sendable {
 
         checkCheckpoints(upTo: 0)
         var rules = Rules(registry: Registry(operatorKey: metadata.operatorKey))
+        // Most records are events: room for all of them spares rehashing a growing table.
+        rules.eventHashes.reserveCapacity(Int(size))
         rules.checkpointTexts = Set(checkpoints.compactMap { try? SignedNote(parsing: $0.note).text })
         let indexed = try await store.indexedSize()
         // Reading and checking the next two chunks overlaps the in-order checks of this one, so the cores never
