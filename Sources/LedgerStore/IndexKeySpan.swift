@@ -91,24 +91,18 @@ public struct IndexKeySpan: Sendable, Equatable {
     /// How many keys record `seq` has.
     public func keyCount(of seq: Int64) -> Int { keyRange(of: seq).count }
 
-    /// Whether record `seq`'s keys are exactly `keys` (whose UTF-8 must be in byte order), without copying.
-    public func has(_ keys: [String], for seq: Int64) -> Bool {
+    /// Whether record `seq`'s keys are exactly the packed keys `bytes` (in byte order, each once), which end at
+    /// `ends`: one comparison of the bytes and of the keys' lengths.
+    public func has(packed keys: [UInt8], ends: [Int], for seq: Int64) -> Bool {
         let range = keyRange(of: seq)
-        guard range.count == keys.count else { return false }
-        return bytes.withUnsafeBufferPointer { stored in
-            var start = range.lowerBound == 0 ? 0 : keyEnds[range.lowerBound - 1]
-            for (offset, key) in keys.enumerated() {
-                let end = keyEnds[range.lowerBound + offset]
-                var key = key
-                let same = key.withUTF8 { wanted in
-                    wanted.count == end - start
-                        && (wanted.isEmpty
-                            || memcmp(wanted.baseAddress!, stored.baseAddress! + start, wanted.count) == 0)
-                }
-                guard same else { return false }
-                start = end
+        guard range.count == ends.count else { return false }
+        let base = range.lowerBound == 0 ? 0 : keyEnds[range.lowerBound - 1]
+        for (offset, end) in ends.enumerated() where keyEnds[range.lowerBound + offset] - base != end { return false }
+        return keys.withUnsafeBufferPointer { wanted in
+            bytes.withUnsafeBufferPointer { stored in
+                wanted.count == (ends.last ?? 0)
+                    && (wanted.isEmpty || memcmp(wanted.baseAddress!, stored.baseAddress! + base, wanted.count) == 0)
             }
-            return true
         }
     }
 

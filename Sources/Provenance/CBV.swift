@@ -10,6 +10,16 @@ public enum CBV {
         public let webPrefix: String
         public let urnPrefix: String?
         public let terms: Set<String>
+        /// Each term's CBV 2.0 URI, made once (canonicalising a term then costs no new string).
+        private let uris: [String: String]
+
+        init(name: String, webPrefix: String, urnPrefix: String?, terms: Set<String>) {
+            self.name = name
+            self.webPrefix = webPrefix
+            self.urnPrefix = urnPrefix
+            self.terms = terms
+            uris = Dictionary(uniqueKeysWithValues: terms.map { ($0, webPrefix + $0) })
+        }
 
         /// The canonical form of `value`: a CBV term becomes its CBV 2.0 URI, any other URI stays as it is.
         /// Nil when `value` is bare or in the CBV namespace but not a term of this vocabulary.
@@ -30,8 +40,7 @@ public enum CBV {
             } else {
                 return value
             }
-            guard let term, terms.contains(String(term)) else { return nil }
-            return webPrefix + term
+            return term.flatMap { uris[String($0)] }
         }
 
         /// The bare term of a canonical CBV value, or nil for a user-defined URI.
@@ -42,7 +51,7 @@ public enum CBV {
 
     /// What follows `prefix` (ASCII) in `value`, if `value` starts with it: a byte comparison.
     static func remainder(of value: String, after prefix: String) -> Substring? {
-        value.utf8.starts(with: prefix.utf8) ? Substring(value.utf8.dropFirst(prefix.utf8.count)) : nil
+        value.hasPrefixBytes(prefix) ? Substring(value.utf8.dropFirst(prefix.utf8.count)) : nil
     }
 
     static let webBase = "https://ref.gs1.org/cbv/"

@@ -61,6 +61,72 @@ public enum Statement: Sendable {
         case .event(let event, let hash): return IndexKey.keys(of: event, hash: hash)
         }
     }
+
+    /// The same keys as `indexKeys`, packed: without a `String` for each (what an audit compares with the index).
+    public var packedIndexKeys: PackedKeys {
+        var keys = PackedKeys()
+        switch self {
+        case .opaque: break
+        case .registry: keys.append(IndexKey.registry, "")
+        case .anchor: keys.append(IndexKey.anchors, "")
+        case .event(let event, let hash): IndexKey.forEachKey(of: event, hash: hash) { keys.append($0, $1) }
+        }
+        keys.sort()
+        return keys
+    }
+}
+
+/// Keys packed into one buffer, each a prefix and a value written back to back: once `sort()`ed, in byte order and
+/// without duplicates, so two sets of keys are equal when their bytes and their keys' lengths are.
+public struct PackedKeys: Sendable, Equatable {
+    /// The keys' UTF-8, one after another.
+    public private(set) var bytes: [UInt8] = []
+    /// Where each key ends in `bytes`.
+    public private(set) var ends: [Int] = []
+
+    public init() {}
+
+    /// Adds the key `prefix` + `value`.
+    public mutating func append(_ prefix: String, _ value: Substring) {
+        if bytes.isEmpty { bytes.reserveCapacity(512) }
+        // Copied as buffers: appending the UTF-8 views would copy byte by byte.
+        var prefix = prefix
+        var value = value
+        prefix.withUTF8 { bytes += $0 }
+        value.withUTF8 { bytes += $0 }
+        ends.append(bytes.count)
+    }
+
+    /// The keys as strings.
+    public var strings: [String] {
+        ends.indices.map { String(decoding: bytes[range($0)], as: UTF8.self) }
+    }
+
+    private func range(_ i: Int) -> Range<Int> { (i == 0 ? 0 : ends[i - 1])..<ends[i] }
+
+    /// Puts the keys in byte order and drops repeated ones.
+    public mutating func sort() {
+        guard ends.count > 1 else { return }
+        let sorted = bytes.withUnsafeBufferPointer { buffer in
+            ends.indices.map(range).sorted { a, b in
+                let order = memcmp(
+                    buffer.baseAddress! + a.lowerBound, buffer.baseAddress! + b.lowerBound,
+                    min(a.count, b.count))
+                return order < 0 || (order == 0 && a.count < b.count)
+            }
+        }
+        var packed = PackedKeys()
+        packed.bytes.reserveCapacity(bytes.count)
+        packed.ends.reserveCapacity(ends.count)
+        var last: Range<Int>?
+        for key in sorted {
+            if let last, bytes[last] == bytes[key] { continue }
+            packed.bytes += bytes[key]
+            packed.ends.append(packed.bytes.count)
+            last = key
+        }
+        self = packed
+    }
 }
 
 /// The keys of the derived index.
@@ -73,9 +139,11 @@ public enum IndexKey {
     public static let anchors = "anchors"
 
     /// The event with this CBV 2.0 hash (the hex digest).
-    public static func event(hash: String) -> String {
-        let digest = hash.utf8.dropFirst("ni:///sha-256;".utf8.count).prefix(64)
-        return "event:" + String(decoding: digest, as: UTF8.self)
+    public static func event(hash: String) -> String { Prefix.event + digest(ofHash: hash) }
+
+    /// The hex digest in an event hash URI.
+    private static func digest(ofHash hash: String) -> Substring {
+        Substring(hash.utf8.dropFirst("ni:///sha-256;".utf8.count).prefix(64))
     }
 
     /// The prefixes of the keys that name an identifier; the rest of such a key is its canonical form.
@@ -84,13 +152,16 @@ public enum IndexKey {
         static let bizLocation = "bizLocation:"
         static let readPoint = "readPoint:"
         static let party = "party:"
+        static let event = "event:"
+        static let gtin = "gtin:"
+        static let bizStep = "bizStep:"
     }
 
     /// Events naming an object, class or lot (canonical Digital Link, or the URI as written).
     public static func object(_ identifier: String) -> String { Prefix.object + canonical(identifier) }
     /// Events naming any identifier with this GTIN.
-    public static func gtin(_ digits: String) -> String { "gtin:" + digits }
-    public static func bizStep(_ uri: String) -> String { "bizStep:" + uri }
+    public static func gtin(_ digits: String) -> String { Prefix.gtin + digits }
+    public static func bizStep(_ uri: String) -> String { Prefix.bizStep + uri }
     public static func bizLocation(_ identifier: String) -> String { Prefix.bizLocation + canonical(identifier) }
     public static func readPoint(_ identifier: String) -> String { Prefix.readPoint + canonical(identifier) }
     public static func party(_ identifier: String) -> String { Prefix.party + canonical(identifier) }
@@ -101,32 +172,19 @@ public enum IndexKey {
     }
 
     /// The GTIN in a canonical Digital Link, if it has one.
-    public static func gtin(inCanonical uri: String) -> String? {
+    public static func gtin(inCanonical uri: String) -> String? { gtinDigits(inCanonical: uri).map(String.init) }
+
+    private static func gtinDigits(inCanonical uri: String) -> Substring? {
         let marker = "https://id.gs1.org/01/"
         guard uri.hasPrefixBytes(marker) else { return nil }
         let digits = uri.utf8.dropFirst(marker.utf8.count).prefix(14)
-        return digits.count == 14 ? String(decoding: digits, as: UTF8.self) : nil
+        return digits.count == 14 ? Substring(digits) : nil
     }
 
     static func keys(of event: EPCISEvent, hash: String) -> [String] {
-        var keys = [events, self.event(hash: hash)]
+        var keys: [String] = []
         keys.reserveCapacity(10)
-        func add(_ prefix: String, _ identifier: String, withGTIN: Bool = false) {
-            let canonical = event.canonical(identifier)
-            keys.append(prefix + canonical)
-            if withGTIN, let gtin = gtin(inCanonical: canonical) { keys.append(self.gtin(gtin)) }
-        }
-        for list in [event.epcList, event.childEPCs, event.inputEPCList, event.outputEPCList] {
-            for identifier in list { add(Prefix.object, identifier, withGTIN: true) }
-        }
-        if let parent = event.parentID { add(Prefix.object, parent, withGTIN: true) }
-        for list in [event.quantityList, event.childQuantityList, event.inputQuantityList, event.outputQuantityList] {
-            for element in list { add(Prefix.object, element.epcClass, withGTIN: true) }
-        }
-        if let step = event.bizStep { keys.append(bizStep(step)) }
-        if let location = event.bizLocation { add(Prefix.bizLocation, location) }
-        if let point = event.readPoint { add(Prefix.readPoint, point) }
-        for reference in event.sourceList + event.destinationList { add(Prefix.party, reference.value) }
+        forEachKey(of: event, hash: hash) { keys.append($0 + $1) }
         if keys.count <= 16 {
             // Most events have a handful of keys: a linear search is cheaper than hashing them.
             var unique: [String] = []
@@ -136,6 +194,31 @@ public enum IndexKey {
         }
         var seen = Set<String>()
         return keys.filter { seen.insert($0).inserted }
+    }
+
+    /// Calls `body` with each index key of `event`, as a prefix and a value, repeats included.
+    static func forEachKey(of event: EPCISEvent, hash: String, _ body: (String, Substring) -> Void) {
+        body(events, "")
+        body(Prefix.event, digest(ofHash: hash))
+        func add(_ prefix: String, _ identifier: String, withGTIN: Bool = false) {
+            let canonical = event.canonical(identifier)
+            body(prefix, Substring(canonical))
+            if withGTIN, let gtin = gtinDigits(inCanonical: canonical) { body(Prefix.gtin, gtin) }
+        }
+        for identifier in event.epcList { add(Prefix.object, identifier, withGTIN: true) }
+        for identifier in event.childEPCs { add(Prefix.object, identifier, withGTIN: true) }
+        for identifier in event.inputEPCList { add(Prefix.object, identifier, withGTIN: true) }
+        for identifier in event.outputEPCList { add(Prefix.object, identifier, withGTIN: true) }
+        if let parent = event.parentID { add(Prefix.object, parent, withGTIN: true) }
+        for element in event.quantityList { add(Prefix.object, element.epcClass, withGTIN: true) }
+        for element in event.childQuantityList { add(Prefix.object, element.epcClass, withGTIN: true) }
+        for element in event.inputQuantityList { add(Prefix.object, element.epcClass, withGTIN: true) }
+        for element in event.outputQuantityList { add(Prefix.object, element.epcClass, withGTIN: true) }
+        if let step = event.bizStep { body(Prefix.bizStep, Substring(step)) }
+        if let location = event.bizLocation { add(Prefix.bizLocation, location) }
+        if let point = event.readPoint { add(Prefix.readPoint, point) }
+        for reference in event.sourceList { add(Prefix.party, reference.value) }
+        for reference in event.destinationList { add(Prefix.party, reference.value) }
     }
 }
 

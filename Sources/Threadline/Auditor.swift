@@ -196,7 +196,8 @@ public struct Auditor: Sendable {
                         var (result, statement) = Auditor.check(bytes: bytes[i], seq: seq, cache: &cache)
                         if seq < indexed {
                             Auditor.compare(
-                                expected: statement?.indexKeys ?? [], found: indexKeys, seq: seq, into: &result)
+                                expected: statement?.packedIndexKeys ?? PackedKeys(), found: indexKeys, seq: seq,
+                                into: &result)
                         }
                         return result
                     })
@@ -206,10 +207,10 @@ public struct Auditor: Sendable {
     }
 
     /// Which of a record's index keys the index lacks, and which it has that the record does not name.
-    private static func compare(expected: [String], found: IndexKeySpan, seq: Int64, into result: inout Checked) {
+    private static func compare(expected: PackedKeys, found: IndexKeySpan, seq: Int64, into result: inout Checked) {
+        guard !found.has(packed: expected.bytes, ends: expected.ends, for: seq) else { return }
         let byBytes: (String, String) -> Bool = { $0.utf8.lexicographicallyPrecedes($1.utf8) }
-        guard !found.has(expected.sorted(by: byBytes), for: seq) else { return }
-        let expected = Set(expected)
+        let expected = Set(expected.strings)
         let found = Set(found.keys(of: seq).map { String(decoding: $0, as: UTF8.self) })
         result.missingKeys = expected.subtracting(found).sorted(by: byBytes)
         result.extraKeys = found.subtracting(expected).sorted(by: byBytes)

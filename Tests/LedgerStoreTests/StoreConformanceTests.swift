@@ -117,7 +117,9 @@ struct StoreConformanceTests {
         #expect(try await store.indexEntries(in: 1..<3) == [entry("b", 1), entry("a", 2)])
         let keys = try await store.indexKeys(in: 0..<3)
         #expect(keys.keys(of: 0) == [Array("a".utf8)[...]] && keys.keys(of: 1) == [Array("b".utf8)[...]])
-        #expect(keys.has(["a"], for: 2) && !keys.has(["b"], for: 2) && !keys.has(["a", "b"], for: 2))
+        #expect(keys.has(packed: Array("a".utf8), ends: [1], for: 2))
+        #expect(!keys.has(packed: Array("b".utf8), ends: [1], for: 2))
+        #expect(!keys.has(packed: Array("ab".utf8), ends: [1, 2], for: 2))
         #expect(try await store.lookup(["a", "b"], from: 1) == [entry("a", 2), entry("b", 1)])
         // An entry outside its batch is a bug: the whole batch is refused.
         await #expect(throws: LedgerStoreError.self) {

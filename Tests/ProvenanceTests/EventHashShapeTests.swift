@@ -120,3 +120,33 @@ struct EventHashShapeTests {
         #expect(direct == general)
     }
 }
+
+@Suite("The index keys, as strings and packed")
+struct PackedIndexKeyTests {
+    @Test("every event of the corpora has the same keys either way, packed in byte order without repeats")
+    func corpora() throws {
+        var events = 0
+        for file in Corpus.hashExamples + Corpus.validDocuments {
+            guard let document = try? EPCISDocument(parsing: try Corpus.bytes(file)) else { continue }
+            for event in document.events {
+                let statement = Statement.event(event, hash: event.hash())
+                let strings = statement.indexKeys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+                #expect(statement.packedIndexKeys.strings == strings, "\(file)")
+                events += 1
+            }
+        }
+        #expect(events > 100)
+    }
+
+    @Test("repeated keys are kept once, and keys sort by their bytes")
+    func repeats() {
+        var keys = PackedKeys()
+        keys.append("epc:", "b")
+        keys.append("Z", "")
+        keys.append("epc:", "b")
+        keys.append("epc:", "a")
+        keys.sort()
+        #expect(keys.strings == ["Z", "epc:a", "epc:b"])
+        #expect(keys.ends == [1, 6, 11])
+    }
+}
