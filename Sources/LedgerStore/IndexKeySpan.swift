@@ -60,7 +60,8 @@ public struct IndexKeySpan: Sendable, Equatable {
     private mutating func closeRecord() {
         let first = recordEnds.last ?? 0
         if !ordered {
-            let keys = (first..<keyEnds.count).map { key(at: $0) }.sorted { $0.lexicographicallyPrecedes($1) }
+            // Copied out first, so that writing them back does not copy the whole buffer (the slices share it).
+            let keys = (first..<keyEnds.count).map { Array(key(at: $0)) }.sorted { $0.lexicographicallyPrecedes($1) }
             var at = first == 0 ? 0 : keyEnds[first - 1]
             for (offset, key) in keys.enumerated() {
                 bytes.replaceSubrange(at..<at + key.count, with: key)
