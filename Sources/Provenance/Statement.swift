@@ -146,7 +146,9 @@ public enum IndexKey {
         Substring(hash.utf8.dropFirst("ni:///sha-256;".utf8.count).prefix(64))
     }
 
-    /// The prefixes of the keys that name an identifier; the rest of such a key is its canonical form.
+    /// The prefixes of the index keys. After `epc:`, `bizLocation:`, `readPoint:` and `party:` comes an
+    /// identifier's canonical form; after `event:` a CBV hash's hex digest; after `gtin:` 14 digits; after
+    /// `bizStep:` the step's URI.
     enum Prefix {
         static let object = "epc:"
         static let bizLocation = "bizLocation:"
