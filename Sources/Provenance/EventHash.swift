@@ -17,6 +17,10 @@ public enum EventHash {
         uri(ofPreHash: preHashBytes(of: event, context: context, ignoring: ignoring))
     }
 
+    /// What an event hash URI holds before its 64 lower-case hex digits, and after them.
+    public static let uriPrefix = "ni:///sha-256;"
+    public static let uriSuffix = "?ver=CBV2.0"
+
     /// The `ni:` URI of a pre-hash string.
     public static func uri(ofPreHash preHash: String) -> String {
         uri(ofPreHash: Array(preHash.utf8))
@@ -26,13 +30,13 @@ public enum EventHash {
     static func uri(ofPreHash preHash: [UInt8]) -> String {
         let digest = SHA256.hash(data: preHash)
         func hexDigit(_ value: UInt8) -> UInt8 { value < 10 ? 0x30 + value : UInt8(ascii: "a") + value - 10 }
-        var out = Array("ni:///sha-256;".utf8)
-        out.reserveCapacity(out.count + 64 + 11)
+        var out = Array(uriPrefix.utf8)
+        out.reserveCapacity(out.count + 64 + uriSuffix.utf8.count)
         for byte in digest {
             out.append(hexDigit(byte >> 4))
             out.append(hexDigit(byte & 15))
         }
-        out += "?ver=CBV2.0".utf8
+        out += uriSuffix.utf8
         return String(decoding: out, as: UTF8.self)
     }
 

@@ -143,7 +143,7 @@ public enum IndexKey {
 
     /// The hex digest in an event hash URI.
     private static func digest(ofHash hash: String) -> Substring {
-        Substring(hash.utf8.dropFirst("ni:///sha-256;".utf8.count).prefix(64))
+        Substring(hash.utf8.dropFirst(EventHash.uriPrefix.utf8.count).prefix(64))
     }
 
     /// The prefixes of the index keys. After `epc:`, `bizLocation:`, `readPoint:` and `party:` comes an

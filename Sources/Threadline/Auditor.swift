@@ -145,7 +145,7 @@ public struct Auditor: Sendable {
         var uri = uri
         return uri.withUTF8 { text in
             var bytes = [UInt8](repeating: 0, count: Hash.byteCount)
-            let start = "ni:///sha-256;".utf8.count
+            let start = EventHash.uriPrefix.utf8.count
             for i in 0..<min(2 * Hash.byteCount, text.count - start) {
                 let byte = text[start + i]
                 let nibble = byte <= UInt8(ascii: "9") ? byte &- UInt8(ascii: "0") : byte &- UInt8(ascii: "a") &+ 10
@@ -401,7 +401,7 @@ public struct Auditor: Sendable {
                 // One lookup for the usual new event; a duplicate puts the earlier record back.
                 if let earlier = eventHashes.updateValue(seq, forKey: digest) {
                     eventHashes[digest] = earlier
-                    let hash = "ni:///sha-256;\(digest.hex)?ver=CBV2.0"
+                    let hash = EventHash.uriPrefix + digest.hex + EventHash.uriSuffix
                     return AuditFinding(
                         code: .duplicateEvent, seq: seq,
                         message: "the same event (\(hash)) is already record \(earlier)")
