@@ -254,10 +254,10 @@ public final class SQLiteLedgerStore: LedgerStore {
             // Each key's bytes are read in place from SQLite's buffer, with no value made for the row.
             let raw = statement.sqliteStatement
             while try rows.next() != nil {
+                let start = sqlite3_column_text(raw, 0)
                 let count = Int(sqlite3_column_bytes(raw, 0))
                 try keys.append(
-                    key: UnsafeRawBufferPointer(start: sqlite3_column_text(raw, 0), count: count),
-                    seq: sqlite3_column_int64(raw, 1))
+                    key: UnsafeRawBufferPointer(start: start, count: count), seq: sqlite3_column_int64(raw, 1))
             }
             return keys.finished()
         }
@@ -289,11 +289,15 @@ public final class SQLiteLedgerStore: LedgerStore {
     public func records(_ range: Range<Int64>) async throws -> [[UInt8]] {
         try await pool.read { db in
             var out = RangeCollector<[UInt8]>(range, singular: "record", plural: "records")
-            let rows = try Row.fetchCursor(
-                db, sql: "SELECT seq, bytes FROM records WHERE seq >= ? AND seq < ? ORDER BY seq",
-                arguments: [range.lowerBound, range.upperBound])
-            while let row = try rows.next() {
-                try out.add(index: row[0], try Self.bytes(row, 1))
+            try Self.forEachRaw(
+                db, "SELECT seq, bytes FROM records WHERE seq >= ? AND seq < ? ORDER BY seq", range
+            ) { index, bytes in
+                try out.add(
+                    index: index,
+                    [UInt8](unsafeUninitializedCapacity: bytes.count) { buffer, count in
+                        count = bytes.count
+                        if count > 0 { UnsafeMutableRawBufferPointer(buffer).copyMemory(from: bytes) }
+                    })
             }
             return try out.finish()
         }
@@ -356,13 +360,28 @@ public final class SQLiteLedgerStore: LedgerStore {
         try await pool.read { db in
             var out = RangeCollector<Hash>(
                 range, singular: "stored hash", plural: "stored hashes", malformed: " or not 32 bytes")
-            let rows = try Row.fetchCursor(
-                db, sql: "SELECT idx, hash FROM hashes WHERE idx >= ? AND idx < ? ORDER BY idx",
-                arguments: [range.lowerBound, range.upperBound])
-            while let row = try rows.next() {
-                try out.add(index: row[0], try row.withUnsafeData(atIndex: 1) { $0.flatMap(Hash.init(bytes:)) })
-            }
+            try Self.forEachRaw(
+                db, "SELECT idx, hash FROM hashes WHERE idx >= ? AND idx < ? ORDER BY idx", range
+            ) { index, bytes in try out.add(index: index, Hash(bytes: bytes)) }
             return try out.finish()
+        }
+    }
+
+    /// Runs `sql` (an integer and a blob per row, over `range`), calling `each` with each row's integer and the
+    /// blob's bytes in place in SQLite's buffer: the audit reads every record and hash this way, without a GRDB
+    /// `Row` or a `Data` for each.
+    private static func forEachRaw(
+        _ db: Database, _ sql: String, _ range: Range<Int64>, _ each: (Int64, UnsafeRawBufferPointer) throws -> Void
+    ) throws {
+        let statement = try db.cachedStatement(sql: sql)
+        let rows = try Row.fetchCursor(statement, arguments: [range.lowerBound, range.upperBound])
+        let raw = statement.sqliteStatement
+        while try rows.next() != nil {
+            // The pointer first, then the size (SQLite's rule); a zero-length blob has no pointer.
+            let start = sqlite3_column_blob(raw, 1)
+            let count = Int(sqlite3_column_bytes(raw, 1))
+            try each(
+                sqlite3_column_int64(raw, 0), UnsafeRawBufferPointer(start: count == 0 ? nil : start, count: count))
         }
     }
 

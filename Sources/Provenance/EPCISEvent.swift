@@ -1,3 +1,5 @@
+import TransparencyLog
+
 /// An EPCIS 2.0 event (GS1 EPCIS 2.0 §7.4, JSON-LD binding §12): what happened to which things, when,
 /// where and why. The typed fields are what Threadline reasons with; `json` is the event exactly as it was
 /// written, extension fields included, and is what gets signed, stored and hashed.
@@ -105,7 +107,12 @@ public struct EPCISEvent: Sendable, Hashable {
 
     /// The CBV 2.0 event hash (`ni:///sha-256;…?ver=CBV2.0`).
     public func hash(ignoring ignored: Set<String> = []) -> String {
-        EventHash.uri(
+        EventHash.uri(of: hashDigest(ignoring: ignored))
+    }
+
+    /// The SHA-256 digest the CBV 2.0 event hash names (what `hash()` writes in hex).
+    public func hashDigest(ignoring ignored: Set<String> = []) -> Hash {
+        EventHash.digest(
             ofPreHash: EventHash.preHashBytes(
                 of: json, context: context, ignoring: ignored, canonicalForms: canonicalForms))
     }
@@ -116,12 +123,15 @@ public struct EPCISEvent: Sendable, Hashable {
 
     /// Records the canonical forms of every identifier the event names.
     mutating func findCanonicalForms() {
-        func add(_ identifier: String) {
-            if canonicalForms[identifier] == nil, let form = DigitalLink.canonicalURI(for: identifier) {
-                canonicalForms.add(identifier, form)
+        // Gathered apart from `self`: a closure that changed `self` while `forEachIdentifier` reads it would make
+        // Swift copy the whole event.
+        var forms = CanonicalForms()
+        forEachIdentifier { identifier in
+            if forms[identifier] == nil, let form = DigitalLink.canonicalURI(for: identifier) {
+                forms.add(identifier, form)
             }
         }
-        forEachIdentifier(add)
+        canonicalForms = forms
     }
 
     /// Calls `body` with every identifier the event names: objects, parent, classes, places, sources and

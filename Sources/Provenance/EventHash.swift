@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import TransparencyLog
 
 /// The CBV 2.0 event hash (GS1 CBV 2.0 §8.9): `ni:///sha-256;<hex>?ver=CBV2.0`, the SHA-256 of a pre-hash
 /// string that is the same for every serialisation of one event. Threadline uses it to find duplicates and
@@ -27,18 +28,13 @@ public enum EventHash {
     }
 
     /// The `ni:` URI of a pre-hash string's UTF-8.
-    static func uri(ofPreHash preHash: [UInt8]) -> String {
-        let digest = SHA256.hash(data: preHash)
-        func hexDigit(_ value: UInt8) -> UInt8 { value < 10 ? 0x30 + value : UInt8(ascii: "a") + value - 10 }
-        var out = Array(uriPrefix.utf8)
-        out.reserveCapacity(out.count + 64 + uriSuffix.utf8.count)
-        for byte in digest {
-            out.append(hexDigit(byte >> 4))
-            out.append(hexDigit(byte & 15))
-        }
-        out += uriSuffix.utf8
-        return String(decoding: out, as: UTF8.self)
-    }
+    static func uri(ofPreHash preHash: [UInt8]) -> String { uri(of: digest(ofPreHash: preHash)) }
+
+    /// The SHA-256 digest of a pre-hash string's UTF-8: what an event hash URI holds in hex.
+    static func digest(ofPreHash preHash: [UInt8]) -> Hash { Hash.sha256(preHash) }
+
+    /// The `ni:` URI of an event hash's digest.
+    public static func uri(of digest: Hash) -> String { uriPrefix + digest.hex + uriSuffix }
 
     /// The pre-hash string: `eventType=<type>`, the standard fields in CBV order, then everything else sorted.
     public static func preHash(of event: JSONValue, context: JSONLDContext, ignoring: Set<String> = []) -> String {

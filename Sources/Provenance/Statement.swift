@@ -69,8 +69,18 @@ public enum Statement: Sendable {
         case .opaque: break
         case .registry: keys.append(IndexKey.registry, "")
         case .anchor: keys.append(IndexKey.anchors, "")
-        case .event(let event, let hash): IndexKey.forEachKey(of: event, hash: hash) { keys.append($0, $1) }
+        case .event(let event, let hash):
+            IndexKey.forEachKey(of: event, hexDigest: IndexKey.digest(ofHash: hash)) { keys.append($0, $1) }
         }
+        keys.sort()
+        return keys
+    }
+
+    /// The packed index keys of an event statement whose hash has `digest` (`packedIndexKeys`, for a reader that
+    /// has the event and its digest but no statement).
+    public static func packedIndexKeys(of event: EPCISEvent, digest: Hash) -> PackedKeys {
+        var keys = PackedKeys()
+        IndexKey.forEachKey(of: event, hexDigest: Substring(digest.hex)) { keys.append($0, $1) }
         keys.sort()
         return keys
     }
@@ -142,7 +152,7 @@ public enum IndexKey {
     public static func event(hash: String) -> String { Prefix.event + digest(ofHash: hash) }
 
     /// The hex digest in an event hash URI.
-    private static func digest(ofHash hash: String) -> Substring {
+    static func digest(ofHash hash: String) -> Substring {
         Substring(hash.utf8.dropFirst(EventHash.uriPrefix.utf8.count).prefix(64))
     }
 
@@ -186,7 +196,7 @@ public enum IndexKey {
     static func keys(of event: EPCISEvent, hash: String) -> [String] {
         var keys: [String] = []
         keys.reserveCapacity(10)
-        forEachKey(of: event, hash: hash) { keys.append($0 + $1) }
+        forEachKey(of: event, hexDigest: digest(ofHash: hash)) { keys.append($0 + $1) }
         if keys.count <= 16 {
             // Most events have a handful of keys: a linear search is cheaper than hashing them.
             var unique: [String] = []
@@ -198,10 +208,11 @@ public enum IndexKey {
         return keys.filter { seen.insert($0).inserted }
     }
 
-    /// Calls `body` with each index key of `event`, as a prefix and a value, repeats included.
-    static func forEachKey(of event: EPCISEvent, hash: String, _ body: (String, Substring) -> Void) {
+    /// Calls `body` with each index key of `event`, whose hash's digest is `hexDigest`, as a prefix and a value,
+    /// repeats included.
+    static func forEachKey(of event: EPCISEvent, hexDigest: Substring, _ body: (String, Substring) -> Void) {
         body(events, "")
-        body(Prefix.event, digest(ofHash: hash))
+        body(Prefix.event, hexDigest)
         func add(_ prefix: String, _ identifier: String, withGTIN: Bool = false) {
             let canonical = event.canonical(identifier)
             body(prefix, Substring(canonical))

@@ -128,31 +128,6 @@ public struct Auditor: Sendable {
         case registry(RegistryStatement)
         case anchor(checkpoint: String, token: [UInt8])
         case opaque
-
-        init(_ statement: Statement) {
-            switch statement {
-            case .event(let event, let hash):
-                self = .event(digest: Auditor.digest(ofEventHash: hash), demands: .init(event))
-            case .registry(let change): self = .registry(change)
-            case .anchor(let checkpoint, let token): self = .anchor(checkpoint: checkpoint, token: token)
-            case .opaque: self = .opaque
-            }
-        }
-    }
-
-    /// The SHA-256 digest in an event hash URI (`ni:///sha-256;<64 hex digits>?ver=CBV2.0`).
-    private static func digest(ofEventHash uri: String) -> Hash {
-        var uri = uri
-        return uri.withUTF8 { text in
-            var bytes = [UInt8](repeating: 0, count: Hash.byteCount)
-            let start = EventHash.uriPrefix.utf8.count
-            for i in 0..<min(2 * Hash.byteCount, text.count - start) {
-                let byte = text[start + i]
-                let nibble = byte <= UInt8(ascii: "9") ? byte &- UInt8(ascii: "0") : byte &- UInt8(ascii: "a") &+ 10
-                bytes[i / 2] = bytes[i / 2] << 4 | (nibble & 15)
-            }
-            return Hash(bytes: bytes)!
-        }
     }
 
     /// One chunk of the log, read and checked record by record (on all cores): what the in-order checks need.
@@ -193,12 +168,9 @@ public struct Auditor: Sendable {
                     returning: Parallel.map(Array(bytes.indices), state: { [String: Ed25519NoteVerifier]() }) {
                         i, cache in
                         let seq = firstSeq + Int64(i)
-                        var (result, statement) = Auditor.check(bytes: bytes[i], seq: seq, cache: &cache)
-                        if seq < indexed {
-                            Auditor.compare(
-                                expected: statement?.packedIndexKeys ?? PackedKeys(), found: indexKeys, seq: seq,
-                                into: &result)
-                        }
+                        var (result, keys) = Auditor.check(
+                            bytes: bytes[i], seq: seq, indexed: seq < indexed, cache: &cache)
+                        if let keys { Auditor.compare(expected: keys, found: indexKeys, seq: seq, into: &result) }
                         return result
                     })
             }
@@ -330,15 +302,16 @@ public struct Auditor: Sendable {
         }
     }
 
-    /// Checks one record on its own; returns what the in-order checks need, and its statement (for the index).
+    /// Checks one record on its own; returns what the in-order checks need and, if the record is `indexed`, the
+    /// index keys it names.
     private static func check(
-        bytes: [UInt8], seq: Int64, cache: inout [String: Ed25519NoteVerifier]
-    ) -> (Checked, Statement?) {
+        bytes: [UInt8], seq: Int64, indexed: Bool, cache: inout [String: Ed25519NoteVerifier]
+    ) -> (Checked, PackedKeys?) {
         var checked = Checked(leaf: Merkle.leafHash(bytes), findings: [])
         let record: LedgerRecord
         do { record = try LedgerRecord(bytes: bytes) } catch {
             checked.findings.append(AuditFinding(code: .recordMalformed, seq: seq, message: "\(error)"))
-            return (checked, nil)
+            return (checked, indexed ? PackedKeys() : nil)
         }
         checked.prev = record.prev
         checked.signers = record.envelope.signatures.map(\.keyid)
@@ -352,13 +325,27 @@ public struct Auditor: Sendable {
             checked.findings.append(AuditFinding(code: .signatureInvalid, seq: seq, message: error.reason))
         }
         do {
-            let statement = try Statement(payloadType: record.envelope.payloadType, payload: record.envelope.payload)
-            checked.statement = RuleInput(statement)
-            return (checked, statement)
+            let (type, payload) = (record.envelope.payloadType, record.envelope.payload)
+            if type == Statement.eventPayloadType {
+                // Most records are events: read straight into what the rules and the index need, without the
+                // `Statement` (taking an event out of one would copy it).
+                let event = try Statement.event(payload: payload)
+                let digest = event.hashDigest()
+                checked.statement = .event(digest: digest, demands: .init(event))
+                return (checked, indexed ? Statement.packedIndexKeys(of: event, digest: digest) : nil)
+            }
+            let statement = try Statement(payloadType: type, payload: payload)
+            switch statement {
+            case .event: preconditionFailure("events are read above")
+            case .registry(let change): checked.statement = .registry(change)
+            case .anchor(let checkpoint, let token): checked.statement = .anchor(checkpoint: checkpoint, token: token)
+            case .opaque: checked.statement = .opaque
+            }
+            return (checked, indexed ? statement.packedIndexKeys : nil)
         } catch {
             checked.findings.append(
                 AuditFinding(code: .statementInvalid, seq: seq, message: (error as? FormatError)?.reason ?? "\(error)"))
-            return (checked, nil)
+            return (checked, indexed ? PackedKeys() : nil)
         }
     }
 
@@ -401,10 +388,9 @@ public struct Auditor: Sendable {
                 // One lookup for the usual new event; a duplicate puts the earlier record back.
                 if let earlier = eventHashes.updateValue(seq, forKey: digest) {
                     eventHashes[digest] = earlier
-                    let hash = EventHash.uriPrefix + digest.hex + EventHash.uriSuffix
                     return AuditFinding(
                         code: .duplicateEvent, seq: seq,
-                        message: "the same event (\(hash)) is already record \(earlier)")
+                        message: "the same event (\(EventHash.uri(of: digest))) is already record \(earlier)")
                 }
                 if let refusal = RecordingPolicy.refusal(
                     for: demands, signers: signers, registry: registry, at: seq)

@@ -35,6 +35,13 @@ public struct Hash: Hashable, Sendable, Comparable, CustomStringConvertible {
         withUnsafeMutableBytes(of: &self) { out in bytes.withUnsafeBytes { out.copyMemory(from: $0) } }
     }
 
+    /// Creates a hash from exactly 32 bytes in memory; returns nil for any other length.
+    public init?(bytes: UnsafeRawBufferPointer) {
+        guard bytes.count == Hash.byteCount else { return nil }
+        self.init()
+        withUnsafeMutableBytes(of: &self) { $0.copyMemory(from: bytes) }
+    }
+
     /// Creates a hash from exactly 32 bytes of `data`; returns nil for any other length.
     public init?(bytes data: Data) {
         guard data.count == Hash.byteCount else { return nil }
@@ -60,6 +67,14 @@ public struct Hash: Hashable, Sendable, Comparable, CustomStringConvertible {
         Hash(digest: SHA256.hash(data: data))
     }
 
+    /// SHA-256 of `bytes` (not generic, so that callers in other modules need no runtime type metadata: the audit
+    /// hashes every event).
+    public static func sha256(_ bytes: [UInt8]) -> Hash {
+        var hasher = SHA256()
+        bytes.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        return Hash(digest: hasher.finalize())
+    }
+
     /// The 32 bytes.
     public var bytes: [UInt8] {
         withUnsafeBytes(of: self) { Array($0) }
@@ -79,7 +94,18 @@ public struct Hash: Hashable, Sendable, Comparable, CustomStringConvertible {
     public var base64: String { data.base64EncodedString() }
 
     /// Lower-case hexadecimal.
-    public var hex: String { bytes.map { String(format: "%02x", $0) }.joined() }
+    public var hex: String {
+        String(unsafeUninitializedCapacity: 2 * Hash.byteCount) { out in
+            let digits: StaticString = "0123456789abcdef"
+            withUnsafeBytes(of: self) { bytes in
+                for (i, byte) in bytes.enumerated() {
+                    out[2 * i] = digits.utf8Start[Int(byte >> 4)]
+                    out[2 * i + 1] = digits.utf8Start[Int(byte & 15)]
+                }
+            }
+            return 2 * Hash.byteCount
+        }
+    }
 
     public var description: String { base64 }
 

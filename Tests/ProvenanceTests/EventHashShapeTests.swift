@@ -132,6 +132,9 @@ struct PackedIndexKeyTests {
                 let statement = Statement.event(event, hash: event.hash())
                 let strings = statement.indexKeys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
                 #expect(statement.packedIndexKeys.strings == strings, "\(file)")
+                // What the audit computes from the event and its hash's digest, without a statement.
+                #expect(Statement.packedIndexKeys(of: event, digest: event.hashDigest()).strings == strings, "\(file)")
+                #expect(EventHash.uri(of: event.hashDigest()) == event.hash(), "\(file)")
                 events += 1
             }
         }

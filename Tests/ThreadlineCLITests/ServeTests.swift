@@ -22,7 +22,7 @@ struct ServeTests {
     /// Starts `threadline serve` on a free port and waits for the line naming it.
     static func start(in folder: URL, _ extra: [String] = []) async throws -> Running {
         let log = folder.appendingPathComponent("serve.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        #expect(FileManager.default.createFile(atPath: log.path, contents: nil))
         let process = CLI.process(["serve", "--ledger", "l.db", "--port", "0"] + extra, in: folder)
         process.standardError = try FileHandle(forWritingTo: log)
         process.standardOutput = FileHandle.nullDevice

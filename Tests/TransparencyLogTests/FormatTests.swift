@@ -122,3 +122,22 @@ struct ProofLineTests {
         #expect(error?.code == "proof.hash")
     }
 }
+
+struct HashTests {
+    @Test("SHA-256 of bytes, in hex and base64, as FIPS 180-2's example gives it")
+    func knownDigest() {
+        let abc = Hash.sha256(Array("abc".utf8))
+        #expect(abc.hex == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(abc == Hash.sha256(Data("abc".utf8)))
+        #expect(abc.base64 == "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0=")
+    }
+
+    @Test("a hash is made from exactly 32 bytes in memory")
+    func fromMemory() {
+        let bytes = Array(0..<UInt8(33))
+        let hash = bytes.withUnsafeBytes { Hash(bytes: UnsafeRawBufferPointer(rebasing: $0.prefix(32))) }
+        #expect(hash?.bytes == Array(bytes.prefix(32)))
+        #expect(bytes.withUnsafeBytes { Hash(bytes: $0) } == nil)
+        #expect(bytes.withUnsafeBytes { Hash(bytes: UnsafeRawBufferPointer(rebasing: $0.prefix(31))) } == nil)
+    }
+}
