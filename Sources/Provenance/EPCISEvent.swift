@@ -112,9 +112,15 @@ public struct EPCISEvent: Sendable, Hashable {
 
     /// The SHA-256 digest the CBV 2.0 event hash names (what `hash()` writes in hex).
     public func hashDigest(ignoring ignored: Set<String> = []) -> Hash {
-        EventHash.digest(
-            ofPreHash: EventHash.preHashBytes(
-                of: json, context: context, ignoring: ignored, canonicalForms: canonicalForms))
+        EventHash.digest(ofPreHash: preHashBytes(ignoring: ignored))
+    }
+
+    /// The event hash's pre-hash string, written with what validating the event found (its canonical forms and
+    /// its time), as `EventHash.preHashBytes` would write it from the JSON alone.
+    func preHashBytes(ignoring ignored: Set<String> = []) -> [UInt8] {
+        EventHash.preHashBytes(
+            of: json, context: context, ignoring: ignored, canonicalForms: canonicalForms,
+            validated: .init(eventTime: eventTime))
     }
 
     /// The canonical form under which `identifier`, one the event names, is indexed: its canonical Digital

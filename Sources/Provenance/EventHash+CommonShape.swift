@@ -52,7 +52,7 @@ extension EventHash {
     /// the XML-shaped tree; `EventHashTests` checks the two agree.
     static func writeCommonShape(
         _ members: [JSONValue.Member], context: JSONLDContext, ignoring: Set<String>,
-        canonicalForms: CanonicalForms = CanonicalForms(), into out: inout [UInt8]
+        canonicalForms: CanonicalForms = CanonicalForms(), validated: Validated? = nil, into out: inout [UInt8]
     ) -> Bool {
         guard context.prefixes.isEmpty, ignoring.isEmpty else { return false }
         // Which member holds each field (−1: none).
@@ -69,12 +69,48 @@ extension EventHash {
         }
         let mark = out.count
         for field in CommonField.allCases where positions[field.rawValue] >= 0 {
-            guard write(field, members[positions[field.rawValue]].value, canonicalForms, into: &out) else {
+            let value = members[positions[field.rawValue]].value
+            if let validated, validated.write(field, value, into: &out) { continue }
+            guard write(field, value, canonicalForms, into: &out) else {
                 out.removeSubrange(mark...)
                 return false
             }
         }
         return true
+    }
+
+    /// What the validator found of an event, which spares the pre-hash working it out again. For a valid event,
+    /// `eventTime` is its time; `action` and `eventTimeZoneOffset` are as EPCIS allows (neither a number, a CBV 1.x
+    /// URN nor a GS1 key, so written as they are); and a bare `bizStep` or `disposition` is a CBV term (so its URI
+    /// is the vocabulary's prefix and the term, with nothing to canonicalise).
+    struct Validated {
+        let eventTime: Timestamp.DateTime
+
+        /// Writes `field` as the general writer would, and returns true; false for a field or value it leaves to
+        /// the general writer.
+        func write(_ field: CommonField, _ value: JSONValue, into out: inout [UInt8]) -> Bool {
+            guard case .string(var text) = value else { return false }
+            let prefix: String
+            switch field {
+            case .eventTime:
+                out += "eventTime=".utf8
+                Timestamp.write(millis: eventTime.millis, into: &out)
+                return true
+            case .action, .eventTimeZoneOffset: prefix = ""
+            case .bizStep: prefix = Node.Vocabulary.bizStep
+            case .disposition: prefix = Node.Vocabulary.disposition
+            default: return false
+            }
+            return text.withUTF8 { bytes in
+                guard !prefix.isEmpty || !bytes.isEmpty, !bytes.contains(UInt8(ascii: ":")) || prefix.isEmpty
+                else { return false }
+                out += field.name.utf8
+                out.append(UInt8(ascii: "="))
+                out += prefix.utf8
+                out += bytes
+                return true
+            }
+        }
     }
 
     /// Writes one field; false when its value is not of the field's common shape.

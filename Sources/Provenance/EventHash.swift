@@ -45,7 +45,7 @@ public enum EventHash {
     /// from their members unless `commonShape` is false (for tests that compare the two ways).
     static func preHashBytes(
         of event: JSONValue, context: JSONLDContext, ignoring: Set<String>, commonShape: Bool = true,
-        canonicalForms: CanonicalForms = CanonicalForms()
+        canonicalForms: CanonicalForms = CanonicalForms(), validated: Validated? = nil
     ) -> [UInt8] {
         guard let members = event.members else { return [] }
         var out: [UInt8] = []
@@ -54,7 +54,8 @@ public enum EventHash {
         if let type = event["type"]?.stringValue { out += type.utf8 }
         if commonShape,
             writeCommonShape(
-                members, context: context, ignoring: ignoring, canonicalForms: canonicalForms, into: &out)
+                members, context: context, ignoring: ignoring, canonicalForms: canonicalForms, validated: validated,
+                into: &out)
         {
             return out
         }

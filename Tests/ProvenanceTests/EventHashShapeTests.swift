@@ -27,6 +27,9 @@ struct EventHashShapeTests {
             for event in document.events {
                 let (direct, general, common) = Self.both(event.json, event.context, document.ignoredFields)
                 #expect(direct == general, "\(file)")
+                // And the way a validated event writes it, with what validation found.
+                let validated = event.preHashBytes(ignoring: document.ignoredFields)
+                #expect(String(decoding: validated, as: UTF8.self) == general, "\(file)")
                 events += 1
                 if common { taken += 1 }
             }
@@ -74,6 +77,9 @@ struct EventHashShapeTests {
         ("eventTime", #""2026-05-20T09:30:00.0005Z""#, true),
         ("eventTime", #""not a time""#, true),
         ("eventTimeZoneOffset", #""-05:30""#, true),
+        ("action", #""DELETE""#, true),
+        ("disposition", #""cbv:Disp-active""#, true),
+        ("bizStep", #""https://example.com/steps/01/04012345111118""#, true),
         ("readPoint", #"{"id":" "}"#, true),
         ("readPoint", #"{"id":"https://id.gs1.org/414/4012345000016"}"#, true),
         ("readPoint", #"{"id":"x","ex:y":1}"#, false),
@@ -110,6 +116,9 @@ struct EventHashShapeTests {
         let (direct, general, taken) = Self.both(json, context, [])
         #expect(direct == general, "\(text)")
         #expect(taken == common, "\(text)")
+        if let event = try? EPCISEvent(json: json, context: context) {
+            #expect(String(decoding: event.preHashBytes(), as: UTF8.self) == general, "\(text)")
+        }
     }
 
     @Test("a document's ignoreFields sends its events the general way")
