@@ -321,7 +321,7 @@ public final class SQLiteLedgerStore: LedgerStore {
 
     /// A blob column's bytes, copied once from SQLite's buffer (reading it as `Data` first would copy twice).
     private static func bytes(_ row: Row, _ index: Int) throws -> [UInt8] {
-        try row.withUnsafeData(atIndex: index) { data in data.map { [UInt8]($0) } ?? [] }
+        try row.withUnsafeData(atIndex: index) { data in data?.withUnsafeBytes { [UInt8]($0) } ?? [] }
     }
 
     public func hashes(at indices: [Int64]) async throws -> [Hash] {
