@@ -112,8 +112,7 @@ extension DigitalLink {
     ) -> Bool {
         let cp = parts[0]
         guard (6...12).contains(cp.count), isDigits(cp),
-            let form = EPCForm(rawValue: String(decoding: form, as: UTF8.self)),
-            let scheme = EPCSchemes.byName[String(decoding: scheme, as: UTF8.self)]
+            let form = EPCForm(name: form), let scheme = EPCScheme(name: scheme)
         else { return false }
         let isPattern = form == .idpat
         /// Whether part `index` is a digits-only reference that, with the company prefix, has `total` digits.
@@ -213,18 +212,42 @@ extension DigitalLink {
     }
 
     /// The forms of EPC URN (TDS 2.x): pure identities, classes and ID patterns.
-    private enum EPCForm: String {
+    private enum EPCForm: String, CaseIterable {
         case id, `class`, idpat
+
+        /// The form named by a URN's bytes (names are compared packed, without making a string).
+        init?(name: Slice<UnsafeBufferPointer<UInt8>>) {
+            guard let form = DigitalLink.lookUp(name, in: EPCForm.packedNames) else { return nil }
+            self = form
+        }
+
+        static let packedNames: [(count: Int, packed: UInt64, value: Self)] = allCases.map {
+            ($0.rawValue.utf8.count, DigitalLink.packed($0.rawValue.utf8), $0)
+        }
     }
 
     /// The EPC schemes that have a Digital Link (TDS 2.x §14).
     private enum EPCScheme: String, CaseIterable {
         case sgtin, lgtin, upui, itip, sscc, sgln, pgln, grai, gdti, sgcn, giai, ginc, gsrn, gsrnp, gsin, cpi
+
+        /// The scheme named by a URN's bytes; few enough that a scan of packed names beats hashing a string.
+        init?(name: Slice<UnsafeBufferPointer<UInt8>>) {
+            guard let scheme = DigitalLink.lookUp(name, in: EPCScheme.packedNames) else { return nil }
+            self = scheme
+        }
+
+        static let packedNames: [(count: Int, packed: UInt64, value: Self)] = allCases.map {
+            ($0.rawValue.utf8.count, DigitalLink.packed($0.rawValue.utf8), $0)
+        }
     }
 
-    /// The schemes by name: one hash instead of comparing the name with each.
-    private enum EPCSchemes {
-        static let byName = Dictionary(uniqueKeysWithValues: EPCScheme.allCases.map { ($0.rawValue, $0) })
+    /// The value named `name` in `names` (each a name's length, its bytes packed, and the value; at most 8 bytes).
+    private static func lookUp<Value>(
+        _ name: Slice<UnsafeBufferPointer<UInt8>>, in names: [(count: Int, packed: UInt64, value: Value)]
+    ) -> Value? {
+        guard (1...8).contains(name.count) else { return nil }
+        let key = packed(name)
+        return names.first { $0.count == name.count && $0.packed == key }?.value
     }
 
     /// Whether a path segment after the host of the web URI `bytes` is a primary-key AI or a short name: no

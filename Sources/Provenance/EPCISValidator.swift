@@ -58,23 +58,21 @@ struct EPCISValidator {
 
     /// Where each standard field is among an event's members (−1 for none).
     struct FieldPositions {
-        /// The member holding each field (−1: none), kept inline: every event read makes one.
-        private var positions = InlineArray<32, Int16>(repeating: -1)
+        private var positions = [Int](repeating: -1, count: Field.allCases.count)
         /// Each member's field, in member order (nil for a member that is not a standard field).
         private(set) var fields: [Field?] = []
 
         init(_ members: [JSONValue.Member]) {
-            assert(Field.allCases.count <= positions.count, "FieldPositions needs a place for every field")
             fields.reserveCapacity(members.count)
             for (i, member) in members.enumerated() {
                 let field = Field(name: member.key)
-                if let field { positions[field.rawValue] = Int16(truncatingIfNeeded: i) }
+                if let field { positions[field.rawValue] = i }
                 fields.append(field)
             }
         }
 
         func value(_ field: Field, in members: [JSONValue.Member]) -> JSONValue? {
-            let i = Int(positions[field.rawValue])
+            let i = positions[field.rawValue]
             return i >= 0 ? members[i].value : nil
         }
     }
