@@ -213,6 +213,10 @@ struct EPCISTests {
             ),
             ("https://id.gs1.org/01/04012345111118/22/A/10/L1/21/S1", "https://id.gs1.org/01/04012345111118/21/S1"),
             ("urn:epc:id:sgtin:4012345.01111.9876", nil),
+            // Forms and schemes are matched whole: no prefix, suffix or padding of a known name.
+            ("urn:epc:\u{0}id:sgtin:4012345.011111.9876", nil), ("urn:epc:id:sgtinx:4012345.011111.9876", nil),
+            ("urn:epc:id:sgti:4012345.011111.9876", nil), ("urn:epc:ids:sgtin:4012345.011111.9876", nil),
+            ("urn:epc:class:sgtin:4012345.011111.9876", nil), ("urn:epc:idpattern:sgtin:4012345.011111.*", nil),
             ("urn:epcglobal:cbv:bt:4012345000009:ASN1099", nil),
             ("https://example.com/about", nil),
         ]
