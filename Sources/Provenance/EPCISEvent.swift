@@ -123,10 +123,6 @@ public struct EPCISEvent: Sendable, Hashable {
             validated: .init(eventTime: eventTime))
     }
 
-    /// The canonical form under which `identifier`, one the event names, is indexed: its canonical Digital
-    /// Link, or the identifier as written when it has none.
-    func canonical(_ identifier: String) -> String { canonicalForms[identifier] ?? identifier }
-
     /// Records the canonical forms of every identifier the event names.
     mutating func findCanonicalForms() {
         // Gathered apart from `self`: a closure that changed `self` while `forEachIdentifier` reads it would make
@@ -140,9 +136,9 @@ public struct EPCISEvent: Sendable, Hashable {
         canonicalForms = forms
     }
 
-    /// Calls `body` with every identifier the event names: objects, parent, classes, places, sources and
-    /// destinations (without gathering them into a new array).
-    func forEachIdentifier(_ body: (String) -> Void) {
+    /// Calls `body` with every object, class or lot the event names (what `epc:` index keys name): its EPC
+    /// lists, its parent, and the classes of its quantity lists.
+    func forEachObject(_ body: (String) -> Void) {
         epcList.forEach(body)
         childEPCs.forEach(body)
         inputEPCList.forEach(body)
@@ -152,6 +148,12 @@ public struct EPCISEvent: Sendable, Hashable {
         for element in childQuantityList { body(element.epcClass) }
         for element in inputQuantityList { body(element.epcClass) }
         for element in outputQuantityList { body(element.epcClass) }
+    }
+
+    /// Calls `body` with every identifier the event names: objects, parent, classes, places, sources and
+    /// destinations (without gathering them into a new array).
+    func forEachIdentifier(_ body: (String) -> Void) {
+        forEachObject(body)
         if let readPoint { body(readPoint) }
         if let bizLocation { body(bizLocation) }
         for reference in sourceList { body(reference.value) }

@@ -28,7 +28,9 @@ public enum RecordingPolicy {
                 created = objects(event.epcList, event.quantityList)
             default: created = []
             }
-            creates = created.map { ($0, IndexKey.gtin(inCanonical: event.canonical($0))) }
+            // The closure reads the forms, not `event`: one that captured the event would have it copied.
+            let forms = event.canonicalForms
+            creates = created.map { ($0, IndexKey.gtin(inCanonical: forms[$0] ?? $0)) }
         }
     }
 

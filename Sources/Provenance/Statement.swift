@@ -114,9 +114,21 @@ public struct PackedKeys: Sendable, Equatable {
 
     private func range(_ i: Int) -> Range<Int> { (i == 0 ? 0 : ends[i - 1])..<ends[i] }
 
+    /// Whether each key is before the next in byte order (so there are no repeats either).
+    private var isSorted: Bool {
+        bytes.withUnsafeBufferPointer { buffer in
+            (1..<ends.count).allSatisfy { i in
+                let (a, b) = (range(i - 1), range(i))
+                let order = memcmp(
+                    buffer.baseAddress! + a.lowerBound, buffer.baseAddress! + b.lowerBound, min(a.count, b.count))
+                return order < 0 || (order == 0 && a.count < b.count)
+            }
+        }
+    }
+
     /// Puts the keys in byte order and drops repeated ones.
     public mutating func sort() {
-        guard ends.count > 1 else { return }
+        guard ends.count > 1, !isSorted else { return }
         let sorted = bytes.withUnsafeBufferPointer { buffer in
             ends.indices.map(range).sorted { a, b in
                 let order = memcmp(
@@ -167,6 +179,10 @@ public enum IndexKey {
         static let event = "event:"
         static let gtin = "gtin:"
         static let bizStep = "bizStep:"
+
+        /// The order `forEachKey` writes the keys in: the prefixes (and `events`) in byte order. None is a
+        /// prefix of another, so keys in different groups compare as their prefixes do.
+        static let inByteOrder = [bizLocation, bizStep, object, event, IndexKey.events, gtin, party, readPoint]
     }
 
     /// Events naming an object, class or lot (canonical Digital Link, or the URI as written).
@@ -209,29 +225,26 @@ public enum IndexKey {
     }
 
     /// Calls `body` with each index key of `event`, whose hash's digest is `hexDigest`, as a prefix and a value,
-    /// repeats included.
+    /// repeats included. The keys come grouped by prefix in the prefixes' byte order (`Prefix.inByteOrder`), so
+    /// that an event naming one thing of each kind has its keys already sorted.
     static func forEachKey(of event: EPCISEvent, hexDigest: Substring, _ body: (String, Substring) -> Void) {
-        body(events, "")
-        body(Prefix.event, hexDigest)
-        func add(_ prefix: String, _ identifier: String, withGTIN: Bool = false) {
-            let canonical = event.canonical(identifier)
-            body(prefix, Substring(canonical))
-            if withGTIN, let gtin = gtinDigits(inCanonical: canonical) { body(Prefix.gtin, gtin) }
+        // The closures read the forms, not `event`: one that captured the event would have it copied.
+        let forms = event.canonicalForms
+        func canonical(_ identifier: String) -> String { forms[identifier] ?? identifier }
+        func place(_ prefix: String, _ identifier: String?) {
+            if let identifier { body(prefix, Substring(canonical(identifier))) }
         }
-        for identifier in event.epcList { add(Prefix.object, identifier, withGTIN: true) }
-        for identifier in event.childEPCs { add(Prefix.object, identifier, withGTIN: true) }
-        for identifier in event.inputEPCList { add(Prefix.object, identifier, withGTIN: true) }
-        for identifier in event.outputEPCList { add(Prefix.object, identifier, withGTIN: true) }
-        if let parent = event.parentID { add(Prefix.object, parent, withGTIN: true) }
-        for element in event.quantityList { add(Prefix.object, element.epcClass, withGTIN: true) }
-        for element in event.childQuantityList { add(Prefix.object, element.epcClass, withGTIN: true) }
-        for element in event.inputQuantityList { add(Prefix.object, element.epcClass, withGTIN: true) }
-        for element in event.outputQuantityList { add(Prefix.object, element.epcClass, withGTIN: true) }
+        place(Prefix.bizLocation, event.bizLocation)
         if let step = event.bizStep { body(Prefix.bizStep, Substring(step)) }
-        if let location = event.bizLocation { add(Prefix.bizLocation, location) }
-        if let point = event.readPoint { add(Prefix.readPoint, point) }
-        for reference in event.sourceList { add(Prefix.party, reference.value) }
-        for reference in event.destinationList { add(Prefix.party, reference.value) }
+        event.forEachObject { body(Prefix.object, Substring(canonical($0))) }
+        body(Prefix.event, hexDigest)
+        body(events, "")
+        event.forEachObject { object in
+            if let gtin = gtinDigits(inCanonical: canonical(object)) { body(Prefix.gtin, gtin) }
+        }
+        for reference in event.sourceList { place(Prefix.party, reference.value) }
+        for reference in event.destinationList { place(Prefix.party, reference.value) }
+        place(Prefix.readPoint, event.readPoint)
     }
 }
 

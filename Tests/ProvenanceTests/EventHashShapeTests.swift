@@ -160,5 +160,36 @@ struct PackedIndexKeyTests {
         keys.sort()
         #expect(keys.strings == ["Z", "epc:a", "epc:b"])
         #expect(keys.ends == [1, 6, 11])
+
+        // Keys that come in order are left as they are; a repeat among them is still dropped, and a key that is a
+        // prefix of the next is before it.
+        var ordered = PackedKeys()
+        for key in ["a", "ab", "ab", "b"] { ordered.append(key, "") }
+        ordered.sort()
+        #expect(ordered.strings == ["a", "ab", "b"])
+        var descending = PackedKeys()
+        for key in ["ab", "a"] { descending.append(key, "") }
+        descending.sort()
+        #expect(descending.strings == ["a", "ab"])
+    }
+
+    @Test("an event's keys come grouped by prefix, the prefixes in byte order and none the start of another")
+    func prefixOrder() throws {
+        let prefixes = IndexKey.Prefix.inByteOrder
+        #expect(prefixes == prefixes.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        for (i, a) in prefixes.enumerated() {
+            for b in prefixes[(i + 1)...] { #expect(!b.hasPrefix(a) && !a.hasPrefix(b), "\(a) \(b)") }
+        }
+        // Every key of a corpus event is written in its group's place.
+        for file in Corpus.hashExamples + Corpus.validDocuments {
+            guard let document = try? EPCISDocument(parsing: try Corpus.bytes(file)) else { continue }
+            for event in document.events {
+                var groups: [Int] = []
+                IndexKey.forEachKey(of: event, hexDigest: "0") { prefix, _ in
+                    groups.append(prefixes.firstIndex(of: prefix)!)
+                }
+                #expect(groups == groups.sorted(), "\(file)")
+            }
+        }
     }
 }
