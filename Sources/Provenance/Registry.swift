@@ -7,8 +7,9 @@ public struct Participant: Sendable, Hashable {
         case origin, manufacturer, processor, channel, retailer, marketplace, brand, certifier
     }
 
-    /// What a registration says.
-    public struct Profile: Sendable, Hashable {
+    /// What a registration says. Immutable, so a class: a participant is copied for every event checked against
+    /// the registry, and sharing the profile makes that one reference count instead of six.
+    public final class Profile: Sendable, Hashable {
         public let id: String
         public let name: String
         public let roles: [Role]
@@ -29,6 +30,21 @@ public struct Participant: Sendable, Hashable {
             self.companyPrefixes = companyPrefixes
             self.locations = locations
             self.keys = keys
+        }
+
+        public static func == (a: Profile, b: Profile) -> Bool {
+            a === b
+                || (a.id == b.id && a.name == b.name && a.roles == b.roles && a.companyPrefixes == b.companyPrefixes
+                    && a.locations == b.locations && a.keys == b.keys)
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(id)
+            hasher.combine(name)
+            hasher.combine(roles)
+            hasher.combine(companyPrefixes)
+            hasher.combine(locations)
+            hasher.combine(keys)
         }
     }
 

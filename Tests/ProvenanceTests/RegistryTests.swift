@@ -31,6 +31,34 @@ struct RegistryTests {
         return (registry, refusals)
     }
 
+    @Test("profiles are equal, and hash alike, when every field is; any field that differs tells them apart")
+    func profileEquality() {
+        #expect(acme == acme)  // Two profiles made apart.
+        #expect(acme.hashValue == acme.hashValue)
+        let variants: [Participant.Profile] = [
+            .init(
+                id: "acme2", name: "Acme Apparel", roles: [.brand, .manufacturer], companyPrefixes: ["0614141"],
+                locations: ["0614141000005"], keys: [brandKey.keyID]),
+            .init(
+                id: "acme", name: "Acme", roles: [.brand, .manufacturer], companyPrefixes: ["0614141"],
+                locations: ["0614141000005"], keys: [brandKey.keyID]),
+            .init(
+                id: "acme", name: "Acme Apparel", roles: [.brand], companyPrefixes: ["0614141"],
+                locations: ["0614141000005"], keys: [brandKey.keyID]),
+            .init(
+                id: "acme", name: "Acme Apparel", roles: [.brand, .manufacturer], companyPrefixes: [],
+                locations: ["0614141000005"], keys: [brandKey.keyID]),
+            .init(
+                id: "acme", name: "Acme Apparel", roles: [.brand, .manufacturer], companyPrefixes: ["0614141"],
+                locations: [], keys: [brandKey.keyID]),
+            .init(
+                id: "acme", name: "Acme Apparel", roles: [.brand, .manufacturer], companyPrefixes: ["0614141"],
+                locations: ["0614141000005"], keys: [shopKey.keyID]),
+        ]
+        for variant in variants { #expect(variant != acme) }
+        #expect(Set(variants + [acme, acme]).count == variants.count + 1)
+    }
+
     @Test("statements round-trip through their JSON payload")
     func roundTrip() throws {
         let statements: [RegistryStatement] = [
