@@ -16,7 +16,9 @@ SIGNATURE = re.compile(r"^(fe_|ge_|x25519_|CCryptoBoringSSL_(x25519|sha512|ED255
 STAGES = [
     ("JSON parse", "JSONParser"),
     ("EPCIS validation", "EPCISValidator"),
-    ("statement (event hash, …)", "StatementO11payloadType"),
+    ("event hash", "EPCISEventV10hashDigest"),
+    ("recording demands", "RecordingPolicyO7DemandsVyAeA10EPCISEventV"),
+    ("other statements", "StatementO11payloadType"),
     ("index keys", "IndexKeyO"),
     ("index keys", "packedIndexKeys"),
     ("index comparison", "AuditorV7compare"),
