@@ -5,7 +5,9 @@
 /// user-defined term and is allowed.
 public enum CBV {
     /// A vocabulary: its name in messages, the CBV 2.0 URI prefix, the CBV 1.x URN prefix and its terms.
-    public struct Vocabulary: Sendable {
+    /// Immutable, so a class: every event's terms are looked up in one, and passing it costs one reference
+    /// count instead of one for each of its five parts.
+    public final class Vocabulary: Sendable {
         public let name: String
         public let webPrefix: String
         public let urnPrefix: String?
