@@ -86,8 +86,10 @@ extension JSONValue {
     /// Parses one JSON text (RFC 8259) strictly: no trailing commas, comments, lone surrogates or bytes
     /// after the value; duplicate member names as `duplicateKeys` says. Errors name the byte offset.
     public init(parsing bytes: some Collection<UInt8>, duplicateKeys: DuplicateKeys = .reject) throws {
-        var parser = JSONParser(bytes: Array(bytes), duplicateKeys: duplicateKeys)
-        self = try parser.parseDocument()
+        self = try Array(bytes).withUnsafeBufferPointer { bytes in
+            var parser = JSONParser(bytes: bytes, duplicateKeys: duplicateKeys)
+            return try parser.parseDocument()
+        }
     }
 
     /// Parses a JSON text given as a string.
@@ -96,13 +98,14 @@ extension JSONValue {
     }
 }
 
+/// Reads the bytes in place (an array's bounds checks and reference would cost on every byte).
 private struct JSONParser {
-    let bytes: [UInt8]
+    let bytes: UnsafeBufferPointer<UInt8>
     let duplicateKeys: JSONValue.DuplicateKeys
     var position = 0
     var depth = 0
 
-    init(bytes: [UInt8], duplicateKeys: JSONValue.DuplicateKeys) {
+    init(bytes: UnsafeBufferPointer<UInt8>, duplicateKeys: JSONValue.DuplicateKeys) {
         self.bytes = bytes
         self.duplicateKeys = duplicateKeys
     }
