@@ -1,3 +1,5 @@
+import Foundation
+
 /// The canonical GS1 Digital Link of any GS1 key an EPCIS event may carry, as the CBV 2.0 event hash
 /// (CBV 2.0 §8.9) compares them: EPC pure-identity URNs of every TDS 2.x scheme, EPC class URNs, EPC ID
 /// patterns and Digital Link URIs on any domain all become `https://id.gs1.org/<AI>/<key>…` at the finest
@@ -19,18 +21,24 @@ extension DigitalLink {
         return text.withUTF8 { bytes in
             let mark = out.count
             let written: Bool
-            if bytes.starts(with: "urn:epc:".utf8) {
+            if starts(bytes, with: "urn:epc:") {
                 written = writeCanonical(epcURN: bytes, into: &out)
-            } else if bytes.starts(with: "https://".utf8) || bytes.starts(with: "http://".utf8) {
+            } else if starts(bytes, with: "https://") || starts(bytes, with: "http://") {
                 written =
                     mayBeDigitalLink(bytes)
                     && writeCanonical(webURI: String(decoding: bytes, as: UTF8.self), into: &out)
             } else {
                 written = false
             }
-            if !written { out.removeSubrange(mark...) }
+            if !written, out.count > mark { out.removeSubrange(mark...) }
             return written
         }
+    }
+
+    /// Whether `bytes` start with `prefix` (one `memcmp`).
+    private static func starts(_ bytes: UnsafeBufferPointer<UInt8>, with prefix: StaticString) -> Bool {
+        bytes.count >= prefix.utf8CodeUnitCount
+            && memcmp(bytes.baseAddress!, prefix.utf8Start, prefix.utf8CodeUnitCount) == 0
     }
 
     /// Digital Link's escapes for characters an EPC URN leaves bare (Digital Link Table 7-1). The URN's own
