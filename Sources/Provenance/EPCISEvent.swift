@@ -163,11 +163,11 @@ public struct EPCISEvent: Sendable, Hashable {
     /// Parses and validates one event object. `context` holds the enclosing document's prefixes; `path`
     /// names the event in error messages.
     public init(json: JSONValue, context: JSONLDContext = JSONLDContext(), path: String = "event") throws {
+        self.init(kind: .object, json: json, context: context)
         var validator = EPCISValidator()
-        guard let event = validator.event(json, context: context, path: path) else {
+        guard validator.read(json, context: context, path: path, into: &self) else {
             throw EPCISValidationError(problems: validator.problems)
         }
-        self = event
     }
 
     /// An event of `kind` with nothing else yet, for the validator to fill in.

@@ -94,10 +94,22 @@ struct EPCISValidator {
     static func isExtension(_ key: String) -> Bool { key.utf8.contains(UInt8(ascii: ":")) }
 
     mutating func event(_ json: JSONValue, context outer: JSONLDContext, path: String) -> EPCISEvent? {
+        var event = EPCISEvent(kind: .object, json: json, context: outer)
+        return read(json, context: outer, path: path, into: &event) ? event : nil
+    }
+
+    /// Reads and validates one event object into `f`, an event with nothing read into it yet
+    /// (`EPCISEvent(kind:json:context:)`), and returns true; false when it is not valid, with the problems
+    /// recorded. (Written in place: returning a new event from here copied it whole.)
+    mutating func read(
+        _ json: JSONValue, context outer: JSONLDContext, path: String, into f: inout EPCISEvent
+    )
+        -> Bool
+    {
         let before = problems.count
         guard let members = json.members else {
             problem(path, "event", "an event must be a JSON object, not \(json.typeName)")
-            return nil
+            return false
         }
         // One pass finds every standard field; the checks below look them up by position.
         let fields = FieldPositions(members)
@@ -108,11 +120,11 @@ struct EPCISValidator {
                 path + ".type", "type",
                 "event type is \(written); it must be one of "
                     + EPCISEvent.Kind.allCases.map(\.rawValue).joined(separator: ", "))
-            return nil
+            return false
         }
         var context = outer
         context.merge(value(.context))
-        var f = EPCISEvent(kind: kind, json: json, context: context)
+        (f.kind, f.json, f.context) = (kind, json, context)
         let allowed = Field.allowedBits[EPCISEvent.Kind.allCases.firstIndex(of: kind)!]
         for (member, field) in zip(members, fields.fields) {
             if let field, allowed & 1 << UInt64(field.rawValue) != 0 { continue }
@@ -191,9 +203,9 @@ struct EPCISValidator {
             f.sensorElementList = sensorElements(sensors, "\(path).sensorElementList")
         }
         whatRules(f, path)
-        guard problems.count == before else { return nil }
+        guard problems.count == before else { return false }
         f.findCanonicalForms()
-        return f
+        return true
     }
 
     /// What each event type must name (EPCIS 2.0 §7.4.2–7.4.6).
