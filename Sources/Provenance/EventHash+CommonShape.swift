@@ -102,8 +102,8 @@ extension EventHash {
             default: return false
             }
             return text.withUTF8 { bytes in
-                guard !prefix.isEmpty || !bytes.isEmpty, !bytes.contains(UInt8(ascii: ":")) || prefix.isEmpty
-                else { return false }
+                // An empty value, or a term with a colon (a URI, a URN, a CURIE), is left to the general writer.
+                guard !bytes.isEmpty, prefix.isEmpty || !bytes.contains(UInt8(ascii: ":")) else { return false }
                 out += field.name.utf8
                 out.append(UInt8(ascii: "="))
                 out += prefix.utf8

@@ -70,7 +70,7 @@ public enum Statement: Sendable {
         case .registry: keys.append(IndexKey.registry, "")
         case .anchor: keys.append(IndexKey.anchors, "")
         case .event(let event, let hash):
-            IndexKey.forEachKey(of: event, hexDigest: IndexKey.digest(ofHash: hash)) { keys.append($0, $1) }
+            return Self.packedIndexKeys(of: event, hexDigest: IndexKey.digest(ofHash: hash))
         }
         keys.sort()
         return keys
@@ -79,8 +79,12 @@ public enum Statement: Sendable {
     /// The packed index keys of an event statement whose hash has `digest` (`packedIndexKeys`, for a reader that
     /// has the event and its digest but no statement).
     public static func packedIndexKeys(of event: EPCISEvent, digest: Hash) -> PackedKeys {
+        packedIndexKeys(of: event, hexDigest: Substring(digest.hex))
+    }
+
+    private static func packedIndexKeys(of event: EPCISEvent, hexDigest: Substring) -> PackedKeys {
         var keys = PackedKeys()
-        IndexKey.forEachKey(of: event, hexDigest: Substring(digest.hex)) { keys.append($0, $1) }
+        IndexKey.forEachKey(of: event, hexDigest: hexDigest) { keys.append($0, $1) }
         keys.sort()
         return keys
     }

@@ -336,7 +336,7 @@ public struct Auditor: Sendable {
             }
             let statement = try Statement(payloadType: type, payload: payload)
             switch statement {
-            case .event: preconditionFailure("events are read above")
+            case .event(let event, _): checked.statement = .event(digest: event.hashDigest(), demands: .init(event))
             case .registry(let change): checked.statement = .registry(change)
             case .anchor(let checkpoint, let token): checked.statement = .anchor(checkpoint: checkpoint, token: token)
             case .opaque: checked.statement = .opaque
