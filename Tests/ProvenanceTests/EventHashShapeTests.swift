@@ -104,6 +104,23 @@ struct EventHashShapeTests {
         ("comment", #""a note""#, false),
     ]
 
+    @Test("what validation found writes only what it can vouch for: no empty value, no URI term, no list")
+    func validatedWriter() throws {
+        let validated = EventHash.Validated(eventTime: try #require(Timestamp.parseDateTime("2026-05-20T09:30:00Z")))
+        var out: [UInt8] = []
+        #expect(!validated.write(.bizStep, .string(""), into: &out))
+        #expect(!validated.write(.bizStep, .string("urn:epcglobal:cbv:bizstep:shipping"), into: &out))
+        #expect(!validated.write(.disposition, .string("cbv:Disp-active"), into: &out))
+        #expect(!validated.write(.action, .string(""), into: &out))
+        #expect(!validated.write(.epcList, .array([]), into: &out))
+        #expect(out.isEmpty)
+        #expect(validated.write(.bizStep, .string("shipping"), into: &out))
+        #expect(validated.write(.eventTime, .string("2026-05-20T11:30:00+02:00"), into: &out))
+        #expect(
+            String(decoding: out, as: UTF8.self)
+                == "bizStep=https://ref.gs1.org/cbv/BizStep-shippingeventTime=2026-05-20T09:30:00.000Z")
+    }
+
     @Test("varied events of the common shape hash the same either way", arguments: variations.indices)
     func variation(index: Int) throws {
         let (member, value, common) = Self.variations[index]
