@@ -131,10 +131,13 @@ extension DigitalLink {
         func isLast(_ index: Int) -> Bool { parts.count == index + 1 && !parts[index].isEmpty }
         /// Whether the URN is a pattern whose part `index` is its last and `*`.
         func isWildcard(_ index: Int) -> Bool { parts.count == index + 1 && parts[index].elementsEqual("*".utf8) }
-        func write(_ text: String) { out += text.utf8 }
+        // Literals, appended as buffers: appending a small `String`'s UTF-8 copies it byte by byte.
+        func write(_ text: StaticString) {
+            out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        }
         /// `base` + AI + `/` + the key's digits: `lead` (`indicator` before the company prefix), then the rest of
         /// part `index`, then a check digit.
-        func key(_ ai: String, lead: String = "", indicatorOf index: Int? = nil, _ body: Int) {
+        func key(_ ai: StaticString, lead: StaticString = "", indicatorOf index: Int? = nil, _ body: Int) {
             write("https://id.gs1.org/")
             write(ai)
             write("/")
