@@ -304,36 +304,34 @@ public enum Base64 {
         let count = text.count / 4 * 3 - padding
         var valid = true
         let out = [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
-            do {
-                sextets.withUnsafeBufferPointer { sextets in
-                    // Whole groups of four characters, then the last group, which may be padded.
-                    var o = 0
-                    var bad: UInt8 = 0
-                    var i = 0
-                    while i < text.count - 4 {
-                        let a = sextets[Int(text[i])]
-                        let b = sextets[Int(text[i + 1])]
-                        let c = sextets[Int(text[i + 2])]
-                        let d = sextets[Int(text[i + 3])]
-                        bad |= a | b | c | d
-                        out[o] = a << 2 | b >> 4
-                        out[o + 1] = b << 4 | c >> 2
-                        out[o + 2] = c << 6 | d
-                        o += 3
-                        i += 4
-                    }
+            sextets.withUnsafeBufferPointer { sextets in
+                // Whole groups of four characters, then the last group, which may be padded.
+                var o = 0
+                var bad: UInt8 = 0
+                var i = 0
+                while i < text.count - 4 {
                     let a = sextets[Int(text[i])]
                     let b = sextets[Int(text[i + 1])]
-                    let c = padding == 2 ? 0 : sextets[Int(text[i + 2])]
-                    let d = padding >= 1 ? 0 : sextets[Int(text[i + 3])]
+                    let c = sextets[Int(text[i + 2])]
+                    let d = sextets[Int(text[i + 3])]
                     bad |= a | b | c | d
-                    // Canonical: the bits the padding leaves over are zero.
-                    if padding == 2 && b & 0x0F != 0 || padding == 1 && c & 0x03 != 0 { bad |= 0x80 }
                     out[o] = a << 2 | b >> 4
-                    if padding < 2 { out[o + 1] = b << 4 | c >> 2 }
-                    if padding < 1 { out[o + 2] = c << 6 | d }
-                    valid = bad & 0x80 == 0
+                    out[o + 1] = b << 4 | c >> 2
+                    out[o + 2] = c << 6 | d
+                    o += 3
+                    i += 4
                 }
+                let a = sextets[Int(text[i])]
+                let b = sextets[Int(text[i + 1])]
+                let c = padding == 2 ? 0 : sextets[Int(text[i + 2])]
+                let d = padding >= 1 ? 0 : sextets[Int(text[i + 3])]
+                bad |= a | b | c | d
+                // Canonical: the bits the padding leaves over are zero.
+                if padding == 2 && b & 0x0F != 0 || padding == 1 && c & 0x03 != 0 { bad |= 0x80 }
+                out[o] = a << 2 | b >> 4
+                if padding < 2 { out[o + 1] = b << 4 | c >> 2 }
+                if padding < 1 { out[o + 2] = c << 6 | d }
+                valid = bad & 0x80 == 0
             }
             initialized = count
         }
