@@ -1,47 +1,49 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// Spreads CPU-bound work over all cores.
 enum Parallel {
     /// The number of cores to use.
     static let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
+    /// Items a worker takes at a time: small enough that when one worker has taken the last slice, the others
+    /// are not left idle long (or can help another map running beside this one), large enough that taking a
+    /// slice costs nothing next to the work in it.
+    static func sliceSize(of count: Int) -> Int { max(1, min(64, count / (cores * 8))) }
+
     /// `items.map(transform)`, computed in parallel slices; order is kept.
     static func map<T: Sendable, R: Sendable>(_ items: [T], _ transform: @Sendable (T) -> R) -> [R] {
         guard items.count > 1 else { return items.map(transform) }
-        let slices = min(items.count, cores * 4)
-        let results = UnsafeMutableBufferPointer<R>.allocate(capacity: items.count)
-        defer { results.deallocate() }
-        // Each slice writes a disjoint part of `results`, and concurrentPerform returns only when all are done,
-        // so the buffer is never accessed concurrently at the same index nor read before it is written.
-        nonisolated(unsafe) let output = results
-        DispatchQueue.concurrentPerform(iterations: slices) { slice in
-            let lower = items.count * slice / slices
-            let upper = items.count * (slice + 1) / slices
-            for i in lower..<upper {
-                (output.baseAddress! + i).initialize(to: transform(items[i]))
-            }
-        }
-        let array = Array(results)
-        _ = results.deinitialize()
-        return array
+        return map(items, state: {}) { item, _ in transform(item) }
     }
 
-    /// `map` with per-slice state (a verifier-key cache, say) created by `makeState`.
+    /// `map` with per-worker state (a verifier-key cache, say) created by `makeState`, once for each core
+    /// that joins the work.
+    ///
+    /// The workers take slices from a shared counter until none are left, so one that finishes early takes
+    /// more; and a core that is free, having finished another map that runs beside this one, joins this one.
     static func map<T: Sendable, R: Sendable, State>(
         _ items: [T], state makeState: @Sendable () -> State, _ transform: @Sendable (T, inout State) -> R
     ) -> [R] {
-        let slices = max(1, min(items.count, cores * 4))
-        // Each slice writes its results in place (as `map` does), so they are not copied again.
-        return [R](unsafeUninitializedCapacity: items.count) { buffer, count in
+        let count = items.count
+        let slice = sliceSize(of: count)
+        let next = Atomic<Int>(0)
+        // Each slice writes its results in place, once, and concurrentPerform returns only when every worker is
+        // done, so the buffer is never written twice at an index nor read before it is written.
+        return [R](unsafeUninitializedCapacity: count) { buffer, initialized in
             nonisolated(unsafe) let output = buffer
-            DispatchQueue.concurrentPerform(iterations: slices) { slice in
+            DispatchQueue.concurrentPerform(iterations: min(cores, max(1, count))) { _ in
                 var state = makeState()
-                for i in (items.count * slice / slices)..<(items.count * (slice + 1) / slices) {
-                    (output.baseAddress! + i).initialize(to: transform(items[i], &state))
+                while true {
+                    let lower = next.wrappingAdd(slice, ordering: .relaxed).oldValue
+                    guard lower < count else { break }
+                    for i in lower..<min(lower + slice, count) {
+                        (output.baseAddress! + i).initialize(to: transform(items[i], &state))
+                    }
                 }
             }
-            count = items.count
+            initialized = count
         }
     }
 }

@@ -1,0 +1,41 @@
+import Synchronization
+import Testing
+
+@testable import Threadline
+
+/// `Parallel.map` keeps order whatever the slicing, and makes a worker's state once, not once a slice.
+struct ParallelTests {
+    @Test(arguments: [0, 1, 2, 3, 63, 64, 65, 1000, 100_003])
+    func mapKeepsOrderAndCoversEveryItem(count: Int) {
+        let items = Array(0..<count)
+        #expect(Parallel.map(items) { $0 &* 31 &+ 7 } == items.map { $0 &* 31 &+ 7 })
+        #expect(Parallel.map(items, state: { 0 }) { item, _ in String(item) } == items.map { String($0) })
+    }
+
+    @Test func eachWorkerMakesItsStateOnce() {
+        let made = Atomic<Int>(0)
+        let items = Array(0..<50_000)
+        // Each worker's state counts the items it saw; together they saw every item once.
+        let seen = Parallel.map(
+            items,
+            state: { () -> Int in
+                made.add(1, ordering: .relaxed)
+                return 0
+            }
+        ) { item, state in
+            state += 1
+            return (item, state)
+        }
+        #expect(seen.map(\.0) == items)
+        #expect((1...Parallel.cores).contains(made.load(ordering: .relaxed)))
+        // 50,000 items in slices of at most 64: far more slices than workers, so a per-slice state would show.
+        #expect(Parallel.sliceSize(of: items.count) <= 64)
+        #expect(seen.map(\.1).max()! > 64)
+    }
+
+    @Test func slicesAreSmallButNeverEmpty() {
+        #expect(Parallel.sliceSize(of: 0) == 1)
+        #expect(Parallel.sliceSize(of: 5) == 1)
+        #expect(Parallel.sliceSize(of: 1_000_000) == 64)
+    }
+}
