@@ -15,8 +15,8 @@ public enum RecordingPolicy {
         /// What the event brings into being: each identifier as written, and the GTIN of its canonical form.
         public let creates: [(identifier: String, gtin: String?)]
 
-        /// The demands of `event`.
-        public init(_ event: EPCISEvent) {
+        /// The demands of `event`. (Borrowed: an initializer would otherwise take its own copy of the event.)
+        public init(_ event: borrowing EPCISEvent) {
             step = event.bizStepTerm
             func objects(_ epcs: [String], _ quantities: [EPCISEvent.QuantityElement]) -> [String] {
                 quantities.isEmpty ? epcs : epcs + quantities.map(\.epcClass)
@@ -45,27 +45,35 @@ public enum RecordingPolicy {
     public static func refusal(
         for demands: Demands, signers: [String], registry: Registry, at seq: Int64
     ) -> FormatError? {
-        var recorders: [Participant] = []
-        recorders.reserveCapacity(signers.count)
+        // The first signer's participant, and any others (an event is most often signed once: no array then).
+        var first: Participant?
+        var others: [Participant] = []
         for key in signers {
             switch registry.signer(key, at: seq) {
-            case .valid(let id): recorders.append(registry.participants[id]!)
+            case .valid(let id):
+                if first == nil {
+                    first = registry.participants[id]!
+                } else {
+                    others.append(registry.participants[id]!)
+                }
             case let status:
                 return FormatError("record.signer", "the event's signer \(key) may not record: \(status.explanation)")
             }
         }
-        guard let recorder = recorders.first else {
+        guard let recorder = first else {
             return FormatError("record.signer", "the event has no signature")
         }
+        /// Whether every recorder meets `test`, and whether any does.
+        func all(_ test: (Participant) -> Bool) -> Bool { test(recorder) && others.allSatisfy(test) }
+        func any(_ test: (Participant) -> Bool) -> Bool { test(recorder) || others.contains(where: test) }
         /// Whether any recorder has one of `roles`.
         func hasAny(_ roles: Set<Participant.Role>) -> Bool {
-            recorders.contains { $0.profile.roles.contains(where: roles.contains) }
+            any { $0.profile.roles.contains(where: roles.contains) }
         }
         func roleNames(_ set: Set<Participant.Role>) -> String { set.map(\.rawValue).sorted().joined(separator: ", ") }
         let step = demands.step
         let onlyCertifier =
-            recorders.allSatisfy { $0.profile.roles.allSatisfy { $0 == .certifier } }
-            && recorders.contains { !$0.profile.roles.isEmpty }
+            all { $0.profile.roles.allSatisfy { $0 == .certifier } } && any { !$0.profile.roles.isEmpty }
         if onlyCertifier, step != "inspecting" {
             return FormatError(
                 "record.role",
@@ -83,7 +91,8 @@ public enum RecordingPolicy {
                 "'\(recorder.id)' may not commission products; that takes one of the roles \(roleNames(producers))")
         }
         let prefixes =
-            recorders.count == 1 ? recorder.profile.companyPrefixes : recorders.flatMap(\.profile.companyPrefixes)
+            others.isEmpty
+            ? recorder.profile.companyPrefixes : ([recorder] + others).flatMap(\.profile.companyPrefixes)
         for (identifier, gtin) in demands.creates {
             guard let gtin else { continue }
             // The GTIN's digits after its indicator start with the company prefix.

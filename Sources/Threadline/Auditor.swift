@@ -240,7 +240,9 @@ public struct Auditor: Sendable {
             var missing = 0
             var extra = 0
             computed.removeAll(keepingCapacity: true)
-            for (offset, result) in chunk.checked.enumerated() {
+            // By index, so each result is read where it is (an enumeration copied every one).
+            for offset in chunk.checked.indices {
+                let result = chunk.checked[offset]
                 let seq = chunk.span.lowerBound + Int64(offset)
                 result.findings.forEach(note)
                 report.signatures += Int64(result.signatures)

@@ -210,3 +210,32 @@ struct PackedIndexKeyTests {
         }
     }
 }
+
+/// The byte search the pre-hash uses to find CBV 1.x URNs and time fields.
+struct ByteSearchTests {
+    @Test("a needle is found wherever it is, and only where all of it is")
+    func containsBytes() {
+        let haystack = "https://id.gs1.org/01/09521234543213/21/urn:epcglobal:cbv:x"
+        #expect(haystack.containsBytes("https://"))
+        #expect(haystack.containsBytes("urn:epcglobal:cbv:"))
+        #expect(haystack.containsBytes("cbv:x"))
+        #expect(haystack.containsBytes(haystack))
+        #expect(haystack.containsBytes(""))
+        #expect(!haystack.containsBytes("cbv:y"))
+        #expect(!haystack.containsBytes(haystack + "x"))
+        #expect(!"".containsBytes("a"))
+        // Candidates that start like the needle but are not it, and one that runs past the end.
+        #expect("aaab".containsBytes("aab"))
+        #expect(!"aaaba".containsBytes("abab"))
+        #expect(!"xxur".containsBytes("urn"))
+        #expect("Ümlaut:ü".containsBytes("ü"))
+    }
+
+    @Test("ignoring case, ASCII letters match either case")
+    func containsBytesIgnoringCase() {
+        #expect("bizStepEventTime".containsBytes("eventtime", ignoringCase: true))
+        #expect("TIME".containsBytes("time", ignoringCase: true))
+        #expect(!"TIME".containsBytes("time"))
+        #expect(!"eventTimeZoneOffse".containsBytes("offset", ignoringCase: true))
+    }
+}

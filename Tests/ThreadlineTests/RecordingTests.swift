@@ -122,6 +122,40 @@ import TransparencyLog
                 + 1)
     }
 
+    /// An event signed by two participants: the roles and company prefixes of either count, any unusable signer
+    /// refuses it, and certifiers alone still only inspect.
+    @Test func anEventSignedByTwoParticipantsIsJudgedByBoth() async throws {
+        let ledger = try await Self.ledger()
+        // Each event at its own time, so that none is refused as a duplicate of another.
+        var hour = 0
+        func signed(_ step: String, _ action: String, by keys: [SigningKey]) throws -> Envelope {
+            hour += 1
+            let event = Self.event(
+                #""type":"ObjectEvent","action":"\#(action)","bizStep":"\#(step)","epcList":["urn:epc:id:sgtin:0614141.112345.1"]"#,
+                time: "2026-09-01T\(hour < 10 ? "0" : "")\(hour):00:00Z")
+            return try Envelope(signing: event, type: Statement.eventPayloadType, with: keys)
+        }
+        // The farm may not commission the brand's GTIN, nor the shop sell alone what it does not make — but the
+        // brand's prefix and roles count when the brand signs too, whichever key signs first.
+        _ = try await ledger.append([try signed("commissioning", "ADD", by: [Self.farm, Self.brand])])
+        _ = try await ledger.append([try signed("retail_selling", "OBSERVE", by: [Self.farm, Self.shop])])
+        // A second signer that is not registered refuses the event, wherever it signs.
+        try await expectRefusal(
+            ledger, [try signed("shipping", "OBSERVE", by: [Self.brand, Self.stranger])], code: "record.signer")
+        try await expectRefusal(
+            ledger, [try signed("shipping", "OBSERVE", by: [Self.stranger, Self.brand])], code: "record.signer")
+        // Neither a marketplace nor a farm makes the brand's products, together or apart.
+        try await expectRefusal(
+            ledger, [try signed("commissioning", "ADD", by: [Self.shop, Self.farm])], code: "record.companyPrefix")
+        try await expectRefusal(
+            ledger, [try signed("commissioning", "ADD", by: [Self.shop, Self.certifier])], code: "record.role")
+        // Two certifiers only inspect; a certifier with a brand may ship.
+        try await expectRefusal(
+            ledger, [try signed("shipping", "OBSERVE", by: [Self.certifier, Self.certifier])], code: "record.role")
+        _ = try await ledger.append([try signed("shipping", "OBSERVE", by: [Self.certifier, Self.brand])])
+        _ = try await ledger.append([try signed("inspecting", "OBSERVE", by: [Self.certifier, Self.certifier])])
+    }
+
     @Test func aRoleThatMayNotRecordTheStepIsRefused() async throws {
         let ledger = try await Self.ledger()
         // A marketplace commissions nothing; a farm commissions only under its own prefix.
