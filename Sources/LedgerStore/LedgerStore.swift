@@ -70,9 +70,15 @@ public protocol LedgerStore: Sendable {
 
     /// Empties the index (to rebuild it from the log).
     func resetIndex() async throws
+
+    /// A hint that the whole log is about to be read through in order (an audit): a store may start bringing it
+    /// into memory now, so that the reads find it there. The default does nothing.
+    func willReadAll() async
 }
 
 extension LedgerStore {
+    public func willReadAll() async {}
+
     public func indexKeys(in range: Range<Int64>) async throws -> IndexKeySpan {
         var keys = IndexKeySpan(span: range)
         for entry in try await indexEntries(in: range) { try keys.append(entry.key, seq: entry.seq) }

@@ -1,5 +1,8 @@
 import Foundation
 import GRDB
+#if canImport(Glibc)
+    import Glibc
+#endif
 import GRDBSQLite
 import TransparencyLog
 
@@ -284,6 +287,25 @@ public final class SQLiteLedgerStore: LedgerStore {
         try await pool.write { db in
             try db.execute(sql: "DELETE FROM index_entries; UPDATE index_state SET size = 0 WHERE id = 1")
         }
+    }
+
+    /// Asks the kernel to read the ledger's files into memory ahead of an audit (`POSIX_FADV_WILLNEED`: it starts
+    /// the reads and returns). An audit of a ledger no longer in memory otherwise faults its pages in one by one
+    /// through the map, which on a 200,000-event ledger cost a fifth more time and CPU than the reads themselves.
+    /// Files larger than a quarter of the machine's memory are left alone: they would push out their own start.
+    public func willReadAll() async {
+        #if os(Linux)
+            for file in [path, path + "-wal"] {
+                let descriptor = Glibc.open(file, O_RDONLY | O_CLOEXEC)
+                guard descriptor >= 0 else { continue }
+                defer { close(descriptor) }
+                var status = stat()
+                guard fstat(descriptor, &status) == 0,
+                    UInt64(status.st_size) <= ProcessInfo.processInfo.physicalMemory / 4
+                else { continue }
+                _ = posix_fadvise(descriptor, 0, 0, Int32(POSIX_FADV_WILLNEED))
+            }
+        #endif
     }
 
     public func records(_ range: Range<Int64>) async throws -> [[UInt8]] {

@@ -189,6 +189,8 @@ public struct Auditor: Sendable {
     }
 
     private func audit(_ report: inout AuditReport, progress: @Sendable (Int64, Int64) -> Void) async throws {
+        // The whole log is read below: the store may start bringing it into memory now.
+        await store.willReadAll()
         let metadata = try await store.metadata()
         let operatorKey = try Ed25519NoteVerifier(verifierKey: metadata.operatorKey)
         let size = try await store.size()
