@@ -71,8 +71,8 @@ public protocol LedgerStore: Sendable {
     /// Empties the index (to rebuild it from the log).
     func resetIndex() async throws
 
-    /// A hint that the whole log is about to be read through in order (an audit): a store may start bringing it
-    /// into memory now, so that the reads find it there. The default does nothing.
+    /// A hint that the whole log is about to be read through in order (an audit, a reindex): a store may start
+    /// bringing it into memory now, so that the reads find it there. The default does nothing.
     func willReadAll() async
 }
 

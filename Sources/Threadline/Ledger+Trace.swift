@@ -126,6 +126,8 @@ extension Ledger {
     /// Returns the number of records indexed.
     public func reindex(progress: @Sendable (Int64, Int64) -> Void = { _, _ in }) async throws -> Int64 {
         try await store.resetIndex()
+        // The whole log is read below: the store may start bringing it into memory now.
+        await store.willReadAll()
         let size = try await store.size()
         var indexed: Int64 = 0
         while indexed < size {
