@@ -289,10 +289,11 @@ public final class SQLiteLedgerStore: LedgerStore {
         }
     }
 
-    /// Asks the kernel to read the ledger's files into memory ahead of an audit (`POSIX_FADV_WILLNEED`: it starts
-    /// the reads and returns). An audit of a ledger no longer in memory otherwise faults its pages in one by one
-    /// through the map, which on a 200,000-event ledger cost a fifth more time and CPU than the reads themselves.
-    /// Files larger than a quarter of the machine's memory are left alone: they would push out their own start.
+    /// Asks the kernel to read the ledger's files into memory ahead of an audit or a reindex
+    /// (`POSIX_FADV_WILLNEED`: it starts the reads and returns). An audit of a ledger no longer in memory otherwise
+    /// faults its pages in one by one through the map, which on a 200,000-event ledger cost a fifth more time and
+    /// CPU than the reads themselves. Files larger than a quarter of the machine's memory are left alone: they
+    /// would push out their own start.
     public func willReadAll() async {
         #if os(Linux)
             for file in [path, path + "-wal"] {
