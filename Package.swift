@@ -125,7 +125,7 @@ let package = Package(
         .testTarget(
             name: "ThreadlineServerTests",
             dependencies: [
-                "ThreadlineServer", "Threadline", "Provenance", "TransparencyLog", "LedgerStore",
+                "ThreadlineServer", "Threadline", "Provenance", "TransparencyLog", "LedgerStore", "ThreadlineTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]

@@ -38,14 +38,6 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
     #expect(StoreKind.available.contains(.sqlite))
 }
 
-enum TemporaryFolder {
-    static func make() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("threadline-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-}
-
 /// Appends raw entries the way the engine does: leaf hashes into the compact range, under the lock.
 func appendEntries(_ entries: [[UInt8]], to store: any LedgerStore) async throws -> LedgerHead {
     try await store.append { head in AppendBatch(appending: entries, to: head) }

@@ -1,4 +1,5 @@
 import Foundation
+import ThreadlineTestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -25,7 +26,7 @@ final class Browser {
 
     init() throws {
         guard let executable = Self.executable else { throw Failure(description: "chromium is not installed") }
-        profile = FileManager.default.temporaryDirectory.appendingPathComponent("threadline-chromium-\(UUID())")
+        profile = try TemporaryFolder.make("chromium")
         var toBrowser: [Int32] = [0, 0]
         var fromBrowser: [Int32] = [0, 0]
         guard pipe(&toBrowser) == 0, pipe(&fromBrowser) == 0 else { throw Failure(description: "pipe failed") }

@@ -1,4 +1,5 @@
 import Foundation
+import ThreadlineTestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -65,9 +66,5 @@ enum CLI {
             status: process.terminationStatus, stdout: outputData, stderr: String(decoding: errorData, as: UTF8.self))
     }
 
-    static func folder() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("threadline-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    static func folder() throws -> URL { try TemporaryFolder.make("cli") }
 }

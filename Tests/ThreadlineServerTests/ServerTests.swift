@@ -6,6 +6,7 @@ import LedgerStore
 import Provenance
 import Testing
 import Threadline
+import ThreadlineTestSupport
 @testable import ThreadlineServer
 import TransparencyLog
 
@@ -15,9 +16,7 @@ struct ServerTests {
     static let brand = try! SigningKey(name: "brand", seed: [UInt8](repeating: 2, count: 32))
 
     static func ledger() async throws -> Ledger {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "threadline-server-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try TemporaryFolder.make("server")
         let store = try SQLiteLedgerStore.create(
             path: folder.appendingPathComponent("l.db").path, metadata: Ledger.metadata(operatorKey: operatorKey))
         let ledger = try await Ledger(store: store, operatorKey: operatorKey)
@@ -289,9 +288,7 @@ extension ServerTests {
 extension ServerTests {
     @Test func theServerActsAsAWitness() async throws {
         let ledger = try await Self.ledger()
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "threadline-witness-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = try TemporaryFolder.make("witness")
         let cosigner = try Cosigner(name: "witness.example", privateKey: .init())
         let role = Server.WitnessRole(
             witness: Witness(cosigner: cosigner, logs: [Self.operatorKey.noteSigner.verifier]),

@@ -3,6 +3,7 @@ import GRDB
 import LedgerStore
 import Provenance
 import Testing
+import ThreadlineTestSupport
 import TransparencyLog
 
 @testable import Threadline

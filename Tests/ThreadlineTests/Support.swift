@@ -1,17 +1,10 @@
 import Foundation
 import LedgerStore
 import Provenance
+import ThreadlineTestSupport
 import TransparencyLog
 
 @testable import Threadline
-
-enum TemporaryFolder {
-    static func make() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("threadline-test-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
-}
 
 /// Test-only keys from fixed seeds, and a ledger over a real SQLite file or memory.
 enum Sample {
