@@ -17,6 +17,9 @@ STAGES = [
     ("JSON parse", "JSONParser"),
     ("EPCIS validation", "EPCISValidator"),
     ("event hash", "EPCISEventV10hashDigest"),
+    # An event of the common shape is read from its bytes (`EventFacts`), pre-hash included.
+    ("event pre-hash, common shape", "7preHash4time5forms"),
+    ("event read from its bytes", "CommonObjectEvent"),
     ("recording demands", "RecordingPolicyO7DemandsVyAeA10EPCISEventV"),
     ("other statements", "StatementO11payloadType"),
     ("index keys", "IndexKeyO"),
@@ -29,6 +32,7 @@ STAGES = [
     ("in-order checks", "AuditorV5audit"),
     ("SQLite", "sqlite3"),
     ("SQLite (GRDB)", "GRDB"),
+    ("event facts: SHA-256, index keys, demands", "EventFactsV"),
     ("record check, other", "AuditorV5check"),
 ]
 

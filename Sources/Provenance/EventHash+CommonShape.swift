@@ -117,63 +117,91 @@ extension EventHash {
     private static func write(
         _ field: CommonField, _ value: JSONValue, _ canonicalForms: CanonicalForms, into out: inout [UInt8]
     ) -> Bool {
-        /// `name=value` for a string value, nothing for a blank one.
-        func write(_ name: String, _ text: String) {
-            let trimmed = text.trimmingASCIIWhitespace()
-            guard !trimmed.isEmpty else { return }
-            out += name.utf8
-            out.append(UInt8(ascii: "="))
-            if field == .eventTime {
-                writeUTCTime(trimmed, into: &out)
-            } else {
-                writeCanonical(trimmed, into: &out, canonicalForms: canonicalForms)
-            }
-        }
-        /// Each string in `value` (a string or an array of strings) as `name=value`, sorted; false for other values.
-        func writeSorted(_ name: String, _ value: JSONValue) -> Bool {
-            let elements: [JSONValue]
+        /// The strings of `value`, a string or an array of strings; nil for other values.
+        func texts(_ value: JSONValue) -> [JSONValue]? {
             switch value {
-            case .string: elements = [value]
-            case .array(let array): elements = array
-            default: return false
+            case .string: [value]
+            case .array(let elements) where elements.allSatisfy({ $0.stringValue != nil }): elements
+            default: nil
             }
-            var segments = Segments(start: out.count)
-            for element in elements {
-                guard case .string(let text) = element else { return false }
-                write(name, text)
-                segments.end(at: out.count)
-            }
-            segments.sort(&out)
-            return true
         }
         switch (field.shape, value) {
         case (.string, .string(let text)):
-            switch field {
-            case .bizStep: write(field.name, expandedTerm(text, Node.Vocabulary.bizStep))
-            case .disposition: write(field.name, expandedTerm(text, Node.Vocabulary.disposition))
-            default: write(field.name, text)
-            }
+            write(field, text, canonicalForms, into: &out)
         case (.strings, _):
-            return writeSorted(field.name, value)
+            guard let texts = texts(value) else { return false }
+            writeSorted(field.name, texts.lazy.map { $0.stringValue! }, field, canonicalForms, into: &out)
         case (.epcs, .array):
-            // The list's name, then its entries; nothing at all when no entry is written.
-            let mark = out.count
-            out += field.name.utf8
-            let named = out.count
-            guard writeSorted("epc", value) else { return false }
-            if out.count == named { out.removeSubrange(mark...) }
+            guard let texts = texts(value) else { return false }
+            writeEPCs(field, texts.lazy.map { $0.stringValue! }, canonicalForms, into: &out)
         case (.place, .object(let members)):
             guard members.count == 1, members[0].key == "id", case .string(let id) = members[0].value else {
                 return false
             }
-            if !id.trimmingASCIIWhitespace().isEmpty {
-                out += field.name.utf8
-                write("id", id)
-            }
+            writePlace(field, id: id, canonicalForms, into: &out)
         default:
             return false
         }
         return true
+    }
+
+    /// Writes a field of the `.string` shape from its text as written.
+    static func write(_ field: CommonField, _ text: String, _ canonicalForms: CanonicalForms, into out: inout [UInt8]) {
+        switch field {
+        case .bizStep: write(field.name, expandedTerm(text, Node.Vocabulary.bizStep), field, canonicalForms, into: &out)
+        case .disposition:
+            write(field.name, expandedTerm(text, Node.Vocabulary.disposition), field, canonicalForms, into: &out)
+        default: write(field.name, text, field, canonicalForms, into: &out)
+        }
+    }
+
+    /// Writes a field of the `.epcs` shape from its EPCs as written: the list's name, then `epc=value` for each,
+    /// sorted; nothing at all when no entry is written.
+    static func writeEPCs(
+        _ field: CommonField, _ epcs: some Sequence<String>, _ canonicalForms: CanonicalForms, into out: inout [UInt8]
+    ) {
+        let mark = out.count
+        out += field.name.utf8
+        let named = out.count
+        writeSorted("epc", epcs, field, canonicalForms, into: &out)
+        if out.count == named { out.removeSubrange(mark...) }
+    }
+
+    /// Writes a field of the `.place` shape from its `id` as written: the name, then `id=value`; nothing for a
+    /// blank id.
+    static func writePlace(_ field: CommonField, id: String, _ canonicalForms: CanonicalForms, into out: inout [UInt8])
+    {
+        guard !id.trimmingASCIIWhitespace().isEmpty else { return }
+        out += field.name.utf8
+        write("id", id, field, canonicalForms, into: &out)
+    }
+
+    /// `name=value` for each of `texts`, sorted (blank ones left out).
+    static func writeSorted(
+        _ name: String, _ texts: some Sequence<String>, _ field: CommonField, _ canonicalForms: CanonicalForms,
+        into out: inout [UInt8]
+    ) {
+        var segments = Segments(start: out.count)
+        for text in texts {
+            write(name, text, field, canonicalForms, into: &out)
+            segments.end(at: out.count)
+        }
+        segments.sort(&out)
+    }
+
+    /// `name=value` for a string value of `field`, nothing for a blank one.
+    private static func write(
+        _ name: String, _ text: String, _ field: CommonField, _ canonicalForms: CanonicalForms, into out: inout [UInt8]
+    ) {
+        let trimmed = text.trimmingASCIIWhitespace()
+        guard !trimmed.isEmpty else { return }
+        out += name.utf8
+        out.append(UInt8(ascii: "="))
+        if field == .eventTime {
+            writeUTCTime(trimmed, into: &out)
+        } else {
+            writeCanonical(trimmed, into: &out, canonicalForms: canonicalForms)
+        }
     }
 
     /// A bare CBV term as the URI the JSON-LD context maps it to (as `Node.expand` does).

@@ -24,8 +24,52 @@ extension Timestamp {
 
     /// Parses an xsd:dateTime from its UTF-8 bytes (see `parseDateTime(_:requireZone:)`).
     public static func parseDateTime(_ b: UnsafeBufferPointer<UInt8>, requireZone: Bool = true) -> DateTime? {
+        // A cursor, not local functions that capture the position: a captured variable is boxed, each use checked.
+        var c = Cursor(b: b)
+        guard let year = c.number(4), c.expect(0x2D), let month = c.number(2), c.expect(0x2D), let day = c.number(2),
+            c.expect(0x54) || c.expect(0x74), let hour = c.number(2), c.expect(0x3A), let minute = c.number(2),
+            c.expect(0x3A),
+            let second = c.number(2), (1...12).contains(month), hour < 24, minute < 60, second < 60
+        else { return nil }
+        let days = daysFromCivil(year: year, month: month, day: day)
+        guard civil(fromDays: days) == (year, month, day) else { return nil }
+        var micros: Int64 = 0
+        if c.expect(0x2E) {
+            var digits = 0
+            while c.i < b.count, b[c.i] >= 0x30 && b[c.i] <= 0x39 {
+                if digits < 6 { micros = micros * 10 + Int64(b[c.i] - 0x30) }
+                digits += 1
+                c.i += 1
+            }
+            guard digits > 0 else { return nil }
+            for _ in digits..<max(digits, 6) { micros *= 10 }
+        }
+        var offset: Int?
+        if c.expect(0x5A) || c.expect(0x7A) {
+            offset = 0
+        } else if c.i < b.count, b[c.i] == 0x2B || b[c.i] == 0x2D {
+            let sign: Int64 = b[c.i] == 0x2D ? -1 : 1
+            c.i += 1
+            guard let hours = c.number(2), c.expect(0x3A), let minutes = c.number(2), hours <= 14, minutes < 60 else {
+                return nil
+            }
+            offset = Int(sign * (hours * 60 + minutes))
+        } else if requireZone {
+            return nil
+        }
+        guard c.i == b.count else { return nil }
+        let local = ((days * 24 + hour) * 60 + minute) * 60 + second
+        let utc = local - Int64(offset ?? 0) * 60
+        return DateTime(micros: utc * 1_000_000 + micros, offsetMinutes: offset)
+    }
+
+    /// A position in bytes being parsed.
+    private struct Cursor {
+        let b: UnsafeBufferPointer<UInt8>
         var i = 0
-        func number(_ width: Int) -> Int64? {
+
+        /// The next `width` bytes as a decimal number; nil unless all are digits.
+        mutating func number(_ width: Int) -> Int64? {
             guard i + width <= b.count else { return nil }
             var value: Int64 = 0
             for j in i..<i + width {
@@ -35,45 +79,13 @@ extension Timestamp {
             i += width
             return value
         }
-        func expect(_ byte: UInt8) -> Bool {
+
+        /// Whether the next byte is `byte`; if so, it is read.
+        mutating func expect(_ byte: UInt8) -> Bool {
             guard i < b.count, b[i] == byte else { return false }
             i += 1
             return true
         }
-        guard let year = number(4), expect(0x2D), let month = number(2), expect(0x2D), let day = number(2),
-            expect(0x54) || expect(0x74), let hour = number(2), expect(0x3A), let minute = number(2), expect(0x3A),
-            let second = number(2), (1...12).contains(month), hour < 24, minute < 60, second < 60
-        else { return nil }
-        let days = daysFromCivil(year: year, month: month, day: day)
-        guard civil(fromDays: days) == (year, month, day) else { return nil }
-        var micros: Int64 = 0
-        if expect(0x2E) {
-            var digits = 0
-            while i < b.count, b[i] >= 0x30 && b[i] <= 0x39 {
-                if digits < 6 { micros = micros * 10 + Int64(b[i] - 0x30) }
-                digits += 1
-                i += 1
-            }
-            guard digits > 0 else { return nil }
-            for _ in digits..<max(digits, 6) { micros *= 10 }
-        }
-        var offset: Int?
-        if expect(0x5A) || expect(0x7A) {
-            offset = 0
-        } else if i < b.count, b[i] == 0x2B || b[i] == 0x2D {
-            let sign: Int64 = b[i] == 0x2D ? -1 : 1
-            i += 1
-            guard let hours = number(2), expect(0x3A), let minutes = number(2), hours <= 14, minutes < 60 else {
-                return nil
-            }
-            offset = Int(sign * (hours * 60 + minutes))
-        } else if requireZone {
-            return nil
-        }
-        guard i == b.count else { return nil }
-        let local = ((days * 24 + hour) * 60 + minute) * 60 + second
-        let utc = local - Int64(offset ?? 0) * 60
-        return DateTime(micros: utc * 1_000_000 + micros, offsetMinutes: offset)
     }
 
     /// Parses a zone offset as EPCIS writes `eventTimeZoneOffset`: `±hh:mm`, at most ±14:00.

@@ -331,12 +331,10 @@ public struct Auditor: Sendable {
         do {
             let (type, payload) = (record.envelope.payloadType, record.envelope.payload)
             if type == Statement.eventPayloadType {
-                // Most records are events: read straight into what the rules and the index need, without the
-                // `Statement` (taking an event out of one would copy it).
-                let event = try Statement.event(payload: payload)
-                let digest = event.hashDigest()
-                checked.statement = .event(digest: digest, demands: .init(event))
-                return (checked, indexed ? Statement.packedIndexKeys(of: event, digest: digest) : nil)
+                // Most records are events: read straight into what the rules and the index need.
+                let facts = try EventFacts(payload: payload, indexKeys: indexed)
+                checked.statement = .event(digest: facts.digest, demands: facts.demands)
+                return (checked, facts.indexKeys)
             }
             let statement = try Statement(payloadType: type, payload: payload)
             switch statement {
