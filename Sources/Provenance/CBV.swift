@@ -28,7 +28,8 @@ public enum CBV {
         public func canonical(_ value: String) -> String? {
             var term: Substring?
             if !value.utf8.contains(UInt8(ascii: ":")) {
-                term = Substring(value)
+                // A bare term, the usual case: looked up as it is, without a new string.
+                return uris[value]
             } else if let rest = CBV.remainder(of: value, after: webPrefix) {
                 term = rest
             } else if let urnPrefix, let rest = CBV.remainder(of: value, after: urnPrefix) {
