@@ -62,9 +62,9 @@ public enum EventHash {
         var nodes = Node.children(of: members, context: context, skippingType: true)
         Node.correctStructure(&nodes)
         Node.expandBareTerms(&nodes)
-        Node.writeOrdered(&nodes, order: eventOrder, into: &out)
+        Node.writeOrdered(&nodes, order: eventOrder, forms: canonicalForms, into: &out)
         nodes.removeAll { ignoredFields.contains($0.name) || (!ignoring.isEmpty && ignoring.contains($0.name)) }
-        Node.writeGeneric(nodes, into: &out)
+        Node.writeGeneric(nodes, forms: canonicalForms, into: &out)
         return out
     }
 
@@ -283,8 +283,11 @@ public enum EventHash {
         }
 
         /// Writes the ordered fields of `nodes`, removing what it writes (CBV 2.0 §8.9.2 steps 2–4). User
-        /// extensions inside a standard structure follow that structure's own fields.
-        static func writeOrdered(_ nodes: inout [Node], order: [Order], into out: inout [UInt8]) {
+        /// extensions inside a standard structure follow that structure's own fields. `forms` may hold the
+        /// canonical Digital Links of identifiers among the values (those a validated event names).
+        static func writeOrdered(
+            _ nodes: inout [Node], order: [Order], forms: CanonicalForms, into out: inout [UInt8]
+        ) {
             var extensions: [Node] = []
             if nodes.count > 1,
                 !nodes.contains(where: { $0.name.containsBytes("eventTime") || $0.name.containsBytes("action") })
@@ -301,19 +304,19 @@ public enum EventHash {
                         i += 1
                         continue
                     }
-                    nodes[i].writeOrderedText(parts: field.parts, into: &out)
+                    nodes[i].writeOrderedText(parts: field.parts, forms: forms, into: &out)
                     values.end(at: out.count)
                     if nodes[i].children.isEmpty { nodes.remove(at: i) } else { i += 1 }
                 }
                 values.sort(&out)
             }
-            if !extensions.isEmpty { writeGeneric(extensions, into: &out) }
+            if !extensions.isEmpty { writeGeneric(extensions, forms: forms, into: &out) }
         }
 
         var isExtension: Bool { name.containsBytes("{") && name.containsBytes("/}") }
 
         /// Writes `name`, `=` and the value if it has one, then its ordered parts; nothing if it has neither.
-        mutating func writeOrderedText(parts: [Order]?, into out: inout [UInt8]) {
+        mutating func writeOrderedText(parts: [Order]?, forms: CanonicalForms, into out: inout [UInt8]) {
             let mark = out.count
             out += name.utf8
             let named = out.count
@@ -326,16 +329,16 @@ public enum EventHash {
                 if isTime {
                     EventHash.writeUTCTime(text, into: &out)
                 } else {
-                    EventHash.writeCanonical(text, into: &out)
+                    EventHash.writeCanonical(text, into: &out, canonicalForms: forms)
                 }
             }
-            if let parts { Node.writeOrdered(&children, order: parts, into: &out) }
+            if let parts { Node.writeOrdered(&children, order: parts, forms: forms, into: &out) }
             if out.count == named { out.removeSubrange(mark...) }
         }
 
         /// Writes everything not in the ordered fields: `name=value` and children, siblings sorted (CBV 2.0
         /// §8.9.2 step 5), except the parts of a typed reference.
-        static func writeGeneric(_ nodes: [Node], into out: inout [UInt8]) {
+        static func writeGeneric(_ nodes: [Node], forms: CanonicalForms, into out: inout [UInt8]) {
             let sorted = nodes.count > 1 && !nodes.contains { unsortedNames.contains($0.name) }
             var values = Segments(start: out.count)
             for node in nodes {
@@ -344,10 +347,10 @@ public enum EventHash {
                     let text = node.value.trimmingASCIIWhitespace()
                     if !text.isEmpty {
                         out.append(UInt8(ascii: "="))
-                        EventHash.writeCanonical(text, into: &out)
+                        EventHash.writeCanonical(text, into: &out, canonicalForms: forms)
                     }
                 }
-                writeGeneric(node.children, into: &out)
+                writeGeneric(node.children, forms: forms, into: &out)
                 if sorted { values.end(at: out.count) }
             }
             values.sort(&out)
