@@ -25,8 +25,7 @@ extension DigitalLink {
                 written = writeCanonical(epcURN: bytes, into: &out)
             } else if starts(bytes, with: "https://") || starts(bytes, with: "http://") {
                 written =
-                    mayBeDigitalLink(bytes)
-                    && writeCanonical(webURI: String(decoding: bytes, as: UTF8.self), into: &out)
+                    mayBeDigitalLink(bytes) && writeCanonical(webURI: bytes, into: &out)
             } else {
                 written = false
             }
@@ -299,34 +298,83 @@ extension DigitalLink {
         "cpv": "22", "lot": "10", "ser": "21",
     ]
 
+    /// The primary keys and the short names (with the AI each stands for), packed, for `lookUp`.
+    private static let packedPrimaryKeys: [(count: Int, packed: UInt64, value: Void)] = primaryKeys.map {
+        ($0.utf8.count, packed($0.utf8), ())
+    }
+    private static let packedShortNames: [(count: Int, packed: UInt64, value: String)] = shortNames.map {
+        ($0.key.utf8.count, packed($0.key.utf8), String($0.value))
+    }
+
+    /// A path segment of a Digital Link: its bytes, or the AI its short name stands for.
+    private struct Segment {
+        let bytes: Slice<UnsafeBufferPointer<UInt8>>
+        let alias: String?
+
+        init(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) {
+            self.bytes = bytes
+            alias = DigitalLink.lookUp(bytes, in: DigitalLink.packedShortNames)
+        }
+
+        /// Whether the segment (or the AI it stands for) is `text`.
+        func `is`(_ text: StaticString) -> Bool {
+            let target = UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)
+            return alias.map { $0.utf8.elementsEqual(target) } ?? bytes.elementsEqual(target)
+        }
+
+        var isPrimaryKey: Bool {
+            guard let alias else { return DigitalLink.lookUp(bytes, in: DigitalLink.packedPrimaryKeys) != nil }
+            return DigitalLink.primaryKeys.contains(Substring(alias))
+        }
+
+        var isEmpty: Bool { alias == nil && bytes.isEmpty }
+
+        func write(into out: inout [UInt8]) {
+            if let alias { out += alias.utf8 } else { out += bytes }
+        }
+
+        /// Whether it has at least four characters and the first four are numbers (digits, for ASCII text).
+        var startsWithFourNumbers: Bool {
+            if let alias { return alias.count >= 4 && alias.prefix(4).allSatisfy(\.isNumber) }
+            // Printable ASCII: one character a byte. Anything else is read as characters.
+            guard bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else {
+                let text = String(decoding: bytes, as: UTF8.self)
+                return text.count >= 4 && text.prefix(4).allSatisfy(\.isNumber)
+            }
+            return bytes.count >= 4 && DigitalLink.isDigits(bytes.prefix(4))
+        }
+    }
+
     /// Any domain and path prefix becomes id.gs1.org; a GTIN is padded to 14 digits; the CPV, a lot beside a
     /// serial, the query and the fragment are dropped. Values keep their percent-encoding.
-    private static func writeCanonical(webURI text: String, into out: inout [UInt8]) -> Bool {
-        var uri = Substring(text)
-        if let cut = uri.utf8.firstIndex(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) {
-            uri = uri[..<cut]
-        }
-        guard let colon = uri.utf8.firstIndex(of: UInt8(ascii: ":")) else { return false }
-        let afterScheme = Substring(uri.utf8[colon...].dropFirst(3))
-        let segments = afterScheme.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
-            .dropFirst().map { shortNames[Substring($0)] ?? Substring($0) }
-        guard let start = segments.indices.first(where: { primaryKeys.contains(segments[$0]) }),
-            start + 1 < segments.endIndex
+    private static func writeCanonical(webURI bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) -> Bool {
+        let end = bytes.firstIndex { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? bytes.count
+        guard let colon = bytes[..<end].firstIndex(of: UInt8(ascii: ":")) else { return false }
+        // The segments after `scheme://host`.
+        let segments = bytes[min(colon + 3, end)..<end].split(
+            separator: UInt8(ascii: "/"), omittingEmptySubsequences: false
+        ).dropFirst().map(Segment.init)
+        guard let start = segments.indices.first(where: { segments[$0].isPrimaryKey }), start + 1 < segments.endIndex
         else { return false }
-        var pairs = stride(from: start, to: segments.endIndex - 1, by: 2).map { (segments[$0], segments[$0 + 1]) }
-        if segments.endIndex - start > pairs.count * 2, segments.last != "" { return false }
-        guard var key = pairs.first?.1, key.count >= 4, key.prefix(4).allSatisfy(\.isNumber) else { return false }
-        if pairs[0].0 == "01" {
-            guard key.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), [8, 12, 13, 14].contains(key.utf8.count) else {
-                return false
-            }
-            key = Substring(String(repeating: "0", count: 14 - key.count) + key)
-            pairs[0].1 = key
+        // AI and value pairs from the primary key on; a last AI without a value only as a trailing slash.
+        let pairs = stride(from: start, to: segments.endIndex - 1, by: 2)
+        if (segments.endIndex - start) % 2 == 1, !segments[segments.endIndex - 1].isEmpty { return false }
+        let key = segments[start + 1]
+        guard key.startsWithFourNumbers else { return false }
+        var padding = 0
+        if segments[start].is("01") {
+            guard key.alias == nil, isDigits(key.bytes), [8, 12, 13, 14].contains(key.bytes.count) else { return false }
+            padding = 14 - key.bytes.count
         }
-        pairs.removeAll { $0.0 == "22" }
-        if pairs.contains(where: { $0.0 == "21" }) { pairs.removeAll { $0.0 == "10" } }
+        let hasSerial = pairs.contains { segments[$0].is("21") }
         out += "https://id.gs1.org".utf8
-        for (ai, value) in pairs { out += "/\(ai)/\(value)".utf8 }
+        for i in pairs where !segments[i].is("22") && !(hasSerial && segments[i].is("10")) {
+            out.append(UInt8(ascii: "/"))
+            segments[i].write(into: &out)
+            out.append(UInt8(ascii: "/"))
+            if i == start { out += repeatElement(UInt8(ascii: "0"), count: padding) }
+            segments[i + 1].write(into: &out)
+        }
         return true
     }
 }
