@@ -31,13 +31,14 @@ public struct EventFacts: Sendable {
 }
 
 /// Reads an ObjectEvent of the common shape straight from its JSON bytes: one object whose members are only
-/// `@context` (strings), `type`, `eventTime`, `eventTimeZoneOffset`, `recordTime`, `eventID`, `certificationInfo`,
-/// `epcList`, `action`, `bizStep`, `disposition`, `readPoint` and `bizLocation` (`{"id": …}`), each once, every
-/// value a string or an array of strings written without escapes and in ASCII. Such an event is checked by the
-/// rules `EPCISValidator` applies to these fields and its pre-hash written by the writers `EventHash` uses, so it
-/// reads as the general reader would read it; `EventFactsTests` checks that the two agree. Anything else —
-/// another shape, an escape, a number, a problem of any kind — is left to the general reader, which also says
-/// what is wrong.
+/// `@context` (URLs, and prefixes declared as strings), `type`, `eventTime`, `eventTimeZoneOffset`, `recordTime`,
+/// `eventID`, `certificationInfo`, `epcList`, `action`, `bizStep`, `disposition`, `readPoint` and `bizLocation`
+/// (`{"id": …}`), and `bizTransactionList`, `sourceList` and `destinationList` (entries of a value and at most a
+/// `type`), each once, every value a string or an array of strings written without escapes and in ASCII. Such an
+/// event is checked by the rules `EPCISValidator` applies to these fields and its pre-hash written by the writers
+/// `EventHash` uses, so it reads as the general reader would read it; `EventFactsTests` checks that the two agree.
+/// Anything else — another shape, an escape, a number, a problem of any kind — is left to the general reader,
+/// which also says what is wrong.
 enum CommonObjectEvent {
     /// The event and its pre-hash, or nil for a payload this reader leaves to the general one. The event has its
     /// typed fields and canonical forms but not its `json` (left `null`): it must not go beyond its reader.
@@ -49,7 +50,7 @@ enum CommonObjectEvent {
     /// The members of the common shape, as written.
     private enum Member: Int, CaseIterable {
         case context, type, eventTime, eventTimeZoneOffset, recordTime, eventID, certificationInfo, epcList, action
-        case bizStep, disposition, readPoint, bizLocation
+        case bizStep, disposition, readPoint, bizLocation, bizTransactionList, sourceList, destinationList
 
         /// The members by the length of their names, so a name is compared with few others.
         private static let byLength: [[(name: [UInt8], member: Member)]] = {
@@ -85,6 +86,10 @@ enum CommonObjectEvent {
         var disposition: String?
         var readPoint: String?
         var bizLocation: String?
+        /// The lists of typed references, by `EventHash.ReferenceList`.
+        var references: [[EventHash.Reference]?] = [nil, nil, nil]
+        /// The CURIE prefixes the event's `@context` declares.
+        var context = JSONLDContext()
 
         /// Reads one JSON object of the common shape; nil for anything else.
         init?(reading bytes: UnsafeBufferPointer<UInt8>) {
@@ -107,7 +112,10 @@ enum CommonObjectEvent {
                 return field != nil
             }
             switch member {
-            case .context: return scanner.plainString() != nil || scanner.list { _ in }
+            case .context:
+                guard let declarations = scanner.context() else { return false }
+                if !declarations.isEmpty { context = JSONLDContext(.array(declarations)) }
+                return true
             case .type: return text(&type)
             case .eventTime: return text(&eventTime)
             case .eventTimeZoneOffset: return text(&eventTimeZoneOffset)
@@ -128,7 +136,15 @@ enum CommonObjectEvent {
             case .bizLocation:
                 bizLocation = scanner.place()
                 return bizLocation != nil
+            case .bizTransactionList: return readReferences(.bizTransactionList, from: &scanner)
+            case .sourceList: return readReferences(.sourceList, from: &scanner)
+            case .destinationList: return readReferences(.destinationList, from: &scanner)
             }
+        }
+
+        private mutating func readReferences(_ list: EventHash.ReferenceList, from scanner: inout Scanner) -> Bool {
+            references[list.rawValue] = scanner.references(entry: list.entry)
+            return references[list.rawValue] != nil
         }
 
         /// The event, if these members make a valid ObjectEvent (as `EPCISValidator` judges one), and its pre-hash.
@@ -139,7 +155,7 @@ enum CommonObjectEvent {
                 let actionText = action, let action = EPCISEvent.Action(rawValue: actionText),
                 let epcList, !epcList.isEmpty, epcList.allSatisfy(EPCISValidator.isURI)
             else { return nil }
-            var event = EPCISEvent(kind: .object, json: .null, context: JSONLDContext())
+            var event = EPCISEvent(kind: .object, json: .null, context: context)
             (event.eventTime, event.eventTimeZoneOffset, event.action) = (time, eventTimeZoneOffset, action)
             if let recordTime {
                 guard let time = Timestamp.parseDateTime(recordTime) else { return nil }
@@ -163,6 +179,13 @@ enum CommonObjectEvent {
             }
             if let readPoint, !EPCISValidator.isURI(readPoint) { return nil }
             if let bizLocation, !EPCISValidator.isURI(bizLocation) { return nil }
+            guard let bizTransactions = typed(.bizTransactionList, CBV.bizTransactionType, typeRequired: false),
+                let sources = typed(.sourceList, CBV.sourceDestinationType, typeRequired: true),
+                let destinations = typed(.destinationList, CBV.sourceDestinationType, typeRequired: true)
+            else { return nil }
+            (event.bizTransactionList, event.sourceList, event.destinationList) = (
+                bizTransactions, sources, destinations
+            )
             (event.readPoint, event.bizLocation, event.epcList) = (readPoint, bizLocation, epcList)
             event.findCanonicalForms()
             // Written before the event is returned: reading its forms in the same expression copied the event.
@@ -170,30 +193,55 @@ enum CommonObjectEvent {
             return (event, preHash)
         }
 
+        /// The typed references of `list` as the validator reads them (a type a term of `vocabulary` or a URI,
+        /// and required if `typeRequired`; a URI value); nil if one is not valid.
+        private func typed(
+            _ list: EventHash.ReferenceList, _ vocabulary: CBV.Vocabulary, typeRequired: Bool
+        ) -> [EPCISEvent.TypedReference]? {
+            var typed: [EPCISEvent.TypedReference] = []
+            for reference in references[list.rawValue] ?? [] {
+                var type: String?
+                if let written = reference.type {
+                    guard let uri = vocabulary.canonical(written) else { return nil }
+                    type = uri
+                } else if typeRequired {
+                    return nil
+                }
+                guard EPCISValidator.isURI(reference.value) else { return nil }
+                typed.append(EPCISEvent.TypedReference(type: type, value: reference.value))
+            }
+            return typed
+        }
+
         /// The pre-hash, as `EventHash.writeCommonShape` writes it from the event's JSON.
         private func preHash(time: Timestamp.DateTime, forms: CanonicalForms) -> [UInt8] {
             var out: [UInt8] = []
             out.reserveCapacity(512)
             out += "eventType=ObjectEvent".utf8
-            let validated = EventHash.Validated(eventTime: time)
+            // What validation found is written as it is only where no declared prefix could expand a value.
+            let validated = context.prefixes.isEmpty ? EventHash.Validated(eventTime: time) : nil
             func write(_ field: EventHash.CommonField, _ text: String?) {
-                guard let text, !validated.write(field, .string(text), into: &out) else { return }
-                EventHash.write(field, text, forms, into: &out)
+                guard let text else { return }
+                if let validated, validated.write(field, .string(text), into: &out) { return }
+                EventHash.write(field, text, context, forms, into: &out)
             }
             // In the order of `EventHash.CommonField`; an ObjectEvent has none of the others.
             write(.eventTime, eventTime)
             write(.eventTimeZoneOffset, eventTimeZoneOffset)
             if let certificationInfo {
                 EventHash.writeSorted(
-                    EventHash.CommonField.certificationInfo.name, certificationInfo, .certificationInfo, forms,
-                    into: &out)
+                    EventHash.CommonField.certificationInfo.name, certificationInfo, context, forms, into: &out)
             }
-            if let epcList { EventHash.writeEPCs(.epcList, epcList, forms, into: &out) }
+            if let epcList { EventHash.writeEPCs(.epcList, epcList, context, forms, into: &out) }
             write(.action, action)
             write(.bizStep, bizStep)
             write(.disposition, disposition)
-            if let readPoint { EventHash.writePlace(.readPoint, id: readPoint, forms, into: &out) }
-            if let bizLocation { EventHash.writePlace(.bizLocation, id: bizLocation, forms, into: &out) }
+            if let readPoint { EventHash.writePlace(.readPoint, id: readPoint, context, forms, into: &out) }
+            if let bizLocation { EventHash.writePlace(.bizLocation, id: bizLocation, context, forms, into: &out) }
+            let lists = EventHash.ReferenceList.allCases.compactMap { list in
+                references[list.rawValue].map { (list, $0) }
+            }
+            if !lists.isEmpty { EventHash.writeReferenceLists(lists, context, forms, into: &out) }
             return out
         }
     }
@@ -261,6 +309,56 @@ enum CommonObjectEvent {
         mutating func texts() -> [String]? {
             var texts: [String] = []
             return list { texts.append(String(decoding: $0, as: UTF8.self)) } ? texts : nil
+        }
+
+        /// A `@context`: a plain string, or an array of plain strings and of objects whose members are plain strings.
+        /// Returns the objects (prefix declarations; the strings, URLs of contexts, declare none) as JSON for
+        /// `JSONLDContext` to read.
+        mutating func context() -> [JSONValue]? {
+            if plainString() != nil { return [] }
+            guard take(UInt8(ascii: "[")) else { return nil }
+            var declarations: [JSONValue] = []
+            if take(UInt8(ascii: "]")) { return declarations }
+            repeat {
+                if plainString() != nil { continue }
+                guard take(UInt8(ascii: "{")) else { return nil }
+                var members: [JSONValue.Member] = []
+                if !take(UInt8(ascii: "}")) {
+                    repeat {
+                        guard let name = text(), take(UInt8(ascii: ":")), let value = text(),
+                            !members.contains(where: { $0.key == name })
+                        else { return nil }
+                        members.append(JSONValue.Member(name, .string(value)))
+                    } while take(UInt8(ascii: ","))
+                    guard take(UInt8(ascii: "}")) else { return nil }
+                }
+                declarations.append(.object(members))
+            } while take(UInt8(ascii: ","))
+            return take(UInt8(ascii: "]")) ? declarations : nil
+        }
+
+        /// An array of objects, each with a plain string `entry` and at most a plain string `type`.
+        mutating func references(entry: String) -> [EventHash.Reference]? {
+            guard take(UInt8(ascii: "[")) else { return nil }
+            var references: [EventHash.Reference] = []
+            if take(UInt8(ascii: "]")) { return references }
+            repeat {
+                guard take(UInt8(ascii: "{")) else { return nil }
+                var (type, value): (String?, String?) = (nil, nil)
+                repeat {
+                    guard let name = plainString(), take(UInt8(ascii: ":")), let text = text() else { return nil }
+                    if type == nil, name.elementsEqual("type".utf8) {
+                        type = text
+                    } else if value == nil, name.elementsEqual(entry.utf8) {
+                        value = text
+                    } else {
+                        return nil
+                    }
+                } while take(UInt8(ascii: ","))
+                guard take(UInt8(ascii: "}")), let value else { return nil }
+                references.append((type, value))
+            } while take(UInt8(ascii: ","))
+            return take(UInt8(ascii: "]")) ? references : nil
         }
 
         /// `{"id": <plain string>}`: the id.

@@ -45,24 +45,29 @@ extension EventHash {
         )
     }
 
-    /// Writes the pre-hash (after `eventType=<type>`) of an event of the common shape — standard fields only, no
-    /// quantities, sensors, typed references, master data, extensions or CURIE prefixes — straight from its
-    /// members, exactly as the general algorithm (`Node`) would write it, and returns true; returns false and
-    /// leaves `out` as it was for any other event. Most events have this shape, and this spares them building
-    /// the XML-shaped tree; `EventHashTests` checks the two agree.
+    /// Writes the pre-hash (after `eventType=<type>`) of an event of the common shape — standard fields only, with
+    /// typed references but no quantities, sensors, master data or extensions; values expanded by the context's
+    /// prefixes — straight from its members, exactly as the general algorithm (`Node`) would write it, and returns
+    /// true; returns false and leaves `out` as it was for any other event. Most events have this shape, and this
+    /// spares them building the XML-shaped tree; `EventHashShapeTests` checks the two agree.
     static func writeCommonShape(
         _ members: [JSONValue.Member], context: JSONLDContext, ignoring: Set<String>,
         canonicalForms: CanonicalForms = CanonicalForms(), validated: Validated? = nil, into out: inout [UInt8]
     ) -> Bool {
-        guard context.prefixes.isEmpty, ignoring.isEmpty else { return false }
-        // Which member holds each field (−1: none).
+        guard ignoring.isEmpty else { return false }
+        // What validation found is written as it is only where no declared prefix could expand a value.
+        let validated = context.prefixes.isEmpty ? validated : nil
+        // Which member holds each field (−1: none), and each list of typed references.
         var positions = [Int](repeating: -1, count: CommonField.allCases.count)
+        var listPositions = [Int](repeating: -1, count: ReferenceList.allCases.count)
         for (position, member) in members.enumerated() {
             // Standard fields are told apart by name without hashing it; any other member is not of this shape.
             guard let standard = EPCISValidator.Field(name: member.key) else { return false }
             let shape = commonShapeOfField[standard.rawValue]
             if let field = shape.field {
                 positions[field.rawValue] = position
+            } else if let list = ReferenceList(standard) {
+                listPositions[list.rawValue] = position
             } else if !shape.skipped {
                 return false
             }
@@ -71,12 +76,110 @@ extension EventHash {
         for field in CommonField.allCases where positions[field.rawValue] >= 0 {
             let value = members[positions[field.rawValue]].value
             if let validated, validated.write(field, value, into: &out) { continue }
-            guard write(field, value, canonicalForms, into: &out) else {
+            guard write(field, value, context, canonicalForms, into: &out) else {
                 out.removeSubrange(mark...)
                 return false
             }
         }
+        var lists: [(ReferenceList, [Reference])] = []
+        for list in ReferenceList.allCases where listPositions[list.rawValue] >= 0 {
+            guard let references = list.references(in: members[listPositions[list.rawValue]].value) else {
+                out.removeSubrange(mark...)
+                return false
+            }
+            lists.append((list, references))
+        }
+        if !lists.isEmpty { writeReferenceLists(lists, context, canonicalForms, into: &out) }
         return true
+    }
+
+    /// A business transaction, source or destination as written: its type, if any, and its value.
+    typealias Reference = (type: String?, value: String)
+
+    /// The lists of typed references. The general algorithm writes them after the ordered fields, with the other
+    /// fields it does not order (of which the common shape has none), sorted.
+    enum ReferenceList: Int, CaseIterable {
+        case bizTransactionList, sourceList, destinationList
+
+        init?(_ field: EPCISValidator.Field) {
+            switch field {
+            case .bizTransactionList: self = .bizTransactionList
+            case .sourceList: self = .sourceList
+            case .destinationList: self = .destinationList
+            default: return nil
+            }
+        }
+
+        var name: String {
+            switch self {
+            case .bizTransactionList: "bizTransactionList"
+            case .sourceList: "sourceList"
+            case .destinationList: "destinationList"
+            }
+        }
+
+        /// The member that holds an entry's value.
+        var entry: String {
+            switch self {
+            case .bizTransactionList: "bizTransaction"
+            case .sourceList: "source"
+            case .destinationList: "destination"
+            }
+        }
+
+        /// The namespace of a bare term as an entry's type.
+        var typePrefix: String {
+            self == .bizTransactionList ? Node.Vocabulary.cbv + "BTT-" : Node.Vocabulary.cbv + "SDT-"
+        }
+
+        /// The entries of a list of this kind, or nil when it is not of the common shape: an array of objects that
+        /// have the entry's member and at most a `type`, each a string that is not blank.
+        func references(in value: JSONValue) -> [Reference]? {
+            guard case .array(let elements) = value else { return nil }
+            var references: [Reference] = []
+            for element in elements {
+                guard case .object(let members) = element, (1...2).contains(members.count) else { return nil }
+                var reference: (type: String?, value: String?) = (nil, nil)
+                for member in members {
+                    guard case .string(let text) = member.value, !text.trimmingASCIIWhitespace().isEmpty else {
+                        return nil
+                    }
+                    if member.key == "type", reference.type == nil {
+                        reference.type = text
+                    } else if member.key == entry, reference.value == nil {
+                        reference.value = text
+                    } else {
+                        return nil
+                    }
+                }
+                guard let text = reference.value else { return nil }
+                references.append((reference.type, text))
+            }
+            return references
+        }
+    }
+
+    /// Writes lists of typed references, each as its name and its entries (`type=…` first, then the value; the
+    /// entries sorted), the lists sorted; an empty list writes nothing. Values must not be blank.
+    static func writeReferenceLists(
+        _ lists: [(ReferenceList, [Reference])], _ context: JSONLDContext, _ canonicalForms: CanonicalForms,
+        into out: inout [UInt8]
+    ) {
+        var segments = Segments(start: out.count)
+        for (list, references) in lists where !references.isEmpty {
+            out += list.name.utf8
+            var entries = Segments(start: out.count)
+            for reference in references {
+                if let type = reference.type {
+                    write("type", type, term: list.typePrefix, context, canonicalForms, into: &out)
+                }
+                write(list.entry, reference.value, context, canonicalForms, into: &out)
+                entries.end(at: out.count)
+            }
+            entries.sort(&out)
+            segments.end(at: out.count)
+        }
+        segments.sort(&out)
     }
 
     /// What the validator found of an event, which spares the pre-hash working it out again. For a valid event,
@@ -115,7 +218,8 @@ extension EventHash {
 
     /// Writes one field; false when its value is not of the field's common shape.
     private static func write(
-        _ field: CommonField, _ value: JSONValue, _ canonicalForms: CanonicalForms, into out: inout [UInt8]
+        _ field: CommonField, _ value: JSONValue, _ context: JSONLDContext, _ canonicalForms: CanonicalForms,
+        into out: inout [UInt8]
     ) -> Bool {
         /// The strings of `value`, a string or an array of strings; nil for other values.
         func texts(_ value: JSONValue) -> [JSONValue]? {
@@ -127,18 +231,18 @@ extension EventHash {
         }
         switch (field.shape, value) {
         case (.string, .string(let text)):
-            write(field, text, canonicalForms, into: &out)
+            write(field, text, context, canonicalForms, into: &out)
         case (.strings, _):
             guard let texts = texts(value) else { return false }
-            writeSorted(field.name, texts.lazy.map { $0.stringValue! }, field, canonicalForms, into: &out)
+            writeSorted(field.name, texts.lazy.map { $0.stringValue! }, context, canonicalForms, into: &out)
         case (.epcs, .array):
             guard let texts = texts(value) else { return false }
-            writeEPCs(field, texts.lazy.map { $0.stringValue! }, canonicalForms, into: &out)
+            writeEPCs(field, texts.lazy.map { $0.stringValue! }, context, canonicalForms, into: &out)
         case (.place, .object(let members)):
             guard members.count == 1, members[0].key == "id", case .string(let id) = members[0].value else {
                 return false
             }
-            writePlace(field, id: id, canonicalForms, into: &out)
+            writePlace(field, id: id, context, canonicalForms, into: &out)
         default:
             return false
         }
@@ -146,58 +250,69 @@ extension EventHash {
     }
 
     /// Writes a field of the `.string` shape from its text as written.
-    static func write(_ field: CommonField, _ text: String, _ canonicalForms: CanonicalForms, into out: inout [UInt8]) {
+    static func write(
+        _ field: CommonField, _ text: String, _ context: JSONLDContext, _ canonicalForms: CanonicalForms,
+        into out: inout [UInt8]
+    ) {
         switch field {
-        case .bizStep: write(field.name, expandedTerm(text, Node.Vocabulary.bizStep), field, canonicalForms, into: &out)
+        case .bizStep: write(field.name, text, term: Node.Vocabulary.bizStep, context, canonicalForms, into: &out)
         case .disposition:
-            write(field.name, expandedTerm(text, Node.Vocabulary.disposition), field, canonicalForms, into: &out)
-        default: write(field.name, text, field, canonicalForms, into: &out)
+            write(field.name, text, term: Node.Vocabulary.disposition, context, canonicalForms, into: &out)
+        default: write(field.name, text, time: field == .eventTime, context, canonicalForms, into: &out)
         }
     }
 
     /// Writes a field of the `.epcs` shape from its EPCs as written: the list's name, then `epc=value` for each,
     /// sorted; nothing at all when no entry is written.
     static func writeEPCs(
-        _ field: CommonField, _ epcs: some Sequence<String>, _ canonicalForms: CanonicalForms, into out: inout [UInt8]
+        _ field: CommonField, _ epcs: some Sequence<String>, _ context: JSONLDContext, _ canonicalForms: CanonicalForms,
+        into out: inout [UInt8]
     ) {
         let mark = out.count
         out += field.name.utf8
         let named = out.count
-        writeSorted("epc", epcs, field, canonicalForms, into: &out)
+        writeSorted("epc", epcs, context, canonicalForms, into: &out)
         if out.count == named { out.removeSubrange(mark...) }
     }
 
     /// Writes a field of the `.place` shape from its `id` as written: the name, then `id=value`; nothing for a
     /// blank id.
-    static func writePlace(_ field: CommonField, id: String, _ canonicalForms: CanonicalForms, into out: inout [UInt8])
-    {
+    static func writePlace(
+        _ field: CommonField, id: String, _ context: JSONLDContext, _ canonicalForms: CanonicalForms,
+        into out: inout [UInt8]
+    ) {
         guard !id.trimmingASCIIWhitespace().isEmpty else { return }
         out += field.name.utf8
-        write("id", id, field, canonicalForms, into: &out)
+        write("id", id, context, canonicalForms, into: &out)
     }
 
     /// `name=value` for each of `texts`, sorted (blank ones left out).
     static func writeSorted(
-        _ name: String, _ texts: some Sequence<String>, _ field: CommonField, _ canonicalForms: CanonicalForms,
+        _ name: String, _ texts: some Sequence<String>, _ context: JSONLDContext, _ canonicalForms: CanonicalForms,
         into out: inout [UInt8]
     ) {
         var segments = Segments(start: out.count)
         for text in texts {
-            write(name, text, field, canonicalForms, into: &out)
+            write(name, text, context, canonicalForms, into: &out)
             segments.end(at: out.count)
         }
         segments.sort(&out)
     }
 
-    /// `name=value` for a string value of `field`, nothing for a blank one.
+    /// `name=value` for a string value, nothing for a blank one, as the general writer writes a value: its CURIE
+    /// expanded by `context`, then a bare term given the namespace `term`, then its canonical form (a time if
+    /// `time`).
     private static func write(
-        _ name: String, _ text: String, _ field: CommonField, _ canonicalForms: CanonicalForms, into out: inout [UInt8]
+        _ name: String, _ text: String, term: String? = nil, time: Bool = false, _ context: JSONLDContext,
+        _ canonicalForms: CanonicalForms, into out: inout [UInt8]
     ) {
-        let trimmed = text.trimmingASCIIWhitespace()
+        var value = context.expandedValue(text)
+        if let term { value = expandedTerm(value, term) }
+        let trimmed = value.trimmingASCIIWhitespace()
         guard !trimmed.isEmpty else { return }
         out += name.utf8
         out.append(UInt8(ascii: "="))
-        if field == .eventTime {
+        if time {
             writeUTCTime(trimmed, into: &out)
         } else {
             writeCanonical(trimmed, into: &out, canonicalForms: canonicalForms)

@@ -98,10 +98,31 @@ struct EventHashShapeTests {
         ("eventID", #""ni:///sha-256;abc?ver=CBV2.0""#, true),
         ("errorDeclaration", #"{"declarationTime":"2026-05-21T00:00:00Z"}"#, true),
         ("@context", #"["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"]"#, true),
-        ("@context", #"[{"ex":"https://example.com/"}]"#, false),
+        ("@context", #"[{"ex":"https://example.com/"}]"#, true),
+        ("@context", #"[{"ex":{"@id":"https://example.com/"}}]"#, true),
         ("quantityList", #"[{"epcClass":"urn:epc:class:lgtin:4012345.011111.L1","quantity":2}]"#, false),
         ("ex:field", #""value""#, false),
         ("comment", #""a note""#, false),
+        (
+            "sourceList",
+            #"[{"type":"owning_party","source":"https://example.com/417/4012345000009"},{"source":"urn:epc:id:pgln:4012345.00000","type":"urn:epcglobal:cbv:sdt:possessing_party"}]"#,
+            true
+        ),
+        (
+            "destinationList",
+            #"[{"type":"https://ref.gs1.org/cbv/SDT-location","destination":"urn:epc:id:sgln:4012345.00002.7"},{"type":"location","destination":"https://id.gs1.org/414/4012345000016"}]"#,
+            true
+        ),
+        ("bizTransactionList", #"[{"type":"po","bizTransaction":"urn:epcglobal:cbv:bt:4012345000009:PO-1"}]"#, true),
+        ("bizTransactionList", #"[{"bizTransaction":"https://example.com/po/2"},{"bizTransaction":"1.50"}]"#, true),
+        ("sourceList", "[]", true),
+        ("sourceList", #"[{"type":"owning_party","source":" "}]"#, false),
+        ("sourceList", #"[{"type":"","source":"urn:x:1"}]"#, false),
+        ("sourceList", #"[{"type":"owning_party"}]"#, false),
+        ("sourceList", #"[{"type":"owning_party","source":"urn:x:1","ex:y":"z"}]"#, false),
+        ("sourceList", #"[{"type":"owning_party","source":{"id":"urn:x:1"}}]"#, false),
+        ("sourceList", #"["urn:x:1"]"#, false),
+        ("sourceList", #"{"type":"owning_party","source":"urn:x:1"}"#, false),
     ]
 
     @Test("what validation found writes only what it can vouch for: no empty value, no URI term, no list")
@@ -135,6 +156,32 @@ struct EventHashShapeTests {
         #expect(taken == common, "\(text)")
         if let event = try? EPCISEvent(json: json, context: context) {
             #expect(String(decoding: event.preHashBytes(), as: UTF8.self) == general, "\(text)")
+        }
+    }
+
+    /// Events whose `@context` declares prefixes that their values use, written whole.
+    static let prefixed: [String] = {
+        let context =
+            #""@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",{"tl":"https://threadline.example/ns/","cbvmda":"urn:epcglobal:cbv:mda:","urn":"https://not.example/","https":"https://evil.example/"}]"#
+        return [
+            #"{\#(context),"type":"ObjectEvent","eventTime":"2026-05-20T09:30:00Z","eventTimeZoneOffset":"+02:00","epcList":["tl:item-1","urn:epc:id:sgtin:4012345.011111.2"],"action":"OBSERVE","bizStep":"tl:dyeing","disposition":"in_transit","readPoint":{"id":"tl:mill"},"certificationInfo":"tl:cert/9"}"#,
+            #"{\#(context),"type":"ObjectEvent","eventTime":"2026-05-20T09:30:00Z","eventTimeZoneOffset":"+02:00","epcList":["https://id.gs1.org/01/04012345111118/21/3"],"action":"ADD","bizStep":"commissioning","sourceList":[{"type":"tl:supplier","source":"tl:party/7"}],"destinationList":[{"type":"owning_party","destination":"https://id.gs1.org/417/4012345000009"}]}"#,
+            #"{"@context":[{"tl":"https://threadline.example/ns/"},{"tl":"https://other.example/"}],"type":"ObjectEvent","eventTime":"2026-05-20T09:30:00Z","eventTimeZoneOffset":"+02:00","epcList":["tl:x"],"action":"OBSERVE"}"#,
+        ]
+    }()
+
+    @Test("declared prefixes expand values the same either way", arguments: prefixed.indices)
+    func prefixes(index: Int) throws {
+        let json = try JSONValue(parsing: Self.prefixed[index])
+        let context = JSONLDContext(json["@context"])
+        #expect(!context.prefixes.isEmpty)
+        let (direct, general, taken) = Self.both(json, context, [])
+        #expect(taken)
+        #expect(direct == general)
+        // The values with a declared prefix are written expanded.
+        #expect(index == 2 ? direct.contains("epc=https://other.example/x") : direct.contains("threadline.example/ns/"))
+        if let event = try? EPCISEvent(json: json, context: context) {
+            #expect(String(decoding: event.preHashBytes(), as: UTF8.self) == general)
         }
     }
 
