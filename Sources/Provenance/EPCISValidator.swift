@@ -54,6 +54,14 @@ struct EPCISValidator {
             else { return nil }
             self = field
         }
+
+        /// The field whose name is `bytes` (UTF-8), if it is a standard one.
+        init?(name bytes: UnsafeBufferPointer<UInt8>) {
+            guard bytes.count < Field.byLength.count,
+                let field = Field.byLength[bytes.count].first(where: { $0.name.utf8.elementsEqual(bytes) })?.field
+            else { return nil }
+            self = field
+        }
     }
 
     /// Where each standard field is among an event's members (−1 for none).

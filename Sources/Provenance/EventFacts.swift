@@ -47,30 +47,6 @@ enum CommonObjectEvent {
         return members.event()
     }
 
-    /// The members of the common shape, as written.
-    private enum Member: Int, CaseIterable {
-        case context, type, eventTime, eventTimeZoneOffset, recordTime, eventID, certificationInfo, epcList, action
-        case bizStep, disposition, readPoint, bizLocation, bizTransactionList, sourceList, destinationList
-
-        /// The members by the length of their names, so a name is compared with few others.
-        private static let byLength: [[(name: [UInt8], member: Member)]] = {
-            var table = [[(name: [UInt8], member: Member)]](repeating: [], count: 20)
-            for member in allCases {
-                let name = Array((member == .context ? "@context" : "\(member)").utf8)
-                table[name.count].append((name, member))
-            }
-            return table
-        }()
-
-        /// The member named by `bytes`, if it is one of these.
-        init?(_ bytes: UnsafeBufferPointer<UInt8>) {
-            guard bytes.count < Member.byLength.count,
-                let found = Member.byLength[bytes.count].first(where: { $0.name.elementsEqual(bytes) })
-            else { return nil }
-            self = found.member
-        }
-    }
-
     /// The texts of an event's members, read from its bytes.
     private struct Members {
         var type: String?
@@ -94,24 +70,24 @@ enum CommonObjectEvent {
         /// Reads one JSON object of the common shape; nil for anything else.
         init?(reading bytes: UnsafeBufferPointer<UInt8>) {
             var scanner = Scanner(bytes: bytes)
-            var seen: UInt32 = 0
+            var seen: UInt64 = 0
             guard scanner.take(UInt8(ascii: "{")) else { return nil }
             repeat {
-                guard let name = scanner.plainString(), let member = Member(name), scanner.take(UInt8(ascii: ":")),
-                    seen & 1 << member.rawValue == 0, read(member, from: &scanner)
+                guard let name = scanner.plainString(), let field = EPCISValidator.Field(name: name),
+                    scanner.take(UInt8(ascii: ":")), seen & 1 << field.rawValue == 0, read(field, from: &scanner)
                 else { return nil }
-                seen |= 1 << member.rawValue
+                seen |= 1 << field.rawValue
             } while scanner.take(UInt8(ascii: ","))
             guard scanner.take(UInt8(ascii: "}")), scanner.atEnd else { return nil }
         }
 
-        /// Reads the value of `member`; false when it is not of the common shape.
-        private mutating func read(_ member: Member, from scanner: inout Scanner) -> Bool {
+        /// Reads the value of `field`; false when it is not of the common shape.
+        private mutating func read(_ field: EPCISValidator.Field, from scanner: inout Scanner) -> Bool {
             func text(_ field: inout String?) -> Bool {
                 field = scanner.text()
                 return field != nil
             }
-            switch member {
+            switch field {
             case .context:
                 guard let declarations = scanner.context() else { return false }
                 if !declarations.isEmpty { context = JSONLDContext(.array(declarations)) }
@@ -139,6 +115,7 @@ enum CommonObjectEvent {
             case .bizTransactionList: return readReferences(.bizTransactionList, from: &scanner)
             case .sourceList: return readReferences(.sourceList, from: &scanner)
             case .destinationList: return readReferences(.destinationList, from: &scanner)
+            default: return false
             }
         }
 

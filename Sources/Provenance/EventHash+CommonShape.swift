@@ -129,7 +129,7 @@ extension EventHash {
 
         /// The namespace of a bare term as an entry's type.
         var typePrefix: String {
-            self == .bizTransactionList ? Node.Vocabulary.cbv + "BTT-" : Node.Vocabulary.cbv + "SDT-"
+            self == .bizTransactionList ? Node.Vocabulary.bizTransactionType : Node.Vocabulary.sourceDestinationType
         }
 
         /// The entries of a list of this kind, or nil when it is not of the common shape: an array of objects that

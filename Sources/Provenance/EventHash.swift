@@ -245,9 +245,11 @@ public enum EventHash {
             static let cbv = "https://ref.gs1.org/cbv/"
             static let bizStep = cbv + "BizStep-"
             static let disposition = cbv + "Disp-"
+            static let bizTransactionType = cbv + "BTT-"
+            static let sourceDestinationType = cbv + "SDT-"
             static let persistentDisposition = ["set": disposition, "unset": disposition]
-            static let bizTransaction = ["type": cbv + "BTT-"]
-            static let sourceDestination = ["type": cbv + "SDT-"]
+            static let bizTransaction = ["type": bizTransactionType]
+            static let sourceDestination = ["type": sourceDestinationType]
             static let sensorReport = [
                 "type": CBV.gs1VocabularyBase, "exception": CBV.gs1VocabularyBase, "component": cbv + "Comp-",
             ]
