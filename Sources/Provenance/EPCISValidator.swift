@@ -1,3 +1,5 @@
+import Foundation
+
 /// Reads EPCIS 2.0 JSON into typed events, collecting every problem with the path of the field at fault
 /// (EPCIS 2.0 §7 for what each event type holds; CBV 2.0 §7 for the vocabularies). `Specs/08-epcis.md`.
 struct EPCISValidator {
@@ -57,10 +59,16 @@ struct EPCISValidator {
 
         /// The field whose name is `bytes` (UTF-8), if it is a standard one.
         init?(name bytes: UnsafeBufferPointer<UInt8>) {
-            guard bytes.count < Field.byLength.count,
-                let field = Field.byLength[bytes.count].first(where: { $0.name.utf8.elementsEqual(bytes) })?.field
-            else { return nil }
-            self = field
+            guard bytes.count < Field.byLength.count else { return nil }
+            for (name, field) in Field.byLength[bytes.count] {
+                var name = name
+                // Compared as buffers: the UTF-8 views' generic comparison goes byte by byte through the view.
+                if name.withUTF8({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }) {
+                    self = field
+                    return
+                }
+            }
+            return nil
         }
     }
 

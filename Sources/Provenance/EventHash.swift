@@ -505,10 +505,14 @@ public struct JSONLDContext: Sendable, Hashable {
 
     /// The namespace of `text`'s prefix, if declared, and the rest after the colon.
     private func expansion(_ text: String) -> (String, Substring)? {
-        guard !prefixes.isEmpty, let colon = text.utf8.firstIndex(of: UInt8(ascii: ":")),
-            let uri = prefixes[String(Substring(text.utf8[..<colon]))]
-        else { return nil }
-        return (uri, Substring(text.utf8[text.utf8.index(after: colon)...]))
+        guard !prefixes.isEmpty else { return nil }
+        // The colon is found in the string's buffer: the UTF-8 view's generic search is slow on this hot path.
+        var text = text
+        let colon = text.withUTF8 { $0.firstIndex(of: UInt8(ascii: ":")) }
+        guard let colon else { return nil }
+        let split = text.utf8.index(text.utf8.startIndex, offsetBy: colon)
+        guard let uri = prefixes[String(Substring(text.utf8[..<split]))] else { return nil }
+        return (uri, Substring(text.utf8[text.utf8.index(after: split)...]))
     }
 }
 
