@@ -47,6 +47,14 @@ struct LedgerBench: AsyncParsableCommand {
     @Option(help: "Instead: import this many pre-signed EPCIS events and trace a product with 50 of them.")
     var events: Int?
 
+    @Option(
+        help: """
+            With --events: the events' shape. simple: EPC URNs and standard fields only; samples: as the T-shirt \
+            sample's shipping and receiving events (Digital Links, sources and destinations, a context declaring \
+            prefixes).
+            """)
+    var eventShape: EventShape = .simple
+
     @Option(help: "Instead: POST this many pre-signed EPCIS events to an in-process server over HTTP.")
     var http: Int?
 

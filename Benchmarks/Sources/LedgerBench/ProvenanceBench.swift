@@ -1,3 +1,4 @@
+import ArgumentParser
 import Crypto
 import Dispatch
 import Foundation
@@ -30,21 +31,28 @@ extension LedgerBench {
         ])
 
         // Set-up, not measured: N events, one of which (serial TRACE-1) has 50 events spread over the log.
-        let traced = "urn:epc:id:sgtin:0614141.112345.TRACE-1"
+        let traced = eventShape.item("TRACE-1")
         let every = max(1, count / 50)
         let started = Date()
         let payloads = (0..<count).map { i -> [UInt8] in
             let traceStep = i % every == 0 && i / every < 50 ? i / every : nil
-            let epc = traceStep != nil ? traced : "urn:epc:id:sgtin:0614141.112345.\(i)"
+            let epc = traceStep != nil ? traced : eventShape.item("\(i)")
             let step =
                 traceStep == 0 || traceStep == nil
                 ? "commissioning" : ["shipping", "receiving", "inspecting", "storing"][traceStep! % 4]
             let action = step == "commissioning" ? "ADD" : "OBSERVE"
             let seconds = 1_790_000_000 + i
             let time = Timestamp.format(millis: Int64(seconds) * 1000)
-            return Array(
-                #"{"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],"type":"ObjectEvent","eventTime":"\#(time)","eventTimeZoneOffset":"+00:00","epcList":["\#(epc)"],"action":"\#(action)","bizStep":"\#(step)","disposition":"active","readPoint":{"id":"urn:epc:id:sgln:0614141.00001.0"},"bizLocation":{"id":"urn:epc:id:sgln:0614141.00001.0"},"certificationInfo":["https://certifier.example/gots/TC-\#(i % 997)"]}"#
-                    .utf8)
+            switch eventShape {
+            case .simple:
+                return Array(
+                    #"{"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],"type":"ObjectEvent","eventTime":"\#(time)","eventTimeZoneOffset":"+00:00","epcList":["\#(epc)"],"action":"\#(action)","bizStep":"\#(step)","disposition":"active","readPoint":{"id":"urn:epc:id:sgln:0614141.00001.0"},"bizLocation":{"id":"urn:epc:id:sgln:0614141.00001.0"},"certificationInfo":["https://certifier.example/gots/TC-\#(i % 997)"]}"#
+                        .utf8)
+            case .samples:
+                return Array(
+                    #"{"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",{"cbvmda":"urn:epcglobal:cbv:mda:","tl":"https://threadline.example/ns/"}],"type":"ObjectEvent","eventTime":"\#(time)","eventTimeZoneOffset":"+01:00","action":"\#(action)","sourceList":[{"type":"owning_party","source":"https://id.gs1.org/417/0614141000005"}],"destinationList":[{"type":"owning_party","destination":"https://id.gs1.org/417/4012345000009"}],"epcList":["\#(epc)"],"bizStep":"\#(step)","disposition":"in_progress","readPoint":{"id":"https://id.gs1.org/414/0614141000005"},"bizLocation":{"id":"https://id.gs1.org/414/0614141000005"}}"#
+                        .utf8)
+            }
         }
         let envelopes = try Recording.sign(payloads, with: [brand])
         print(
@@ -92,7 +100,7 @@ extension LedgerBench {
         let registry = try await ledger.currentRegistry()
         var generator = SystemRandomNumberGenerator()
         let listings = (0..<2000).map { i in
-            i == 0 ? traced : "urn:epc:id:sgtin:0614141.112345.\(Int.random(in: 0..<count, using: &generator))"
+            i == 0 ? traced : eventShape.item("\(Int.random(in: 0..<count, using: &generator))")
         }
         var verdicts = 0
         let listingSeconds = try await timed {
@@ -118,8 +126,33 @@ extension LedgerBench {
             String(
                 format: "listing check-listing against a %d-event ledger: %10.0f listings/s", count,
                 Double(listings.count) / listingSeconds))
-        // (h) The consumer page of the traced product (GTIN 1 0614141 12345 + check digit), over HTTP.
-        try await runPage(ledger, path: "/01/10614141123459/21/TRACE-1", requests: 500)
+        // (h) The consumer page of the traced product, over HTTP.
+        try await runPage(ledger, path: eventShape.pagePath, requests: 500)
         print("ledger file: \(path) (\(fileSize(path) / 1_048_576) MiB)")
+    }
+}
+
+/// The events `--events` records.
+enum EventShape: String, ExpressibleByArgument, CaseIterable {
+    /// EPC URNs and standard fields only: the byte reader's simplest case.
+    case simple
+    /// As the T-shirt sample's shipping and receiving events: Digital Links, sources and destinations, and a
+    /// context that declares prefixes.
+    case samples
+
+    /// The identifier of the item with this serial (GTIN 1 0614141 12345 + check digit, or GTIN 0 0614141 12345 + 2).
+    func item(_ serial: String) -> String {
+        switch self {
+        case .simple: "urn:epc:id:sgtin:0614141.112345.\(serial)"
+        case .samples: "https://id.gs1.org/01/00614141123452/21/\(serial)"
+        }
+    }
+
+    /// The consumer page of the traced item.
+    var pagePath: String {
+        switch self {
+        case .simple: "/01/10614141123459/21/TRACE-1"
+        case .samples: "/01/00614141123452/21/TRACE-1"
+        }
     }
 }
