@@ -285,8 +285,7 @@ extension DigitalLink {
     }
 
     /// The primary keys' AIs and short names, packed; few enough that a scan beats hashing.
-    private static let keyNames: [UInt64] =
-        primaryKeys.map { packed($0.utf8) } + shortNames.keys.map { packed($0.utf8) }
+    private static let keyNames: [UInt64] = packedPrimaryKeys.map(\.packed) + packedShortNames.map(\.packed)
 
     /// Primary-key AIs, and the short names Digital Link 1.1 also allowed.
     private static let primaryKeys: Set<Substring> = [
@@ -319,7 +318,8 @@ extension DigitalLink {
         /// Whether the segment (or the AI it stands for) is `text`.
         func `is`(_ text: StaticString) -> Bool {
             let target = UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)
-            return alias.map { $0.utf8.elementsEqual(target) } ?? bytes.elementsEqual(target)
+            guard let alias else { return bytes.count == target.count && bytes.elementsEqual(target) }
+            return alias.utf8.count == target.count && alias.utf8.elementsEqual(target)
         }
 
         var isPrimaryKey: Bool {
