@@ -149,25 +149,54 @@ public struct Envelope: Sendable, Equatable {
 // MARK: - JSON
 
 extension Envelope {
-    private struct Wire: Codable {
-        let payloadType: String
-        let payload: String
-        let signatures: [Signature]
-    }
-
     /// Decodes an envelope from any valid DSSE JSON (whitespace and key order free), as submitted by a client.
-    public init(json: some DataProtocol) throws {
-        let wire: Wire
-        do { wire = try JSONDecoder().decode(Wire.self, from: Data(json)) } catch let error as FormatError {
-            throw error
-        } catch {
-            throw FormatError(
-                "envelope.json", "not a DSSE envelope (payloadType, payload, signatures): \(Envelope.describe(error))")
+    /// It is read by the project's strict JSON parser, as every signed thing is: a member named twice is refused
+    /// (a reader that took the first and one that took the last would see two different envelopes), and so is
+    /// anything but an object with `payloadType`, `payload` and `signatures` (other members are ignored, as DSSE
+    /// readers do).
+    public init(json: some Collection<UInt8>) throws {
+        let value: JSONValue
+        do { value = try JSONValue(parsing: json) } catch let error as FormatError {
+            throw FormatError("envelope.json", "not a DSSE envelope: \(error.reason)")
         }
-        guard let payload = Envelope.decodeBase64(wire.payload) else {
+        guard value.members != nil else {
+            throw FormatError("envelope.json", "not a DSSE envelope: \(value.typeName), not an object")
+        }
+        func string(_ member: JSONValue?, _ name: String) throws -> String {
+            guard let member else {
+                throw FormatError(
+                    "envelope.json", "not a DSSE envelope (payloadType, payload, signatures): missing field '\(name)'")
+            }
+            guard let text = member.stringValue else {
+                throw FormatError("envelope.json", "not a DSSE envelope: '\(name)' is \(member.typeName), not a string")
+            }
+            return text
+        }
+        let payloadType = try string(value["payloadType"], "payloadType")
+        let payloadText = try string(value["payload"], "payload")
+        guard let list = value["signatures"] else {
+            throw FormatError(
+                "envelope.json", "not a DSSE envelope (payloadType, payload, signatures): missing field 'signatures'")
+        }
+        guard let elements = list.elements else {
+            throw FormatError("envelope.json", "not a DSSE envelope: 'signatures' is \(list.typeName), not an array")
+        }
+        let signatures = try elements.enumerated().map { i, element -> Signature in
+            guard element.members != nil else {
+                throw FormatError(
+                    "envelope.json", "not a DSSE envelope: signature \(i) is \(element.typeName), not an object")
+            }
+            // DSSE makes keyid optional; an absent one is refused below, with the other bad keyids.
+            let keyid = try element["keyid"].map { try string($0, "signatures[\(i)].keyid") } ?? ""
+            guard let sig = Envelope.decodeBase64(try string(element["sig"], "signatures[\(i)].sig")) else {
+                throw FormatError("envelope.sig", "a signature's 'sig' is not base64")
+            }
+            return Signature(keyid: keyid, sig: sig)
+        }
+        guard let payload = Envelope.decodeBase64(payloadText) else {
             throw FormatError("envelope.payload", "'payload' is not base64")
         }
-        try self.init(payloadType: wire.payloadType, payload: payload, signatures: wire.signatures)
+        try self.init(payloadType: payloadType, payload: payload, signatures: signatures)
     }
 
     /// Decodes standard or URL-safe base64, padded or not, as DSSE asks verifiers to accept.
@@ -175,16 +204,6 @@ extension Envelope {
         var standard = String(text.map { $0 == "-" ? "+" : $0 == "_" ? "/" : $0 })
         if standard.count % 4 != 0 { standard += String(repeating: "=", count: 4 - standard.count % 4) }
         return Data(base64Encoded: standard).map { Array($0) }
-    }
-
-    private static func describe(_ error: any Error) -> String {
-        switch error {
-        case DecodingError.keyNotFound(let key, _): return "missing field '\(key.stringValue)'"
-        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
-            return "wrong type at '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"
-        case DecodingError.dataCorrupted(let context): return context.debugDescription
-        default: return "\(error)"
-        }
     }
 
     /// The canonical JSON form stored in ledger records: keys in the order `payloadType`, `payload`,

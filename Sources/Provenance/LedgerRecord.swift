@@ -129,6 +129,10 @@ public struct LedgerRecord: Sendable, Equatable {
 public enum Timestamp {
     /// 9999-12-31T23:59:59.999Z, the last time the record format can hold.
     public static let maxMillis: Int64 = 253_402_300_799_999
+    /// 0000-01-01T00:00:00.000Z, the first time with a four-digit year.
+    public static let minMillis: Int64 = -62_167_219_200_000
+    /// The times `format(millis:)` writes: years 0000–9999 (a ledger record's time is further held to 1970 on).
+    public static let millisRange = minMillis...maxMillis
 
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ` for a time in milliseconds since the epoch (years 0000–9999).
     public static func format(millis: Int64) -> String {
@@ -140,6 +144,9 @@ public enum Timestamp {
 
     /// Appends `format(millis:)`'s text to `out`, without making a string.
     public static func write(millis: Int64, into out: inout [UInt8]) {
+        // Every caller passes a time read by `parse(millis:)` or `parseDateTime` (both held to `millisRange`) or a
+        // record's time (checked against it before writing): a time outside it is a bug here, not bad input.
+        precondition(millisRange.contains(millis), "a time outside years 0000-9999 reached the timestamp writer")
         let (days, msOfDay) = millis.floorDiv(86_400_000)
         let (year, month, day) = civil(fromDays: days)
         let seconds = msOfDay / 1000

@@ -184,11 +184,13 @@ public struct Registry: Sendable {
             if participants[p.id] != nil {
                 return FormatError("registry.id", "participant '\(p.id)' is already registered")
             }
-            if p.name.isEmpty { return FormatError("registry.name", "participant '\(p.id)' needs a name") }
+            if let problem = Registry.displayTextProblem(p.name) {
+                return FormatError("registry.name", "participant '\(p.id)': the name \(problem)")
+            }
             if p.roles.isEmpty { return FormatError("registry.roles", "participant '\(p.id)' needs at least one role") }
             if p.keys.isEmpty { return FormatError("registry.keys", "participant '\(p.id)' needs at least one key") }
             for prefix in p.companyPrefixes
-            where !(6...12).contains(prefix.count) || !prefix.allSatisfy(\.isWholeNumber) {
+            where !(6...12).contains(prefix.utf8.count) || !prefix.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
                 return FormatError("registry.companyPrefix", "company prefix '\(prefix)' must be 6 to 12 digits")
             }
             for prefix in p.companyPrefixes {
@@ -220,7 +222,9 @@ public struct Registry: Sendable {
         case .revocation(let id, let key, let reason):
             if let error = operatorOnly("a revocation") { return error }
             if case .failure(let error) = active(id) { return error }
-            if reason.isEmpty { return FormatError("registry.reason", "a revocation needs a reason") }
+            if let problem = Registry.displayTextProblem(reason) {
+                return FormatError("registry.reason", "a revocation's reason \(problem)")
+            }
             if let key, !participants[id]!.currentKeys.contains(where: { $0.vkey == key }) {
                 return FormatError("registry.key", "the key \(key) is not a current key of '\(id)'")
             }
@@ -250,6 +254,25 @@ public struct Registry: Sendable {
             for prefix in prefixes where !brand.profile.companyPrefixes.contains(prefix) {
                 return FormatError("registry.companyPrefix", "company prefix \(prefix) is not one of '\(brandID)'s")
             }
+        }
+        return nil
+    }
+
+    /// The most characters a name or reason may have.
+    public static let maxDisplayText = 200
+
+    /// Why `text` cannot be shown as a name or reason (`Specs/09-participants.md` §2), or nil: it must have 1 to
+    /// `maxDisplayText` characters and none that a terminal or page would act on instead of showing — no control
+    /// characters (newlines would forge `participant list` lines; escapes drive terminals) and no bidirectional
+    /// overrides (they reorder what is shown).
+    public static func displayTextProblem(_ text: String) -> String? {
+        if text.isEmpty { return "is empty" }
+        if text.count > maxDisplayText { return "is longer than \(maxDisplayText) characters" }
+        for scalar in text.unicodeScalars
+        where scalar.properties.generalCategory == .control || (0x202A...0x202E).contains(scalar.value)
+            || (0x2066...0x2069).contains(scalar.value)
+        {
+            return "holds the control character U+" + String(scalar.value, radix: 16, uppercase: true)
         }
         return nil
     }

@@ -17,6 +17,9 @@ extension Timestamp {
 
     /// Parses an xsd:dateTime. With `requireZone` (EPCIS validation) a time without `Z` or an offset is nil;
     /// without it (the event hash) such a time is read as UTC. Fractions beyond microseconds are truncated.
+    /// A time whose UTC value, in milliseconds, is outside `Timestamp.millisRange` (years 0000–9999) is nil:
+    /// `0000-01-01T00:00:00+00:01` is a minute before year 0000 in UTC, and the event hash writes UTC years
+    /// with four digits (`Specs/08-epcis.md` §Times).
     public static func parseDateTime(_ text: String, requireZone: Bool = true) -> DateTime? {
         var text = text
         return text.withUTF8 { parseDateTime($0, requireZone: requireZone) }
@@ -60,7 +63,9 @@ extension Timestamp {
         guard c.i == b.count else { return nil }
         let local = ((days * 24 + hour) * 60 + minute) * 60 + second
         let utc = local - Int64(offset ?? 0) * 60
-        return DateTime(micros: utc * 1_000_000 + micros, offsetMinutes: offset)
+        let time = DateTime(micros: utc * 1_000_000 + micros, offsetMinutes: offset)
+        guard Timestamp.millisRange.contains(time.millis) else { return nil }
+        return time
     }
 
     /// A position in bytes being parsed.

@@ -61,11 +61,14 @@ public enum JourneyWords {
         return out
     }
 
-    /// The event time in its own zone: `2026-07-01 08:00:00 +05:30`.
+    /// The event time in its own zone: `2026-07-01 08:00:00 +05:30`; in UTC when the zone would take it outside
+    /// years 0000–9999.
     public static func localTime(_ event: EPCISEvent) -> String {
         let offset = Int64(Timestamp.parseOffset(event.eventTimeZoneOffset) ?? 0)
-        let local = Timestamp.format(millis: event.eventTime.millis + offset * 60_000)
-        return local.prefix(10) + " " + local.dropFirst(11).prefix(8) + " " + event.eventTimeZoneOffset
+        let shifted = event.eventTime.millis + offset * 60_000
+        let inZone = Timestamp.millisRange.contains(shifted)
+        let local = Timestamp.format(millis: inZone ? shifted : event.eventTime.millis)
+        return local.prefix(10) + " " + local.dropFirst(11).prefix(8) + " " + (inZone ? event.eventTimeZoneOffset : "Z")
     }
 
     /// What the event is about; `compact` shortens long lists to their first identifier and a count.

@@ -40,6 +40,9 @@ public struct EventQuery: Sendable {
     public var limit: Int = 1000
     public var afterSeq: Int64 = -1
 
+    /// The most events one page holds.
+    public static let maxPerPage = 10_000
+
     public init() {}
 }
 
@@ -81,12 +84,13 @@ extension EventQuery {
             case "GE_eventTime": fromTime = try time()
             case "LT_eventTime": beforeTime = try time()
             case "perPage":
-                guard let n = Int(value), n > 0 else {
-                    throw FormatError("query.perPage", "perPage must be a positive number")
+                guard let n = Int(value), (1...EventQuery.maxPerPage).contains(n) else {
+                    throw FormatError("query.perPage", "perPage must be a number from 1 to \(EventQuery.maxPerPage)")
                 }
                 limit = n
             case "nextPageToken":
-                guard let n = Int64(value), n >= 0 else {
+                // A token is a record's sequence number, so less than Int64.max: the query reads from token + 1.
+                guard let n = Int64(value), (0..<Int64.max).contains(n) else {
                     throw FormatError("query.nextPageToken", "nextPageToken '\(value)' is not one this ledger gave")
                 }
                 afterSeq = n

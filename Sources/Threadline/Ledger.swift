@@ -140,7 +140,14 @@ public actor Ledger {
 
     /// Decodes submitted DSSE envelope JSON documents (any valid form) and checks them as `prepare` does,
     /// in parallel. Errors name the submission's index.
-    public nonisolated static func prepare(submissions: [[UInt8]]) throws -> PreparedStatements {
+    ///
+    /// With `signersIn`, every signature must also be by the operator or by a key valid in that registry for the
+    /// next record — checked after decoding and before any signature is verified or payload read, so a statement
+    /// from a key nobody registered costs the server a JSON decode, not a validation and a hash. The check is
+    /// repeated under the append's sequencing (`participantsOnly`), which is the one that counts.
+    public nonisolated static func prepare(
+        submissions: [[UInt8]], signersIn registry: Registry? = nil
+    ) throws -> PreparedStatements {
         let decoded = Parallel.map(submissions) { json -> Result<Envelope, FormatError> in
             do { return .success(try Envelope(json: json)) } catch let error as FormatError {
                 return .failure(error)
@@ -152,6 +159,19 @@ public actor Ledger {
             switch result {
             case .success(let envelope): return envelope
             case .failure(let error): throw LedgerError.invalidStatement(index: index, error)
+            }
+        }
+        if let registry {
+            for (index, envelope) in envelopes.enumerated() {
+                for signature in envelope.signatures where signature.keyid != registry.operatorKey {
+                    let status = registry.signer(signature.keyid, at: registry.size)
+                    if case .valid = status { continue }
+                    throw LedgerError.refused(
+                        index: index,
+                        FormatError(
+                            "record.signer", "the signer \(signature.keyid) may not submit: \(status.explanation)"),
+                        existing: nil)
+                }
             }
         }
         return try prepare(envelopes)

@@ -9,9 +9,13 @@ import TransparencyLog
 public enum StateFile {
     /// Replaces the file at `path` with `data` atomically: a temporary file beside it, fsync, rename, folder fsync.
     public static func write(_ data: Data, to path: String) throws {
-        let temporary = path + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard fd >= 0 else { throw FormatError("state.write", "cannot write '\(temporary)'") }
+        // A new file of an unpredictable name, created exclusively and never through a symlink: a link planted at
+        // the temporary name (to make a privileged witness overwrite another file) makes the write fail instead.
+        let temporary = path + ".tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw FormatError("state.write", "cannot create '\(temporary)': \(String(cString: strerror(errno)))")
+        }
         let written = data.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
         guard written == data.count, fsync(fd) == 0, close(fd) == 0, rename(temporary, path) == 0 else {
             unlink(temporary)
@@ -29,7 +33,7 @@ public enum StateFile {
     /// Runs `body` with the witness state under an exclusive lock, persisting the state it returns before the
     /// lock is released (C2SP tlog-witness: check and update atomically).
     public static func locked<T>(_ path: String, _ body: (WitnessState) throws -> (T, WitnessState?)) throws -> T {
-        let lock = open(path + ".lock", O_RDWR | O_CREAT, 0o600)
+        let lock = open(path + ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard lock >= 0, flock(lock, LOCK_EX) == 0 else {
             throw FormatError("state.lock", "cannot lock '\(path).lock'")
         }

@@ -31,6 +31,7 @@ public enum TimeStamp {
         /// The DER `TimeStampReq`.
         public var der: [UInt8] {
             var serializer = DER.Serializer()
+            // Serializing integers, a boolean and an octet string into a fresh serializer cannot fail.
             try! serializer.appendConstructedNode(identifier: .sequence) { s in
                 try s.serialize(1)
                 try TimeStamp.serializeImprint(imprint, into: &s)
@@ -73,7 +74,7 @@ public enum TimeStamp {
     static func parseImprint(_ nodes: inout ASN1NodeCollection.Iterator) throws -> [UInt8] {
         guard let node = nodes.next() else { throw FormatError("timestamp.imprint", "no message imprint") }
         return try DER.sequence(node, identifier: .sequence) { inner in
-            let algorithm = try TimeStamp.algorithm(inner.next()!)
+            let algorithm = try TimeStamp.algorithm(try inner.required())
             guard algorithm == TimeStamp.sha256 else {
                 throw FormatError("timestamp.imprint", "the message imprint is not SHA-256")
             }
@@ -109,7 +110,7 @@ public enum TimeStamp {
     public static func token(fromResponse der: [UInt8]) throws -> [UInt8] {
         do {
             return try DER.sequence(try DER.parse(der), identifier: .sequence) { nodes in
-                let status = try DER.sequence(nodes.next()!, identifier: .sequence) { inner in
+                let status = try DER.sequence(try nodes.required(), identifier: .sequence) { inner in
                     try Int(derEncoded: &inner)
                 }
                 guard status == 0 || status == 1 else {
@@ -149,7 +150,7 @@ public enum TimeStamp {
                 try DER.sequence(content, identifier: .sequence) { sd in
                     _ = try Int(derEncoded: &sd)
                     _ = sd.next()  // digestAlgorithms
-                    try DER.sequence(sd.next()!, identifier: .sequence) { encap in
+                    try DER.sequence(try sd.required(), identifier: .sequence) { encap in
                         guard try ASN1ObjectIdentifier(derEncoded: &encap) == tstInfo else {
                             throw FormatError("timestamp.token", "the token's content is not a TSTInfo")
                         }
@@ -177,18 +178,18 @@ public enum TimeStamp {
                     }
                     try DER.sequence(signerNode, identifier: .sequence) { si in
                         _ = try Int(derEncoded: &si)
-                        try DER.sequence(si.next()!, identifier: .sequence) { sid in
+                        try DER.sequence(try si.required(), identifier: .sequence) { sid in
                             _ = sid.next()  // issuer
-                            guard case .primitive(let serial) = sid.next()!.content else {
+                            guard case .primitive(let serial) = try sid.required().content else {
                                 throw FormatError("timestamp.token", "bad signer serial")
                             }
                             signerSerial = serial
                         }
-                        digestAlgorithm = try TimeStamp.algorithm(si.next()!)
-                        var node = si.next()!
+                        digestAlgorithm = try TimeStamp.algorithm(try si.required())
+                        var node = try si.required()
                         if node.identifier == ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific) {
                             signedAttributes = node
-                            node = si.next()!
+                            node = try si.required()
                         }
                         signatureAlgorithm = try TimeStamp.algorithm(node)
                         signature = Array(try ASN1OctetString(derEncoded: &si).bytes)
@@ -205,7 +206,7 @@ public enum TimeStamp {
             _ = try Int(derEncoded: &nodes)
             _ = try ASN1ObjectIdentifier(derEncoded: &nodes)
             tokenImprint = try parseImprint(&nodes)
-            guard case .primitive(let bytes) = nodes.next()!.content else {
+            guard case .primitive(let bytes) = try nodes.required().content else {
                 throw FormatError("timestamp.tstinfo", "bad serial")
             }
             serial = Array(bytes)
@@ -238,7 +239,8 @@ public enum TimeStamp {
         for attribute in attributeNodes {
             try DER.sequence(attribute, identifier: .sequence) { a in
                 let type = try ASN1ObjectIdentifier(derEncoded: &a)
-                guard case .constructed(let values) = a.next()!.content, let value = values.first(where: { _ in true })
+                guard case .constructed(let values) = try a.required().content,
+                    let value = values.first(where: { _ in true })
                 else { return }
                 attributes[type] = value
             }
@@ -302,5 +304,16 @@ public enum TimeStamp {
     public static func certificates(pem: String) throws -> [Certificate] {
         let documents = try PEMDocument.parseMultiple(pemString: pem)
         return try documents.map { try Certificate(pemDocument: $0) }
+    }
+}
+
+extension ASN1NodeCollection.Iterator {
+    /// The next node; a reply or token that ends early is refused, not trusted to be well formed (it comes from
+    /// outside: any TSA, or anyone who hands `anchor store` a file).
+    mutating func required() throws -> ASN1Node {
+        guard let node = next() else {
+            throw FormatError("timestamp.token", "the DER ends where another element was expected")
+        }
+        return node
     }
 }

@@ -226,8 +226,12 @@ enum ListingCSV {
         }
     }
 
+    /// A report cell. The codes and sellers come from the listings file, which came from a marketplace's sellers:
+    /// a cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab or carriage return first) is written
+    /// with a leading `'`, which spreadsheets show as text (OWASP's advice on CSV injection).
     static func quoted(_ field: String) -> String {
-        field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
+        let field = field.first.map { "=+-@\t\r".contains($0) } == true ? "'" + field : field
+        return field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "'" })
             ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
     }
 

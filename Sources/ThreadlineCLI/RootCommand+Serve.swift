@@ -55,9 +55,29 @@ extension RootCommand {
         @Option(help: ArgumentHelp("Seconds an idle connection is kept open.", valueName: "seconds"))
         var idleTimeout: Double = 60
 
+        @Option(
+            help: ArgumentHelp(
+                "The server's address as the public reaches it, for the absolute links it gives (default: "
+                    + "http://HOST:PORT). Links are never built from a request's Host header.",
+                valueName: "url"))
+        var publicURL: String?
+
         func validate() throws {
-            guard rateLimit >= 0, burst >= 1, requestTimeout > 0, idleTimeout > 0 else {
-                throw ValidationError("--rate-limit must be 0 or more, --burst at least 1, timeouts positive.")
+            // Every number is range-checked here: a timeout is turned into nanoseconds, a rate into tokens.
+            guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535.") }
+            guard (0...1_000_000).contains(rateLimit), (1...1_000_000).contains(burst) else {
+                throw ValidationError("--rate-limit must be 0 to 1000000 (0: no limit), --burst 1 to 1000000.")
+            }
+            guard (0.001...3600).contains(requestTimeout), (0.001...86400).contains(idleTimeout) else {
+                throw ValidationError(
+                    "--request-timeout must be 0.001 to 3600 seconds, --idle-timeout 0.001 to 86400 seconds.")
+            }
+            if let publicURL {
+                guard let url = URLComponents(string: publicURL), ["http", "https"].contains(url.scheme),
+                    url.host?.isEmpty == false, url.query == nil, url.fragment == nil, url.user == nil
+                else {
+                    throw ValidationError("--public-url must be an http or https URL without query or fragment.")
+                }
             }
             guard (witnessKey == nil) == (witnessState == nil), witnessKey == nil || !witnessLogs.isEmpty else {
                 throw ValidationError("--witness-key needs --witness-state and at least one --witness-log-vkey.")
@@ -80,13 +100,23 @@ extension RootCommand {
                     requestsPerSecond: rateLimit, burst: burst, requestTimeout: .seconds(requestTimeout),
                     idleTimeout: .seconds(idleTimeout))
                 let origin = ledger.metadata.origin
+                let publicURL = (publicURL ?? "http://\(host):\(port)").trimmingSuffix("/")
                 let app = Server.buildApplication(
-                    ledger: ledger, host: host, port: port, witness: witness, limits: limits
+                    ledger: ledger, host: host, port: port, witness: witness, limits: limits, publicURL: publicURL
                 ) { port in
                     Output.note("threadline: serving \(origin) on http://\(host):\(port)")
                 }
                 try await app.runService()
             }
         }
+    }
+}
+
+extension String {
+    /// The string without any trailing `character`s.
+    fileprivate func trimmingSuffix(_ character: Character) -> String {
+        var text = self
+        while text.last == character { text.removeLast() }
+        return text
     }
 }

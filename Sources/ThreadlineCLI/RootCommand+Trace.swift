@@ -85,7 +85,8 @@ extension RootCommand {
                 let found = try await ledger.query(query)
                 if json {
                     let now = Timestamp.format(millis: Int64(Date().timeIntervalSince1970 * 1000))
-                    return Output.line(try EventQuery.document(found, limit: query.limit, creationDate: now).serialized)
+                    return Output.jsonLine(
+                        try EventQuery.document(found, limit: query.limit, creationDate: now).serialized)
                 }
                 for recorded in found { Output.line(JourneyText.summary(recorded)) }
             }

@@ -130,7 +130,29 @@ extension AsyncParsableCommand {
 /// Writing to stdout and stderr.
 enum Output {
     static func line(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        FileHandle.standardOutput.write(Data((Output.printable(text, keepingNewlines: true) + "\n").utf8))
+    }
+
+    /// `text` with every character that a terminal would act on instead of showing — C0 and C1 controls (escape
+    /// sequences, carriage returns), DEL, and the bidirectional overrides that reorder what is shown — written as
+    /// `\u{…}`. What is printed comes from ledgers, files and servers that anyone can write to.
+    static func printable(_ text: String, keepingNewlines: Bool) -> String {
+        func isUnsafe(_ scalar: Unicode.Scalar) -> Bool {
+            if scalar == "\n" { return !keepingNewlines }
+            if scalar == "\t" { return false }
+            return scalar.properties.generalCategory == .control || (0x202A...0x202E).contains(scalar.value)
+                || (0x2066...0x2069).contains(scalar.value)
+        }
+        guard text.unicodeScalars.contains(where: isUnsafe) else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if isUnsafe(scalar) {
+                out += "\\u{" + String(scalar.value, radix: 16) + "}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 
     static func raw(_ bytes: some DataProtocol) {
@@ -138,7 +160,9 @@ enum Output {
     }
 
     static func error(_ text: String) {
-        FileHandle.standardError.write(Data(("threadline: error: " + text + "\n").utf8))
+        // One line, whatever the message quotes.
+        FileHandle.standardError.write(
+            Data(("threadline: error: " + Output.printable(text, keepingNewlines: false) + "\n").utf8))
     }
 
     /// A line on stderr that is not an error (summaries beside a report on stdout).
@@ -149,7 +173,12 @@ enum Output {
     static func json(_ value: some Encodable) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        line(String(decoding: try encoder.encode(value), as: UTF8.self))
+        jsonLine(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+
+    /// A line of JSON, written as it is: its strings are escaped already, and escaping them again would break it.
+    static func jsonLine(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
     }
 
     /// Whether stderr is a terminal (progress is drawn only there).

@@ -28,15 +28,18 @@ extension Server {
         public var requestTimeout: Duration
         /// How long a connection may sit idle before the server closes it.
         public var idleTimeout: Duration
+        /// How long a capture job's result is kept after it ends.
+        public var captureJobLifetime: Duration
 
         public init(
             requestsPerSecond: Double = 1000, burst: Double = 2000, requestTimeout: Duration = .seconds(30),
-            idleTimeout: Duration = .seconds(60)
+            idleTimeout: Duration = .seconds(60), captureJobLifetime: Duration = .seconds(3600)
         ) {
             self.requestsPerSecond = requestsPerSecond
             self.burst = burst
             self.requestTimeout = requestTimeout
             self.idleTimeout = idleTimeout
+            self.captureJobLifetime = captureJobLifetime
         }
     }
 

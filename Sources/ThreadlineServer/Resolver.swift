@@ -46,11 +46,6 @@ enum Resolver {
         return .page
     }
 
-    /// `scheme://host` of the request, for absolute links.
-    static func base(of request: Request) -> String {
-        "\(request.head.scheme ?? "http")://\(request.head.authority ?? "localhost")"
-    }
-
     /// The EPCIS query (11 §3) for the product's own events.
     static func epcisQuery(for link: DigitalLink) -> String {
         "/events?MATCH_epc=" + escaped(link.uri)

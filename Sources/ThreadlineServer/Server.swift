@@ -69,8 +69,13 @@ public enum Server {
     /// Submissions checked for appending by a capture route: every signer must be a registered participant's
     /// current key (or the operator's), checked again under the append's sequencing; the EPCIS routes take only
     /// event statements.
-    static func capture(_ submissions: [[UInt8]], eventsOnly: Bool) throws -> PreparedStatements {
-        var prepared = try Ledger.prepare(submissions: submissions)
+    static func capture(
+        _ submissions: [[UInt8]], eventsOnly: Bool, ledger: Ledger
+    ) async throws
+        -> PreparedStatements
+    {
+        let registry = try await ledger.currentRegistry()
+        var prepared = try Ledger.prepare(submissions: submissions, signersIn: registry)
         prepared.participantsOnly = true
         if eventsOnly && !prepared.allEvents {
             throw FormatError(
@@ -95,13 +100,18 @@ public enum Server {
     /// `witness`, it also answers `POST /add-checkpoint` as that witness.
     public static func buildApplication(
         ledger: Ledger, host: String = "127.0.0.1", port: Int = 8080, witness: WitnessRole? = nil,
-        limits: Limits = Limits(), onRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
+        limits: Limits = Limits(), publicURL: String? = nil,
+        onRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let registry = Server.metrics
+        // Absolute links name the configured address, never the request's Host header, which the client writes.
+        let base = publicURL ?? "http://\(host):\(port)"
         let router = Router(context: ServerContext.self)
+        // Metrics outside the problem middleware, so that they count the status each request was answered with
+        // (a refused statement is a 400 or 422, not the 500 an error passing through would be counted as).
+        router.add(middleware: MetricsMiddleware())
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: LogRequestsMiddleware(.debug))
-        router.add(middleware: MetricsMiddleware())
         if limits.requestsPerSecond > 0 {
             router.add(middleware: RateLimitMiddleware(rate: limits.requestsPerSecond, burst: limits.burst))
         }
@@ -109,11 +119,11 @@ public enum Server {
         router.get("/metrics") { _, _ -> Response in
             Server.text(registry.emitToString(), type: "text/plain; version=0.0.4; charset=utf-8", cache: "no-store")
         }
-        let jobs = CaptureJobs()
+        let jobs = CaptureJobs(lifetime: limits.captureJobLifetime)
         router.post("/events") { request, _ -> Response in
             var request = request
             let body = try await request.collectBody(upTo: Server.maxBody)
-            let prepared = try Server.capture([Array(buffer: body)], eventsOnly: true)
+            let prepared = try await Server.capture([Array(buffer: body)], eventsOnly: true, ledger: ledger)
             let range = try await ledger.append(prepared: prepared)
             return Server.json(#"{"seq":\#(range.lowerBound)}"#, status: .created)
         }
@@ -122,9 +132,9 @@ public enum Server {
             let body = try await request.collectBody(upTo: Server.maxCaptureBody)
             let submissions = try Server.envelopes(Array(buffer: body))
             let atomic = request.headers[HTTPField.Name("GS1-Capture-Error-Behaviour")!] != "proceed"
-            let id = await jobs.start(count: submissions.count) { job in
+            let started = await jobs.start(count: submissions.count) { job in
                 do {
-                    let prepared = try Server.capture(submissions, eventsOnly: true)
+                    let prepared = try await Server.capture(submissions, eventsOnly: true, ledger: ledger)
                     if atomic {
                         let range = try await ledger.append(prepared: prepared)
                         await jobs.finish(job, records: Array(range), errors: [])
@@ -148,6 +158,13 @@ public enum Server {
                     await jobs.finish(job, records: [], errors: [.init(index: 0, code: "capture", detail: "\(error)")])
                 }
             }
+            guard let id = started else {
+                var response = Server.problem(
+                    status: .serviceUnavailable, code: "capture.busy",
+                    detail: "\(jobs.maxRunning) capture jobs are running; try again when one has ended")
+                response.headers[.retryAfter] = "1"
+                return response
+            }
             var headers = HTTPFields()
             headers[.contentType] = "application/json"
             headers[.location] = "/capture/\(id)"
@@ -169,7 +186,8 @@ public enum Server {
             let body = Array(buffer: try await request.collectBody(upTo: Server.maxCaptureBody))
             let submissions = try Server.envelopes(body)
             guard !submissions.isEmpty else { throw FormatError("capture.body", "the body holds no envelope") }
-            let range = try await ledger.append(prepared: try Server.capture(submissions, eventsOnly: false))
+            let range = try await ledger.append(
+                prepared: try await Server.capture(submissions, eventsOnly: false, ledger: ledger))
             var fields: [JSONValue.Member] = [.init("seq", .number(String(range.lowerBound)))]
             let firstByte = body.first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) })
             if submissions.count > 1 || firstByte != UInt8(ascii: "{") {
@@ -267,7 +285,7 @@ public enum Server {
                 switch Resolver.answer(to: request) {
                 case .linkset:
                     return Server.json(
-                        Resolver.linkset(for: link, base: Resolver.base(of: request)).serialized, status: .ok,
+                        Resolver.linkset(for: link, base: base).serialized, status: .ok,
                         type: "application/linkset+json")
                 case .traceability: return try Server.json(encoding: JourneyJSON(journey))
                 case .epcis:
@@ -290,8 +308,8 @@ public enum Server {
                 return Server.text(html, type: "text/html; charset=utf-8", cache: "no-cache")
             }
         }
-        router.get("/.well-known/gs1resolver") { request, _ -> Response in
-            Server.json(Resolver.description(base: Resolver.base(of: request)).serialized, status: .ok)
+        router.get("/.well-known/gs1resolver") { _, _ -> Response in
+            Server.json(Resolver.description(base: base).serialized, status: .ok)
         }
         router.get("/trace") { request, _ -> Response in
             let code = try Server.required("code", in: request)
@@ -409,7 +427,13 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 }
 
-/// Capture jobs (EPCIS 2.0 capture interface): each runs in the background; its status is kept in memory.
+/// Capture jobs (EPCIS 2.0 capture interface): each runs in the background; its status is kept in memory for
+/// `lifetime` after it ends (`Specs/17-server.md` §Capture jobs).
+///
+/// What a job keeps is bounded whatever its request held: its records as ranges of sequence numbers, at most
+/// `maxErrors` errors (and how many there were), each detail cut to `maxDetail` characters. At most `maxJobs` are
+/// kept (the oldest finished go first) and at most `maxRunning` run at once. A job's id is 128 random bits, so
+/// only whoever started it (and was told its `Location`) can read its results.
 actor CaptureJobs {
     struct Failure: Sendable {
         let index: Int
@@ -419,7 +443,7 @@ actor CaptureJobs {
         init(index: Int, code: String, detail: String) {
             self.index = index
             self.code = code
-            self.detail = detail
+            self.detail = detail.count > CaptureJobs.maxDetail ? detail.prefix(CaptureJobs.maxDetail) + "…" : detail
         }
 
         init(index: Int, _ error: LedgerError) {
@@ -431,37 +455,83 @@ actor CaptureJobs {
         }
     }
 
+    /// The most errors a job keeps; `errorCount` says how many there were.
+    static let maxErrors = 100
+    /// The most characters of an error's detail kept.
+    static let maxDetail = 500
+
     private struct Job {
-        var status: String
+        var status = "pending"
         let count: Int
-        var records: [Int64] = []
+        var records: [ClosedRange<Int64>] = []
         var errors: [Failure] = []
+        var errorCount = 0
+        /// When the job ended; nil while it runs.
+        var ended: ContinuousClock.Instant?
     }
 
+    let lifetime: Duration
+    let maxJobs: Int
+    let maxRunning: Int
+    private let now: @Sendable () -> ContinuousClock.Instant
     private var jobs: [String: Job] = [:]
-    private var next = 0
+    /// Ended jobs' ids, oldest first (expiry and eviction walk it from the front).
+    private var ended: [String] = []
+    private var endedStart = 0
+    private var running = 0
 
-    /// Registers a job and starts `work` for it; returns its id.
-    func start(count: Int, _ work: @escaping @Sendable (String) async -> Void) -> String {
-        next += 1
-        let id = String(next)
-        jobs[id] = Job(status: "pending", count: count)
+    init(
+        lifetime: Duration = .seconds(3600), maxJobs: Int = 10_000, maxRunning: Int = 64,
+        now: @escaping @Sendable () -> ContinuousClock.Instant = { ContinuousClock.now }
+    ) {
+        self.lifetime = lifetime
+        self.maxJobs = maxJobs
+        self.maxRunning = maxRunning
+        self.now = now
+    }
+
+    /// Registers a job and starts `work` for it; returns its id, or nil when `maxRunning` jobs are running.
+    func start(count: Int, _ work: @escaping @Sendable (String) async -> Void) -> String? {
+        expire()
+        guard running < maxRunning else { return nil }
+        var id = ""
+        repeat {
+            var random = SystemRandomNumberGenerator()
+            id = (0..<2).map { _ in String(random.next() as UInt64, radix: 16).leftPadded(to: 16) }.joined()
+        } while jobs[id] != nil
+        while jobs.count >= maxJobs, endedStart < ended.count { forgetOldest() }
+        jobs[id] = Job(count: count)
+        running += 1
         Task { await work(id) }
         return id
     }
 
     func finish(_ id: String, records: [Int64], errors: [Failure]) {
-        jobs[id]?.records = records
-        jobs[id]?.errors = errors
-        jobs[id]?.status = errors.isEmpty ? "success" : (records.isEmpty ? "failure" : "partial")
+        running -= 1
+        guard var job = jobs[id] else { return }
+        for seq in records {
+            if let last = job.records.last, last.upperBound + 1 == seq {
+                job.records[job.records.count - 1] = last.lowerBound...seq
+            } else {
+                job.records.append(seq...seq)
+            }
+        }
+        job.errors = Array(errors.prefix(CaptureJobs.maxErrors))
+        job.errorCount = errors.count
+        job.status = errors.isEmpty ? "success" : (records.isEmpty ? "failure" : "partial")
+        job.ended = now()
+        jobs[id] = job
+        ended.append(id)
     }
 
     func status(_ id: String) -> JSONValue? {
+        expire()
         guard let job = jobs[id] else { return nil }
         return .object([
             .init("id", .string(id)), .init("status", .string(job.status)),
             .init("statements", .number(String(job.count))),
-            .init("records", .array(job.records.map { .number(String($0)) })),
+            .init("records", .array(job.records.flatMap { $0.map { .number(String($0)) } })),
+            .init("errorCount", .number(String(job.errorCount))),
             .init(
                 "errors",
                 .array(
@@ -473,5 +543,30 @@ actor CaptureJobs {
                         ])
                     })),
         ])
+    }
+
+    /// How many jobs are kept.
+    var count: Int { jobs.count }
+
+    /// Forgets the jobs that ended more than `lifetime` ago.
+    private func expire() {
+        let limit = now() - lifetime
+        while endedStart < ended.count, let end = jobs[ended[endedStart]]?.ended, end <= limit { forgetOldest() }
+    }
+
+    private func forgetOldest() {
+        jobs[ended[endedStart]] = nil
+        endedStart += 1
+        if endedStart > 1024 && endedStart * 2 > ended.count {
+            ended.removeFirst(endedStart)
+            endedStart = 0
+        }
+    }
+}
+
+extension String {
+    /// The string with `0`s in front up to `width` characters.
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

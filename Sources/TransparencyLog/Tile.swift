@@ -15,10 +15,19 @@ public struct Tile: Hashable, Sendable, CustomStringConvertible {
     /// Whether this is an entry bundle (`tile/entries/<N>`) rather than a hash tile.
     public let isEntries: Bool
 
-    /// Creates a tile; returns nil for a width outside 1…256 or a negative level or index.
+    /// The highest level a tree of at most `Int64.max` leaves has tiles at: a hash at level 7 spans 2^56 leaves.
+    public static let maxLevel = 7
+
+    /// Creates a tile; returns nil for a width outside 1…256, a level outside 0…`maxLevel`, a negative index, or a
+    /// tile whose last hash or entry would lie past the largest tree `Int64` can count (so that no arithmetic on a
+    /// tile — its entry range, its stored hashes, the tree size it needs — can overflow).
     public init?(level: Int, index: Int64, width: Int, isEntries: Bool = false) {
-        guard level >= 0, index >= 0, (1...Tile.width).contains(width) else { return nil }
-        self.level = isEntries ? 0 : level
+        let level = isEntries ? 0 : level
+        guard (0...Tile.maxLevel).contains(level), index >= 0, (1...Tile.width).contains(width) else { return nil }
+        // The leaves the tile's last hash ends at: (index · 256 + width) · 256^level.
+        let (first, overflow) = index.multipliedReportingOverflow(by: Int64(Tile.width))
+        guard !overflow, first <= (Int64.max >> (Tile.height * level)) - Int64(width) else { return nil }
+        self.level = level
         self.index = index
         self.width = width
         self.isEntries = isEntries
@@ -65,8 +74,8 @@ public struct Tile: Hashable, Sendable, CustomStringConvertible {
             width = Int(w)
         }
         let isEntries = parts[1] == "entries"
-        guard let level = isEntries ? 0 : Tile.decimal(parts[1]).map(Int.init), level < 64 else {
-            throw FormatError("tile.level", "'\(path)' has a bad level")
+        guard let level = isEntries ? 0 : Tile.decimal(parts[1]), level <= Tile.maxLevel else {
+            throw FormatError("tile.level", "'\(path)' has a bad level (0…\(Tile.maxLevel))")
         }
         var index: Int64 = 0
         let groups = parts[2...]
@@ -77,17 +86,24 @@ public struct Tile: Hashable, Sendable, CustomStringConvertible {
                 throw FormatError("tile.index", "'\(path)' has a bad index element '\(group)'")
             }
             let (scaled, overflow) = index.multipliedReportingOverflow(by: 1000)
-            guard !overflow else { throw FormatError("tile.index", "'\(path)' has an index out of range") }
-            index = scaled + value
+            let (sum, carry) = scaled.addingReportingOverflow(value)
+            guard !overflow, !carry else { throw FormatError("tile.index", "'\(path)' has an index out of range") }
+            index = sum
         }
-        self.init(level: level, index: index, width: width, isEntries: isEntries)!
+        guard let tile = Tile(level: Int(level), index: index, width: width, isEntries: isEntries) else {
+            throw FormatError("tile.index", "'\(path)' lies past the largest tree a log can hold (2^63 − 1 leaves)")
+        }
+        self = tile
         guard self.path == path else {
             throw FormatError("tile.path", "'\(path)' is not in canonical form (expected '\(self.path)')")
         }
     }
 
+    /// A decimal of at most 18 digits (anything longer is out of every range here; `Int64` holds 18 digits).
     private static func decimal(_ text: String) -> Int64? {
-        guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        guard !text.isEmpty, text.utf8.count <= 18, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+            return nil
+        }
         return Int64(text)
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import LedgerStore
 import Provenance
 import Testing
+import ThreadlineTestSupport
 import TransparencyLog
 
 @testable import Threadline
@@ -95,5 +96,49 @@ struct MalformedInputTests {
                 #expect(tile.path == String(decoding: bytes, as: UTF8.self))
             }
         }
+    }
+}
+
+extension MalformedInputTests {
+    /// A time-stamp reply comes from an outside TSA, or from whoever hands `anchor store` a file.
+    @Test(
+        "short and empty DER replies and tokens are refused",
+        arguments: [
+            [0x30, 0x00], [0x30, 0x03, 0x30, 0x01, 0x02], [0x30, 0x02, 0x30, 0x00],
+            [0x30, 0x05, 0x30, 0x03, 0x02, 0x01, 0x00],
+        ] as [[UInt8]])
+    func timeStampReplies(_ der: [UInt8]) {
+        #expect(throws: FormatError.self) { try TimeStamp.token(fromResponse: der) }
+        #expect(throws: FormatError.self) { try TimeStamp.parse(token: der, imprint: [], nonce: nil) }
+    }
+
+    @Test func truncatedTokensAreRefused() {
+        // A CMS SignedData whose sequences stop after each element in turn.
+        let signedData: [UInt8] = [0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02]
+        for inner: [UInt8] in [
+            [0x30, 0x00], [0x30, 0x03, 0x02, 0x01, 0x03], [0x30, 0x05, 0x02, 0x01, 0x03, 0x31, 0x00],
+        ] {
+            let explicit: [UInt8] = [0xA0, UInt8(inner.count)] + inner
+            let content = signedData + explicit
+            let der: [UInt8] = [0x30, UInt8(content.count)] + content
+            #expect(throws: FormatError.self) { try TimeStamp.parse(token: der, imprint: [], nonce: nil) }
+        }
+    }
+
+    @Test func aStateFileIsNeverWrittenThroughAPlantedLink() throws {
+        let folder = try TemporaryFolder.make("state")
+        let victim = folder.appendingPathComponent("victim")
+        try Data("precious".utf8).write(to: victim)
+        let path = folder.appendingPathComponent("witness.state").path
+        // Links at the lock's name and at every temporary name an earlier version would have used.
+        try FileManager.default.createSymbolicLink(atPath: path + ".lock", withDestinationPath: victim.path)
+        try FileManager.default.createSymbolicLink(
+            atPath: path + ".tmp-\(getpid())", withDestinationPath: victim.path)
+        #expect(throws: FormatError.self) { try StateFile.locked(path) { state in ((), state) } }
+        try FileManager.default.removeItem(atPath: path + ".lock")
+        try StateFile.locked(path) { state in ((), state) }
+        try StateFile.write(Data("{}".utf8), to: path)
+        #expect(try String(contentsOf: victim, encoding: .utf8) == "precious")
+        #expect(try String(contentsOf: URL(fileURLWithPath: path), encoding: .utf8) == "{}")
     }
 }
