@@ -165,8 +165,9 @@ public struct AppendBatch: Sendable {
         self.index = index
     }
 
-    /// The batch that appends `records` (exact bytes) after `head`: their leaf hashes and every subtree they close.
-    public init(appending records: [[UInt8]], to head: LedgerHead) {
+    /// The batch that appends `records` (exact bytes) after `head`: their leaf hashes and every subtree they close,
+    /// and their `index` entries.
+    public init(appending records: [[UInt8]], to head: LedgerHead, index: [IndexEntry] = []) {
         var range = head.range
         var hashes: [Hash] = []
         var last = head.lastLeafHash
@@ -175,7 +176,8 @@ public struct AppendBatch: Sendable {
             range.append(last, into: &hashes)
         }
         self.init(
-            records: records, hashes: hashes, head: LedgerHead(size: range.size, range: range, lastLeafHash: last))
+            records: records, hashes: hashes, head: LedgerHead(size: range.size, range: range, lastLeafHash: last),
+            index: index)
     }
 
     /// Checks that the batch fits `before` (counts of records and hashes), so a bug cannot fork the log.

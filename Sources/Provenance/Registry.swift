@@ -97,6 +97,8 @@ public struct Registry: Sendable {
     public private(set) var authorizations: [ChannelAuthorization] = []
     /// Key to participant id, for every key ever registered.
     private var keyOwners: [String: String] = [:]
+    /// The last record that changed each subject (`RegistryStatement.subject`), for freshness.
+    private var lastChange: [String: Int64] = [:]
     /// How many records have been folded in.
     public private(set) var size: Int64 = 0
 
@@ -144,7 +146,33 @@ public struct Registry: Sendable {
     }
 
     /// Why the registry statement signed by `signers` at record `seq` cannot apply, or nil when it can.
-    public func refusal(of statement: RegistryStatement, signers: [String], at seq: Int64) -> FormatError? {
+    ///
+    /// Freshness (09 §2): a statement's `basis` may not be past `seq`, and nothing may have changed its subject at
+    /// or after its basis. A statement without a basis is refused when `requiringBasis` (every new statement);
+    /// the fold of a stored log passes false, so that statements recorded before the rule still apply.
+    public func refusal(
+        of statement: RegistryStatement, signers: [String], at seq: Int64, requiringBasis: Bool = true
+    ) -> FormatError? {
+        if let basis = statement.basis {
+            guard basis <= seq else {
+                return FormatError(
+                    "registry.basis",
+                    "the statement was signed against a log of \(basis) records, but would be record \(seq)")
+            }
+            if let last = lastChange[statement.subject], last >= basis {
+                return FormatError(
+                    "registry.stale",
+                    "the \(statement.subject) changed at record \(last), after the log of \(basis) records this "
+                        + "statement was signed against: sign it again against the log as it stands")
+            }
+        } else if requiringBasis {
+            return FormatError(
+                "registry.basis", "a registry statement must name its basis, the number of records its signer saw")
+        }
+        return refusal(of: statement.change, signers: signers, at: seq)
+    }
+
+    private func refusal(of statement: RegistryStatement.Change, signers: [String], at seq: Int64) -> FormatError? {
         let byOperator = signers.contains(operatorKey)
         func operatorOnly(_ what: String) -> FormatError? {
             byOperator ? nil : FormatError("registry.signer", "\(what) must be signed by the ledger's operator key")
@@ -289,7 +317,7 @@ public struct Registry: Sendable {
         let signers = envelope.signatures.map(\.keyid)
         do {
             let statement = try RegistryStatement(payload: envelope.payload)
-            if let refusal = refusal(of: statement, signers: signers, at: seq) { throw refusal }
+            if let refusal = refusal(of: statement, signers: signers, at: seq, requiringBasis: false) { throw refusal }
             apply(seq: seq, statement: statement, signers: signers)
             return nil
         } catch {
@@ -302,7 +330,8 @@ public struct Registry: Sendable {
     public mutating func apply(seq: Int64, statement: RegistryStatement, signers: [String]) {
         precondition(seq >= size, "records are folded in order")
         size = seq + 1
-        switch statement {
+        lastChange[statement.subject] = seq
+        switch statement.change {
         case .registration(let p):
             participants[p.id] = Participant(
                 profile: p, registeredAt: seq, keys: p.keys.map { Participant.Key(vkey: $0, addedAt: seq) })

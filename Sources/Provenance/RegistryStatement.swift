@@ -3,24 +3,87 @@ import TransparencyLog
 /// A change to the participant registry, carried as a DSSE statement of type `RegistryStatement.payloadType`
 /// (`Specs/09-participants.md`). Registration, key rotation and revocation are signed by the ledger's
 /// operator; a channel authorisation is signed by the brand that grants it.
-public enum RegistryStatement: Sendable, Hashable {
-    /// A new participant with its first keys.
-    case registration(Participant.Profile)
-    /// A new key for a participant, optionally retiring one of its keys from this record on.
-    case keyRotation(participant: String, newKey: String, retiredKey: String?)
-    /// A participant (no key) or one of its keys, revoked from this record on.
-    case revocation(participant: String, key: String?, reason: String)
-    /// A brand allows (or, `withdrawn`, no longer allows) a channel to sell its products — all of them, or
-    /// those under the listed company prefixes.
-    case channelAuthorization(brand: String, channel: String, companyPrefixes: [String], withdrawn: Bool)
+///
+/// Each names its `basis`, the size of the log its signer saw: it applies only if nothing has changed what it
+/// changes since (09 §2, freshness). So a statement can be applied once, in the state it was signed for, and
+/// never replayed — not after a withdrawal, not when it was signed and held back.
+public struct RegistryStatement: Sendable, Hashable {
+    /// What a registry statement changes.
+    public enum Change: Sendable, Hashable {
+        /// A new participant with its first keys.
+        case registration(Participant.Profile)
+        /// A new key for a participant, optionally retiring one of its keys from this record on.
+        case keyRotation(participant: String, newKey: String, retiredKey: String?)
+        /// A participant (no key) or one of its keys, revoked from this record on.
+        case revocation(participant: String, key: String?, reason: String)
+        /// A brand allows (or, `withdrawn`, no longer allows) a channel to sell its products — all of them, or
+        /// those under the listed company prefixes.
+        case channelAuthorization(brand: String, channel: String, companyPrefixes: [String], withdrawn: Bool)
+    }
+
+    /// The change.
+    public let change: Change
+    /// The number of records in the log its signer saw; nil only in statements recorded before freshness was
+    /// required, which the ledger no longer accepts.
+    public let basis: Int64?
+
+    public init(_ change: Change, basis: Int64?) {
+        self.change = change
+        self.basis = basis
+    }
+
+    /// A registration, signed against a log of `basis` records.
+    public static func registration(_ profile: Participant.Profile, basis: Int64?) -> RegistryStatement {
+        RegistryStatement(.registration(profile), basis: basis)
+    }
+
+    /// A key rotation, signed against a log of `basis` records.
+    public static func keyRotation(
+        participant: String, newKey: String, retiredKey: String?, basis: Int64?
+    ) -> RegistryStatement {
+        RegistryStatement(.keyRotation(participant: participant, newKey: newKey, retiredKey: retiredKey), basis: basis)
+    }
+
+    /// A revocation, signed against a log of `basis` records.
+    public static func revocation(
+        participant: String, key: String?, reason: String, basis: Int64?
+    )
+        -> RegistryStatement
+    {
+        RegistryStatement(.revocation(participant: participant, key: key, reason: reason), basis: basis)
+    }
+
+    /// A channel authorisation (or its withdrawal), signed against a log of `basis` records.
+    public static func channelAuthorization(
+        brand: String, channel: String, companyPrefixes: [String], withdrawn: Bool, basis: Int64?
+    ) -> RegistryStatement {
+        RegistryStatement(
+            .channelAuthorization(
+                brand: brand, channel: channel, companyPrefixes: companyPrefixes, withdrawn: withdrawn),
+            basis: basis)
+    }
+
+    /// What the statement changes, for freshness: a participant, or a brand's authorisation of a channel.
+    public var subject: String {
+        switch change {
+        case .registration(let p): "participant " + p.id
+        case .keyRotation(let id, _, _), .revocation(let id, _, _): "participant " + id
+        case .channelAuthorization(let brand, let channel, _, _): "authorisation " + brand + " " + channel
+        }
+    }
 
     /// The DSSE payload type of registry statements.
     public static let payloadType = "application/vnd.threadline.registry+json"
 
-    /// The statement's JSON, members in a fixed order.
+    /// The statement's JSON, members in a fixed order, `basis` last.
     public var json: JSONValue {
+        guard case .object(let members) = changeJSON, let basis else { return changeJSON }
+        return .object(members + [.init("basis", .number(String(basis)))])
+    }
+
+    private var changeJSON: JSONValue {
         func strings(_ values: [String]) -> JSONValue { .array(values.map { .string($0) }) }
-        switch self {
+        switch change {
         case .registration(let p):
             return .object([
                 .init("type", .string("ParticipantRegistration")),
@@ -80,6 +143,14 @@ public enum RegistryStatement: Sendable, Hashable {
             }
             return try elements.map { try string($0, field)! }
         }
+        var basis: Int64?
+        if let value = json["basis"] {
+            guard case .number(let text) = value, let number = Int64(text), number >= 0 else {
+                throw FormatError("registry.basis", "'basis' must be a whole number of records, 0 or more")
+            }
+            basis = number
+        }
+        let change: Change
         switch try string(json["type"], "type")! {
         case "ParticipantRegistration":
             guard let p = json["participant"], p.members != nil else {
@@ -94,25 +165,25 @@ public enum RegistryStatement: Sendable, Hashable {
                 }
                 return role
             }
-            self = .registration(
+            change = .registration(
                 Participant.Profile(
                     id: try string(p["id"], "id")!, name: try string(p["name"], "name")!, roles: roles,
                     companyPrefixes: try strings(p["companyPrefixes"], "companyPrefixes"),
                     locations: try strings(p["locations"], "locations"), keys: try strings(p["keys"], "keys")))
         case "KeyRotation":
-            self = .keyRotation(
+            change = .keyRotation(
                 participant: try string(json["participant"], "participant")!,
                 newKey: try string(json["newKey"], "newKey")!,
                 retiredKey: try string(json["retiredKey"], "retiredKey", optional: true))
         case "Revocation":
-            self = .revocation(
+            change = .revocation(
                 participant: try string(json["participant"], "participant")!,
                 key: try string(json["key"], "key", optional: true), reason: try string(json["reason"], "reason")!)
         case "ChannelAuthorization":
             guard case .bool(let withdrawn)? = json["withdrawn"] ?? .bool(false) else {
                 throw FormatError("registry.withdrawn", "'withdrawn' must be true or false")
             }
-            self = .channelAuthorization(
+            change = .channelAuthorization(
                 brand: try string(json["brand"], "brand")!, channel: try string(json["channel"], "channel")!,
                 companyPrefixes: try strings(json["companyPrefixes"], "companyPrefixes"), withdrawn: withdrawn)
         case let other:
@@ -121,5 +192,6 @@ public enum RegistryStatement: Sendable, Hashable {
                 "'\(other)' is not a registry statement (ParticipantRegistration, KeyRotation, Revocation,"
                     + " ChannelAuthorization)")
         }
+        self.init(change, basis: basis)
     }
 }

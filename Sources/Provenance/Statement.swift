@@ -3,14 +3,23 @@ import TransparencyLog
 
 /// What a statement says, as far as the ledger's rules and indexes are concerned (`Specs/10-recording.md`).
 public enum Statement: Sendable {
-    /// An EPCIS 2.0 event, with its CBV 2.0 event hash.
+    /// An EPCIS 2.0 event, with its CBV 2.0 event hash (which makes a repeated event a duplicate).
     case event(EPCISEvent, hash: String)
-    /// A change to the participant registry.
-    case registry(RegistryStatement)
-    /// An RFC 3161 time-stamp token over a checkpoint, recorded by the operator (`Specs/16-anchors.md`).
-    case anchor(checkpoint: String, token: [UInt8])
-    /// Any other payload type: kept, proved and audited, but neither indexed nor checked against the registry.
-    case opaque
+    /// A change to the participant registry, with its statement digest.
+    case registry(RegistryStatement, digest: Hash)
+    /// An RFC 3161 time-stamp token over a checkpoint, recorded by the operator (`Specs/16-anchors.md`), with its
+    /// statement digest.
+    case anchor(checkpoint: String, token: [UInt8], digest: Hash)
+    /// Any other payload type: kept, proved and audited, found only by its statement digest, and not checked
+    /// against the registry.
+    case opaque(digest: Hash)
+
+    /// The statement digest: SHA-256 of the DSSE pre-authentication encoding, what every signer signed
+    /// (`Specs/10-recording.md` §2). Two statements with the same digest are the same statement, however their
+    /// signatures differ, so the second is a replay.
+    public static func digest(payloadType: String, payload: [UInt8]) -> Hash {
+        Hash.sha256(Envelope.pae(type: payloadType, payload: payload))
+    }
 
     /// The DSSE payload type of an EPCIS event statement: one event object, with its `@context`.
     public static let eventPayloadType = "application/vnd.threadline.epcis-event+json"
@@ -38,7 +47,10 @@ public enum Statement: Sendable {
         case Statement.eventPayloadType:
             let event = try Statement.event(payload: payload)
             self = .event(event, hash: event.hash())
-        case RegistryStatement.payloadType: self = .registry(try RegistryStatement(payload: payload))
+        case RegistryStatement.payloadType:
+            self = .registry(
+                try RegistryStatement(payload: payload),
+                digest: Statement.digest(payloadType: payloadType, payload: payload))
         case Statement.anchorPayloadType:
             let json: JSONValue
             do { json = try JSONValue(parsing: payload) } catch let error as FormatError {
@@ -47,18 +59,28 @@ public enum Statement: Sendable {
             guard let checkpoint = json["checkpoint"]?.stringValue, let token = json["token"]?.stringValue,
                 let bytes = Envelope.decodeBase64(token)
             else { throw FormatError("anchor.json", "an anchor is {\"checkpoint\": text, \"token\": base64}") }
-            self = .anchor(checkpoint: checkpoint, token: bytes)
-        default: self = .opaque
+            self = .anchor(
+                checkpoint: checkpoint, token: bytes,
+                digest: Statement.digest(payloadType: payloadType, payload: payload))
+        default: self = .opaque(digest: Statement.digest(payloadType: payloadType, payload: payload))
         }
     }
 
     /// The index keys of the statement (`Specs/10-recording.md` §Index): what a query can find it by.
     public var indexKeys: [String] {
         switch self {
-        case .opaque: return []
-        case .registry: return [IndexKey.registry]
-        case .anchor: return [IndexKey.anchors]
+        case .opaque(let digest): return [IndexKey.statement(digest)]
+        case .registry(_, let digest): return [IndexKey.registry, IndexKey.statement(digest)]
+        case .anchor(_, _, let digest): return [IndexKey.anchors, IndexKey.statement(digest)]
         case .event(let event, let hash): return IndexKey.keys(of: event, hash: hash)
+        }
+    }
+
+    /// The statement digest of a statement that is not an event (an event's duplicates are found by its hash).
+    public var digest: Hash? {
+        switch self {
+        case .opaque(let digest), .registry(_, let digest), .anchor(_, _, let digest): digest
+        case .event: nil
         }
     }
 
@@ -66,9 +88,13 @@ public enum Statement: Sendable {
     public var packedIndexKeys: PackedKeys {
         var keys = PackedKeys()
         switch self {
-        case .opaque: break
-        case .registry: keys.append(IndexKey.registry, "")
-        case .anchor: keys.append(IndexKey.anchors, "")
+        case .opaque(let digest): keys.append(IndexKey.Prefix.statement, Substring(digest.hex))
+        case .registry(_, let digest):
+            keys.append(IndexKey.registry, "")
+            keys.append(IndexKey.Prefix.statement, Substring(digest.hex))
+        case .anchor(_, _, let digest):
+            keys.append(IndexKey.anchors, "")
+            keys.append(IndexKey.Prefix.statement, Substring(digest.hex))
         case .event(let event, let hash):
             return Self.packedIndexKeys(of: event, hexDigest: IndexKey.digest(ofHash: hash))
         }
@@ -167,6 +193,9 @@ public enum IndexKey {
     /// The event with this CBV 2.0 hash (the hex digest).
     public static func event(hash: String) -> String { Prefix.event + digest(ofHash: hash) }
 
+    /// The statement (not an event) with this statement digest (`Statement.digest`), in hex.
+    public static func statement(_ digest: Hash) -> String { Prefix.statement + digest.hex }
+
     /// The hex digest in an event hash URI.
     static func digest(ofHash hash: String) -> Substring {
         Substring(hash.utf8.dropFirst(EventHash.uriPrefix.utf8.count).prefix(64))
@@ -183,6 +212,8 @@ public enum IndexKey {
         static let event = "event:"
         static let gtin = "gtin:"
         static let bizStep = "bizStep:"
+        /// Not an event key: the statement digest of a registry, anchor or opaque statement.
+        static let statement = "statement:"
 
         /// The order `forEachKey` writes the keys in: the prefixes (and `events`) in byte order. None is a
         /// prefix of another, so keys in different groups compare as their prefixes do.

@@ -35,6 +35,8 @@ public struct AuditFinding: Sendable, Equatable, Codable, CustomStringConvertibl
         case registryRefused = "registry-refused"
         /// An event with the same CBV 2.0 hash as an earlier record.
         case duplicateEvent = "duplicate-event"
+        /// A statement (not an event) whose signed bytes an earlier record already holds: a replay (10 §2).
+        case duplicateStatement = "duplicate-statement"
         /// The derived index disagrees with the log (an entry missing or extra); `threadline reindex` rebuilds it.
         case indexMismatch = "index-mismatch"
         /// A time anchor not by the operator, over no stored checkpoint, or whose token does not verify.
@@ -125,9 +127,9 @@ public struct Auditor: Sendable {
     private enum RuleInput: Sendable {
         /// An event: the digest of its CBV 2.0 hash, and what it asks of its signers.
         case event(digest: Hash, demands: RecordingPolicy.Demands)
-        case registry(RegistryStatement)
-        case anchor(checkpoint: String, token: [UInt8])
-        case opaque
+        case registry(RegistryStatement, digest: Hash)
+        case anchor(checkpoint: String, token: [UInt8], digest: Hash)
+        case opaque(digest: Hash)
     }
 
     /// One chunk of the log, read and checked record by record (on all cores): what the in-order checks need.
@@ -339,9 +341,10 @@ public struct Auditor: Sendable {
             let statement = try Statement(payloadType: type, payload: payload)
             switch statement {
             case .event(let event, _): checked.statement = .event(digest: event.hashDigest(), demands: .init(event))
-            case .registry(let change): checked.statement = .registry(change)
-            case .anchor(let checkpoint, let token): checked.statement = .anchor(checkpoint: checkpoint, token: token)
-            case .opaque: checked.statement = .opaque
+            case .registry(let change, let digest): checked.statement = .registry(change, digest: digest)
+            case .anchor(let checkpoint, let token, let digest):
+                checked.statement = .anchor(checkpoint: checkpoint, token: token, digest: digest)
+            case .opaque(let digest): checked.statement = .opaque(digest: digest)
             }
             return (checked, indexed ? statement.packedIndexKeys : nil)
         } catch {
@@ -357,6 +360,8 @@ public struct Auditor: Sendable {
         var registry: Registry
         /// Each event's CBV 2.0 hash digest, and the record that has it.
         var eventHashes: [Hash: Int64] = [:]
+        /// Each other statement's digest (`Statement.digest`), and the record that has it.
+        var statementDigests: [Hash: Int64] = [:]
         /// The texts of the stored checkpoints (each checked against the tree on its own).
         var checkpointTexts: Set<String> = []
 
@@ -364,12 +369,24 @@ public struct Auditor: Sendable {
             registry.skip(to: seq)
             defer { registry.skip(to: seq + 1) }
             switch statement {
-            case .registry(let change)?:
-                if let refusal = registry.refusal(of: change, signers: signers, at: seq) {
+            case .registry(_, let digest)?, .anchor(_, _, let digest)?, .opaque(let digest)?:
+                // One lookup for the usual new statement; a replay puts the earlier record back.
+                if let earlier = statementDigests.updateValue(seq, forKey: digest) {
+                    statementDigests[digest] = earlier
+                    return AuditFinding(
+                        code: .duplicateStatement, seq: seq,
+                        message: "the same statement (digest \(digest.hex)) is already record \(earlier)")
+                }
+            default: break
+            }
+            switch statement {
+            case .registry(let change, _)?:
+                // Statements recorded before freshness was required have no basis; they apply as they did.
+                if let refusal = registry.refusal(of: change, signers: signers, at: seq, requiringBasis: false) {
                     return AuditFinding(code: .registryRefused, seq: seq, message: refusal.reason)
                 }
                 registry.apply(seq: seq, statement: change, signers: signers)
-            case .anchor(let checkpoint, let token)?:
+            case .anchor(let checkpoint, let token, _)?:
                 guard signers.contains(registry.operatorKey) else {
                     return AuditFinding(
                         code: .anchorInvalid, seq: seq, message: "the anchor is not signed by the operator key")

@@ -9,7 +9,7 @@ extension Ledger {
         before end: Int64? = nil
     ) async throws -> (Registry, refused: [(Int64, FormatError)]) {
         let size = try await store.size()
-        let end = min(end ?? size, size)
+        let end = max(0, min(end ?? size, size))
         var registry = Registry(operatorKey: metadata.operatorKey)
         var refused: [(Int64, FormatError)] = []
         if try await store.indexedSize() >= end {

@@ -72,6 +72,9 @@ public actor Ledger {
     private var lastVerified: (stored: StoredCheckpoint, note: SignedNote, body: Checkpoint)?
     /// The participant registry as of the records this engine has seen.
     var registry: Registry
+    /// Whether a catch-up is under way, and the ones waiting for it to end (`catchUp`).
+    private var catchingUp = false
+    private var catchUpWaiters: [CheckedContinuation<Void, Never>] = []
 
     /// Opens the engine over `store`. `operatorKey` is needed only to sign checkpoints; `clock` gives
     /// the time recorded in new records, in milliseconds since the epoch.
@@ -329,12 +332,7 @@ public actor Ledger {
     /// atomic request refuses the whole request; a refusal shifts the later statements' sequence numbers, so
     /// the checks run again until nothing more is refused.
     private func decide(_ group: [Pending], at size: Int64) async throws -> Decision {
-        var hashes: [String] = []
-        for pending in group {
-            for statement in pending.prepared.statements {
-                if case .event(_, let hash) = statement { hashes.append(IndexKey.event(hash: hash)) }
-            }
-        }
+        let hashes = group.flatMap { $0.prepared.statements.map(Ledger.duplicateKey) }
         var existing: [String: Int64] = [:]
         for entry in try await store.lookup(hashes, from: 0) where existing[entry.key] == nil {
             existing[entry.key] = entry.seq
@@ -385,12 +383,44 @@ public actor Ledger {
         }
     }
 
+    /// The index key under which an earlier copy of `statement` would be found: an event's hash (the same event,
+    /// however written and signed), or any other statement's digest (the same signed bytes).
+    static func duplicateKey(_ statement: Statement) -> String {
+        switch statement {
+        case .event(_, let hash): IndexKey.event(hash: hash)
+        case .registry(_, let digest), .anchor(_, _, let digest), .opaque(let digest): IndexKey.statement(digest)
+        }
+    }
+
     /// Why `statement` may not be appended at `seq`, advancing `registry` and `seen` when it may.
     private static func refusal(
         _ statement: Statement, signers: [String], registry: inout Registry, at seq: Int64, existing: [String: Int64],
         seen: inout [String: (seq: Int64, request: Int)], index: Int, request: Int, atomic: Bool,
         participantsOnly: Bool = false
     ) -> LedgerError? {
+        // A statement already in the log, or earlier in this group, is a replay (10 §2), whatever its kind.
+        let key = duplicateKey(statement)
+        let what: String
+        switch statement {
+        case .event(_, let hash): what = "the same event (\(hash))"
+        case .registry(_, let digest), .anchor(_, _, let digest), .opaque(let digest):
+            what = "the same statement (digest \(digest.hex))"
+        }
+        if let earlier = existing[key] {
+            return .refused(
+                index: index, FormatError("record.duplicate", "\(what) is already record \(earlier)"), existing: earlier
+            )
+        }
+        if let earlier = seen[key] {
+            // An earlier copy in this same all-or-nothing request will not be appended either.
+            let kept = earlier.request != request || !atomic
+            return .refused(
+                index: index,
+                FormatError(
+                    "record.duplicate",
+                    "\(what) is submitted twice" + (kept ? "; the first is record \(earlier.seq)" : "")),
+                existing: kept ? earlier.seq : nil)
+        }
         switch statement {
         case .opaque:
             if participantsOnly {
@@ -404,7 +434,6 @@ public actor Ledger {
                 }
             }
             registry.skip(to: seq + 1)
-            return nil
         case .anchor:
             registry.skip(to: seq + 1)
             guard signers.contains(registry.operatorKey) else {
@@ -412,43 +441,40 @@ public actor Ledger {
                     index: index, FormatError("anchor.signer", "a time anchor must be signed by the operator key"),
                     existing: nil)
             }
-            return nil
-        case .registry(let change):
+        case .registry(let change, _):
             if let error = registry.refusal(of: change, signers: signers, at: seq) {
                 return .refused(index: index, error, existing: nil)
             }
             registry.apply(seq: seq, statement: change, signers: signers)
-            return nil
-        case .event(let event, let hash):
-            let key = IndexKey.event(hash: hash)
-            if let earlier = existing[key] {
-                return .refused(
-                    index: index,
-                    FormatError("record.duplicate", "the same event (\(hash)) is already record \(earlier)"),
-                    existing: earlier)
-            }
-            if let earlier = seen[key] {
-                // An earlier copy in this same all-or-nothing request will not be appended either.
-                let kept = earlier.request != request || !atomic
-                return .refused(
-                    index: index,
-                    FormatError(
-                        "record.duplicate",
-                        "the same event (\(hash)) is submitted twice"
-                            + (kept ? "; the first is record \(earlier.seq)" : "")),
-                    existing: kept ? earlier.seq : nil)
-            }
+        case .event(let event, _):
             if let error = RecordingPolicy.refusal(for: event, signers: signers, registry: registry, at: seq) {
                 return .refused(index: index, error, existing: nil)
             }
-            seen[key] = (seq, request)
             registry.skip(to: seq + 1)
-            return nil
         }
+        seen[key] = (seq, request)
+        return nil
     }
 
     /// Brings the index and the registry up to the log's end (other writers, older ledgers); returns the size.
+    ///
+    /// One catch-up runs at a time. The actor is re-entered at every store call, and two catch-ups at once (the
+    /// server asks for the registry on every capture request, while appends catch up too) would fold the same
+    /// registry records twice and extend the index from the same place twice.
     func catchUp() async throws -> Int64 {
+        // A lock handed from one catch-up to the next waiting one, in order.
+        if catchingUp {
+            await withCheckedContinuation { catchUpWaiters.append($0) }
+        } else {
+            catchingUp = true
+        }
+        defer {
+            if catchUpWaiters.isEmpty { catchingUp = false } else { catchUpWaiters.removeFirst().resume() }
+        }
+        return try await catchUpAlone()
+    }
+
+    private func catchUpAlone() async throws -> Int64 {
         let size = try await store.size()
         var indexed = try await store.indexedSize()
         while indexed < size {
@@ -459,13 +485,17 @@ public actor Ledger {
             indexed = end
         }
         if registry.size < size {
-            let seqs = try await store.lookup([IndexKey.registry], from: registry.size).map(\.seq).filter { $0 < size }
+            // Folded into a copy: an append may replace `registry` while this awaits the store. The fold of a log
+            // prefix is one registry, so the copy replaces it only if it has folded further.
+            var folded = registry
+            let seqs = try await store.lookup([IndexKey.registry], from: folded.size).map(\.seq).filter { $0 < size }
             for seq in seqs {
-                registry.skip(to: seq)
+                folded.skip(to: seq)
                 let record = try LedgerRecord(bytes: try await store.records(seq..<seq + 1)[0])
-                registry.apply(seq: seq, envelope: record.envelope)
+                folded.apply(seq: seq, envelope: record.envelope)
             }
-            registry.skip(to: size)
+            folded.skip(to: size)
+            if folded.size > registry.size { registry = folded }
         }
         return size
     }

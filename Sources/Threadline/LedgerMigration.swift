@@ -37,11 +37,13 @@ public enum LedgerMigration {
             let expected = try await source.hashes(
                 in: StoredHashes.count(size: start)..<StoredHashes.count(size: end))
             let first = start
+            // The copy's index is derived from its records as it is filled, so it covers them as it says it does.
+            let index = try Ledger.indexEntries(records, from: first)
             _ = try await target.append { head in
                 guard head.size == first else {
                     throw LedgerStoreError.corrupt("the destination grew while it was being filled (at \(head.size))")
                 }
-                let batch = AppendBatch(appending: records, to: head)
+                let batch = AppendBatch(appending: records, to: head, index: index)
                 if let bad = zip(batch.hashes, expected).enumerated().first(where: { $0.element.0 != $0.element.1 }) {
                     throw LedgerStoreError.corrupt(
                         "the source's stored hash \(StoredHashes.count(size: first) + Int64(bad.offset)) does not match "

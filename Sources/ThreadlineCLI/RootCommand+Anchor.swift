@@ -124,7 +124,7 @@ extension RootCommand {
                 for (seq, bytes) in zip(seqs, try await ledger.store.records(at: seqs)) {
                     let envelope = try LedgerRecord(bytes: bytes).envelope
                     guard
-                        case .anchor(let checkpoint, let tokenBytes) = try Statement(
+                        case .anchor(let checkpoint, let tokenBytes, _) = try Statement(
                             payloadType: envelope.payloadType, payload: envelope.payload)
                     else { continue }
                     let size = (try? Checkpoint(text: checkpoint).size) ?? -1

@@ -42,9 +42,9 @@ extension RootCommand {
 
                 Output.line("1. The operator registers the participants; the brands authorise their channels:")
                 for profile in try DemoStory.participants() {
+                    let statement = RegistryStatement.registration(profile, basis: try await ledger.store.size())
                     let envelope = try Envelope(
-                        signing: RegistryStatement.registration(profile).payload, type: RegistryStatement.payloadType,
-                        with: operatorKey)
+                        signing: statement.payload, type: RegistryStatement.payloadType, with: operatorKey)
                     let seq = try await ledger.append([envelope]).lowerBound
                     Output.line(
                         "  #\(seq)".padding(toLength: 7, withPad: " ", startingAt: 0)
@@ -55,7 +55,8 @@ extension RootCommand {
                 }
                 for (brand, channel) in try DemoStory.authorizations() {
                     let statement = RegistryStatement.channelAuthorization(
-                        brand: brand, channel: channel, companyPrefixes: [], withdrawn: false)
+                        brand: brand, channel: channel, companyPrefixes: [], withdrawn: false,
+                        basis: try await ledger.store.size())
                     let envelope = try Envelope(
                         signing: statement.payload, type: RegistryStatement.payloadType, with: DemoStory.key(brand))
                     let seq = try await ledger.append([envelope]).lowerBound

@@ -91,7 +91,7 @@ extension RootCommand {
 
             func run() async throws {
                 try await reportingFailures {
-                    let statement = RegistryStatement.keyRotation(
+                    let statement = RegistryStatement.Change.keyRotation(
                         participant: id, newKey: try Files.publicKey(newKey),
                         retiredKey: try retiredKey.map(Files.publicKey))
                     Output.line(String(try await options.appendRegistryStatement(statement)))
@@ -117,7 +117,7 @@ extension RootCommand {
 
             func run() async throws {
                 try await reportingFailures {
-                    let statement = RegistryStatement.revocation(
+                    let statement = RegistryStatement.Change.revocation(
                         participant: id, key: try key.map(Files.publicKey), reason: reason)
                     Output.line(String(try await options.appendRegistryStatement(statement)))
                 }
@@ -136,6 +136,10 @@ extension RootCommand {
 
             @Flag(help: "Print JSON.")
             var json = false
+
+            func validate() throws {
+                if let at, at < 0 { throw ValidationError("--at must be a record's sequence number, 0 or more.") }
+            }
 
             func run() async throws {
                 try await reportingFailures {
@@ -196,7 +200,7 @@ extension RootCommand {
         func run() async throws {
             try await reportingFailures {
                 let key = try SigningKey(fileContents: try Files.readText(signer, what: "key file"))
-                let statement = RegistryStatement.channelAuthorization(
+                let statement = RegistryStatement.Change.channelAuthorization(
                     brand: brand, channel: channel, companyPrefixes: prefixes, withdrawn: withdraw)
                 Output.line(String(try await options.appendRegistryStatement(statement, signedBy: key)))
             }
@@ -205,13 +209,17 @@ extension RootCommand {
 }
 
 extension LedgerOptions {
-    /// Checks `statement` against the registry as it stands, then signs (by `key`, default the operator) and
-    /// appends it; returns its sequence number.
-    func appendRegistryStatement(_ statement: RegistryStatement, signedBy key: SigningKey? = nil) async throws -> Int64
+    /// Checks `change` against the registry as it stands, then signs it (by `key`, default the operator) with the
+    /// log's size as its basis and appends it; returns its sequence number.
+    func appendRegistryStatement(
+        _ change: RegistryStatement.Change, signedBy key: SigningKey? = nil
+    ) async throws
+        -> Int64
     {
         let ledger = try await open()
         guard let signer = try key ?? loadOperatorKey() else { throw LedgerError.noOperatorKey }
         let (registry, _) = try await ledger.registry()
+        let statement = RegistryStatement(change, basis: registry.size)
         if let refusal = registry.refusal(of: statement, signers: [signer.keyID], at: registry.size) { throw refusal }
         let envelope = try Envelope(signing: statement.payload, type: RegistryStatement.payloadType, with: signer)
         return try await ledger.append([envelope]).lowerBound

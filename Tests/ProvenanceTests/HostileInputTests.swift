@@ -65,11 +65,12 @@ struct HostileInputTests {
         let farm = try SigningKey(name: "farm", seed: [UInt8](repeating: 2, count: 32))
         let registry = Registry(operatorKey: operatorKey.keyID)
         let registration = RegistryStatement.registration(
-            .init(id: "farm", name: name, roles: [.origin], companyPrefixes: [], keys: [farm.keyID]))
+            .init(id: "farm", name: name, roles: [.origin], companyPrefixes: [], keys: [farm.keyID]), basis: 0)
         #expect(registry.refusal(of: registration, signers: [operatorKey.keyID], at: 0)?.code == "registry.name")
         let fine = RegistryStatement.registration(
-            .init(id: "farm", name: "Ferme du Soleil — 阳光农场", roles: [.origin], companyPrefixes: [], keys: [farm.keyID])
-        )
+            .init(
+                id: "farm", name: "Ferme du Soleil — 阳光农场", roles: [.origin], companyPrefixes: [], keys: [farm.keyID]),
+            basis: 0)
         #expect(registry.refusal(of: fine, signers: [operatorKey.keyID], at: 0) == nil)
     }
 
@@ -78,7 +79,8 @@ struct HostileInputTests {
         let farm = try SigningKey(name: "farm", seed: [UInt8](repeating: 2, count: 32))
         let registry = Registry(operatorKey: operatorKey.keyID)
         let registration = RegistryStatement.registration(
-            .init(id: "farm", name: "Farm", roles: [.origin], companyPrefixes: ["٠٦١٤١٤١"], keys: [farm.keyID]))
+            .init(id: "farm", name: "Farm", roles: [.origin], companyPrefixes: ["٠٦١٤١٤١"], keys: [farm.keyID]),
+            basis: 0)
         #expect(
             registry.refusal(of: registration, signers: [operatorKey.keyID], at: 0)?.code == "registry.companyPrefix")
     }

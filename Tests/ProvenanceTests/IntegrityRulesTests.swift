@@ -22,7 +22,8 @@ import TransparencyLog
                 statement: .registration(
                     .init(
                         id: id, name: id, roles: [role], companyPrefixes: [prefix],
-                        locations: [gln + String(GS1.checkDigit(of: Substring(gln)))], keys: [key.keyID])),
+                        locations: [gln + String(GS1.checkDigit(of: Substring(gln)))], keys: [key.keyID]),
+                    basis: Int64(i)),
                 signers: [operatorKey.keyID])
         }
         return registry

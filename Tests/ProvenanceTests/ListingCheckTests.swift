@@ -14,7 +14,7 @@ import TransparencyLog
         registry.apply(
             seq: registry.size,
             statement: .channelAuthorization(
-                brand: "brand", channel: "retailer", companyPrefixes: [], withdrawn: false),
+                brand: "brand", channel: "retailer", companyPrefixes: [], withdrawn: false, basis: registry.size),
             signers: [brandKey.keyID])
         return registry
     }()

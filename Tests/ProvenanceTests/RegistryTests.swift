@@ -21,6 +21,12 @@ struct RegistryTests {
     }
     var shop: Participant.Profile { .init(id: "shop", name: "Shop", roles: [.marketplace], keys: [shopKey.keyID]) }
 
+    /// Folds changes in order, each signed against the log before it (its basis is its own position); returns the
+    /// registry and each statement's refusal.
+    func fold(_ changes: [(RegistryStatement.Change, SigningKey)]) throws -> (Registry, [FormatError?]) {
+        try fold(changes.enumerated().map { (RegistryStatement($1.0, basis: Int64($0)), $1.1) })
+    }
+
     /// Folds statements in order; returns the registry and each statement's refusal.
     func fold(_ statements: [(RegistryStatement, SigningKey)]) throws -> (Registry, [FormatError?]) {
         var registry = Registry(operatorKey: operatorKey.keyID)
@@ -61,13 +67,28 @@ struct RegistryTests {
 
     @Test("statements round-trip through their JSON payload")
     func roundTrip() throws {
-        let statements: [RegistryStatement] = [
+        let changes: [RegistryStatement.Change] = [
             .registration(acme), .keyRotation(participant: "shop", newKey: shopKey2.keyID, retiredKey: shopKey.keyID),
             .keyRotation(participant: "shop", newKey: shopKey2.keyID, retiredKey: nil),
             .revocation(participant: "shop", key: nil, reason: "closed"),
             .channelAuthorization(brand: "acme", channel: "shop", companyPrefixes: ["0614141"], withdrawn: true),
         ]
-        for statement in statements { #expect(try RegistryStatement(payload: statement.payload) == statement) }
+        for change in changes {
+            for basis in [nil, 0, 123_456_789_012] as [Int64?] {
+                let statement = RegistryStatement(change, basis: basis)
+                #expect(try RegistryStatement(payload: statement.payload) == statement)
+            }
+        }
+        #expect(
+            RegistryStatement(.revocation(participant: "shop", key: nil, reason: "closed"), basis: 42).json.serialized
+                == #"{"type":"Revocation","participant":"shop","reason":"closed","basis":42}"#)
+        for basis in ["-1", "1.5", "\"3\"", "9223372036854775808", "1e3"] {
+            let error = try #require(throws: FormatError.self) {
+                try RegistryStatement(
+                    payload: Array(#"{"type":"Revocation","participant":"shop","reason":"x","basis":\#(basis)}"#.utf8))
+            }
+            #expect(error.code == "registry.basis")
+        }
         #expect(throws: FormatError.self) { try RegistryStatement(payload: Array(#"{"type":"Party"}"#.utf8)) }
         #expect(throws: FormatError.self) {
             try RegistryStatement(
@@ -147,10 +168,10 @@ struct RegistryTests {
     func refusals(case name: String, code: String) throws {
         let farm = Participant.Profile(
             id: "farm", name: "Farm", roles: [.origin], companyPrefixes: ["8901234"], keys: [farmKey.keyID])
-        let setUp: [(RegistryStatement, SigningKey)] = [
+        let setUp: [(RegistryStatement.Change, SigningKey)] = [
             (.registration(acme), operatorKey), (.registration(shop), operatorKey), (.registration(farm), operatorKey),
         ]
-        let bad: (RegistryStatement, SigningKey) =
+        let bad: (RegistryStatement.Change, SigningKey) =
             switch name {
             case "registration not by the operator":
                 (.registration(.init(id: "x", name: "X", roles: [.brand], keys: [shopKey2.keyID])), brandKey)
@@ -197,5 +218,52 @@ struct RegistryTests {
         #expect(refusals.last??.code == code, "\(String(describing: refusals.last))")
         #expect(after.participants == before.participants)
         #expect(after.authorizations == before.authorizations)
+    }
+
+    @Test("a statement applies only in the state it was signed for: no replay after a withdrawal, no held-back one")
+    func freshness() throws {
+        let grant = RegistryStatement.channelAuthorization(
+            brand: "acme", channel: "shop", companyPrefixes: [], withdrawn: false, basis: 2)
+        let withdrawal = RegistryStatement.channelAuthorization(
+            brand: "acme", channel: "shop", companyPrefixes: [], withdrawn: true, basis: 3)
+        let setUp: [(RegistryStatement, SigningKey)] = [
+            (.registration(acme, basis: 0), operatorKey), (.registration(shop, basis: 1), operatorKey),
+            (grant, brandKey), (withdrawal, brandKey),
+        ]
+        // The earlier grant, posted again after the withdrawal: stale.
+        let (_, replayed) = try fold(setUp + [(grant, brandKey)])
+        #expect(replayed.dropLast().allSatisfy { $0 == nil })
+        #expect(replayed.last??.code == "registry.stale")
+        // A new grant, signed against the log as it stands, applies.
+        let regrant = RegistryStatement.channelAuthorization(
+            brand: "acme", channel: "shop", companyPrefixes: [], withdrawn: false, basis: 4)
+        let (registry, fresh) = try fold(setUp + [(regrant, brandKey)])
+        #expect(fresh.allSatisfy { $0 == nil })
+        #expect(registry.isAuthorized(channel: "shop", brand: "acme", companyPrefix: nil, at: 5))
+        // Two rotations signed against the same log: the first applies, the second is stale.
+        let first = RegistryStatement.keyRotation(
+            participant: "shop", newKey: shopKey2.keyID, retiredKey: nil, basis: 2)
+        let second = RegistryStatement.keyRotation(
+            participant: "shop", newKey: farmKey.keyID, retiredKey: nil, basis: 2)
+        let (_, raced) = try fold(Array(setUp.prefix(2)) + [(first, operatorKey), (second, operatorKey)])
+        #expect(raced.map { $0?.code } == [nil, nil, nil, "registry.stale"])
+        // A change to another subject does not make a statement stale.
+        let farm = RegistryStatement.registration(
+            .init(id: "farm", name: "Farm", roles: [.origin], keys: [farmKey.keyID]), basis: 2)
+        let (_, other) = try fold(Array(setUp.prefix(3)) + [(farm, operatorKey)])
+        #expect(other.allSatisfy { $0 == nil })
+    }
+
+    @Test("a basis past the record, or none, is refused where freshness is required")
+    func basisRequired() throws {
+        let registry = Registry(operatorKey: operatorKey.keyID)
+        let future = RegistryStatement.registration(acme, basis: 5)
+        #expect(registry.refusal(of: future, signers: [operatorKey.keyID], at: 4)?.code == "registry.basis")
+        let none = RegistryStatement.registration(acme, basis: nil)
+        #expect(registry.refusal(of: none, signers: [operatorKey.keyID], at: 0)?.code == "registry.basis")
+        // A log recorded before the rule still folds: its statements have no basis.
+        let (folded, refusals) = try fold([(none, operatorKey)])
+        #expect(refusals == [nil])
+        #expect(folded.participants["acme"] != nil)
     }
 }

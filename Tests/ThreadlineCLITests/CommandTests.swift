@@ -45,15 +45,17 @@ import TransparencyLog
 
         let key = try SigningKey(
             fileContents: String(contentsOf: folder.appendingPathComponent("farm.key"), encoding: .utf8))
-        let envelopes = try (0..<3).map {
+        let envelopes = try (0..<5).map {
             try Envelope(signing: Array("pre-signed \($0)".utf8), type: "text/plain", with: key)
         }
         for (i, envelope) in envelopes.enumerated() {
             try Data(envelope.canonicalJSON).write(to: folder.appendingPathComponent("env\(i).json"))
         }
         #expect(try run("submit", "--ledger", "l.db", "env0.json", "env1.json").lines == ["2", "3"])
+        // Not env0 and env1 again: a statement is recorded once (Specs/10 §2).
         let jsonl = Data(
-            (envelopes.map { String(decoding: $0.canonicalJSON, as: UTF8.self) }.joined(separator: "\n") + "\n").utf8)
+            (envelopes[2...].map { String(decoding: $0.canonicalJSON, as: UTF8.self) }.joined(separator: "\n") + "\n")
+                .utf8)
         #expect(
             try run("submit", "--ledger", "l.db", "--jsonl", "--batch", "2", "-", stdin: jsonl).lines == [
                 "4", "5", "6",

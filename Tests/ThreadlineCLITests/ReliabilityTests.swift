@@ -14,24 +14,30 @@ struct ReliabilityTests {
         let folder = try CLI.folder()
         #expect(try CLI.run(["init", "--ledger", "l.db", "--origin", "example.com/crash"], in: folder).status == 0)
         let key = try SigningKey(name: "crash-test", seed: [UInt8](repeating: 4, count: 32))
-        let count = 30_000
-        var lines: [String] = []
-        lines.reserveCapacity(count)
-        var canonical: [[UInt8]] = []
-        for i in 0..<count {
-            let envelope = try Envelope(signing: Array(#"{"n":\#(i)}"#.utf8), type: "application/json", with: key)
-            canonical.append(envelope.canonicalJSON)
-            lines.append(String(decoding: envelope.canonicalJSON, as: UTF8.self))
+        let count = 15_000
+        // One file of statements per round (a statement is recorded once, so a round cannot resubmit the last's).
+        var canonical: [[[UInt8]]] = []
+        for round in 0..<2 {
+            var lines: [String] = []
+            lines.reserveCapacity(count)
+            canonical.append([])
+            for i in 0..<count {
+                let payload = Array(#"{"round":\#(round),"n":\#(i)}"#.utf8)
+                let envelope = try Envelope(signing: payload, type: "application/json", with: key)
+                canonical[round].append(envelope.canonicalJSON)
+                lines.append(String(decoding: envelope.canonicalJSON, as: UTF8.self))
+            }
+            try Data((lines.joined(separator: "\n") + "\n").utf8).write(
+                to: folder.appendingPathComponent("in\(round).jsonl"))
         }
-        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: folder.appendingPathComponent("in.jsonl"))
 
         let path = folder.appendingPathComponent("l.db").path
-        // Each round resubmits the whole file; its records start wherever the log ended before it.
-        var expectedLine: [Int64: Int] = [:]
+        // Each round submits its own file; its records start wherever the log ended before it.
+        var expectedLine: [Int64: (round: Int, line: Int)] = [:]
         for (round, threshold) in [2_000, 9_000].enumerated() {
             let start = try await SQLiteLedgerStore.open(path: path).size()
             let process = CLI.process(
-                ["submit", "--ledger", "l.db", "--jsonl", "--batch", "250", "in.jsonl"], in: folder)
+                ["submit", "--ledger", "l.db", "--jsonl", "--batch", "250", "in\(round).jsonl"], in: folder)
             let output = Pipe()
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice
@@ -44,7 +50,7 @@ struct ReliabilityTests {
             #expect(seen.count >= threshold)
             for (line, text) in seen.enumerated() {
                 #expect(Int64(text) == start + Int64(line), "round \(round): acknowledgements are in order")
-                expectedLine[start + Int64(line)] = line
+                expectedLine[start + Int64(line)] = (round, line)
             }
         }
 
@@ -54,11 +60,11 @@ struct ReliabilityTests {
         let size = try await store.size()
         #expect(expectedLine.count >= 11_000)
         let records = try await store.records(0..<size)
-        for (seq, line) in expectedLine.sorted(by: { $0.key < $1.key }) {
+        for (seq, source) in expectedLine.sorted(by: { $0.key < $1.key }) {
             #expect(seq < size, "acknowledged record \(seq) is missing")
             guard seq < size else { continue }
             let record = try LedgerRecord(bytes: records[Int(seq)])
-            #expect(record.envelope.canonicalJSON == canonical[line], "record \(seq)")
+            #expect(record.envelope.canonicalJSON == canonical[source.round][source.line], "record \(seq)")
         }
     }
 

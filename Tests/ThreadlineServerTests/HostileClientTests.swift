@@ -205,3 +205,69 @@ struct CaptureJobsTests {
         #expect(await jobs.count == 2)
     }
 }
+
+extension HostileClientTests {
+    /// The reproduction: a brand withdraws a channel's authorisation; anyone reads the earlier
+    /// authorisation record and posts it again.
+    @Test func aWithdrawnAuthorisationCannotBeReplayedNorAnyStatementPostedTwice() async throws {
+        let ledger = try await ServerTests.ledger()
+        let shop = try SigningKey(name: "shop", seed: [UInt8](repeating: 3, count: 32))
+        let registration = RegistryStatement.registration(
+            .init(id: "shop", name: "Shop", roles: [.marketplace], keys: [shop.keyID]), basis: 1)
+        _ = try await ledger.append([
+            try Envelope(
+                signing: registration.payload, type: RegistryStatement.payloadType, with: ServerTests.operatorKey)
+        ])
+        @Sendable func authorisation(withdrawn: Bool, basis: Int64) throws -> ByteBuffer {
+            let statement = RegistryStatement.channelAuthorization(
+                brand: "brand", channel: "shop", companyPrefixes: [], withdrawn: withdrawn, basis: basis)
+            let envelope = try Envelope(
+                signing: statement.payload, type: RegistryStatement.payloadType, with: ServerTests.brand)
+            return ByteBuffer(bytes: envelope.canonicalJSON)
+        }
+        let app = Server.buildApplication(ledger: ledger, port: 0)
+        try await app.test(.live) { client in
+            try await client.execute(
+                uri: "/statements", method: .post, body: try authorisation(withdrawn: false, basis: 2)
+            ) {
+                #expect($0.status == .created)
+            }
+            try await client.execute(uri: "/statements", method: .post, body: ServerTests.event(1)) {
+                #expect($0.status == .created)
+            }
+            try await client.execute(
+                uri: "/statements", method: .post, body: try authorisation(withdrawn: true, basis: 4)
+            ) {
+                #expect($0.status == .created)
+            }
+            // The attacker reads the grant (record 2) and posts its envelope again.
+            let record = try await client.execute(uri: "/records/2", method: .get) { Array(buffer: $0.body) }
+            let replay = ByteBuffer(bytes: try LedgerRecord(bytes: record).envelope.canonicalJSON)
+            for route in ["/statements", "/statements?proof=true"] {
+                try await client.execute(uri: route, method: .post, body: replay) { response in
+                    #expect(response.status == .unprocessableContent)
+                    let code = try Self.code(response)
+                    #expect(code == "record.duplicate")
+                }
+            }
+            let listing = try await client.execute(
+                uri: "/check-listing?code=urn:epc:id:sgtin:0614141.112345.1&seller=shop", method: .get
+            ) { String(buffer: $0.body) }
+            #expect(listing.contains("SELLER_NOT_AUTHORISED"))
+            // Any participant's statement, posted again: refused, and the log does not grow.
+            let note = ByteBuffer(
+                bytes: try Envelope(signing: Array("hello".utf8), type: "text/plain", with: shop).canonicalJSON)
+            try await client.execute(uri: "/statements", method: .post, body: note) { #expect($0.status == .created) }
+            for _ in 0..<3 {
+                try await client.execute(uri: "/statements", method: .post, body: note) {
+                    #expect($0.status == .unprocessableContent)
+                }
+            }
+            // The replayed event through the EPCIS capture interface is refused too.
+            try await client.execute(uri: "/events", method: .post, body: ServerTests.event(1)) {
+                #expect($0.status == .unprocessableContent)
+            }
+        }
+        #expect(try await ledger.store.size() == 6)
+    }
+}

@@ -21,7 +21,8 @@ struct ServerTests {
             path: folder.appendingPathComponent("l.db").path, metadata: Ledger.metadata(operatorKey: operatorKey))
         let ledger = try await Ledger(store: store, operatorKey: operatorKey)
         let registration = RegistryStatement.registration(
-            .init(id: "brand", name: "Brand", roles: [.brand], companyPrefixes: ["0614141"], keys: [brand.keyID]))
+            .init(id: "brand", name: "Brand", roles: [.brand], companyPrefixes: ["0614141"], keys: [brand.keyID]),
+            basis: 0)
         _ = try await ledger.append([
             try Envelope(signing: registration.payload, type: RegistryStatement.payloadType, with: operatorKey)
         ])
@@ -557,7 +558,8 @@ extension ServerTests {
         }
         #expect(try await ledger.store.size() == 2)
         // Once the brand's key is revoked, its statements are refused too.
-        let revoke = RegistryStatement.revocation(participant: "brand", key: nil, reason: "left the network")
+        let revoke = RegistryStatement.revocation(
+            participant: "brand", key: nil, reason: "left the network", basis: try await ledger.store.size())
         _ = try await ledger.append([
             try Envelope(signing: revoke.payload, type: RegistryStatement.payloadType, with: Self.operatorKey)
         ])

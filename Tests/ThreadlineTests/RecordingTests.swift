@@ -15,8 +15,12 @@ import TransparencyLog
     static let stranger = try! SigningKey(name: "stranger", seed: [UInt8](repeating: 6, count: 32))
     static let brand2 = try! SigningKey(name: "sample-brand-2", seed: [UInt8](repeating: 7, count: 32))
 
-    static func registry(_ statement: RegistryStatement, by key: SigningKey = Sample.operatorKey) throws -> Envelope {
-        try Envelope(signing: statement.payload, type: RegistryStatement.payloadType, with: key)
+    /// A registry change signed against a log of `basis` records.
+    static func registry(
+        _ change: RegistryStatement.Change, basis: Int64, by key: SigningKey = Sample.operatorKey
+    ) throws -> Envelope {
+        let statement = RegistryStatement(change, basis: basis)
+        return try Envelope(signing: statement.payload, type: RegistryStatement.payloadType, with: key)
     }
 
     /// A ledger with a farm (prefix 8901234), a brand (0614141), a marketplace and a certifier.
@@ -25,16 +29,18 @@ import TransparencyLog
         _ = try await ledger.append([
             try registry(
                 .registration(
-                    .init(id: "farm", name: "Farm", roles: [.origin], companyPrefixes: ["8901234"], keys: [farm.keyID]))
-            ),
+                    .init(id: "farm", name: "Farm", roles: [.origin], companyPrefixes: ["8901234"], keys: [farm.keyID])),
+                basis: 0),
             try registry(
                 .registration(
                     .init(
                         id: "acme", name: "Acme", roles: [.brand, .manufacturer], companyPrefixes: ["0614141"],
-                        keys: [brand.keyID]))),
-            try registry(.registration(.init(id: "shop", name: "Shop", roles: [.marketplace], keys: [shop.keyID]))),
+                        keys: [brand.keyID])), basis: 0),
             try registry(
-                .registration(.init(id: "gots", name: "GOTS certifier", roles: [.certifier], keys: [certifier.keyID]))),
+                .registration(.init(id: "shop", name: "Shop", roles: [.marketplace], keys: [shop.keyID])), basis: 0),
+            try registry(
+                .registration(.init(id: "gots", name: "GOTS certifier", roles: [.certifier], keys: [certifier.keyID])),
+                basis: 0),
         ])
         return ledger
     }
@@ -99,11 +105,14 @@ import TransparencyLog
 
     @Test func aRevokedParticipantOrKeyIsRefused() async throws {
         let ledger = try await Self.ledger()
-        _ = try await ledger.append([try Self.registry(.revocation(participant: "shop", key: nil, reason: "closed"))])
+        _ = try await ledger.append([
+            try Self.registry(.revocation(participant: "shop", key: nil, reason: "closed"), basis: 4)
+        ])
         try await expectRefusal(ledger, [try Self.signed(Self.sellShirt, by: Self.shop)], code: "record.signer")
         _ = try await ledger.append([
-            try Self.registry(.keyRotation(participant: "acme", newKey: Self.brand2.keyID, retiredKey: nil)),
-            try Self.registry(.revocation(participant: "acme", key: Self.brand.keyID, reason: "key leaked")),
+            try Self.registry(.keyRotation(participant: "acme", newKey: Self.brand2.keyID, retiredKey: nil), basis: 5),
+            // Signed knowing the rotation will be record 5: a change signed against the log before it would be stale.
+            try Self.registry(.revocation(participant: "acme", key: Self.brand.keyID, reason: "key leaked"), basis: 6),
         ])
         try await expectRefusal(ledger, [try Self.signed(Self.shipShirts, by: Self.brand)], code: "record.signer")
         #expect(try await ledger.append([try Self.signed(Self.shipShirts, by: Self.brand2)]).count == 1)
@@ -114,7 +123,7 @@ import TransparencyLog
         let before = try await ledger.append([try Self.signed(Self.commissionShirts, by: Self.brand)])
         _ = try await ledger.append([
             try Self.registry(
-                .keyRotation(participant: "acme", newKey: Self.brand2.keyID, retiredKey: Self.brand.keyID))
+                .keyRotation(participant: "acme", newKey: Self.brand2.keyID, retiredKey: Self.brand.keyID), basis: 5)
         ])
         try await expectRefusal(ledger, [try Self.signed(Self.shipShirts, by: Self.brand)], code: "record.signer")
         #expect(
@@ -224,7 +233,8 @@ import TransparencyLog
     @Test func registryStatementsAreCheckedByTheLedgerToo() async throws {
         let ledger = try await Self.ledger()
         let byBrand = try Self.registry(
-            .registration(.init(id: "x", name: "X", roles: [.brand], keys: [Self.stranger.keyID])), by: Self.brand)
+            .registration(.init(id: "x", name: "X", roles: [.brand], keys: [Self.stranger.keyID])), basis: 4,
+            by: Self.brand)
         try await expectRefusal(ledger, [byBrand], code: "registry.signer")
         let (registry, refused) = try await ledger.registry()
         #expect(registry.participants.count == 4)
@@ -238,14 +248,15 @@ import TransparencyLog
                 .registration(
                     .init(
                         id: "acme", name: "Acme", roles: [.brand], companyPrefixes: ["0614141"],
-                        keys: [Self.brand.keyID]))),
+                        keys: [Self.brand.keyID])), basis: 0),
             try Self.signed(Self.commissionShirts, by: Self.brand),
         ])
         // A second engine on the same file (another process) registers the shop; the first sees it.
         let other = try await Ledger(store: try SQLiteLedgerStore.open(path: path))
         _ = try await other.append([
             try Self.registry(
-                .registration(.init(id: "shop", name: "Shop", roles: [.marketplace], keys: [Self.shop.keyID])))
+                .registration(.init(id: "shop", name: "Shop", roles: [.marketplace], keys: [Self.shop.keyID])), basis: 2
+            )
         ])
         #expect(try await ledger.append([try Self.signed(Self.sellShirt, by: Self.shop)]) == 3..<4)
         let keys = [IndexKey.registry, IndexKey.events, IndexKey.object("urn:epc:id:sgtin:0614141.112345.1")]
@@ -257,4 +268,81 @@ import TransparencyLog
         #expect(try await ledger.store.lookup(keys, from: 0) == before)
         #expect(try await ledger.store.indexedSize() == 4)
     }
+
+    @Test func aStatementOfAnyKindIsAppendedOnceAndItsReplaysAreRefused() async throws {
+        let ledger = try await Self.ledger()
+        let note = try Envelope(signing: Array("a note".utf8), type: "text/plain", with: Self.shop)
+        let grant = try Self.registry(
+            .channelAuthorization(brand: "acme", channel: "shop", companyPrefixes: [], withdrawn: false), basis: 4,
+            by: Self.brand)
+        #expect(try await ledger.append([note, grant]) == 4..<6)
+        // The same bytes again, or the same signed statement with its signatures in another order or another
+        // added: each is the statement already recorded.
+        try await expectRefusal(ledger, [note], code: "record.duplicate", existing: 4)
+        try await expectRefusal(ledger, [grant], code: "record.duplicate", existing: 5)
+        let cosigned = try Envelope(
+            payloadType: note.payloadType, payload: note.payload,
+            signatures: try Envelope(signing: note.payload, type: note.payloadType, with: [Self.brand, Self.shop])
+                .signatures)
+        try await expectRefusal(ledger, [cosigned], code: "record.duplicate", existing: 4)
+        // Twice in one request: the second is refused, and with it (all or nothing) the request.
+        let other = try Envelope(signing: Array("another note".utf8), type: "text/plain", with: Self.shop)
+        try await expectRefusal(ledger, [other, other], code: "record.duplicate")
+        // The brand withdraws; the earlier grant, replayed, neither appends nor authorises again.
+        let withdrawal = try Self.registry(
+            .channelAuthorization(brand: "acme", channel: "shop", companyPrefixes: [], withdrawn: true), basis: 6,
+            by: Self.brand)
+        #expect(try await ledger.append([withdrawal]) == 6..<7)
+        try await expectRefusal(ledger, [grant], code: "record.duplicate", existing: 5)
+        // A grant signed against an earlier log, never submitted, is stale once the withdrawal is recorded.
+        let heldBack = try Self.registry(
+            .channelAuthorization(brand: "acme", channel: "shop", companyPrefixes: ["0614141"], withdrawn: false),
+            basis: 5, by: Self.brand)
+        try await expectRefusal(ledger, [heldBack], code: "registry.stale")
+        let registry = try await ledger.currentRegistry()
+        #expect(!registry.isAuthorized(channel: "shop", brand: "acme", companyPrefix: "0614141", at: registry.size))
+        // A new registry statement must name its basis.
+        let legacy = try Envelope(
+            signing: RegistryStatement(
+                .channelAuthorization(brand: "acme", channel: "shop", companyPrefixes: [], withdrawn: false), basis: nil
+            ).payload, type: RegistryStatement.payloadType, with: Self.brand)
+        try await expectRefusal(ledger, [legacy], code: "registry.basis")
+        // After a restart (the index read back from the store), the replay is still refused.
+        let reopened = try await Ledger(store: ledger.store)
+        try await expectRefusal(reopened, [note], code: "record.duplicate", existing: 4)
+        #expect(await Auditor(store: ledger.store).run().isSound)
+    }
+
+    /// The server asks for the registry on every capture request: many catch-ups at once, while appends run, after
+    /// another writer registered participants, fold each registry record once.
+    @Test func concurrentCatchUpsFoldTheRegistryOnce() async throws {
+        let (ledger, path) = try await Sample.sqliteLedger()
+        _ = try await ledger.append([try Self.registry(.registration(Self.acmeProfile), basis: 0)])
+        let other = try await Ledger(store: try SQLiteLedgerStore.open(path: path))
+        for i in 0..<20 {
+            let key = try SigningKey(name: "p\(i)", seed: [UInt8](repeating: UInt8(100 + i), count: 32))
+            _ = try await other.append([
+                try Self.registry(
+                    .registration(.init(id: "p\(i)", name: "P\(i)", roles: [.origin], keys: [key.keyID])),
+                    basis: Int64(1 + i))
+            ])
+        }
+        let sizes = try await withThrowingTaskGroup(of: Int.self) { group in
+            for i in 0..<40 {
+                group.addTask {
+                    if i % 4 == 0 {
+                        let note = try Envelope(signing: Array("note \(i)".utf8), type: "text/plain", with: Self.brand)
+                        _ = try await ledger.append([note])
+                    }
+                    return try await ledger.currentRegistry().participants.count
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(sizes.allSatisfy { $0 == 21 })
+        #expect(try await ledger.store.indexedSize() == 31)
+    }
+
+    static let acmeProfile = Participant.Profile(
+        id: "acme", name: "Acme", roles: [.brand], companyPrefixes: ["0614141"], keys: [brand.keyID])
 }

@@ -36,6 +36,7 @@ struct RuleAuditTests {
         ("an unknown signer", AuditFinding.Code.signerNotValid),
         ("a role that may not commission", .recordingRule),
         ("a duplicate event", .duplicateEvent),
+        ("a replayed registration", .duplicateStatement),
         ("a registration not signed by the operator", .registryRefused),
         ("an invalid event", .statementInvalid),
         ("an anchor by someone else", .anchorInvalid),
@@ -49,9 +50,13 @@ struct RuleAuditTests {
             case "an unknown signer": try R.signed(R.shipShirts, by: R.stranger)
             case "a role that may not commission": try R.signed(R.commissionBale, by: R.shop)
             case "a duplicate event": try R.signed(R.commissionShirts, by: R.brand)
+            case "a replayed registration":
+                // Record 2's registration of the shop, byte for byte.
+                try LedgerRecord(bytes: try await ledger.entry(2)).envelope
             case "a registration not signed by the operator":
                 try R.registry(
-                    .registration(.init(id: "x", name: "X", roles: [.brand], keys: [R.stranger.keyID])), by: R.brand)
+                    .registration(.init(id: "x", name: "X", roles: [.brand], keys: [R.stranger.keyID])), basis: 5,
+                    by: R.brand)
             case "an anchor by someone else":
                 try Envelope(
                     signing: Statement.anchorPayload(checkpoint: "x\n", token: [1]), type: Statement.anchorPayloadType,

@@ -25,7 +25,7 @@ extension LedgerBench {
         let registration = RegistryStatement.registration(
             .init(
                 id: "bench-brand", name: "Bench Brand", roles: [.brand, .manufacturer], companyPrefixes: ["0614141"],
-                locations: ["0614141000005"], keys: [brand.keyID]))
+                locations: ["0614141000005"], keys: [brand.keyID]), basis: 0)
         _ = try await ledger.append([
             try Envelope(signing: registration.payload, type: RegistryStatement.payloadType, with: operatorKey)
         ])

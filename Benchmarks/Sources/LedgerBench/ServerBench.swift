@@ -71,7 +71,7 @@ extension LedgerBench {
         let registration = RegistryStatement.registration(
             .init(
                 id: "bench-brand", name: "Bench Brand", roles: [.brand, .manufacturer], companyPrefixes: ["0614141"],
-                keys: [brand.keyID]))
+                keys: [brand.keyID]), basis: 0)
         _ = try await ledger.append([
             try Envelope(signing: registration.payload, type: RegistryStatement.payloadType, with: operatorKey)
         ])
@@ -100,7 +100,7 @@ extension LedgerBench {
                     let registration = RegistryStatement.registration(
                         .init(
                             id: "bench-participant-\(i)", name: "Participant \(i)", roles: [.manufacturer],
-                            companyPrefixes: [], keys: [signer.keyID]))
+                            companyPrefixes: [], keys: [signer.keyID]), basis: 1)
                     return try Envelope(
                         signing: registration.payload, type: RegistryStatement.payloadType, with: operatorKey)
                 })
