@@ -3,8 +3,8 @@
 #
 #   bash Fuzz/run.sh SECONDS [TARGET…]     e.g. bash Fuzz/run.sh 10 (CI), bash Fuzz/run.sh 300 fuzz-epcis-event
 #
-# Builds the targets of Fuzz/Package.swift with the fuzzer instrumentation (incrementally; a clean build takes
-# long, see the report in the branch's history), refreshes the seed corpora (Fuzz/seeds.sh), replays the committed
+# Builds the targets of Fuzz/Package.swift with the fuzzer instrumentation (incrementally; a clean build with
+# dependency checkout takes ~25 min on 2 cores), refreshes the seed corpora (Fuzz/seeds.sh), replays the committed
 # regressions, then fuzzes each target for SECONDS seconds. One summary line per target; exits 1 if any target
 # crashed (a regression that still fails counts). Git-ignored outputs:
 #   Fuzz/corpus/<target>/    seeds and what fuzzing found interesting (kept between runs: coverage grows)
