@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "LedgerStorePostgres", targets: ["LedgerStorePostgres"]),
         .library(name: "Threadline", targets: ["Threadline"]),
         .library(name: "ThreadlineServer", targets: ["ThreadlineServer"]),
+        .library(name: "ThreadlineCLI", targets: ["ThreadlineCLI"]),
         .executable(name: "threadline", targets: ["threadline"]),
     ],
     dependencies: [

@@ -149,8 +149,8 @@ final class ProgressCounter: @unchecked Sendable {
 }
 
 /// The listings file and the report (`Specs/13-listings.md` §2).
-enum ListingCSV {
-    struct Listing: Sendable {
+@_spi(Fuzzing) public enum ListingCSV {
+    @_spi(Fuzzing) public struct Listing: Sendable {
         let code: String
         let seller: String
         let claims: [(key: String, value: String)]
@@ -201,7 +201,7 @@ enum ListingCSV {
         return out.map { $0.trimmingCharacters(in: .whitespaces) }
     }
 
-    static func parse(_ text: String) throws -> [Listing] {
+    @_spi(Fuzzing) public static func parse(_ text: String) throws -> [Listing] {
         var lines = text.split(whereSeparator: \.isNewline).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
         guard !lines.isEmpty else { throw CommandFailure(CommandFailure.inputRefused, "the listings file is empty") }
         let header = fields(lines.removeFirst()).map { $0.lowercased() }

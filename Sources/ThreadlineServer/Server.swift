@@ -18,7 +18,7 @@ public enum Server {
     /// The envelopes of a capture body: one DSSE envelope, a JSON array of them, or JSON objects one after another
     /// (JSON Lines). Objects are found by scanning bytes (strings and nesting), not by parsing: each envelope is
     /// parsed once, by `Ledger.prepare`.
-    static func envelopes(_ body: [UInt8]) throws -> [[UInt8]] {
+    @_spi(Fuzzing) public static func envelopes(_ body: [UInt8]) throws -> [[UInt8]] {
         func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
         if body.first(where: { !isSpace($0) }) == UInt8(ascii: "[") {
             guard case .array(let elements) = try JSONValue(parsing: body) else {

@@ -1,0 +1,54 @@
+// swift-tools-version:6.1
+import Foundation
+import PackageDescription
+
+// Coverage-guided fuzz targets (libFuzzer) for every parser of untrusted input. They live in their own package so
+// that `swift build` and `swift test` of the main one never build them; `Fuzz/run.sh` builds and runs them (its
+// header says how).
+//
+// The main package is named by its folder (SwiftPM's identity of a path dependency), which is `main` here but
+// whatever a CI checkout calls it: so it is worked out from this file's place rather than written down.
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
+
+/// A libFuzzer target: `Sources/<name>/`, with the shared checks and whatever of ours it parses with.
+func fuzzTarget(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
+    .executableTarget(name: name, dependencies: ["FuzzSupport"] + dependencies)
+}
+
+let provenance = Target.Dependency.product(name: "Provenance", package: root)
+let transparencyLog = Target.Dependency.product(name: "TransparencyLog", package: root)
+let threadline = Target.Dependency.product(name: "Threadline", package: root)
+
+let package = Package(
+    name: "ThreadlineFuzz",
+    platforms: [.macOS(.v14)],
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+    ],
+    targets: [
+        .target(name: "CLibFuzzer"),
+        .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"]),
+        fuzzTarget("fuzz-json", [provenance]),
+        fuzzTarget("fuzz-epcis-event", [provenance]),
+        fuzzTarget("fuzz-epcis-document", [provenance]),
+        fuzzTarget("fuzz-envelope", [provenance, transparencyLog]),
+        fuzzTarget("fuzz-ledger-record", [provenance]),
+        fuzzTarget("fuzz-signed-note", [transparencyLog]),
+        fuzzTarget("fuzz-witness-request", [transparencyLog]),
+        fuzzTarget("fuzz-tlog-proof", [transparencyLog]),
+        fuzzTarget(
+            "fuzz-tile",
+            [
+                threadline, transparencyLog, provenance,
+                .product(name: "LedgerStore", package: root),
+            ]),
+        fuzzTarget("fuzz-gs1", [provenance]),
+        fuzzTarget("fuzz-bundle", [threadline, transparencyLog]),
+        fuzzTarget("fuzz-timestamp", [threadline]),
+        fuzzTarget("fuzz-listing-csv", [.product(name: "ThreadlineCLI", package: root)]),
+        fuzzTarget("fuzz-event-query", [threadline, .product(name: "HummingbirdCore", package: "hummingbird")]),
+        fuzzTarget("fuzz-capture-body", [.product(name: "ThreadlineServer", package: root), threadline]),
+    ],
+    swiftLanguageModes: [.v6]
+)

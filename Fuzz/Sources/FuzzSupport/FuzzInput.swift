@@ -1,0 +1,53 @@
+import CLibFuzzer
+import Foundation
+
+/// What every fuzz target needs around the parser it calls: the input in the shapes parsers take, a property
+/// check that libFuzzer reports, and a way to wait for async code from libFuzzer's synchronous callback.
+public struct FuzzInput {
+    /// The input bytes, valid only during the call (libFuzzer reuses the buffer).
+    public let buffer: UnsafeBufferPointer<UInt8>
+
+    public init(_ data: UnsafePointer<UInt8>, _ size: Int) {
+        buffer = UnsafeBufferPointer(start: data, count: size)
+    }
+
+    /// The bytes, copied.
+    public var bytes: [UInt8] { Array(buffer) }
+
+    /// The bytes as text, invalid UTF-8 repaired (what a reader of a `String` gets from a file or a request).
+    public var text: String { String(decoding: buffer, as: UTF8.self) }
+}
+
+/// Traps when a property of what was parsed does not hold: libFuzzer sees the crash and keeps the input.
+public func require(
+    _ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String, file: StaticString = #file,
+    line: UInt = #line
+) {
+    if !condition() { fatalError("property failed: \(message())", file: file, line: line) }
+}
+
+/// Runs `body` to completion and returns its result. libFuzzer calls the target on its own (non-async) thread,
+/// which may block while the task runs on Swift's cooperative pool.
+public func waitFor<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) -> Result<T, any Error> {
+    let done = DispatchSemaphore(value: 0)
+    let box = ResultBox<T>()
+    Task {
+        do { box.result = .success(try await body()) } catch { box.result = .failure(error) }
+        done.signal()
+    }
+    done.wait()
+    return box.result!
+}
+
+/// The result handed from the task to the waiting thread.
+/// `@unchecked Sendable`: written once by the task before it signals, read only after the wait returns.
+private final class ResultBox<T>: @unchecked Sendable {
+    var result: Result<T, any Error>?
+}
+
+/// Hands the process to libFuzzer's driver, which calls `test` with each input (a target's `main`).
+public func runFuzzer(_ test: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> Never {
+    var argc = CommandLine.argc
+    var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+    exit(LLVMFuzzerRunDriver(&argc, &argv, test))
+}

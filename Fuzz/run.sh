@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Coverage-guided fuzzing (libFuzzer) of every parser of untrusted input.
+#
+#   bash Fuzz/run.sh SECONDS [TARGET…]     e.g. bash Fuzz/run.sh 10 (CI), bash Fuzz/run.sh 300 fuzz-epcis-event
+#
+# Builds the targets of Fuzz/Package.swift with the fuzzer instrumentation (incrementally; a clean build with
+# dependency checkout takes ~25 min on 2 cores), refreshes the seed corpora (Fuzz/seeds.sh), replays the committed
+# regressions, then fuzzes each target for SECONDS seconds. One summary line per target; exits 1 if any target
+# crashed (a regression that still fails counts). Git-ignored outputs:
+#   Fuzz/corpus/<target>/    seeds and what fuzzing found interesting (kept between runs: coverage grows)
+#   Fuzz/crashes/<target>/   crash-*, timeout-*, oom-* inputs, with the log of the run beside them
+# A crash to keep: minimise it, then commit it under Fuzz/regressions/<target>/<short-name>:
+#   Fuzz/.build/release/<target> -minimize_crash=1 -runs=20000 -exact_artifact_path=min <crash file>
+# and reproduce any input with: Fuzz/.build/release/<target> <file>
+set -euo pipefail
+
+if [[ $# -lt 1 || ! $1 =~ ^[0-9]+$ ]]; then
+    echo "usage: $0 SECONDS [TARGET…]" >&2
+    exit 2
+fi
+seconds=$1
+shift
+fuzz=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+targets=("$@")
+if [[ ${#targets[@]} -eq 0 ]]; then
+    mapfile -t targets < <(cd "$fuzz/Sources" && ls -d fuzz-*)
+fi
+
+# Release: the parsers run as shipped, and ten times more inputs per second than debug. `-parse-as-library`: each
+# target's entry point is its `@main` type, which hands over to libFuzzer's driver.
+flags=(-c release --package-path "$fuzz" -Xswiftc -sanitize=fuzzer -Xswiftc -parse-as-library)
+swift build "${flags[@]}"
+bin=$(swift build "${flags[@]}" --show-bin-path)
+bash "$fuzz/seeds.sh" > /dev/null
+
+# Input sizes: documents and records reach 64 KiB; everything else is a line or a few.
+max_len() {
+    case $1 in
+        fuzz-json | fuzz-epcis-document | fuzz-ledger-record | fuzz-bundle | fuzz-capture-body) echo 65536 ;;
+        fuzz-epcis-event | fuzz-envelope | fuzz-timestamp) echo 16384 ;;
+        *) echo 4096 ;;
+    esac
+}
+
+# Swift's runtime backtracer would take the trap of a failed check before libFuzzer's handler, which then never
+# saves the input: leave crashes to libFuzzer (reproducing an input by hand shows the Swift backtrace).
+export SWIFT_BACKTRACE=enable=no
+
+failed=0
+summary=()
+for target in "${targets[@]}"; do
+    corpus="$fuzz/corpus/$target"
+    crashes="$fuzz/crashes/$target"
+    regressions="$fuzz/regressions/$target"
+    mkdir -p "$corpus" "$crashes"
+    log="$crashes/run.log"
+
+    # Regressions first: each must now pass (the target runs each file once).
+    failing=0
+    if [[ -d $regressions ]]; then
+        for input in "$regressions"/*; do
+            [[ -f $input ]] || continue
+            if ! "$bin/$target" -rss_limit_mb=2048 -timeout=10 "$input" > "$crashes/regression.log" 2>&1; then
+                echo "$target: regression $(basename "$input") still fails (log: $crashes/regression.log)" >&2
+                failing=$((failing + 1))
+            fi
+        done
+    fi
+
+    # Fork mode (one job at a time): a crash is recorded and fuzzing goes on, so one bug does not hide the next.
+    before=$(find "$crashes" -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' | wc -l)
+    status=0
+    "$bin/$target" "$corpus" -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
+        -max_total_time="$seconds" -max_len="$(max_len "$target")" -rss_limit_mb=2048 -timeout=10 \
+        -artifact_prefix="$crashes/" -print_final_stats=1 > "$log" 2>&1 || status=$?
+    after=$(find "$crashes" -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' | wc -l)
+    found=$((after - before))
+    # The fork-mode progress lines read `#<executions>: cov: …`; the last one has the total.
+    executions=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -d '#' || true)
+    if [[ $status -ne 0 && $found -eq 0 ]]; then
+        echo "$target: libFuzzer exited with $status (log: $log)" >&2
+        found=1
+    fi
+    if [[ $found -gt 0 || $failing -gt 0 ]]; then failed=1; fi
+    summary+=("$(printf '%-22s %5ss %12s executions %3s crashes %3s failing regressions' \
+        "$target" "$seconds" "${executions:-0}" "$found" "$failing")")
+done
+
+printf '%s\n' "${summary[@]}"
+exit "$failed"
