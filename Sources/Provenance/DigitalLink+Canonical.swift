@@ -40,19 +40,77 @@ extension DigitalLink {
             && memcmp(bytes.baseAddress!, prefix.utf8Start, prefix.utf8CodeUnitCount) == 0
     }
 
-    /// Digital Link's escapes for characters an EPC URN leaves bare (Digital Link Table 7-1). The URN's own
-    /// `%XX` escapes are kept as they are.
-    private static func writeWebEscaped(_ value: Slice<UnsafeBufferPointer<UInt8>>, into out: inout [UInt8]) {
+    /// Writes a key's or qualifier's value in its one spelling (`Specs/07-identifiers.md`, canonical form): each
+    /// `%XX` escape is decoded, then every byte but the letters, digits, `-`, `.`, `_` and `'` is written as `%`
+    /// and two upper-case hex digits — so `TS%2D0001`, `TS%2d0001` and `TS-0001` are one serial. Returns false,
+    /// having written part of it, when the value is malformed: an escape that is not `%` and two hex digits, or a
+    /// byte the form may not carry bare (in an EPC URN, TDS 2.x: anything outside GS1's character set 82, and
+    /// `"`, `%`, `&`, `/`, `<`, `>`, `?`; in a Digital Link path segment, RFC 3986: anything but a `pchar`).
+    private static func writeValue(
+        _ value: Slice<UnsafeBufferPointer<UInt8>>, fromURN: Bool, into out: inout [UInt8]
+    ) -> Bool {
         func hexDigit(_ value: UInt8) -> UInt8 { value < 10 ? 0x30 + value : UInt8(ascii: "A") + value - 10 }
-        for byte in value {
+        func hexValue(_ byte: UInt8) -> UInt8? {
             switch byte {
-            case UInt8(ascii: "!"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "*"), UInt8(ascii: "+"),
-                UInt8(ascii: ","), UInt8(ascii: ":"):
+            case 0x30...0x39: byte - 0x30
+            case 0x41...0x46: byte - 0x41 + 10
+            case 0x61...0x66: byte - 0x61 + 10
+            default: nil
+            }
+        }
+        var i = value.startIndex
+        while i < value.endIndex {
+            var byte = value[i]
+            if byte == UInt8(ascii: "%") {
+                guard i + 2 < value.endIndex, let high = hexValue(value[i + 1]), let low = hexValue(value[i + 2])
+                else { return false }
+                byte = high << 4 | low
+                i += 3
+            } else {
+                guard fromURN ? isBareInURN(byte) : isBareInPath(byte) else { return false }
+                i += 1
+            }
+            if isBareInCanonical(byte) {
+                out.append(byte)
+            } else {
                 out.append(UInt8(ascii: "%"))
                 out.append(hexDigit(byte >> 4))
                 out.append(hexDigit(byte & 15))
-            default: out.append(byte)
             }
+        }
+        return true
+    }
+
+    /// Letters, digits, `-`, `.`, `_` and `'`: what a canonical value carries unescaped.
+    private static func isBareInCanonical(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+            UInt8(ascii: "'"):
+            true
+        default: false
+        }
+    }
+
+    /// GS1's character set 82 less the characters an EPC URN must escape (TDS 2.x).
+    private static func isBareInURN(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "!"), UInt8(ascii: "'")...UInt8(ascii: ";"), UInt8(ascii: "="), 0x41...0x5A,
+            UInt8(ascii: "_"), 0x61...0x7A:
+            byte != UInt8(ascii: "/")
+        default: false
+        }
+    }
+
+    /// RFC 3986 `pchar` (less `%`, read as an escape): unreserved, sub-delimiters, `:` and `@`; and, as an IRI
+    /// carries them, the bytes of non-ASCII characters (written escaped).
+    private static func isBareInPath(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x80...: true
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+            UInt8(ascii: "~"), UInt8(ascii: "!"), UInt8(ascii: "$"), UInt8(ascii: "&")...UInt8(ascii: ","),
+            UInt8(ascii: ";"), UInt8(ascii: "="), UInt8(ascii: ":"), UInt8(ascii: "@"):
+            true
+        default: false
         }
     }
 
@@ -152,7 +210,7 @@ extension DigitalLink {
             guard isReference(1, total: 13), isLast(2) else { return false }
             key("01", indicatorOf: 1, 1)
             write(scheme == .sgtin ? "/21/" : scheme == .lgtin ? "/10/" : "/235/")
-            writeWebEscaped(parts[2], into: &out)
+            guard writeValue(parts[2], fromURN: true, into: &out) else { return false }
         case (.idpat, .sgtin), (.idpat, .upui):
             guard isWildcard(2), isReference(1, total: 13) else { return false }
             key("01", indicatorOf: 1, 1)
@@ -165,7 +223,7 @@ extension DigitalLink {
             out += parts[3]
             if !isPattern {
                 write("/21/")
-                writeWebEscaped(parts[4], into: &out)
+                guard writeValue(parts[4], fromURN: true, into: &out) else { return false }
             }
         case (.id, .sscc):
             guard parts.count == 2, isReference(1, total: 17) else { return false }
@@ -175,7 +233,7 @@ extension DigitalLink {
             key("414", 1)
             if !parts[2].elementsEqual("0".utf8) {
                 write("/254/")
-                writeWebEscaped(parts[2], into: &out)
+                guard writeValue(parts[2], fromURN: true, into: &out) else { return false }
             }
         case (.id, .pgln):
             guard parts.count == 2, isReference(1, total: 12) else { return false }
@@ -187,7 +245,11 @@ extension DigitalLink {
             else { return false }
             if scheme == .grai { key("8003", lead: "0", 1) } else { key(isCoupon ? "255" : "253", 1) }
             if !isPattern {
-                if isCoupon { out += parts[2] } else { writeWebEscaped(parts[2], into: &out) }
+                if isCoupon {
+                    out += parts[2]
+                } else {
+                    guard writeValue(parts[2], fromURN: true, into: &out) else { return false }
+                }
             }
         case (.id, .giai), (.id, .ginc):
             // The reference is everything after the company prefix, dots included.
@@ -197,7 +259,7 @@ extension DigitalLink {
             write("https://id.gs1.org/")
             write(scheme == .giai ? "8004/" : "401/")
             out += cp
-            writeWebEscaped(parts.text[reference], into: &out)
+            guard writeValue(parts.text[reference], fromURN: true, into: &out) else { return false }
         case (.id, .gsrn), (.id, .gsrnp):
             guard parts.count == 2, isReference(1, total: 17) else { return false }
             key(scheme == .gsrn ? "8018" : "8017", 1)
@@ -210,7 +272,7 @@ extension DigitalLink {
             else { return false }
             write("https://id.gs1.org/8010/")
             out += cp
-            writeWebEscaped(parts[1], into: &out)
+            guard writeValue(parts[1], fromURN: true, into: &out) else { return false }
             if !isPattern {
                 write("/8011/")
                 out += parts[2]
@@ -373,7 +435,11 @@ extension DigitalLink {
             segments[i].write(into: &out)
             out.append(UInt8(ascii: "/"))
             if i == start { out += repeatElement(UInt8(ascii: "0"), count: padding) }
-            segments[i + 1].write(into: &out)
+            if let alias = segments[i + 1].alias {
+                out += alias.utf8
+            } else if !writeValue(segments[i + 1].bytes, fromURN: false, into: &out) {
+                return false
+            }
         }
         return true
     }

@@ -323,10 +323,17 @@ struct EPCISValidator {
                 else { return false }
             }
             var isASCII = true
-            for byte in bytes {
+            func isHex(_ i: Int) -> Bool {
+                i < bytes.count
+                    && (bytes[i] >= UInt8(ascii: "0") && bytes[i] <= UInt8(ascii: "9")
+                        || (bytes[i] | 0x20) >= UInt8(ascii: "a") && (bytes[i] | 0x20) <= UInt8(ascii: "f"))
+            }
+            for (i, byte) in bytes.enumerated() {
                 // No space or line break: ASCII ones by byte, the others (NEL, LS, PS) only where there is non-ASCII.
                 if byte == 0x20 || (byte >= 0x0A && byte <= 0x0D) { return false }
                 if byte >= 0x80 { isASCII = false }
+                // A `%` begins an escape of two hex digits (RFC 3986 §2.1): `%zz` is no URI, everywhere alike.
+                if byte == UInt8(ascii: "%"), !isHex(i + 1) || !isHex(i + 2) { return false }
             }
             return isASCII ? true : nil
         }

@@ -229,9 +229,22 @@ public enum IndexKey {
     public static func readPoint(_ identifier: String) -> String { Prefix.readPoint + canonical(identifier) }
     public static func party(_ identifier: String) -> String { Prefix.party + canonical(identifier) }
 
-    /// The canonical form under which identifiers are indexed.
+    /// The canonical form under which identifiers are indexed: a GS1 key's canonical Digital Link, one spelling
+    /// for every way of writing it (`Specs/07-identifiers.md`), or any other identifier as written.
     public static func canonical(_ identifier: String) -> String {
         DigitalLink.canonicalURI(for: identifier) ?? identifier
+    }
+
+    /// `canonical(code)` for a code someone asks about (trace, listing checks, the resolver): a code with a
+    /// malformed percent-escape (`%` not followed by two hex digits) is refused, as events that carry one are.
+    public static func canonical(asking code: String) throws -> String {
+        let bytes = Array(code.utf8)
+        func isHex(_ i: Int) -> Bool { i < bytes.count && (Character(UnicodeScalar(bytes[i])).isHexDigit) }
+        for (i, byte) in bytes.enumerated() where byte == UInt8(ascii: "%") && !(isHex(i + 1) && isHex(i + 2)) {
+            throw FormatError(
+                "code.invalid", "'\(code)' has a malformed %-escape at byte \(i) (a % must begin two hex digits)")
+        }
+        return canonical(code)
     }
 
     /// The GTIN in a canonical Digital Link, if it has one.

@@ -192,7 +192,7 @@ extension Ledger {
     static func journey(
         _ code: String, registry: Registry, eventsNaming: (String) async throws -> [RecordedEvent]
     ) async throws -> Journey {
-        let start = IndexKey.canonical(code)
+        let start = try IndexKey.canonical(asking: code)
         struct Pending {
             let identifier: String
             let link: Journey.Link

@@ -148,36 +148,58 @@ public actor Ledger {
     /// next record — checked after decoding and before any signature is verified or payload read, so a statement
     /// from a key nobody registered costs the server a JSON decode, not a validation and a hash. The check is
     /// repeated under the append's sequencing (`participantsOnly`), which is the one that counts.
-    public nonisolated static func prepare(
-        submissions: [[UInt8]], signersIn registry: Registry? = nil
+    ///
+    /// The submissions are taken `batchSize` at a time: what decoding and checking build (JSON trees, decoded
+    /// payloads, events) lives for one batch, and only what the append needs is kept — so the memory a long
+    /// request costs is its own size and the statements it makes, not every intermediate form at once. The pieces
+    /// may be slices of one request body: nothing is copied before its batch.
+    public nonisolated static func prepare<Piece: Collection<UInt8> & Sendable>(
+        submissions: [Piece], signersIn registry: Registry? = nil, batchSize: Int = 4096
     ) throws -> PreparedStatements {
-        let decoded = Parallel.map(submissions) { json -> Result<Envelope, FormatError> in
-            do { return .success(try Envelope(json: json)) } catch let error as FormatError {
-                return .failure(error)
-            } catch {
-                return .failure(FormatError("envelope.json", "\(error)"))
-            }
-        }
-        let envelopes = try decoded.enumerated().map { index, result in
-            switch result {
-            case .success(let envelope): return envelope
-            case .failure(let error): throw LedgerError.invalidStatement(index: index, error)
-            }
-        }
-        if let registry {
-            for (index, envelope) in envelopes.enumerated() {
-                for signature in envelope.signatures where signature.keyid != registry.operatorKey {
-                    let status = registry.signer(signature.keyid, at: registry.size)
-                    if case .valid = status { continue }
-                    throw LedgerError.refused(
-                        index: index,
-                        FormatError(
-                            "record.signer", "the signer \(signature.keyid) may not submit: \(status.explanation)"),
-                        existing: nil)
+        var canonical: [[UInt8]] = []
+        var statements: [Statement] = []
+        var signers: [[String]] = []
+        canonical.reserveCapacity(submissions.count)
+        statements.reserveCapacity(submissions.count)
+        signers.reserveCapacity(submissions.count)
+        for first in stride(from: 0, to: submissions.count, by: max(1, batchSize)) {
+            let batch = Array(submissions[first..<min(submissions.count, first + max(1, batchSize))])
+            let decoded = Parallel.map(batch) { json -> Result<Envelope, FormatError> in
+                do { return .success(try Envelope(json: json)) } catch let error as FormatError {
+                    return .failure(error)
+                } catch {
+                    return .failure(FormatError("envelope.json", "\(error)"))
                 }
             }
+            let envelopes = try decoded.enumerated().map { offset, result in
+                switch result {
+                case .success(let envelope): return envelope
+                case .failure(let error): throw LedgerError.invalidStatement(index: first + offset, error)
+                }
+            }
+            if let registry {
+                for (offset, envelope) in envelopes.enumerated() {
+                    for signature in envelope.signatures where signature.keyid != registry.operatorKey {
+                        let status = registry.signer(signature.keyid, at: registry.size)
+                        if case .valid = status { continue }
+                        throw LedgerError.refused(
+                            index: first + offset,
+                            FormatError(
+                                "record.signer", "the signer \(signature.keyid) may not submit: \(status.explanation)"
+                            ),
+                            existing: nil)
+                    }
+                }
+            }
+            let prepared: PreparedStatements
+            do { prepared = try prepare(envelopes) } catch LedgerError.invalidStatement(let index, let error) {
+                throw LedgerError.invalidStatement(index: first + index, error)
+            }
+            canonical += prepared.canonical
+            statements += prepared.statements
+            signers += prepared.signers
         }
-        return try prepare(envelopes)
+        return PreparedStatements(canonical: canonical, statements: statements, signers: signers)
     }
 
     /// Appends envelopes after checking them; returns their sequence numbers once they are durable.

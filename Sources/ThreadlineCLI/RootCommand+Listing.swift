@@ -95,12 +95,17 @@ extension RootCommand {
                         let index = next
                         let listing = listings[index]
                         group.addTask {
-                            (
-                                index,
-                                try await ledger.checkListing(
-                                    code: listing.code, seller: listing.seller, claims: listing.claims,
-                                    registry: registry)
-                            )
+                            do {
+                                return (
+                                    index,
+                                    try await ledger.checkListing(
+                                        code: listing.code, seller: listing.seller, claims: listing.claims,
+                                        registry: registry)
+                                )
+                            } catch let error as FormatError {
+                                // A code refused as malformed (07 §2.1) is named with its listing.
+                                throw FormatError(error.code, "listing \(index + 1): \(error.reason)")
+                            }
                         }
                         next += 1
                     }

@@ -62,6 +62,13 @@ extension RootCommand {
                 valueName: "url"))
         var publicURL: String?
 
+        @Option(
+            help: ArgumentHelp(
+                "MiB of capture bodies the server holds at once (64 to 65536; each costs about five times its size "
+                    + "while checked); a request beyond it is answered 503.",
+                valueName: "mib"))
+        var captureMemory = 128
+
         func validate() throws {
             // Every number is range-checked here: a timeout is turned into nanoseconds, a rate into tokens.
             guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535.") }
@@ -71,6 +78,9 @@ extension RootCommand {
             guard (0.001...3600).contains(requestTimeout), (0.001...86400).contains(idleTimeout) else {
                 throw ValidationError(
                     "--request-timeout must be 0.001 to 3600 seconds, --idle-timeout 0.001 to 86400 seconds.")
+            }
+            guard (64...65536).contains(captureMemory) else {
+                throw ValidationError("--capture-memory must be 64 to 65536 MiB (the largest body is 64 MiB).")
             }
             if let publicURL {
                 guard let url = URLComponents(string: publicURL), ["http", "https"].contains(url.scheme),
@@ -98,7 +108,7 @@ extension RootCommand {
                 }
                 let limits = Server.Limits(
                     requestsPerSecond: rateLimit, burst: burst, requestTimeout: .seconds(requestTimeout),
-                    idleTimeout: .seconds(idleTimeout))
+                    idleTimeout: .seconds(idleTimeout), captureMemory: captureMemory << 20)
                 let origin = ledger.metadata.origin
                 let publicURL = (publicURL ?? "http://\(host):\(port)").trimmingSuffix("/")
                 let app = Server.buildApplication(

@@ -30,16 +30,23 @@ extension Server {
         public var idleTimeout: Duration
         /// How long a capture job's result is kept after it ends.
         public var captureJobLifetime: Duration
+        /// The bytes of capture bodies (`/statements`, `/capture`) the server holds at once, from the moment it
+        /// starts reading one until its statements are appended; a request that would pass it is answered `503`
+        /// `capture.busy`. A body costs the server about five times its size while it is checked, so this is
+        /// what bounds the memory capture can take.
+        public var captureMemory: Int
 
         public init(
             requestsPerSecond: Double = 1000, burst: Double = 2000, requestTimeout: Duration = .seconds(30),
-            idleTimeout: Duration = .seconds(60), captureJobLifetime: Duration = .seconds(3600)
+            idleTimeout: Duration = .seconds(60), captureJobLifetime: Duration = .seconds(3600),
+            captureMemory: Int = 128 << 20
         ) {
             self.requestsPerSecond = requestsPerSecond
             self.burst = burst
             self.requestTimeout = requestTimeout
             self.idleTimeout = idleTimeout
             self.captureJobLifetime = captureJobLifetime
+            self.captureMemory = captureMemory
         }
     }
 
@@ -219,4 +226,35 @@ final class Watchdog: Sendable {
 private struct UnsafeSendable<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
+}
+
+/// The bytes of capture bodies held at once (`Server.Limits.captureMemory`). A request reserves its declared
+/// length (or the largest body, when it does not declare one) before its body is read; the reservation is given
+/// back when the last reference to it goes — when the request, or the capture job that holds its body, ends.
+final class BodyBudget: Sendable {
+    private let available: Mutex<Int>
+
+    init(_ bytes: Int) { available = Mutex(bytes) }
+
+    /// A hold on `bytes` of the budget, or nil when that much is not free.
+    final class Reservation: Sendable {
+        let budget: BodyBudget
+        let bytes: Int
+
+        fileprivate init(_ budget: BodyBudget, _ bytes: Int) {
+            self.budget = budget
+            self.bytes = bytes
+        }
+
+        deinit { budget.available.withLock { $0 += bytes } }
+    }
+
+    func reserve(_ bytes: Int) -> Reservation? {
+        let taken = available.withLock { available in
+            guard bytes <= available else { return false }
+            available -= bytes
+            return true
+        }
+        return taken ? Reservation(self, bytes) : nil
+    }
 }

@@ -12,21 +12,28 @@ import TransparencyLog
 public enum Server {
     /// The largest request body accepted (a statement is at most 64 KiB − 1 as a record).
     public static let maxBody = 1 << 20
-    /// The largest capture body (many statements).
-    public static let maxCaptureBody = 256 << 20
+    /// The largest capture body (many statements): with `maxStatements`, what keeps one request's memory to a
+    /// small multiple of its size (`Specs/17-server.md`, limits).
+    public static let maxCaptureBody = 64 << 20
+    /// The most statements one request may carry.
+    public static let maxStatements = 100_000
 
     /// The envelopes of a capture body: one DSSE envelope, a JSON array of them, or JSON objects one after another
-    /// (JSON Lines). Objects are found by scanning bytes (strings and nesting), not by parsing: each envelope is
-    /// parsed once, by `Ledger.prepare`.
-    @_spi(Fuzzing) public static func envelopes(_ body: [UInt8]) throws -> [[UInt8]] {
+    /// (JSON Lines), as slices of the body. Objects are found by scanning bytes (strings and nesting), not by
+    /// parsing: each envelope is parsed once, by `Ledger.prepare`, and nothing is copied here. Anything but
+    /// whitespace outside the objects (and, for an array, its brackets and commas) is refused, and so is a body
+    /// of more than `limit` objects, as soon as the scan reaches the one too many.
+    @_spi(Fuzzing) public static func envelopes(
+        _ body: [UInt8], limit: Int = maxStatements
+    ) throws
+        -> [ArraySlice<UInt8>]
+    {
         func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
-        if body.first(where: { !isSpace($0) }) == UInt8(ascii: "[") {
-            guard case .array(let elements) = try JSONValue(parsing: body) else {
-                throw FormatError("capture.body", "the capture body is not an array of envelopes")
-            }
-            return elements.map { Array($0.serialized.utf8) }
-        }
-        var values: [[UInt8]] = []
+        let isArray = body.first(where: { !isSpace($0) }) == UInt8(ascii: "[")
+        // Outside the objects, an array's body reads `[`, then objects separated by commas, then `]`.
+        enum Between { case opening, first, afterObject, afterComma, closed }
+        var between: Between = isArray ? .opening : .first
+        var values: [ArraySlice<UInt8>] = []
         var depth = 0
         var start = 0
         var inString = false
@@ -42,40 +49,63 @@ public enum Server {
                 }
                 continue
             }
-            switch byte {
-            case UInt8(ascii: "\""): inString = true
-            case UInt8(ascii: "{"), UInt8(ascii: "["):
-                if depth == 0 {
-                    guard byte == UInt8(ascii: "{") else {
-                        throw FormatError("capture.body", "byte \(i) starts something other than an envelope")
+            if depth > 0 {
+                switch byte {
+                case UInt8(ascii: "\""): inString = true
+                case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    depth -= 1
+                    if depth == 0 {
+                        values.append(body[start...i])
+                        between = .afterObject
                     }
-                    start = i
+                default: break
                 }
-                depth += 1
-            case UInt8(ascii: "}"), UInt8(ascii: "]"):
-                depth -= 1
-                guard depth >= 0 else { throw FormatError("capture.body", "byte \(i) closes nothing") }
-                if depth == 0 { values.append(Array(body[start...i])) }
+                continue
+            }
+            if isSpace(byte) { continue }
+            switch byte {
+            case UInt8(ascii: "[") where between == .opening: between = .first
+            case UInt8(ascii: "{")
+            where between == .first || between == .afterComma || (between == .afterObject && !isArray):
+                guard values.count < limit else {
+                    throw FormatError("capture.size", "a request carries at most \(limit) statements")
+                }
+                start = i
+                depth = 1
+            case UInt8(ascii: ",") where isArray && between == .afterObject: between = .afterComma
+            case UInt8(ascii: "]") where isArray && (between == .first || between == .afterObject): between = .closed
             default:
-                guard depth > 0 || isSpace(byte) else {
-                    throw FormatError("capture.body", "byte \(i) is outside any envelope")
-                }
+                throw FormatError(
+                    "capture.body",
+                    "byte \(i) is outside any envelope"
+                        + (isArray ? " (an array of envelopes is [ {…}, {…} ])" : ""))
             }
         }
         guard depth == 0, !inString else { throw FormatError("envelope.json", "the body ends inside an envelope") }
+        guard !isArray || between == .closed else { throw FormatError("capture.body", "the array is not closed") }
         return values
+    }
+
+    /// Runs CPU-heavy work (splitting a body, decoding, verifying and validating its statements) on a thread of
+    /// its own, never on the server's event-loop threads nor on the few threads Swift's tasks share: while a
+    /// large request is checked, the others are still read and answered.
+    static func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try work() }) }.start()
+        }
     }
 
     /// Submissions checked for appending by a capture route: every signer must be a registered participant's
     /// current key (or the operator's), checked again under the append's sequencing; the EPCIS routes take only
     /// event statements.
-    static func capture(
-        _ submissions: [[UInt8]], eventsOnly: Bool, ledger: Ledger
+    static func capture<Piece: Collection<UInt8> & Sendable>(
+        _ submissions: [Piece], eventsOnly: Bool, ledger: Ledger
     ) async throws
         -> PreparedStatements
     {
         let registry = try await ledger.currentRegistry()
-        var prepared = try Ledger.prepare(submissions: submissions, signersIn: registry)
+        var prepared = try await offload { try Ledger.prepare(submissions: submissions, signersIn: registry) }
         prepared.participantsOnly = true
         if eventsOnly && !prepared.allEvents {
             throw FormatError(
@@ -120,6 +150,18 @@ public enum Server {
             Server.text(registry.emitToString(), type: "text/plain; version=0.0.4; charset=utf-8", cache: "no-store")
         }
         let jobs = CaptureJobs(lifetime: limits.captureJobLifetime)
+        let budget = BodyBudget(limits.captureMemory)
+        /// The body of a capture request, read once its size fits the budget; the reservation lives as long as
+        /// the body is needed.
+        @Sendable func captureBody(_ request: inout Request) async throws -> ([UInt8], BodyBudget.Reservation) {
+            let declared = request.headers[.contentLength].flatMap { Int($0) } ?? Server.maxCaptureBody
+            guard declared <= Server.maxCaptureBody else { throw HTTPError(.contentTooLarge) }
+            guard let reservation = budget.reserve(max(declared, 1)) else {
+                throw FormatError(
+                    "capture.busy", "the server is reading as many capture bodies as it can hold; try again shortly")
+            }
+            return (Array(buffer: try await request.collectBody(upTo: Server.maxCaptureBody)), reservation)
+        }
         router.post("/events") { request, _ -> Response in
             var request = request
             let body = try await request.collectBody(upTo: Server.maxBody)
@@ -129,10 +171,12 @@ public enum Server {
         }
         router.post("/capture") { request, _ -> Response in
             var request = request
-            let body = try await request.collectBody(upTo: Server.maxCaptureBody)
-            let submissions = try Server.envelopes(Array(buffer: body))
+            let (body, reservation) = try await captureBody(&request)
+            let submissions = try await offload { try Server.envelopes(body) }
             let atomic = request.headers[HTTPField.Name("GS1-Capture-Error-Behaviour")!] != "proceed"
             let started = await jobs.start(count: submissions.count) { job in
+                // The job holds the body (its statements are slices of it) until it ends.
+                defer { withExtendedLifetime(reservation) {} }
                 do {
                     let prepared = try await Server.capture(submissions, eventsOnly: true, ledger: ledger)
                     if atomic {
@@ -183,16 +227,23 @@ public enum Server {
         }
         router.post("/statements") { request, _ -> Response in
             var request = request
-            let body = Array(buffer: try await request.collectBody(upTo: Server.maxCaptureBody))
-            let submissions = try Server.envelopes(body)
-            guard !submissions.isEmpty else { throw FormatError("capture.body", "the body holds no envelope") }
-            let range = try await ledger.append(
-                prepared: try await Server.capture(submissions, eventsOnly: false, ledger: ledger))
-            var fields: [JSONValue.Member] = [.init("seq", .number(String(range.lowerBound)))]
-            let firstByte = body.first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) })
-            if submissions.count > 1 || firstByte != UInt8(ascii: "{") {
-                fields.append(.init("count", .number(String(range.count))))
+            let (body, reservation) = try await captureBody(&request)
+            defer { withExtendedLifetime(reservation) {} }
+            // The body and its slices are needed only until the statements are prepared: a function of their own
+            // frees them then, before the append builds the records.
+            @Sendable func prepare(_ body: [UInt8]) async throws -> (PreparedStatements, counted: Bool) {
+                let submissions = try await offload { try Server.envelopes(body) }
+                guard !submissions.isEmpty else { throw FormatError("capture.body", "the body holds no envelope") }
+                let firstByte = body.first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) })
+                return (
+                    try await Server.capture(submissions, eventsOnly: false, ledger: ledger),
+                    submissions.count > 1 || firstByte != UInt8(ascii: "{")
+                )
             }
+            let (prepared, counted) = try await prepare(consume body)
+            let range = try await ledger.append(prepared: prepared)
+            var fields: [JSONValue.Member] = [.init("seq", .number(String(range.lowerBound)))]
+            if counted { fields.append(.init("count", .number(String(range.count)))) }
             if let wanted = request.uri.queryParameters.get("proof"), wanted != "false" {
                 var proofs: [JSONValue] = []
                 for seq in range { proofs.append(.string(try await ledger.inclusionProof(seq).encoded)) }
@@ -276,10 +327,16 @@ public enum Server {
         for pattern in ["/01/:gtin", "/01/:gtin/10/:lot", "/01/:gtin/21/:serial", "/01/:gtin/10/:lot/21/:serial"] {
             router.get(RouterPath(pattern)) { request, context -> Response in
                 let gtin = try GTIN(try context.parameters.require("gtin"))
-                let link = DigitalLink(
-                    .product(
-                        gtin: gtin, lot: context.parameters.get("lot").map { $0.removingPercentEncoding ?? $0 },
-                        serial: context.parameters.get("serial").map { $0.removingPercentEncoding ?? $0 }))
+                // A value's escapes are decoded once here; a malformed one is refused, as everywhere (07 §canonical).
+                func value(_ name: String) throws -> String? {
+                    try context.parameters.get(name).map { text in
+                        guard let decoded = text.removingPercentEncoding else {
+                            throw FormatError("code.invalid", "the \(name) '\(text)' has a malformed %-escape")
+                        }
+                        return decoded
+                    }
+                }
+                let link = DigitalLink(.product(gtin: gtin, lot: try value("lot"), serial: try value("serial")))
                 let journey = try await ledger.trace(link.uri)
                 guard !journey.steps.isEmpty else { throw LedgerError.noSuchProduct(link.uri) }
                 switch Resolver.answer(to: request) {
@@ -405,7 +462,17 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 ? "the body is larger than this route accepts" : error.status.reasonPhrase
             return Server.problem(status: error.status, code: "http", detail: detail)
         } catch let error as FormatError {
-            return Server.problem(status: .badRequest, code: error.code, detail: error.reason)
+            // More statements than a request may carry is a body too large, as one over the byte limit is.
+            switch error.code {
+            case "capture.size":
+                return Server.problem(status: .contentTooLarge, code: error.code, detail: error.reason)
+            case "capture.busy":
+                var response = Server.problem(status: .serviceUnavailable, code: error.code, detail: error.reason)
+                response.headers[.retryAfter] = "1"
+                return response
+            default:
+                return Server.problem(status: .badRequest, code: error.code, detail: error.reason)
+            }
         } catch let error as EPCISValidationError {
             return Server.problem(status: .badRequest, code: "epcis.invalid", detail: error.description)
         } catch let error as LedgerError {

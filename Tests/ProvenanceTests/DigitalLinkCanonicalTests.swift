@@ -18,8 +18,33 @@ struct DigitalLinkCanonicalTests {
         "cpv": "22", "lot": "10", "ser": "21",
     ]
 
+    /// A value's one spelling, over strings (`Specs/07-identifiers.md`): escapes decoded (nil for a malformed
+    /// one, or a bare ASCII character that is no RFC 3986 `pchar`), then all but letters, digits, `-._'` escaped.
+    static func normalised(_ value: Substring) -> Substring? {
+        let hex = Set("0123456789ABCDEFabcdef".utf8)
+        let bare = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._'".utf8)
+        let pchar = bare.union("~!$&()*+,;=:@".utf8)
+        let bytes = Array(value.utf8)
+        var out = ""
+        var i = 0
+        while i < bytes.count {
+            var byte = bytes[i]
+            if byte == UInt8(ascii: "%") {
+                guard i + 2 < bytes.count, hex.contains(bytes[i + 1]), hex.contains(bytes[i + 2]) else { return nil }
+                byte = UInt8(String(decoding: bytes[i + 1...i + 2], as: UTF8.self), radix: 16)!
+                i += 3
+            } else {
+                guard byte >= 0x80 || pchar.contains(byte) else { return nil }
+                i += 1
+            }
+            out += bare.contains(byte) ? String(UnicodeScalar(byte)) : String(format: "%%%02X", byte)
+        }
+        return Substring(out)
+    }
+
     /// The rule as it was first written, over strings: any domain and path prefix becomes id.gs1.org, short names
-    /// become AIs, a GTIN is padded to 14 digits, the CPV, a lot beside a serial, the query and the fragment go.
+    /// become AIs, a GTIN is padded to 14 digits, the CPV, a lot beside a serial, the query and the fragment go;
+    /// each value is written in its one spelling.
     static func reference(_ text: String) -> String? {
         guard text.hasPrefix("https://") || text.hasPrefix("http://") else { return nil }
         var uri = Substring(text)
@@ -45,7 +70,12 @@ struct DigitalLinkCanonicalTests {
         }
         pairs.removeAll { $0.0 == "22" }
         if pairs.contains(where: { $0.0 == "21" }) { pairs.removeAll { $0.0 == "10" } }
-        return "https://id.gs1.org" + pairs.map { "/\($0.0)/\($0.1)" }.joined()
+        var path = ""
+        for (ai, value) in pairs {
+            guard let value = normalised(value) else { return nil }
+            path += "/\(ai)/\(value)"
+        }
+        return "https://id.gs1.org" + path
     }
 
     @Test("generated links read the same from bytes as by the rule")

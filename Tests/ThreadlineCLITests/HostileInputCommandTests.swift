@@ -32,6 +32,7 @@ import Testing
         arguments: [
             ["--idle-timeout", "1e10"], ["--request-timeout", "1e300"], ["--request-timeout", "nan"],
             ["--rate-limit", "inf"], ["--burst", "-1"], ["--port", "70000"], ["--public-url", "javascript:alert(1)"],
+            ["--capture-memory", "63"], ["--capture-memory", "99999999999999999999"],
         ])
     func serveFlags(_ flags: [String]) throws {
         #expect(try run("init", "--ledger", "l.db", "--origin", "example.com/hostile").status == 0)
@@ -88,5 +89,33 @@ import Testing
         #expect(result.stderr.contains("registry.name") || result.stderr.contains("control character"))
         let list = try run("participant", "list", "--ledger", "l.db")
         #expect(!list.output.contains("evil"))
+    }
+}
+
+extension HostileInputCommandTests {
+    /// One identifier, one spelling (07 §2.1): the reproduction on the demo's ledger. A serial written
+    /// with an escape is the same serial to trace and to a listing check; a malformed escape is refused.
+    @Test func aSerialSpelledWithAnEscapeIsTheSameSerial() throws {
+        #expect(try run("demo", "--dir", "d").status == 0)
+        let ledger = ["--ledger", "d/ledger.sqlite"]
+        let plain = "https://id.gs1.org/01/00614141123452/21/TS-0001"
+        let escaped = "https://id.gs1.org/01/00614141123452/21/TS%2D0001"
+        let traced = try run(_arguments: ["trace", plain, "--json"] + ledger)
+        #expect(traced.status == 0, "\(traced.stderr)")
+        let tracedEscaped = try run(_arguments: ["trace", escaped, "--json"] + ledger)
+        #expect(tracedEscaped.status == 0, "\(tracedEscaped.stderr)")
+        #expect(tracedEscaped.output.count > 100)
+        // The same journey: only the code as asked differs.
+        #expect(
+            tracedEscaped.output.replacingOccurrences(of: "TS%2D0001", with: "TS-0001") == traced.output)
+        for seller in ["shop", "unknown-seller"] {
+            let checked = try run(_arguments: ["check-listing", "--code", plain, "--seller", seller] + ledger)
+            let checkedEscaped = try run(_arguments: ["check-listing", "--code", escaped, "--seller", seller] + ledger)
+            #expect(checked.status == checkedEscaped.status, "\(seller): \(checked.output) / \(checkedEscaped.output)")
+            #expect(checked.status != 4, "\(seller): \(checked.output)")
+        }
+        let malformed = try run(_arguments: ["trace", "https://id.gs1.org/01/00614141123452/21/TS%zz"] + ledger)
+        #expect(malformed.status == 2, "\(malformed.status) \(malformed.stderr)")
+        #expect(malformed.stderr.contains("malformed"))
     }
 }

@@ -48,7 +48,7 @@ struct ServeTests {
     static let session: URLSession = {
         let configuration = URLSessionConfiguration.ephemeral
         configuration.httpMaximumConnectionsPerHost = 64
-        configuration.timeoutIntervalForRequest = 60
+        configuration.timeoutIntervalForRequest = 300
         return URLSession(configuration: configuration)
     }()
 

@@ -8,7 +8,7 @@ import Provenance
 import Testing
 import Threadline
 import ThreadlineTestSupport
-@testable import ThreadlineServer
+@_spi(Fuzzing) @testable import ThreadlineServer
 import TransparencyLog
 
 /// What an attacker with `curl` and a fresh key tries against a public server (`Specs/17-server.md` §Limits), over a
@@ -269,5 +269,80 @@ extension HostileClientTests {
             }
         }
         #expect(try await ledger.store.size() == 6)
+    }
+}
+
+/// Bodies that cost more than their size (17 §Limits).
+extension HostileClientTests {
+    /// Each piece is a slice of the body itself: the scanner copies nothing, and neither drops nor invents a byte.
+    @Test func aBodyIsSplitIntoSlicesOfItself() throws {
+        for text in [#"{"a":"}"} {"b":[1,{}]}"#, #" [ {"a":1} , {"b":"]"} ] "#, "[]", "\n{}\n"] {
+            let body = Array(text.utf8)
+            let pieces = try Server.envelopes(body)
+            #expect(pieces.allSatisfy { $0.first == UInt8(ascii: "{") && $0.last == UInt8(ascii: "}") })
+            for piece in pieces { #expect(Array(body[piece.indices]) == Array(piece)) }
+            #expect(pieces.count == text.filter { $0 == "{" }.count - (text.contains("{}]}") ? 1 : 0))
+        }
+    }
+
+    @Test(
+        "a body with anything but envelopes between its envelopes is refused",
+        arguments: [#""""#, #"["a"]"#, "[{},]", "[{} {}]", "[{}", "{}]", "]", "[[]]", "1", "{} x", "[{}],[{}]"])
+    func bodiesOfOtherThings(_ text: String) throws {
+        #expect(throws: FormatError.self, "\(text)") { try Server.envelopes(Array(text.utf8)) }
+    }
+
+    @Test func aBodyOfTooManyStatementsIsRefusedAtTheOneTooMany() throws {
+        let body = Array(String(repeating: "{}", count: 11).utf8)
+        #expect(try Server.envelopes(body, limit: 11).count == 11)
+        let error = #expect(throws: FormatError.self) { try Server.envelopes(body, limit: 10) }
+        #expect(error?.code == "capture.size")
+    }
+
+    /// Bodies of `{}` repeated (16 MiB of them took the server from 42 MB to 2.6 GB) are refused at the statement
+    /// limit, before any piece is decoded, with `413`. (`HostileLoadTests` sends the 16 MiB to a server process
+    /// and measures its memory.)
+    @Test func moreObjectsThanARequestMayCarryAreRefusedAsTooLarge() async throws {
+        let ledger = try await ServerTests.ledger()
+        let body = ByteBuffer(string: String(repeating: "{}", count: Server.maxStatements + 1))
+        let app = Server.buildApplication(ledger: ledger, port: 0)
+        try await app.test(.live) { client in
+            for route in ["/statements", "/capture"] {
+                try await client.execute(uri: route, method: .post, body: body) { response in
+                    #expect(response.status == .contentTooLarge)
+                    let code = try Self.code(response)
+                    #expect(code == "capture.size")
+                }
+            }
+            try await client.execute(uri: "/checkpoint", method: .get) { #expect($0.status == .ok) }
+        }
+    }
+
+    /// Capture bodies held at once are bounded: a request whose body does not fit what is left is `503`, and the
+    /// budget is given back when a request ends.
+    @Test func captureBodiesBeyondTheMemoryBudgetWaitTheirTurn() async throws {
+        let ledger = try await ServerTests.ledger()
+        let app = Server.buildApplication(ledger: ledger, port: 0, limits: .init(captureMemory: 4096))
+        try await app.test(.live) { client in
+            let large = ByteBuffer(bytes: Array(repeating: UInt8(ascii: " "), count: 5000))
+            try await client.execute(uri: "/statements", method: .post, body: large) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(response.headers[.retryAfter] == "1")
+                let code = try Self.code(response)
+                #expect(code == "capture.busy")
+            }
+            // Smaller bodies fit, one after another: each gives its share back.
+            for serial in 1...3 {
+                try await client.execute(uri: "/statements", method: .post, body: ServerTests.event(serial)) {
+                    #expect($0.status == .created)
+                }
+            }
+        }
+        let budget = BodyBudget(100)
+        var first = budget.reserve(60)
+        #expect(first != nil)
+        #expect(budget.reserve(60) == nil)
+        first = nil
+        #expect(budget.reserve(60) != nil)
     }
 }

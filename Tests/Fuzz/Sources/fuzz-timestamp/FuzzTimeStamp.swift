@@ -1,7 +1,7 @@
 import FuzzSupport
 import Threadline
 
-/// The imprint the seeds' tokens carry (`Fuzz/seeds.sh` asks for a token over SHA-256 of "threadline fuzz"), so
+/// The imprint the seeds' tokens carry (`Tests/Fuzz/seeds.sh` asks for a token over SHA-256 of "threadline fuzz"), so
 /// mutated tokens get past the imprint check to the signed attributes and the signature.
 let imprint: [UInt8] = [
     0x1d, 0x9f, 0x65, 0x18, 0x06, 0xd8, 0xc3, 0x04, 0xd1, 0x60, 0x9d, 0xf1, 0x33, 0x85, 0x61, 0x9e,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fills Fuzz/corpus/<target>/ (git-ignored) with seed inputs made from real ones, so that fuzzing starts from
+# Fills Tests/Fuzz/corpus/<target>/ (git-ignored) with seed inputs made from real ones, so that fuzzing starts from
 # what parsers actually receive rather than from nothing:
 #   - the peers' corpora in ../shared/vectors (beside the repository, as in CI): EPCIS JSON-LD documents and
 #     events, event-hash examples, Merkle inclusion and consistency proofs, the C2SP signed-note example;
@@ -11,7 +11,7 @@
 set -euo pipefail
 
 fuzz=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo=$(dirname "$fuzz")
+repo=$(dirname "$(dirname "$fuzz")")
 shared="$repo/../shared/vectors"
 corpus="$fuzz/corpus"
 

@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing (libFuzzer) of every parser of untrusted input.
 #
-#   bash Fuzz/run.sh SECONDS [TARGET…]     e.g. bash Fuzz/run.sh 10 (CI), bash Fuzz/run.sh 300 fuzz-epcis-event
+#   bash Tests/Fuzz/run.sh SECONDS [TARGET…]     e.g. bash Tests/Fuzz/run.sh 10 (CI), bash Tests/Fuzz/run.sh 300 fuzz-epcis-event
 #
-# Builds the targets of Fuzz/Package.swift with the fuzzer instrumentation (incrementally; a clean build with
-# dependency checkout takes ~25 min on 2 cores), refreshes the seed corpora (Fuzz/seeds.sh), replays the committed
+# Builds the targets of Tests/Fuzz/Package.swift with the fuzzer instrumentation (incrementally; a clean build with
+# dependency checkout takes ~25 min on 2 cores), refreshes the seed corpora (Tests/Fuzz/seeds.sh), replays the committed
 # regressions, then fuzzes each target for SECONDS seconds. One summary line per target; exits 1 if any target
 # crashed (a regression that still fails counts). Git-ignored outputs:
-#   Fuzz/corpus/<target>/    seeds and what fuzzing found interesting (kept between runs: coverage grows)
-#   Fuzz/crashes/<target>/   crash-*, timeout-*, oom-* inputs, with the log of the run beside them
-# A crash to keep: minimise it, then commit it under Fuzz/regressions/<target>/<short-name>:
-#   Fuzz/.build/release/<target> -minimize_crash=1 -runs=20000 -exact_artifact_path=min <crash file>
-# and reproduce any input with: Fuzz/.build/release/<target> <file>
+#   Tests/Fuzz/corpus/<target>/    seeds and what fuzzing found interesting (kept between runs: coverage grows)
+#   Tests/Fuzz/crashes/<target>/   crash-*, timeout-*, oom-* inputs, with the log of the run beside them
+# A crash to keep: minimise it, then commit it under Tests/Fuzz/regressions/<target>/<short-name>:
+#   Tests/Fuzz/.build/release/<target> -minimize_crash=1 -runs=20000 -exact_artifact_path=min <crash file>
+# and reproduce any input with: Tests/Fuzz/.build/release/<target> <file>
 set -euo pipefail
 
 if [[ $# -lt 1 || ! $1 =~ ^[0-9]+$ ]]; then

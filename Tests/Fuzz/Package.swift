@@ -3,12 +3,13 @@ import Foundation
 import PackageDescription
 
 // Coverage-guided fuzz targets (libFuzzer) for every parser of untrusted input. They live in their own package so
-// that `swift build` and `swift test` of the main one never build them; `Fuzz/run.sh` builds and runs them (its
+// that `swift build` and `swift test` of the main one never build them; `Tests/Fuzz/run.sh` builds and runs them (its
 // header says how).
 //
 // The main package is named by its folder (SwiftPM's identity of a path dependency), which is `main` here but
 // whatever a CI checkout calls it: so it is worked out from this file's place rather than written down.
-let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
+let root = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
 
 /// A libFuzzer target: `Sources/<name>/`, with the shared checks and whatever of ours it parses with.
 func fuzzTarget(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
@@ -23,7 +24,7 @@ let package = Package(
     name: "ThreadlineFuzz",
     platforms: [.macOS(.v14)],
     dependencies: [
-        .package(path: ".."),
+        .package(path: "../.."),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     ],
     targets: [
