@@ -204,6 +204,7 @@ public enum EventHash {
                     kept.append(node)
                 }
             }
+            // `listOrder` names only lists that were filled.
             for name in listOrder { kept.append(Node(name: name, value: "", children: lists[name]!)) }
             if !childEPCs.isEmpty { kept.append(Node(name: "childEPCs", value: "", children: childEPCs)) }
             for i in kept.indices where !isTypedReferenceList(kept[i].name) {

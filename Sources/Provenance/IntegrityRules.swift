@@ -227,6 +227,7 @@ public enum IntegrityRules {
                 if e.dispositionTerm == "destroyed" || term == "destroying" { note(.destroyed, id, [seq], "destroyed") }
             }
             // Mass balance: what each lot made and used; each transformation's outputs against its inputs.
+            // Only quantities with an amount have a key, so `q.quantity!` below is never nil.
             func key(_ q: EPCISEvent.QuantityElement) -> String? {
                 q.quantity == nil ? nil : IndexKey.canonical(q.epcClass) + "|" + (q.uom ?? "EA")
             }

@@ -61,6 +61,7 @@ public enum ListingCheck {
         }
         if let participant = registry.participants[seller], participant.revokedAt == nil {
             if let brand, brand.id != seller {
+                // A brand is found only from a GTIN.
                 let prefix = brand.profile.companyPrefixes.first { gtin!.dropFirst().hasPrefix($0) }
                 if !registry.isAuthorized(channel: seller, brand: brand.id, companyPrefix: prefix, at: registry.size) {
                     findings.append(

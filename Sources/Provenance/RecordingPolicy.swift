@@ -51,6 +51,7 @@ public enum RecordingPolicy {
         for key in signers {
             switch registry.signer(key, at: seq) {
             case .valid(let id):
+                // A key is valid only as the key of a registered participant.
                 if first == nil {
                     first = registry.participants[id]!
                 } else {

@@ -253,6 +253,7 @@ public struct Registry: Sendable {
             if let problem = Registry.displayTextProblem(reason) {
                 return FormatError("registry.reason", "a revocation's reason \(problem)")
             }
+            // `active(id)` found the participant.
             if let key, !participants[id]!.currentKeys.contains(where: { $0.vkey == key }) {
                 return FormatError("registry.key", "the key \(key) is not a current key of '\(id)'")
             }
@@ -337,6 +338,7 @@ public struct Registry: Sendable {
                 profile: p, registeredAt: seq, keys: p.keys.map { Participant.Key(vkey: $0, addedAt: seq) })
             for key in p.keys { keyOwners[key] = p.id }
         case .keyRotation(let id, let vkey, let retired):
+            // `refusal` let the rotation through: the participant is registered (and so for a revocation).
             participants[id]!.keys.append(Participant.Key(vkey: vkey, addedAt: seq))
             keyOwners[vkey] = id
             if let retired { end(retired, of: id, at: seq, revoked: false) }
@@ -363,6 +365,8 @@ public struct Registry: Sendable {
         size = newSize
     }
 
+    /// Ends a key of a registered participant (`apply` is given only statements `refusal` let through, whose
+    /// participant is registered).
     private mutating func end(_ vkey: String, of id: String, at seq: Int64, revoked: Bool) {
         guard let i = participants[id]!.keys.firstIndex(where: { $0.vkey == vkey && $0.endedAt == nil }) else { return }
         participants[id]!.keys[i].endedAt = seq

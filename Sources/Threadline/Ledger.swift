@@ -690,7 +690,7 @@ public actor Ledger {
     /// A tlog-proof of record `seq` against the latest checkpoint (signing one if needed).
     public func inclusionProof(_ seq: Int64) async throws -> TlogProof {
         let note = try await checkpoint()
-        let body = lastVerified?.note == note ? lastVerified!.body : try Checkpoint(text: note.text)
+        let body = try lastVerified.flatMap { $0.note == note ? $0.body : nil } ?? Checkpoint(text: note.text)
         guard seq >= 0, seq < body.size else { throw LedgerError.noSuchRecord(seq: seq, size: body.size) }
         let plan = HashReadPlan.inclusionProof(index: seq, size: body.size)
         return TlogProof(index: seq, path: plan.combine(try await store.hashes(at: plan.indices)), checkpoint: note)
@@ -700,7 +700,7 @@ public actor Ledger {
     /// with every hash they need read in one batch, and the records themselves.
     public func inclusionProofs(_ seqs: [Int64]) async throws -> (proofs: [TlogProof], entries: [[UInt8]]) {
         let note = try await checkpoint()
-        let body = lastVerified?.note == note ? lastVerified!.body : try Checkpoint(text: note.text)
+        let body = try lastVerified.flatMap { $0.note == note ? $0.body : nil } ?? Checkpoint(text: note.text)
         for seq in seqs where seq < 0 || seq >= body.size {
             throw LedgerError.noSuchRecord(seq: seq, size: body.size)
         }
@@ -709,19 +709,26 @@ public actor Ledger {
         // A proof's hashes are tree hashes of leaf ranges, which never change: wide ranges (shared by many
         // proofs) come from a cache; the others are read once each, in one batch.
         if rangeHashes.count > Ledger.maxCachedRanges { rangeHashes.removeAll(keepingCapacity: true) }
-        let missing = Array(Set(plans.flatMap(\.ranges)).filter { rangeHashes[$0] == nil })
+        // What the cache has is taken now: the actor is re-entered while the others are read, and a concurrent
+        // call may empty the cache meanwhile.
         var known: [Range<Int64>: Hash] = [:]
+        var missing: [Range<Int64>] = []
+        for range in Set(plans.flatMap(\.ranges)) {
+            if let hash = rangeHashes[range] { known[range] = hash } else { missing.append(range) }
+        }
         if !missing.isEmpty {
             let plan = HashReadPlan(ranges: missing)
             let unique = Array(Set(plan.indices))
             let read = Dictionary(uniqueKeysWithValues: zip(unique, try await store.hashes(at: unique)))
+            // `read` holds every index of the plan: `unique` is the plan's indices.
             for (range, hash) in zip(missing, plan.combine(plan.indices.map { read[$0]! })) {
                 known[range] = hash
                 if range.count >= Ledger.cachedRangeWidth { rangeHashes[range] = hash }
             }
         }
         let proofs = zip(seqs, plans).map { seq, plan in
-            TlogProof(index: seq, path: plan.ranges.map { known[$0] ?? rangeHashes[$0]! }, checkpoint: note)
+            // Every range of every plan is in `known`: taken from the cache above, or read.
+            TlogProof(index: seq, path: plan.ranges.map { known[$0]! }, checkpoint: note)
         }
         return (proofs, try await entries)
     }

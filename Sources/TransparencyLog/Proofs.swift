@@ -46,6 +46,7 @@ public enum Proofs {
             fn >>= 1
             sn >>= 1
         }
+        // `path` is not empty: the proof is not (checked above).
         var fr = path.first!
         var sr = path.first!
         for c in path.dropFirst() {

@@ -87,6 +87,7 @@ public struct HashReadPlan: Sendable, Equatable {
         for count in counts {
             let parts = stored[next..<next + count]
             next += count
+            // Every range is read as one or more stored hashes (`counts` holds no zero).
             var hash = parts.last!
             for left in parts.dropLast().reversed() {
                 hash = Merkle.nodeHash(left, hash)

@@ -54,6 +54,7 @@ public struct Tile: Hashable, Sendable, CustomStringConvertible {
             groups.append(String(repeating: "0", count: 3 - group.count) + group)
             n /= 1000
         } while n > 0
+        // The loop above runs at least once: there is always a last group.
         let ordered = groups.reversed()
         return ordered.dropLast().map { "x" + $0 }.joined(separator: "/")
             + (ordered.count > 1 ? "/" : "") + ordered.last!

@@ -106,3 +106,32 @@ struct RuleAuditTests {
         #expect(await Self.audit(ledger).isSound)
     }
 }
+
+extension RuleAuditTests {
+    /// A ledger indexed before one identifier had one spelling (07 §2.1) keeps the keys as the events spelled
+    /// them: the audit names each, trace misses the product, and `reindex` rebuilds the index canonical.
+    @Test func anIndexOfIdentifiersAsSpelledIsRebuiltCanonical() async throws {
+        let ledger = try await R.ledger()
+        let escaped = "urn:epc:id:sgtin:0614141.112345.TS%2D1"
+        let commission = R.event(
+            #""type":"ObjectEvent","action":"ADD","bizStep":"commissioning","epcList":["\#(escaped)"]"#)
+        _ = try await ledger.append([try R.signed(commission, by: R.brand)])
+        let canonical = "epc:https://id.gs1.org/01/10614141123459/21/TS-1"
+        let entries = try await ledger.store.indexEntries(in: 0..<5)
+        #expect(entries.contains { $0.key == canonical })
+        #expect(try await ledger.trace("https://id.gs1.org/01/10614141123459/21/TS%2d1").steps.count == 1)
+        // The index as an older Threadline wrote it: the serial as the event spelled it.
+        let old = entries.map {
+            $0.key == canonical
+                ? IndexEntry(key: "epc:https://id.gs1.org/01/10614141123459/21/TS%2D1", seq: $0.seq) : $0
+        }
+        try await ledger.store.resetIndex()
+        try await ledger.store.addIndex(old, from: 0, to: 5)
+        #expect(try await ledger.trace("https://id.gs1.org/01/10614141123459/21/TS-1").steps.isEmpty)
+        let report = await Self.audit(ledger)
+        #expect(Set(report.findings.map(\.code)) == [.indexMismatch])
+        _ = try await ledger.reindex()
+        #expect(await Self.audit(ledger).isSound)
+        #expect(try await ledger.trace("https://id.gs1.org/01/10614141123459/21/TS-1").steps.count == 1)
+    }
+}
