@@ -9,7 +9,7 @@ import PackageDescription
 // The main package is named by its folder (SwiftPM's identity of a path dependency), which is `main` here but
 // whatever a CI checkout calls it: so it is worked out from this file's place rather than written down.
 let root = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().lastPathComponent.lowercased()
 
 /// A libFuzzer target: `Sources/<name>/`, with the shared checks and whatever of ours it parses with.
 func fuzzTarget(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
