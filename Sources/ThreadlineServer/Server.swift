@@ -56,6 +56,9 @@ public enum Server {
                 case UInt8(ascii: "}"), UInt8(ascii: "]"):
                     depth -= 1
                     if depth == 0 {
+                        guard byte == UInt8(ascii: "}") else {
+                            throw FormatError("capture.body", "byte \(i) closes an envelope with ']'")
+                        }
                         values.append(body[start...i])
                         between = .afterObject
                     }
