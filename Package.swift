@@ -77,6 +77,17 @@ let package = Package(
             ]
         ),
         .target(
+            name: "ThreadlineSamples", path: "samples", exclude: ["README.md", "generate.py", "keys"],
+            resources: [.embedInCode("manifest.json"), .embedInCode("tshirt"), .embedInCode("sneaker")]
+        ),
+        .target(
+            name: "ThreadlineDemo",
+            dependencies: [
+                "Threadline", "ThreadlineSamples", "Provenance", "TransparencyLog", "LedgerStore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
             name: "ThreadlineServer",
             dependencies: [
                 "Threadline", "Provenance", "TransparencyLog", "LedgerStore",
@@ -85,7 +96,8 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-            ]
+            ],
+            resources: [.embedInCode("Resources/consumer-page.mustache")]
         ),
         .systemLibrary(
             name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"]), .brew(["qrencode"])]
@@ -95,7 +107,7 @@ let package = Package(
             name: "ThreadlineCLI",
             dependencies: [
                 "Threadline", "TransparencyLog", "Provenance", "LedgerStore", "ThreadlineServer", "ThreadlineLabel",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "ThreadlineDemo", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -126,7 +138,8 @@ let package = Package(
         .testTarget(
             name: "ThreadlineServerTests",
             dependencies: [
-                "ThreadlineServer", "Threadline", "Provenance", "TransparencyLog", "LedgerStore", "ThreadlineTestSupport",
+                "ThreadlineServer", "Threadline", "Provenance", "TransparencyLog", "LedgerStore",
+                "ThreadlineTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]

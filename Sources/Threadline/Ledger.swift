@@ -105,6 +105,11 @@ public actor Ledger {
         LedgerMetadata(origin: operatorKey.name, operatorKey: operatorKey.keyID)
     }
 
+    /// The number of records in the ledger.
+    public func size() async throws -> Int64 {
+        try await store.size()
+    }
+
     // MARK: Appending
 
     /// Checks each envelope (syntax, every signature, size, and an event or registry statement's content) and

@@ -30,6 +30,24 @@ public enum StateFile {
         }
     }
 
+    /// Writes a secret (a private key), refusing to replace an existing file. The file is created with mode 0600
+    /// in the same system call that checks it does not exist (`O_CREAT | O_EXCL`), so it is never readable by
+    /// others and never races another writer.
+    public static func writeSecret(_ text: String, to path: String) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            let reason = errno == EEXIST ? "already exists; not overwriting a key" : String(cString: strerror(errno))
+            throw FormatError("secret.write", "'\(path)' \(reason)")
+        }
+        defer { close(fd) }
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        guard written == bytes.count, fsync(fd) == 0 else {
+            unlink(path)
+            throw FormatError("secret.write", "cannot write '\(path)'")
+        }
+    }
+
     /// Runs `body` with the witness state under an exclusive lock, persisting the state it returns before the
     /// lock is released (C2SP tlog-witness: check and update atomically).
     public static func locked<T>(_ path: String, _ body: (WitnessState) throws -> (T, WitnessState?)) throws -> T {

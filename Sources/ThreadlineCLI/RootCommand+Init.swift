@@ -35,7 +35,7 @@ extension RootCommand {
                     throw CommandFailure(
                         CommandFailure.ledgerUnavailable, "\(path) already exists; a new ledger needs a new location")
                 }
-                try Files.writeSecret(key.fileContents, to: keyPath)
+                try StateFile.writeSecret(key.fileContents, to: keyPath)
                 do { _ = try await location.create(metadata: metadata) } catch {
                     try? FileManager.default.removeItem(atPath: keyPath)
                     throw error

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Provenance
+import Threadline
 
 extension RootCommand {
     struct Key: AsyncParsableCommand {
@@ -25,7 +26,7 @@ extension RootCommand {
                 try await reportingFailures {
                     let keyName = name ?? URL(fileURLWithPath: out).deletingPathExtension().lastPathComponent
                     let key = try SigningKey(generatingWithName: keyName)
-                    try Files.writeSecret(key.fileContents, to: out)
+                    try StateFile.writeSecret(key.fileContents, to: out)
                     if json {
                         try Output.json(["name": key.name, "keyid": key.keyID, "file": out])
                     } else {

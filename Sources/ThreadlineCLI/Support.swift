@@ -213,24 +213,6 @@ enum Files {
         return text
     }
 
-    /// Writes a secret, refusing to replace an existing file. The file is created with mode 0600 in the same
-    /// system call that checks it does not exist (`O_CREAT | O_EXCL`), so it is never readable by others
-    /// and never races another writer.
-    static func writeSecret(_ text: String, to path: String) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
-        guard fd >= 0 else {
-            let reason = errno == EEXIST ? "already exists; not overwriting a key" : String(cString: strerror(errno))
-            throw CommandFailure(CommandFailure.inputRefused, "'\(path)' \(reason)")
-        }
-        defer { close(fd) }
-        let bytes = Array(text.utf8)
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        guard written == bytes.count, fsync(fd) == 0 else {
-            unlink(path)
-            throw CommandFailure(CommandFailure.inputRefused, "cannot write '\(path)'")
-        }
-    }
-
     /// A witness's cosignature verifier key (type 0x04), given as itself or in a file.
     static func cosignatureKey(_ argument: String) throws -> CosignatureVerifier {
         guard let verifier = try NoteKey.verifier(parsing: try verifierKey(argument)) as? CosignatureVerifier else {

@@ -9,40 +9,11 @@ import TransparencyLog
 /// unmistakable warning when the product is recalled or suspect, and the proof data to repeat the check. Plain
 /// HTML, readable on a small screen, no JavaScript.
 enum ConsumerPage {
-    static let template = try! MustacheTemplate(
-        string: """
-            <!doctype html>
-            <html lang="en"><head><meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>{{title}}</title>
-            <style>
-            body{font:16px/1.45 system-ui,sans-serif;margin:0 auto;max-width:40rem;padding:1rem;color:#1b1b1b}
-            h1{font-size:1.3rem}.id{font-family:monospace;word-break:break-all;color:#555}
-            .ok{background:#e6f4ea;border:2px solid #1e7e34;padding:.6rem;border-radius:.4rem}
-            .alert{background:#fdecea;border:3px solid #b00020;padding:.8rem;border-radius:.4rem;font-weight:bold}
-            h2{font-size:1.05rem;margin-top:1.4rem;border-bottom:1px solid #ccc;text-transform:uppercase;letter-spacing:.05em}
-            li{margin:.5rem 0}.what{color:#333}.small{font-size:.85rem;color:#555}
-            details{margin-top:1.5rem}pre{white-space:pre-wrap;word-break:break-all;font-size:.75rem}
-            </style></head><body>
-            <h1>{{title}}</h1>
-            <p class="id">{{identifier}}</p>
-            {{#alerts}}<p class="alert" role="alert">&#9888; {{.}}</p>{{/alerts}}
-            {{#verified}}<p class="ok">&#10003; Verified: all {{count}} steps are in the ledger {{origin}}, proved against its signed checkpoint of size {{size}}.</p>{{/verified}}
-            {{^verified}}<p class="alert">Not verified: {{problem}}</p>{{/verified}}
-            {{#stages}}
-            <h2>{{name}}</h2>
-            <ol>{{#steps}}<li><strong>{{step}}</strong> — {{who}}<br><span class="what">{{what}}</span><br>
-            <span class="small">{{when}}{{#where}} · {{where}}{{/where}} · record {{seq}}</span>
-            {{#certifications}}<br><span class="small">Certified: {{.}}</span>{{/certifications}}</li>{{/steps}}</ol>
-            {{/stages}}
-            <details><summary>Check it yourself</summary>
-            <p class="small">The operator's checkpoint (C2SP signed note) and, for each step, its record number,
-            leaf hash and inclusion proof (RFC 9162). <code>GET /records/N</code> gives each record's bytes.</p>
-            <pre>{{checkpoint}}</pre>
-            {{{proofs}}}
-            </details>
-            </body></html>
-            """)
+    /// The page's template: `Resources/consumer-page.mustache`, embedded in the binary.
+    static let template: MustacheTemplate = {
+        // The template is a file of this package, parsed by its tests: a parse error cannot reach a user.
+        try! MustacheTemplate(string: String(decoding: PackageResources.consumer_page_mustache, as: UTF8.self))
+    }()
 
     /// The page for `journey`, with the proofs checked against the latest checkpoint.
     static func render(

@@ -179,15 +179,27 @@ extension ServeTests {
     @Test(.enabled(if: Browser.executable != nil || ServeTests.browserRequired))
     func aPhoneShowsTheSampleProductsJourneyWithoutJavaScript() async throws {
         let folder = try CLI.folder()
-        #expect(try CLI.run(["demo", "--dir", "d"], in: folder).status == 0)
-        let server = try await Self.start(
-            in: folder, ["--ledger", "d/ledger.sqlite", "--operator-key", "d/ledger.sqlite.operator-key"])
+        let demo = try CLI.run(["demo", "--dir", "d"], in: folder)
+        #expect(demo.status == 0)
+        // The demo ends with the command that serves its ledger and the pages to open: both work as printed (on a
+        // free port rather than 8080).
+        let serve = try #require(demo.lines.first { $0.hasPrefix("  threadline serve ") })
+        let arguments = serve.split(separator: " ").dropFirst(2).map(String.init)
+        #expect(arguments == ["--ledger", folder.appendingPathComponent("d/ledger.sqlite").path])
+        let pages = demo.lines.filter { $0.hasPrefix("  http://127.0.0.1:8080/") }.map {
+            String($0.dropFirst("  http://127.0.0.1:8080".count).prefix { $0 != " " })
+        }
+        try #require(
+            pages == [
+                "/01/00614141123452/21/TS-0001", "/01/00614141123452/21/TS-0101", "/01/07612345543215/21/SN-0003",
+            ])
+        let server = try await Self.start(in: folder, arguments)
         defer { server.process.terminate() }
         let browser = try Browser()
         let base = server.base.absoluteString
 
         // The genuine T-shirt: the whole journey, verified, on a 360-pixel-wide screen with no JavaScript.
-        let shirt = try browser.open(base + "/01/00614141123452/21/TS-0001")
+        let shirt = try browser.open(base + pages[0])
         #expect(shirt.text.contains("The journey of this product"))
         #expect(shirt.text.contains("✓ Verified: all 33 steps are in the ledger demo.threadline.example/supply"))
         for stage in ["ORIGIN", "MANUFACTURER", "CHANNEL", "CONSUMER"] {
@@ -216,8 +228,8 @@ extension ServeTests {
 
         // The recalled batch and the cloned sneaker: an unmistakable warning, above the fold.
         for (path, warning) in [
-            ("/01/00614141123452/21/TS-0101", "RECALLED: do not use this product."),
-            ("/01/07612345543215/21/SN-0003", "SUSPECT: this code was seen in two places at once"),
+            (pages[1], "RECALLED: do not use this product."),
+            (pages[2], "SUSPECT: this code was seen in two places at once"),
         ] {
             let page = try browser.open(base + path)
             #expect(page.alertText?.contains(warning) == true, "\(path): \(page.alertText ?? "no alert")")

@@ -1,8 +1,10 @@
 import Foundation
 import Provenance
+import Threadline
+import ThreadlineSamples
 import TransparencyLog
 
-/// The demo's two supply chains, from `samples/` (embedded as `Samples.files`): the participants, the brands'
+/// The demo's two supply chains, from `samples/` (embedded as `SampleFiles`): the participants, the brands'
 /// authorisations, and the EPCIS 2.0 documents each party records. Keys come from public seeds: test-only.
 enum DemoStory {
     struct Document {
@@ -24,7 +26,15 @@ enum DemoStory {
     }
 
     static var manifest: JSONValue {
-        get throws { try JSONValue(parsing: Samples.files["manifest.json"]!) }
+        get throws { try sample("manifest.json") }
+    }
+
+    /// An embedded sample file, parsed.
+    private static func sample(_ path: String) throws -> JSONValue {
+        guard let bytes = SampleFiles.byPath[path] else {
+            throw FormatError("demo.sample", "the demo has no sample '\(path)'")
+        }
+        return try JSONValue(parsing: bytes)
     }
 
     static func participants() throws -> [Participant.Profile] {
@@ -48,22 +58,22 @@ enum DemoStory {
             let file = d["file"]?.stringValue ?? ""
             return Document(
                 file: file, signers: (d["signers"]?.elements ?? []).compactMap(\.stringValue),
-                json: try JSONValue(parsing: Samples.files[file]!))
+                json: try sample(file))
         }
     }
 
     /// Writes samples/ (documents, manifest and keys) under `folder`, to replay by hand.
     static func write(to folder: URL) throws {
-        for (path, text) in Samples.files {
+        for (path, bytes) in SampleFiles.byPath {
             let url = folder.appendingPathComponent(path)
             try FileManager.default.createDirectory(
                 at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try Data((text + "\n").utf8).write(to: url)
+            try Data(bytes).write(to: url)
         }
         let keys = folder.appendingPathComponent("keys")
         try FileManager.default.createDirectory(at: keys, withIntermediateDirectories: true)
         for p in try participants() {
-            try Files.writeSecret(try key(p.id).fileContents, to: keys.appendingPathComponent("\(p.id).key").path)
+            try StateFile.writeSecret(try key(p.id).fileContents, to: keys.appendingPathComponent("\(p.id).key").path)
         }
     }
 }
