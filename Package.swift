@@ -19,7 +19,9 @@ let package = Package(
         .library(name: "TransparencyLog", targets: ["TransparencyLog"]),
         .library(name: "Provenance", targets: ["Provenance"]),
         .library(name: "LedgerStore", targets: ["LedgerStore"]),
+        .library(name: "LedgerStoreSQLite", targets: ["LedgerStoreSQLite"]),
         .library(name: "LedgerStorePostgres", targets: ["LedgerStorePostgres"]),
+        .library(name: "LedgerBackends", targets: ["LedgerBackends"]),
         .library(name: "Threadline", targets: ["Threadline"]),
         .library(name: "ThreadlineServer", targets: ["ThreadlineServer"]),
         .library(name: "ThreadlineCLI", targets: ["ThreadlineCLI"]),
@@ -49,10 +51,11 @@ let package = Package(
             name: "Provenance",
             dependencies: ["TransparencyLog", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        .target(name: "LedgerStore", dependencies: ["TransparencyLog"]),
         .target(
-            name: "LedgerStore",
+            name: "LedgerStoreSQLite",
             dependencies: [
-                "TransparencyLog", .product(name: "GRDB", package: "GRDB.swift"),
+                "LedgerStore", "TransparencyLog", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
         ),
@@ -65,10 +68,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .target(name: "LedgerBackends", dependencies: ["LedgerStore", "LedgerStoreSQLite", "LedgerStorePostgres"]),
         .target(
             name: "Threadline",
             dependencies: [
-                "TransparencyLog", "Provenance", "LedgerStore", "LedgerStorePostgres",
+                "TransparencyLog", "Provenance", "LedgerStore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -83,7 +87,7 @@ let package = Package(
         .target(
             name: "ThreadlineDemo",
             dependencies: [
-                "Threadline", "ThreadlineSamples", "Provenance", "TransparencyLog", "LedgerStore",
+                "Threadline", "ThreadlineSamples", "Provenance", "TransparencyLog", "LedgerStore", "LedgerStoreSQLite",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -106,8 +110,8 @@ let package = Package(
         .target(
             name: "ThreadlineCLI",
             dependencies: [
-                "Threadline", "TransparencyLog", "Provenance", "LedgerStore", "ThreadlineServer", "ThreadlineLabel",
-                "ThreadlineDemo", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Threadline", "TransparencyLog", "Provenance", "LedgerStore", "LedgerBackends", "ThreadlineServer",
+                "ThreadlineLabel", "ThreadlineDemo", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -122,7 +126,7 @@ let package = Package(
         .testTarget(
             name: "LedgerStoreTests",
             dependencies: [
-                "LedgerStore", "LedgerStorePostgres", "TransparencyLog", "ThreadlineTestSupport",
+                "LedgerStore", "LedgerStoreSQLite", "LedgerStorePostgres", "TransparencyLog", "ThreadlineTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
@@ -130,7 +134,7 @@ let package = Package(
         .testTarget(
             name: "ThreadlineTests",
             dependencies: [
-                "Threadline", "LedgerStore", "Provenance", "TransparencyLog", "ThreadlineTestSupport",
+                "Threadline", "LedgerStore", "LedgerStoreSQLite", "Provenance", "TransparencyLog", "ThreadlineTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
@@ -138,7 +142,7 @@ let package = Package(
         .testTarget(
             name: "ThreadlineServerTests",
             dependencies: [
-                "ThreadlineServer", "Threadline", "Provenance", "TransparencyLog", "LedgerStore",
+                "ThreadlineServer", "Threadline", "Provenance", "TransparencyLog", "LedgerStore", "LedgerStoreSQLite",
                 "ThreadlineTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -147,8 +151,8 @@ let package = Package(
         .testTarget(
             name: "ThreadlineCLITests",
             dependencies: [
-                "threadline", "Threadline", "TransparencyLog", "Provenance", "LedgerStore", "ThreadlineLabel",
-                "ThreadlineTestSupport",
+                "threadline", "Threadline", "TransparencyLog", "Provenance", "LedgerStore", "LedgerStoreSQLite",
+                "LedgerBackends", "ThreadlineLabel", "ThreadlineTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

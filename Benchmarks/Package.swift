@@ -1,4 +1,5 @@
 // swift-tools-version:6.1
+import Foundation
 import PackageDescription
 
 // Benchmarks live in their own package so that `swift test` never builds them.
@@ -7,6 +8,12 @@ import PackageDescription
 //       --postgres postgres://threadline:threadline-test@127.0.0.1:5432/threadline_test
 //   swift run -c release --package-path Benchmarks ledger-bench --http 200000
 //   swift package --package-path Benchmarks benchmark
+
+// The main package is named by its folder (SwiftPM's identity of a path dependency): whatever a clone's folder is
+// called, so it is worked out from this file's place rather than written down.
+let main = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().lastPathComponent.lowercased()
+
 let package = Package(
     name: "ThreadlineBenchmarks",
     platforms: [.macOS(.v14)],
@@ -23,14 +30,15 @@ let package = Package(
         .executableTarget(
             name: "ledger-bench",
             dependencies: [
-                .product(name: "Threadline", package: "main"),
-                .product(name: "LedgerStore", package: "main"),
-                .product(name: "LedgerStorePostgres", package: "main"),
-                .product(name: "Provenance", package: "main"),
-                .product(name: "TransparencyLog", package: "main"),
+                .product(name: "Threadline", package: main),
+                .product(name: "LedgerStore", package: main),
+                .product(name: "LedgerStoreSQLite", package: main),
+                .product(name: "LedgerStorePostgres", package: main),
+                .product(name: "Provenance", package: main),
+                .product(name: "TransparencyLog", package: main),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "ThreadlineServer", package: "main"),
+                .product(name: "ThreadlineServer", package: main),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -41,8 +49,8 @@ let package = Package(
             name: "MicroBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "Provenance", package: "main"),
-                .product(name: "TransparencyLog", package: "main"),
+                .product(name: "Provenance", package: main),
+                .product(name: "TransparencyLog", package: main),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Benchmarks/MicroBenchmarks",

@@ -40,8 +40,9 @@ public struct PreparedStatements: Sendable {
 /// The engine over one store: appends signed statements (group commit), signs checkpoints,
 /// and proves inclusion and consistency.
 public actor Ledger {
-    /// The store.
-    public nonisolated let store: any LedgerStore
+    /// The store. Callers go through the engine: it alone keeps the index, the registry and the checkpoints in
+    /// step with the records.
+    nonisolated let store: any LedgerStore
     /// The metadata the ledger was created with.
     public nonisolated let metadata: LedgerMetadata
     /// The operator's checkpoint verifier.

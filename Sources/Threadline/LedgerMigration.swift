@@ -19,16 +19,16 @@ public enum LedgerMigration {
     /// Records per transaction while copying.
     public static let chunk: Int64 = 8192
 
-    /// Copies `source` into the new ledger at `destination`. Every stored hash is recomputed from the records
+    /// Copies `source` into the new ledger `create` makes with the source's metadata. Every stored hash is recomputed from the records
     /// and compared with the source's, so a damaged source is refused rather than copied; at the end the
     /// two logs' sizes and roots are compared and the latest checkpoint is verified against the copy.
     public static func copy(
-        from source: any LedgerStore, to destination: LedgerLocation,
+        from source: any LedgerStore, creating create: (LedgerMetadata) async throws -> any LedgerStore,
         progress: @Sendable (Int64, Int64) -> Void = { _, _ in }
     ) async throws -> Summary {
         let metadata = try await source.metadata()
         let size = try await source.size()
-        let target = try await destination.create(metadata: metadata)
+        let target = try await create(metadata)
         var summary = Summary()
         var start: Int64 = 0
         while start < size {

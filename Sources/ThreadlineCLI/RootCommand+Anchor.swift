@@ -69,11 +69,7 @@ extension RootCommand {
                         roots: try TimeStamp.certificates(pem: try Files.readText(root, what: "root certificate")))
                     let ledger = try await options.open(needsOperatorKey: true)
                     guard let operatorKey = try options.loadOperatorKey() else { throw LedgerError.noOperatorKey }
-                    let stored = try await ledger.store.checkpoints()
-                    guard
-                        let anchored = stored.compactMap({ try? SignedNote(parsing: $0.note) })
-                            .first(where: { Array(SHA256.hash(data: Array($0.text.utf8))) == sent.imprint })
-                    else {
+                    guard let anchored = try await ledger.storedCheckpoint(imprint: sent.imprint) else {
                         throw CommandFailure(
                             CommandFailure.inputRefused, "the request is for no checkpoint of this ledger")
                     }
@@ -115,18 +111,12 @@ extension RootCommand {
         func run() async throws {
             try await reportingFailures {
                 let ledger = try await options.open()
-                try await ledger.ensureIndexed()
                 let roots = try root.map {
                     try TimeStamp.certificates(pem: try Files.readText($0, what: "root certificate"))
                 }
                 var lines: [Line] = []
-                let seqs = try await ledger.store.lookup([IndexKey.anchors], from: 0).map(\.seq)
-                for (seq, bytes) in zip(seqs, try await ledger.store.records(at: seqs)) {
-                    let envelope = try LedgerRecord(bytes: bytes).envelope
-                    guard
-                        case .anchor(let checkpoint, let tokenBytes, _) = try Statement(
-                            payloadType: envelope.payloadType, payload: envelope.payload)
-                    else { continue }
+                for anchor in try await ledger.anchors() {
+                    let (seq, checkpoint, tokenBytes) = (anchor.seq, anchor.checkpoint, anchor.token)
                     let size = (try? Checkpoint(text: checkpoint).size) ?? -1
                     do {
                         let token = try TimeStamp.parse(

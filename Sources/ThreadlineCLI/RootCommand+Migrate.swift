@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LedgerBackends
 import Threadline
 
 extension RootCommand {
@@ -26,7 +27,9 @@ extension RootCommand {
             try await reportingFailures {
                 let source = try await LedgerLocation(from).open()
                 let destination = try LedgerLocation(to)
-                let summary = try await LedgerMigration.copy(from: source, to: destination) { done, total in
+                let summary = try await LedgerMigration.copy(
+                    from: source, creating: { try await destination.create(metadata: $0) }
+                ) { done, total in
                     Output.progress("copying records", done, total)
                 }
                 if json {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Crypto
 import Foundation
+import LedgerBackends
 import Provenance
 import Threadline
 import TransparencyLog

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LedgerBackends
 import LedgerStore
 import Logging
 import Provenance

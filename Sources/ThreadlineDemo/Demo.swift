@@ -1,5 +1,6 @@
 import Foundation
 import LedgerStore
+import LedgerStoreSQLite
 import Logging
 import Provenance
 import Threadline

@@ -6,6 +6,7 @@
     import TransparencyLog
 
     @testable import LedgerStore
+    @testable import LedgerStoreSQLite
 
     /// `willReadAll` on the SQLite store: a ledger file that is no longer in memory is read back in ahead of an
     /// audit (the kernel does it, from the hint), without the audit touching it.

@@ -6,6 +6,7 @@ import ThreadlineTestSupport
 import TransparencyLog
 
 @testable import LedgerStore
+@testable import LedgerStoreSQLite
 
 /// The contract every store keeps, run against each kind of store.
 enum StoreKind: String, CaseIterable, CustomTestStringConvertible {

@@ -1,4 +1,5 @@
 import Foundation
+import LedgerBackends
 import LedgerStore
 import Provenance
 import Testing

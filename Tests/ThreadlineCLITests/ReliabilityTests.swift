@@ -1,5 +1,6 @@
 import Foundation
 import LedgerStore
+import LedgerStoreSQLite
 import Provenance
 import Testing
 import TransparencyLog

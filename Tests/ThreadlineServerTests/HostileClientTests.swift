@@ -6,7 +6,7 @@ import HummingbirdTesting
 import LedgerStore
 import Provenance
 import Testing
-import Threadline
+@testable import Threadline
 import ThreadlineTestSupport
 @_spi(Fuzzing) @testable import ThreadlineServer
 import TransparencyLog

@@ -3,9 +3,10 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import LedgerStore
+import LedgerStoreSQLite
 import Provenance
 import Testing
-import Threadline
+@testable import Threadline
 import ThreadlineTestSupport
 @testable import ThreadlineServer
 import TransparencyLog

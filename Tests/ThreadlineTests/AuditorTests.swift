@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import LedgerStore
+import LedgerStoreSQLite
 import Provenance
 import Testing
 import ThreadlineTestSupport

@@ -3,6 +3,7 @@ import Crypto
 import Dispatch
 import Foundation
 import LedgerStore
+import LedgerStoreSQLite
 import Provenance
 import Threadline
 import TransparencyLog

@@ -5,6 +5,7 @@ import Dispatch
 import Foundation
 import Hummingbird
 import LedgerStore
+import LedgerStoreSQLite
 import NIOCore
 import Logging
 import Provenance
@@ -131,7 +132,7 @@ extension LedgerBench {
         if generator == "wrk" {
             return try await runWrk(ledger, bodies: bodies, events: events, clients: clients, bound: bound)
         }
-        let sizeBefore = try await ledger.store.size()
+        let sizeBefore = try await ledger.size()
         let client = HTTPClient(
             eventLoopGroupProvider: .singleton,
             configuration: .init(
@@ -171,7 +172,7 @@ extension LedgerBench {
         })
         try await client.shutdown()
         let (seconds, times) = try measured.get()
-        let size = try await ledger.store.size()
+        let size = try await ledger.size()
         precondition(times.count == count && size == Int64(count) + sizeBefore)
         let commits = metric("threadline_commits_total") - commitsBefore
         let what = events ? "EPCIS events" : "statements"
@@ -196,7 +197,7 @@ extension LedgerBench {
         try Data(bodies.map { String(buffer: $0) }.joined(separator: "\n").utf8).write(to: file)
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("wrk/post-statements.lua").path
-        let sizeBefore = try await ledger.store.size()
+        let sizeBefore = try await ledger.size()
         let commitsBefore = metric("threadline_commits_total")
         let output = try await serving(ledger) { base in
             let process = Process()
@@ -219,7 +220,7 @@ extension LedgerBench {
         guard let line = output.split(separator: "\n").last(where: { $0.hasPrefix("{") }),
             let summary = try? JSONDecoder().decode(Summary.self, from: Data(line.utf8))
         else { throw ValidationError("wrk printed no summary (is Debian's wrk installed?):\n\(output)") }
-        let appended = try await ledger.store.size() - sizeBefore
+        let appended = try await ledger.size() - sizeBefore
         precondition(summary.exhausted == 0, "wrk ran out of envelopes: give a larger --http")
         precondition(summary.other == 0 && summary.socketErrors == 0, "failed requests: \(summary)")
         precondition(appended >= Int64(summary.created), "acknowledged \(summary.created), appended \(appended)")

@@ -1,9 +1,11 @@
 import Foundation
 import LedgerStore
 import LedgerStorePostgres
+import LedgerStoreSQLite
 
 /// Where a ledger lives: a file path selects the embedded SQLite store, a `postgres://` URL selects
-/// PostgreSQL. Every command takes either.
+/// PostgreSQL. Every command takes either. The programs that start up (the CLI, the server, the demo) pick the
+/// backend here; the engine works on any `LedgerStore` and links neither.
 public enum LedgerLocation: Sendable, Equatable, CustomStringConvertible {
     /// A SQLite file.
     case sqlite(path: String)

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import LedgerStore
 #if canImport(Glibc)
     import Glibc
 #endif
