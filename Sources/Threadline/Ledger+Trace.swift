@@ -319,19 +319,21 @@ extension Ledger {
 }
 
 extension Ledger {
-    /// The events the integrity rules run over — every event, or the steps of `code`'s journey — with their
-    /// recorders, and the registry.
-    public func integritySteps(for code: String?) async throws -> ([IntegrityRules.Step], Registry) {
+    /// The integrity rules over every event of the ledger (`Specs/12-integrity.md`): how many events were checked,
+    /// and the findings. One product's are its `assess(code).integrity`.
+    public func checkIntegrity() async throws -> (checked: Int, findings: [IntegrityRules.Finding]) {
+        let (steps, registry) = try await integritySteps()
+        return (steps.count, IntegrityRules.check(steps, registry: registry))
+    }
+
+    /// Every event with its recorder, and the registry.
+    private func integritySteps() async throws -> ([IntegrityRules.Step], Registry) {
         let registry = try await currentRegistry()
         func recorder(_ signers: [String], _ seq: Int64) -> Participant? {
             signers.lazy.compactMap { key -> Participant? in
                 if case .valid(let id) = registry.signer(key, at: seq) { return registry.participants[id] }
                 return nil
             }.first
-        }
-        if let code {
-            let journey = try await trace(code)
-            return (journey.steps.map { .init(seq: $0.seq, event: $0.event, recorder: $0.participant) }, registry)
         }
         let seqs = try await store.lookup([IndexKey.events], from: 0).map(\.seq)
         var steps: [IntegrityRules.Step] = []
@@ -346,17 +348,19 @@ extension Ledger {
 }
 
 extension Ledger {
+    /// What the ledger says about the product `code`: its journey, the registry (`registry`, or the current one)
+    /// and the integrity findings over the journey.
+    public nonisolated func assess(_ code: String, registry: Registry? = nil) async throws -> Assessment {
+        var snapshot = registry
+        if snapshot == nil { snapshot = try await currentRegistry() }
+        let registry = snapshot!  // set just above
+        return Assessment(journey: try await trace(code, registry: registry), registry: registry)
+    }
+
     /// Checks a listing: may `seller` sell the product `code` as `claims` describe it? `Specs/13-listings.md`.
     public nonisolated func checkListing(
         code: String, seller: String, claims: [(key: String, value: String)] = [], registry: Registry? = nil
     ) async throws -> ListingCheck.Result {
-        var snapshot = registry
-        if snapshot == nil { snapshot = try await currentRegistry() }
-        let registry = snapshot!
-        let journey = try await trace(code, registry: registry)
-        let steps = journey.steps.map { IntegrityRules.Step(seq: $0.seq, event: $0.event, recorder: $0.participant) }
-        return ListingCheck.check(
-            journey: journey, seller: seller, claims: claims,
-            integrity: IntegrityRules.check(steps, registry: registry), registry: registry)
+        try await assess(code, registry: registry).listing(seller: seller, claims: claims)
     }
 }

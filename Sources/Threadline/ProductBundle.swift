@@ -190,13 +190,10 @@ public struct ProductBundle: Sendable {
                 "the bundle's events are not exactly the journey of \(code): "
                     + "\(included.subtracting(derived).count) extra, \(derived.subtracting(included).count) missing")
         }
-        let steps = journey.steps.map { IntegrityRules.Step(seq: $0.seq, event: $0.event, recorder: $0.participant) }
-        let integrity = IntegrityRules.check(steps, registry: registry)
-        let listing = seller.map {
-            ListingCheck.check(journey: journey, seller: $0, claims: claims, integrity: integrity, registry: registry)
-        }
+        let assessment = Assessment(journey: journey, registry: registry)
         return Verification(
-            checkpoint: body, cosigners: cosigners, journey: journey, integrity: integrity, listing: listing)
+            checkpoint: body, cosigners: cosigners, journey: journey, integrity: assessment.integrity,
+            listing: seller.map { assessment.listing(seller: $0, claims: claims) })
     }
 }
 
@@ -207,8 +204,7 @@ extension Ledger {
         guard signer != nil else { throw LedgerError.noOperatorKey }
         let note = try await checkpoint()
         let body = try Checkpoint(text: note.text)
-        let registry = try await currentRegistry()
-        let journey = try await trace(code, registry: registry)
+        let journey = try await assess(code).journey
         guard !journey.steps.isEmpty else { throw LedgerError.noSuchProduct(code) }
         let registrySeqs = try await store.lookup([IndexKey.registry], from: 0).map(\.seq)
         let seqs = Array(Set(journey.steps.map(\.seq) + registrySeqs)).filter { $0 < body.size }.sorted()

@@ -31,16 +31,21 @@ extension RootCommand {
         func run() async throws {
             try await reportingFailures {
                 let ledger = try await options.open()
-                let (steps, registry) = try await ledger.integritySteps(for: code)
-                let findings = IntegrityRules.check(steps, registry: registry)
+                let (checked, findings): (Int, [IntegrityRules.Finding])
+                if let code {
+                    let assessment = try await ledger.assess(code)
+                    (checked, findings) = (assessment.journey.steps.count, assessment.integrity)
+                } else {
+                    (checked, findings) = try await ledger.checkIntegrity()
+                }
                 if json {
-                    try Output.json(Report(checked: steps.count, findings: findings))
+                    try Output.json(Report(checked: checked, findings: findings))
                 } else {
                     for finding in findings { Output.line(finding.description) }
                     Output.line(
                         findings.isEmpty
-                            ? "ok: \(steps.count) events meet every integrity rule"
-                            : "\(findings.count) findings in \(steps.count) events")
+                            ? "ok: \(checked) events meet every integrity rule"
+                            : "\(findings.count) findings in \(checked) events")
                 }
                 if !findings.isEmpty { throw ExitCode(CommandFailure.verificationFailed) }
             }

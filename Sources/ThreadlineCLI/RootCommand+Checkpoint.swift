@@ -74,7 +74,9 @@ extension RootCommand {
             try await reportingFailures {
                 let ledger = try await options.open()
                 let note = try await ledger.checkpoint()
-                let summary = try await ledger.exportTiles(checkpoint: note, to: URL(fileURLWithPath: directory)) { done, total in Output.progress("exporting tiles", Int64(done), Int64(total)) }
+                let summary = try await ledger.exportTiles(checkpoint: note, to: URL(fileURLWithPath: directory)) {
+                    done, total in Output.progress("exporting tiles", Int64(done), Int64(total))
+                }
                 if json {
                     try Output.json(summary)
                 } else {

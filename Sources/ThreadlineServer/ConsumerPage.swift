@@ -17,9 +17,9 @@ enum ConsumerPage {
 
     /// The page for `journey`, with the proofs checked against the latest checkpoint.
     static func render(
-        journey: Journey, proofs proven: [TlogProof], entries: [[UInt8]], log: Ed25519NoteVerifier,
-        registry: Registry, integrity: [IntegrityRules.Finding]
+        _ assessment: Assessment, proofs proven: [TlogProof], entries: [[UInt8]], log: Ed25519NoteVerifier
     ) -> String {
+        let (journey, registry) = (assessment.journey, assessment.registry)
         // Places by the name of the participant whose location (GLN) they are.
         var places: [String: String] = [:]
         for participant in registry.participants.values {
@@ -29,7 +29,7 @@ enum ConsumerPage {
         }
         var alerts: [String] = []
         if journey.isRecalled { alerts.append("RECALLED: do not use this product. The brand has recalled it.") }
-        for finding in integrity where finding.identifier == journey.identifier {
+        for finding in assessment.integrity where finding.identifier == journey.identifier {
             switch finding.code {
             case .cloneSuspected: alerts.append("SUSPECT: this code was seen in two places at once; it may be a copy.")
             case .stolen: alerts.append("REPORTED STOLEN.")

@@ -340,7 +340,8 @@ public enum Server {
                     }
                 }
                 let link = DigitalLink(.product(gtin: gtin, lot: try value("lot"), serial: try value("serial")))
-                let journey = try await ledger.trace(link.uri)
+                let assessment = try await ledger.assess(link.uri)
+                let journey = assessment.journey
                 guard !journey.steps.isEmpty else { throw LedgerError.noSuchProduct(link.uri) }
                 switch Resolver.answer(to: request) {
                 case .linkset:
@@ -354,17 +355,9 @@ public enum Server {
                     return Response(status: .temporaryRedirect, headers: headers)
                 case .page: break
                 }
-                // The proofs are read while the integrity rules run.
-                async let proven = ledger.inclusionProofs(journey.steps.map(\.seq))
-                let registry = try await ledger.currentRegistry()
-                let integrity = IntegrityRules.check(
-                    journey.steps.map { IntegrityRules.Step(seq: $0.seq, event: $0.event, recorder: $0.participant) },
-                    registry: registry)
-                let (proofs, entries) = try await proven
+                let (proofs, entries) = try await ledger.inclusionProofs(journey.steps.map(\.seq))
                 let html = ConsumerPage.render(
-                    journey: journey, proofs: proofs, entries: entries, log: ledger.operatorVerifier,
-                    registry: registry,
-                    integrity: integrity)
+                    assessment, proofs: proofs, entries: entries, log: ledger.operatorVerifier)
                 return Server.text(html, type: "text/html; charset=utf-8", cache: "no-cache")
             }
         }
