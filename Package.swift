@@ -12,12 +12,19 @@ let qrencode: Bool = {
     }
 }()
 
+/// The data model, layer by layer: each module sees only those before it.
+let model: [Target.Dependency] = ["GS1Identifiers", "EPCIS", "Statements", "Participants", "LedgerRules"]
+
 let package = Package(
     name: "Threadline",
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "TransparencyLog", targets: ["TransparencyLog"]),
-        .library(name: "Provenance", targets: ["Provenance"]),
+        .library(name: "GS1Identifiers", targets: ["GS1Identifiers"]),
+        .library(name: "EPCIS", targets: ["EPCIS"]),
+        .library(name: "Statements", targets: ["Statements"]),
+        .library(name: "Participants", targets: ["Participants"]),
+        .library(name: "LedgerRules", targets: ["LedgerRules"]),
         .library(name: "LedgerStore", targets: ["LedgerStore"]),
         .library(name: "LedgerStoreSQLite", targets: ["LedgerStoreSQLite"]),
         .library(name: "LedgerStorePostgres", targets: ["LedgerStorePostgres"]),
@@ -47,9 +54,23 @@ let package = Package(
             name: "TransparencyLog",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")]
         ),
+        // GS1 keys (GTIN, SSCC, GLN), Digital Link and EPC URNs, and their one canonical spelling.
+        .target(name: "GS1Identifiers", dependencies: ["TransparencyLog"]),
+        // EPCIS 2.0 events: JSON reader, event model, validator, CBV vocabularies, the CBV 2.0 event hash, times.
+        .target(name: "EPCIS", dependencies: ["GS1Identifiers", "TransparencyLog"]),
+        // What the ledger records: DSSE envelopes, signing keys, ledger records, statement kinds, index keys.
         .target(
-            name: "Provenance",
-            dependencies: ["TransparencyLog", .product(name: "Crypto", package: "swift-crypto")]
+            name: "Statements",
+            dependencies: [
+                "EPCIS", "GS1Identifiers", "TransparencyLog", .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // The participant registry, folded from registry statements.
+        .target(name: "Participants", dependencies: ["Statements", "GS1Identifiers", "TransparencyLog"]),
+        // The rules: recording policy, integrity rules, journeys, listing checks, a product's assessment.
+        .target(
+            name: "LedgerRules",
+            dependencies: ["Participants", "Statements", "EPCIS", "GS1Identifiers", "TransparencyLog"]
         ),
         .target(name: "LedgerStore", dependencies: ["TransparencyLog"]),
         .target(
@@ -71,8 +92,8 @@ let package = Package(
         .target(name: "LedgerBackends", dependencies: ["LedgerStore", "LedgerStoreSQLite", "LedgerStorePostgres"]),
         .target(
             name: "Threadline",
-            dependencies: [
-                "TransparencyLog", "Provenance", "LedgerStore",
+            dependencies: model + [
+                "TransparencyLog", "LedgerStore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -86,15 +107,15 @@ let package = Package(
         ),
         .target(
             name: "ThreadlineDemo",
-            dependencies: [
-                "Threadline", "ThreadlineSamples", "Provenance", "TransparencyLog", "LedgerStore", "LedgerStoreSQLite",
+            dependencies: model + [
+                "Threadline", "ThreadlineSamples", "TransparencyLog", "LedgerStore", "LedgerStoreSQLite",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(
             name: "ThreadlineServer",
-            dependencies: [
-                "Threadline", "Provenance", "TransparencyLog", "LedgerStore",
+            dependencies: model + [
+                "Threadline", "TransparencyLog", "LedgerStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -109,8 +130,8 @@ let package = Package(
         .target(name: "ThreadlineLabel", dependencies: qrencode ? ["CQREncode"] : []),
         .target(
             name: "ThreadlineCLI",
-            dependencies: [
-                "Threadline", "TransparencyLog", "Provenance", "LedgerStore", "LedgerBackends", "ThreadlineServer",
+            dependencies: model + [
+                "Threadline", "TransparencyLog", "LedgerStore", "LedgerBackends", "ThreadlineServer",
                 "ThreadlineLabel", "ThreadlineDemo", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -122,7 +143,7 @@ let package = Package(
             path: "Tests/Support"
         ),
         .testTarget(name: "TransparencyLogTests", dependencies: ["TransparencyLog", "ThreadlineTestSupport"]),
-        .testTarget(name: "ProvenanceTests", dependencies: ["Provenance", "ThreadlineTestSupport"]),
+        .testTarget(name: "ModelTests", dependencies: model + ["TransparencyLog", "ThreadlineTestSupport"]),
         .testTarget(
             name: "LedgerStoreTests",
             dependencies: [
@@ -133,16 +154,16 @@ let package = Package(
         ),
         .testTarget(
             name: "ThreadlineTests",
-            dependencies: [
-                "Threadline", "LedgerStore", "LedgerStoreSQLite", "Provenance", "TransparencyLog", "ThreadlineTestSupport",
+            dependencies: model + [
+                "Threadline", "LedgerStore", "LedgerStoreSQLite", "TransparencyLog", "ThreadlineTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(name: "ThreadlineLabelTests", dependencies: ["ThreadlineLabel"]),
         .testTarget(
             name: "ThreadlineServerTests",
-            dependencies: [
-                "ThreadlineServer", "Threadline", "Provenance", "TransparencyLog", "LedgerStore", "LedgerStoreSQLite",
+            dependencies: model + [
+                "ThreadlineServer", "Threadline", "TransparencyLog", "LedgerStore", "LedgerStoreSQLite",
                 "ThreadlineTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -150,8 +171,8 @@ let package = Package(
         ),
         .testTarget(
             name: "ThreadlineCLITests",
-            dependencies: [
-                "threadline", "Threadline", "TransparencyLog", "Provenance", "LedgerStore", "LedgerStoreSQLite",
+            dependencies: model + [
+                "threadline", "Threadline", "TransparencyLog", "LedgerStore", "LedgerStoreSQLite",
                 "LedgerBackends", "ThreadlineLabel", "ThreadlineTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]

@@ -1,8 +1,11 @@
 import Crypto
 import Dispatch
+import EPCIS
 import Foundation
+import LedgerRules
 import LedgerStore
-import Provenance
+import Participants
+import Statements
 import TransparencyLog
 
 /// One thing an audit found wrong: a stable code, the record it concerns (if any), and an explanation.

@@ -1,4 +1,6 @@
-import Provenance
+import EPCIS
+import GS1Identifiers
+import LedgerRules
 
 /// The journey as `trace --json` prints it (`Specs/11-trace.md` §2).
 public struct JourneyJSON: Encodable, Sendable {
@@ -76,25 +78,25 @@ public enum JourneyWords {
         func shorten(_ list: [String]) -> [String] {
             compact && list.count > 3 ? [list[0] + " and \(list.count - 1) more"] : list
         }
-        func ids(_ list: [String]) -> String { shorten(list.map(IndexKey.canonical)).joined(separator: ", ") }
+        func ids(_ list: [String]) -> String { shorten(list.map(DigitalLink.canonical)).joined(separator: ", ") }
         func quantities(_ list: [EPCISEvent.QuantityElement]) -> [String] {
             list.map { q in
                 let amount =
                     q.quantity.map { $0 == $0.rounded() && abs($0) < 1e15 ? String(Int64($0)) : String($0) } ?? "some"
-                return "\(amount)\(q.uom.map { " " + $0 } ?? "") of \(IndexKey.canonical(q.epcClass))"
+                return "\(amount)\(q.uom.map { " " + $0 } ?? "") of \(DigitalLink.canonical(q.epcClass))"
             }
         }
         var out: [String] = []
         switch e.kind {
         case .aggregation, .association:
-            let children = shorten(e.childEPCs.map(IndexKey.canonical)) + quantities(e.childQuantityList)
+            let children = shorten(e.childEPCs.map(DigitalLink.canonical)) + quantities(e.childQuantityList)
             let verb = e.action == .delete ? "taken out of" : e.action == .add ? "put into" : "in"
             out.append(
-                "\(children.isEmpty ? "everything" : children.joined(separator: ", ")) \(verb) \(e.parentID.map(IndexKey.canonical) ?? "?")"
+                "\(children.isEmpty ? "everything" : children.joined(separator: ", ")) \(verb) \(e.parentID.map(DigitalLink.canonical) ?? "?")"
             )
         case .transformation:
-            let inputs = shorten(e.inputEPCList.map(IndexKey.canonical)) + quantities(e.inputQuantityList)
-            let outputs = shorten(e.outputEPCList.map(IndexKey.canonical)) + quantities(e.outputQuantityList)
+            let inputs = shorten(e.inputEPCList.map(DigitalLink.canonical)) + quantities(e.inputQuantityList)
+            let outputs = shorten(e.outputEPCList.map(DigitalLink.canonical)) + quantities(e.outputQuantityList)
             out.append("from " + inputs.joined(separator: ", "))
             out.append("made " + outputs.joined(separator: ", "))
         default:

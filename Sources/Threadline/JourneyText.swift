@@ -1,4 +1,7 @@
-import Provenance
+import EPCIS
+import GS1Identifiers
+import LedgerRules
+import Participants
 import TransparencyLog
 
 /// The journey in words (`Specs/11-trace.md` §2).
@@ -26,7 +29,7 @@ public enum JourneyText {
             out.append("  \(JourneyWords.localTime(e))  \(e.bizStepTerm ?? e.bizStep ?? e.kind.rawValue) — \(who)")
             for line in JourneyWords.what(e, compact: true) { out.append("    what       " + line) }
             for place in [e.bizLocation, e.readPoint].compactMap({ $0 }).uniqued() {
-                let canonical = IndexKey.canonical(place)
+                let canonical = DigitalLink.canonical(place)
                 out.append("    where      \(canonical)" + (places[canonical].map { " (\($0))" } ?? ""))
             }
             if let disposition = e.dispositionTerm ?? e.disposition { out.append("    status     \(disposition)") }

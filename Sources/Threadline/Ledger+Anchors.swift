@@ -1,6 +1,6 @@
 import Foundation
 import LedgerStore
-import Provenance
+import Statements
 import TransparencyLog
 
 /// What the anchoring and tile commands read from the ledger (`Specs/16-anchors.md`, `Specs/02-transparency-log.md`

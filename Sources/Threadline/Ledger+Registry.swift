@@ -1,5 +1,6 @@
 import LedgerStore
-import Provenance
+import Participants
+import Statements
 import TransparencyLog
 
 extension Ledger {

@@ -1,5 +1,9 @@
+import EPCIS
+import GS1Identifiers
+import LedgerRules
 import LedgerStore
-import Provenance
+import Participants
+import Statements
 import TransparencyLog
 
 /// An EPCIS event as recorded: where it is in the log, who signed it, and when the ledger recorded it.
@@ -192,7 +196,7 @@ extension Ledger {
     static func journey(
         _ code: String, registry: Registry, eventsNaming: (String) async throws -> [RecordedEvent]
     ) async throws -> Journey {
-        let start = try IndexKey.canonical(asking: code)
+        let start = try DigitalLink.canonical(asking: code)
         struct Pending {
             let identifier: String
             let link: Journey.Link
@@ -214,7 +218,7 @@ extension Ledger {
                 if let window = next.window, !window.contains(time) { continue }
                 // A material's use in another transformation is another product's history.
                 if case .material(_, let record) = next.link, event.kind == .transformation, recorded.seq != record,
-                    (event.inputEPCList + event.inputQuantityList.map(\.epcClass)).map(IndexKey.canonical)
+                    (event.inputEPCList + event.inputQuantityList.map(\.epcClass)).map(DigitalLink.canonical)
                         .contains(next.identifier)
                 {
                     continue
@@ -230,15 +234,15 @@ extension Ledger {
                         seq: recorded.seq, event: event, hash: recorded.knownHash, participant: participant,
                         stage: Journey.Stage.of(event, roles: participant?.profile.roles ?? []), via: next.link)
                 }
-                let canonical = { (ids: [String]) in ids.map(IndexKey.canonical) }
+                let canonical = { (ids: [String]) in ids.map(DigitalLink.canonical) }
                 // Packed into a container: follow the container while the product was in it.
                 if event.kind == .aggregation || event.kind == .association, event.action != .delete,
                     let parent = event.parentID,
                     canonical(event.childEPCs + event.childQuantityList.map(\.epcClass)).contains(next.identifier)
                 {
-                    let parentID = IndexKey.canonical(parent)
+                    let parentID = DigitalLink.canonical(parent)
                     let unpacked = try await eventsNaming(IndexKey.object(parentID)).first {
-                        $0.event.action == .delete && $0.event.parentID.map(IndexKey.canonical) == parentID
+                        $0.event.action == .delete && $0.event.parentID.map(DigitalLink.canonical) == parentID
                             && $0.event.eventTime.micros >= time
                             && ($0.event.childEPCs.isEmpty
                                 || canonical($0.event.childEPCs).contains(next.identifier))
@@ -295,7 +299,7 @@ extension Ledger {
 
     static func matches(_ event: EPCISEvent, _ query: EventQuery) -> Bool {
         func any(_ wanted: [String], in have: [String]) -> Bool {
-            wanted.isEmpty || !Set(wanted.map(IndexKey.canonical)).isDisjoint(with: have.map(IndexKey.canonical))
+            wanted.isEmpty || !Set(wanted.map(DigitalLink.canonical)).isDisjoint(with: have.map(DigitalLink.canonical))
         }
         let time = event.eventTime.micros
         return any(query.matchEPC, in: event.epcList + event.childEPCs)

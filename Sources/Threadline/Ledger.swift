@@ -1,7 +1,9 @@
 import Foundation
+import LedgerRules
 import LedgerStore
 import Logging
-import Provenance
+import Participants
+import Statements
 import TransparencyLog
 
 /// Statements that passed `Ledger.prepare`: every signature verified, within the size limit, in canonical

@@ -1,6 +1,10 @@
+import EPCIS
 import Foundation
+import GS1Identifiers
+import LedgerRules
 import LedgerStore
-import Provenance
+import Participants
+import Statements
 import TransparencyLog
 
 /// Everything needed to verify a product's journey away from the ledger (`Specs/14-bundles.md`): the records
@@ -127,7 +131,7 @@ public struct ProductBundle: Sendable {
         guard seal.text == ProductBundle.sealText(code: code, checkpoint: checkpoint, entries: entries) else {
             throw fail("seal", "the bundle's seal does not match its contents")
         }
-        guard code == IndexKey.canonical(code) else {
+        guard code == DigitalLink.canonical(code) else {
             throw fail("code", "the code '\(code)' is not in canonical form")
         }
         // The checkpoint.
@@ -215,7 +219,7 @@ extension Ledger {
             entries.append(
                 .init(seq: seq, record: record, proof: plan.combine(try await store.hashes(at: plan.indices))))
         }
-        return try ProductBundle.sealed(code: IndexKey.canonical(code), checkpoint: note, entries: entries, by: self)
+        return try ProductBundle.sealed(code: DigitalLink.canonical(code), checkpoint: note, entries: entries, by: self)
     }
 }
 

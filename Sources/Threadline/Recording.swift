@@ -1,4 +1,4 @@
-import Provenance
+import Statements
 import TransparencyLog
 
 /// Helpers for recording many events.

@@ -1,6 +1,6 @@
 import Foundation
 import LedgerStore
-import Provenance
+import Statements
 import TransparencyLog
 
 /// Writes a ledger as a C2SP tlog-tiles tree of static files: `checkpoint`, `tile/<L>/<N>[.p/<W>]`,

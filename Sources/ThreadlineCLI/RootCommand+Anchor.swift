@@ -1,7 +1,7 @@
 import ArgumentParser
 import Crypto
 import Foundation
-import Provenance
+import Statements
 import Threadline
 import TransparencyLog
 

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Provenance
+import Statements
 import Threadline
 import TransparencyLog
 

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Provenance
 import Threadline
 import TransparencyLog
 

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Provenance
+import LedgerRules
 import Threadline
 import TransparencyLog
 

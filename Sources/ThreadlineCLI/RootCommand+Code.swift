@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Provenance
+import GS1Identifiers
 
 extension RootCommand {
     struct Code: AsyncParsableCommand {

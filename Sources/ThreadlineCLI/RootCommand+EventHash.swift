@@ -1,6 +1,6 @@
 import ArgumentParser
+import EPCIS
 import Foundation
-import Provenance
 
 extension RootCommand {
     struct EventHashCommand: AsyncParsableCommand {

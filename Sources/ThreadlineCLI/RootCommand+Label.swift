@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Provenance
+import GS1Identifiers
 import ThreadlineLabel
 
 extension RootCommand {

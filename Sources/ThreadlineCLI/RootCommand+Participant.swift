@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
-import Provenance
+import GS1Identifiers
+import Participants
+import Statements
 import Threadline
 import TransparencyLog
 

@@ -1,6 +1,8 @@
 import ArgumentParser
+import EPCIS
 import Foundation
-import Provenance
+import GS1Identifiers
+import Statements
 import Threadline
 import TransparencyLog
 

@@ -1,6 +1,7 @@
 import ArgumentParser
+import EPCIS
 import Foundation
-import Provenance
+import GS1Identifiers
 import Threadline
 import TransparencyLog
 

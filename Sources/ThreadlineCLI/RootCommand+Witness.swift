@@ -2,7 +2,7 @@ import ArgumentParser
 import Crypto
 import Foundation
 import LedgerBackends
-import Provenance
+import Statements
 import Threadline
 import TransparencyLog
 

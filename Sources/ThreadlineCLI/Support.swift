@@ -1,9 +1,10 @@
 import ArgumentParser
+import EPCIS
 import Foundation
 import LedgerBackends
 import LedgerStore
 import Logging
-import Provenance
+import Statements
 import Threadline
 import TransparencyLog
 

@@ -1,8 +1,9 @@
+import EPCIS
 import Foundation
 import LedgerStore
 import LedgerStoreSQLite
 import Logging
-import Provenance
+import Statements
 import Threadline
 import TransparencyLog
 

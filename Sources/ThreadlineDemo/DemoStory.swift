@@ -1,5 +1,6 @@
+import EPCIS
 import Foundation
-import Provenance
+import Statements
 import Threadline
 import ThreadlineSamples
 import TransparencyLog

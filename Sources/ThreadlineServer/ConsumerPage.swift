@@ -1,6 +1,7 @@
 import Foundation
+import GS1Identifiers
+import LedgerRules
 import Mustache
-import Provenance
 import Threadline
 import TransparencyLog
 
@@ -67,7 +68,8 @@ enum ConsumerPage {
                 "who": step.participant?.profile.name ?? "an unregistered party",
                 "what": JourneyWords.what(e, compact: true).map(JourneyWords.shortened).joined(separator: "; "),
                 "when": JourneyWords.localTime(e).prefix(16) + " " + e.eventTimeZoneOffset, "seq": String(step.seq),
-                "where": (e.bizLocation ?? e.readPoint).map { IndexKey.canonical($0) }.map { places[$0] ?? $0 } ?? "",
+                "where": (e.bizLocation ?? e.readPoint).map { DigitalLink.canonical($0) }.map { places[$0] ?? $0 }
+                    ?? "",
                 "certifications": e.certificationInfo,
             ]
             if stages.last?["name"] as? String == step.stage.rawValue {

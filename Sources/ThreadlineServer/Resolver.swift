@@ -1,7 +1,8 @@
+import EPCIS
 import Foundation
+import GS1Identifiers
 import HTTPTypes
 import Hummingbird
-import Provenance
 
 /// The GS1 Digital Link resolver conventions (GS1-Conformant Resolver standard 1.2) for `/01/…`
 /// (`Specs/17-server.md` §Resolver): which link a request asks for, the linkset listing them, and the

@@ -1,8 +1,10 @@
+import EPCIS
 import Foundation
+import GS1Identifiers
 import HTTPTypes
 import Hummingbird
 import LedgerStore
-import Provenance
+import Statements
 import Threadline
 import TransparencyLog
 

@@ -16,7 +16,10 @@ func fuzzTarget(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
     .executableTarget(name: name, dependencies: ["FuzzSupport"] + dependencies)
 }
 
-let provenance = Target.Dependency.product(name: "Provenance", package: root)
+let gs1 = Target.Dependency.product(name: "GS1Identifiers", package: root)
+let epcis = Target.Dependency.product(name: "EPCIS", package: root)
+let statements = Target.Dependency.product(name: "Statements", package: root)
+let rules = Target.Dependency.product(name: "LedgerRules", package: root)
 let transparencyLog = Target.Dependency.product(name: "TransparencyLog", package: root)
 let threadline = Target.Dependency.product(name: "Threadline", package: root)
 
@@ -30,22 +33,22 @@ let package = Package(
     targets: [
         .target(name: "CLibFuzzer"),
         .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"]),
-        fuzzTarget("fuzz-json", [provenance]),
-        fuzzTarget("fuzz-epcis-event", [provenance]),
-        fuzzTarget("fuzz-epcis-document", [provenance]),
-        fuzzTarget("fuzz-envelope", [provenance, transparencyLog]),
-        fuzzTarget("fuzz-ledger-record", [provenance]),
+        fuzzTarget("fuzz-json", [epcis]),
+        fuzzTarget("fuzz-epcis-event", [epcis, statements, rules]),
+        fuzzTarget("fuzz-epcis-document", [epcis, statements]),
+        fuzzTarget("fuzz-envelope", [statements, transparencyLog]),
+        fuzzTarget("fuzz-ledger-record", [epcis, statements]),
         fuzzTarget("fuzz-signed-note", [transparencyLog]),
         fuzzTarget("fuzz-witness-request", [transparencyLog]),
         fuzzTarget("fuzz-tlog-proof", [transparencyLog]),
         fuzzTarget(
             "fuzz-tile",
             [
-                threadline, transparencyLog, provenance,
+                threadline, transparencyLog, statements,
                 .product(name: "LedgerStore", package: root),
             ]),
-        fuzzTarget("fuzz-gs1", [provenance]),
-        fuzzTarget("fuzz-bundle", [threadline, transparencyLog]),
+        fuzzTarget("fuzz-gs1", [gs1]),
+        fuzzTarget("fuzz-bundle", [threadline, transparencyLog, statements]),
         fuzzTarget("fuzz-timestamp", [threadline]),
         fuzzTarget("fuzz-listing-csv", [.product(name: "ThreadlineCLI", package: root)]),
         fuzzTarget("fuzz-event-query", [threadline, .product(name: "HummingbirdCore", package: "hummingbird")]),

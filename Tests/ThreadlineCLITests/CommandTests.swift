@@ -1,5 +1,7 @@
 import Foundation
-import Provenance
+import GS1Identifiers
+import LedgerRules
+import Statements
 import Testing
 import ThreadlineLabel
 import TransparencyLog

@@ -1,7 +1,7 @@
 import Foundation
 import LedgerStore
 import LedgerStoreSQLite
-import Provenance
+import Statements
 import Testing
 
 #if canImport(FoundationNetworking)

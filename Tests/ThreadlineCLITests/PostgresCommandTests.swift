@@ -1,7 +1,7 @@
 import Foundation
 import LedgerBackends
 import LedgerStore
-import Provenance
+import Statements
 import Testing
 import Threadline
 import ThreadlineTestSupport

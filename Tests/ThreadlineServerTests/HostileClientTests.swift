@@ -1,14 +1,14 @@
 import Foundation
-import Synchronization
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import LedgerStore
-import Provenance
+import Statements
+import Synchronization
 import Testing
 @testable import Threadline
-import ThreadlineTestSupport
 @_spi(Fuzzing) @testable import ThreadlineServer
+import ThreadlineTestSupport
 import TransparencyLog
 
 /// What an attacker with `curl` and a fresh key tries against a public server (`Specs/17-server.md` §Limits), over a

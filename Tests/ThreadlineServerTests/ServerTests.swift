@@ -1,14 +1,15 @@
 import Foundation
+import GS1Identifiers
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import LedgerStore
 import LedgerStoreSQLite
-import Provenance
+import Statements
 import Testing
 @testable import Threadline
-import ThreadlineTestSupport
 @testable import ThreadlineServer
+import ThreadlineTestSupport
 import TransparencyLog
 
 /// The HTTP server's first routes, in process (router) and over loopback (live), on a real SQLite ledger.

@@ -2,7 +2,6 @@ import Foundation
 import GRDB
 import LedgerStore
 import LedgerStoreSQLite
-import Provenance
 import Testing
 import ThreadlineTestSupport
 import TransparencyLog

@@ -1,7 +1,6 @@
 import Crypto
 import Foundation
 import LedgerStore
-import Provenance
 import Testing
 import ThreadlineTestSupport
 import TransparencyLog

@@ -1,12 +1,12 @@
 import Foundation
 import LedgerStore
 import LedgerStoreSQLite
-import Provenance
 import Testing
 import ThreadlineTestSupport
 import TransparencyLog
 
 @testable import Threadline
+import Statements
 
 struct LedgerTests {
     @Test func appendedRecordsChainAndProve() async throws {

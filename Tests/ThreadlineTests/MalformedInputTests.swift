@@ -1,11 +1,12 @@
 import Foundation
 import LedgerStore
-import Provenance
 import Testing
 import ThreadlineTestSupport
 import TransparencyLog
 
 @testable import Threadline
+import GS1Identifiers
+import Statements
 
 /// Bad input never crashes: thousands of random mutations of each format a user or an attacker can hand
 /// Threadline are either refused with an error or accepted, and an accepted one means what it says.

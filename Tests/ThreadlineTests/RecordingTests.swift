@@ -1,11 +1,11 @@
 import Foundation
 import LedgerStore
 import LedgerStoreSQLite
-import Provenance
 import Testing
 import TransparencyLog
 
 @testable import Threadline
+import Statements
 
 /// The ledger's recording rules (issue 3, point 4): each refusal, and that nothing is appended.
 @Suite struct RecordingTests {

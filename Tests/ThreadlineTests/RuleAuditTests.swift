@@ -1,10 +1,10 @@
 import Foundation
 import LedgerStore
-import Provenance
 import Testing
 import TransparencyLog
 
 @testable import Threadline
+import Statements
 
 /// The audit re-applies the ledger's rules from the log alone (issue 4, point 1): statements written around
 /// the engine — as a rogue writer with database access could — are named with their record.

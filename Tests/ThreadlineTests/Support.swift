@@ -1,11 +1,11 @@
 import Foundation
 import LedgerStore
 import LedgerStoreSQLite
-import Provenance
 import ThreadlineTestSupport
 import TransparencyLog
 
 @testable import Threadline
+import Statements
 
 /// Test-only keys from fixed seeds, and a ledger over a real SQLite file or memory.
 enum Sample {

@@ -1,10 +1,11 @@
 import Foundation
 import LedgerStore
-import Provenance
 import Testing
 import TransparencyLog
 
 @testable import Threadline
+import EPCIS
+import GS1Identifiers
 
 /// How a journey follows containers and materials (issue 3, point 5).
 @Suite struct TraceTests {
@@ -38,7 +39,7 @@ import TransparencyLog
         #expect(journey.steps.map(\.seq) == [5, 6, 7, 8])
         #expect(
             journey.steps[2].via
-                == .container(IndexKey.canonical("urn:epc:id:sscc:0614141.1000000001"), within: journey.identifier))
+                == .container(DigitalLink.canonical("urn:epc:id:sscc:0614141.1000000001"), within: journey.identifier))
         #expect(journey.steps.map(\.stage) == [.manufacturer, .brand, .brand, .brand])
         #expect(!journey.isRecalled)
     }
@@ -64,7 +65,8 @@ import TransparencyLog
         let journey = try await ledger.trace("urn:epc:id:sgtin:0614141.112345.1")
         #expect(journey.steps.map(\.seq) == [4, 6])
         #expect(
-            journey.steps[0].via == .material(IndexKey.canonical("urn:epc:class:lgtin:8901234.012345.B1"), record: 6))
+            journey.steps[0].via == .material(DigitalLink.canonical("urn:epc:class:lgtin:8901234.012345.B1"), record: 6)
+        )
         #expect(journey.steps[0].stage == .origin)
     }
 

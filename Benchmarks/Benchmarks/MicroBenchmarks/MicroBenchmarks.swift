@@ -1,6 +1,8 @@
 import Benchmark
 import Crypto
-import Provenance
+import EPCIS
+import LedgerRules
+import Statements
 import TransparencyLog
 
 /// Micro-benchmarks of the hot paths, tracked over time with ordo-one/benchmark.

@@ -2,9 +2,10 @@ import ArgumentParser
 import Crypto
 import Dispatch
 import Foundation
+import LedgerBackends
 import LedgerStore
 import LedgerStoreSQLite
-import Provenance
+import Statements
 import Threadline
 import TransparencyLog
 

@@ -1,10 +1,11 @@
 import ArgumentParser
 import Crypto
 import Dispatch
+import EPCIS
 import Foundation
 import LedgerStore
 import LedgerStoreSQLite
-import Provenance
+import Statements
 import Threadline
 import TransparencyLog
 

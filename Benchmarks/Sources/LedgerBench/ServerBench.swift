@@ -2,14 +2,15 @@ import ArgumentParser
 import AsyncHTTPClient
 import Crypto
 import Dispatch
+import EPCIS
 import Foundation
 import Hummingbird
 import LedgerStore
 import LedgerStoreSQLite
-import NIOCore
 import Logging
-import Provenance
+import NIOCore
 import ServiceLifecycle
+import Statements
 import Synchronization
 import Threadline
 import ThreadlineServer

@@ -1,5 +1,5 @@
 import FuzzSupport
-import Provenance
+import Statements
 import Threadline
 
 /// libFuzzer runs `fuzz` on every input.

@@ -1,5 +1,6 @@
+import EPCIS
 import FuzzSupport
-import Provenance
+import Statements
 
 /// libFuzzer runs `fuzz` on every input.
 @main

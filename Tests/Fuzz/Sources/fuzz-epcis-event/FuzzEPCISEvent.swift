@@ -1,5 +1,7 @@
+import EPCIS
 import FuzzSupport
-import Provenance
+import LedgerRules
+import Statements
 import TransparencyLog
 
 /// libFuzzer runs `fuzz` on every input.

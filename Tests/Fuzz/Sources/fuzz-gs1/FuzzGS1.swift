@@ -1,5 +1,5 @@
 import FuzzSupport
-import Provenance
+import GS1Identifiers
 
 /// libFuzzer runs `fuzz` on every input.
 @main

@@ -1,5 +1,5 @@
+import EPCIS
 import FuzzSupport
-import Provenance
 
 /// libFuzzer runs `fuzz` on every input.
 @main

@@ -1,7 +1,7 @@
 import Foundation
 import FuzzSupport
 import LedgerStore
-import Provenance
+import Statements
 import Threadline
 import TransparencyLog
 

@@ -1,0 +1,313 @@
+import EPCIS
+import Foundation
+import GS1Identifiers
+import Participants
+import Statements
+
+/// The integrity rules over recorded events (`Specs/12-integrity.md`): custody continuity, stage order, mass
+/// balance, double commissioning, clones, alarming dispositions and unsupported certification claims. Pure:
+/// it reads events in record order, with the participant who recorded each, and returns findings.
+public enum IntegrityRules {
+    /// What a rule found.
+    public enum Code: String, Sendable, Codable, CaseIterable {
+        case receiptWithoutShipment = "RECEIPT_WITHOUT_SHIPMENT"
+        case shippedNotHeld = "SHIPPED_NOT_HELD"
+        case saleBeforeCommissioning = "SALE_BEFORE_COMMISSIONING"
+        case eventAfterEnd = "EVENT_AFTER_END"
+        case massBalanceExceeded = "MASS_BALANCE_EXCEEDED"
+        case commissionedTwice = "COMMISSIONED_TWICE"
+        case cloneSuspected = "CLONE_SUSPECTED"
+        case recalled = "RECALLED"
+        case stolen = "STOLEN"
+        case destroyed = "DESTROYED"
+        case certificationUnsupported = "CERTIFICATION_UNSUPPORTED"
+    }
+
+    /// One finding: the rule, the identifier concerned, the records that show it, and why.
+    public struct Finding: Sendable, Hashable, Codable, CustomStringConvertible {
+        public let code: Code
+        public let identifier: String?
+        public let records: [Int64]
+        public let message: String
+
+        public var description: String {
+            "\(code.rawValue)  \(identifier ?? "-")  records \(records.map(String.init).joined(separator: ", ")): \(message)"
+        }
+    }
+
+    /// An event as the rules see it.
+    public struct Step: Sendable {
+        public let seq: Int64
+        public let event: EPCISEvent
+        /// Who recorded it, if the registry knows the key.
+        public let recorder: Participant?
+
+        public init(seq: Int64, event: EPCISEvent, recorder: Participant?) {
+            self.seq = seq
+            self.event = event
+            self.recorder = recorder
+        }
+    }
+
+    /// The fastest a product travels between two geo: places: 1,000 km/h (an airliner).
+    public static let maximumSpeedKmh = 1000.0
+
+    /// Runs every rule over `steps` (any order; they are taken in event-time order, then record order).
+    public static func check(_ steps: [Step], registry: Registry) -> [Finding] {
+        var state = State(registry: registry)
+        for step in steps.sorted(by: { ($0.event.eventTime.micros, $0.seq) < ($1.event.eventTime.micros, $1.seq) }) {
+            state.apply(step)
+        }
+        state.finish(steps)
+        return state.findings
+    }
+
+    /// The participant a party or place identifier names: the one with that location GLN, else the one owning
+    /// the GLN's company prefix.
+    public static func participant(for identifier: String, in registry: Registry) -> Participant? {
+        let canonical = DigitalLink.canonical(identifier)
+        guard
+            let gln = ["https://id.gs1.org/417/", "https://id.gs1.org/414/"].lazy
+                .compactMap({ canonical.hasPrefix($0) ? String(canonical.dropFirst($0.count).prefix(13)) : nil }).first
+        else { return nil }
+        let all = registry.participants.values
+        return all.first { $0.profile.locations.contains(gln) }
+            ?? all.filter { p in p.profile.companyPrefixes.contains { gln.hasPrefix($0) } }
+            .max {
+                ($0.profile.companyPrefixes.map(\.count).max() ?? 0)
+                    < ($1.profile.companyPrefixes.map(\.count).max() ?? 0)
+            }
+    }
+
+    struct State {
+        let registry: Registry
+        var findings: [Finding] = []
+        /// Instance identifiers (serials, SSCCs): who holds them, where they were last seen, what ended them.
+        var holder: [String: (participant: String, seq: Int64)] = [:]
+        var inTransit: [String: (from: String?, to: String?, seq: Int64)] = [:]
+        var commissioned: [String: Int64] = [:]
+        var ended: [String: (what: String, seq: Int64)] = [:]
+        var lastSeen: [String: (place: String, micros: Int64, seq: Int64)] = [:]
+        var contents: [String: Set<String>] = [:]
+        /// Lots and classes: quantities made and used, per unit.
+        var produced: [String: (quantity: Double, seqs: [Int64])] = [:]
+        var consumed: [String: (quantity: Double, seqs: [Int64])] = [:]
+        var reported = Set<String>()
+
+        init(registry: Registry) { self.registry = registry }
+
+        mutating func note(_ code: Code, _ identifier: String?, _ records: [Int64], _ message: String) {
+            let key = "\(code.rawValue)|\(identifier ?? "")|\(records.first ?? -1)"
+            guard reported.insert(key).inserted else { return }
+            findings.append(Finding(code: code, identifier: identifier, records: records, message: message))
+        }
+
+        /// An identifier and everything packed in it, recursively.
+        func withContents(_ id: String) -> [String] {
+            var out = [id]
+            var i = 0
+            while i < out.count {
+                out += (contents[out[i]] ?? []).sorted().filter { !out.contains($0) }
+                i += 1
+            }
+            return out
+        }
+
+        func party(_ references: [EPCISEvent.TypedReference]) -> String? {
+            let owning =
+                references.first { $0.type?.hasSuffix("SDT-owning_party") == true }
+                ?? references.first { $0.type?.hasSuffix("SDT-possessing_party") == true }
+                ?? references.first { $0.type?.hasSuffix("SDT-location") == true }
+            return owning.flatMap { IntegrityRules.participant(for: $0.value, in: registry)?.id }
+        }
+
+        mutating func apply(_ step: Step) {
+            let e = step.event
+            let seq = step.seq
+            let who = step.recorder?.id
+            let term = e.bizStepTerm
+            let instances =
+                (e.epcList + e.childEPCs + [e.parentID].compactMap { $0 } + e.inputEPCList + e.outputEPCList)
+                .map(DigitalLink.canonical)
+            let canonical = { (ids: [String]) in ids.map(DigitalLink.canonical) }
+            // Ended products: nothing more may happen to them.
+            for id in Array(Set(instances)).sorted() {
+                if let end = ended[id] {
+                    note(
+                        .eventAfterEnd, id, [end.seq, seq],
+                        "an event after the product was \(end.what) in record \(end.seq)")
+                }
+            }
+            // Commissioning: ObjectEvent ADD commissioning, or a transformation's outputs.
+            var made: [String] = []
+            if e.kind == .object, e.action == .add, term == "commissioning" { made = canonical(e.epcList) }
+            if e.kind == .transformation { made = canonical(e.outputEPCList) }
+            for id in made {
+                if let earlier = commissioned[id] {
+                    note(
+                        .commissionedTwice, id, [earlier, seq],
+                        "commissioned again; first commissioned in record \(earlier)")
+                } else {
+                    commissioned[id] = seq
+                }
+                if let who { holder[id] = (who, seq) }
+            }
+            // Sales.
+            if term == "retail_selling" || e.dispositionTerm == "retail_sold" {
+                for id in canonical(e.epcList) {
+                    if commissioned[id] == nil {
+                        note(.saleBeforeCommissioning, id, [seq], "sold before any record commissioned it")
+                    }
+                    ended[id] = ("sold", seq)
+                }
+            }
+            if term == "decommissioning" || term == "destroying" || e.dispositionTerm == "destroyed" {
+                for id in canonical(e.epcList) {
+                    ended[id] = (term == "decommissioning" ? "decommissioned" : "destroyed", seq)
+                }
+            }
+            // Packing and unpacking.
+            if e.kind == .aggregation, let parent = e.parentID.map(DigitalLink.canonical) {
+                let children = Set(canonical(e.childEPCs))
+                switch e.action {
+                case .add?: contents[parent, default: []].formUnion(children)
+                case .delete?:
+                    if children.isEmpty { contents[parent] = nil } else { contents[parent]?.subtract(children) }
+                default: break
+                }
+            }
+            // Custody.
+            if term == "shipping", let who {
+                for top in canonical(e.epcList) {
+                    for id in withContents(top) {
+                        if let held = holder[id], held.participant != who {
+                            note(
+                                .shippedNotHeld, id, [held.seq, seq],
+                                "shipped by '\(who)', but '\(held.participant)' holds it since record \(held.seq)")
+                        }
+                        inTransit[id] = (who, party(e.destinationList), seq)
+                    }
+                }
+            }
+            if term == "receiving", let who {
+                for top in canonical(e.epcList) {
+                    for id in withContents(top) {
+                        if let transit = inTransit[id], transit.to == nil || transit.to == who {
+                            inTransit[id] = nil
+                        } else if let held = holder[id], held.participant != who {
+                            note(
+                                .cloneSuspected, id, [held.seq, seq],
+                                "received by '\(who)' while '\(held.participant)' holds it (record \(held.seq)) and never"
+                                    + " shipped it there: two custody chains")
+                        } else if holder[id] == nil || inTransit[id] != nil {
+                            note(.receiptWithoutShipment, id, [seq], "received by '\(who)' with no shipment to it")
+                        }
+                        holder[id] = (who, seq)
+                    }
+                }
+            }
+            // Places too far apart for the time between.
+            if let place = e.readPoint ?? e.bizLocation, place.hasPrefix("geo:") {
+                for id in Array(Set(canonical(e.epcList))).sorted() {
+                    if let last = lastSeen[id], let km = IntegrityRules.distanceKm(last.place, place) {
+                        let hours = Double(e.eventTime.micros - last.micros) / 3.6e9
+                        if km > 1, hours <= 0 || km / hours > IntegrityRules.maximumSpeedKmh {
+                            note(
+                                .cloneSuspected, id, [last.seq, seq],
+                                "seen \(Int(km)) km apart \(String(format: "%.1f", max(hours, 0))) h apart: faster than"
+                                    + " \(Int(IntegrityRules.maximumSpeedKmh)) km/h")
+                        }
+                    }
+                    lastSeen[id] = (place, e.eventTime.micros, seq)
+                }
+            }
+            // Dispositions that stop a sale.
+            let recall = "https://ref.gs1.org/cbv/Disp-recalled"
+            for id in Array(Set(canonical(e.epcList + e.quantityList.map(\.epcClass)))).sorted() {
+                if e.disposition == recall || e.persistentDispositionSet.contains(recall) {
+                    note(.recalled, id, [seq], "recalled" + (step.recorder.map { " by '\($0.id)'" } ?? ""))
+                }
+                if e.dispositionTerm == "stolen" { note(.stolen, id, [seq], "reported stolen") }
+                if e.dispositionTerm == "destroyed" || term == "destroying" { note(.destroyed, id, [seq], "destroyed") }
+            }
+            // Mass balance: what each lot made and used; each transformation's outputs against its inputs.
+            // Only quantities with an amount have a key, so `q.quantity!` below is never nil.
+            func key(_ q: EPCISEvent.QuantityElement) -> String? {
+                q.quantity == nil ? nil : DigitalLink.canonical(q.epcClass) + "|" + (q.uom ?? "EA")
+            }
+            let making =
+                e.kind == .transformation
+                ? e.outputQuantityList : (e.action == .add && term == "commissioning" ? e.quantityList : [])
+            for q in making {
+                if let k = key(q) {
+                    produced[k, default: (0, [])].quantity += q.quantity!; produced[k]!.seqs.append(seq)
+                }
+            }
+            for q in e.inputQuantityList + (e.kind == .aggregation && e.action == .add ? e.childQuantityList : []) {
+                if let k = key(q) {
+                    consumed[k, default: (0, [])].quantity += q.quantity!; consumed[k]!.seqs.append(seq)
+                }
+            }
+            if e.kind == .transformation { checkYield(e, seq) }
+        }
+
+        mutating func checkYield(_ e: EPCISEvent, _ seq: Int64) {
+            var inputs: [String: Double] = [:]
+            var outputs: [String: Double] = [:]
+            for q in e.inputQuantityList where q.quantity != nil { inputs[q.uom ?? "EA", default: 0] += q.quantity! }
+            for q in e.outputQuantityList where q.quantity != nil { outputs[q.uom ?? "EA", default: 0] += q.quantity! }
+            let declared = e.ilmd.first { $0.key.hasSuffix(":yield") }?.value.doubleValue
+            for (uom, out) in outputs {
+                guard let input = inputs[uom] else { continue }
+                let allowed = input * (declared ?? 1)
+                if out > allowed * (1 + 1e-9) {
+                    note(
+                        .massBalanceExceeded, nil, [seq],
+                        "the transformation makes \(Self.number(out)) \(uom) from \(Self.number(input)) \(uom)"
+                            + (declared.map { " (declared yield \(Self.number($0)))" } ?? ""))
+                }
+            }
+        }
+
+        static func number(_ value: Double) -> String {
+            value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : String(value)
+        }
+
+        mutating func finish(_ steps: [Step]) {
+            for (key, used) in consumed.sorted(by: { $0.key < $1.key }) {
+                let made = produced[key]?.quantity ?? 0
+                let parts = key.split(separator: "|")
+                if made > 0, used.quantity > made * (1 + 1e-9) {
+                    note(
+                        .massBalanceExceeded, String(parts[0]), (produced[key]?.seqs ?? []) + used.seqs,
+                        "\(Self.number(used.quantity)) \(parts[1]) used, but only \(Self.number(made)) \(parts[1]) made"
+                    )
+                }
+            }
+            // A certification claim stands when a registered certifier recorded the same certificate.
+            var certified = Set<String>()
+            for step in steps where step.recorder?.has(.certifier) == true {
+                certified.formUnion(step.event.certificationInfo)
+            }
+            for step in steps.sorted(by: { $0.seq < $1.seq }) {
+                for claim in step.event.certificationInfo where !certified.contains(claim) {
+                    note(
+                        .certificationUnsupported, claim, [step.seq],
+                        "no registered certifier recorded the certificate this event claims")
+                }
+            }
+        }
+    }
+
+    /// The great-circle distance between two `geo:lat,lon` URIs (RFC 5870), in km; nil if either is not one.
+    static func distanceKm(_ a: String, _ b: String) -> Double? {
+        func coordinates(_ uri: String) -> (Double, Double)? {
+            let parts = uri.dropFirst(4).split(separator: ";")[0].split(separator: ",")
+            guard parts.count >= 2, let lat = Double(parts[0]), let lon = Double(parts[1]) else { return nil }
+            return (lat * .pi / 180, lon * .pi / 180)
+        }
+        guard let (lat1, lon1) = coordinates(a), let (lat2, lon2) = coordinates(b) else { return nil }
+        let h = pow(sin((lat2 - lat1) / 2), 2) + cos(lat1) * cos(lat2) * pow(sin((lon2 - lon1) / 2), 2)
+        return 2 * 6371 * asin(min(1, sqrt(h)))
+    }
+}

@@ -1,0 +1,163 @@
+import GS1Identifiers
+import Participants
+/// An e-commerce listing checked against the ledger (`Specs/13-listings.md`): is the product genuine, and may
+/// this seller sell it? Pure: it reads the product's journey, the integrity findings over it and the registry.
+public enum ListingCheck {
+    /// The answer.
+    public enum Verdict: String, Sendable, Codable {
+        case genuine = "GENUINE"
+        case suspect = "SUSPECT"
+        case unknown = "UNKNOWN"
+    }
+
+    /// Why a listing is suspect or unknown.
+    public enum Reason: String, Sendable, Codable, CaseIterable {
+        case unknownProduct = "UNKNOWN_PRODUCT"
+        case sellerNotAuthorised = "SELLER_NOT_AUTHORISED"
+        case sellerNotCustodian = "SELLER_NOT_CUSTODIAN"
+        case alreadySold = "ALREADY_SOLD"
+        case recalled = "RECALLED"
+        case cloneSuspected = "CLONE_SUSPECTED"
+        case massBalanceExceeded = "MASS_BALANCE_EXCEEDED"
+        case claimNotSupported = "CLAIM_NOT_SUPPORTED"
+    }
+
+    /// A reason with the records that justify it and an explanation.
+    public struct Finding: Sendable, Hashable, Codable {
+        public let reason: Reason
+        public let records: [Int64]
+        public let message: String
+    }
+
+    /// The result for one listing.
+    public struct Result: Sendable, Codable {
+        public let code: String
+        public let identifier: String
+        public let seller: String
+        public let verdict: Verdict
+        public let findings: [Finding]
+    }
+
+    /// Checks that `seller` may sell the product of `journey` as described by `claims` (KEY=VALUE pairs).
+    public static func check(
+        journey: Journey, seller: String, claims: [(key: String, value: String)], integrity: [IntegrityRules.Finding],
+        registry: Registry
+    ) -> Result {
+        var findings: [Finding] = []
+        func result(_ verdict: Verdict) -> Result {
+            Result(
+                code: journey.code, identifier: journey.identifier, seller: seller, verdict: verdict, findings: findings
+            )
+        }
+        guard !journey.steps.isEmpty else {
+            findings.append(Finding(reason: .unknownProduct, records: [], message: "no record of this product"))
+            return result(.unknown)
+        }
+        let own = journey.steps.filter { $0.via == .product }
+        // The seller: registered, and the brand's (or authorised by the brand owning the GTIN's prefix).
+        let gtin = DigitalLink.gtin(inCanonical: journey.identifier)
+        let brand = gtin.flatMap { digits in
+            registry.participants.values.first { p in
+                p.has(.brand) && p.profile.companyPrefixes.contains { digits.dropFirst().hasPrefix($0) }
+            }
+        }
+        if let participant = registry.participants[seller], participant.revokedAt == nil {
+            if let brand, brand.id != seller {
+                // A brand is found only from a GTIN.
+                let prefix = brand.profile.companyPrefixes.first { gtin!.dropFirst().hasPrefix($0) }
+                if !registry.isAuthorized(channel: seller, brand: brand.id, companyPrefix: prefix, at: registry.size) {
+                    findings.append(
+                        Finding(
+                            reason: .sellerNotAuthorised, records: [],
+                            message: "'\(brand.id)' has not authorised '\(seller)' to sell its products"))
+                }
+            }
+        } else {
+            findings.append(
+                Finding(
+                    reason: .sellerNotAuthorised, records: [],
+                    message: "'\(seller)' is not a registered participant (or was revoked)"))
+        }
+        // Custody: who received (or made) it last.
+        let custody = own.last { step in
+            ["receiving", "commissioning"].contains(step.event.bizStepTerm ?? "") || step.event.kind == .transformation
+        }
+        let containerCustody = journey.steps.last { step in
+            if case .container = step.via { return step.event.bizStepTerm == "receiving" } else { return false }
+        }
+        let holder = [custody, containerCustody].compactMap { $0 }.max {
+            $0.event.eventTime.micros < $1.event.eventTime.micros
+        }
+        if let holder, holder.participant?.id != seller {
+            findings.append(
+                Finding(
+                    reason: .sellerNotCustodian, records: [holder.seq],
+                    message:
+                        "the ledger shows '\(holder.participant?.id ?? "an unknown party")' holding it (record \(holder.seq))"
+                ))
+        }
+        // Sold, recalled, cloned, over-produced.
+        if let sale = own.first(where: {
+            $0.event.bizStepTerm == "retail_selling" || $0.event.dispositionTerm == "retail_sold"
+        }) {
+            findings.append(
+                Finding(
+                    reason: .alreadySold, records: [sale.seq],
+                    message: "already sold by '\(sale.participant?.id ?? "?")' (record \(sale.seq))"))
+        }
+        for finding in integrity {
+            let reason: Reason? =
+                switch finding.code {
+                case .recalled where finding.identifier == journey.identifier: .recalled
+                case .cloneSuspected where finding.identifier == journey.identifier: .cloneSuspected
+                case .massBalanceExceeded: .massBalanceExceeded
+                default: nil
+                }
+            if let reason {
+                findings.append(Finding(reason: reason, records: finding.records, message: finding.message))
+            }
+        }
+        // Claims.
+        let unsupported = Set(integrity.filter { $0.code == .certificationUnsupported }.compactMap(\.identifier))
+        for claim in claims where supporting(claim, journey: journey, unsupported: unsupported) == nil {
+            do {
+                findings.append(
+                    Finding(
+                        reason: .claimNotSupported, records: [],
+                        message: "no record supports the claim \(claim.key)=\(claim.value)"))
+            }
+        }
+        return result(findings.isEmpty ? .genuine : .suspect)
+    }
+
+    /// The records that support a claim, or nil. `certification=X`: a certificate URI containing X (any case)
+    /// that a certifier recorded; `brand=ID`: a step recorded by that brand; any other `KEY=VALUE`: a string
+    /// instance/lot master data field named KEY (any prefix) containing VALUE (any case).
+    static func supporting(
+        _ claim: (key: String, value: String), journey: Journey, unsupported: Set<String>
+    ) -> [Int64]? {
+        let wanted = claim.value.lowercased()
+        var records: [Int64] = []
+        for step in journey.steps {
+            switch claim.key {
+            case "certification":
+                if step.event.certificationInfo.contains(where: {
+                    $0.lowercased().contains(wanted) && !unsupported.contains($0)
+                }) {
+                    records.append(step.seq)
+                }
+            case "brand":
+                if step.participant?.id == claim.value && step.participant?.has(.brand) == true {
+                    records.append(step.seq)
+                }
+            default:
+                let matches = step.event.ilmd.contains { member in
+                    let local = member.key.split(separator: ":").last.map(String.init) ?? member.key
+                    return local == claim.key && (member.value.stringValue?.lowercased().contains(wanted) ?? false)
+                }
+                if matches { records.append(step.seq) }
+            }
+        }
+        return records.isEmpty ? nil : records
+    }
+}

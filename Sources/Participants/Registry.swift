@@ -1,0 +1,302 @@
+import GS1Identifiers
+import Statements
+import TransparencyLog
+
+/// A brand's authorisation of a channel, from one record until it is withdrawn.
+public struct ChannelAuthorization: Sendable, Hashable {
+    public let brand: String
+    public let channel: String
+    /// Empty: every product of the brand.
+    public let companyPrefixes: [String]
+    public let grantedAt: Int64
+    public package(set) var withdrawnAt: Int64?
+
+    public func isValid(at seq: Int64) -> Bool { grantedAt < seq && withdrawnAt.map { seq < $0 } ?? true }
+}
+
+/// The participant registry, derived from the ledger alone: fold every record's statement in order with
+/// `apply`, and it holds who was registered, with which keys and authorisations, at any record.
+/// `Specs/09-participants.md`.
+public struct Registry: Sendable {
+    /// The operator's verifier key, the only one that may register, rotate and revoke.
+    public let operatorKey: String
+    public private(set) var participants: [String: Participant] = [:]
+    public private(set) var authorizations: [ChannelAuthorization] = []
+    /// Key to participant id, for every key ever registered.
+    private var keyOwners: [String: String] = [:]
+    /// The last record that changed each subject (`RegistryStatement.subject`), for freshness.
+    private var lastChange: [String: Int64] = [:]
+    /// How many records have been folded in.
+    public private(set) var size: Int64 = 0
+
+    public init(operatorKey: String) {
+        self.operatorKey = operatorKey
+    }
+
+    /// Whether `vkey` may sign the record at `seq`, and as whom.
+    public enum SignerStatus: Sendable, Equatable {
+        case valid(participant: String)
+        case unknown
+        case notYetValid(participant: String)
+        case retired(participant: String, at: Int64)
+        case revoked(participant: String, at: Int64)
+
+        /// A sentence for refusals and findings.
+        public var explanation: String {
+            switch self {
+            case .valid(let id): "the key is \(id)'s"
+            case .unknown: "the key belongs to no registered participant"
+            case .notYetValid(let id): "the key is \(id)'s but was not registered yet at that record"
+            case .retired(let id, let at): "the key was \(id)'s until it was rotated out at record \(at)"
+            case .revoked(let id, let at): "the key of \(id) was revoked at record \(at)"
+            }
+        }
+    }
+
+    /// The status of `vkey` for the record at `seq` (at most `size`: the registry as it stands).
+    public func signer(_ vkey: String, at seq: Int64) -> SignerStatus {
+        guard let id = keyOwners[vkey], let participant = participants[id],
+            let key = participant.keys.first(where: { $0.vkey == vkey })
+        else { return .unknown }
+        if let revokedAt = participant.revokedAt, revokedAt <= seq { return .revoked(participant: id, at: revokedAt) }
+        if key.isValid(at: seq) { return .valid(participant: id) }
+        if seq <= key.addedAt { return .notYetValid(participant: id) }
+        return key.revoked ? .revoked(participant: id, at: key.endedAt!) : .retired(participant: id, at: key.endedAt!)
+    }
+
+    /// Whether `channel` may sell products under `companyPrefix` of `brand` at record `seq`.
+    public func isAuthorized(channel: String, brand: String, companyPrefix: String?, at seq: Int64) -> Bool {
+        authorizations.contains {
+            $0.brand == brand && $0.channel == channel && $0.isValid(at: seq)
+                && ($0.companyPrefixes.isEmpty || companyPrefix.map($0.companyPrefixes.contains) == true)
+        }
+    }
+
+    /// Why the registry statement signed by `signers` at record `seq` cannot apply, or nil when it can.
+    ///
+    /// Freshness (09 §2): a statement's `basis` may not be past `seq`, and nothing may have changed its subject at
+    /// or after its basis. A statement without a basis is refused when `requiringBasis` (every new statement);
+    /// the fold of a stored log passes false, so that statements recorded before the rule still apply.
+    public func refusal(
+        of statement: RegistryStatement, signers: [String], at seq: Int64, requiringBasis: Bool = true
+    ) -> FormatError? {
+        if let basis = statement.basis {
+            guard basis <= seq else {
+                return FormatError(
+                    "registry.basis",
+                    "the statement was signed against a log of \(basis) records, but would be record \(seq)")
+            }
+            if let last = lastChange[statement.subject], last >= basis {
+                return FormatError(
+                    "registry.stale",
+                    "the \(statement.subject) changed at record \(last), after the log of \(basis) records this "
+                        + "statement was signed against: sign it again against the log as it stands")
+            }
+        } else if requiringBasis {
+            return FormatError(
+                "registry.basis", "a registry statement must name its basis, the number of records its signer saw")
+        }
+        return refusal(of: statement.change, signers: signers, at: seq)
+    }
+
+    private func refusal(of statement: RegistryStatement.Change, signers: [String], at seq: Int64) -> FormatError? {
+        let byOperator = signers.contains(operatorKey)
+        func operatorOnly(_ what: String) -> FormatError? {
+            byOperator ? nil : FormatError("registry.signer", "\(what) must be signed by the ledger's operator key")
+        }
+        func active(_ id: String) -> Result<Participant, FormatError> {
+            guard let participant = participants[id] else {
+                return .failure(FormatError("registry.participant", "no participant '\(id)' is registered"))
+            }
+            if let at = participant.revokedAt {
+                return .failure(FormatError("registry.revoked", "participant '\(id)' was revoked at record \(at)"))
+            }
+            return .success(participant)
+        }
+        func newKey(_ vkey: String) -> FormatError? {
+            guard (try? Ed25519NoteVerifier(verifierKey: vkey)) != nil else {
+                return FormatError("registry.key", "'\(vkey)' is not an Ed25519 verifier key (name+hex id+base64)")
+            }
+            if let owner = keyOwners[vkey] {
+                return FormatError("registry.key", "the key \(vkey) is already registered, to '\(owner)'")
+            }
+            if vkey == operatorKey {
+                return FormatError("registry.key", "the operator's key cannot be a participant's")
+            }
+            return nil
+        }
+        switch statement {
+        case .registration(let p):
+            if let error = operatorOnly("a registration") { return error }
+            guard !p.id.isEmpty, p.id.utf8.count <= 64,
+                p.id.unicodeScalars.allSatisfy({
+                    $0.isASCII && ($0.properties.isAlphabetic || "0123456789-_.".unicodeScalars.contains($0))
+                })
+            else {
+                return FormatError(
+                    "registry.id", "participant id '\(p.id)' must be 1–64 letters, digits, '-', '_' or '.'")
+            }
+            if participants[p.id] != nil {
+                return FormatError("registry.id", "participant '\(p.id)' is already registered")
+            }
+            if let problem = Registry.displayTextProblem(p.name) {
+                return FormatError("registry.name", "participant '\(p.id)': the name \(problem)")
+            }
+            if p.roles.isEmpty { return FormatError("registry.roles", "participant '\(p.id)' needs at least one role") }
+            if p.keys.isEmpty { return FormatError("registry.keys", "participant '\(p.id)' needs at least one key") }
+            for prefix in p.companyPrefixes
+            where !(6...12).contains(prefix.utf8.count) || !prefix.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+                return FormatError("registry.companyPrefix", "company prefix '\(prefix)' must be 6 to 12 digits")
+            }
+            for prefix in p.companyPrefixes {
+                if let owner = participants.values.first(where: { $0.profile.companyPrefixes.contains(prefix) }) {
+                    return FormatError(
+                        "registry.companyPrefix", "company prefix \(prefix) is already owned by '\(owner.id)'")
+                }
+            }
+            for gln in p.locations {
+                do { _ = try GS1Identifier.location(gln: gln).validated() } catch let error as FormatError {
+                    return FormatError("registry.location", "location '\(gln)': \(error.reason)")
+                } catch { return FormatError("registry.location", "location '\(gln)' is not a GLN") }
+            }
+            for (i, key) in p.keys.enumerated() {
+                if let error = newKey(key) { return error }
+                if p.keys[..<i].contains(key) { return FormatError("registry.key", "the key \(key) is listed twice") }
+            }
+        case .keyRotation(let id, let vkey, let retired):
+            if let error = operatorOnly("a key rotation") { return error }
+            let participant: Participant
+            switch active(id) {
+            case .failure(let error): return error
+            case .success(let found): participant = found
+            }
+            if let error = newKey(vkey) { return error }
+            if let retired, !participant.currentKeys.contains(where: { $0.vkey == retired }) {
+                return FormatError("registry.retiredKey", "the key \(retired) is not a current key of '\(id)'")
+            }
+        case .revocation(let id, let key, let reason):
+            if let error = operatorOnly("a revocation") { return error }
+            if case .failure(let error) = active(id) { return error }
+            if let problem = Registry.displayTextProblem(reason) {
+                return FormatError("registry.reason", "a revocation's reason \(problem)")
+            }
+            // `active(id)` found the participant.
+            if let key, !participants[id]!.currentKeys.contains(where: { $0.vkey == key }) {
+                return FormatError("registry.key", "the key \(key) is not a current key of '\(id)'")
+            }
+        case .channelAuthorization(let brandID, let channelID, let prefixes, _):
+            let brand: Participant
+            switch active(brandID) {
+            case .failure(let error): return error
+            case .success(let found): brand = found
+            }
+            guard brand.has(.brand) else {
+                return FormatError(
+                    "registry.brand", "'\(brandID)' does not have the brand role, so it cannot authorise channels")
+            }
+            guard signers.contains(where: { signer($0, at: seq) == .valid(participant: brandID) }) else {
+                return FormatError(
+                    "registry.signer", "an authorisation must be signed by a current key of the brand '\(brandID)'")
+            }
+            switch active(channelID) {
+            case .failure(let error): return error
+            case .success(let channel):
+                guard channel.has(.channel) || channel.has(.retailer) || channel.has(.marketplace) else {
+                    return FormatError(
+                        "registry.channel",
+                        "'\(channelID)' is not a channel, retailer or marketplace, so it sells nothing")
+                }
+            }
+            for prefix in prefixes where !brand.profile.companyPrefixes.contains(prefix) {
+                return FormatError("registry.companyPrefix", "company prefix \(prefix) is not one of '\(brandID)'s")
+            }
+        }
+        return nil
+    }
+
+    /// The most characters a name or reason may have.
+    public static let maxDisplayText = 200
+
+    /// Why `text` cannot be shown as a name or reason (`Specs/09-participants.md` §2), or nil: it must have 1 to
+    /// `maxDisplayText` characters and none that a terminal or page would act on instead of showing — no control
+    /// characters (newlines would forge `participant list` lines; escapes drive terminals) and no bidirectional
+    /// overrides (they reorder what is shown).
+    public static func displayTextProblem(_ text: String) -> String? {
+        if text.isEmpty { return "is empty" }
+        if text.count > maxDisplayText { return "is longer than \(maxDisplayText) characters" }
+        for scalar in text.unicodeScalars
+        where scalar.properties.generalCategory == .control || (0x202A...0x202E).contains(scalar.value)
+            || (0x2066...0x2069).contains(scalar.value)
+        {
+            return "holds the control character U+" + String(scalar.value, radix: 16, uppercase: true)
+        }
+        return nil
+    }
+
+    /// Folds the record at `seq` (which must be `size`) into the registry. A registry statement that cannot
+    /// apply is returned as a refusal and changes nothing; other statements only advance `size`.
+    @discardableResult
+    public mutating func apply(seq: Int64, envelope: Envelope) -> FormatError? {
+        precondition(seq >= size, "records are folded in order")
+        guard envelope.payloadType == RegistryStatement.payloadType else {
+            size = seq + 1
+            return nil
+        }
+        let signers = envelope.signatures.map(\.keyid)
+        do {
+            let statement = try RegistryStatement(payload: envelope.payload)
+            if let refusal = refusal(of: statement, signers: signers, at: seq, requiringBasis: false) { throw refusal }
+            apply(seq: seq, statement: statement, signers: signers)
+            return nil
+        } catch {
+            size = seq + 1
+            return error as? FormatError ?? FormatError("registry.json", "\(error)")
+        }
+    }
+
+    /// Applies a statement that `refusal(of:signers:at:)` accepted, as record `seq` (at least `size`).
+    public mutating func apply(seq: Int64, statement: RegistryStatement, signers: [String]) {
+        precondition(seq >= size, "records are folded in order")
+        size = seq + 1
+        lastChange[statement.subject] = seq
+        switch statement.change {
+        case .registration(let p):
+            participants[p.id] = Participant(
+                profile: p, registeredAt: seq, keys: p.keys.map { Participant.Key(vkey: $0, addedAt: seq) })
+            for key in p.keys { keyOwners[key] = p.id }
+        case .keyRotation(let id, let vkey, let retired):
+            // `refusal` let the rotation through: the participant is registered (and so for a revocation).
+            participants[id]!.keys.append(Participant.Key(vkey: vkey, addedAt: seq))
+            keyOwners[vkey] = id
+            if let retired { end(retired, of: id, at: seq, revoked: false) }
+        case .revocation(let id, let key, _):
+            if let key { end(key, of: id, at: seq, revoked: true) } else { participants[id]!.revokedAt = seq }
+        case .channelAuthorization(let brand, let channel, let prefixes, let withdrawn):
+            if withdrawn {
+                for i in authorizations.indices
+                where authorizations[i].brand == brand && authorizations[i].channel == channel
+                    && authorizations[i].withdrawnAt == nil
+                {
+                    authorizations[i].withdrawnAt = seq
+                }
+            } else {
+                authorizations.append(
+                    ChannelAuthorization(brand: brand, channel: channel, companyPrefixes: prefixes, grantedAt: seq))
+            }
+        }
+    }
+
+    /// Advances past records known to hold no registry statement.
+    public mutating func skip(to newSize: Int64) {
+        precondition(newSize >= size, "records are folded in order")
+        size = newSize
+    }
+
+    /// Ends a key of a registered participant (`apply` is given only statements `refusal` let through, whose
+    /// participant is registered).
+    private mutating func end(_ vkey: String, of id: String, at seq: Int64, revoked: Bool) {
+        guard let i = participants[id]!.keys.firstIndex(where: { $0.vkey == vkey && $0.endedAt == nil }) else { return }
+        participants[id]!.keys[i].endedAt = seq
+        participants[id]!.keys[i].revoked = revoked
+    }
+}

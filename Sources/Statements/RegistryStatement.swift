@@ -1,0 +1,198 @@
+import EPCIS
+import TransparencyLog
+
+/// A change to the participant registry, carried as a DSSE statement of type `RegistryStatement.payloadType`
+/// (`Specs/09-participants.md`). Registration, key rotation and revocation are signed by the ledger's
+/// operator; a channel authorisation is signed by the brand that grants it.
+///
+/// Each names its `basis`, the size of the log its signer saw: it applies only if nothing has changed what it
+/// changes since (09 §2, freshness). So a statement can be applied once, in the state it was signed for, and
+/// never replayed — not after a withdrawal, not when it was signed and held back.
+public struct RegistryStatement: Sendable, Hashable {
+    /// What a registry statement changes.
+    public enum Change: Sendable, Hashable {
+        /// A new participant with its first keys.
+        case registration(Participant.Profile)
+        /// A new key for a participant, optionally retiring one of its keys from this record on.
+        case keyRotation(participant: String, newKey: String, retiredKey: String?)
+        /// A participant (no key) or one of its keys, revoked from this record on.
+        case revocation(participant: String, key: String?, reason: String)
+        /// A brand allows (or, `withdrawn`, no longer allows) a channel to sell its products — all of them, or
+        /// those under the listed company prefixes.
+        case channelAuthorization(brand: String, channel: String, companyPrefixes: [String], withdrawn: Bool)
+    }
+
+    /// The change.
+    public let change: Change
+    /// The number of records in the log its signer saw; nil only in statements recorded before freshness was
+    /// required, which the ledger no longer accepts.
+    public let basis: Int64?
+
+    public init(_ change: Change, basis: Int64?) {
+        self.change = change
+        self.basis = basis
+    }
+
+    /// A registration, signed against a log of `basis` records.
+    public static func registration(_ profile: Participant.Profile, basis: Int64?) -> RegistryStatement {
+        RegistryStatement(.registration(profile), basis: basis)
+    }
+
+    /// A key rotation, signed against a log of `basis` records.
+    public static func keyRotation(
+        participant: String, newKey: String, retiredKey: String?, basis: Int64?
+    ) -> RegistryStatement {
+        RegistryStatement(.keyRotation(participant: participant, newKey: newKey, retiredKey: retiredKey), basis: basis)
+    }
+
+    /// A revocation, signed against a log of `basis` records.
+    public static func revocation(
+        participant: String, key: String?, reason: String, basis: Int64?
+    )
+        -> RegistryStatement
+    {
+        RegistryStatement(.revocation(participant: participant, key: key, reason: reason), basis: basis)
+    }
+
+    /// A channel authorisation (or its withdrawal), signed against a log of `basis` records.
+    public static func channelAuthorization(
+        brand: String, channel: String, companyPrefixes: [String], withdrawn: Bool, basis: Int64?
+    ) -> RegistryStatement {
+        RegistryStatement(
+            .channelAuthorization(
+                brand: brand, channel: channel, companyPrefixes: companyPrefixes, withdrawn: withdrawn),
+            basis: basis)
+    }
+
+    /// What the statement changes, for freshness: a participant, or a brand's authorisation of a channel.
+    public var subject: String {
+        switch change {
+        case .registration(let p): "participant " + p.id
+        case .keyRotation(let id, _, _), .revocation(let id, _, _): "participant " + id
+        case .channelAuthorization(let brand, let channel, _, _): "authorisation " + brand + " " + channel
+        }
+    }
+
+    /// The DSSE payload type of registry statements.
+    public static let payloadType = "application/vnd.threadline.registry+json"
+
+    /// The statement's JSON, members in a fixed order, `basis` last.
+    public var json: JSONValue {
+        guard case .object(let members) = changeJSON, let basis else { return changeJSON }
+        return .object(members + [.init("basis", .number(String(basis)))])
+    }
+
+    private var changeJSON: JSONValue {
+        func strings(_ values: [String]) -> JSONValue { .array(values.map { .string($0) }) }
+        switch change {
+        case .registration(let p):
+            return .object([
+                .init("type", .string("ParticipantRegistration")),
+                .init(
+                    "participant",
+                    .object([
+                        .init("id", .string(p.id)), .init("name", .string(p.name)),
+                        .init("roles", strings(p.roles.map(\.rawValue))),
+                        .init("companyPrefixes", strings(p.companyPrefixes)), .init("locations", strings(p.locations)),
+                        .init("keys", strings(p.keys)),
+                    ])),
+            ])
+        case .keyRotation(let id, let newKey, let retiredKey):
+            var members: [JSONValue.Member] = [
+                .init("type", .string("KeyRotation")), .init("participant", .string(id)),
+                .init("newKey", .string(newKey)),
+            ]
+            if let retiredKey { members.append(.init("retiredKey", .string(retiredKey))) }
+            return .object(members)
+        case .revocation(let id, let key, let reason):
+            var members: [JSONValue.Member] = [.init("type", .string("Revocation")), .init("participant", .string(id))]
+            if let key { members.append(.init("key", .string(key))) }
+            members.append(.init("reason", .string(reason)))
+            return .object(members)
+        case .channelAuthorization(let brand, let channel, let prefixes, let withdrawn):
+            return .object([
+                .init("type", .string("ChannelAuthorization")), .init("brand", .string(brand)),
+                .init("channel", .string(channel)), .init("companyPrefixes", strings(prefixes)),
+                .init("withdrawn", .bool(withdrawn)),
+            ])
+        }
+    }
+
+    /// The payload bytes.
+    public var payload: [UInt8] { Array(json.serialized.utf8) }
+
+    /// Reads a registry statement's payload. Errors name the field (`registry.<field>`).
+    public init(payload: some Collection<UInt8>) throws {
+        let json: JSONValue
+        do { json = try JSONValue(parsing: payload) } catch let error as FormatError {
+            throw FormatError("registry.json", "the registry statement is not JSON: \(error.reason)")
+        }
+        func string(_ value: JSONValue?, _ field: String, optional: Bool = false) throws -> String? {
+            guard let value else {
+                if optional { return nil }
+                throw FormatError("registry.\(field)", "the registry statement has no '\(field)'")
+            }
+            guard let text = value.stringValue else {
+                throw FormatError("registry.\(field)", "'\(field)' must be a string, not \(value.typeName)")
+            }
+            return text
+        }
+        func strings(_ value: JSONValue?, _ field: String) throws -> [String] {
+            guard let value else { return [] }
+            guard let elements = value.elements else {
+                throw FormatError("registry.\(field)", "'\(field)' must be an array of strings")
+            }
+            return try elements.map { try string($0, field)! }
+        }
+        var basis: Int64?
+        if let value = json["basis"] {
+            guard case .number(let text) = value, let number = Int64(text), number >= 0 else {
+                throw FormatError("registry.basis", "'basis' must be a whole number of records, 0 or more")
+            }
+            basis = number
+        }
+        let change: Change
+        switch try string(json["type"], "type")! {
+        case "ParticipantRegistration":
+            guard let p = json["participant"], p.members != nil else {
+                throw FormatError("registry.participant", "a registration needs a 'participant' object")
+            }
+            let roles = try strings(p["roles"], "roles").map { name in
+                guard let role = Participant.Role(rawValue: name) else {
+                    throw FormatError(
+                        "registry.roles",
+                        "'\(name)' is not a role; roles are "
+                            + Participant.Role.allCases.map(\.rawValue).joined(separator: ", "))
+                }
+                return role
+            }
+            change = .registration(
+                Participant.Profile(
+                    id: try string(p["id"], "id")!, name: try string(p["name"], "name")!, roles: roles,
+                    companyPrefixes: try strings(p["companyPrefixes"], "companyPrefixes"),
+                    locations: try strings(p["locations"], "locations"), keys: try strings(p["keys"], "keys")))
+        case "KeyRotation":
+            change = .keyRotation(
+                participant: try string(json["participant"], "participant")!,
+                newKey: try string(json["newKey"], "newKey")!,
+                retiredKey: try string(json["retiredKey"], "retiredKey", optional: true))
+        case "Revocation":
+            change = .revocation(
+                participant: try string(json["participant"], "participant")!,
+                key: try string(json["key"], "key", optional: true), reason: try string(json["reason"], "reason")!)
+        case "ChannelAuthorization":
+            guard case .bool(let withdrawn)? = json["withdrawn"] ?? .bool(false) else {
+                throw FormatError("registry.withdrawn", "'withdrawn' must be true or false")
+            }
+            change = .channelAuthorization(
+                brand: try string(json["brand"], "brand")!, channel: try string(json["channel"], "channel")!,
+                companyPrefixes: try strings(json["companyPrefixes"], "companyPrefixes"), withdrawn: withdrawn)
+        case let other:
+            throw FormatError(
+                "registry.type",
+                "'\(other)' is not a registry statement (ParticipantRegistration, KeyRotation, Revocation,"
+                    + " ChannelAuthorization)")
+        }
+        self.init(change, basis: basis)
+    }
+}

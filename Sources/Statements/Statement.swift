@@ -1,0 +1,285 @@
+import EPCIS
+import Foundation
+import GS1Identifiers
+import TransparencyLog
+
+/// What a statement says, as far as the ledger's rules and indexes are concerned (`Specs/10-recording.md`).
+public enum Statement: Sendable {
+    /// An EPCIS 2.0 event, with its CBV 2.0 event hash (which makes a repeated event a duplicate).
+    case event(EPCISEvent, hash: String)
+    /// A change to the participant registry, with its statement digest.
+    case registry(RegistryStatement, digest: Hash)
+    /// An RFC 3161 time-stamp token over a checkpoint, recorded by the operator (`Specs/16-anchors.md`), with its
+    /// statement digest.
+    case anchor(checkpoint: String, token: [UInt8], digest: Hash)
+    /// Any other payload type: kept, proved and audited, found only by its statement digest, and not checked
+    /// against the registry.
+    case opaque(digest: Hash)
+
+    /// The statement digest: SHA-256 of the DSSE pre-authentication encoding, what every signer signed
+    /// (`Specs/10-recording.md` §2). Two statements with the same digest are the same statement, however their
+    /// signatures differ, so the second is a replay.
+    public static func digest(payloadType: String, payload: [UInt8]) -> Hash {
+        Hash.sha256(Envelope.pae(type: payloadType, payload: payload))
+    }
+
+    /// The DSSE payload type of an EPCIS event statement: one event object, with its `@context`.
+    public static let eventPayloadType = "application/vnd.threadline.epcis-event+json"
+    /// The DSSE payload type of a time anchor: `{"checkpoint": <note text>, "token": <base64 DER>}`.
+    public static let anchorPayloadType = "application/vnd.threadline.anchor+json"
+
+    /// Reads the EPCIS event an event statement's payload carries, without computing its hash (readers that only
+    /// show events skip that cost; `EPCISEvent.hash()` gives it when wanted).
+    public static func event(payload: [UInt8]) throws -> EPCISEvent {
+        let json: JSONValue
+        do { json = try JSONValue(parsing: payload) } catch let error as FormatError {
+            throw FormatError("event.json", "the event is not JSON: \(error.reason)")
+        }
+        do {
+            return try EPCISEvent(json: json, context: JSONLDContext(json["@context"]), path: "event")
+        } catch let error as EPCISValidationError {
+            throw FormatError("event.invalid", "the event is not valid EPCIS 2.0: \(error)")
+        }
+    }
+
+    /// Reads the statement a payload of `payloadType` carries. Errors say why an event or registry statement
+    /// is invalid.
+    public init(payloadType: String, payload: [UInt8]) throws {
+        switch payloadType {
+        case Statement.eventPayloadType:
+            let event = try Statement.event(payload: payload)
+            self = .event(event, hash: event.hash())
+        case RegistryStatement.payloadType:
+            self = .registry(
+                try RegistryStatement(payload: payload),
+                digest: Statement.digest(payloadType: payloadType, payload: payload))
+        case Statement.anchorPayloadType:
+            let json: JSONValue
+            do { json = try JSONValue(parsing: payload) } catch let error as FormatError {
+                throw FormatError("anchor.json", "the anchor is not JSON: \(error.reason)")
+            }
+            guard let checkpoint = json["checkpoint"]?.stringValue, let token = json["token"]?.stringValue,
+                let bytes = Envelope.decodeBase64(token)
+            else { throw FormatError("anchor.json", "an anchor is {\"checkpoint\": text, \"token\": base64}") }
+            self = .anchor(
+                checkpoint: checkpoint, token: bytes,
+                digest: Statement.digest(payloadType: payloadType, payload: payload))
+        default: self = .opaque(digest: Statement.digest(payloadType: payloadType, payload: payload))
+        }
+    }
+
+    /// The index keys of the statement (`Specs/10-recording.md` §Index): what a query can find it by.
+    public var indexKeys: [String] {
+        switch self {
+        case .opaque(let digest): return [IndexKey.statement(digest)]
+        case .registry(_, let digest): return [IndexKey.registry, IndexKey.statement(digest)]
+        case .anchor(_, _, let digest): return [IndexKey.anchors, IndexKey.statement(digest)]
+        case .event(let event, let hash): return IndexKey.keys(of: event, hash: hash)
+        }
+    }
+
+    /// The statement digest of a statement that is not an event (an event's duplicates are found by its hash).
+    public var digest: Hash? {
+        switch self {
+        case .opaque(let digest), .registry(_, let digest), .anchor(_, _, let digest): digest
+        case .event: nil
+        }
+    }
+
+    /// The same keys as `indexKeys`, packed: without a `String` for each (what an audit compares with the index).
+    public var packedIndexKeys: PackedKeys {
+        var keys = PackedKeys()
+        switch self {
+        case .opaque(let digest): keys.append(IndexKey.Prefix.statement, Substring(digest.hex))
+        case .registry(_, let digest):
+            keys.append(IndexKey.registry, "")
+            keys.append(IndexKey.Prefix.statement, Substring(digest.hex))
+        case .anchor(_, _, let digest):
+            keys.append(IndexKey.anchors, "")
+            keys.append(IndexKey.Prefix.statement, Substring(digest.hex))
+        case .event(let event, let hash):
+            return Self.packedIndexKeys(of: event, hexDigest: IndexKey.digest(ofHash: hash))
+        }
+        keys.sort()
+        return keys
+    }
+
+    /// The packed index keys of an event statement whose hash has `digest` (`packedIndexKeys`, for a reader that
+    /// has the event and its digest but no statement).
+    public static func packedIndexKeys(of event: EPCISEvent, digest: Hash) -> PackedKeys {
+        packedIndexKeys(of: event, hexDigest: Substring(digest.hex))
+    }
+
+    private static func packedIndexKeys(of event: EPCISEvent, hexDigest: Substring) -> PackedKeys {
+        var keys = PackedKeys()
+        IndexKey.forEachKey(of: event, hexDigest: hexDigest) { keys.append($0, $1) }
+        keys.sort()
+        return keys
+    }
+}
+
+/// Keys packed into one buffer, each a prefix and a value written back to back: once `sort()`ed, in byte order and
+/// without duplicates, so two sets of keys are equal when their bytes and their keys' lengths are.
+public struct PackedKeys: Sendable, Equatable {
+    /// The keys' UTF-8, one after another.
+    public private(set) var bytes: [UInt8] = []
+    /// Where each key ends in `bytes`.
+    public private(set) var ends: [Int] = []
+
+    public init() {}
+
+    /// Adds the key `prefix` + `value`.
+    public mutating func append(_ prefix: String, _ value: Substring) {
+        if bytes.isEmpty { bytes.reserveCapacity(512) }
+        // Copied as buffers: appending the UTF-8 views would copy byte by byte.
+        var prefix = prefix
+        var value = value
+        prefix.withUTF8 { bytes += $0 }
+        value.withUTF8 { bytes += $0 }
+        ends.append(bytes.count)
+    }
+
+    /// The keys as strings.
+    public var strings: [String] {
+        ends.indices.map { String(decoding: bytes[range($0)], as: UTF8.self) }
+    }
+
+    private func range(_ i: Int) -> Range<Int> { (i == 0 ? 0 : ends[i - 1])..<ends[i] }
+
+    /// Whether each key is before the next in byte order (so there are no repeats either).
+    private var isSorted: Bool {
+        bytes.withUnsafeBufferPointer { buffer in
+            (1..<ends.count).allSatisfy { i in
+                let (a, b) = (range(i - 1), range(i))
+                let order = memcmp(
+                    buffer.baseAddress! + a.lowerBound, buffer.baseAddress! + b.lowerBound, min(a.count, b.count))
+                return order < 0 || (order == 0 && a.count < b.count)
+            }
+        }
+    }
+
+    /// Puts the keys in byte order and drops repeated ones.
+    public mutating func sort() {
+        guard ends.count > 1, !isSorted else { return }
+        let sorted = bytes.withUnsafeBufferPointer { buffer in
+            ends.indices.map(range).sorted { a, b in
+                let order = memcmp(
+                    buffer.baseAddress! + a.lowerBound, buffer.baseAddress! + b.lowerBound,
+                    min(a.count, b.count))
+                return order < 0 || (order == 0 && a.count < b.count)
+            }
+        }
+        var packed = PackedKeys()
+        packed.bytes.reserveCapacity(bytes.count)
+        packed.ends.reserveCapacity(ends.count)
+        var last: Range<Int>?
+        for key in sorted {
+            if let last, bytes[last] == bytes[key] { continue }
+            packed.bytes += bytes[key]
+            packed.ends.append(packed.bytes.count)
+            last = key
+        }
+        self = packed
+    }
+}
+
+/// The keys of the derived index.
+public enum IndexKey {
+    /// Every registry statement.
+    public static let registry = "registry"
+    /// Every EPCIS event.
+    public static let events = "events"
+    /// Every time anchor.
+    public static let anchors = "anchors"
+
+    /// The event with this CBV 2.0 hash (the hex digest).
+    public static func event(hash: String) -> String { Prefix.event + digest(ofHash: hash) }
+
+    /// The statement (not an event) with this statement digest (`Statement.digest`), in hex.
+    public static func statement(_ digest: Hash) -> String { Prefix.statement + digest.hex }
+
+    /// The hex digest in an event hash URI.
+    static func digest(ofHash hash: String) -> Substring {
+        Substring(hash.utf8.dropFirst(EventHash.uriPrefix.utf8.count).prefix(64))
+    }
+
+    /// The prefixes of the index keys. After `epc:`, `bizLocation:`, `readPoint:` and `party:` comes an
+    /// identifier's canonical form; after `event:` a CBV hash's hex digest; after `gtin:` 14 digits; after
+    /// `bizStep:` the step's URI.
+    enum Prefix {
+        static let object = "epc:"
+        static let bizLocation = "bizLocation:"
+        static let readPoint = "readPoint:"
+        static let party = "party:"
+        static let event = "event:"
+        static let gtin = "gtin:"
+        static let bizStep = "bizStep:"
+        /// Not an event key: the statement digest of a registry, anchor or opaque statement.
+        static let statement = "statement:"
+
+        /// The order `forEachKey` writes the keys in: the prefixes (and `events`) in byte order. None is a
+        /// prefix of another, so keys in different groups compare as their prefixes do.
+        static let inByteOrder = [bizLocation, bizStep, object, event, IndexKey.events, gtin, party, readPoint]
+    }
+
+    /// Events naming an object, class or lot (canonical Digital Link, or the URI as written).
+    public static func object(_ identifier: String) -> String { Prefix.object + DigitalLink.canonical(identifier) }
+    /// Events naming any identifier with this GTIN.
+    public static func gtin(_ digits: String) -> String { Prefix.gtin + digits }
+    public static func bizStep(_ uri: String) -> String { Prefix.bizStep + uri }
+    public static func bizLocation(_ identifier: String) -> String {
+        Prefix.bizLocation + DigitalLink.canonical(identifier)
+    }
+    public static func readPoint(_ identifier: String) -> String {
+        Prefix.readPoint + DigitalLink.canonical(identifier)
+    }
+    public static func party(_ identifier: String) -> String { Prefix.party + DigitalLink.canonical(identifier) }
+
+    static func keys(of event: EPCISEvent, hash: String) -> [String] {
+        var keys: [String] = []
+        keys.reserveCapacity(10)
+        forEachKey(of: event, hexDigest: digest(ofHash: hash)) { keys.append($0 + $1) }
+        if keys.count <= 16 {
+            // Most events have a handful of keys: a linear search is cheaper than hashing them.
+            var unique: [String] = []
+            unique.reserveCapacity(keys.count)
+            for key in keys where !unique.contains(key) { unique.append(key) }
+            return unique
+        }
+        var seen = Set<String>()
+        return keys.filter { seen.insert($0).inserted }
+    }
+
+    /// Calls `body` with each index key of `event`, whose hash's digest is `hexDigest`, as a prefix and a value,
+    /// repeats included. The keys come grouped by prefix in the prefixes' byte order (`Prefix.inByteOrder`), so
+    /// that an event naming one thing of each kind has its keys already sorted.
+    static func forEachKey(of event: EPCISEvent, hexDigest: Substring, _ body: (String, Substring) -> Void) {
+        // The closures read the forms, not `event`: one that captured the event would have it copied.
+        let forms = event.canonicalForms
+        func canonical(_ identifier: String) -> String { forms[identifier] ?? identifier }
+        func place(_ prefix: String, _ identifier: String?) {
+            if let identifier { body(prefix, Substring(canonical(identifier))) }
+        }
+        place(Prefix.bizLocation, event.bizLocation)
+        if let step = event.bizStep { body(Prefix.bizStep, Substring(step)) }
+        event.forEachObject { body(Prefix.object, Substring(canonical($0))) }
+        body(Prefix.event, hexDigest)
+        body(events, "")
+        event.forEachObject { object in
+            if let gtin = DigitalLink.gtinDigits(inCanonical: canonical(object)) { body(Prefix.gtin, gtin) }
+        }
+        for reference in event.sourceList { place(Prefix.party, reference.value) }
+        for reference in event.destinationList { place(Prefix.party, reference.value) }
+        place(Prefix.readPoint, event.readPoint)
+    }
+}
+
+extension Statement {
+    /// The payload of a time anchor over `checkpoint` (a checkpoint note's text).
+    public static func anchorPayload(checkpoint: String, token: [UInt8]) -> [UInt8] {
+        Array(
+            JSONValue.object([
+                .init("checkpoint", .string(checkpoint)), .init("token", .string(Data(token).base64EncodedString())),
+            ]).serialized.utf8)
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+@testable import GS1Identifiers
+import Testing
+import TransparencyLog
+
+/// GS1 keys in their three forms. Examples from the GS1 General Specifications and the EPC Tag Data Standard.
+struct GS1Tests {
+    @Test(arguments: ["9506000134352", "09506000134352", "96385074", "614141000036", "80614141123458"])
+    func validGTINsNormaliseTo14Digits(_ text: String) throws {
+        let gtin = try GTIN(text)
+        #expect(gtin.digits.count == 14)
+        #expect(gtin.digits.hasSuffix(text))
+    }
+
+    @Test(arguments: [
+        ("9506000134353", "gtin.checkDigit"), ("950600013435", "gtin.checkDigit"), ("95060001343", "gtin.length"),
+        ("950600013435A", "gtin.character"), ("123456789012345", "gtin.length"),
+    ])
+    func invalidGTINsSayWhy(_ text: String, code: String) {
+        let error = #expect(throws: FormatError.self) { try GTIN(text) }
+        #expect(error?.code == code)
+    }
+
+    @Test func digitalLinksParseOnAnyDomainAndRoundTrip() throws {
+        let link = try DigitalLink(
+            "https://brand.example.com/products/01/9506000134352/22/XL/10/LOT%2F7/21/AB-1?linkType=gs1:pip&17=261231")
+        #expect(link.base == "https://brand.example.com/products")
+        #expect(link.identifier == .product(gtin: try GTIN("9506000134352"), cpv: "XL", lot: "LOT/7", serial: "AB-1"))
+        #expect(link.identifier.kind == "item")
+        #expect(link.attributes.map(\.key) == ["linkType", "17"])
+        #expect(link.attributes.map(\.value) == ["gs1:pip", "261231"])
+        #expect(try DigitalLink(link.uri) == link)
+        #expect(
+            DigitalLink(.product(gtin: try GTIN("9506000134352"), lot: "A1")).uri
+                == "https://id.gs1.org/01/09506000134352/10/A1")
+        #expect(
+            try DigitalLink("https://id.gs1.org/00/106141412345678908").identifier
+                == .logisticUnit(sscc: "106141412345678908"))
+        #expect(
+            try DigitalLink("http://example.org:8080/414/0614141123452/254/400").identifier
+                == .location(gln: "0614141123452", extension: "400"))
+    }
+
+    @Test(arguments: [
+        ("https://id.gs1.org/01/09506000134352/21/1/10/2", "dl.order"),
+        ("https://id.gs1.org/01/09506000134352/254/1", "dl.qualifier"),
+        ("https://id.gs1.org/01/09506000134353", "gtin.checkDigit"),
+        ("https://id.gs1.org/01/09506000134352/21/a%20b", "gs1.character"),
+        ("https://id.gs1.org/01/09506000134352/21/123456789012345678901", "gs1.length"),
+        ("https://id.gs1.org/01/09506000134352/21", "dl.path"),
+        ("https://id.gs1.org/02/09506000134352", "dl.key"),
+        ("https://id.gs1.org/00/106141412345678907", "gs1.checkDigit"),
+        ("ftp://id.gs1.org/01/09506000134352", "dl.uri"),
+    ])
+    func invalidDigitalLinksSayWhy(_ text: String, code: String) {
+        let error = #expect(throws: FormatError.self) { try DigitalLink(text) }
+        #expect(error?.code == code, "\(error?.reason ?? "")")
+    }
+
+    @Test(arguments: [
+        (
+            "urn:epc:id:sgtin:0614141.812345.6789",
+            GS1Identifier.product(gtin: try! GTIN("80614141123458"), serial: "6789"), 7
+        ),
+        ("urn:epc:class:lgtin:4012345.012345.998877", .product(gtin: try! GTIN("04012345123456"), lot: "998877"), 7),
+        ("urn:epc:id:sscc:0614141.1234567890", .logisticUnit(sscc: "106141412345678908"), 7),
+        ("urn:epc:id:sgln:0614141.12345.400", .location(gln: "0614141123452", extension: "400"), 7),
+        ("urn:epc:id:sgln:0614141.12345.0", .location(gln: "0614141123452"), 7),
+        ("urn:epc:id:sgtin:0614141.812345.A%2FB%25", .product(gtin: try! GTIN("80614141123458"), serial: "A/B%"), 7),
+    ])
+    func epcURNsConvertBothWays(urn: String, identifier: GS1Identifier, prefixLength: Int) throws {
+        #expect(try GS1Identifier(epcURN: urn) == identifier)
+        #expect(try identifier.epcURN(companyPrefixLength: prefixLength) == urn)
+        // And through Digital Link.
+        let link = try DigitalLink(DigitalLink(identifier).uri)
+        #expect(try link.identifier.epcURN(companyPrefixLength: prefixLength) == urn)
+    }
+
+    @Test(arguments: [
+        ("urn:epc:id:sgtin:0614141.81234.6789", "epc.itemReference"),
+        ("urn:epc:id:sgtin:06141.8123456.6789", "epc.companyPrefix"),
+        ("urn:epc:id:sgtin:0614141.812345", "epc.parts"), ("urn:epc:id:giai:0614141.1", "epc.scheme"),
+        ("urn:epc:id:sgtin:0614141.812345.a b", "gs1.character"),
+        ("urn:epc:id:sscc:0614141.123456789", "epc.serialReference"),
+    ])
+    func invalidURNsSayWhy(_ text: String, code: String) {
+        let error = #expect(throws: FormatError.self) { try GS1Identifier(epcURN: text) }
+        #expect(error?.code == code, "\(error?.reason ?? "")")
+    }
+
+    @Test func aBareProductHasNoEPCForm() throws {
+        #expect(throws: FormatError.self) {
+            try GS1Identifier.product(gtin: try GTIN("9506000134352")).epcURN(companyPrefixLength: 7)
+        }
+        #expect(throws: FormatError.self) {
+            try GS1Identifier.product(gtin: try GTIN("9506000134352"), serial: "1").epcURN(companyPrefixLength: 13)
+        }
+        #expect(try GS1Identifier(parsing: " 9506000134352\n") == .product(gtin: try GTIN("9506000134352")))
+        #expect(throws: FormatError.self) { try GS1Identifier(parsing: "not a code") }
+    }
+}

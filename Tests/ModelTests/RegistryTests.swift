@@ -1,0 +1,270 @@
+import Participants
+import Statements
+import Testing
+import TransparencyLog
+
+@Suite("Participant registry")
+struct RegistryTests {
+    let operatorKey = try! SigningKey(name: "ledger.example", seed: Array(repeating: 1, count: 32))
+    let brandKey = try! SigningKey(name: "acme", seed: Array(repeating: 2, count: 32))
+    let shopKey = try! SigningKey(name: "shop", seed: Array(repeating: 3, count: 32))
+    let shopKey2 = try! SigningKey(name: "shop2", seed: Array(repeating: 4, count: 32))
+    let farmKey = try! SigningKey(name: "farm", seed: Array(repeating: 5, count: 32))
+
+    func envelope(_ statement: RegistryStatement, by key: SigningKey) throws -> Envelope {
+        try Envelope(signing: statement.payload, type: RegistryStatement.payloadType, with: key)
+    }
+
+    var acme: Participant.Profile {
+        .init(
+            id: "acme", name: "Acme Apparel", roles: [.brand, .manufacturer], companyPrefixes: ["0614141"],
+            locations: ["0614141000005"], keys: [brandKey.keyID])
+    }
+    var shop: Participant.Profile { .init(id: "shop", name: "Shop", roles: [.marketplace], keys: [shopKey.keyID]) }
+
+    /// Folds changes in order, each signed against the log before it (its basis is its own position); returns the
+    /// registry and each statement's refusal.
+    func fold(_ changes: [(RegistryStatement.Change, SigningKey)]) throws -> (Registry, [FormatError?]) {
+        try fold(changes.enumerated().map { (RegistryStatement($1.0, basis: Int64($0)), $1.1) })
+    }
+
+    /// Folds statements in order; returns the registry and each statement's refusal.
+    func fold(_ statements: [(RegistryStatement, SigningKey)]) throws -> (Registry, [FormatError?]) {
+        var registry = Registry(operatorKey: operatorKey.keyID)
+        var refusals: [FormatError?] = []
+        for (seq, (statement, key)) in statements.enumerated() {
+            refusals.append(registry.apply(seq: Int64(seq), envelope: try envelope(statement, by: key)))
+        }
+        return (registry, refusals)
+    }
+
+    @Test("profiles are equal, and hash alike, when every field is; any field that differs tells them apart")
+    func profileEquality() {
+        #expect(acme == acme)  // Two profiles made apart.
+        #expect(acme.hashValue == acme.hashValue)
+        let variants: [Participant.Profile] = [
+            .init(
+                id: "acme2", name: "Acme Apparel", roles: [.brand, .manufacturer], companyPrefixes: ["0614141"],
+                locations: ["0614141000005"], keys: [brandKey.keyID]),
+            .init(
+                id: "acme", name: "Acme", roles: [.brand, .manufacturer], companyPrefixes: ["0614141"],
+                locations: ["0614141000005"], keys: [brandKey.keyID]),
+            .init(
+                id: "acme", name: "Acme Apparel", roles: [.brand], companyPrefixes: ["0614141"],
+                locations: ["0614141000005"], keys: [brandKey.keyID]),
+            .init(
+                id: "acme", name: "Acme Apparel", roles: [.brand, .manufacturer], companyPrefixes: [],
+                locations: ["0614141000005"], keys: [brandKey.keyID]),
+            .init(
+                id: "acme", name: "Acme Apparel", roles: [.brand, .manufacturer], companyPrefixes: ["0614141"],
+                locations: [], keys: [brandKey.keyID]),
+            .init(
+                id: "acme", name: "Acme Apparel", roles: [.brand, .manufacturer], companyPrefixes: ["0614141"],
+                locations: ["0614141000005"], keys: [shopKey.keyID]),
+        ]
+        for variant in variants { #expect(variant != acme) }
+        #expect(Set(variants + [acme, acme]).count == variants.count + 1)
+    }
+
+    @Test("statements round-trip through their JSON payload")
+    func roundTrip() throws {
+        let changes: [RegistryStatement.Change] = [
+            .registration(acme), .keyRotation(participant: "shop", newKey: shopKey2.keyID, retiredKey: shopKey.keyID),
+            .keyRotation(participant: "shop", newKey: shopKey2.keyID, retiredKey: nil),
+            .revocation(participant: "shop", key: nil, reason: "closed"),
+            .channelAuthorization(brand: "acme", channel: "shop", companyPrefixes: ["0614141"], withdrawn: true),
+        ]
+        for change in changes {
+            for basis in [nil, 0, 123_456_789_012] as [Int64?] {
+                let statement = RegistryStatement(change, basis: basis)
+                #expect(try RegistryStatement(payload: statement.payload) == statement)
+            }
+        }
+        #expect(
+            RegistryStatement(.revocation(participant: "shop", key: nil, reason: "closed"), basis: 42).json.serialized
+                == #"{"type":"Revocation","participant":"shop","reason":"closed","basis":42}"#)
+        for basis in ["-1", "1.5", "\"3\"", "9223372036854775808", "1e3"] {
+            let error = try #require(throws: FormatError.self) {
+                try RegistryStatement(
+                    payload: Array(#"{"type":"Revocation","participant":"shop","reason":"x","basis":\#(basis)}"#.utf8))
+            }
+            #expect(error.code == "registry.basis")
+        }
+        #expect(throws: FormatError.self) { try RegistryStatement(payload: Array(#"{"type":"Party"}"#.utf8)) }
+        #expect(throws: FormatError.self) {
+            try RegistryStatement(
+                payload: Array(
+                    #"{"type":"ParticipantRegistration","participant":{"id":"a","name":"A","roles":["pirate"],"keys":[]}}"#
+                        .utf8))
+        }
+    }
+
+    @Test("keys are valid from the record after they are added until they are rotated out or revoked")
+    func keyValidity() throws {
+        let (registry, refusals) = try fold([
+            (.registration(acme), operatorKey),  // 0
+            (.registration(shop), operatorKey),  // 1
+            (.channelAuthorization(brand: "acme", channel: "shop", companyPrefixes: [], withdrawn: false), brandKey),
+            (.keyRotation(participant: "shop", newKey: shopKey2.keyID, retiredKey: shopKey.keyID), operatorKey),  // 3
+            (.revocation(participant: "acme", key: nil, reason: "left the scheme"), operatorKey),  // 4
+        ])
+        #expect(refusals.allSatisfy { $0 == nil })
+        #expect(registry.signer(shopKey.keyID, at: 1) == .notYetValid(participant: "shop"))
+        #expect(registry.signer(shopKey.keyID, at: 2) == .valid(participant: "shop"))
+        #expect(registry.signer(shopKey.keyID, at: 3) == .retired(participant: "shop", at: 3))
+        #expect(registry.signer(shopKey2.keyID, at: 3) == .notYetValid(participant: "shop"))
+        #expect(registry.signer(shopKey2.keyID, at: 4) == .valid(participant: "shop"))
+        #expect(registry.signer(brandKey.keyID, at: 3) == .valid(participant: "acme"))
+        #expect(registry.signer(brandKey.keyID, at: 4) == .revoked(participant: "acme", at: 4))
+        #expect(registry.signer(farmKey.keyID, at: 4) == .unknown)
+    }
+
+    @Test("a revoked key is refused from its revocation on, the participant's other keys stay")
+    func keyRevocation() throws {
+        let both = Participant.Profile(
+            id: "shop", name: "Shop", roles: [.retailer], keys: [shopKey.keyID, shopKey2.keyID])
+        let (registry, refusals) = try fold([
+            (.registration(both), operatorKey),
+            (.revocation(participant: "shop", key: shopKey.keyID, reason: "laptop stolen"), operatorKey),
+        ])
+        #expect(refusals.allSatisfy { $0 == nil })
+        #expect(registry.signer(shopKey.keyID, at: 2) == .revoked(participant: "shop", at: 1))
+        #expect(registry.signer(shopKey2.keyID, at: 2) == .valid(participant: "shop"))
+    }
+
+    @Test("authorisations are granted by the brand's key and can be withdrawn")
+    func authorisations() throws {
+        let (registry, refusals) = try fold([
+            (.registration(acme), operatorKey), (.registration(shop), operatorKey),
+            (
+                .channelAuthorization(brand: "acme", channel: "shop", companyPrefixes: ["0614141"], withdrawn: false),
+                brandKey
+            ),
+            (.registration(.init(id: "farm", name: "Farm", roles: [.origin], keys: [farmKey.keyID])), operatorKey),
+            (.channelAuthorization(brand: "acme", channel: "shop", companyPrefixes: [], withdrawn: true), brandKey),
+        ])
+        #expect(refusals.allSatisfy { $0 == nil })
+        #expect(!registry.isAuthorized(channel: "shop", brand: "acme", companyPrefix: "0614141", at: 2))
+        #expect(registry.isAuthorized(channel: "shop", brand: "acme", companyPrefix: "0614141", at: 3))
+        #expect(!registry.isAuthorized(channel: "shop", brand: "acme", companyPrefix: "4012345", at: 3))
+        #expect(!registry.isAuthorized(channel: "shop", brand: "acme", companyPrefix: "0614141", at: 4))
+    }
+
+    @Test(
+        "statements that cannot apply are refused with their reason and change nothing",
+        arguments: [
+            ("registration not by the operator", "registry.signer"),
+            ("duplicate id", "registry.id"),
+            ("key already registered", "registry.key"),
+            ("company prefix already owned", "registry.companyPrefix"),
+            ("bad GLN", "registry.location"),
+            ("rotation of an unknown participant", "registry.participant"),
+            ("retiring a key that is not the participant's", "registry.retiredKey"),
+            ("authorisation signed by the channel", "registry.signer"),
+            ("authorisation by a participant that is not a brand", "registry.brand"),
+            ("authorisation of a farm", "registry.channel"),
+            ("authorisation for another's prefix", "registry.companyPrefix"),
+            ("anything about a revoked participant", "registry.revoked"),
+        ])
+    func refusals(case name: String, code: String) throws {
+        let farm = Participant.Profile(
+            id: "farm", name: "Farm", roles: [.origin], companyPrefixes: ["8901234"], keys: [farmKey.keyID])
+        let setUp: [(RegistryStatement.Change, SigningKey)] = [
+            (.registration(acme), operatorKey), (.registration(shop), operatorKey), (.registration(farm), operatorKey),
+        ]
+        let bad: (RegistryStatement.Change, SigningKey) =
+            switch name {
+            case "registration not by the operator":
+                (.registration(.init(id: "x", name: "X", roles: [.brand], keys: [shopKey2.keyID])), brandKey)
+            case "duplicate id":
+                (.registration(.init(id: "shop", name: "X", roles: [.brand], keys: [shopKey2.keyID])), operatorKey)
+            case "key already registered":
+                (.registration(.init(id: "x", name: "X", roles: [.brand], keys: [shopKey.keyID])), operatorKey)
+            case "company prefix already owned":
+                (
+                    .registration(
+                        .init(id: "x", name: "X", roles: [.brand], companyPrefixes: ["0614141"], keys: [shopKey2.keyID])
+                    ), operatorKey
+                )
+            case "bad GLN":
+                (
+                    .registration(
+                        .init(id: "x", name: "X", roles: [.brand], locations: ["0614141000006"], keys: [shopKey2.keyID])
+                    ), operatorKey
+                )
+            case "rotation of an unknown participant":
+                (.keyRotation(participant: "nobody", newKey: shopKey2.keyID, retiredKey: nil), operatorKey)
+            case "retiring a key that is not the participant's":
+                (.keyRotation(participant: "shop", newKey: shopKey2.keyID, retiredKey: brandKey.keyID), operatorKey)
+            case "authorisation signed by the channel":
+                (.channelAuthorization(brand: "acme", channel: "shop", companyPrefixes: [], withdrawn: false), shopKey)
+            case "authorisation by a participant that is not a brand":
+                (.channelAuthorization(brand: "farm", channel: "shop", companyPrefixes: [], withdrawn: false), farmKey)
+            case "authorisation of a farm":
+                (.channelAuthorization(brand: "acme", channel: "farm", companyPrefixes: [], withdrawn: false), brandKey)
+            case "authorisation for another's prefix":
+                (
+                    .channelAuthorization(
+                        brand: "acme", channel: "shop", companyPrefixes: ["8901234"], withdrawn: false), brandKey
+                )
+            default: (.keyRotation(participant: "farm", newKey: shopKey2.keyID, retiredKey: nil), operatorKey)
+            }
+        var statements = setUp
+        if name == "anything about a revoked participant" {
+            statements.append((.revocation(participant: "farm", key: nil, reason: "fraud"), operatorKey))
+        }
+        let (before, _) = try fold(statements)
+        let (after, refusals) = try fold(statements + [bad])
+        #expect(refusals.dropLast().allSatisfy { $0 == nil })
+        #expect(refusals.last??.code == code, "\(String(describing: refusals.last))")
+        #expect(after.participants == before.participants)
+        #expect(after.authorizations == before.authorizations)
+    }
+
+    @Test("a statement applies only in the state it was signed for: no replay after a withdrawal, no held-back one")
+    func freshness() throws {
+        let grant = RegistryStatement.channelAuthorization(
+            brand: "acme", channel: "shop", companyPrefixes: [], withdrawn: false, basis: 2)
+        let withdrawal = RegistryStatement.channelAuthorization(
+            brand: "acme", channel: "shop", companyPrefixes: [], withdrawn: true, basis: 3)
+        let setUp: [(RegistryStatement, SigningKey)] = [
+            (.registration(acme, basis: 0), operatorKey), (.registration(shop, basis: 1), operatorKey),
+            (grant, brandKey), (withdrawal, brandKey),
+        ]
+        // The earlier grant, posted again after the withdrawal: stale.
+        let (_, replayed) = try fold(setUp + [(grant, brandKey)])
+        #expect(replayed.dropLast().allSatisfy { $0 == nil })
+        #expect(replayed.last??.code == "registry.stale")
+        // A new grant, signed against the log as it stands, applies.
+        let regrant = RegistryStatement.channelAuthorization(
+            brand: "acme", channel: "shop", companyPrefixes: [], withdrawn: false, basis: 4)
+        let (registry, fresh) = try fold(setUp + [(regrant, brandKey)])
+        #expect(fresh.allSatisfy { $0 == nil })
+        #expect(registry.isAuthorized(channel: "shop", brand: "acme", companyPrefix: nil, at: 5))
+        // Two rotations signed against the same log: the first applies, the second is stale.
+        let first = RegistryStatement.keyRotation(
+            participant: "shop", newKey: shopKey2.keyID, retiredKey: nil, basis: 2)
+        let second = RegistryStatement.keyRotation(
+            participant: "shop", newKey: farmKey.keyID, retiredKey: nil, basis: 2)
+        let (_, raced) = try fold(Array(setUp.prefix(2)) + [(first, operatorKey), (second, operatorKey)])
+        #expect(raced.map { $0?.code } == [nil, nil, nil, "registry.stale"])
+        // A change to another subject does not make a statement stale.
+        let farm = RegistryStatement.registration(
+            .init(id: "farm", name: "Farm", roles: [.origin], keys: [farmKey.keyID]), basis: 2)
+        let (_, other) = try fold(Array(setUp.prefix(3)) + [(farm, operatorKey)])
+        #expect(other.allSatisfy { $0 == nil })
+    }
+
+    @Test("a basis past the record, or none, is refused where freshness is required")
+    func basisRequired() throws {
+        let registry = Registry(operatorKey: operatorKey.keyID)
+        let future = RegistryStatement.registration(acme, basis: 5)
+        #expect(registry.refusal(of: future, signers: [operatorKey.keyID], at: 4)?.code == "registry.basis")
+        let none = RegistryStatement.registration(acme, basis: nil)
+        #expect(registry.refusal(of: none, signers: [operatorKey.keyID], at: 0)?.code == "registry.basis")
+        // A log recorded before the rule still folds: its statements have no basis.
+        let (folded, refusals) = try fold([(none, operatorKey)])
+        #expect(refusals == [nil])
+        #expect(folded.participants["acme"] != nil)
+    }
+}
