@@ -204,7 +204,12 @@ extension ServerTests {
             let partial = try await job(client, proceeding)
             #expect(partial["status"] as? String == "partial")
             #expect(partial["records"] as? [Int] == [4])
-            try await client.execute(uri: "/capture/99", method: .get) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/capture/99", method: .get) { response in
+                #expect(response.status == .notFound)
+                // Said as what it is: no such job (not a product that nothing concerns).
+                let detail = String(buffer: response.body)
+                #expect(detail.contains("there is no capture job 99"), "\(detail)")
+            }
             // One event on /events, answered when durable.
             try await client.execute(uri: "/events", method: .post, body: Self.event(5)) { response in
                 #expect(response.status == .created)

@@ -1,0 +1,69 @@
+import EPCIS
+import Foundation
+import GS1Identifiers
+import HTTPTypes
+import Hummingbird
+import LedgerStore
+import Statements
+import Threadline
+import TransparencyLog
+
+/// Every failure as RFC 9457 problem details: a stable `type`, a `title`, the `status` and the `detail`.
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws
+        -> Response
+    {
+        do {
+            return try await next(request, context)
+        } catch let error as NotFound {
+            return Server.problem(status: .notFound, code: "not-found", detail: error.detail)
+        } catch let error as HTTPError {
+            return Server.problem(status: error.status, code: "http", detail: error.body ?? "\(error.status)")
+        } catch let error as any HTTPResponseError {
+            let detail =
+                error.status == .contentTooLarge
+                ? "the body is larger than this route accepts" : error.status.reasonPhrase
+            return Server.problem(status: error.status, code: "http", detail: detail)
+        } catch let error as FormatError {
+            // More statements than a request may carry is a body too large, as one over the byte limit is.
+            switch error.code {
+            case "capture.size":
+                return Server.problem(status: .contentTooLarge, code: error.code, detail: error.reason)
+            case "capture.busy":
+                var response = Server.problem(status: .serviceUnavailable, code: error.code, detail: error.reason)
+                response.headers[.retryAfter] = "1"
+                return response
+            default:
+                return Server.problem(status: .badRequest, code: error.code, detail: error.reason)
+            }
+        } catch let error as EPCISValidationError {
+            return Server.problem(status: .badRequest, code: "epcis.invalid", detail: error.description)
+        } catch let error as LedgerError {
+            switch error {
+            case .invalidStatement(_, let reason):
+                return Server.problem(status: .badRequest, code: reason.code, detail: reason.reason)
+            case .refused(_, let reason, _):
+                return Server.problem(status: .unprocessableContent, code: reason.code, detail: reason.reason)
+            case .noSuchRecord, .badTreeSize, .noSuchProduct:
+                return Server.problem(status: .notFound, code: "not-found", detail: error.description)
+            case .noOperatorKey, .wrongOperatorKey:
+                return Server.problem(status: .serviceUnavailable, code: "operator-key", detail: error.description)
+            case .inconsistent:
+                return Server.problem(status: .internalServerError, code: "inconsistent", detail: error.description)
+            }
+        } catch let error as LedgerStoreError {
+            return Server.problem(status: .serviceUnavailable, code: "store", detail: error.description)
+        }
+    }
+}
+
+/// A resource the request names that the server does not have (a 404 problem, `not-found`).
+struct NotFound: Error {
+    let detail: String
+
+    init(_ detail: String) {
+        self.detail = detail
+    }
+}
