@@ -1,0 +1,180 @@
+import Participants
+import Statements
+import TransparencyLog
+
+/// The accept/refuse decision for statements about to be appended (`Specs/10-recording.md` §2, §4): replays,
+/// signers, the registry's own rules and the recording policy, applied in order as if the statements were
+/// appended from a given log size. Pure: what it needs of the store — the records that already hold a
+/// statement's duplicate key — is handed in, so the decision is tested without one.
+public enum Admission {
+    /// One request's statements (already checked for syntax and signatures).
+    public struct Request: Sendable {
+        public let statements: [Statement]
+        /// Each statement's signers' key IDs.
+        public let signers: [[String]]
+        /// All or nothing: one refusal refuses every statement of the request.
+        public let atomic: Bool
+        /// Every signer must be a registered participant's current key or the operator's (the server's routes).
+        public let participantsOnly: Bool
+
+        public init(statements: [Statement], signers: [[String]], atomic: Bool, participantsOnly: Bool) {
+            self.statements = statements
+            self.signers = signers
+            self.atomic = atomic
+            self.participantsOnly = participantsOnly
+        }
+    }
+
+    /// Why statement `statement` of request `request` is refused.
+    public struct Refusal: Sendable {
+        public let request: Int
+        public let statement: Int
+        public let error: FormatError
+        /// The record that already holds the same statement, for a duplicate.
+        public let existing: Int64?
+    }
+
+    /// What the checks decided for a group of requests.
+    public struct Decision: Sendable {
+        /// A request's statements to append (their indices), in order.
+        public struct Accepted: Sendable {
+            public let request: Int
+            public let keep: [Int]
+        }
+        public var accepted: [Accepted] = []
+        public var refusals: [Refusal] = []
+        /// The registry once the accepted statements are applied.
+        public var registry: Registry
+    }
+
+    /// The index key under which an earlier copy of `statement` would be found: an event's hash (the same event,
+    /// however written and signed), or any other statement's digest (the same signed bytes).
+    public static func duplicateKey(_ statement: Statement) -> String {
+        switch statement {
+        case .event(_, let hash): IndexKey.event(hash: hash)
+        case .registry(_, let digest), .anchor(_, _, let digest), .opaque(let digest): IndexKey.statement(digest)
+        }
+    }
+
+    /// Applies the rules to `requests` as if appended at `size` over `registry`, in order; `existing` maps the
+    /// duplicate keys already in the log to their records. A refused statement of an atomic request refuses the
+    /// whole request; a refusal shifts the later statements' sequence numbers, so the checks run again until
+    /// nothing more is refused.
+    public static func decide(
+        _ requests: [Request], at size: Int64, registry: Registry, existing: [String: Int64]
+    ) -> Decision {
+        var excluded: [[Int]: Refusal] = [:]
+        while true {
+            var decision = Decision(registry: registry)
+            var seen: [String: (seq: Int64, request: Int)] = [:]
+            var seq = size
+            var newlyExcluded = false
+            for (r, request) in requests.enumerated() {
+                var scratch = decision.registry
+                var keep: [Int] = []
+                var refusals: [Refusal] = []
+                var scratchSeen = seen
+                var scratchSeq = seq
+                for (i, statement) in request.statements.enumerated() where excluded[[r, i]] == nil {
+                    let checked = Checked(request: r, statement: i, atomic: request.atomic)
+                    if let refusal = checked.refusal(
+                        statement, signers: request.signers[i], registry: &scratch, at: scratchSeq,
+                        existing: existing, seen: &scratchSeen, participantsOnly: request.participantsOnly)
+                    {
+                        if request.atomic {
+                            refusals.append(refusal)
+                        } else {
+                            excluded[[r, i]] = refusal
+                            newlyExcluded = true
+                        }
+                        continue
+                    }
+                    keep.append(i)
+                    scratchSeq += 1
+                }
+                decision.refusals += refusals
+                if !refusals.isEmpty { continue }
+                decision.registry = scratch
+                seen = scratchSeen
+                seq = scratchSeq
+                decision.accepted.append(.init(request: r, keep: keep))
+            }
+            if !newlyExcluded {
+                decision.refusals += excluded.values
+                return decision
+            }
+        }
+    }
+
+    /// The statement being checked: where it is in the group.
+    private struct Checked {
+        let request: Int
+        let statement: Int
+        let atomic: Bool
+
+        func refused(_ error: FormatError, existing: Int64? = nil) -> Refusal {
+            Refusal(request: request, statement: statement, error: error, existing: existing)
+        }
+
+        /// Why `statement` may not be appended at `seq`, advancing `registry` and `seen` when it may.
+        func refusal(
+            _ statement: Statement, signers: [String], registry: inout Registry, at seq: Int64,
+            existing: [String: Int64], seen: inout [String: (seq: Int64, request: Int)], participantsOnly: Bool
+        ) -> Refusal? {
+            // A statement already in the log, or earlier in this group, is a replay (10 §2), whatever its kind.
+            let key = Admission.duplicateKey(statement)
+            if let replay = replayed(statement, key: key, existing: existing, seen: seen) { return replay }
+            switch statement {
+            case .opaque:
+                if participantsOnly {
+                    for key in signers where key != registry.operatorKey {
+                        let status = registry.signer(key, at: seq)
+                        if case .valid = status { continue }
+                        return refused(
+                            FormatError("record.signer", "the signer \(key) may not submit: \(status.explanation)"))
+                    }
+                }
+                registry.skip(to: seq + 1)
+            case .anchor:
+                registry.skip(to: seq + 1)
+                guard signers.contains(registry.operatorKey) else {
+                    return refused(FormatError("anchor.signer", "a time anchor must be signed by the operator key"))
+                }
+            case .registry(let change, _):
+                if let error = registry.refusal(of: change, signers: signers, at: seq) { return refused(error) }
+                registry.apply(seq: seq, statement: change, signers: signers)
+            case .event(let event, _):
+                if let error = RecordingPolicy.refusal(for: event, signers: signers, registry: registry, at: seq) {
+                    return refused(error)
+                }
+                registry.skip(to: seq + 1)
+            }
+            seen[key] = (seq, request)
+            return nil
+        }
+
+        /// The refusal of a statement already in the log or earlier in this group, if it is one.
+        private func replayed(
+            _ statement: Statement, key: String, existing: [String: Int64], seen: [String: (seq: Int64, request: Int)]
+        ) -> Refusal? {
+            let what: String
+            switch statement {
+            case .event(_, let hash): what = "the same event (\(hash))"
+            case .registry(_, let digest), .anchor(_, _, let digest), .opaque(let digest):
+                what = "the same statement (digest \(digest.hex))"
+            }
+            if let earlier = existing[key] {
+                return refused(
+                    FormatError("record.duplicate", "\(what) is already record \(earlier)"), existing: earlier)
+            }
+            guard let earlier = seen[key] else { return nil }
+            // An earlier copy in this same all-or-nothing request will not be appended either.
+            let kept = earlier.request != request || !atomic
+            return refused(
+                FormatError(
+                    "record.duplicate",
+                    "\(what) is submitted twice" + (kept ? "; the first is record \(earlier.seq)" : "")),
+                existing: kept ? earlier.seq : nil)
+        }
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import LedgerRules
+import LedgerStore
+import Logging
+import Participants
+import Statements
+import TransparencyLog
+
+/// Statements that passed `Ledger.prepare`: every signature verified, within the size limit, in canonical
+/// form. Only `prepare` makes them, so nothing unchecked can reach the log through the engine.
+public struct PreparedStatements: Sendable {
+    let canonical: [[UInt8]]
+    /// What each says, and who signed it.
+    let statements: [Statement]
+    let signers: [[String]]
+    /// Whether every signer must be a registered participant's current key (or the operator's), checked under
+    /// the append's sequencing, whatever the statement says. Events and registry statements are always held to
+    /// their own signer rules; this extends a rule to opaque statements (the server's capture routes).
+    public var participantsOnly = false
+
+    /// How many statements.
+    public var count: Int { canonical.count }
+
+    /// Whether every statement is an EPCIS event.
+    public var allEvents: Bool {
+        statements.allSatisfy {
+            if case .event = $0 { return true }
+            return false
+        }
+    }
+
+    /// The statements `indices`, in that order.
+    public func subset(_ indices: [Int]) -> PreparedStatements {
+        var subset = PreparedStatements(
+            canonical: indices.map { canonical[$0] }, statements: indices.map { statements[$0] },
+            signers: indices.map { signers[$0] })
+        subset.participantsOnly = participantsOnly
+        return subset
+    }
+}
+
+/// Admission's first half, off the actor: each statement's syntax, signatures, size and content, checked on all
+/// cores before it is queued (`Specs/10-recording.md` §4).
+extension Ledger {
+    /// Checks each envelope (syntax, every signature, size, and an event or registry statement's content) and
+    /// returns its canonical bytes with what it says, in parallel.
+    public nonisolated static func prepare(_ envelopes: [Envelope]) throws -> PreparedStatements {
+        let checked = Parallel.map(envelopes, state: { [String: Ed25519NoteVerifier]() }) {
+            envelope, cache -> Result<([UInt8], Statement), FormatError> in
+            envelope.verifySignatures(cache: &cache).flatMap { _ -> Result<([UInt8], Statement), FormatError> in
+                let json = envelope.canonicalJSON
+                guard json.count <= LedgerRecord.maxEnvelopeBytes else {
+                    return .failure(
+                        FormatError(
+                            "record.size",
+                            "the statement is \(json.count) bytes as stored; a record holds at most "
+                                + "\(LedgerRecord.maxEnvelopeBytes) (records are limited to 64 KiB − 1)"))
+                }
+                do {
+                    return .success((json, try Statement(payloadType: envelope.payloadType, payload: envelope.payload)))
+                } catch let error as FormatError {
+                    return .failure(error)
+                } catch {
+                    return .failure(FormatError("statement", "\(error)"))
+                }
+            }
+        }
+        let checkedStatements = try checked.enumerated().map { index, result in
+            switch result {
+            case .success(let value): return value
+            case .failure(let error): throw LedgerError.invalidStatement(index: index, error)
+            }
+        }
+        return PreparedStatements(
+            canonical: checkedStatements.map(\.0), statements: checkedStatements.map(\.1),
+            signers: envelopes.map { $0.signatures.map(\.keyid) })
+    }
+
+    /// Decodes submitted DSSE envelope JSON documents (any valid form) and checks them as `prepare` does,
+    /// in parallel. Errors name the submission's index.
+    ///
+    /// With `signersIn`, every signature must also be by the operator or by a key valid in that registry for the
+    /// next record — checked after decoding and before any signature is verified or payload read, so a statement
+    /// from a key nobody registered costs the server a JSON decode, not a validation and a hash. The check is
+    /// repeated under the append's sequencing (`participantsOnly`), which is the one that counts.
+    ///
+    /// The submissions are taken `batchSize` at a time: what decoding and checking build (JSON trees, decoded
+    /// payloads, events) lives for one batch, and only what the append needs is kept — so the memory a long
+    /// request costs is its own size and the statements it makes, not every intermediate form at once. The pieces
+    /// may be slices of one request body: nothing is copied before its batch.
+    public nonisolated static func prepare<Piece: Collection<UInt8> & Sendable>(
+        submissions: [Piece], signersIn registry: Registry? = nil, batchSize: Int = 4096
+    ) throws -> PreparedStatements {
+        var canonical: [[UInt8]] = []
+        var statements: [Statement] = []
+        var signers: [[String]] = []
+        canonical.reserveCapacity(submissions.count)
+        statements.reserveCapacity(submissions.count)
+        signers.reserveCapacity(submissions.count)
+        for first in stride(from: 0, to: submissions.count, by: max(1, batchSize)) {
+            let batch = Array(submissions[first..<min(submissions.count, first + max(1, batchSize))])
+            let decoded = Parallel.map(batch) { json -> Result<Envelope, FormatError> in
+                do { return .success(try Envelope(json: json)) } catch let error as FormatError {
+                    return .failure(error)
+                } catch {
+                    return .failure(FormatError("envelope.json", "\(error)"))
+                }
+            }
+            let envelopes = try decoded.enumerated().map { offset, result in
+                switch result {
+                case .success(let envelope): return envelope
+                case .failure(let error): throw LedgerError.invalidStatement(index: first + offset, error)
+                }
+            }
+            if let registry {
+                for (offset, envelope) in envelopes.enumerated() {
+                    for signature in envelope.signatures where signature.keyid != registry.operatorKey {
+                        let status = registry.signer(signature.keyid, at: registry.size)
+                        if case .valid = status { continue }
+                        throw LedgerError.refused(
+                            index: first + offset,
+                            FormatError(
+                                "record.signer", "the signer \(signature.keyid) may not submit: \(status.explanation)"
+                            ),
+                            existing: nil)
+                    }
+                }
+            }
+            let prepared: PreparedStatements
+            do { prepared = try prepare(envelopes) } catch LedgerError.invalidStatement(let index, let error) {
+                throw LedgerError.invalidStatement(index: first + index, error)
+            }
+            canonical += prepared.canonical
+            statements += prepared.statements
+            signers += prepared.signers
+        }
+        return PreparedStatements(canonical: canonical, statements: statements, signers: signers)
+    }
+}
