@@ -173,7 +173,7 @@ let package = Package(
             name: "ThreadlineCLITests",
             dependencies: model + [
                 "threadline", "Threadline", "TransparencyLog", "LedgerStore", "LedgerStoreSQLite",
-                "LedgerBackends", "ThreadlineLabel", "ThreadlineTestSupport",
+                "LedgerBackends", "ThreadlineLabel", "ThreadlineCLI", "ThreadlineTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

@@ -5,12 +5,7 @@ public struct RootCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "threadline",
         abstract: "A provenance ledger for textile and footwear supply chains.",
-        discussion: """
-            Exit codes: 0 success; 1 verification failed; 2 input refused (nothing was changed); \
-            3 listing suspect (check-listing); 4 nothing known about the code (trace, check-listing); \
-            5 unavailable (ledger missing, not a ledger or already exists; operator key missing; no QR encoder in this build); \
-            6 ledger damaged or unreadable; 64 usage error.
-            """,
+        discussion: ExitCodes.summary + " Specs/05-cli.md §2 says which failure gives which.",
         subcommands: [
             Demo.self, Init.self, Key.self, Append.self, Submit.self, Entry.self, CheckpointCommand.self,
             Prove.self, Verify.self, VerifyProof.self, ExportTiles.self, Migrate.self, Code.self,

@@ -71,15 +71,13 @@ struct CommandFailure: Error, CustomStringConvertible {
     let code: Int32
     let description: String
 
-    /// Exit codes; `Specs/05-cli.md` §Exit codes.
-    static let verificationFailed: Int32 = 1
-    static let inputRefused: Int32 = 2
-    static let ledgerUnavailable: Int32 = 5
-    static let ledgerDamaged: Int32 = 6
-    /// A listing the ledger finds suspect.
-    static let suspect: Int32 = 3
-    /// Nothing in the ledger concerns the code asked about.
-    static let notFound: Int32 = 4
+    /// The exit codes (`ExitCodes`), by the names the commands use.
+    static let verificationFailed = ExitCodes.verificationFailed
+    static let inputRefused = ExitCodes.inputRefused
+    static let ledgerUnavailable = ExitCodes.unavailable
+    static let ledgerDamaged = ExitCodes.damaged
+    static let suspect = ExitCodes.suspect
+    static let notFound = ExitCodes.notFound
 
     init(_ code: Int32, _ description: String) {
         self.code = code
