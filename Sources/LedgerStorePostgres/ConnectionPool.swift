@@ -73,7 +73,7 @@ final class LiveConnection: @unchecked Sendable {
 /// every query on one it handed out fails, rather than hangs, if the server closes it meanwhile.
 actor ConnectionPool {
     private let configuration: PostgresConnection.Configuration
-    private let logger: Logger
+    let logger: Logger
     private let maxIdle: Int
     private var idle: [LiveConnection] = []
     private var nextID = 0

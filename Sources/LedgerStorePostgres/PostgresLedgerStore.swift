@@ -9,8 +9,8 @@ import TransparencyLog
 /// rather than an advisory lock, so the hot path stays within the SQL that PostgreSQL-compatible distributed
 /// databases accept. `Specs/06-postgres.md` gives the schema and the protocol.
 public final class PostgresLedgerStore: LedgerStore {
-    private let pool: ConnectionPool
-    private let logger: Logger
+    let pool: ConnectionPool
+    let logger: Logger
     /// Where the ledger is, without its password.
     public let location: String
 
@@ -92,161 +92,6 @@ public final class PostgresLedgerStore: LedgerStore {
 
     /// A logger that drops everything (the default: the CLI has its own).
     public static let quiet = Logger(label: "threadline.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
-
-    // MARK: Schema
-
-    private func hasLedger() async throws -> Bool {
-        try await pool.withConnection { connection in
-            let rows = try await connection.query("SELECT to_regclass('meta') IS NOT NULL", logger: self.logger)
-            for try await exists in rows.decode(Bool.self) { return exists }
-            return false
-        }
-    }
-
-    /// Named, ordered migrations; each runs once, in its own transaction.
-    static let migrations: [(name: String, sql: [String])] = [
-        (
-            "v1-log",
-            [
-                "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-                "CREATE TABLE head (id INT PRIMARY KEY CHECK (id = 1), size BIGINT NOT NULL CHECK (size >= 0))",
-                "INSERT INTO head (id, size) VALUES (1, 0)",
-                "CREATE TABLE records (seq BIGINT PRIMARY KEY CHECK (seq >= 0), bytes BYTEA NOT NULL)",
-                """
-                CREATE TABLE hashes (idx BIGINT PRIMARY KEY CHECK (idx >= 0),
-                                     hash BYTEA NOT NULL CHECK (length(hash) = 32))
-                """,
-                "CREATE TABLE checkpoints (size BIGINT PRIMARY KEY CHECK (size >= 0), note TEXT NOT NULL)",
-                """
-                CREATE FUNCTION threadline_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN RAISE EXCEPTION 'threadline: % is append-only', TG_TABLE_NAME; END $$
-                """,
-                """
-                CREATE FUNCTION threadline_head_grows() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN
-                    IF NEW.size < OLD.size OR NEW.id <> OLD.id THEN
-                        RAISE EXCEPTION 'threadline: the head only grows';
-                    END IF;
-                    RETURN NEW;
-                END $$
-                """,
-                """
-                CREATE FUNCTION threadline_checkpoints_grow() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN
-                    IF NEW.size <= (SELECT COALESCE(MAX(size), -1) FROM checkpoints) THEN
-                        RAISE EXCEPTION 'threadline: a checkpoint must be newer than the latest';
-                    END IF;
-                    RETURN NEW;
-                END $$
-                """,
-                """
-                CREATE TRIGGER checkpoints_grow BEFORE INSERT ON checkpoints
-                FOR EACH ROW EXECUTE FUNCTION threadline_checkpoints_grow()
-                """,
-                "CREATE TRIGGER head_grows BEFORE UPDATE ON head FOR EACH ROW EXECUTE FUNCTION threadline_head_grows()",
-            ]
-                + ["meta", "records", "hashes", "checkpoints", "head"].flatMap { table in
-                    [
-                        table == "head"
-                            ? """
-                            CREATE TRIGGER head_no_delete BEFORE DELETE ON head
-                            FOR EACH ROW EXECUTE FUNCTION threadline_append_only()
-                            """
-                            : """
-                            CREATE TRIGGER \(table)_append_only BEFORE UPDATE OR DELETE ON \(table)
-                            FOR EACH ROW EXECUTE FUNCTION threadline_append_only()
-                            """,
-                        """
-                        CREATE TRIGGER \(table)_no_truncate BEFORE TRUNCATE ON \(table)
-                        FOR EACH STATEMENT EXECUTE FUNCTION threadline_append_only()
-                        """,
-                    ]
-                }
-        ),
-        (
-            "v2-index",
-            [
-                "CREATE TABLE index_entries (key TEXT NOT NULL, seq BIGINT NOT NULL, PRIMARY KEY (key, seq))",
-                "CREATE TABLE index_state (id INT PRIMARY KEY CHECK (id = 1), size BIGINT NOT NULL CHECK (size >= 0))",
-                "INSERT INTO index_state (id, size) VALUES (1, 0)",
-            ]
-        ),
-        (
-            "v3-cosignatures",
-            [
-                """
-                CREATE TABLE cosignatures (position BIGSERIAL, size BIGINT NOT NULL REFERENCES checkpoints(size),
-                                           line TEXT NOT NULL, PRIMARY KEY (size, line))
-                """,
-                """
-                CREATE TRIGGER cosignatures_append_only BEFORE UPDATE OR DELETE ON cosignatures
-                FOR EACH ROW EXECUTE FUNCTION threadline_append_only()
-                """,
-                """
-                CREATE TRIGGER cosignatures_no_truncate BEFORE TRUNCATE ON cosignatures
-                FOR EACH STATEMENT EXECUTE FUNCTION threadline_append_only()
-                """,
-            ]
-        ),
-        (
-            // The audit reads the index record by record; (seq, key) answers that read from the index alone.
-            "v4-index-by-seq", ["CREATE INDEX IF NOT EXISTS index_entries_by_seq ON index_entries (seq, key)"]
-        ),
-    ]
-
-    /// Applies pending migrations. When there are none it only reads, so a role without DDL rights
-    /// (`writerRoleSQL`) can open the ledger.
-    private func migrate() async throws {
-        let applied: Set<String> = try await pool.withConnection { connection in
-            var applied: Set<String> = []
-            let exists = try await connection.query(
-                "SELECT to_regclass('threadline_migrations') IS NOT NULL", logger: self.logger)
-            for try await found in exists.decode(Bool.self) where found {
-                for try await name in try await connection.query(
-                    "SELECT name FROM threadline_migrations", logger: self.logger
-                ).decode(String.self) {
-                    applied.insert(name)
-                }
-            }
-            return applied
-        }
-        guard Self.migrations.contains(where: { !applied.contains($0.name) }) else { return }
-        _ = try await pool.withConnection { connection in
-            try await connection.query(
-                """
-                CREATE TABLE IF NOT EXISTS threadline_migrations
-                    (name TEXT PRIMARY KEY, applied TIMESTAMPTZ NOT NULL DEFAULT now())
-                """, logger: self.logger)
-        }
-        for migration in Self.migrations {
-            try await transaction { connection in
-                try await connection.query("LOCK TABLE threadline_migrations IN EXCLUSIVE MODE", logger: self.logger)
-                let done = try await connection.query(
-                    "SELECT count(*) FROM threadline_migrations WHERE name = \(migration.name)", logger: self.logger)
-                for try await count in done.decode(Int64.self) where count > 0 { return }
-                for statement in migration.sql {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
-                }
-                try await connection.query(
-                    "INSERT INTO threadline_migrations (name) VALUES (\(migration.name))", logger: self.logger)
-            }
-        }
-    }
-
-    /// SQL that creates `role`, a login that can append to and read the ledger in the current database but
-    /// never rewrite it: SELECT and INSERT on the log tables, and UPDATE of the one `head` row (whose trigger
-    /// lets it only grow). Run it as the ledger's owner. `Specs/06-postgres.md` §Roles.
-    public static func writerRoleSQL(role: String, password: String) -> [String] {
-        [
-            "CREATE ROLE \(role) LOGIN PASSWORD '\(password.replacingOccurrences(of: "'", with: "''"))'",
-            "GRANT SELECT, INSERT ON meta, records, hashes, checkpoints, threadline_migrations TO \(role)",
-            "GRANT SELECT, UPDATE (size) ON head TO \(role)",
-            "GRANT SELECT, INSERT, DELETE ON index_entries TO \(role)",
-            "GRANT SELECT, UPDATE (size) ON index_state TO \(role)",
-            "GRANT SELECT, INSERT ON cosignatures TO \(role)",
-            "GRANT USAGE ON SEQUENCE cosignatures_position_seq TO \(role)",
-        ]
-    }
 
     // MARK: LedgerStore
 
@@ -362,7 +207,7 @@ public final class PostgresLedgerStore: LedgerStore {
     }
 
     /// One transaction on a pooled connection: BEGIN, `body`, COMMIT (rolled back safely on error).
-    private func transaction<T: Sendable>(_ body: (LiveConnection) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(_ body: (LiveConnection) async throws -> T) async throws -> T {
         try await pool.withConnection { connection in
             try await connection.query("BEGIN", logger: self.logger)
             let result: T
@@ -535,7 +380,7 @@ public final class PostgresLedgerStore: LedgerStore {
     /// between being taken and being used (a restart, a failover, an administrator's `pg_terminate_backend`);
     /// appends whose BEGIN found it dead, and — with `retryingReads` — reads, which are idempotent, are tried
     /// again on a new connection, three attempts in all.
-    private func guarded<T>(retryingReads: Bool = false, _ body: () async throws -> T) async throws -> T {
+    func guarded<T>(retryingReads: Bool = false, _ body: () async throws -> T) async throws -> T {
         var attempt = 1
         while true {
             do {
@@ -558,7 +403,7 @@ public final class PostgresLedgerStore: LedgerStore {
     }
 
     /// Runs a read: like `guarded`, and also retried when its connection turns out to be dead.
-    private func reading<T>(_ body: () async throws -> T) async throws -> T {
+    func reading<T>(_ body: () async throws -> T) async throws -> T {
         try await guarded(retryingReads: true, body)
     }
 
@@ -583,182 +428,5 @@ public final class PostgresLedgerStore: LedgerStore {
             return "\(psql.code)"
         }
         return "\(error)"
-    }
-}
-
-/// A `postgres://user[:password]@host[:port]/database[?sslmode=disable|require]` location.
-struct PostgresURL {
-    let user: String
-    let password: String?
-    let host: String
-    let port: Int
-    let database: String
-    let requireTLS: Bool
-
-    init(_ text: String) throws {
-        guard let url = URLComponents(string: text), url.scheme == "postgres" || url.scheme == "postgresql",
-            let host = url.host, !host.isEmpty, let user = url.user, !user.isEmpty
-        else {
-            throw LedgerStoreError.notALedger(
-                "'\(text)' (a PostgreSQL ledger is postgres://user[:password]@host[:port]/database)")
-        }
-        let database = String(url.path.drop { $0 == "/" })
-        guard !database.isEmpty else {
-            throw LedgerStoreError.notALedger("'\(text)' names no database (postgres://user@host/database)")
-        }
-        let mode = url.queryItems?.first { $0.name == "sslmode" }?.value ?? "disable"
-        guard ["disable", "require"].contains(mode) else {
-            throw LedgerStoreError.notALedger("'\(text)': sslmode must be disable or require")
-        }
-        self.user = user.removingPercentEncoding ?? user
-        self.password = url.password.map { $0.removingPercentEncoding ?? $0 }
-        self.host = host
-        self.port = url.port ?? 5432
-        self.database = database
-        self.requireTLS = mode == "require"
-    }
-
-    /// The connection settings: a 10 s connect timeout, TLS only with `sslmode=require`.
-    var configuration: PostgresConnection.Configuration {
-        get throws {
-            var configuration = PostgresConnection.Configuration(
-                host: host, port: port, username: user, password: password, database: database,
-                tls: requireTLS ? .require(try .init(configuration: .makeClientConfiguration())) : .disable)
-            configuration.options.connectTimeout = .seconds(10)
-            return configuration
-        }
-    }
-
-    /// The location without the password, for messages.
-    var redacted: String { "postgres://\(user)@\(host):\(port)/\(database)" }
-
-}
-
-extension PostgresLedgerStore {
-    // MARK: The derived index
-
-    /// Locks the head row for the rest of the transaction (ordering the caller with appends) and reads the size.
-    static func lockHead(on connection: LiveConnection, _ logger: Logger) async throws -> Int64 {
-        for try await size in try await connection.query(
-            "SELECT size FROM head WHERE id = 1 FOR UPDATE", logger: logger
-        )
-        .decode(Int64.self) {
-            return size
-        }
-        throw LedgerStoreError.corrupt("the head row is missing")
-    }
-
-    private static func indexedSize(on connection: LiveConnection, _ logger: Logger) async throws -> Int64 {
-        for try await size in try await connection.query("SELECT size FROM index_state WHERE id = 1", logger: logger)
-            .decode(Int64.self)
-        {
-            return size
-        }
-        throw LedgerStoreError.corrupt("the index_state row is missing")
-    }
-
-    private static func insert(_ entries: [IndexEntry], on connection: LiveConnection, _ logger: Logger) async throws {
-        guard !entries.isEmpty else { return }
-        let keys = entries.map(\.key)
-        let seqs = entries.map(\.seq)
-        try await connection.query(
-            "INSERT INTO index_entries (key, seq) SELECT * FROM UNNEST(\(keys)::TEXT[], \(seqs)::BIGINT[]) ON CONFLICT DO NOTHING",
-            logger: logger)
-    }
-
-    public func cosignatures(size: Int64) async throws -> [String] {
-        try await reading {
-            try await self.pool.withConnection { connection in
-                var out: [String] = []
-                for try await line in try await connection.query(
-                    "SELECT line FROM cosignatures WHERE size = \(size) ORDER BY position", logger: self.logger
-                ).decode(String.self) {
-                    out.append(line)
-                }
-                return out
-            }
-        }
-    }
-
-    public func addCosignatures(size: Int64, lines: [String]) async throws {
-        try await guarded {
-            try await transaction { connection in
-                var found = false
-                for try await _ in try await connection.query(
-                    "SELECT size FROM checkpoints WHERE size = \(size)", logger: self.logger
-                ).decode(Int64.self) {
-                    found = true
-                }
-                guard found else { throw LedgerStoreError.outOfRange("no checkpoint of size \(size) is stored") }
-                for line in lines {
-                    try await connection.query(
-                        "INSERT INTO cosignatures (size, line) VALUES (\(size), \(line)) ON CONFLICT DO NOTHING",
-                        logger: self.logger)
-                }
-            }
-        }
-    }
-
-    public func indexedSize() async throws -> Int64 {
-        try await reading {
-            try await self.pool.withConnection { try await Self.indexedSize(on: $0, self.logger) }
-        }
-    }
-
-    public func lookup(_ keys: [String], from: Int64) async throws -> [IndexEntry] {
-        guard !keys.isEmpty else { return [] }
-        return try await reading {
-            try await self.pool.withConnection { connection in
-                var out: [IndexEntry] = []
-                let rows = try await connection.query(
-                    "SELECT key, seq FROM index_entries WHERE key = ANY(\(keys)::TEXT[]) AND seq >= \(from) ORDER BY key, seq",
-                    logger: self.logger)
-                for try await (key, seq) in rows.decode((String, Int64).self) {
-                    out.append(IndexEntry(key: key, seq: seq))
-                }
-                return out
-            }
-        }
-    }
-
-    public func indexEntries(in range: Range<Int64>) async throws -> [IndexEntry] {
-        try await reading {
-            try await self.pool.withConnection { connection in
-                var out: [IndexEntry] = []
-                let rows = try await connection.query(
-                    "SELECT key, seq FROM index_entries WHERE seq >= \(range.lowerBound) AND seq < \(range.upperBound) ORDER BY seq, key",
-                    logger: self.logger)
-                for try await (key, seq) in rows.decode((String, Int64).self) {
-                    out.append(IndexEntry(key: key, seq: seq))
-                }
-                return out
-            }
-        }
-    }
-
-    public func addIndex(_ entries: [IndexEntry], from: Int64, to: Int64) async throws {
-        try await guarded {
-            try await transaction { connection in
-                let logSize = try await Self.lockHead(on: connection, self.logger)
-                let indexed = try await Self.indexedSize(on: connection, self.logger)
-                guard indexed == from, from <= to, to <= logSize, entries.allSatisfy({ (from..<to).contains($0.seq) })
-                else {
-                    throw LedgerStoreError.outOfRange(
-                        "index entries for records \(from)..<\(to) do not continue the index (it covers \(indexed))")
-                }
-                try await Self.insert(entries, on: connection, self.logger)
-                try await connection.query("UPDATE index_state SET size = \(to) WHERE id = 1", logger: self.logger)
-            }
-        }
-    }
-
-    public func resetIndex() async throws {
-        try await guarded {
-            try await transaction { connection in
-                _ = try await Self.lockHead(on: connection, self.logger)
-                try await connection.query("DELETE FROM index_entries", logger: self.logger)
-                try await connection.query("UPDATE index_state SET size = 0 WHERE id = 1", logger: self.logger)
-            }
-        }
     }
 }
