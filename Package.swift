@@ -173,7 +173,8 @@ let package = Package(
             name: "ThreadlineCLITests",
             dependencies: model + [
                 "threadline", "Threadline", "TransparencyLog", "LedgerStore", "LedgerStoreSQLite",
-                "LedgerBackends", "ThreadlineLabel", "ThreadlineCLI", "ThreadlineTestSupport",
+                "LedgerBackends", "ThreadlineLabel", "ThreadlineCLI", "ThreadlineServer", "ThreadlineDemo",
+                "ThreadlineTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),

@@ -22,7 +22,7 @@ public struct EPCISDocument: Sendable {
         let json: JSONValue
         do {
             json = try JSONValue(parsing: bytes, duplicateKeys: .lastWins)
-        } catch let error as FormatError {
+        } catch let error as EPCISError {
             throw EPCISValidationError(problems: [EPCISProblem(path: "$", code: "epcis.json", message: error.reason)])
         }
         try self.init(json: json)

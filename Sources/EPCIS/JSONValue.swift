@@ -110,8 +110,8 @@ private struct JSONParser {
         self.duplicateKeys = duplicateKeys
     }
 
-    func fail(_ code: String, _ what: String) -> FormatError {
-        FormatError("json.\(code)", "JSON: \(what) at byte \(position)")
+    func fail(_ code: EPCISCode, _ what: String) -> EPCISError {
+        EPCISError(code, "JSON: \(what) at byte \(position)")
     }
 
     mutating func parseDocument() throws -> JSONValue {
@@ -119,7 +119,7 @@ private struct JSONParser {
         skipWhitespace()
         let value = try parseValue()
         skipWhitespace()
-        guard position == bytes.count else { throw fail("trailing", "unexpected data after the value") }
+        guard position == bytes.count else { throw fail(.trailing, "unexpected data after the value") }
         return value
     }
 
@@ -133,7 +133,7 @@ private struct JSONParser {
     }
 
     mutating func parseValue() throws -> JSONValue {
-        guard position < bytes.count else { throw fail("end", "the text ends where a value should be") }
+        guard position < bytes.count else { throw fail(.end, "the text ends where a value should be") }
         switch bytes[position] {
         case UInt8(ascii: "{"): return try parseObject()
         case UInt8(ascii: "["): return try parseArray()
@@ -142,14 +142,14 @@ private struct JSONParser {
         case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
         case UInt8(ascii: "n"): try expectLiteral("null"); return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
-        default: throw fail("value", "unexpected character '\(Unicode.Scalar(bytes[position]))'")
+        default: throw fail(.value, "unexpected character '\(Unicode.Scalar(bytes[position]))'")
         }
     }
 
     mutating func expectLiteral(_ literal: String) throws {
         let utf8 = Array(literal.utf8)
         guard bytes.count - position >= utf8.count, Array(bytes[position..<position + utf8.count]) == utf8 else {
-            throw fail("literal", "expected '\(literal)'")
+            throw fail(.literal, "expected '\(literal)'")
         }
         position += utf8.count
     }
@@ -157,7 +157,7 @@ private struct JSONParser {
     mutating func enter() throws {
         depth += 1
         guard depth <= JSONValue.maximumDepth else {
-            throw fail("depth", "nesting deeper than \(JSONValue.maximumDepth) levels")
+            throw fail(.depth, "nesting deeper than \(JSONValue.maximumDepth) levels")
         }
     }
 
@@ -177,7 +177,7 @@ private struct JSONParser {
         while true {
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else {
-                throw fail("object", "expected a member name in quotes")
+                throw fail(.object, "expected a member name in quotes")
             }
             let key = try parseString()
             let isNew: Bool
@@ -189,11 +189,11 @@ private struct JSONParser {
                 isNew = keys.insert(key).inserted
             }
             guard isNew || duplicateKeys == .lastWins else {
-                throw fail("duplicateKey", "member '\(key)' appears twice")
+                throw fail(.duplicateKey, "member '\(key)' appears twice")
             }
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else {
-                throw fail("object", "expected ':' after member name '\(key)'")
+                throw fail(.object, "expected ':' after member name '\(key)'")
             }
             position += 1
             skipWhitespace()
@@ -204,14 +204,14 @@ private struct JSONParser {
                 members[members.firstIndex { $0.key == key }!] = JSONValue.Member(key, value)
             }
             skipWhitespace()
-            guard position < bytes.count else { throw fail("end", "the text ends inside an object") }
+            guard position < bytes.count else { throw fail(.end, "the text ends inside an object") }
             if bytes[position] == UInt8(ascii: ",") {
                 position += 1
             } else if bytes[position] == UInt8(ascii: "}") {
                 position += 1
                 return .object(members)
             } else {
-                throw fail("object", "expected ',' or '}' after member '\(key)'")
+                throw fail(.object, "expected ',' or '}' after member '\(key)'")
             }
         }
     }
@@ -230,14 +230,14 @@ private struct JSONParser {
             skipWhitespace()
             elements.append(try parseValue())
             skipWhitespace()
-            guard position < bytes.count else { throw fail("end", "the text ends inside an array") }
+            guard position < bytes.count else { throw fail(.end, "the text ends inside an array") }
             if bytes[position] == UInt8(ascii: ",") {
                 position += 1
             } else if bytes[position] == UInt8(ascii: "]") {
                 position += 1
                 return .array(elements)
             } else {
-                throw fail("array", "expected ',' or ']' in an array")
+                throw fail(.array, "expected ',' or ']' in an array")
             }
         }
     }
@@ -250,22 +250,22 @@ private struct JSONParser {
             return position - from
         }
         if bytes[position] == UInt8(ascii: "-") { position += 1 }
-        guard position < bytes.count else { throw fail("number", "a number has no digits") }
+        guard position < bytes.count else { throw fail(.number, "a number has no digits") }
         if bytes[position] == UInt8(ascii: "0") {
             position += 1
         } else if digits() == 0 {
-            throw fail("number", "a number has no digits")
+            throw fail(.number, "a number has no digits")
         }
         if position < bytes.count, bytes[position] == UInt8(ascii: ".") {
             position += 1
-            guard digits() > 0 else { throw fail("number", "a fraction has no digits") }
+            guard digits() > 0 else { throw fail(.number, "a fraction has no digits") }
         }
         if position < bytes.count, bytes[position] | 0x20 == UInt8(ascii: "e") {
             position += 1
             if position < bytes.count, bytes[position] == UInt8(ascii: "+") || bytes[position] == UInt8(ascii: "-") {
                 position += 1
             }
-            guard digits() > 0 else { throw fail("number", "an exponent has no digits") }
+            guard digits() > 0 else { throw fail(.number, "an exponent has no digits") }
         }
         return String(decoding: bytes[start..<position], as: UTF8.self)
     }
@@ -288,7 +288,7 @@ private struct JSONParser {
                 text = String(decoding: run, as: UTF8.self)
             } else {
                 guard let valid = String(validating: run, as: UTF8.self) else {
-                    throw fail("utf8", "a string is not valid UTF-8")
+                    throw fail(.utf8, "a string is not valid UTF-8")
                 }
                 text = valid
             }
@@ -300,26 +300,26 @@ private struct JSONParser {
         func flushRun() throws {
             guard runStart < position else { return }
             guard let run = String(validating: bytes[runStart..<position], as: UTF8.self) else {
-                throw fail("utf8", "a string is not valid UTF-8")
+                throw fail(.utf8, "a string is not valid UTF-8")
             }
             scalars.append(contentsOf: run.unicodeScalars)
         }
         while true {
-            guard position < bytes.count else { throw fail("end", "the text ends inside a string") }
+            guard position < bytes.count else { throw fail(.end, "the text ends inside a string") }
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
                 try flushRun()
                 position += 1
                 return String(scalars)
             }
-            if byte < 0x20 { throw fail("control", "a control character inside a string must be escaped") }
+            if byte < 0x20 { throw fail(.control, "a control character inside a string must be escaped") }
             if byte != UInt8(ascii: "\\") {
                 position += 1
                 continue
             }
             try flushRun()
             position += 1
-            guard position < bytes.count else { throw fail("end", "the text ends inside an escape") }
+            guard position < bytes.count else { throw fail(.end, "the text ends inside an escape") }
             let escape = bytes[position]
             position += 1
             switch escape {
@@ -332,14 +332,14 @@ private struct JSONParser {
             case UInt8(ascii: "r"): scalars.append("\r")
             case UInt8(ascii: "t"): scalars.append("\t")
             case UInt8(ascii: "u"): scalars.append(try parseUnicodeEscape())
-            default: throw fail("escape", "'\\\(Unicode.Scalar(escape))' is not a JSON escape")
+            default: throw fail(.escape, "'\\\(Unicode.Scalar(escape))' is not a JSON escape")
             }
             runStart = position
         }
     }
 
     mutating func hex4() throws -> UInt32 {
-        guard bytes.count - position >= 4 else { throw fail("escape", "\\u needs four hex digits") }
+        guard bytes.count - position >= 4 else { throw fail(.escape, "\\u needs four hex digits") }
         var value: UInt32 = 0
         for _ in 0..<4 {
             let byte = bytes[position]
@@ -348,7 +348,7 @@ private struct JSONParser {
             case 0x30...0x39: digit = byte - 0x30
             case 0x41...0x46: digit = byte - 0x41 + 10
             case 0x61...0x66: digit = byte - 0x61 + 10
-            default: throw fail("escape", "\\u needs four hex digits")
+            default: throw fail(.escape, "\\u needs four hex digits")
             }
             value = value << 4 | UInt32(digit)
             position += 1
@@ -361,15 +361,15 @@ private struct JSONParser {
         if (0xD800...0xDBFF).contains(first) {
             guard bytes.count - position >= 2, bytes[position] == UInt8(ascii: "\\"),
                 bytes[position + 1] == UInt8(ascii: "u")
-            else { throw fail("surrogate", "a high surrogate escape is not followed by a low one") }
+            else { throw fail(.surrogate, "a high surrogate escape is not followed by a low one") }
             position += 2
             let second = try hex4()
             guard (0xDC00...0xDFFF).contains(second) else {
-                throw fail("surrogate", "a high surrogate escape is not followed by a low one")
+                throw fail(.surrogate, "a high surrogate escape is not followed by a low one")
             }
             return Unicode.Scalar(0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00))!
         }
-        guard let scalar = Unicode.Scalar(first) else { throw fail("surrogate", "a lone low surrogate escape") }
+        guard let scalar = Unicode.Scalar(first) else { throw fail(.surrogate, "a lone low surrogate escape") }
         return scalar
     }
 }

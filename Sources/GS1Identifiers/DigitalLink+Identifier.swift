@@ -15,8 +15,8 @@ extension DigitalLink {
         let bytes = Array(code.utf8)
         func isHex(_ i: Int) -> Bool { i < bytes.count && (Character(UnicodeScalar(bytes[i])).isHexDigit) }
         for (i, byte) in bytes.enumerated() where byte == UInt8(ascii: "%") && !(isHex(i + 1) && isHex(i + 2)) {
-            throw FormatError(
-                "code.invalid", "'\(code)' has a malformed %-escape at byte \(i) (a % must begin two hex digits)")
+            throw GS1Error(
+                .codeInvalid, "'\(code)' has a malformed %-escape at byte \(i) (a % must begin two hex digits)")
         }
         return canonical(code)
     }

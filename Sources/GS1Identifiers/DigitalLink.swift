@@ -68,7 +68,7 @@ public struct DigitalLink: Hashable, Sendable {
     public init(_ text: String) throws {
         guard let components = URLComponents(string: text), let scheme = components.scheme,
             ["http", "https"].contains(scheme.lowercased()), let host = components.host, !host.isEmpty
-        else { throw FormatError("dl.uri", "'\(text)' is not an http(s) URI with a domain") }
+        else { throw GS1Error(.dlURI, "'\(text)' is not an http(s) URI with a domain") }
         let segments = components.percentEncodedPath.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
             .map(String.init)
         guard
@@ -76,19 +76,19 @@ public struct DigitalLink: Hashable, Sendable {
                 DigitalLink.qualifiers[segments[$0]] != nil && $0 + 1 < segments.count + segments.startIndex
             })
         else {
-            throw FormatError("dl.key", "'\(text)' has no GS1 primary key (01, 00 or 414) in its path")
+            throw GS1Error(.dlKey, "'\(text)' has no GS1 primary key (01, 00 or 414) in its path")
         }
         let prefix = segments[segments.startIndex..<start].joined(separator: "/")
         base = "\(scheme)://\(host)" + (components.port.map { ":\($0)" } ?? "") + (prefix.isEmpty ? "" : "/" + prefix)
         let rest = Array(segments[start...])
         guard rest.count % 2 == 0 else {
-            throw FormatError("dl.path", "'\(text)': the path after the primary key must be AI/value pairs")
+            throw GS1Error(.dlPath, "'\(text)': the path after the primary key must be AI/value pairs")
         }
         var pairs: [(ai: String, value: String)] = []
         for i in stride(from: 0, to: rest.count, by: 2) {
             guard let value = rest[i + 1].removingPercentEncoding, !value.isEmpty else {
-                throw FormatError(
-                    "dl.escape", "'\(text)': the value of AI \(rest[i]) is empty or badly percent-encoded")
+                throw GS1Error(
+                    .dlEscape, "'\(text)': the value of AI \(rest[i]) is empty or badly percent-encoded")
             }
             pairs.append((rest[i], value))
         }
@@ -98,11 +98,11 @@ public struct DigitalLink: Hashable, Sendable {
         var values: [String: String] = [:]
         for pair in pairs.dropFirst() {
             guard let position = allowed.firstIndex(of: pair.ai) else {
-                throw FormatError("dl.qualifier", "AI \(pair.ai) is not a qualifier of AI \(key) in '\(text)'")
+                throw GS1Error(.dlQualifier, "AI \(pair.ai) is not a qualifier of AI \(key) in '\(text)'")
             }
             guard position > lastPosition else {
-                throw FormatError(
-                    "dl.order",
+                throw GS1Error(
+                    .dlOrder,
                     "qualifier \(pair.ai) comes after \(allowed[lastPosition]) in '\(text)'; the order is "
                         + allowed.joined(separator: ", "))
             }

@@ -10,16 +10,16 @@ public struct GTIN: Hashable, Sendable, Codable, CustomStringConvertible {
     /// Parses a GTIN-8, -12, -13 or -14.
     public init(_ text: some StringProtocol) throws {
         guard text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
-            throw FormatError("gtin.character", "GTIN '\(text)' has a character that is not a digit")
+            throw GS1Error(.gtinCharacter, "GTIN '\(text)' has a character that is not a digit")
         }
         guard [8, 12, 13, 14].contains(text.count) else {
-            throw FormatError("gtin.length", "GTIN '\(text)' has \(text.count) digits; a GTIN has 8, 12, 13 or 14")
+            throw GS1Error(.gtinLength, "GTIN '\(text)' has \(text.count) digits; a GTIN has 8, 12, 13 or 14")
         }
         let padded = String(repeating: "0", count: 14 - text.count) + text
         let expected = GS1.checkDigit(of: padded.dropLast())
         guard padded.last == expected else {
-            throw FormatError(
-                "gtin.checkDigit", "GTIN '\(text)' has check digit \(padded.last!), but its digits give \(expected)")
+            throw GS1Error(
+                .gtinCheckDigit, "GTIN '\(text)' has check digit \(padded.last!), but its digits give \(expected)")
         }
         digits = padded
     }
@@ -82,26 +82,26 @@ public enum GS1 {
     /// Checks an alphanumeric AI value: 1…20 characters of set 82.
     static func checkAlphanumeric(_ value: String, ai: String, name: String) throws {
         guard !value.isEmpty, value.utf8.count <= 20 else {
-            throw FormatError("gs1.length", "\(name) (AI \(ai)) '\(value)' must have 1 to 20 characters")
+            throw GS1Error(.gs1Length, "\(name) (AI \(ai)) '\(value)' must have 1 to 20 characters")
         }
         if let bad = value.unicodeScalars.first(where: { !$0.isASCII || !set82.contains(UInt8($0.value)) }) {
-            throw FormatError(
-                "gs1.character", "\(name) (AI \(ai)) '\(value)' has '\(bad)', which GS1 character set 82 does not allow"
+            throw GS1Error(
+                .gs1Character, "\(name) (AI \(ai)) '\(value)' has '\(bad)', which GS1 character set 82 does not allow"
             )
         }
     }
 
     static func checkNumeric(_ value: String, digits: Int, ai: String, name: String) throws {
         guard value.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
-            throw FormatError("gs1.character", "\(name) (AI \(ai)) '\(value)' has a character that is not a digit")
+            throw GS1Error(.gs1Character, "\(name) (AI \(ai)) '\(value)' has a character that is not a digit")
         }
         guard value.count == digits else {
-            throw FormatError("gs1.length", "\(name) (AI \(ai)) '\(value)' has \(value.count) digits; it has \(digits)")
+            throw GS1Error(.gs1Length, "\(name) (AI \(ai)) '\(value)' has \(value.count) digits; it has \(digits)")
         }
         let expected = checkDigit(of: value.dropLast())
         guard value.last == expected else {
-            throw FormatError(
-                "gs1.checkDigit",
+            throw GS1Error(
+                .gs1CheckDigit,
                 "\(name) (AI \(ai)) '\(value)' has check digit \(value.last!), but its digits give \(expected)")
         }
     }
@@ -119,8 +119,8 @@ extension GS1Identifier {
         } else if trimmed.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) && !trimmed.isEmpty {
             self = .product(gtin: try GTIN(trimmed))
         } else {
-            throw FormatError(
-                "code.form", "'\(text)' is not a GS1 Digital Link URI, an EPC URN or a GTIN")
+            throw GS1Error(
+                .codeForm, "'\(text)' is not a GS1 Digital Link URI, an EPC URN or a GTIN")
         }
     }
 

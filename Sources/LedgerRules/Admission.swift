@@ -29,7 +29,7 @@ public enum Admission {
     public struct Refusal: Sendable {
         public let request: Int
         public let statement: Int
-        public let error: FormatError
+        public let error: any CodedError
         /// The record that already holds the same statement, for a duplicate.
         public let existing: Int64?
     }
@@ -112,7 +112,7 @@ public enum Admission {
         let statement: Int
         let atomic: Bool
 
-        func refused(_ error: FormatError, existing: Int64? = nil) -> Refusal {
+        func refused(_ error: any CodedError, existing: Int64? = nil) -> Refusal {
             Refusal(request: request, statement: statement, error: error, existing: existing)
         }
 
@@ -131,14 +131,14 @@ public enum Admission {
                         let status = registry.signer(key, at: seq)
                         if case .valid = status { continue }
                         return refused(
-                            FormatError("record.signer", "the signer \(key) may not submit: \(status.explanation)"))
+                            RuleError(.recordSigner, "the signer \(key) may not submit: \(status.explanation)"))
                     }
                 }
                 registry.skip(to: seq + 1)
             case .anchor:
                 registry.skip(to: seq + 1)
                 guard signers.contains(registry.operatorKey) else {
-                    return refused(FormatError("anchor.signer", "a time anchor must be signed by the operator key"))
+                    return refused(RuleError(.anchorSigner, "a time anchor must be signed by the operator key"))
                 }
             case .registry(let change, _):
                 if let error = registry.refusal(of: change, signers: signers, at: seq) { return refused(error) }
@@ -165,14 +165,14 @@ public enum Admission {
             }
             if let earlier = existing[key] {
                 return refused(
-                    FormatError("record.duplicate", "\(what) is already record \(earlier)"), existing: earlier)
+                    RuleError(.recordDuplicate, "\(what) is already record \(earlier)"), existing: earlier)
             }
             guard let earlier = seen[key] else { return nil }
             // An earlier copy in this same all-or-nothing request will not be appended either.
             let kept = earlier.request != request || !atomic
             return refused(
-                FormatError(
-                    "record.duplicate",
+                RuleError(
+                    .recordDuplicate,
                     "\(what) is submitted twice" + (kept ? "; the first is record \(earlier.seq)" : "")),
                 existing: kept ? earlier.seq : nil)
         }

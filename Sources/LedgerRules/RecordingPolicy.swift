@@ -41,14 +41,14 @@ public enum RecordingPolicy {
     /// Why `event`, signed by `signers`, may not be recorded at record `seq`, or nil.
     public static func refusal(
         for event: EPCISEvent, signers: [String], registry: Registry, at seq: Int64
-    ) -> FormatError? {
+    ) -> RuleError? {
         refusal(for: Demands(event), signers: signers, registry: registry, at: seq)
     }
 
     /// Why an event that makes `demands`, signed by `signers`, may not be recorded at record `seq`, or nil.
     public static func refusal(
         for demands: Demands, signers: [String], registry: Registry, at seq: Int64
-    ) -> FormatError? {
+    ) -> RuleError? {
         // The first signer's participant, and any others (an event is most often signed once: no array then).
         var first: Participant?
         var others: [Participant] = []
@@ -62,11 +62,11 @@ public enum RecordingPolicy {
                     others.append(registry.participants[id]!)
                 }
             case let status:
-                return FormatError("record.signer", "the event's signer \(key) may not record: \(status.explanation)")
+                return RuleError(.recordSigner, "the event's signer \(key) may not record: \(status.explanation)")
             }
         }
         guard let recorder = first else {
-            return FormatError("record.signer", "the event has no signature")
+            return RuleError(.recordSigner, "the event has no signature")
         }
         /// Whether every recorder meets `test`, and whether any does.
         func all(_ test: (Participant) -> Bool) -> Bool { test(recorder) && others.allSatisfy(test) }
@@ -80,19 +80,19 @@ public enum RecordingPolicy {
         let onlyCertifier =
             all { $0.profile.roles.allSatisfy { $0 == .certifier } } && any { !$0.profile.roles.isEmpty }
         if onlyCertifier, step != "inspecting" {
-            return FormatError(
-                "record.role",
+            return RuleError(
+                .recordRole,
                 "'\(recorder.id)' is a certifier; a certifier records inspections only, not \(step ?? "this step")")
         }
         if step == "retail_selling", !hasAny(sellers) {
-            return FormatError(
-                "record.role",
+            return RuleError(
+                .recordRole,
                 "'\(recorder.id)' may not record a retail sale; that takes one of the roles \(roleNames(sellers))")
         }
         guard !demands.creates.isEmpty || step == "commissioning" else { return nil }
         if !hasAny(producers) {
-            return FormatError(
-                "record.role",
+            return RuleError(
+                .recordRole,
                 "'\(recorder.id)' may not commission products; that takes one of the roles \(roleNames(producers))")
         }
         let prefixes =
@@ -103,8 +103,8 @@ public enum RecordingPolicy {
             // The GTIN's digits after its indicator start with the company prefix.
             let body = gtin.utf8.dropFirst()
             guard prefixes.contains(where: { body.starts(with: $0.utf8) }) else {
-                return FormatError(
-                    "record.companyPrefix",
+                return RuleError(
+                    .recordCompanyPrefix,
                     "'\(recorder.id)' may not commission GTIN \(gtin) (\(identifier)): its company prefix is not one of"
                         + " '\(recorder.id)'s (\(prefixes.isEmpty ? "none" : prefixes.joined(separator: ", ")))")
             }

@@ -79,49 +79,49 @@ public struct Registry: Sendable {
     /// the fold of a stored log passes false, so that statements recorded before the rule still apply.
     public func refusal(
         of statement: RegistryStatement, signers: [String], at seq: Int64, requiringBasis: Bool = true
-    ) -> FormatError? {
+    ) -> RegistryError? {
         if let basis = statement.basis {
             guard basis <= seq else {
-                return FormatError(
-                    "registry.basis",
+                return RegistryError(
+                    .basis,
                     "the statement was signed against a log of \(basis) records, but would be record \(seq)")
             }
             if let last = lastChange[statement.subject], last >= basis {
-                return FormatError(
-                    "registry.stale",
+                return RegistryError(
+                    .stale,
                     "the \(statement.subject) changed at record \(last), after the log of \(basis) records this "
                         + "statement was signed against: sign it again against the log as it stands")
             }
         } else if requiringBasis {
-            return FormatError(
-                "registry.basis", "a registry statement must name its basis, the number of records its signer saw")
+            return RegistryError(
+                .basis, "a registry statement must name its basis, the number of records its signer saw")
         }
         return refusal(of: statement.change, signers: signers, at: seq)
     }
 
-    private func refusal(of statement: RegistryStatement.Change, signers: [String], at seq: Int64) -> FormatError? {
+    private func refusal(of statement: RegistryStatement.Change, signers: [String], at seq: Int64) -> RegistryError? {
         let byOperator = signers.contains(operatorKey)
-        func operatorOnly(_ what: String) -> FormatError? {
-            byOperator ? nil : FormatError("registry.signer", "\(what) must be signed by the ledger's operator key")
+        func operatorOnly(_ what: String) -> RegistryError? {
+            byOperator ? nil : RegistryError(.signer, "\(what) must be signed by the ledger's operator key")
         }
-        func active(_ id: String) -> Result<Participant, FormatError> {
+        func active(_ id: String) -> Result<Participant, RegistryError> {
             guard let participant = participants[id] else {
-                return .failure(FormatError("registry.participant", "no participant '\(id)' is registered"))
+                return .failure(RegistryError(.participant, "no participant '\(id)' is registered"))
             }
             if let at = participant.revokedAt {
-                return .failure(FormatError("registry.revoked", "participant '\(id)' was revoked at record \(at)"))
+                return .failure(RegistryError(.revoked, "participant '\(id)' was revoked at record \(at)"))
             }
             return .success(participant)
         }
-        func newKey(_ vkey: String) -> FormatError? {
+        func newKey(_ vkey: String) -> RegistryError? {
             guard (try? Ed25519NoteVerifier(verifierKey: vkey)) != nil else {
-                return FormatError("registry.key", "'\(vkey)' is not an Ed25519 verifier key (name+hex id+base64)")
+                return RegistryError(.key, "'\(vkey)' is not an Ed25519 verifier key (name+hex id+base64)")
             }
             if let owner = keyOwners[vkey] {
-                return FormatError("registry.key", "the key \(vkey) is already registered, to '\(owner)'")
+                return RegistryError(.key, "the key \(vkey) is already registered, to '\(owner)'")
             }
             if vkey == operatorKey {
-                return FormatError("registry.key", "the operator's key cannot be a participant's")
+                return RegistryError(.key, "the operator's key cannot be a participant's")
             }
             return nil
         }
@@ -133,35 +133,35 @@ public struct Registry: Sendable {
                     $0.isASCII && ($0.properties.isAlphabetic || "0123456789-_.".unicodeScalars.contains($0))
                 })
             else {
-                return FormatError(
-                    "registry.id", "participant id '\(p.id)' must be 1–64 letters, digits, '-', '_' or '.'")
+                return RegistryError(
+                    .id, "participant id '\(p.id)' must be 1–64 letters, digits, '-', '_' or '.'")
             }
             if participants[p.id] != nil {
-                return FormatError("registry.id", "participant '\(p.id)' is already registered")
+                return RegistryError(.id, "participant '\(p.id)' is already registered")
             }
             if let problem = Registry.displayTextProblem(p.name) {
-                return FormatError("registry.name", "participant '\(p.id)': the name \(problem)")
+                return RegistryError(.name, "participant '\(p.id)': the name \(problem)")
             }
-            if p.roles.isEmpty { return FormatError("registry.roles", "participant '\(p.id)' needs at least one role") }
-            if p.keys.isEmpty { return FormatError("registry.keys", "participant '\(p.id)' needs at least one key") }
+            if p.roles.isEmpty { return RegistryError(.roles, "participant '\(p.id)' needs at least one role") }
+            if p.keys.isEmpty { return RegistryError(.keys, "participant '\(p.id)' needs at least one key") }
             for prefix in p.companyPrefixes
             where !(6...12).contains(prefix.utf8.count) || !prefix.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
-                return FormatError("registry.companyPrefix", "company prefix '\(prefix)' must be 6 to 12 digits")
+                return RegistryError(.companyPrefix, "company prefix '\(prefix)' must be 6 to 12 digits")
             }
             for prefix in p.companyPrefixes {
                 if let owner = participants.values.first(where: { $0.profile.companyPrefixes.contains(prefix) }) {
-                    return FormatError(
-                        "registry.companyPrefix", "company prefix \(prefix) is already owned by '\(owner.id)'")
+                    return RegistryError(
+                        .companyPrefix, "company prefix \(prefix) is already owned by '\(owner.id)'")
                 }
             }
             for gln in p.locations {
-                do { _ = try GS1Identifier.location(gln: gln).validated() } catch let error as FormatError {
-                    return FormatError("registry.location", "location '\(gln)': \(error.reason)")
-                } catch { return FormatError("registry.location", "location '\(gln)' is not a GLN") }
+                do { _ = try GS1Identifier.location(gln: gln).validated() } catch let error as GS1Error {
+                    return RegistryError(.location, "location '\(gln)': \(error.reason)")
+                } catch { return RegistryError(.location, "location '\(gln)' is not a GLN") }
             }
             for (i, key) in p.keys.enumerated() {
                 if let error = newKey(key) { return error }
-                if p.keys[..<i].contains(key) { return FormatError("registry.key", "the key \(key) is listed twice") }
+                if p.keys[..<i].contains(key) { return RegistryError(.key, "the key \(key) is listed twice") }
             }
         case .keyRotation(let id, let vkey, let retired):
             if let error = operatorOnly("a key rotation") { return error }
@@ -172,17 +172,17 @@ public struct Registry: Sendable {
             }
             if let error = newKey(vkey) { return error }
             if let retired, !participant.currentKeys.contains(where: { $0.vkey == retired }) {
-                return FormatError("registry.retiredKey", "the key \(retired) is not a current key of '\(id)'")
+                return RegistryError(.retiredKey, "the key \(retired) is not a current key of '\(id)'")
             }
         case .revocation(let id, let key, let reason):
             if let error = operatorOnly("a revocation") { return error }
             if case .failure(let error) = active(id) { return error }
             if let problem = Registry.displayTextProblem(reason) {
-                return FormatError("registry.reason", "a revocation's reason \(problem)")
+                return RegistryError(.reason, "a revocation's reason \(problem)")
             }
             // `active(id)` found the participant.
             if let key, !participants[id]!.currentKeys.contains(where: { $0.vkey == key }) {
-                return FormatError("registry.key", "the key \(key) is not a current key of '\(id)'")
+                return RegistryError(.key, "the key \(key) is not a current key of '\(id)'")
             }
         case .channelAuthorization(let brandID, let channelID, let prefixes, _):
             let brand: Participant
@@ -191,24 +191,24 @@ public struct Registry: Sendable {
             case .success(let found): brand = found
             }
             guard brand.has(.brand) else {
-                return FormatError(
-                    "registry.brand", "'\(brandID)' does not have the brand role, so it cannot authorise channels")
+                return RegistryError(
+                    .brand, "'\(brandID)' does not have the brand role, so it cannot authorise channels")
             }
             guard signers.contains(where: { signer($0, at: seq) == .valid(participant: brandID) }) else {
-                return FormatError(
-                    "registry.signer", "an authorisation must be signed by a current key of the brand '\(brandID)'")
+                return RegistryError(
+                    .signer, "an authorisation must be signed by a current key of the brand '\(brandID)'")
             }
             switch active(channelID) {
             case .failure(let error): return error
             case .success(let channel):
                 guard channel.has(.channel) || channel.has(.retailer) || channel.has(.marketplace) else {
-                    return FormatError(
-                        "registry.channel",
+                    return RegistryError(
+                        .channel,
                         "'\(channelID)' is not a channel, retailer or marketplace, so it sells nothing")
                 }
             }
             for prefix in prefixes where !brand.profile.companyPrefixes.contains(prefix) {
-                return FormatError("registry.companyPrefix", "company prefix \(prefix) is not one of '\(brandID)'s")
+                return RegistryError(.companyPrefix, "company prefix \(prefix) is not one of '\(brandID)'s")
             }
         }
         return nil
@@ -236,7 +236,7 @@ public struct Registry: Sendable {
     /// Folds the record at `seq` (which must be `size`) into the registry. A registry statement that cannot
     /// apply is returned as a refusal and changes nothing; other statements only advance `size`.
     @discardableResult
-    public mutating func apply(seq: Int64, envelope: Envelope) -> FormatError? {
+    public mutating func apply(seq: Int64, envelope: Envelope) -> (any CodedError)? {
         precondition(seq >= size, "records are folded in order")
         guard envelope.payloadType == RegistryStatement.payloadType else {
             size = seq + 1
@@ -250,7 +250,7 @@ public struct Registry: Sendable {
             return nil
         } catch {
             size = seq + 1
-            return error as? FormatError ?? FormatError("registry.json", "\(error)")
+            return error as? any CodedError ?? RegistryError(.json, "\(error)")
         }
     }
 

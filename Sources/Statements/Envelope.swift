@@ -28,7 +28,7 @@ public struct Envelope: Sendable, Equatable {
             keyid = try container.decodeIfPresent(String.self, forKey: .keyid) ?? ""
             let text = try container.decode(String.self, forKey: .sig)
             guard let bytes = Envelope.decodeBase64(text) else {
-                throw FormatError("envelope.sig", "a signature's 'sig' is not base64")
+                throw StatementError(.envelopeSig, "a signature's 'sig' is not base64")
             }
             sig = bytes
         }
@@ -50,14 +50,14 @@ public struct Envelope: Sendable, Equatable {
     /// Creates an envelope, checking the fields' syntax (not the signatures).
     public init(payloadType: String, payload: [UInt8], signatures: [Signature]) throws {
         guard !payloadType.isEmpty, Envelope.isPlainASCII(payloadType) else {
-            throw FormatError(
-                "envelope.payloadType",
+            throw StatementError(
+                .envelopePayloadType,
                 "payloadType '\(payloadType)' must be non-empty printable ASCII without '\"' or '\\'")
         }
-        guard !signatures.isEmpty else { throw FormatError("envelope.signatures", "the envelope has no signatures") }
+        guard !signatures.isEmpty else { throw StatementError(.envelopeSignatures, "the envelope has no signatures") }
         for signature in signatures where !Envelope.isPlainASCII(signature.keyid) || signature.keyid.isEmpty {
-            throw FormatError(
-                "envelope.keyid", "keyid '\(signature.keyid)' must be a verifier key in printable ASCII")
+            throw StatementError(
+                .envelopeKeyid, "keyid '\(signature.keyid)' must be a verifier key in printable ASCII")
         }
         self.payloadType = payloadType
         self.payload = payload
@@ -81,8 +81,8 @@ public struct Envelope: Sendable, Equatable {
 
     private static func checkType(_ type: String) throws {
         guard !type.isEmpty, isPlainASCII(type) else {
-            throw FormatError(
-                "envelope.payloadType", "payloadType '\(type)' must be non-empty printable ASCII without '\"' or '\\'")
+            throw StatementError(
+                .envelopePayloadType, "payloadType '\(type)' must be non-empty printable ASCII without '\"' or '\\'")
         }
     }
 
@@ -110,7 +110,7 @@ public struct Envelope: Sendable, Equatable {
     /// The outcome of checking every signature: each must name an Ed25519 verifier key and verify.
     public func verifySignatures(
         cache: inout [String: Ed25519NoteVerifier]
-    ) -> Result<[Ed25519NoteVerifier], FormatError> {
+    ) -> Result<[Ed25519NoteVerifier], StatementError> {
         let message = Envelope.pae(type: payloadType, payload: payload)
         var signers: [Ed25519NoteVerifier] = []
         for (i, signature) in signatures.enumerated() {
@@ -120,20 +120,20 @@ public struct Envelope: Sendable, Equatable {
             } else {
                 do { verifier = try Ed25519NoteVerifier(verifierKey: signature.keyid) } catch {
                     return .failure(
-                        FormatError("envelope.keyid", "signature \(i): keyid is not a verifier key: \(error)"))
+                        StatementError(.envelopeKeyid, "signature \(i): keyid is not a verifier key: \(error)"))
                 }
                 // One key, one keyid: no other spelling (upper-case hex, other base64) of the same key.
                 guard verifier.verifierKey == signature.keyid else {
                     return .failure(
-                        FormatError(
-                            "envelope.keyid",
+                        StatementError(
+                            .envelopeKeyid,
                             "signature \(i): keyid is not in canonical form (expected '\(verifier.verifierKey)')"))
                 }
                 cache[signature.keyid] = verifier
             }
             guard verifier.verify(message: message, signature: signature.sig) else {
                 return .failure(
-                    FormatError("envelope.signature", "signature \(i) by '\(verifier.name)' does not verify"))
+                    StatementError(.envelopeSignature, "signature \(i) by '\(verifier.name)' does not verify"))
             }
             signers.append(verifier)
         }
@@ -141,7 +141,7 @@ public struct Envelope: Sendable, Equatable {
     }
 
     /// Checks every signature (see `verifySignatures(cache:)`).
-    public func verifySignatures() -> Result<[Ed25519NoteVerifier], FormatError> {
+    public func verifySignatures() -> Result<[Ed25519NoteVerifier], StatementError> {
         var cache: [String: Ed25519NoteVerifier] = [:]
         return verifySignatures(cache: &cache)
     }
@@ -157,45 +157,46 @@ extension Envelope {
     /// readers do).
     public init(json: some Collection<UInt8>) throws {
         let value: JSONValue
-        do { value = try JSONValue(parsing: json) } catch let error as FormatError {
-            throw FormatError("envelope.json", "not a DSSE envelope: \(error.reason)")
+        do { value = try JSONValue(parsing: json) } catch let error as EPCISError {
+            throw StatementError(.envelopeJSON, "not a DSSE envelope: \(error.reason)")
         }
         guard value.members != nil else {
-            throw FormatError("envelope.json", "not a DSSE envelope: \(value.typeName), not an object")
+            throw StatementError(.envelopeJSON, "not a DSSE envelope: \(value.typeName), not an object")
         }
         func string(_ member: JSONValue?, _ name: String) throws -> String {
             guard let member else {
-                throw FormatError(
-                    "envelope.json", "not a DSSE envelope (payloadType, payload, signatures): missing field '\(name)'")
+                throw StatementError(
+                    .envelopeJSON, "not a DSSE envelope (payloadType, payload, signatures): missing field '\(name)'")
             }
             guard let text = member.stringValue else {
-                throw FormatError("envelope.json", "not a DSSE envelope: '\(name)' is \(member.typeName), not a string")
+                throw StatementError(
+                    .envelopeJSON, "not a DSSE envelope: '\(name)' is \(member.typeName), not a string")
             }
             return text
         }
         let payloadType = try string(value["payloadType"], "payloadType")
         let payloadText = try string(value["payload"], "payload")
         guard let list = value["signatures"] else {
-            throw FormatError(
-                "envelope.json", "not a DSSE envelope (payloadType, payload, signatures): missing field 'signatures'")
+            throw StatementError(
+                .envelopeJSON, "not a DSSE envelope (payloadType, payload, signatures): missing field 'signatures'")
         }
         guard let elements = list.elements else {
-            throw FormatError("envelope.json", "not a DSSE envelope: 'signatures' is \(list.typeName), not an array")
+            throw StatementError(.envelopeJSON, "not a DSSE envelope: 'signatures' is \(list.typeName), not an array")
         }
         let signatures = try elements.enumerated().map { i, element -> Signature in
             guard element.members != nil else {
-                throw FormatError(
-                    "envelope.json", "not a DSSE envelope: signature \(i) is \(element.typeName), not an object")
+                throw StatementError(
+                    .envelopeJSON, "not a DSSE envelope: signature \(i) is \(element.typeName), not an object")
             }
             // DSSE makes keyid optional; an absent one is refused below, with the other bad keyids.
             let keyid = try element["keyid"].map { try string($0, "signatures[\(i)].keyid") } ?? ""
             guard let sig = Envelope.decodeBase64(try string(element["sig"], "signatures[\(i)].sig")) else {
-                throw FormatError("envelope.sig", "a signature's 'sig' is not base64")
+                throw StatementError(.envelopeSig, "a signature's 'sig' is not base64")
             }
             return Signature(keyid: keyid, sig: sig)
         }
         guard let payload = Envelope.decodeBase64(payloadText) else {
-            throw FormatError("envelope.payload", "'payload' is not base64")
+            throw StatementError(.envelopePayload, "'payload' is not base64")
         }
         try self.init(payloadType: payloadType, payload: payload, signatures: signatures)
     }
@@ -252,7 +253,7 @@ extension Envelope {
                 signatures.append(Signature(keyid: keyid, sig: sig))
             } while reader.skip(",")
             try reader.expect("]}")
-            guard reader.isAtEnd else { throw FormatError("envelope.canonical", "bytes after the envelope's end") }
+            guard reader.isAtEnd else { throw StatementError(.envelopeCanonical, "bytes after the envelope's end") }
             return (type, payload, signatures)
         }
         try self.init(payloadType: type, payload: payload, signatures: signatures)
@@ -272,7 +273,7 @@ private struct CanonicalReader {
 
     mutating func expect(_ literal: StaticString) throws {
         guard skip(literal) else {
-            throw FormatError("envelope.canonical", "expected '\(literal)' in the stored envelope")
+            throw StatementError(.envelopeCanonical, "expected '\(literal)' in the stored envelope")
         }
     }
 
@@ -288,7 +289,7 @@ private struct CanonicalReader {
     private mutating func quoted() throws -> UnsafeBufferPointer<UInt8> {
         let start = bytes.baseAddress! + position
         guard let quote = memchr(start, Int32(UInt8(ascii: "\"")), bytes.count - position) else {
-            throw FormatError("envelope.canonical", "unterminated string in the stored envelope")
+            throw StatementError(.envelopeCanonical, "unterminated string in the stored envelope")
         }
         let count = UnsafeRawPointer(quote) - UnsafeRawPointer(start)
         position += count + 1
@@ -302,7 +303,7 @@ private struct CanonicalReader {
 
     mutating func base64() throws -> [UInt8] {
         guard let decoded = Base64.decodeCanonical(try quoted()) else {
-            throw FormatError("envelope.canonical", "a stored base64 field is not canonical base64")
+            throw StatementError(.envelopeCanonical, "a stored base64 field is not canonical base64")
         }
         return decoded
     }

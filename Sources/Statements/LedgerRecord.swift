@@ -48,10 +48,10 @@ public struct LedgerRecord: Sendable, Equatable {
 
     /// A record's bytes from an already-encoded canonical envelope (the append path encodes it once).
     public static func encode(seq: Int64, timeMillis: Int64, prev: Hash, envelopeJSON: [UInt8]) throws -> [UInt8] {
-        guard seq >= 0 else { throw FormatError("record.seq", "a sequence number is not negative") }
+        guard seq >= 0 else { throw StatementError(.recordSeq, "a sequence number is not negative") }
         guard (0...Timestamp.maxMillis).contains(timeMillis) else {
-            throw FormatError(
-                "record.time", "time \(timeMillis) ms is outside 1970-01-01…9999-12-31 (is the clock right?)")
+            throw StatementError(
+                .recordTime, "time \(timeMillis) ms is outside 1970-01-01…9999-12-31 (is the clock right?)")
         }
         var out: [UInt8] = []
         out.reserveCapacity(envelopeJSON.count + maxFramingBytes)
@@ -61,8 +61,8 @@ public struct LedgerRecord: Sendable, Equatable {
         out += envelopeJSON
         out.append(0x0A)
         guard out.count <= maxBytes else {
-            throw FormatError(
-                "record.size", "the record would be \(out.count) bytes; the limit is \(maxBytes) (64 KiB − 1)")
+            throw StatementError(
+                .recordSize, "the record would be \(out.count) bytes; the limit is \(maxBytes) (64 KiB − 1)")
         }
         return out
     }
@@ -75,8 +75,8 @@ public struct LedgerRecord: Sendable, Equatable {
     /// Parses a record's bytes strictly: any deviation from the format is an error.
     public init(bytes: [UInt8]) throws {
         guard bytes.count <= LedgerRecord.maxBytes else {
-            throw FormatError(
-                "record.size", "the record is \(bytes.count) bytes; the limit is \(LedgerRecord.maxBytes)")
+            throw StatementError(
+                .recordSize, "the record is \(bytes.count) bytes; the limit is \(LedgerRecord.maxBytes)")
         }
         // The five lines, found with memchr (the envelope's line is the rest, less the final newline).
         var lines: [ArraySlice<UInt8>] = []
@@ -93,34 +93,37 @@ public struct LedgerRecord: Sendable, Equatable {
             if lines.count == 4 { lines.append(bytes[start..<max(start, buffer.count - 1)]) }
         }
         guard lines.count == 5, bytes.last == 0x0A else {
-            throw FormatError("record.lines", "a record has five newline-terminated lines")
+            throw StatementError(.recordLines, "a record has five newline-terminated lines")
         }
         guard lines[0].elementsEqual(LedgerRecord.header.utf8) else {
-            throw FormatError("record.header", "the record does not start with '\(LedgerRecord.header)'")
+            throw StatementError(.recordHeader, "the record does not start with '\(LedgerRecord.header)'")
         }
-        let seq = try LedgerRecord.field("seq", lines[1])
+        let seq = try LedgerRecord.field("seq", lines[1], .recordSeq)
         guard seq.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), seq.count == 1 || seq.first != 0x30,
             let number = Int64(String(decoding: seq, as: UTF8.self))
         else {
-            throw FormatError(
-                "record.seq", "'seq \(String(decoding: seq, as: UTF8.self))' is not a decimal without leading zeros")
+            throw StatementError(
+                .recordSeq, "'seq \(String(decoding: seq, as: UTF8.self))' is not a decimal without leading zeros")
         }
-        let timeBytes = try LedgerRecord.field("time", lines[2])
+        let timeBytes = try LedgerRecord.field("time", lines[2], .recordTime)
         guard let time = timeBytes.withUnsafeBufferPointer(Timestamp.parse(millis:)) else {
-            throw FormatError("record.time", "the record's time is not YYYY-MM-DDTHH:MM:SS.mmmZ")
+            throw StatementError(.recordTime, "the record's time is not YYYY-MM-DDTHH:MM:SS.mmmZ")
         }
-        guard let prevBytes = Base64.decodeCanonical(try LedgerRecord.field("prev", lines[3])),
+        guard let prevBytes = Base64.decodeCanonical(try LedgerRecord.field("prev", lines[3], .recordPrev)),
             let prev = Hash(bytes: prevBytes)
-        else { throw FormatError("record.prev", "the record's prev is not base64 of 32 bytes") }
+        else { throw StatementError(.recordPrev, "the record's prev is not base64 of 32 bytes") }
         let envelope = try Envelope(canonical: lines[4])
         self.init(seq: number, timeMillis: time, prev: prev, envelope: envelope)
     }
 
     /// The bytes after `name` and a space, which the line must start with.
-    private static func field(_ name: StaticString, _ line: ArraySlice<UInt8>) throws -> ArraySlice<UInt8> {
+    /// The field's code is `record.` and its name.
+    private static func field(
+        _ name: StaticString, _ line: ArraySlice<UInt8>, _ code: StatementCode
+    ) throws -> ArraySlice<UInt8> {
         let prefix = UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount)
         guard line.starts(with: prefix), line.dropFirst(prefix.count).first == UInt8(ascii: " ") else {
-            throw FormatError("record.\(name)", "the record has no '\(name) ' line where expected")
+            throw StatementError(code, "the record has no '\(name) ' line where expected")
         }
         return line.dropFirst(prefix.count + 1)
     }

@@ -124,43 +124,46 @@ public struct RegistryStatement: Sendable, Hashable {
     /// Reads a registry statement's payload. Errors name the field (`registry.<field>`).
     public init(payload: some Collection<UInt8>) throws {
         let json: JSONValue
-        do { json = try JSONValue(parsing: payload) } catch let error as FormatError {
-            throw FormatError("registry.json", "the registry statement is not JSON: \(error.reason)")
+        do { json = try JSONValue(parsing: payload) } catch let error as EPCISError {
+            throw StatementError(.registryJSON, "the registry statement is not JSON: \(error.reason)")
         }
-        func string(_ value: JSONValue?, _ field: String, optional: Bool = false) throws -> String? {
+        // A field's code is `registry.` and its name.
+        func string(_ value: JSONValue?, _ code: StatementCode, optional: Bool = false) throws -> String? {
+            let field = code.rawValue.dropFirst("registry.".count)
             guard let value else {
                 if optional { return nil }
-                throw FormatError("registry.\(field)", "the registry statement has no '\(field)'")
+                throw StatementError(code, "the registry statement has no '\(field)'")
             }
             guard let text = value.stringValue else {
-                throw FormatError("registry.\(field)", "'\(field)' must be a string, not \(value.typeName)")
+                throw StatementError(code, "'\(field)' must be a string, not \(value.typeName)")
             }
             return text
         }
-        func strings(_ value: JSONValue?, _ field: String) throws -> [String] {
+        func strings(_ value: JSONValue?, _ code: StatementCode) throws -> [String] {
             guard let value else { return [] }
             guard let elements = value.elements else {
-                throw FormatError("registry.\(field)", "'\(field)' must be an array of strings")
+                throw StatementError(
+                    code, "'\(code.rawValue.dropFirst("registry.".count))' must be an array of strings")
             }
-            return try elements.map { try string($0, field)! }
+            return try elements.map { try string($0, code)! }
         }
         var basis: Int64?
         if let value = json["basis"] {
             guard case .number(let text) = value, let number = Int64(text), number >= 0 else {
-                throw FormatError("registry.basis", "'basis' must be a whole number of records, 0 or more")
+                throw StatementError(.registryBasis, "'basis' must be a whole number of records, 0 or more")
             }
             basis = number
         }
         let change: Change
-        switch try string(json["type"], "type")! {
+        switch try string(json["type"], .registryType)! {
         case "ParticipantRegistration":
             guard let p = json["participant"], p.members != nil else {
-                throw FormatError("registry.participant", "a registration needs a 'participant' object")
+                throw StatementError(.registryParticipant, "a registration needs a 'participant' object")
             }
-            let roles = try strings(p["roles"], "roles").map { name in
+            let roles = try strings(p["roles"], .registryRoles).map { name in
                 guard let role = Participant.Role(rawValue: name) else {
-                    throw FormatError(
-                        "registry.roles",
+                    throw StatementError(
+                        .registryRoles,
                         "'\(name)' is not a role; roles are "
                             + Participant.Role.allCases.map(\.rawValue).joined(separator: ", "))
                 }
@@ -168,28 +171,31 @@ public struct RegistryStatement: Sendable, Hashable {
             }
             change = .registration(
                 Participant.Profile(
-                    id: try string(p["id"], "id")!, name: try string(p["name"], "name")!, roles: roles,
-                    companyPrefixes: try strings(p["companyPrefixes"], "companyPrefixes"),
-                    locations: try strings(p["locations"], "locations"), keys: try strings(p["keys"], "keys")))
+                    id: try string(p["id"], .registryID)!, name: try string(p["name"], .registryName)!, roles: roles,
+                    companyPrefixes: try strings(p["companyPrefixes"], .registryCompanyPrefixes),
+                    locations: try strings(p["locations"], .registryLocations),
+                    keys: try strings(p["keys"], .registryKeys)))
         case "KeyRotation":
             change = .keyRotation(
-                participant: try string(json["participant"], "participant")!,
-                newKey: try string(json["newKey"], "newKey")!,
-                retiredKey: try string(json["retiredKey"], "retiredKey", optional: true))
+                participant: try string(json["participant"], .registryParticipant)!,
+                newKey: try string(json["newKey"], .registryNewKey)!,
+                retiredKey: try string(json["retiredKey"], .registryRetiredKey, optional: true))
         case "Revocation":
             change = .revocation(
-                participant: try string(json["participant"], "participant")!,
-                key: try string(json["key"], "key", optional: true), reason: try string(json["reason"], "reason")!)
+                participant: try string(json["participant"], .registryParticipant)!,
+                key: try string(json["key"], .registryKey, optional: true),
+                reason: try string(json["reason"], .registryReason)!)
         case "ChannelAuthorization":
             guard case .bool(let withdrawn)? = json["withdrawn"] ?? .bool(false) else {
-                throw FormatError("registry.withdrawn", "'withdrawn' must be true or false")
+                throw StatementError(.registryWithdrawn, "'withdrawn' must be true or false")
             }
             change = .channelAuthorization(
-                brand: try string(json["brand"], "brand")!, channel: try string(json["channel"], "channel")!,
-                companyPrefixes: try strings(json["companyPrefixes"], "companyPrefixes"), withdrawn: withdrawn)
+                brand: try string(json["brand"], .registryBrand)!,
+                channel: try string(json["channel"], .registryChannel)!,
+                companyPrefixes: try strings(json["companyPrefixes"], .registryCompanyPrefixes), withdrawn: withdrawn)
         case let other:
-            throw FormatError(
-                "registry.type",
+            throw StatementError(
+                .registryType,
                 "'\(other)' is not a registry statement (ParticipantRegistration, KeyRotation, Revocation,"
                     + " ChannelAuthorization)")
         }

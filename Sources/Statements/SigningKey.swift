@@ -18,14 +18,14 @@ public struct SigningKey: Sendable {
     /// The key with the given 32-byte seed (for reproducible samples and tests).
     public init(name: String, seed: [UInt8]) throws {
         guard let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: seed) else {
-            throw FormatError("key.seed", "an Ed25519 seed is 32 bytes")
+            throw StatementError(.keySeed, "an Ed25519 seed is 32 bytes")
         }
         try self.init(name: name, privateKey: key)
     }
 
     private init(name: String, privateKey: Curve25519.Signing.PrivateKey) throws {
         guard Envelope.isPlainASCII(name) else {
-            throw FormatError("key.name", "key name '\(name)' must be printable ASCII without '\"' or '\\'")
+            throw StatementError(.keyName, "key name '\(name)' must be printable ASCII without '\"' or '\\'")
         }
         signer = try Ed25519NoteSigner(name: name, privateKey: privateKey)
     }
@@ -34,7 +34,7 @@ public struct SigningKey: Sendable {
     public init(fileContents: String) throws {
         signer = try Ed25519NoteSigner(privateKeyString: fileContents)
         guard Envelope.isPlainASCII(signer.name) else {
-            throw FormatError("key.name", "key name '\(signer.name)' must be printable ASCII without '\"' or '\\'")
+            throw StatementError(.keyName, "key name '\(signer.name)' must be printable ASCII without '\"' or '\\'")
         }
     }
 

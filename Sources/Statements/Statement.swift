@@ -32,13 +32,13 @@ public enum Statement: Sendable {
     /// show events skip that cost; `EPCISEvent.hash()` gives it when wanted).
     public static func event(payload: [UInt8]) throws -> EPCISEvent {
         let json: JSONValue
-        do { json = try JSONValue(parsing: payload) } catch let error as FormatError {
-            throw FormatError("event.json", "the event is not JSON: \(error.reason)")
+        do { json = try JSONValue(parsing: payload) } catch let error as EPCISError {
+            throw StatementError(.eventJSON, "the event is not JSON: \(error.reason)")
         }
         do {
             return try EPCISEvent(json: json, context: JSONLDContext(json["@context"]), path: "event")
         } catch let error as EPCISValidationError {
-            throw FormatError("event.invalid", "the event is not valid EPCIS 2.0: \(error)")
+            throw StatementError(.eventInvalid, "the event is not valid EPCIS 2.0: \(error)")
         }
     }
 
@@ -55,12 +55,12 @@ public enum Statement: Sendable {
                 digest: Statement.digest(payloadType: payloadType, payload: payload))
         case Statement.anchorPayloadType:
             let json: JSONValue
-            do { json = try JSONValue(parsing: payload) } catch let error as FormatError {
-                throw FormatError("anchor.json", "the anchor is not JSON: \(error.reason)")
+            do { json = try JSONValue(parsing: payload) } catch let error as EPCISError {
+                throw StatementError(.anchorJSON, "the anchor is not JSON: \(error.reason)")
             }
             guard let checkpoint = json["checkpoint"]?.stringValue, let token = json["token"]?.stringValue,
                 let bytes = Envelope.decodeBase64(token)
-            else { throw FormatError("anchor.json", "an anchor is {\"checkpoint\": text, \"token\": base64}") }
+            else { throw StatementError(.anchorJSON, "an anchor is {\"checkpoint\": text, \"token\": base64}") }
             self = .anchor(
                 checkpoint: checkpoint, token: bytes,
                 digest: Statement.digest(payloadType: payloadType, payload: payload))

@@ -352,7 +352,8 @@ public struct Auditor: Sendable {
             return (checked, indexed ? statement.packedIndexKeys : nil)
         } catch {
             checked.findings.append(
-                AuditFinding(code: .statementInvalid, seq: seq, message: (error as? FormatError)?.reason ?? "\(error)"))
+                AuditFinding(
+                    code: .statementInvalid, seq: seq, message: (error as? any CodedError)?.reason ?? "\(error)"))
             return (checked, indexed ? PackedKeys() : nil)
         }
     }
@@ -401,7 +402,7 @@ public struct Auditor: Sendable {
                 do {
                     _ = try TimeStamp.parse(
                         token: token, imprint: Array(SHA256.hash(data: Array(checkpoint.utf8))), nonce: nil)
-                } catch let error as FormatError {
+                } catch let error as any CodedError {
                     return AuditFinding(code: .anchorInvalid, seq: seq, message: error.reason)
                 } catch {
                     return AuditFinding(code: .anchorInvalid, seq: seq, message: "\(error)")
@@ -418,7 +419,7 @@ public struct Auditor: Sendable {
                     for: demands, signers: signers, registry: registry, at: seq)
                 {
                     return AuditFinding(
-                        code: refusal.code == "record.signer" ? .signerNotValid : .recordingRule, seq: seq,
+                        code: refusal.code == .recordSigner ? .signerNotValid : .recordingRule, seq: seq,
                         message: refusal.reason)
                 }
             default: break

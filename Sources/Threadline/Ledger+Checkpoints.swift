@@ -86,8 +86,8 @@ extension Ledger {
             names.append(name)
         }
         guard !kept.isEmpty else {
-            throw FormatError(
-                "witness.cosignature",
+            throw EngineError(
+                .witnessCosignature,
                 "no cosignature verifies with the given witness keys over checkpoint \(body.size)")
         }
         try await store.addCosignatures(size: body.size, lines: kept)

@@ -46,29 +46,25 @@ extension Ledger {
     /// returns its canonical bytes with what it says, in parallel.
     public nonisolated static func prepare(_ envelopes: [Envelope]) throws -> PreparedStatements {
         let checked = Parallel.map(envelopes, state: { [String: Ed25519NoteVerifier]() }) {
-            envelope, cache -> Result<([UInt8], Statement), FormatError> in
-            envelope.verifySignatures(cache: &cache).flatMap { _ -> Result<([UInt8], Statement), FormatError> in
+            envelope, cache -> Result<([UInt8], Statement), any Error> in
+            do {
+                _ = try envelope.verifySignatures(cache: &cache).get()
                 let json = envelope.canonicalJSON
                 guard json.count <= LedgerRecord.maxEnvelopeBytes else {
-                    return .failure(
-                        FormatError(
-                            "record.size",
-                            "the statement is \(json.count) bytes as stored; a record holds at most "
-                                + "\(LedgerRecord.maxEnvelopeBytes) (records are limited to 64 KiB − 1)"))
+                    throw StatementError(
+                        .recordSize,
+                        "the statement is \(json.count) bytes as stored; a record holds at most "
+                            + "\(LedgerRecord.maxEnvelopeBytes) (records are limited to 64 KiB − 1)")
                 }
-                do {
-                    return .success((json, try Statement(payloadType: envelope.payloadType, payload: envelope.payload)))
-                } catch let error as FormatError {
-                    return .failure(error)
-                } catch {
-                    return .failure(FormatError("statement", "\(error)"))
-                }
-            }
+                return .success((json, try Statement(payloadType: envelope.payloadType, payload: envelope.payload)))
+            } catch { return .failure(error) }
         }
         let checkedStatements = try checked.enumerated().map { index, result in
             switch result {
             case .success(let value): return value
-            case .failure(let error): throw LedgerError.invalidStatement(index: index, error)
+            case .failure(let error):
+                throw LedgerError.invalidStatement(
+                    index: index, error as? any CodedError ?? EngineError(.statement, "\(error)"))
             }
         }
         return PreparedStatements(
@@ -99,17 +95,13 @@ extension Ledger {
         signers.reserveCapacity(submissions.count)
         for first in stride(from: 0, to: submissions.count, by: max(1, batchSize)) {
             let batch = Array(submissions[first..<min(submissions.count, first + max(1, batchSize))])
-            let decoded = Parallel.map(batch) { json -> Result<Envelope, FormatError> in
-                do { return .success(try Envelope(json: json)) } catch let error as FormatError {
-                    return .failure(error)
-                } catch {
-                    return .failure(FormatError("envelope.json", "\(error)"))
-                }
-            }
+            let decoded = Parallel.map(batch) { json in Result { try Envelope(json: json) } }
             let envelopes = try decoded.enumerated().map { offset, result in
                 switch result {
                 case .success(let envelope): return envelope
-                case .failure(let error): throw LedgerError.invalidStatement(index: first + offset, error)
+                case .failure(let error):
+                    throw LedgerError.invalidStatement(
+                        index: first + offset, error as? any CodedError ?? StatementError(.envelopeJSON, "\(error)"))
                 }
             }
             if let registry {
@@ -119,8 +111,8 @@ extension Ledger {
                         if case .valid = status { continue }
                         throw LedgerError.refused(
                             index: first + offset,
-                            FormatError(
-                                "record.signer", "the signer \(signature.keyid) may not submit: \(status.explanation)"
+                            RuleError(
+                                .recordSigner, "the signer \(signature.keyid) may not submit: \(status.explanation)"
                             ),
                             existing: nil)
                     }

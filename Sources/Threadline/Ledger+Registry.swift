@@ -8,11 +8,11 @@ extension Ledger {
     /// log alone. Registry statements that could not apply are returned with their sequence numbers.
     public nonisolated func registry(
         before end: Int64? = nil
-    ) async throws -> (Registry, refused: [(Int64, FormatError)]) {
+    ) async throws -> (Registry, refused: [(Int64, any CodedError)]) {
         let size = try await store.size()
         let end = max(0, min(end ?? size, size))
         var registry = Registry(operatorKey: metadata.operatorKey)
-        var refused: [(Int64, FormatError)] = []
+        var refused: [(Int64, any CodedError)] = []
         if try await store.indexedSize() >= end {
             for seq in try await store.lookup([IndexKey.registry], from: 0).map(\.seq) where seq < end {
                 registry.skip(to: seq)

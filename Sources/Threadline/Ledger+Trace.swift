@@ -52,14 +52,14 @@ public struct EventQuery: Sendable {
 
 extension EventQuery {
     /// A query from EPCIS 2.0 SimpleEventQuery parameters (`Specs/11-trace.md` §3); a value may list
-    /// alternatives separated by commas. Unknown names and bad values are refused (`query.<name>`).
+    /// alternatives separated by commas. Bad values are refused (`query.<name>`), unknown names as `query.parameter`.
     public init(parameters: [(String, String)]) throws {
         self.init()
         for (name, value) in parameters {
             let values = value.split(separator: ",").map { String($0) }
-            func time() throws -> Int64 {
+            func time(_ code: EngineCode) throws -> Int64 {
                 guard let time = Timestamp.parseDateTime(value) else {
-                    throw FormatError("query.\(name)", "\(name) '\(value)' is not a date and time with a zone")
+                    throw EngineError(code, "\(name) '\(value)' is not a date and time with a zone")
                 }
                 return time.micros
             }
@@ -74,32 +74,32 @@ extension EventQuery {
             case "eventType":
                 eventTypes += try values.map {
                     guard let kind = EPCISEvent.Kind(rawValue: $0) else {
-                        throw FormatError("query.eventType", "'\($0)' is not an event type")
+                        throw EngineError(.queryEventType, "'\($0)' is not an event type")
                     }
                     return kind
                 }
             case "EQ_action":
                 actions += try values.map {
                     guard let action = EPCISEvent.Action(rawValue: $0) else {
-                        throw FormatError("query.EQ_action", "'\($0)' is not ADD, OBSERVE or DELETE")
+                        throw EngineError(.queryEQAction, "'\($0)' is not ADD, OBSERVE or DELETE")
                     }
                     return action
                 }
-            case "GE_eventTime": fromTime = try time()
-            case "LT_eventTime": beforeTime = try time()
+            case "GE_eventTime": fromTime = try time(.queryGEEventTime)
+            case "LT_eventTime": beforeTime = try time(.queryLTEventTime)
             case "perPage":
                 guard let n = Int(value), (1...EventQuery.maxPerPage).contains(n) else {
-                    throw FormatError("query.perPage", "perPage must be a number from 1 to \(EventQuery.maxPerPage)")
+                    throw EngineError(.queryPerPage, "perPage must be a number from 1 to \(EventQuery.maxPerPage)")
                 }
                 limit = n
             case "nextPageToken":
                 // A token is a record's sequence number, so less than Int64.max: the query reads from token + 1.
                 guard let n = Int64(value), (0..<Int64.max).contains(n) else {
-                    throw FormatError("query.nextPageToken", "nextPageToken '\(value)' is not one this ledger gave")
+                    throw EngineError(.queryNextPageToken, "nextPageToken '\(value)' is not one this ledger gave")
                 }
                 afterSeq = n
             default:
-                throw FormatError("query.\(name)", "'\(name)' is not a supported query parameter")
+                throw EngineError(.queryParameter, "'\(name)' is not a supported query parameter")
             }
         }
     }

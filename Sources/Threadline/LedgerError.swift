@@ -4,10 +4,10 @@ import TransparencyLog
 /// Why the engine refused a request. Nothing in the ledger changes when one is thrown.
 public enum LedgerError: Error, CustomStringConvertible {
     /// Statement `index` of a batch is not acceptable (bad syntax, signature, or size).
-    case invalidStatement(index: Int, FormatError)
+    case invalidStatement(index: Int, any CodedError)
     /// Statement `index` is well formed but the ledger's rules refuse it (signer, role, duplicate …);
     /// `existing` is the record that already holds the same event, for a duplicate.
-    case refused(index: Int, FormatError, existing: Int64?)
+    case refused(index: Int, any CodedError, existing: Int64?)
     /// Signing a checkpoint needs the operator's private key, which was not given.
     case noOperatorKey
     /// The operator key given is not the one the ledger was created with.

@@ -71,36 +71,38 @@ public struct ProductBundle: Sendable {
     /// Reads a bundle file. It must be exactly the canonical encoding (any other byte is refused).
     public init(parsing bytes: [UInt8]) throws {
         let json: JSONValue
-        do { json = try JSONValue(parsing: bytes) } catch let error as FormatError {
-            throw FormatError("bundle.json", "the bundle is not JSON: \(error.reason)")
+        do { json = try JSONValue(parsing: bytes) } catch let error as EPCISError {
+            throw EngineError(.bundleJSON, "the bundle is not JSON: \(error.reason)")
         }
-        func string(_ key: String) throws -> String {
+        // A member's code is `bundle.` and its name.
+        func string(_ code: EngineCode) throws -> String {
+            let key = String(code.rawValue.dropFirst("bundle.".count))
             guard let value = json[key]?.stringValue else {
-                throw FormatError("bundle.\(key)", "the bundle has no '\(key)' string")
+                throw EngineError(code, "the bundle has no '\(key)' string")
             }
             return value
         }
-        guard try string("format") == ProductBundle.format else {
-            throw FormatError("bundle.format", "not a \(ProductBundle.format) bundle")
+        guard try string(.bundleFormat) == ProductBundle.format else {
+            throw EngineError(.bundleFormat, "not a \(ProductBundle.format) bundle")
         }
-        code = try string("code")
-        checkpoint = try SignedNote(parsing: try string("checkpoint"))
-        seal = try SignedNote(parsing: try string("seal"))
+        code = try string(.bundleCode)
+        checkpoint = try SignedNote(parsing: try string(.bundleCheckpoint))
+        seal = try SignedNote(parsing: try string(.bundleSeal))
         entries = try (json["records"]?.elements ?? []).enumerated().map { index, element in
             guard case .number(let text)? = element["seq"], let seq = Int64(text),
                 let base64 = element["record"]?.stringValue, let record = Data(base64Encoded: base64),
                 let proofs = element["proof"]?.elements
-            else { throw FormatError("bundle.records", "record entry \(index) is not {seq, record, proof}") }
+            else { throw EngineError(.bundleRecords, "record entry \(index) is not {seq, record, proof}") }
             let proof = try proofs.map { value -> Hash in
                 guard let text = value.stringValue, let hash = Hash(base64: text) else {
-                    throw FormatError("bundle.proof", "record entry \(index) has a proof line that is not a hash")
+                    throw EngineError(.bundleProof, "record entry \(index) has a proof line that is not a hash")
                 }
                 return hash
             }
             return Entry(seq: seq, record: Array(record), proof: proof)
         }
         guard encoded == bytes else {
-            throw FormatError("bundle.canonical", "the bundle is not in canonical form: its bytes were changed")
+            throw EngineError(.bundleCanonical, "the bundle is not in canonical form: its bytes were changed")
         }
     }
 
@@ -123,50 +125,56 @@ public struct ProductBundle: Sendable {
         log: Ed25519NoteVerifier, witnesses: [CosignatureVerifier] = [], quorum: Int = 0, seller: String? = nil,
         claims: [(key: String, value: String)] = []
     ) async throws -> Verification {
-        func fail(_ code: String, _ reason: String) -> FormatError { FormatError("bundle.\(code)", reason) }
         // The seal: the operator vouches for this exact bundle.
         guard case .verified(let sealers) = seal.verify([log]), sealers.contains(log.name) else {
-            throw fail("seal", "the bundle's seal is not signed by the log key '\(log.name)'")
+            throw EngineError(.bundleSeal, "the bundle's seal is not signed by the log key '\(log.name)'")
         }
         guard seal.text == ProductBundle.sealText(code: code, checkpoint: checkpoint, entries: entries) else {
-            throw fail("seal", "the bundle's seal does not match its contents")
+            throw EngineError(.bundleSeal, "the bundle's seal does not match its contents")
         }
         guard code == DigitalLink.canonical(code) else {
-            throw fail("code", "the code '\(code)' is not in canonical form")
+            throw EngineError(.bundleCode, "the code '\(code)' is not in canonical form")
         }
         // The checkpoint.
         guard case .verified(let names) = checkpoint.verify([log] + witnesses), names.contains(log.name) else {
-            throw fail("checkpoint", "the checkpoint is not signed by the log key '\(log.name)'")
+            throw EngineError(.bundleCheckpoint, "the checkpoint is not signed by the log key '\(log.name)'")
         }
         let cosigners = names.filter { $0 != log.name }
         guard cosigners.count >= quorum else {
-            throw fail("quorum", "\(cosigners.count) of the required \(quorum) witnesses cosigned the checkpoint")
+            throw EngineError(
+                .bundleQuorum, "\(cosigners.count) of the required \(quorum) witnesses cosigned the checkpoint")
         }
         let body = try Checkpoint(text: checkpoint.text)
-        guard body.origin == log.name else { throw fail("checkpoint", "the checkpoint is for '\(body.origin)'") }
+        guard body.origin == log.name else {
+            throw EngineError(.bundleCheckpoint, "the checkpoint is for '\(body.origin)'")
+        }
         // Every record: in the tree, well formed, signed.
         var registry = Registry(operatorKey: log.verifierKey)
         var events: [RecordedEvent] = []
         var last: Int64 = -1
         for entry in entries {
-            guard entry.seq > last else { throw fail("order", "records are not in increasing order at \(entry.seq)") }
+            guard entry.seq > last else {
+                throw EngineError(.bundleOrder, "records are not in increasing order at \(entry.seq)")
+            }
             last = entry.seq
             guard
                 Proofs.verifyInclusion(
                     leafHash: Merkle.leafHash(entry.record), index: entry.seq, size: body.size, proof: entry.proof,
                     root: body.root)
-            else { throw fail("inclusion", "record \(entry.seq) is not in the tree of size \(body.size)") }
+            else { throw EngineError(.bundleInclusion, "record \(entry.seq) is not in the tree of size \(body.size)") }
             let record = try LedgerRecord(bytes: entry.record)
-            guard record.seq == entry.seq else { throw fail("record", "record \(entry.seq) says seq \(record.seq)") }
+            guard record.seq == entry.seq else {
+                throw EngineError(.bundleRecord, "record \(entry.seq) says seq \(record.seq)")
+            }
             if case .failure(let error) = record.envelope.verifySignatures() {
-                throw fail("signature", "record \(entry.seq): \(error.reason)")
+                throw EngineError(.bundleSignature, "record \(entry.seq): \(error.reason)")
             }
             let envelope = record.envelope
             switch try Statement(payloadType: envelope.payloadType, payload: envelope.payload) {
             case .registry:
                 registry.skip(to: entry.seq)
                 if let refusal = registry.apply(seq: entry.seq, envelope: envelope) {
-                    throw fail("registry", "record \(entry.seq): \(refusal.reason)")
+                    throw EngineError(.bundleRegistry, "record \(entry.seq): \(refusal.reason)")
                 }
             case .event(let event, let hash):
                 events.append(
@@ -174,7 +182,7 @@ public struct ProductBundle: Sendable {
                         seq: entry.seq, recordTimeMillis: record.timeMillis, event: event, knownHash: hash,
                         signers: envelope.signatures.map(\.keyid), payload: envelope.payload))
             case .opaque, .anchor:
-                throw fail("record", "record \(entry.seq) is neither an event nor a registry statement")
+                throw EngineError(.bundleRecord, "record \(entry.seq) is neither an event nor a registry statement")
             }
         }
         registry.skip(to: body.size)
@@ -189,8 +197,8 @@ public struct ProductBundle: Sendable {
         let included = Set(events.map(\.seq))
         let derived = Set(journey.steps.map(\.seq))
         guard derived == included else {
-            throw fail(
-                "journey",
+            throw EngineError(
+                .bundleJourney,
                 "the bundle's events are not exactly the journey of \(code): "
                     + "\(included.subtracting(derived).count) extra, \(derived.subtracting(included).count) missing")
         }

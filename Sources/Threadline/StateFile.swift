@@ -14,12 +14,12 @@ public enum StateFile {
         let temporary = path + ".tmp-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            throw FormatError("state.write", "cannot create '\(temporary)': \(String(cString: strerror(errno)))")
+            throw EngineError(.stateWrite, "cannot create '\(temporary)': \(String(cString: strerror(errno)))")
         }
         let written = data.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
         guard written == data.count, fsync(fd) == 0, close(fd) == 0, rename(temporary, path) == 0 else {
             unlink(temporary)
-            throw FormatError("state.write", "cannot write '\(path)'")
+            throw EngineError(.stateWrite, "cannot write '\(path)'")
         }
         let directory = open(
             (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent,
@@ -37,14 +37,14 @@ public enum StateFile {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
             let reason = errno == EEXIST ? "already exists; not overwriting a key" : String(cString: strerror(errno))
-            throw FormatError("secret.write", "'\(path)' \(reason)")
+            throw EngineError(.secretWrite, "'\(path)' \(reason)")
         }
         defer { close(fd) }
         let bytes = Array(text.utf8)
         let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
         guard written == bytes.count, fsync(fd) == 0 else {
             unlink(path)
-            throw FormatError("secret.write", "cannot write '\(path)'")
+            throw EngineError(.secretWrite, "cannot write '\(path)'")
         }
     }
 
@@ -53,7 +53,7 @@ public enum StateFile {
     public static func locked<T>(_ path: String, _ body: (WitnessState) throws -> (T, WitnessState?)) throws -> T {
         let lock = open(path + ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard lock >= 0, flock(lock, LOCK_EX) == 0 else {
-            throw FormatError("state.lock", "cannot lock '\(path).lock'")
+            throw EngineError(.stateLock, "cannot lock '\(path).lock'")
         }
         defer {
             flock(lock, LOCK_UN)

@@ -53,10 +53,10 @@ public enum TimeStamp {
                         if node.identifier == .integer { nonce = try Int64(derEncoded: node) }
                     }
                 }
-                guard let nonce else { throw FormatError("timestamp.nonce", "the request has no nonce") }
+                guard let nonce else { throw EngineError(.timestampNonce, "the request has no nonce") }
                 self.init(imprint: imprint, nonce: nonce)
-            } catch let error as FormatError { throw error } catch {
-                throw FormatError("timestamp.request", "not an RFC 3161 time-stamp request: \(error)")
+            } catch let error as EngineError { throw error } catch {
+                throw EngineError(.timestampRequest, "not an RFC 3161 time-stamp request: \(error)")
             }
         }
     }
@@ -72,11 +72,11 @@ public enum TimeStamp {
     }
 
     static func parseImprint(_ nodes: inout ASN1NodeCollection.Iterator) throws -> [UInt8] {
-        guard let node = nodes.next() else { throw FormatError("timestamp.imprint", "no message imprint") }
+        guard let node = nodes.next() else { throw EngineError(.timestampImprint, "no message imprint") }
         return try DER.sequence(node, identifier: .sequence) { inner in
             let algorithm = try TimeStamp.algorithm(try inner.required())
             guard algorithm == TimeStamp.sha256 else {
-                throw FormatError("timestamp.imprint", "the message imprint is not SHA-256")
+                throw EngineError(.timestampImprint, "the message imprint is not SHA-256")
             }
             return Array(try ASN1OctetString(derEncoded: &inner).bytes)
         }
@@ -114,13 +114,13 @@ public enum TimeStamp {
                     try Int(derEncoded: &inner)
                 }
                 guard status == 0 || status == 1 else {
-                    throw FormatError("timestamp.status", "the TSA refused the request (PKIStatus \(status))")
+                    throw EngineError(.timestampStatus, "the TSA refused the request (PKIStatus \(status))")
                 }
-                guard let token = nodes.next() else { throw FormatError("timestamp.token", "the reply has no token") }
+                guard let token = nodes.next() else { throw EngineError(.timestampToken, "the reply has no token") }
                 return Array(token.encodedBytes)
             }
-        } catch let error as FormatError { throw error } catch {
-            throw FormatError("timestamp.reply", "not an RFC 3161 time-stamp reply: \(error)")
+        } catch let error as EngineError { throw error } catch {
+            throw EngineError(.timestampReply, "not an RFC 3161 time-stamp reply: \(error)")
         }
     }
 
@@ -129,8 +129,8 @@ public enum TimeStamp {
     public static func parse(token der: [UInt8], imprint: [UInt8], nonce: Int64?) throws -> Token {
         do {
             return try parseChecked(der, imprint: imprint, nonce: nonce)
-        } catch let error as FormatError { throw error } catch {
-            throw FormatError("timestamp.token", "the time-stamp token does not parse: \(error)")
+        } catch let error as EngineError { throw error } catch {
+            throw EngineError(.timestampToken, "the time-stamp token does not parse: \(error)")
         }
     }
 
@@ -144,7 +144,7 @@ public enum TimeStamp {
         var signature: [UInt8] = []
         try DER.sequence(try DER.parse(der), identifier: .sequence) { nodes in
             guard try ASN1ObjectIdentifier(derEncoded: &nodes) == signedData else {
-                throw FormatError("timestamp.token", "the token is not CMS SignedData")
+                throw EngineError(.timestampToken, "the token is not CMS SignedData")
             }
             try DER.explicitlyTagged(&nodes, tagNumber: 0, tagClass: .contextSpecific) { content in
                 try DER.sequence(content, identifier: .sequence) { sd in
@@ -152,7 +152,7 @@ public enum TimeStamp {
                     _ = sd.next()  // digestAlgorithms
                     try DER.sequence(try sd.required(), identifier: .sequence) { encap in
                         guard try ASN1ObjectIdentifier(derEncoded: &encap) == tstInfo else {
-                            throw FormatError("timestamp.token", "the token's content is not a TSTInfo")
+                            throw EngineError(.timestampToken, "the token's content is not a TSTInfo")
                         }
                         try DER.explicitlyTagged(&encap, tagNumber: 0, tagClass: .contextSpecific) { octets in
                             eContent = Array(try ASN1OctetString(derEncoded: octets).bytes)
@@ -162,7 +162,7 @@ public enum TimeStamp {
                     if let node = next, node.identifier == ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)
                     {
                         guard case .constructed(let children) = node.content else {
-                            throw FormatError("timestamp.token", "bad certificates")
+                            throw EngineError(.timestampToken, "bad certificates")
                         }
                         certificates = try children.map { try Certificate(derEncoded: Array($0.encodedBytes)) }
                         next = sd.next()
@@ -174,14 +174,14 @@ public enum TimeStamp {
                     guard let infos = next, case .constructed(let signerSet) = infos.content,
                         let signerNode = signerSet.first(where: { _ in true })
                     else {
-                        throw FormatError("timestamp.token", "the token has no signer")
+                        throw EngineError(.timestampToken, "the token has no signer")
                     }
                     try DER.sequence(signerNode, identifier: .sequence) { si in
                         _ = try Int(derEncoded: &si)
                         try DER.sequence(try si.required(), identifier: .sequence) { sid in
                             _ = sid.next()  // issuer
                             guard case .primitive(let serial) = try sid.required().content else {
-                                throw FormatError("timestamp.token", "bad signer serial")
+                                throw EngineError(.timestampToken, "bad signer serial")
                             }
                             signerSerial = serial
                         }
@@ -207,7 +207,7 @@ public enum TimeStamp {
             _ = try ASN1ObjectIdentifier(derEncoded: &nodes)
             tokenImprint = try parseImprint(&nodes)
             guard case .primitive(let bytes) = try nodes.required().content else {
-                throw FormatError("timestamp.tstinfo", "bad serial")
+                throw EngineError(.timestampTSTInfo, "bad serial")
             }
             serial = Array(bytes)
             let generalized = try GeneralizedTime(derEncoded: &nodes)
@@ -223,18 +223,18 @@ public enum TimeStamp {
             }
         }
         guard tokenImprint == imprint else {
-            throw FormatError("timestamp.imprint", "the token's message imprint is not the checkpoint's hash")
+            throw EngineError(.timestampImprint, "the token's message imprint is not the checkpoint's hash")
         }
         if let nonce, tokenNonce != nonce {
-            throw FormatError("timestamp.nonce", "the token's nonce is not the request's")
+            throw EngineError(.timestampNonce, "the token's nonce is not the request's")
         }
         // The signature: over the DER SET of the signed attributes, which must name the TSTInfo and its digest.
         guard let signedAttributes, digestAlgorithm == sha256 else {
-            throw FormatError("timestamp.signature", "the token has no signed attributes with a SHA-256 digest")
+            throw EngineError(.timestampSignature, "the token has no signed attributes with a SHA-256 digest")
         }
         var attributes: [ASN1ObjectIdentifier: ASN1Node] = [:]
         guard case .constructed(let attributeNodes) = signedAttributes.content else {
-            throw FormatError("timestamp.signature", "bad signed attributes")
+            throw EngineError(.timestampSignature, "bad signed attributes")
         }
         for attribute in attributeNodes {
             try DER.sequence(attribute, identifier: .sequence) { a in
@@ -250,10 +250,10 @@ public enum TimeStamp {
             let digest = attributes[messageDigestAttribute],
             Array(try ASN1OctetString(derEncoded: digest).bytes) == Array(SHA256.hash(data: eContent))
         else {
-            throw FormatError("timestamp.signature", "the signed attributes do not commit to this TSTInfo")
+            throw EngineError(.timestampSignature, "the signed attributes do not commit to this TSTInfo")
         }
         guard let signer = certificates.first(where: { Array($0.serialNumber.bytes) == Array(signerSerial) }) else {
-            throw FormatError("timestamp.certificate", "the token does not include its signer's certificate")
+            throw EngineError(.timestampCertificate, "the token does not include its signer's certificate")
         }
         var signed = Array(signedAttributes.encodedBytes)
         signed[0] = 0x31  // [0] IMPLICIT → SET OF (RFC 5652 §5.4)
@@ -262,10 +262,10 @@ public enum TimeStamp {
         case ecdsaWithSHA256: algorithm = .ecdsaWithSHA256
         case ecdsaWithSHA384: algorithm = .ecdsaWithSHA384
         case sha256WithRSA, rsaEncryption: algorithm = .sha256WithRSAEncryption
-        default: throw FormatError("timestamp.signature", "unsupported signature algorithm \(signatureAlgorithm)")
+        default: throw EngineError(.timestampSignature, "unsupported signature algorithm \(signatureAlgorithm)")
         }
         guard signer.publicKey.isValidSignature(signature, for: signed, signatureAlgorithm: algorithm) else {
-            throw FormatError("timestamp.signature", "the TSA's signature does not verify")
+            throw EngineError(.timestampSignature, "the TSA's signature does not verify")
         }
         return Token(
             der: der, time: time, serial: serial, nonce: tokenNonce, imprint: tokenImprint,
@@ -282,8 +282,8 @@ public enum TimeStamp {
         let result = await verifier.validate(
             leaf: token.signer, intermediates: CertificateStore(token.intermediates))
         guard case .validCertificate = result else {
-            throw FormatError(
-                "timestamp.chain",
+            throw EngineError(
+                .timestampChain,
                 "the TSA certificate does not chain to the given root with the timeStamping purpose at \(token.time)")
         }
     }
@@ -312,7 +312,7 @@ extension ASN1NodeCollection.Iterator {
     /// outside: any TSA, or anyone who hands `anchor store` a file).
     mutating func required() throws -> ASN1Node {
         guard let node = next() else {
-            throw FormatError("timestamp.token", "the DER ends where another element was expected")
+            throw EngineError(.timestampToken, "the DER ends where another element was expected")
         }
         return node
     }

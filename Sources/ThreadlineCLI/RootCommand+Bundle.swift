@@ -81,8 +81,8 @@ extension RootCommand {
                     verification = try await bundle.verify(
                         log: log, witnesses: witnessKeys, quorum: quorum, seller: seller,
                         claims: try ListingCSV.claims(claims))
-                } catch let error as FormatError {
-                    Output.line("FAIL: \(error.code): \(error.reason)")
+                } catch let error as any CodedError {
+                    Output.line("FAIL: \(error.codeName): \(error.reason)")
                     throw ExitCode(CommandFailure.verificationFailed)
                 }
                 let journey = verification.journey

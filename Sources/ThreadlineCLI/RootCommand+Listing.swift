@@ -102,9 +102,9 @@ extension RootCommand {
                                         code: listing.code, seller: listing.seller, claims: listing.claims,
                                         registry: registry)
                                 )
-                            } catch let error as FormatError {
+                            } catch let error as any CodedError {
                                 // A code refused as malformed (07 §2.1) is named with its listing.
-                                throw FormatError(error.code, "listing \(index + 1): \(error.reason)")
+                                throw error.saying("listing \(index + 1): \(error.reason)")
                             }
                         }
                         next += 1

@@ -273,7 +273,7 @@ struct RegistryListing: Encodable {
     let authorizations: [Authorization]
     let refused: [Refusal]
 
-    init(_ registry: Registry, refused: [(Int64, FormatError)]) {
+    init(_ registry: Registry, refused: [(Int64, any CodedError)]) {
         size = registry.size
         participants = registry.participants.values.sorted { $0.registeredAt < $1.registeredAt }.map { p in
             Entry(
@@ -291,6 +291,6 @@ struct RegistryListing: Encodable {
                 brand: $0.brand, channel: $0.channel, companyPrefixes: $0.companyPrefixes, grantedAt: $0.grantedAt,
                 withdrawnAt: $0.withdrawnAt)
         }
-        self.refused = refused.map { Refusal(seq: $0.0, code: $0.1.code, reason: $0.1.reason) }
+        self.refused = refused.map { Refusal(seq: $0.0, code: $0.1.codeName, reason: $0.1.reason) }
     }
 }

@@ -157,9 +157,9 @@ extension RootCommand {
         static func refusal(_ error: LedgerError, index: Int, path: String) -> Refused {
             switch error {
             case .refused(_, let reason, let existing):
-                Refused(index: index, path: path, code: reason.code, reason: reason.reason, existing: existing)
+                Refused(index: index, path: path, code: reason.codeName, reason: reason.reason, existing: existing)
             case .invalidStatement(_, let reason):
-                Refused(index: index, path: path, code: reason.code, reason: reason.reason, existing: nil)
+                Refused(index: index, path: path, code: reason.codeName, reason: reason.reason, existing: nil)
             default: Refused(index: index, path: path, code: "record", reason: error.description, existing: nil)
             }
         }

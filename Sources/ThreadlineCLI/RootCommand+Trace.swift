@@ -100,7 +100,7 @@ extension RootCommand {
                 }
                 return (String(parameter[..<equals]), String(parameter[parameter.index(after: equals)...]))
             }
-            do { return try EventQuery(parameters: pairs) } catch let error as FormatError {
+            do { return try EventQuery(parameters: pairs) } catch let error as any CodedError {
                 throw ValidationError(error.reason)
             }
         }

@@ -88,7 +88,7 @@ struct CommandFailure: Error, CustomStringConvertible {
     init(_ error: any Error) {
         switch error {
         case let failure as CommandFailure: self = failure
-        case let error as FormatError: self.init(Self.inputRefused, error.reason)
+        case let error as any CodedError: self.init(Self.inputRefused, error.reason)
         case let error as EPCISValidationError: self.init(Self.inputRefused, error.description)
         case let error as LedgerError:
             switch error {

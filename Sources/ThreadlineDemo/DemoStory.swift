@@ -33,7 +33,7 @@ enum DemoStory {
     /// An embedded sample file, parsed.
     private static func sample(_ path: String) throws -> JSONValue {
         guard let bytes = SampleFiles.byPath[path] else {
-            throw FormatError("demo.sample", "the demo has no sample '\(path)'")
+            throw DemoError(.sample, "the demo has no sample '\(path)'")
         }
         return try JSONValue(parsing: bytes)
     }

@@ -46,7 +46,7 @@ extension Server {
                     depth -= 1
                     if depth == 0 {
                         guard byte == UInt8(ascii: "}") else {
-                            throw FormatError("capture.body", "byte \(i) closes an envelope with ']'")
+                            throw ServerError(.captureBody, "byte \(i) closes an envelope with ']'")
                         }
                         values.append(body[start...i])
                         between = .afterObject
@@ -61,21 +61,21 @@ extension Server {
             case UInt8(ascii: "{")
             where between == .first || between == .afterComma || (between == .afterObject && !isArray):
                 guard values.count < limit else {
-                    throw FormatError("capture.size", "a request carries at most \(limit) statements")
+                    throw ServerError(.captureSize, "a request carries at most \(limit) statements")
                 }
                 start = i
                 depth = 1
             case UInt8(ascii: ",") where isArray && between == .afterObject: between = .afterComma
             case UInt8(ascii: "]") where isArray && (between == .first || between == .afterObject): between = .closed
             default:
-                throw FormatError(
-                    "capture.body",
+                throw ServerError(
+                    .captureBody,
                     "byte \(i) is outside any envelope"
                         + (isArray ? " (an array of envelopes is [ {…}, {…} ])" : ""))
             }
         }
-        guard depth == 0, !inString else { throw FormatError("envelope.json", "the body ends inside an envelope") }
-        guard !isArray || between == .closed else { throw FormatError("capture.body", "the array is not closed") }
+        guard depth == 0, !inString else { throw StatementError(.envelopeJSON, "the body ends inside an envelope") }
+        guard !isArray || between == .closed else { throw ServerError(.captureBody, "the array is not closed") }
         return values
     }
 
@@ -100,8 +100,8 @@ extension Server {
         var prepared = try await offload { try Ledger.prepare(submissions: submissions, signersIn: registry) }
         prepared.participantsOnly = true
         if eventsOnly && !prepared.allEvents {
-            throw FormatError(
-                "capture.type",
+            throw ServerError(
+                .captureType,
                 "the EPCIS capture interface takes EPCIS event statements (payloadType \(Statement.eventPayloadType))")
         }
         return prepared

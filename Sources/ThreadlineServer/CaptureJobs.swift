@@ -30,7 +30,7 @@ actor CaptureJobs {
         init(index: Int, _ error: LedgerError) {
             switch error {
             case .invalidStatement(let i, let reason), .refused(let i, let reason, _):
-                self.init(index: i, code: reason.code, detail: reason.reason)
+                self.init(index: i, code: reason.codeName, detail: reason.reason)
             default: self.init(index: index, code: "capture", detail: error.description)
             }
         }

@@ -26,26 +26,23 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 error.status == .contentTooLarge
                 ? "the body is larger than this route accepts" : error.status.reasonPhrase
             return Server.problem(status: error.status, code: "http", detail: detail)
-        } catch let error as FormatError {
+        } catch let error as ServerError where error.code == .captureSize {
             // More statements than a request may carry is a body too large, as one over the byte limit is.
-            switch error.code {
-            case "capture.size":
-                return Server.problem(status: .contentTooLarge, code: error.code, detail: error.reason)
-            case "capture.busy":
-                var response = Server.problem(status: .serviceUnavailable, code: error.code, detail: error.reason)
-                response.headers[.retryAfter] = "1"
-                return response
-            default:
-                return Server.problem(status: .badRequest, code: error.code, detail: error.reason)
-            }
+            return Server.problem(status: .contentTooLarge, code: error.codeName, detail: error.reason)
+        } catch let error as ServerError where error.code == .captureBusy {
+            var response = Server.problem(status: .serviceUnavailable, code: error.codeName, detail: error.reason)
+            response.headers[.retryAfter] = "1"
+            return response
+        } catch let error as any CodedError {
+            return Server.problem(status: .badRequest, code: error.codeName, detail: error.reason)
         } catch let error as EPCISValidationError {
             return Server.problem(status: .badRequest, code: "epcis.invalid", detail: error.description)
         } catch let error as LedgerError {
             switch error {
             case .invalidStatement(_, let reason):
-                return Server.problem(status: .badRequest, code: reason.code, detail: reason.reason)
+                return Server.problem(status: .badRequest, code: reason.codeName, detail: reason.reason)
             case .refused(_, let reason, _):
-                return Server.problem(status: .unprocessableContent, code: reason.code, detail: reason.reason)
+                return Server.problem(status: .unprocessableContent, code: reason.codeName, detail: reason.reason)
             case .noSuchRecord, .badTreeSize, .noSuchProduct:
                 return Server.problem(status: .notFound, code: "not-found", detail: error.description)
             case .noOperatorKey, .wrongOperatorKey:

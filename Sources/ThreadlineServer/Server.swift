@@ -73,7 +73,7 @@ public enum Server {
     /// A query parameter the route cannot do without.
     static func required(_ name: String, in request: Request) throws -> String {
         guard let value = request.uri.queryParameters.get(name), !value.isEmpty else {
-            throw FormatError("http.query", "give \(name)=…")
+            throw ServerError(.httpQuery, "give \(name)=…")
         }
         return value
     }

@@ -12,11 +12,11 @@ public struct Checkpoint: Sendable, Equatable {
     /// Creates a checkpoint body.
     public init(origin: String, size: Int64, root: Hash, extensions: [String] = []) throws {
         guard !origin.isEmpty, !origin.contains("\n"), origin.utf8.allSatisfy({ $0 >= 0x20 }) else {
-            throw FormatError("checkpoint.origin", "the origin must be one non-empty line without control characters")
+            throw LogError(.checkpointOrigin, "the origin must be one non-empty line without control characters")
         }
-        guard size >= 0 else { throw FormatError("checkpoint.size", "the tree size must not be negative") }
+        guard size >= 0 else { throw LogError(.checkpointSize, "the tree size must not be negative") }
         guard extensions.allSatisfy({ !$0.isEmpty && !$0.contains("\n") }) else {
-            throw FormatError("checkpoint.extension", "extension lines must be non-empty single lines")
+            throw LogError(.checkpointExtension, "extension lines must be non-empty single lines")
         }
         self.origin = origin
         self.size = size
@@ -33,15 +33,15 @@ public struct Checkpoint: Sendable, Equatable {
     public init(text: String) throws {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         guard text.hasSuffix("\n"), lines.count >= 4 else {
-            throw FormatError("checkpoint.lines", "a checkpoint has at least three newline-terminated lines")
+            throw LogError(.checkpointLines, "a checkpoint has at least three newline-terminated lines")
         }
         lines.removeLast()
         let sizeText = lines[1]
         guard !sizeText.isEmpty, sizeText.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
             sizeText == "0" || !sizeText.hasPrefix("0"), let size = Int64(sizeText)
-        else { throw FormatError("checkpoint.size", "tree size '\(sizeText)' is not a decimal without leading zeros") }
+        else { throw LogError(.checkpointSize, "tree size '\(sizeText)' is not a decimal without leading zeros") }
         guard let root = Hash(base64: lines[2]), Hash(base64: lines[2])?.base64 == String(lines[2]) else {
-            throw FormatError("checkpoint.root", "root hash '\(lines[2])' is not base64 of 32 bytes")
+            throw LogError(.checkpointRoot, "root hash '\(lines[2])' is not base64 of 32 bytes")
         }
         try self.init(origin: String(lines[0]), size: size, root: root, extensions: lines[3...].map(String.init))
     }

@@ -30,13 +30,13 @@ public enum NoteKey {
     }
 
     static func checked(name: String) throws -> String {
-        guard isValidName(name) else { throw FormatError("vkey.name", "'\(name)' is not a valid key name") }
+        guard isValidName(name) else { throw LogError(.vkeyName, "'\(name)' is not a valid key name") }
         return name
     }
 
     static func ed25519(name: String, publicKey: [UInt8]) throws -> Curve25519.Signing.PublicKey {
         guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: publicKey) else {
-            throw FormatError("vkey.key", "key '\(name)' is not a 32-byte Ed25519 public key")
+            throw LogError(.vkeyKey, "key '\(name)' is not a 32-byte Ed25519 public key")
         }
         return key
     }
@@ -62,7 +62,7 @@ public enum NoteKey {
         case ed25519: return try Ed25519NoteVerifier(name: name, publicKey: key)
         case cosignatureV1: return try CosignatureVerifier(name: name, publicKey: key)
         default:
-            throw FormatError("vkey.type", "verifier key '\(name)' has unsupported signature type \(type)")
+            throw LogError(.vkeyType, "verifier key '\(name)' has unsupported signature type \(type)")
         }
     }
 
@@ -71,18 +71,18 @@ public enum NoteKey {
         // Base64 may itself contain '+': only the first two separate fields.
         let parts = vkey.split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, isValidName(parts[0]) else {
-            throw FormatError("vkey.syntax", "'\(vkey)' is not a verifier key (<name>+<hex id>+<base64 key>)")
+            throw LogError(.vkeySyntax, "'\(vkey)' is not a verifier key (<name>+<hex id>+<base64 key>)")
         }
         guard parts[1].count == 8, let id = UInt32(parts[1], radix: 16) else {
-            throw FormatError("vkey.id", "verifier key '\(parts[0])' has a bad key ID '\(parts[1])'")
+            throw LogError(.vkeyID, "verifier key '\(parts[0])' has a bad key ID '\(parts[1])'")
         }
         guard let raw = Data(base64Encoded: String(parts[2])), raw.count > 1 else {
-            throw FormatError("vkey.base64", "verifier key '\(parts[0])' has bad base64 key material")
+            throw LogError(.vkeyBase64, "verifier key '\(parts[0])' has bad base64 key material")
         }
         let bytes = [UInt8](raw)
         let name = String(parts[0])
         guard keyID(name: name, type: bytes[0], publicKey: Array(bytes[1...])) == id else {
-            throw FormatError("vkey.id", "verifier key '\(name)' has a key ID that does not match its key")
+            throw LogError(.vkeyID, "verifier key '\(name)' has a key ID that does not match its key")
         }
         return (name, bytes[0], Array(bytes[1...]))
     }
@@ -108,7 +108,7 @@ public struct Ed25519NoteVerifier: NoteVerifier, Equatable {
     public init(verifierKey: String) throws {
         let (name, type, key) = try NoteKey.parse(verifierKey)
         guard type == NoteKey.ed25519 else {
-            throw FormatError("vkey.type", "verifier key '\(name)' is not an Ed25519 note key (type 0x01)")
+            throw LogError(.vkeyType, "verifier key '\(name)' is not an Ed25519 note key (type 0x01)")
         }
         try self.init(name: name, publicKey: key)
     }
@@ -161,14 +161,14 @@ public struct Ed25519NoteSigner: Sendable {
         let parts = text.trimmingCharacters(in: .whitespacesAndNewlines)
             .split(separator: "+", maxSplits: 4, omittingEmptySubsequences: false)
         guard parts.count == 5, parts[0] == "PRIVATE", parts[1] == "KEY" else {
-            throw FormatError("key.syntax", "not a private key (PRIVATE+KEY+<name>+<hex id>+<base64 key>)")
+            throw LogError(.keySyntax, "not a private key (PRIVATE+KEY+<name>+<hex id>+<base64 key>)")
         }
         guard let raw = Data(base64Encoded: String(parts[4])), raw.count == 33, raw.first == NoteKey.ed25519,
             let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: raw.dropFirst())
-        else { throw FormatError("key.material", "the private key's material is not a 0x01 Ed25519 seed") }
+        else { throw LogError(.keyMaterial, "the private key's material is not a 0x01 Ed25519 seed") }
         try self.init(name: String(parts[2]), privateKey: key)
         guard String(format: "%08x", verifier.keyID) == parts[3] else {
-            throw FormatError("key.id", "the private key's ID does not match its key")
+            throw LogError(.keyID, "the private key's ID does not match its key")
         }
     }
 }

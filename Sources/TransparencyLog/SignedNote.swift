@@ -52,13 +52,13 @@ public struct SignedNote: Sendable, Equatable {
     /// Parses a note (C2SP signed-note §Format). The text is everything up to the last blank line.
     public init(parsing encoded: String) throws {
         guard encoded.utf8.allSatisfy({ $0 >= 0x20 || $0 == 0x0A }) else {
-            throw FormatError("note.control", "the note contains a control character other than newline")
+            throw LogError(.noteControl, "the note contains a control character other than newline")
         }
         guard encoded.hasSuffix("\n") else {
-            throw FormatError("note.newline", "the note does not end with a newline")
+            throw LogError(.noteNewline, "the note does not end with a newline")
         }
         guard let split = encoded.range(of: "\n\n", options: .backwards) else {
-            throw FormatError("note.blank", "the note has no blank line before its signatures")
+            throw LogError(.noteBlank, "the note has no blank line before its signatures")
         }
         let text = String(encoded[..<split.lowerBound]) + "\n"
         let block = encoded[split.upperBound...]
@@ -66,11 +66,11 @@ public struct SignedNote: Sendable, Equatable {
         for line in block.split(separator: "\n", omittingEmptySubsequences: false).dropLast() {
             signatures.append(try SignedNote.parseSignature(line))
             guard signatures.count <= SignedNote.maxSignatures else {
-                throw FormatError("note.signatures", "the note has more than \(SignedNote.maxSignatures) signatures")
+                throw LogError(.noteSignatures, "the note has more than \(SignedNote.maxSignatures) signatures")
             }
         }
         guard !signatures.isEmpty else {
-            throw FormatError("note.signatures", "the note has no signature lines")
+            throw LogError(.noteSignatures, "the note has no signature lines")
         }
         try self.init(text: text, signatures: signatures)
     }
@@ -78,14 +78,14 @@ public struct SignedNote: Sendable, Equatable {
     private static func parseSignature(_ line: Substring) throws -> Signature {
         let dash = "\u{2014} "
         guard line.hasPrefix(dash) else {
-            throw FormatError("note.signature", "signature line '\(line)' does not start with '\u{2014} '")
+            throw LogError(.noteSignature, "signature line '\(line)' does not start with '\u{2014} '")
         }
         let fields = line.dropFirst(dash.count).split(separator: " ", omittingEmptySubsequences: false)
         guard fields.count == 2, NoteKey.isValidName(fields[0]) else {
-            throw FormatError("note.signature", "signature line '\(line)' is not '\u{2014} <name> <base64>'")
+            throw LogError(.noteSignature, "signature line '\(line)' is not '\u{2014} <name> <base64>'")
         }
         guard let raw = Data(base64Encoded: String(fields[1])), raw.count > 4 else {
-            throw FormatError("note.signature.base64", "signature line '\(line)' has bad base64")
+            throw LogError(.noteSignatureBase64, "signature line '\(line)' has bad base64")
         }
         let bytes = [UInt8](raw)
         return Signature(name: String(fields[0]), keyID: NoteKey.keyID(from: bytes), signature: Array(bytes[4...]))
@@ -93,10 +93,10 @@ public struct SignedNote: Sendable, Equatable {
 
     private static func checkText(_ text: String) throws {
         guard !text.isEmpty, text.hasSuffix("\n") else {
-            throw FormatError("note.text", "the note text is empty or does not end with a newline")
+            throw LogError(.noteText, "the note text is empty or does not end with a newline")
         }
         guard text.utf8.allSatisfy({ $0 >= 0x20 || $0 == 0x0A }) else {
-            throw FormatError("note.control", "the note text contains a control character other than newline")
+            throw LogError(.noteControl, "the note text contains a control character other than newline")
         }
     }
 

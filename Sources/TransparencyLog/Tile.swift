@@ -64,19 +64,19 @@ public struct Tile: Hashable, Sendable, CustomStringConvertible {
     public init(path: String) throws {
         var parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard parts.count >= 3, parts[0] == "tile" else {
-            throw FormatError("tile.path", "'\(path)' is not a tile path (tile/<L>/<N>[.p/<W>])")
+            throw LogError(.tilePath, "'\(path)' is not a tile path (tile/<L>/<N>[.p/<W>])")
         }
         var width = Tile.width
         if parts.count >= 4, parts[parts.count - 2].hasSuffix(".p") {
             guard let w = Tile.decimal(parts.removeLast()), (1..<Int64(Tile.width)).contains(w) else {
-                throw FormatError("tile.width", "'\(path)' has a bad partial width (1…255)")
+                throw LogError(.tileWidth, "'\(path)' has a bad partial width (1…255)")
             }
             parts[parts.count - 1].removeLast(2)
             width = Int(w)
         }
         let isEntries = parts[1] == "entries"
         guard let level = isEntries ? 0 : Tile.decimal(parts[1]), level <= Tile.maxLevel else {
-            throw FormatError("tile.level", "'\(path)' has a bad level (0…\(Tile.maxLevel))")
+            throw LogError(.tileLevel, "'\(path)' has a bad level (0…\(Tile.maxLevel))")
         }
         var index: Int64 = 0
         let groups = parts[2...]
@@ -84,19 +84,19 @@ public struct Tile: Hashable, Sendable, CustomStringConvertible {
             let isLast = i == groups.count - 1
             let digits = isLast ? Substring(group) : group.hasPrefix("x") ? group.dropFirst() : ""
             guard digits.count == 3, let value = Tile.decimal(String(digits)) else {
-                throw FormatError("tile.index", "'\(path)' has a bad index element '\(group)'")
+                throw LogError(.tileIndex, "'\(path)' has a bad index element '\(group)'")
             }
             let (scaled, overflow) = index.multipliedReportingOverflow(by: 1000)
             let (sum, carry) = scaled.addingReportingOverflow(value)
-            guard !overflow, !carry else { throw FormatError("tile.index", "'\(path)' has an index out of range") }
+            guard !overflow, !carry else { throw LogError(.tileIndex, "'\(path)' has an index out of range") }
             index = sum
         }
         guard let tile = Tile(level: Int(level), index: index, width: width, isEntries: isEntries) else {
-            throw FormatError("tile.index", "'\(path)' lies past the largest tree a log can hold (2^63 − 1 leaves)")
+            throw LogError(.tileIndex, "'\(path)' lies past the largest tree a log can hold (2^63 − 1 leaves)")
         }
         self = tile
         guard self.path == path else {
-            throw FormatError("tile.path", "'\(path)' is not in canonical form (expected '\(self.path)')")
+            throw LogError(.tilePath, "'\(path)' is not in canonical form (expected '\(self.path)')")
         }
     }
 

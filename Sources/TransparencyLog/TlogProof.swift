@@ -35,30 +35,30 @@ public struct TlogProof: Sendable, Equatable {
     /// Parses a proof's text form (tlog-proof §Format).
     public init(parsing text: String) throws {
         guard let blank = text.range(of: "\n\n") else {
-            throw FormatError("proof.blank", "the proof has no blank line before its checkpoint")
+            throw LogError(.proofBlank, "the proof has no blank line before its checkpoint")
         }
         var lines = text[..<blank.lowerBound].split(separator: "\n", omittingEmptySubsequences: false)[...]
         guard lines.popFirst() == Substring(TlogProof.header) else {
-            throw FormatError("proof.header", "the first line is not '\(TlogProof.header)'")
+            throw LogError(.proofHeader, "the first line is not '\(TlogProof.header)'")
         }
         var extra: [UInt8]?
         if let line = lines.first, line.hasPrefix("extra ") {
             guard let data = Data(base64Encoded: String(line.dropFirst(6))) else {
-                throw FormatError("proof.extra", "the extra line is not base64")
+                throw LogError(.proofExtra, "the extra line is not base64")
             }
             extra = Array(data)
             lines = lines.dropFirst()
         }
         guard let indexLine = lines.popFirst(), indexLine.hasPrefix("index ") else {
-            throw FormatError("proof.index", "the proof has no 'index <n>' line")
+            throw LogError(.proofIndex, "the proof has no 'index <n>' line")
         }
         let digits = indexLine.dropFirst(6)
         guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
             digits == "0" || !digits.hasPrefix("0"), let index = Int64(digits)
-        else { throw FormatError("proof.index", "index '\(digits)' is not a decimal without leading zeros") }
+        else { throw LogError(.proofIndex, "index '\(digits)' is not a decimal without leading zeros") }
         let path = try lines.enumerated().map { number, line in
             guard let hash = Hash(base64: line), hash.base64 == line else {
-                throw FormatError("proof.hash", "proof line \(number + 1) is not canonical base64 of a 32-byte hash")
+                throw LogError(.proofHash, "proof line \(number + 1) is not canonical base64 of a 32-byte hash")
             }
             return hash
         }

@@ -21,17 +21,17 @@ public struct WitnessRequest: Sendable, Equatable {
     /// Parses a request body (C2SP tlog-witness §add-checkpoint).
     public init(parsing text: String) throws {
         guard let blank = text.range(of: "\n\n") else {
-            throw FormatError("witness.request", "the request has no blank line before the checkpoint")
+            throw LogError(.witnessRequest, "the request has no blank line before the checkpoint")
         }
         let head = text[..<blank.lowerBound].split(separator: "\n", omittingEmptySubsequences: false)
         guard let first = head.first, first.hasPrefix("old "), let size = Int64(first.dropFirst(4)), size >= 0,
             String(size) == first.dropFirst(4)
-        else { throw FormatError("witness.old", "the request does not start with 'old <size>'") }
-        guard head.count - 1 <= 63 else { throw FormatError("witness.proof", "more than 63 consistency proof lines") }
+        else { throw LogError(.witnessOld, "the request does not start with 'old <size>'") }
+        guard head.count - 1 <= 63 else { throw LogError(.witnessProof, "more than 63 consistency proof lines") }
         oldSize = size
         proof = try head.dropFirst().map { line in
             guard let hash = Hash(base64: String(line)), hash.base64 == line else {
-                throw FormatError("witness.proof", "a consistency proof line is not canonical base64 of a hash")
+                throw LogError(.witnessProof, "a consistency proof line is not canonical base64 of a hash")
             }
             return hash
         }

@@ -265,15 +265,15 @@ struct JSONValueTests {
             try JSONValue(parsing: Array(#"["plain", "tab\tand é", "\u00e9x"]"#.utf8))
                 == .array([.string("plain"), .string("tab\tand é"), .string("éx")]))
         for bytes: [UInt8] in [[0x22, 0xFF, 0x22], [0x22, 0xC3, 0x22], [0x22, 0xFF, 0x5C, 0x6E, 0x22]] {
-            let error = #expect(throws: FormatError.self) { try JSONValue(parsing: bytes) }
-            #expect(error?.code == "json.utf8", "\(bytes)")
+            let error = #expect(throws: EPCISError.self) { try JSONValue(parsing: bytes) }
+            #expect(error?.code == EPCISCode.utf8, "\(bytes)")
         }
     }
 
     @Test("duplicate names are refused unless asked to keep the last")
     func duplicates() throws {
         let text = #"{"a":1,"b":2,"a":3}"#
-        #expect(throws: FormatError.self) { try JSONValue(parsing: text) }
+        #expect(throws: EPCISError.self) { try JSONValue(parsing: text) }
         let lenient = try JSONValue(parsing: text, duplicateKeys: .lastWins)
         #expect(lenient.members?.map(\.key) == ["a", "b"])
         #expect(lenient["a"] == .number("3"))
@@ -281,7 +281,7 @@ struct JSONValueTests {
         for duplicate in [2, 17, 29] {
             let members = (0..<30).map { #""k\#($0)":\#($0)"# } + [#""k\#(duplicate)":"again""#]
             let text = "{" + members.joined(separator: ",") + "}"
-            #expect(throws: FormatError.self) { try JSONValue(parsing: text) }
+            #expect(throws: EPCISError.self) { try JSONValue(parsing: text) }
             let kept = try JSONValue(parsing: text, duplicateKeys: .lastWins)
             #expect(kept.members?.count == 30)
             #expect(kept["k\(duplicate)"] == .string("again"))
@@ -295,8 +295,8 @@ struct JSONValueTests {
             "tru", "1e", String(repeating: "[", count: 200) + String(repeating: "]", count: 200),
         ])
     func malformed(text: String) {
-        let error = #expect(throws: FormatError.self) { try JSONValue(parsing: text) }
-        #expect(error?.code.hasPrefix("json.") == true)
+        let error = #expect(throws: EPCISError.self) { try JSONValue(parsing: text) }
+        #expect(error?.codeName.hasPrefix("json.") == true)
         #expect(error?.reason.contains("at byte") == true)
     }
 }

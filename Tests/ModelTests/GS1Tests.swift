@@ -13,11 +13,12 @@ struct GS1Tests {
     }
 
     @Test(arguments: [
-        ("9506000134353", "gtin.checkDigit"), ("950600013435", "gtin.checkDigit"), ("95060001343", "gtin.length"),
-        ("950600013435A", "gtin.character"), ("123456789012345", "gtin.length"),
+        ("9506000134353", GS1Code.gtinCheckDigit), ("950600013435", GS1Code.gtinCheckDigit),
+        ("95060001343", GS1Code.gtinLength),
+        ("950600013435A", GS1Code.gtinCharacter), ("123456789012345", GS1Code.gtinLength),
     ])
-    func invalidGTINsSayWhy(_ text: String, code: String) {
-        let error = #expect(throws: FormatError.self) { try GTIN(text) }
+    func invalidGTINsSayWhy(_ text: String, code: GS1Code) {
+        let error = #expect(throws: GS1Error.self) { try GTIN(text) }
         #expect(error?.code == code)
     }
 
@@ -42,18 +43,18 @@ struct GS1Tests {
     }
 
     @Test(arguments: [
-        ("https://id.gs1.org/01/09506000134352/21/1/10/2", "dl.order"),
-        ("https://id.gs1.org/01/09506000134352/254/1", "dl.qualifier"),
-        ("https://id.gs1.org/01/09506000134353", "gtin.checkDigit"),
-        ("https://id.gs1.org/01/09506000134352/21/a%20b", "gs1.character"),
-        ("https://id.gs1.org/01/09506000134352/21/123456789012345678901", "gs1.length"),
-        ("https://id.gs1.org/01/09506000134352/21", "dl.path"),
-        ("https://id.gs1.org/02/09506000134352", "dl.key"),
-        ("https://id.gs1.org/00/106141412345678907", "gs1.checkDigit"),
-        ("ftp://id.gs1.org/01/09506000134352", "dl.uri"),
+        ("https://id.gs1.org/01/09506000134352/21/1/10/2", GS1Code.dlOrder),
+        ("https://id.gs1.org/01/09506000134352/254/1", GS1Code.dlQualifier),
+        ("https://id.gs1.org/01/09506000134353", GS1Code.gtinCheckDigit),
+        ("https://id.gs1.org/01/09506000134352/21/a%20b", GS1Code.gs1Character),
+        ("https://id.gs1.org/01/09506000134352/21/123456789012345678901", GS1Code.gs1Length),
+        ("https://id.gs1.org/01/09506000134352/21", GS1Code.dlPath),
+        ("https://id.gs1.org/02/09506000134352", GS1Code.dlKey),
+        ("https://id.gs1.org/00/106141412345678907", GS1Code.gs1CheckDigit),
+        ("ftp://id.gs1.org/01/09506000134352", GS1Code.dlURI),
     ])
-    func invalidDigitalLinksSayWhy(_ text: String, code: String) {
-        let error = #expect(throws: FormatError.self) { try DigitalLink(text) }
+    func invalidDigitalLinksSayWhy(_ text: String, code: GS1Code) {
+        let error = #expect(throws: GS1Error.self) { try DigitalLink(text) }
         #expect(error?.code == code, "\(error?.reason ?? "")")
     }
 
@@ -77,25 +78,25 @@ struct GS1Tests {
     }
 
     @Test(arguments: [
-        ("urn:epc:id:sgtin:0614141.81234.6789", "epc.itemReference"),
-        ("urn:epc:id:sgtin:06141.8123456.6789", "epc.companyPrefix"),
-        ("urn:epc:id:sgtin:0614141.812345", "epc.parts"), ("urn:epc:id:giai:0614141.1", "epc.scheme"),
-        ("urn:epc:id:sgtin:0614141.812345.a b", "gs1.character"),
-        ("urn:epc:id:sscc:0614141.123456789", "epc.serialReference"),
+        ("urn:epc:id:sgtin:0614141.81234.6789", GS1Code.epcItemReference),
+        ("urn:epc:id:sgtin:06141.8123456.6789", GS1Code.epcCompanyPrefix),
+        ("urn:epc:id:sgtin:0614141.812345", GS1Code.epcParts), ("urn:epc:id:giai:0614141.1", GS1Code.epcScheme),
+        ("urn:epc:id:sgtin:0614141.812345.a b", GS1Code.gs1Character),
+        ("urn:epc:id:sscc:0614141.123456789", GS1Code.epcSerialReference),
     ])
-    func invalidURNsSayWhy(_ text: String, code: String) {
-        let error = #expect(throws: FormatError.self) { try GS1Identifier(epcURN: text) }
+    func invalidURNsSayWhy(_ text: String, code: GS1Code) {
+        let error = #expect(throws: GS1Error.self) { try GS1Identifier(epcURN: text) }
         #expect(error?.code == code, "\(error?.reason ?? "")")
     }
 
     @Test func aBareProductHasNoEPCForm() throws {
-        #expect(throws: FormatError.self) {
+        #expect(throws: GS1Error.self) {
             try GS1Identifier.product(gtin: try GTIN("9506000134352")).epcURN(companyPrefixLength: 7)
         }
-        #expect(throws: FormatError.self) {
+        #expect(throws: GS1Error.self) {
             try GS1Identifier.product(gtin: try GTIN("9506000134352"), serial: "1").epcURN(companyPrefixLength: 13)
         }
         #expect(try GS1Identifier(parsing: " 9506000134352\n") == .product(gtin: try GTIN("9506000134352")))
-        #expect(throws: FormatError.self) { try GS1Identifier(parsing: "not a code") }
+        #expect(throws: GS1Error.self) { try GS1Identifier(parsing: "not a code") }
     }
 }

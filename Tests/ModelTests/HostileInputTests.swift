@@ -37,7 +37,9 @@ struct HostileInputTests {
         let payload = Array(
             #"{"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],"type":"ObjectEvent","eventTime":"0000-01-01T00:00:00+00:01","eventTimeZoneOffset":"+00:01","action":"OBSERVE","epcList":["urn:epc:id:sgtin:0614141.112345.1"]}"#
                 .utf8)
-        #expect(throws: FormatError.self) { try Statement(payloadType: Statement.eventPayloadType, payload: payload) }
+        #expect(throws: StatementError.self) {
+            try Statement(payloadType: Statement.eventPayloadType, payload: payload)
+        }
         #expect(throws: (any Error).self) { try EventFacts(payload: payload, indexKeys: true) }
     }
 
@@ -48,11 +50,11 @@ struct HostileInputTests {
         #expect(try Envelope(json: Array(canonical.utf8)) == envelope)
         // Another payload under the same name: one reader would take the first, another the last.
         let twice = canonical.replacingOccurrences(of: #""payload":"#, with: #""payload":"Yg==","payload":"#)
-        let error = try #require(throws: FormatError.self) { try Envelope(json: Array(twice.utf8)) }
-        #expect(error.code == "envelope.json")
+        let error = try #require(throws: StatementError.self) { try Envelope(json: Array(twice.utf8)) }
+        #expect(error.code == .envelopeJSON)
         #expect(error.reason.contains("payload"))
         let signatureTwice = canonical.replacingOccurrences(of: #""keyid":"#, with: #""keyid":"x","keyid":"#)
-        #expect(throws: FormatError.self) { try Envelope(json: Array(signatureTwice.utf8)) }
+        #expect(throws: StatementError.self) { try Envelope(json: Array(signatureTwice.utf8)) }
     }
 
     @Test(
@@ -68,7 +70,7 @@ struct HostileInputTests {
         let registry = Registry(operatorKey: operatorKey.keyID)
         let registration = RegistryStatement.registration(
             .init(id: "farm", name: name, roles: [.origin], companyPrefixes: [], keys: [farm.keyID]), basis: 0)
-        #expect(registry.refusal(of: registration, signers: [operatorKey.keyID], at: 0)?.code == "registry.name")
+        #expect(registry.refusal(of: registration, signers: [operatorKey.keyID], at: 0)?.code == RegistryCode.name)
         let fine = RegistryStatement.registration(
             .init(
                 id: "farm", name: "Ferme du Soleil — 阳光农场", roles: [.origin], companyPrefixes: [], keys: [farm.keyID]),
@@ -84,6 +86,6 @@ struct HostileInputTests {
             .init(id: "farm", name: "Farm", roles: [.origin], companyPrefixes: ["٠٦١٤١٤١"], keys: [farm.keyID]),
             basis: 0)
         #expect(
-            registry.refusal(of: registration, signers: [operatorKey.keyID], at: 0)?.code == "registry.companyPrefix")
+            registry.refusal(of: registration, signers: [operatorKey.keyID], at: 0)?.code == RegistryCode.companyPrefix)
     }
 }

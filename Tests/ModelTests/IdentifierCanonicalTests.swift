@@ -45,10 +45,10 @@ struct IdentifierCanonicalTests {
     }
 
     @Test func aCodeWithAMalformedEscapeIsRefusedWhenAskedAbout() throws {
-        let error = #expect(throws: FormatError.self) {
+        let error = #expect(throws: GS1Error.self) {
             try DigitalLink.canonical(asking: "https://id.gs1.org/01/00614141123452/21/%zz")
         }
-        #expect(error?.code == "code.invalid")
+        #expect(error?.code == GS1Code.codeInvalid)
         #expect(try DigitalLink.canonical(asking: "urn:epc:id:sgtin:0614141.012345.TS%2D0001") == Self.serial)
         #expect(try DigitalLink.canonical(asking: "TS-0001") == "TS-0001")
     }

@@ -39,7 +39,7 @@ struct LedgerRecordTests {
             text.replacingOccurrences(of: "AAA=\n{", with: "AA=\n{"),
         ]
         for variant in variants where variant != text {
-            #expect(throws: FormatError.self, "\(variant)") { try LedgerRecord(bytes: Array(variant.utf8)) }
+            #expect(throws: StatementError.self, "\(variant)") { try LedgerRecord(bytes: Array(variant.utf8)) }
         }
     }
 
@@ -69,10 +69,10 @@ struct LedgerRecordTests {
         #expect(try big.encoded().count <= LedgerRecord.maxBytes)
         let tooBig = try Envelope(
             signing: payload + [UInt8](repeating: 0x41, count: 300), type: "application/ld+json", with: Self.key)
-        let error = #expect(throws: FormatError.self) {
+        let error = #expect(throws: StatementError.self) {
             try LedgerRecord(seq: 0, timeMillis: 0, prev: .zero, envelope: tooBig).encoded()
         }
-        #expect(error?.code == "record.size")
+        #expect(error?.code == StatementCode.recordSize)
     }
 
     @Test(arguments: [
@@ -87,10 +87,10 @@ struct LedgerRecordTests {
 
     @Test(arguments: [Int64(-1), Timestamp.maxMillis + 1])
     func recordsRefuseTimesTheFormatCannotHold(millis: Int64) throws {
-        let error = #expect(throws: FormatError.self) {
+        let error = #expect(throws: StatementError.self) {
             try LedgerRecord(seq: 0, timeMillis: millis, prev: .zero, envelope: try Self.envelope()).encoded()
         }
-        #expect(error?.code == "record.time")
+        #expect(error?.code == StatementCode.recordTime)
     }
 
     @Test(arguments: [
@@ -112,10 +112,10 @@ struct EnvelopeTests {
         #expect(envelope.signatures[0].keyid == key.keyID)
         let tampered = try Envelope(
             payloadType: envelope.payloadType, payload: envelope.payload + [0x20], signatures: envelope.signatures)
-        #expect(throws: FormatError.self) { try tampered.verifySignatures().get() }
+        #expect(throws: StatementError.self) { try tampered.verifySignatures().get() }
         let retyped = try Envelope(
             payloadType: "text/plain", payload: envelope.payload, signatures: envelope.signatures)
-        #expect(throws: FormatError.self) { try retyped.verifySignatures().get() }
+        #expect(throws: StatementError.self) { try retyped.verifySignatures().get() }
     }
 
     @Test func submittedJSONInAnyFormBecomesCanonical() throws {
@@ -158,7 +158,7 @@ struct EnvelopeTests {
         let respelled = try Envelope(
             payloadType: envelope.payloadType, payload: envelope.payload,
             signatures: [Envelope.Signature(keyid: upper, sig: envelope.signatures[0].sig)])
-        let error = #expect(throws: FormatError.self) { try respelled.verifySignatures().get() }
+        let error = #expect(throws: StatementError.self) { try respelled.verifySignatures().get() }
         #expect(error?.reason.contains("canonical") == true)
     }
 
@@ -167,7 +167,7 @@ struct EnvelopeTests {
         let padded = try Envelope(
             payloadType: envelope.payloadType, payload: envelope.payload,
             signatures: [Envelope.Signature(keyid: " " + key.keyID, sig: envelope.signatures[0].sig)])
-        #expect(throws: FormatError.self) { try padded.verifySignatures().get() }
+        #expect(throws: StatementError.self) { try padded.verifySignatures().get() }
     }
 
     @Test(arguments: [
@@ -177,7 +177,7 @@ struct EnvelopeTests {
         #"{"payloadType":"a\"b","payload":"aGk=","signatures":[{"keyid":"k","sig":"AAAA"}]}"#,
     ])
     func malformedSubmissionsAreRefused(_ json: String) {
-        #expect(throws: FormatError.self) { try Envelope(json: Array(json.utf8)) }
+        #expect(throws: StatementError.self) { try Envelope(json: Array(json.utf8)) }
     }
 
     @Test func aKeyidThatIsNotAVerifierKeyFailsVerification() throws {
@@ -185,8 +185,8 @@ struct EnvelopeTests {
         let anonymous = try Envelope(
             payloadType: envelope.payloadType, payload: envelope.payload,
             signatures: [Envelope.Signature(keyid: "someone", sig: envelope.signatures[0].sig)])
-        let error = #expect(throws: FormatError.self) { try anonymous.verifySignatures().get() }
-        #expect(error?.code == "envelope.keyid")
+        let error = #expect(throws: StatementError.self) { try anonymous.verifySignatures().get() }
+        #expect(error?.code == StatementCode.envelopeKeyid)
     }
 
     @Test func keyFilesRoundTrip() throws {
@@ -194,7 +194,7 @@ struct EnvelopeTests {
         let restored = try SigningKey(fileContents: generated.fileContents)
         #expect(restored.keyID == generated.keyID)
         #expect(generated.fileContents.hasPrefix("PRIVATE+KEY+acme-brand+"))
-        #expect(throws: FormatError.self) { try SigningKey(generatingWithName: "two words") }
-        #expect(throws: FormatError.self) { try SigningKey(fileContents: "garbage") }
+        #expect(throws: LogError.self) { try SigningKey(generatingWithName: "two words") }
+        #expect(throws: LogError.self) { try SigningKey(fileContents: "garbage") }
     }
 }

@@ -59,9 +59,9 @@ struct BundleTests {
     @Test func theWrongKeyAWitnessQuorumAndARecordTooManyAreRefused() async throws {
         let ledger = try await Self.ledgerWithJourney()
         let bundle = try await ledger.bundle(Self.shirt)
-        await #expect(throws: FormatError.self) { try await bundle.verify(log: R.brand.noteSigner.verifier) }
+        await #expect(throws: EngineError.self) { try await bundle.verify(log: R.brand.noteSigner.verifier) }
         let witness = try Cosigner(name: "witness.example", privateKey: .init())
-        await #expect(throws: FormatError.self) {
+        await #expect(throws: EngineError.self) {
             try await bundle.verify(log: ledger.operatorVerifier, witnesses: [witness.verifier], quorum: 1)
         }
         // A bundle whose records are not exactly the journey: another product's event, sealed all the same.
@@ -71,7 +71,7 @@ struct BundleTests {
         let mixed = try ProductBundle.sealed(
             code: tooMany.code, checkpoint: tooMany.checkpoint,
             entries: (tooMany.entries + bale.entries.filter { $0.seq == 6 }).sorted { $0.seq < $1.seq }, by: ledger)
-        let error = await #expect(throws: FormatError.self) { try await mixed.verify(log: ledger.operatorVerifier) }
-        #expect(error?.code == "bundle.journey")
+        let error = await #expect(throws: EngineError.self) { try await mixed.verify(log: ledger.operatorVerifier) }
+        #expect(error?.code == EngineCode.bundleJourney)
     }
 }

@@ -43,7 +43,7 @@ struct LedgerTests {
             _ = try await ledger.append([good, forged])
         } catch LedgerError.invalidStatement(let index, let error) {
             #expect(index == 1)
-            #expect(error.code == "envelope.signature")
+            #expect(error.matches(StatementCode.envelopeSignature))
         }
     }
 
@@ -119,7 +119,7 @@ struct LedgerTests {
             _ = try await ledger.append([big])
             Issue.record("a record over 64 KiB was appended")
         } catch LedgerError.invalidStatement(_, let error) {
-            #expect(error.code == "record.size")
+            #expect(error.matches(StatementCode.recordSize))
         }
         #expect(try await ledger.store.size() == 0)
     }

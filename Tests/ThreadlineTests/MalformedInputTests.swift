@@ -109,8 +109,8 @@ extension MalformedInputTests {
             [0x30, 0x05, 0x30, 0x03, 0x02, 0x01, 0x00],
         ] as [[UInt8]])
     func timeStampReplies(_ der: [UInt8]) {
-        #expect(throws: FormatError.self) { try TimeStamp.token(fromResponse: der) }
-        #expect(throws: FormatError.self) { try TimeStamp.parse(token: der, imprint: [], nonce: nil) }
+        #expect(throws: EngineError.self) { try TimeStamp.token(fromResponse: der) }
+        #expect(throws: EngineError.self) { try TimeStamp.parse(token: der, imprint: [], nonce: nil) }
     }
 
     @Test func truncatedTokensAreRefused() {
@@ -122,7 +122,7 @@ extension MalformedInputTests {
             let explicit: [UInt8] = [0xA0, UInt8(inner.count)] + inner
             let content = signedData + explicit
             let der: [UInt8] = [0x30, UInt8(content.count)] + content
-            #expect(throws: FormatError.self) { try TimeStamp.parse(token: der, imprint: [], nonce: nil) }
+            #expect(throws: EngineError.self) { try TimeStamp.parse(token: der, imprint: [], nonce: nil) }
         }
     }
 
@@ -135,7 +135,7 @@ extension MalformedInputTests {
         try FileManager.default.createSymbolicLink(atPath: path + ".lock", withDestinationPath: victim.path)
         try FileManager.default.createSymbolicLink(
             atPath: path + ".tmp-\(getpid())", withDestinationPath: victim.path)
-        #expect(throws: FormatError.self) { try StateFile.locked(path) { state in ((), state) } }
+        #expect(throws: EngineError.self) { try StateFile.locked(path) { state in ((), state) } }
         try FileManager.default.removeItem(atPath: path + ".lock")
         try StateFile.locked(path) { state in ((), state) }
         try StateFile.write(Data("{}".utf8), to: path)

@@ -5,6 +5,8 @@ import Testing
 import TransparencyLog
 
 @testable import Threadline
+import LedgerRules
+import Participants
 import Statements
 
 /// The ledger's recording rules (issue 3, point 4): each refusal, and that nothing is appended.
@@ -73,16 +75,18 @@ import Statements
     }
 
     /// Appends and expects a refusal with `code`; checks the log did not grow.
-    func expectRefusal(_ ledger: Ledger, _ envelopes: [Envelope], code: String, existing: Int64? = nil) async throws {
+    func expectRefusal(
+        _ ledger: Ledger, _ envelopes: [Envelope], code: some ErrorCode, existing: Int64? = nil
+    ) async throws {
         let before = try await ledger.store.size()
         do {
             _ = try await ledger.append(envelopes)
             Issue.record("appended; expected \(code)")
         } catch LedgerError.refused(_, let error, let found) {
-            #expect(error.code == code, "\(error)")
+            #expect(error.matches(code), "\(error)")
             #expect(found == existing)
         } catch LedgerError.invalidStatement(_, let error) {
-            #expect(error.code == code, "\(error)")
+            #expect(error.matches(code), "\(error)")
         }
         #expect(try await ledger.store.size() == before)
     }
@@ -101,7 +105,8 @@ import Statements
 
     @Test func anUnknownSignerIsRefused() async throws {
         let ledger = try await Self.ledger()
-        try await expectRefusal(ledger, [try Self.signed(Self.shipShirts, by: Self.stranger)], code: "record.signer")
+        try await expectRefusal(
+            ledger, [try Self.signed(Self.shipShirts, by: Self.stranger)], code: RuleCode.recordSigner)
     }
 
     @Test func aRevokedParticipantOrKeyIsRefused() async throws {
@@ -109,13 +114,13 @@ import Statements
         _ = try await ledger.append([
             try Self.registry(.revocation(participant: "shop", key: nil, reason: "closed"), basis: 4)
         ])
-        try await expectRefusal(ledger, [try Self.signed(Self.sellShirt, by: Self.shop)], code: "record.signer")
+        try await expectRefusal(ledger, [try Self.signed(Self.sellShirt, by: Self.shop)], code: RuleCode.recordSigner)
         _ = try await ledger.append([
             try Self.registry(.keyRotation(participant: "acme", newKey: Self.brand2.keyID, retiredKey: nil), basis: 5),
             // Signed knowing the rotation will be record 5: a change signed against the log before it would be stale.
             try Self.registry(.revocation(participant: "acme", key: Self.brand.keyID, reason: "key leaked"), basis: 6),
         ])
-        try await expectRefusal(ledger, [try Self.signed(Self.shipShirts, by: Self.brand)], code: "record.signer")
+        try await expectRefusal(ledger, [try Self.signed(Self.shipShirts, by: Self.brand)], code: RuleCode.recordSigner)
         #expect(try await ledger.append([try Self.signed(Self.shipShirts, by: Self.brand2)]).count == 1)
     }
 
@@ -126,7 +131,7 @@ import Statements
             try Self.registry(
                 .keyRotation(participant: "acme", newKey: Self.brand2.keyID, retiredKey: Self.brand.keyID), basis: 5)
         ])
-        try await expectRefusal(ledger, [try Self.signed(Self.shipShirts, by: Self.brand)], code: "record.signer")
+        try await expectRefusal(ledger, [try Self.signed(Self.shipShirts, by: Self.brand)], code: RuleCode.recordSigner)
         #expect(
             try await ledger.append([try Self.signed(Self.shipShirts, by: Self.brand2)]).lowerBound == before.upperBound
                 + 1)
@@ -151,17 +156,19 @@ import Statements
         _ = try await ledger.append([try signed("retail_selling", "OBSERVE", by: [Self.farm, Self.shop])])
         // A second signer that is not registered refuses the event, wherever it signs.
         try await expectRefusal(
-            ledger, [try signed("shipping", "OBSERVE", by: [Self.brand, Self.stranger])], code: "record.signer")
+            ledger, [try signed("shipping", "OBSERVE", by: [Self.brand, Self.stranger])], code: RuleCode.recordSigner)
         try await expectRefusal(
-            ledger, [try signed("shipping", "OBSERVE", by: [Self.stranger, Self.brand])], code: "record.signer")
+            ledger, [try signed("shipping", "OBSERVE", by: [Self.stranger, Self.brand])], code: RuleCode.recordSigner)
         // Neither a marketplace nor a farm makes the brand's products, together or apart.
         try await expectRefusal(
-            ledger, [try signed("commissioning", "ADD", by: [Self.shop, Self.farm])], code: "record.companyPrefix")
+            ledger, [try signed("commissioning", "ADD", by: [Self.shop, Self.farm])], code: RuleCode.recordCompanyPrefix
+        )
         try await expectRefusal(
-            ledger, [try signed("commissioning", "ADD", by: [Self.shop, Self.certifier])], code: "record.role")
+            ledger, [try signed("commissioning", "ADD", by: [Self.shop, Self.certifier])], code: RuleCode.recordRole)
         // Two certifiers only inspect; a certifier with a brand may ship.
         try await expectRefusal(
-            ledger, [try signed("shipping", "OBSERVE", by: [Self.certifier, Self.certifier])], code: "record.role")
+            ledger, [try signed("shipping", "OBSERVE", by: [Self.certifier, Self.certifier])], code: RuleCode.recordRole
+        )
         _ = try await ledger.append([try signed("shipping", "OBSERVE", by: [Self.certifier, Self.brand])])
         _ = try await ledger.append([try signed("inspecting", "OBSERVE", by: [Self.certifier, Self.certifier])])
     }
@@ -169,25 +176,27 @@ import Statements
     @Test func aRoleThatMayNotRecordTheStepIsRefused() async throws {
         let ledger = try await Self.ledger()
         // A marketplace commissions nothing; a farm commissions only under its own prefix.
-        try await expectRefusal(ledger, [try Self.signed(Self.commissionShirts, by: Self.shop)], code: "record.role")
         try await expectRefusal(
-            ledger, [try Self.signed(Self.commissionShirts, by: Self.farm)], code: "record.companyPrefix")
+            ledger, [try Self.signed(Self.commissionShirts, by: Self.shop)], code: RuleCode.recordRole)
+        try await expectRefusal(
+            ledger, [try Self.signed(Self.commissionShirts, by: Self.farm)], code: RuleCode.recordCompanyPrefix)
         // A farm does not sell to consumers; a certifier only inspects.
-        try await expectRefusal(ledger, [try Self.signed(Self.sellShirt, by: Self.farm)], code: "record.role")
-        try await expectRefusal(ledger, [try Self.signed(Self.shipShirts, by: Self.certifier)], code: "record.role")
+        try await expectRefusal(ledger, [try Self.signed(Self.sellShirt, by: Self.farm)], code: RuleCode.recordRole)
+        try await expectRefusal(
+            ledger, [try Self.signed(Self.shipShirts, by: Self.certifier)], code: RuleCode.recordRole)
         // A transformation's outputs are commissioned too.
         let spin = Self.event(
             #""type":"TransformationEvent","bizStep":"commissioning","inputQuantityList":[{"epcClass":"urn:epc:class:lgtin:8901234.012345.B1","quantity":200,"uom":"KGM"}],"outputQuantityList":[{"epcClass":"urn:epc:class:lgtin:0614141.012345.Y1","quantity":180,"uom":"KGM"}]"#
         )
-        try await expectRefusal(ledger, [try Self.signed(spin, by: Self.farm)], code: "record.companyPrefix")
+        try await expectRefusal(ledger, [try Self.signed(spin, by: Self.farm)], code: RuleCode.recordCompanyPrefix)
     }
 
     @Test func anInvalidEventIsRefusedWithItsReason() async throws {
         let ledger = try await Self.ledger()
         let bad = Self.event(#""type":"ObjectEvent","action":"CREATE","epcList":["urn:epc:id:sgtin:0614141.112345.1"]"#)
-        try await expectRefusal(ledger, [try Self.signed(bad, by: Self.brand)], code: "event.invalid")
+        try await expectRefusal(ledger, [try Self.signed(bad, by: Self.brand)], code: StatementCode.eventInvalid)
         let notJSON = try Envelope(signing: Array("{".utf8), type: Statement.eventPayloadType, with: Self.brand)
-        try await expectRefusal(ledger, [notJSON], code: "event.json")
+        try await expectRefusal(ledger, [notJSON], code: StatementCode.eventJSON)
     }
 
     @Test func aDuplicateIsRefusedNamingTheExistingRecord() async throws {
@@ -198,12 +207,12 @@ import Statements
             #""epcList":["https://brand.example/01/10614141123459/21/1"],"bizStep":"urn:epcglobal:cbv:bizstep:commissioning","action":"ADD","type":"ObjectEvent""#
         )
         try await expectRefusal(
-            ledger, [try Self.signed(same, by: Self.brand)], code: "record.duplicate", existing: first.lowerBound)
+            ledger, [try Self.signed(same, by: Self.brand)], code: RuleCode.recordDuplicate, existing: first.lowerBound)
         // Twice in one batch: refused too.
         try await expectRefusal(
             ledger,
             [try Self.signed(Self.shipShirts, by: Self.brand), try Self.signed(Self.shipShirts, by: Self.brand)],
-            code: "record.duplicate")
+            code: RuleCode.recordDuplicate)
     }
 
     @Test func eachStatementOnItsOwnAppendsTheGoodOnesInOrder() async throws {
@@ -225,8 +234,8 @@ import Statements
             Issue.record("\(results)")
             return
         }
-        #expect(role.code == "record.role")
-        #expect(dup.code == "record.duplicate")
+        #expect(role.matches(RuleCode.recordRole))
+        #expect(dup.matches(RuleCode.recordDuplicate))
         #expect(existing == 4)
         #expect(try await ledger.store.size() == 6)
     }
@@ -236,7 +245,7 @@ import Statements
         let byBrand = try Self.registry(
             .registration(.init(id: "x", name: "X", roles: [.brand], keys: [Self.stranger.keyID])), basis: 4,
             by: Self.brand)
-        try await expectRefusal(ledger, [byBrand], code: "registry.signer")
+        try await expectRefusal(ledger, [byBrand], code: RegistryCode.signer)
         let (registry, refused) = try await ledger.registry()
         #expect(registry.participants.count == 4)
         #expect(refused.isEmpty)
@@ -265,7 +274,7 @@ import Statements
         try await ledger.store.resetIndex()
         // The next append catches the index up from the log before checking for duplicates.
         try await expectRefusal(
-            ledger, [try Self.signed(Self.sellShirt, by: Self.shop)], code: "record.duplicate", existing: 3)
+            ledger, [try Self.signed(Self.sellShirt, by: Self.shop)], code: RuleCode.recordDuplicate, existing: 3)
         #expect(try await ledger.store.lookup(keys, from: 0) == before)
         #expect(try await ledger.store.indexedSize() == 4)
     }
@@ -279,27 +288,27 @@ import Statements
         #expect(try await ledger.append([note, grant]) == 4..<6)
         // The same bytes again, or the same signed statement with its signatures in another order or another
         // added: each is the statement already recorded.
-        try await expectRefusal(ledger, [note], code: "record.duplicate", existing: 4)
-        try await expectRefusal(ledger, [grant], code: "record.duplicate", existing: 5)
+        try await expectRefusal(ledger, [note], code: RuleCode.recordDuplicate, existing: 4)
+        try await expectRefusal(ledger, [grant], code: RuleCode.recordDuplicate, existing: 5)
         let cosigned = try Envelope(
             payloadType: note.payloadType, payload: note.payload,
             signatures: try Envelope(signing: note.payload, type: note.payloadType, with: [Self.brand, Self.shop])
                 .signatures)
-        try await expectRefusal(ledger, [cosigned], code: "record.duplicate", existing: 4)
+        try await expectRefusal(ledger, [cosigned], code: RuleCode.recordDuplicate, existing: 4)
         // Twice in one request: the second is refused, and with it (all or nothing) the request.
         let other = try Envelope(signing: Array("another note".utf8), type: "text/plain", with: Self.shop)
-        try await expectRefusal(ledger, [other, other], code: "record.duplicate")
+        try await expectRefusal(ledger, [other, other], code: RuleCode.recordDuplicate)
         // The brand withdraws; the earlier grant, replayed, neither appends nor authorises again.
         let withdrawal = try Self.registry(
             .channelAuthorization(brand: "acme", channel: "shop", companyPrefixes: [], withdrawn: true), basis: 6,
             by: Self.brand)
         #expect(try await ledger.append([withdrawal]) == 6..<7)
-        try await expectRefusal(ledger, [grant], code: "record.duplicate", existing: 5)
+        try await expectRefusal(ledger, [grant], code: RuleCode.recordDuplicate, existing: 5)
         // A grant signed against an earlier log, never submitted, is stale once the withdrawal is recorded.
         let heldBack = try Self.registry(
             .channelAuthorization(brand: "acme", channel: "shop", companyPrefixes: ["0614141"], withdrawn: false),
             basis: 5, by: Self.brand)
-        try await expectRefusal(ledger, [heldBack], code: "registry.stale")
+        try await expectRefusal(ledger, [heldBack], code: RegistryCode.stale)
         let registry = try await ledger.currentRegistry()
         #expect(!registry.isAuthorized(channel: "shop", brand: "acme", companyPrefix: "0614141", at: registry.size))
         // A new registry statement must name its basis.
@@ -307,10 +316,10 @@ import Statements
             signing: RegistryStatement(
                 .channelAuthorization(brand: "acme", channel: "shop", companyPrefixes: [], withdrawn: false), basis: nil
             ).payload, type: RegistryStatement.payloadType, with: Self.brand)
-        try await expectRefusal(ledger, [legacy], code: "registry.basis")
+        try await expectRefusal(ledger, [legacy], code: RegistryCode.basis)
         // After a restart (the index read back from the store), the replay is still refused.
         let reopened = try await Ledger(store: ledger.store)
-        try await expectRefusal(reopened, [note], code: "record.duplicate", existing: 4)
+        try await expectRefusal(reopened, [note], code: RuleCode.recordDuplicate, existing: 4)
         #expect(await Auditor(store: ledger.store).run().isSound)
     }
 

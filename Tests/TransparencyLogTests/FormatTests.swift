@@ -17,7 +17,7 @@ struct CheckpointTests {
         "\n4\n\(Merkle.emptyRoot.base64)\n", "example.com/log\n4\n\(Merkle.emptyRoot.base64)",
     ])
     func malformedCheckpointsAreRefused(_ text: String) {
-        #expect(throws: FormatError.self) { try Checkpoint(text: text) }
+        #expect(throws: LogError.self) { try Checkpoint(text: text) }
     }
 }
 
@@ -38,7 +38,7 @@ struct TileTests {
         "tile/0/000.p/256", "tile/0/000.p/0", "tiles/0/000",
     ])
     func badPathsAreRefused(_ path: String) {
-        #expect(throws: FormatError.self) { try Tile(path: path) }
+        #expect(throws: LogError.self) { try Tile(path: path) }
     }
 
     @Test func tilesCoverTheTree() {
@@ -104,7 +104,7 @@ struct TlogProofTests {
         "c2sp.org/tlog-proof@v1\nindex 0\nAAAA\n\nx\n\n— a AAAAAAAAAA==\n", "c2sp.org/tlog-proof@v1\nindex 0\n",
     ])
     func malformedProofsAreRefused(_ text: String) {
-        #expect(throws: FormatError.self) { try TlogProof(parsing: text) }
+        #expect(throws: LogError.self) { try TlogProof(parsing: text) }
     }
 }
 
@@ -118,8 +118,8 @@ struct ProofLineTests {
         #expect(try TlogProof(parsing: good).path == [Hash.zero])
         let stray = good.replacingOccurrences(of: "AAA=\n\n", with: "AAB=\n\n")
         #expect(stray != good)
-        let error = #expect(throws: FormatError.self) { try TlogProof(parsing: stray) }
-        #expect(error?.code == "proof.hash")
+        let error = #expect(throws: LogError.self) { try TlogProof(parsing: stray) }
+        #expect(error?.code == LogCode.proofHash)
     }
 }
 

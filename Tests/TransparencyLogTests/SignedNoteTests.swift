@@ -57,7 +57,7 @@ struct SignedNoteTests {
         "te\u{7}xt\n\n— name AAAAAAAAAA==\n", "text\n\n— name AAAAAAAAAA==",
     ])
     func malformedNotesAreRefused(_ text: String) {
-        #expect(throws: FormatError.self) { try SignedNote(parsing: text) }
+        #expect(throws: LogError.self) { try SignedNote(parsing: text) }
     }
 
     @Test func verifierKeysRoundTripAndCheckTheirID() throws {
@@ -66,11 +66,11 @@ struct SignedNoteTests {
         #expect(try Ed25519NoteVerifier(verifierKey: vkey) == signer.verifier)
         let parts = vkey.split(separator: "+", maxSplits: 2)
         let wrongID = "\(parts[0])+00000000+\(parts[2])"
-        #expect(throws: FormatError.self) { try Ed25519NoteVerifier(verifierKey: wrongID) }
-        #expect(throws: FormatError.self) { try Ed25519NoteVerifier(verifierKey: "not a key") }
+        #expect(throws: LogError.self) { try Ed25519NoteVerifier(verifierKey: wrongID) }
+        #expect(throws: LogError.self) { try Ed25519NoteVerifier(verifierKey: "not a key") }
         let restored = try Ed25519NoteSigner(privateKeyString: signer.privateKeyString)
         #expect(restored.verifier == signer.verifier)
-        #expect(throws: FormatError.self) { try Ed25519NoteSigner(privateKeyString: "PRIVATE+KEY+x+00000000+AAAA") }
+        #expect(throws: LogError.self) { try Ed25519NoteSigner(privateKeyString: "PRIVATE+KEY+x+00000000+AAAA") }
     }
 
     @Test func cosignaturesSignTheTimestampedMessage() throws {

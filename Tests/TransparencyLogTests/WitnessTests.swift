@@ -113,7 +113,7 @@ struct WitnessTests {
             "", "old x\n\n" + note.encoded, "old 05\n\n" + note.encoded, "new 5\n\n" + note.encoded,
             "old 5\nnot base64\n\n" + note.encoded,
         ] {
-            #expect(throws: FormatError.self) { try WitnessRequest(parsing: bad) }
+            #expect(throws: LogError.self) { try WitnessRequest(parsing: bad) }
         }
     }
 }

@@ -56,16 +56,16 @@ struct CaptureRoutes: Sendable {
                     }
                 } catch let error as LedgerError {
                     await jobs.finish(job, records: [], errors: [.init(index: error.index ?? 0, error)])
-                } catch let error as FormatError {
+                } catch let error as any CodedError {
                     await jobs.finish(
-                        job, records: [], errors: [.init(index: 0, code: error.code, detail: error.reason)])
+                        job, records: [], errors: [.init(index: 0, code: error.codeName, detail: error.reason)])
                 } catch {
                     await jobs.finish(job, records: [], errors: [.init(index: 0, code: "capture", detail: "\(error)")])
                 }
             }
             guard let id = started else {
                 var response = Server.problem(
-                    status: .serviceUnavailable, code: "capture.busy",
+                    status: .serviceUnavailable, code: ServerCode.captureBusy.rawValue,
                     detail: "\(jobs.maxRunning) capture jobs are running; try again when one has ended")
                 response.headers[.retryAfter] = "1"
                 return response
@@ -92,7 +92,7 @@ struct CaptureRoutes: Sendable {
             // frees them then, before the append builds the records.
             @Sendable func prepare(_ body: [UInt8]) async throws -> (PreparedStatements, counted: Bool) {
                 let submissions = try await Server.offload { try Server.envelopes(body) }
-                guard !submissions.isEmpty else { throw FormatError("capture.body", "the body holds no envelope") }
+                guard !submissions.isEmpty else { throw ServerError(.captureBody, "the body holds no envelope") }
                 let firstByte = body.first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) })
                 return (
                     try await Server.capture(submissions, eventsOnly: false, ledger: ledger),
@@ -127,8 +127,8 @@ struct CaptureRoutes: Sendable {
         let declared = request.headers[.contentLength].flatMap { Int($0) } ?? Server.maxCaptureBody
         guard declared <= Server.maxCaptureBody else { throw HTTPError(.contentTooLarge) }
         guard let reservation = budget.reserve(max(declared, 1)) else {
-            throw FormatError(
-                "capture.busy", "the server is reading as many capture bodies as it can hold; try again shortly")
+            throw ServerError(
+                .captureBusy, "the server is reading as many capture bodies as it can hold; try again shortly")
         }
         return (Array(buffer: try await request.collectBody(upTo: Server.maxCaptureBody)), reservation)
     }

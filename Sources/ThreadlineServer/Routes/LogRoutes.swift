@@ -35,7 +35,7 @@ struct LogRoutes: Sendable {
         routes.get("/proofs/consistency") { request, _ -> Response in
             guard let old = request.uri.queryParameters.get("old", as: Int64.self),
                 let new = request.uri.queryParameters.get("new", as: Int64.self)
-            else { throw FormatError("http.query", "give old=<size>&new=<size>") }
+            else { throw ServerError(.httpQuery, "give old=<size>&new=<size>") }
             let proof = try await ledger.consistencyProof(from: old, to: new)
             return Server.text(
                 proof.map { $0.base64 + "\n" }.joined(), type: "text/plain; charset=utf-8",

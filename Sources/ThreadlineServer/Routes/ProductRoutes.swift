@@ -24,7 +24,7 @@ struct ProductRoutes: Sendable {
         routes.get("/check-listing") { request, _ -> Response in
             let claims = try request.uri.queryParameters.getAll("claim").map { text in
                 guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
-                    throw FormatError("http.query", "claim '\(text)' is not KEY=VALUE")
+                    throw ServerError(.httpQuery, "claim '\(text)' is not KEY=VALUE")
                 }
                 return (key: String(text[..<equals]), value: String(text[text.index(after: equals)...]))
             }

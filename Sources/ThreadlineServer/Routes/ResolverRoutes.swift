@@ -25,7 +25,7 @@ struct ResolverRoutes: Sendable {
                 func value(_ name: String) throws -> String? {
                     try context.parameters.get(name).map { text in
                         guard let decoded = text.removingPercentEncoding else {
-                            throw FormatError("code.invalid", "the \(name) '\(text)' has a malformed %-escape")
+                            throw GS1Error(.codeInvalid, "the \(name) '\(text)' has a malformed %-escape")
                         }
                         return decoded
                     }

@@ -1,0 +1,20 @@
+import TransparencyLog
+
+/// Why ThreadlineServer refuses an input (HTTP requests): a case a rule, grouped by the Specs section that defines
+/// it (`Specs/19-errors.md` lists them all).
+public enum ServerCode: String, ErrorCode {
+    // 17-server.md §Routes
+    case captureBody = "capture.body", captureType = "capture.type", httpQuery = "http.query"
+    // 17-server.md §Operations
+    case captureBusy = "capture.busy", captureSize = "capture.size"
+
+    public var section: String {
+        switch self {
+        case .captureBody, .captureType, .httpQuery: "17-server.md §Routes"
+        case .captureBusy, .captureSize: "17-server.md §Operations"
+        }
+    }
+}
+
+/// An input ThreadlineServer refuses.
+public typealias ServerError = InputError<ServerCode>
