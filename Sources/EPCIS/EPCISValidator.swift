@@ -114,6 +114,14 @@ package struct EPCISValidator {
         return read(json, context: outer, path: path, into: &event) ? event : nil
     }
 
+    /// An event object's members, and where each standard field is among them (found in one pass).
+    struct EventMembers {
+        let members: [JSONValue.Member]
+        let positions: FieldPositions
+
+        subscript(_ field: Field) -> JSONValue? { positions.value(field, in: members) }
+    }
+
     /// Reads and validates one event object into `f`, an event with nothing read into it yet
     /// (`EPCISEvent(kind:json:context:)`), and returns true; false when it is not valid, with the problems
     /// recorded. (Written in place: returning a new event from here copied it whole.)
@@ -127,11 +135,9 @@ package struct EPCISValidator {
             problem(path, "event", "an event must be a JSON object, not \(json.typeName)")
             return false
         }
-        // One pass finds every standard field; the checks below look them up by position.
-        let fields = FieldPositions(members)
-        func value(_ field: Field) -> JSONValue? { fields.value(field, in: members) }
-        guard let typeName = value(.type)?.stringValue, let kind = EPCISEvent.Kind(rawValue: typeName) else {
-            let written = value(.type).map { $0.stringValue.map { "'\($0)'" } ?? $0.typeName } ?? "missing"
+        let value = EventMembers(members: members, positions: FieldPositions(members))
+        guard let typeName = value[.type]?.stringValue, let kind = EPCISEvent.Kind(rawValue: typeName) else {
+            let written = value[.type].map { $0.stringValue.map { "'\($0)'" } ?? $0.typeName } ?? "missing"
             problem(
                 path + ".type", "type",
                 "event type is \(written); it must be one of "
@@ -139,10 +145,25 @@ package struct EPCISValidator {
             return false
         }
         var context = outer
-        context.merge(value(.context))
+        context.merge(value[.context])
         (f.kind, f.json, f.context) = (kind, json, context)
+        readFields(value, kind: kind, path: path, into: &f)
+        readWhen(value, path: path, into: &f)
+        readWhy(value, path: path, into: &f)
+        readWhat(value, path: path, into: &f)
+        readHow(value, path: path, into: &f)
+        whatRules(f, path)
+        guard problems.count == before else { return false }
+        f.findCanonicalForms()
+        return true
+    }
+
+    /// Every member is a field of the event's type, or a user extension (kept in `extensions`).
+    private mutating func readFields(
+        _ value: EventMembers, kind: EPCISEvent.Kind, path: String, into f: inout EPCISEvent
+    ) {
         let allowed = Field.allowedBits[EPCISEvent.Kind.allCases.firstIndex(of: kind)!]
-        for (member, field) in zip(members, fields.fields) {
+        for (member, field) in zip(value.members, value.positions.fields) {
             if let field, allowed & 1 << UInt64(field.rawValue) != 0 { continue }
             if field == nil, EPCISValidator.isExtension(member.key) {
                 f.extensions.append(member)
@@ -153,10 +174,14 @@ package struct EPCISValidator {
                         + " (e.g. 'example:\(member.key)')")
             }
         }
-        if let time = required(value(.eventTime), "eventTime", path) {
+    }
+
+    /// When: the event and record times, the zone, the event's id, an error declaration, certification, action.
+    private mutating func readWhen(_ value: EventMembers, path: String, into f: inout EPCISEvent) {
+        if let time = required(value[.eventTime], "eventTime", path) {
             f.eventTime = dateTime(time, "\(path).eventTime") ?? f.eventTime
         }
-        if let offset = required(value(.eventTimeZoneOffset), "eventTimeZoneOffset", path) {
+        if let offset = required(value[.eventTimeZoneOffset], "eventTimeZoneOffset", path) {
             if let text = string(offset, "\(path).eventTimeZoneOffset") {
                 if Timestamp.parseOffset(text) == nil {
                     problem(
@@ -166,62 +191,67 @@ package struct EPCISValidator {
                 f.eventTimeZoneOffset = text
             }
         }
-        if let time = value(.recordTime) { f.recordTime = dateTime(time, "\(path).recordTime") }
-        if let id = value(.eventID) { f.eventID = uri(id, "\(path).eventID") }
-        if let declaration = value(.errorDeclaration) {
+        if let time = value[.recordTime] { f.recordTime = dateTime(time, "\(path).recordTime") }
+        if let id = value[.eventID] { f.eventID = uri(id, "\(path).eventID") }
+        if let declaration = value[.errorDeclaration] {
             f.errorDeclaration = errorDeclaration(declaration, "\(path).errorDeclaration")
         }
-        if let info = value(.certificationInfo) {
+        if let info = value[.certificationInfo] {
             f.certificationInfo = certificationInfo(info, "\(path).certificationInfo")
         }
-        if kind != .transformation {
-            if let action = required(value(.action), "action", path) {
-                let text = action.stringValue ?? ""
-                f.action = EPCISEvent.Action(rawValue: text)
-                if f.action == nil {
-                    problem(
-                        "\(path).action", "action",
-                        "action is \(action.stringValue.map { "'\($0)'" } ?? action.typeName); it must be ADD, OBSERVE"
-                            + " or DELETE")
-                }
+        if f.kind != .transformation, let action = required(value[.action], "action", path) {
+            f.action = EPCISEvent.Action(rawValue: action.stringValue ?? "")
+            if f.action == nil {
+                problem(
+                    "\(path).action", "action",
+                    "action is \(action.stringValue.map { "'\($0)'" } ?? action.typeName); it must be ADD, OBSERVE"
+                        + " or DELETE")
             }
         }
-        if let step = value(.bizStep) { f.bizStep = term(step, CBV.bizStep, "\(path).bizStep") }
-        if let disposition = value(.disposition) {
+    }
+
+    /// Why and where: the business step, dispositions, read point and business location.
+    private mutating func readWhy(_ value: EventMembers, path: String, into f: inout EPCISEvent) {
+        if let step = value[.bizStep] { f.bizStep = term(step, CBV.bizStep, "\(path).bizStep") }
+        if let disposition = value[.disposition] {
             f.disposition = term(disposition, CBV.disposition, "\(path).disposition")
         }
-        if let disposition = value(.persistentDisposition) {
+        if let disposition = value[.persistentDisposition] {
             (f.persistentDispositionSet, f.persistentDispositionUnset) = persistentDisposition(
                 disposition, "\(path).persistentDisposition")
         }
-        if let point = value(.readPoint) { f.readPoint = place(point, "\(path).readPoint") }
-        if let location = value(.bizLocation) { f.bizLocation = place(location, "\(path).bizLocation") }
-        if let parent = value(.parentID) { f.parentID = uri(parent, "\(path).parentID") }
-        f.epcList = uris(value(.epcList), "\(path).epcList")
-        f.childEPCs = uris(value(.childEPCs), "\(path).childEPCs")
-        f.inputEPCList = uris(value(.inputEPCList), "\(path).inputEPCList")
-        f.outputEPCList = uris(value(.outputEPCList), "\(path).outputEPCList")
-        f.quantityList = quantities(value(.quantityList), "\(path).quantityList")
-        f.childQuantityList = quantities(value(.childQuantityList), "\(path).childQuantityList")
-        f.inputQuantityList = quantities(value(.inputQuantityList), "\(path).inputQuantityList")
-        f.outputQuantityList = quantities(value(.outputQuantityList), "\(path).outputQuantityList")
-        if let id = value(.transformationID) { f.transformationID = uri(id, "\(path).transformationID") }
+        if let point = value[.readPoint] { f.readPoint = place(point, "\(path).readPoint") }
+        if let location = value[.bizLocation] { f.bizLocation = place(location, "\(path).bizLocation") }
+    }
+
+    /// What: the parent, the lists of instances and quantities, the transformation.
+    private mutating func readWhat(_ value: EventMembers, path: String, into f: inout EPCISEvent) {
+        if let parent = value[.parentID] { f.parentID = uri(parent, "\(path).parentID") }
+        f.epcList = uris(value[.epcList], "\(path).epcList")
+        f.childEPCs = uris(value[.childEPCs], "\(path).childEPCs")
+        f.inputEPCList = uris(value[.inputEPCList], "\(path).inputEPCList")
+        f.outputEPCList = uris(value[.outputEPCList], "\(path).outputEPCList")
+        f.quantityList = quantities(value[.quantityList], "\(path).quantityList")
+        f.childQuantityList = quantities(value[.childQuantityList], "\(path).childQuantityList")
+        f.inputQuantityList = quantities(value[.inputQuantityList], "\(path).inputQuantityList")
+        f.outputQuantityList = quantities(value[.outputQuantityList], "\(path).outputQuantityList")
+        if let id = value[.transformationID] { f.transformationID = uri(id, "\(path).transformationID") }
+    }
+
+    /// How: business transactions, sources and destinations, instance master data, sensor data.
+    private mutating func readHow(_ value: EventMembers, path: String, into f: inout EPCISEvent) {
         f.bizTransactionList = references(
-            value(.bizTransactionList), "bizTransaction", CBV.bizTransactionType, typeRequired: false,
+            value[.bizTransactionList], "bizTransaction", CBV.bizTransactionType, typeRequired: false,
             "\(path).bizTransactionList")
         f.sourceList = references(
-            value(.sourceList), "source", CBV.sourceDestinationType, typeRequired: true, "\(path).sourceList")
+            value[.sourceList], "source", CBV.sourceDestinationType, typeRequired: true, "\(path).sourceList")
         f.destinationList = references(
-            value(.destinationList), "destination", CBV.sourceDestinationType, typeRequired: true,
+            value[.destinationList], "destination", CBV.sourceDestinationType, typeRequired: true,
             "\(path).destinationList")
-        if let master = value(.ilmd) { f.ilmd = ilmd(master, "\(path).ilmd") }
-        if let sensors = value(.sensorElementList) {
+        if let master = value[.ilmd] { f.ilmd = ilmd(master, "\(path).ilmd") }
+        if let sensors = value[.sensorElementList] {
             f.sensorElementList = sensorElements(sensors, "\(path).sensorElementList")
         }
-        whatRules(f, path)
-        guard problems.count == before else { return false }
-        f.findCanonicalForms()
-        return true
     }
 
     /// What each event type must name (EPCIS 2.0 §7.4.2–7.4.6).

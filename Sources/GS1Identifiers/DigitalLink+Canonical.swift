@@ -179,108 +179,138 @@ extension DigitalLink {
         guard (6...12).contains(cp.count), isDigits(cp),
             let form = EPCForm(name: form), let scheme = EPCScheme(name: scheme)
         else { return false }
-        let isPattern = form == .idpat
+        let urn = URNWriter(parts: parts, isPattern: form == .idpat)
+        switch (form, scheme) {
+        case (.id, .sgtin), (.class, .lgtin), (.id, .upui):
+            guard urn.isReference(1, total: 13), urn.isLast(2) else { return false }
+            urn.key("01", indicatorOf: 1, 1, into: &out)
+            write(scheme == .sgtin ? "/21/" : scheme == .lgtin ? "/10/" : "/235/", into: &out)
+            return writeValue(parts[2], fromURN: true, into: &out)
+        case (.idpat, .sgtin), (.idpat, .upui):
+            guard urn.isWildcard(2), urn.isReference(1, total: 13) else { return false }
+            urn.key("01", indicatorOf: 1, 1, into: &out)
+        case (.id, .itip), (.idpat, .itip): return urn.writeITIP(into: &out)
+        case (.id, .sscc):
+            guard parts.count == 2, urn.isReference(1, total: 17) else { return false }
+            urn.key("00", indicatorOf: 1, 1, into: &out)
+        case (.id, .sgln):
+            guard urn.isReference(1, total: 12), urn.isLast(2) else { return false }
+            urn.key("414", 1, into: &out)
+            if !parts[2].elementsEqual("0".utf8) {
+                write("/254/", into: &out)
+                return writeValue(parts[2], fromURN: true, into: &out)
+            }
+        case (.id, .pgln):
+            guard parts.count == 2, urn.isReference(1, total: 12) else { return false }
+            urn.key("417", 1, into: &out)
+        case (.id, .grai), (.idpat, .grai), (.id, .gdti), (.idpat, .gdti), (.id, .sgcn), (.idpat, .sgcn):
+            return urn.writeAssetOrDocument(scheme, into: &out)
+        case (.id, .giai), (.id, .ginc):
+            // The reference is everything after the company prefix, dots included.
+            guard parts.count >= 2 else { return false }
+            let reference = parts[1].startIndex..<parts[parts.count - 1].endIndex
+            guard !reference.isEmpty else { return false }
+            write("https://id.gs1.org/", into: &out)
+            write(scheme == .giai ? "8004/" : "401/", into: &out)
+            out += cp
+            return writeValue(parts.text[reference], fromURN: true, into: &out)
+        case (.id, .gsrn), (.id, .gsrnp):
+            guard parts.count == 2, urn.isReference(1, total: 17) else { return false }
+            urn.key(scheme == .gsrn ? "8018" : "8017", 1, into: &out)
+        case (.id, .gsin):
+            guard parts.count == 2, urn.isReference(1, total: 16) else { return false }
+            urn.key("402", 1, into: &out)
+        case (.id, .cpi), (.idpat, .cpi): return urn.writeCPI(into: &out)
+        default:
+            return false
+        }
+        return true
+    }
+
+    /// A literal, appended as a buffer: appending a small `String`'s UTF-8 copies it byte by byte.
+    private static func write(_ text: StaticString, into out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    /// Writes the Digital Link of an EPC URN's parts (the first is the company prefix), scheme by scheme.
+    private struct URNWriter {
+        let parts: Parts
+        /// Whether the URN is an ID pattern (`idpat`), whose last part is `*`.
+        let isPattern: Bool
+
+        var cp: Slice<UnsafeBufferPointer<UInt8>> { parts[0] }
+
         /// Whether part `index` is a digits-only reference that, with the company prefix, has `total` digits.
         func isReference(_ index: Int, total: Int) -> Bool {
             index < parts.count && cp.count + parts[index].count == total && isDigits(parts[index])
         }
         /// Whether part `index` is the last one and not empty.
         func isLast(_ index: Int) -> Bool { parts.count == index + 1 && !parts[index].isEmpty }
-        /// Whether the URN is a pattern whose part `index` is its last and `*`.
+        /// Whether part `index` is the last and `*`.
         func isWildcard(_ index: Int) -> Bool { parts.count == index + 1 && parts[index].elementsEqual("*".utf8) }
-        // Literals, appended as buffers: appending a small `String`'s UTF-8 copies it byte by byte.
-        func write(_ text: StaticString) {
-            out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
-        }
+
         /// `base` + AI + `/` + the key's digits: `lead` (`indicator` before the company prefix), then the rest of
         /// part `index`, then a check digit.
-        func key(_ ai: StaticString, lead: StaticString = "", indicatorOf index: Int? = nil, _ body: Int) {
-            write("https://id.gs1.org/")
-            write(ai)
-            write("/")
+        func key(
+            _ ai: StaticString, lead: StaticString = "", indicatorOf index: Int? = nil, _ body: Int,
+            into out: inout [UInt8]
+        ) {
+            write("https://id.gs1.org/", into: &out)
+            write(ai, into: &out)
+            write("/", into: &out)
             let start = out.count
-            write(lead)
+            write(lead, into: &out)
             if let index { out.append(parts[index].first!) }
             out += cp
             out += index == body ? parts[body].dropFirst() : parts[body]
             appendCheckDigit(since: start, to: &out)
         }
-        switch (form, scheme) {
-        case (.id, .sgtin), (.class, .lgtin), (.id, .upui):
-            guard isReference(1, total: 13), isLast(2) else { return false }
-            key("01", indicatorOf: 1, 1)
-            write(scheme == .sgtin ? "/21/" : scheme == .lgtin ? "/10/" : "/235/")
-            guard writeValue(parts[2], fromURN: true, into: &out) else { return false }
-        case (.idpat, .sgtin), (.idpat, .upui):
-            guard isWildcard(2), isReference(1, total: 13) else { return false }
-            key("01", indicatorOf: 1, 1)
-        case (.id, .itip), (.idpat, .itip):
+
+        /// ITIP: the GTIN, piece and total, then the serial.
+        func writeITIP(into out: inout [UInt8]) -> Bool {
             guard parts.count == 5, isReference(1, total: 13), parts[2].count == 2, parts[3].count == 2,
                 isDigits(parts[2]), isDigits(parts[3]), isPattern ? isWildcard(4) : isLast(4)
             else { return false }
-            key("8006", indicatorOf: 1, 1)
+            key("8006", indicatorOf: 1, 1, into: &out)
             out += parts[2]
             out += parts[3]
-            if !isPattern {
-                write("/21/")
-                guard writeValue(parts[4], fromURN: true, into: &out) else { return false }
-            }
-        case (.id, .sscc):
-            guard parts.count == 2, isReference(1, total: 17) else { return false }
-            key("00", indicatorOf: 1, 1)
-        case (.id, .sgln):
-            guard isReference(1, total: 12), isLast(2) else { return false }
-            key("414", 1)
-            if !parts[2].elementsEqual("0".utf8) {
-                write("/254/")
-                guard writeValue(parts[2], fromURN: true, into: &out) else { return false }
-            }
-        case (.id, .pgln):
-            guard parts.count == 2, isReference(1, total: 12) else { return false }
-            key("417", 1)
-        case (.id, .grai), (.idpat, .grai), (.id, .gdti), (.idpat, .gdti), (.id, .sgcn), (.idpat, .sgcn):
+            guard !isPattern else { return true }
+            write("/21/", into: &out)
+            return writeValue(parts[4], fromURN: true, into: &out)
+        }
+
+        /// GRAI, GDTI and SGCN: a 13-digit key, then the serial (digits only for a coupon).
+        func writeAssetOrDocument(_ scheme: EPCScheme, into out: inout [UInt8]) -> Bool {
             let isCoupon = scheme == .sgcn
             guard parts.count == 3, isReference(1, total: 12),
                 isPattern ? isWildcard(2) : isLast(2) && (!isCoupon || isDigits(parts[2]))
             else { return false }
-            if scheme == .grai { key("8003", lead: "0", 1) } else { key(isCoupon ? "255" : "253", 1) }
-            if !isPattern {
-                if isCoupon {
-                    out += parts[2]
-                } else {
-                    guard writeValue(parts[2], fromURN: true, into: &out) else { return false }
-                }
+            if scheme == .grai {
+                key("8003", lead: "0", 1, into: &out)
+            } else {
+                key(isCoupon ? "255" : "253", 1, into: &out)
             }
-        case (.id, .giai), (.id, .ginc):
-            // The reference is everything after the company prefix, dots included.
-            guard parts.count >= 2 else { return false }
-            let reference = parts[1].startIndex..<parts[parts.count - 1].endIndex
-            guard !reference.isEmpty else { return false }
-            write("https://id.gs1.org/")
-            write(scheme == .giai ? "8004/" : "401/")
-            out += cp
-            guard writeValue(parts.text[reference], fromURN: true, into: &out) else { return false }
-        case (.id, .gsrn), (.id, .gsrnp):
-            guard parts.count == 2, isReference(1, total: 17) else { return false }
-            key(scheme == .gsrn ? "8018" : "8017", 1)
-        case (.id, .gsin):
-            guard parts.count == 2, isReference(1, total: 16) else { return false }
-            key("402", 1)
-        case (.id, .cpi), (.idpat, .cpi):
-            guard parts.count == 3, !parts[1].isEmpty,
-                isPattern ? isWildcard(2) : isLast(2) && isDigits(parts[2])
+            guard !isPattern else { return true }
+            guard !isCoupon else {
+                out += parts[2]
+                return true
+            }
+            return writeValue(parts[2], fromURN: true, into: &out)
+        }
+
+        /// CPI: the company prefix and component reference, then the serial (digits).
+        func writeCPI(into out: inout [UInt8]) -> Bool {
+            guard parts.count == 3, !parts[1].isEmpty, isPattern ? isWildcard(2) : isLast(2) && isDigits(parts[2])
             else { return false }
-            write("https://id.gs1.org/8010/")
+            write("https://id.gs1.org/8010/", into: &out)
             out += cp
             guard writeValue(parts[1], fromURN: true, into: &out) else { return false }
             if !isPattern {
-                write("/8011/")
+                write("/8011/", into: &out)
                 out += parts[2]
             }
-        default:
-            return false
+            return true
         }
-        return true
     }
 
     /// The forms of EPC URN (TDS 2.x): pure identities, classes and ID patterns.

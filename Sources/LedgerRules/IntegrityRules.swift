@@ -121,123 +121,167 @@ public enum IntegrityRules {
             return owning.flatMap { IntegrityRules.participant(for: $0.value, in: registry)?.id }
         }
 
+        /// Applies each rule to the next step of the journey, in the order the rules read best.
         mutating func apply(_ step: Step) {
+            checkAfterEnd(step)
+            trackCommissioning(step)
+            trackEnds(step)
+            trackPacking(step.event)
+            if let who = step.recorder?.id {
+                trackShipping(step, by: who)
+                trackReceiving(step, by: who)
+            }
+            checkSpeed(step)
+            checkDispositions(step)
+            trackMass(step)
+        }
+
+        private static func canonical(_ ids: [String]) -> [String] { ids.map(DigitalLink.canonical) }
+
+        /// Ended products: nothing more may happen to them.
+        private mutating func checkAfterEnd(_ step: Step) {
             let e = step.event
-            let seq = step.seq
-            let who = step.recorder?.id
-            let term = e.bizStepTerm
-            let instances =
-                (e.epcList + e.childEPCs + [e.parentID].compactMap { $0 } + e.inputEPCList + e.outputEPCList)
-                .map(DigitalLink.canonical)
-            let canonical = { (ids: [String]) in ids.map(DigitalLink.canonical) }
-            // Ended products: nothing more may happen to them.
+            let instances = Self.canonical(
+                e.epcList + e.childEPCs + [e.parentID].compactMap { $0 } + e.inputEPCList + e.outputEPCList)
             for id in Array(Set(instances)).sorted() {
                 if let end = ended[id] {
                     note(
-                        .eventAfterEnd, id, [end.seq, seq],
+                        .eventAfterEnd, id, [end.seq, step.seq],
                         "an event after the product was \(end.what) in record \(end.seq)")
                 }
             }
-            // Commissioning: ObjectEvent ADD commissioning, or a transformation's outputs.
+        }
+
+        /// Commissioning: ObjectEvent ADD commissioning, or a transformation's outputs.
+        private mutating func trackCommissioning(_ step: Step) {
+            let e = step.event
             var made: [String] = []
-            if e.kind == .object, e.action == .add, term == "commissioning" { made = canonical(e.epcList) }
-            if e.kind == .transformation { made = canonical(e.outputEPCList) }
+            if e.kind == .object, e.action == .add, e.bizStepTerm == "commissioning" {
+                made = Self.canonical(e.epcList)
+            }
+            if e.kind == .transformation { made = Self.canonical(e.outputEPCList) }
             for id in made {
                 if let earlier = commissioned[id] {
                     note(
-                        .commissionedTwice, id, [earlier, seq],
+                        .commissionedTwice, id, [earlier, step.seq],
                         "commissioned again; first commissioned in record \(earlier)")
                 } else {
-                    commissioned[id] = seq
+                    commissioned[id] = step.seq
                 }
-                if let who { holder[id] = (who, seq) }
+                if let who = step.recorder?.id { holder[id] = (who, step.seq) }
             }
-            // Sales.
+        }
+
+        /// Sales, decommissioning and destruction end a product.
+        private mutating func trackEnds(_ step: Step) {
+            let e = step.event
+            let term = e.bizStepTerm
             if term == "retail_selling" || e.dispositionTerm == "retail_sold" {
-                for id in canonical(e.epcList) {
+                for id in Self.canonical(e.epcList) {
                     if commissioned[id] == nil {
-                        note(.saleBeforeCommissioning, id, [seq], "sold before any record commissioned it")
+                        note(.saleBeforeCommissioning, id, [step.seq], "sold before any record commissioned it")
                     }
-                    ended[id] = ("sold", seq)
+                    ended[id] = ("sold", step.seq)
                 }
             }
             if term == "decommissioning" || term == "destroying" || e.dispositionTerm == "destroyed" {
-                for id in canonical(e.epcList) {
-                    ended[id] = (term == "decommissioning" ? "decommissioned" : "destroyed", seq)
+                for id in Self.canonical(e.epcList) {
+                    ended[id] = (term == "decommissioning" ? "decommissioned" : "destroyed", step.seq)
                 }
             }
-            // Packing and unpacking.
-            if e.kind == .aggregation, let parent = e.parentID.map(DigitalLink.canonical) {
-                let children = Set(canonical(e.childEPCs))
-                switch e.action {
-                case .add?: contents[parent, default: []].formUnion(children)
-                case .delete?:
-                    if children.isEmpty { contents[parent] = nil } else { contents[parent]?.subtract(children) }
-                default: break
+        }
+
+        /// Packing and unpacking.
+        private mutating func trackPacking(_ e: EPCISEvent) {
+            guard e.kind == .aggregation, let parent = e.parentID.map(DigitalLink.canonical) else { return }
+            let children = Set(Self.canonical(e.childEPCs))
+            switch e.action {
+            case .add?: contents[parent, default: []].formUnion(children)
+            case .delete?:
+                if children.isEmpty { contents[parent] = nil } else { contents[parent]?.subtract(children) }
+            default: break
+            }
+        }
+
+        /// Custody: only the holder ships.
+        private mutating func trackShipping(_ step: Step, by who: String) {
+            guard step.event.bizStepTerm == "shipping" else { return }
+            for top in Self.canonical(step.event.epcList) {
+                for id in withContents(top) {
+                    if let held = holder[id], held.participant != who {
+                        note(
+                            .shippedNotHeld, id, [held.seq, step.seq],
+                            "shipped by '\(who)', but '\(held.participant)' holds it since record \(held.seq)")
+                    }
+                    inTransit[id] = (who, party(step.event.destinationList), step.seq)
                 }
             }
-            // Custody.
-            if term == "shipping", let who {
-                for top in canonical(e.epcList) {
-                    for id in withContents(top) {
-                        if let held = holder[id], held.participant != who {
-                            note(
-                                .shippedNotHeld, id, [held.seq, seq],
-                                "shipped by '\(who)', but '\(held.participant)' holds it since record \(held.seq)")
-                        }
-                        inTransit[id] = (who, party(e.destinationList), seq)
+        }
+
+        /// Custody: a receipt follows a shipment to the receiver; a second holder is a second custody chain.
+        private mutating func trackReceiving(_ step: Step, by who: String) {
+            guard step.event.bizStepTerm == "receiving" else { return }
+            for top in Self.canonical(step.event.epcList) {
+                for id in withContents(top) {
+                    if let transit = inTransit[id], transit.to == nil || transit.to == who {
+                        inTransit[id] = nil
+                    } else if let held = holder[id], held.participant != who {
+                        note(
+                            .cloneSuspected, id, [held.seq, step.seq],
+                            "received by '\(who)' while '\(held.participant)' holds it (record \(held.seq)) and never"
+                                + " shipped it there: two custody chains")
+                    } else if holder[id] == nil || inTransit[id] != nil {
+                        note(.receiptWithoutShipment, id, [step.seq], "received by '\(who)' with no shipment to it")
+                    }
+                    holder[id] = (who, step.seq)
+                }
+            }
+        }
+
+        /// Places too far apart for the time between.
+        private mutating func checkSpeed(_ step: Step) {
+            let e = step.event
+            guard let place = e.readPoint ?? e.bizLocation, place.hasPrefix("geo:") else { return }
+            for id in Array(Set(Self.canonical(e.epcList))).sorted() {
+                if let last = lastSeen[id], let km = IntegrityRules.distanceKm(last.place, place) {
+                    let hours = Double(e.eventTime.micros - last.micros) / 3.6e9
+                    if km > 1, hours <= 0 || km / hours > IntegrityRules.maximumSpeedKmh {
+                        note(
+                            .cloneSuspected, id, [last.seq, step.seq],
+                            "seen \(Int(km)) km apart \(String(format: "%.1f", max(hours, 0))) h apart: faster than"
+                                + " \(Int(IntegrityRules.maximumSpeedKmh)) km/h")
                     }
                 }
+                lastSeen[id] = (place, e.eventTime.micros, step.seq)
             }
-            if term == "receiving", let who {
-                for top in canonical(e.epcList) {
-                    for id in withContents(top) {
-                        if let transit = inTransit[id], transit.to == nil || transit.to == who {
-                            inTransit[id] = nil
-                        } else if let held = holder[id], held.participant != who {
-                            note(
-                                .cloneSuspected, id, [held.seq, seq],
-                                "received by '\(who)' while '\(held.participant)' holds it (record \(held.seq)) and never"
-                                    + " shipped it there: two custody chains")
-                        } else if holder[id] == nil || inTransit[id] != nil {
-                            note(.receiptWithoutShipment, id, [seq], "received by '\(who)' with no shipment to it")
-                        }
-                        holder[id] = (who, seq)
-                    }
-                }
-            }
-            // Places too far apart for the time between.
-            if let place = e.readPoint ?? e.bizLocation, place.hasPrefix("geo:") {
-                for id in Array(Set(canonical(e.epcList))).sorted() {
-                    if let last = lastSeen[id], let km = IntegrityRules.distanceKm(last.place, place) {
-                        let hours = Double(e.eventTime.micros - last.micros) / 3.6e9
-                        if km > 1, hours <= 0 || km / hours > IntegrityRules.maximumSpeedKmh {
-                            note(
-                                .cloneSuspected, id, [last.seq, seq],
-                                "seen \(Int(km)) km apart \(String(format: "%.1f", max(hours, 0))) h apart: faster than"
-                                    + " \(Int(IntegrityRules.maximumSpeedKmh)) km/h")
-                        }
-                    }
-                    lastSeen[id] = (place, e.eventTime.micros, seq)
-                }
-            }
-            // Dispositions that stop a sale.
+        }
+
+        /// Dispositions that stop a sale.
+        private mutating func checkDispositions(_ step: Step) {
+            let e = step.event
             let recall = "https://ref.gs1.org/cbv/Disp-recalled"
-            for id in Array(Set(canonical(e.epcList + e.quantityList.map(\.epcClass)))).sorted() {
+            for id in Array(Set(Self.canonical(e.epcList + e.quantityList.map(\.epcClass)))).sorted() {
                 if e.disposition == recall || e.persistentDispositionSet.contains(recall) {
-                    note(.recalled, id, [seq], "recalled" + (step.recorder.map { " by '\($0.id)'" } ?? ""))
+                    note(.recalled, id, [step.seq], "recalled" + (step.recorder.map { " by '\($0.id)'" } ?? ""))
                 }
-                if e.dispositionTerm == "stolen" { note(.stolen, id, [seq], "reported stolen") }
-                if e.dispositionTerm == "destroyed" || term == "destroying" { note(.destroyed, id, [seq], "destroyed") }
+                if e.dispositionTerm == "stolen" { note(.stolen, id, [step.seq], "reported stolen") }
+                if e.dispositionTerm == "destroyed" || e.bizStepTerm == "destroying" {
+                    note(.destroyed, id, [step.seq], "destroyed")
+                }
             }
-            // Mass balance: what each lot made and used; each transformation's outputs against its inputs.
-            // Only quantities with an amount have a key, so `q.quantity!` below is never nil.
+        }
+
+        /// Mass balance: what each lot made and used; each transformation's outputs against its inputs.
+        /// Only quantities with an amount have a key, so `q.quantity!` below is never nil.
+        private mutating func trackMass(_ step: Step) {
+            let e = step.event
+            let seq = step.seq
             func key(_ q: EPCISEvent.QuantityElement) -> String? {
                 q.quantity == nil ? nil : DigitalLink.canonical(q.epcClass) + "|" + (q.uom ?? "EA")
             }
             let making =
                 e.kind == .transformation
-                ? e.outputQuantityList : (e.action == .add && term == "commissioning" ? e.quantityList : [])
+                ? e.outputQuantityList : (e.action == .add && e.bizStepTerm == "commissioning" ? e.quantityList : [])
             for q in making {
                 if let k = key(q) {
                     produced[k, default: (0, [])].quantity += q.quantity!; produced[k]!.seqs.append(seq)

@@ -43,44 +43,55 @@ public enum ListingCheck {
         journey: Journey, seller: String, claims: [(key: String, value: String)], integrity: [IntegrityRules.Finding],
         registry: Registry
     ) -> Result {
-        var findings: [Finding] = []
-        func result(_ verdict: Verdict) -> Result {
+        func result(_ verdict: Verdict, _ findings: [Finding]) -> Result {
             Result(
                 code: journey.code, identifier: journey.identifier, seller: seller, verdict: verdict, findings: findings
             )
         }
         guard !journey.steps.isEmpty else {
-            findings.append(Finding(reason: .unknownProduct, records: [], message: "no record of this product"))
-            return result(.unknown)
+            return result(
+                .unknown, [Finding(reason: .unknownProduct, records: [], message: "no record of this product")])
         }
-        let own = journey.steps.filter { $0.via == .product }
-        // The seller: registered, and the brand's (or authorised by the brand owning the GTIN's prefix).
-        let gtin = DigitalLink.gtin(inCanonical: journey.identifier)
-        let brand = gtin.flatMap { digits in
-            registry.participants.values.first { p in
-                p.has(.brand) && p.profile.companyPrefixes.contains { digits.dropFirst().hasPrefix($0) }
-            }
-        }
-        if let participant = registry.participants[seller], participant.revokedAt == nil {
-            if let brand, brand.id != seller {
-                // A brand is found only from a GTIN.
-                let prefix = brand.profile.companyPrefixes.first { gtin!.dropFirst().hasPrefix($0) }
-                if !registry.isAuthorized(channel: seller, brand: brand.id, companyPrefix: prefix, at: registry.size) {
-                    findings.append(
-                        Finding(
-                            reason: .sellerNotAuthorised, records: [],
-                            message: "'\(brand.id)' has not authorised '\(seller)' to sell its products"))
-                }
-            }
-        } else {
-            findings.append(
+        let findings =
+            sellerFindings(journey: journey, seller: seller, registry: registry)
+            + custodyFindings(journey: journey, seller: seller)
+            + stateFindings(journey: journey, integrity: integrity)
+            + claimFindings(journey: journey, claims: claims, integrity: integrity)
+        return result(findings.isEmpty ? .genuine : .suspect, findings)
+    }
+
+    /// The seller: registered, and the brand's (or authorised by the brand owning the GTIN's prefix).
+    static func sellerFindings(journey: Journey, seller: String, registry: Registry) -> [Finding] {
+        guard let participant = registry.participants[seller], participant.revokedAt == nil else {
+            return [
                 Finding(
                     reason: .sellerNotAuthorised, records: [],
-                    message: "'\(seller)' is not a registered participant (or was revoked)"))
+                    message: "'\(seller)' is not a registered participant (or was revoked)")
+            ]
         }
-        // Custody: who received (or made) it last.
-        let custody = own.last { step in
-            ["receiving", "commissioning"].contains(step.event.bizStepTerm ?? "") || step.event.kind == .transformation
+        // A brand is found only from a GTIN.
+        guard let gtin = DigitalLink.gtin(inCanonical: journey.identifier),
+            let brand = registry.participants.values.first(where: { p in
+                p.has(.brand) && p.profile.companyPrefixes.contains { gtin.dropFirst().hasPrefix($0) }
+            }), brand.id != participant.id
+        else { return [] }
+        let prefix = brand.profile.companyPrefixes.first { gtin.dropFirst().hasPrefix($0) }
+        guard !registry.isAuthorized(channel: seller, brand: brand.id, companyPrefix: prefix, at: registry.size) else {
+            return []
+        }
+        return [
+            Finding(
+                reason: .sellerNotAuthorised, records: [],
+                message: "'\(brand.id)' has not authorised '\(seller)' to sell its products")
+        ]
+    }
+
+    /// Custody: who received (or made) it last, the product itself or a container holding it.
+    static func custodyFindings(journey: Journey, seller: String) -> [Finding] {
+        let custody = journey.steps.last { step in
+            step.via == .product
+                && (["receiving", "commissioning"].contains(step.event.bizStepTerm ?? "")
+                    || step.event.kind == .transformation)
         }
         let containerCustody = journey.steps.last { step in
             if case .container = step.via { return step.event.bizStepTerm == "receiving" } else { return false }
@@ -88,17 +99,22 @@ public enum ListingCheck {
         let holder = [custody, containerCustody].compactMap { $0 }.max {
             $0.event.eventTime.micros < $1.event.eventTime.micros
         }
-        if let holder, holder.participant?.id != seller {
-            findings.append(
-                Finding(
-                    reason: .sellerNotCustodian, records: [holder.seq],
-                    message:
-                        "the ledger shows '\(holder.participant?.id ?? "an unknown party")' holding it (record \(holder.seq))"
-                ))
-        }
-        // Sold, recalled, cloned, over-produced.
-        if let sale = own.first(where: {
-            $0.event.bizStepTerm == "retail_selling" || $0.event.dispositionTerm == "retail_sold"
+        guard let holder, holder.participant?.id != seller else { return [] }
+        return [
+            Finding(
+                reason: .sellerNotCustodian, records: [holder.seq],
+                message:
+                    "the ledger shows '\(holder.participant?.id ?? "an unknown party")' holding it (record \(holder.seq))"
+            )
+        ]
+    }
+
+    /// Sold, recalled, cloned, over-produced.
+    static func stateFindings(journey: Journey, integrity: [IntegrityRules.Finding]) -> [Finding] {
+        var findings: [Finding] = []
+        if let sale = journey.steps.first(where: {
+            $0.via == .product
+                && ($0.event.bizStepTerm == "retail_selling" || $0.event.dispositionTerm == "retail_sold")
         }) {
             findings.append(
                 Finding(
@@ -117,17 +133,19 @@ public enum ListingCheck {
                 findings.append(Finding(reason: reason, records: finding.records, message: finding.message))
             }
         }
-        // Claims.
+        return findings
+    }
+
+    /// Each claim some record supports.
+    static func claimFindings(
+        journey: Journey, claims: [(key: String, value: String)], integrity: [IntegrityRules.Finding]
+    ) -> [Finding] {
         let unsupported = Set(integrity.filter { $0.code == .certificationUnsupported }.compactMap(\.identifier))
-        for claim in claims where supporting(claim, journey: journey, unsupported: unsupported) == nil {
-            do {
-                findings.append(
-                    Finding(
-                        reason: .claimNotSupported, records: [],
-                        message: "no record supports the claim \(claim.key)=\(claim.value)"))
-            }
+        return claims.filter { supporting($0, journey: journey, unsupported: unsupported) == nil }.map { claim in
+            Finding(
+                reason: .claimNotSupported, records: [],
+                message: "no record supports the claim \(claim.key)=\(claim.value)")
         }
-        return result(findings.isEmpty ? .genuine : .suspect)
     }
 
     /// The records that support a claim, or nil. `certification=X`: a certificate URI containing X (any case)

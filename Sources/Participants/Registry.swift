@@ -100,118 +100,123 @@ public struct Registry: Sendable {
     }
 
     private func refusal(of statement: RegistryStatement.Change, signers: [String], at seq: Int64) -> RegistryError? {
-        let byOperator = signers.contains(operatorKey)
-        func operatorOnly(_ what: String) -> RegistryError? {
-            byOperator ? nil : RegistryError(.signer, "\(what) must be signed by the ledger's operator key")
-        }
-        func active(_ id: String) -> Result<Participant, RegistryError> {
-            guard let participant = participants[id] else {
-                return .failure(RegistryError(.participant, "no participant '\(id)' is registered"))
-            }
-            if let at = participant.revokedAt {
-                return .failure(RegistryError(.revoked, "participant '\(id)' was revoked at record \(at)"))
-            }
-            return .success(participant)
-        }
-        func newKey(_ vkey: String) -> RegistryError? {
-            guard (try? Ed25519NoteVerifier(verifierKey: vkey)) != nil else {
-                return RegistryError(.key, "'\(vkey)' is not an Ed25519 verifier key (name+hex id+base64)")
-            }
-            if let owner = keyOwners[vkey] {
-                return RegistryError(.key, "the key \(vkey) is already registered, to '\(owner)'")
-            }
-            if vkey == operatorKey {
-                return RegistryError(.key, "the operator's key cannot be a participant's")
+        do throws(RegistryError) {
+            switch statement {
+            case .registration(let p):
+                try operatorOnly("a registration", signers)
+                try checkRegistration(p)
+            case .keyRotation(let id, let vkey, let retired):
+                try operatorOnly("a key rotation", signers)
+                let participant = try active(id)
+                try checkNewKey(vkey)
+                if let retired, !participant.currentKeys.contains(where: { $0.vkey == retired }) {
+                    throw RegistryError(.retiredKey, "the key \(retired) is not a current key of '\(id)'")
+                }
+            case .revocation(let id, let key, let reason):
+                try operatorOnly("a revocation", signers)
+                let participant = try active(id)
+                if let problem = Registry.displayTextProblem(reason) {
+                    throw RegistryError(.reason, "a revocation's reason \(problem)")
+                }
+                if let key, !participant.currentKeys.contains(where: { $0.vkey == key }) {
+                    throw RegistryError(.key, "the key \(key) is not a current key of '\(id)'")
+                }
+            case .channelAuthorization(let brandID, let channelID, let prefixes, _):
+                try checkAuthorization(
+                    brand: brandID, channel: channelID, prefixes: prefixes, signers: signers, at: seq)
             }
             return nil
+        } catch {
+            return error
         }
-        switch statement {
-        case .registration(let p):
-            if let error = operatorOnly("a registration") { return error }
-            guard !p.id.isEmpty, p.id.utf8.count <= 64,
-                p.id.unicodeScalars.allSatisfy({
-                    $0.isASCII && ($0.properties.isAlphabetic || "0123456789-_.".unicodeScalars.contains($0))
-                })
-            else {
-                return RegistryError(
-                    .id, "participant id '\(p.id)' must be 1–64 letters, digits, '-', '_' or '.'")
-            }
-            if participants[p.id] != nil {
-                return RegistryError(.id, "participant '\(p.id)' is already registered")
-            }
-            if let problem = Registry.displayTextProblem(p.name) {
-                return RegistryError(.name, "participant '\(p.id)': the name \(problem)")
-            }
-            if p.roles.isEmpty { return RegistryError(.roles, "participant '\(p.id)' needs at least one role") }
-            if p.keys.isEmpty { return RegistryError(.keys, "participant '\(p.id)' needs at least one key") }
-            for prefix in p.companyPrefixes
-            where !(6...12).contains(prefix.utf8.count) || !prefix.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
-                return RegistryError(.companyPrefix, "company prefix '\(prefix)' must be 6 to 12 digits")
-            }
-            for prefix in p.companyPrefixes {
-                if let owner = participants.values.first(where: { $0.profile.companyPrefixes.contains(prefix) }) {
-                    return RegistryError(
-                        .companyPrefix, "company prefix \(prefix) is already owned by '\(owner.id)'")
-                }
-            }
-            for gln in p.locations {
-                do { _ = try GS1Identifier.location(gln: gln).validated() } catch let error as GS1Error {
-                    return RegistryError(.location, "location '\(gln)': \(error.reason)")
-                } catch { return RegistryError(.location, "location '\(gln)' is not a GLN") }
-            }
-            for (i, key) in p.keys.enumerated() {
-                if let error = newKey(key) { return error }
-                if p.keys[..<i].contains(key) { return RegistryError(.key, "the key \(key) is listed twice") }
-            }
-        case .keyRotation(let id, let vkey, let retired):
-            if let error = operatorOnly("a key rotation") { return error }
-            let participant: Participant
-            switch active(id) {
-            case .failure(let error): return error
-            case .success(let found): participant = found
-            }
-            if let error = newKey(vkey) { return error }
-            if let retired, !participant.currentKeys.contains(where: { $0.vkey == retired }) {
-                return RegistryError(.retiredKey, "the key \(retired) is not a current key of '\(id)'")
-            }
-        case .revocation(let id, let key, let reason):
-            if let error = operatorOnly("a revocation") { return error }
-            if case .failure(let error) = active(id) { return error }
-            if let problem = Registry.displayTextProblem(reason) {
-                return RegistryError(.reason, "a revocation's reason \(problem)")
-            }
-            // `active(id)` found the participant.
-            if let key, !participants[id]!.currentKeys.contains(where: { $0.vkey == key }) {
-                return RegistryError(.key, "the key \(key) is not a current key of '\(id)'")
-            }
-        case .channelAuthorization(let brandID, let channelID, let prefixes, _):
-            let brand: Participant
-            switch active(brandID) {
-            case .failure(let error): return error
-            case .success(let found): brand = found
-            }
-            guard brand.has(.brand) else {
-                return RegistryError(
-                    .brand, "'\(brandID)' does not have the brand role, so it cannot authorise channels")
-            }
-            guard signers.contains(where: { signer($0, at: seq) == .valid(participant: brandID) }) else {
-                return RegistryError(
-                    .signer, "an authorisation must be signed by a current key of the brand '\(brandID)'")
-            }
-            switch active(channelID) {
-            case .failure(let error): return error
-            case .success(let channel):
-                guard channel.has(.channel) || channel.has(.retailer) || channel.has(.marketplace) else {
-                    return RegistryError(
-                        .channel,
-                        "'\(channelID)' is not a channel, retailer or marketplace, so it sells nothing")
-                }
-            }
-            for prefix in prefixes where !brand.profile.companyPrefixes.contains(prefix) {
-                return RegistryError(.companyPrefix, "company prefix \(prefix) is not one of '\(brandID)'s")
+    }
+
+    private func operatorOnly(_ what: String, _ signers: [String]) throws(RegistryError) {
+        guard signers.contains(operatorKey) else {
+            throw RegistryError(.signer, "\(what) must be signed by the ledger's operator key")
+        }
+    }
+
+    /// The participant `id`, registered and not revoked.
+    private func active(_ id: String) throws(RegistryError) -> Participant {
+        guard let participant = participants[id] else {
+            throw RegistryError(.participant, "no participant '\(id)' is registered")
+        }
+        if let at = participant.revokedAt {
+            throw RegistryError(.revoked, "participant '\(id)' was revoked at record \(at)")
+        }
+        return participant
+    }
+
+    /// A key a participant would gain: an Ed25519 verifier key nobody else holds.
+    private func checkNewKey(_ vkey: String) throws(RegistryError) {
+        guard (try? Ed25519NoteVerifier(verifierKey: vkey)) != nil else {
+            throw RegistryError(.key, "'\(vkey)' is not an Ed25519 verifier key (name+hex id+base64)")
+        }
+        if let owner = keyOwners[vkey] {
+            throw RegistryError(.key, "the key \(vkey) is already registered, to '\(owner)'")
+        }
+        if vkey == operatorKey {
+            throw RegistryError(.key, "the operator's key cannot be a participant's")
+        }
+    }
+
+    private func checkRegistration(_ p: Participant.Profile) throws(RegistryError) {
+        guard !p.id.isEmpty, p.id.utf8.count <= 64,
+            p.id.unicodeScalars.allSatisfy({
+                $0.isASCII && ($0.properties.isAlphabetic || "0123456789-_.".unicodeScalars.contains($0))
+            })
+        else {
+            throw RegistryError(.id, "participant id '\(p.id)' must be 1–64 letters, digits, '-', '_' or '.'")
+        }
+        if participants[p.id] != nil {
+            throw RegistryError(.id, "participant '\(p.id)' is already registered")
+        }
+        if let problem = Registry.displayTextProblem(p.name) {
+            throw RegistryError(.name, "participant '\(p.id)': the name \(problem)")
+        }
+        if p.roles.isEmpty { throw RegistryError(.roles, "participant '\(p.id)' needs at least one role") }
+        if p.keys.isEmpty { throw RegistryError(.keys, "participant '\(p.id)' needs at least one key") }
+        for prefix in p.companyPrefixes
+        where !(6...12).contains(prefix.utf8.count) || !prefix.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) {
+            throw RegistryError(.companyPrefix, "company prefix '\(prefix)' must be 6 to 12 digits")
+        }
+        for prefix in p.companyPrefixes {
+            if let owner = participants.values.first(where: { $0.profile.companyPrefixes.contains(prefix) }) {
+                throw RegistryError(.companyPrefix, "company prefix \(prefix) is already owned by '\(owner.id)'")
             }
         }
-        return nil
+        for gln in p.locations {
+            do { _ = try GS1Identifier.location(gln: gln).validated() } catch let error as GS1Error {
+                throw RegistryError(.location, "location '\(gln)': \(error.reason)")
+            } catch { throw RegistryError(.location, "location '\(gln)' is not a GLN") }
+        }
+        for (i, key) in p.keys.enumerated() {
+            try checkNewKey(key)
+            if p.keys[..<i].contains(key) { throw RegistryError(.key, "the key \(key) is listed twice") }
+        }
+    }
+
+    /// A brand authorises a channel (a channel, retailer or marketplace) for some of its own company prefixes,
+    /// signed by a current key of the brand's.
+    private func checkAuthorization(
+        brand brandID: String, channel channelID: String, prefixes: [String], signers: [String], at seq: Int64
+    ) throws(RegistryError) {
+        let brand = try active(brandID)
+        guard brand.has(.brand) else {
+            throw RegistryError(.brand, "'\(brandID)' does not have the brand role, so it cannot authorise channels")
+        }
+        guard signers.contains(where: { signer($0, at: seq) == .valid(participant: brandID) }) else {
+            throw RegistryError(.signer, "an authorisation must be signed by a current key of the brand '\(brandID)'")
+        }
+        let channel = try active(channelID)
+        guard channel.has(.channel) || channel.has(.retailer) || channel.has(.marketplace) else {
+            throw RegistryError(
+                .channel, "'\(channelID)' is not a channel, retailer or marketplace, so it sells nothing")
+        }
+        for prefix in prefixes where !brand.profile.companyPrefixes.contains(prefix) {
+            throw RegistryError(.companyPrefix, "company prefix \(prefix) is not one of '\(brandID)'s")
+        }
     }
 
     /// The most characters a name or reason may have.

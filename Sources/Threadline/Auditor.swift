@@ -111,7 +111,7 @@ public struct Auditor: Sendable {
 
     /// What the in-order checks need of a record, worked out on the core that checked it, so that the record's
     /// envelope and parsed statement are let go there.
-    private struct Checked: Sendable {
+    struct Checked: Sendable {
         let leaf: Hash
         /// The record's `prev`; nil when the record does not parse.
         var prev: Hash?
@@ -127,7 +127,7 @@ public struct Auditor: Sendable {
     }
 
     /// A statement as far as the in-order rules are concerned.
-    private enum RuleInput: Sendable {
+    enum RuleInput: Sendable {
         /// An event: the digest of its CBV 2.0 hash, and what it asks of its signers.
         case event(digest: Hash, demands: RecordingPolicy.Demands)
         case registry(RegistryStatement, digest: Hash)
@@ -136,7 +136,7 @@ public struct Auditor: Sendable {
     }
 
     /// One chunk of the log, read and checked record by record (on all cores): what the in-order checks need.
-    private struct CheckedChunk: Sendable {
+    struct CheckedChunk: Sendable {
         let span: Range<Int64>
         let checked: [Checked]
         let storedHashes: [Hash]
@@ -196,34 +196,11 @@ public struct Auditor: Sendable {
     private func audit(_ report: inout AuditReport, progress: @Sendable (Int64, Int64) -> Void) async throws {
         // The whole log is read below: the store may start bringing it into memory now.
         await store.willReadAll()
-        let metadata = try await store.metadata()
-        let operatorKey = try Ed25519NoteVerifier(verifierKey: metadata.operatorKey)
         let size = try await store.size()
-        var checkpoints = try await store.checkpoints()[...]
-        report.checkpointSize = checkpoints.last?.size
-        var range = CompactRange()
-        var prev = Hash.zero
-        var computed: [Hash] = []
-
-        func note(_ finding: AuditFinding) {
-            if report.findings.count < Auditor.maxFindings { report.findings.append(finding) }
-        }
-        func checkCheckpoints(upTo treeSize: Int64) {
-            while let checkpoint = checkpoints.first, checkpoint.size <= treeSize {
-                checkpoints = checkpoints.dropFirst()
-                report.checkpoints += 1
-                if let finding = Auditor.check(checkpoint, metadata: metadata, key: operatorKey, root: range.root) {
-                    note(finding)
-                }
-            }
-        }
-
-        checkCheckpoints(upTo: 0)
-        var rules = Rules(registry: Registry(operatorKey: metadata.operatorKey))
-        // Most records are events: room for all of them spares rehashing a growing table.
-        rules.eventHashes.reserveCapacity(Int(size))
-        rules.checkpointTexts = Set(checkpoints.compactMap { try? SignedNote(parsing: $0.note).text })
         let indexed = try await store.indexedSize()
+        var checks = try InOrderChecks(
+            metadata: try await store.metadata(), checkpoints: try await store.checkpoints(), size: size,
+            indexed: indexed)
         // Reading and checking the next two chunks overlaps the in-order checks of this one, so the cores never
         // wait for a read or for the last slices of a chunk.
         let store = self.store
@@ -236,79 +213,20 @@ public struct Auditor: Sendable {
                 pending.append(Task { try await Auditor.check(span, of: store, indexed: indexed) })
             }
         }
-        // If the audit stops early (the store fails), the chunks read ahead are not wanted.
-        defer { pending.forEach { $0.cancel() } }
+        // If the audit stops early (the store fails), the chunks read ahead are not wanted; what was checked
+        // before is reported.
+        defer {
+            pending.forEach { $0.cancel() }
+            report = checks.report
+        }
         readAhead()
         while !pending.isEmpty {
             let chunk = try await pending.removeFirst().value
             readAhead()
-            let stored = chunk.storedHashes
-            var storedIndex = 0
-            var missing = 0
-            var extra = 0
-            computed.removeAll(keepingCapacity: true)
-            // By index, so each result is read where it is (an enumeration copied every one).
-            for offset in chunk.checked.indices {
-                let result = chunk.checked[offset]
-                let seq = chunk.span.lowerBound + Int64(offset)
-                result.findings.forEach(note)
-                report.signatures += Int64(result.signatures)
-                if let recordPrev = result.prev, recordPrev != prev {
-                    note(
-                        AuditFinding(
-                            code: .chainBroken, seq: seq,
-                            message: seq == 0
-                                ? "prev is \(recordPrev.base64); the first record's prev must be all zeros"
-                                : "prev is \(recordPrev.base64) but record \(seq - 1)'s leaf hash is \(prev.base64)"))
-                }
-                prev = result.leaf
-                let before = computed.count
-                range.append(result.leaf, into: &computed)
-                for i in before..<computed.count where computed[i] != stored[storedIndex + i - before] {
-                    let index = StoredHashes.count(size: chunk.span.lowerBound) + Int64(storedIndex + i - before)
-                    note(
-                        AuditFinding(
-                            code: .storedHashMismatch, seq: seq,
-                            message: i == before
-                                ? "stored hash \(index) (this record's leaf hash) is not SHA-256(0x00 ‖ record bytes)"
-                                : "stored hash \(index) (a subtree closed by this record) is not the hash of its children"
-                        ))
-                }
-                storedIndex += computed.count - before
-                report.records += 1
-                if result.prev != nil {
-                    switch result.statement {
-                    case .event?: report.events += 1
-                    case .registry?: report.registryStatements += 1
-                    default: break
-                    }
-                    if let finding = rules.check(result.statement, signers: result.signers, at: seq) { note(finding) }
-                }
-                // At most three of each kind of index disagreement a chunk: `reindex` mends them all.
-                for key in result.missingKeys where missing < 3 {
-                    missing += 1
-                    note(AuditFinding(code: .indexMismatch, seq: seq, message: "the index lacks '\(key)'"))
-                }
-                for key in result.extraKeys where extra < 3 {
-                    extra += 1
-                    note(
-                        AuditFinding(
-                            code: .indexMismatch, seq: seq,
-                            message: "the index has '\(key)', which this record does not name"))
-                }
-                if seq < indexed { report.indexedRecords += 1 }
-                checkCheckpoints(upTo: seq + 1)
-            }
-            report.storedHashes += Int64(stored.count)
+            checks.check(chunk)
             progress(chunk.span.upperBound, size)
         }
-        for checkpoint in checkpoints {
-            report.checkpoints += 1
-            note(
-                AuditFinding(
-                    code: .checkpointInvalid, seq: nil,
-                    message: "checkpoint of size \(checkpoint.size) is beyond the log's \(size) records"))
-        }
+        checks.finish(size: size)
     }
 
     /// Checks one record on its own; returns what the in-order checks need and, if the record is `indexed`, the
@@ -356,99 +274,5 @@ public struct Auditor: Sendable {
                     code: .statementInvalid, seq: seq, message: (error as? any CodedError)?.reason ?? "\(error)"))
             return (checked, indexed ? PackedKeys() : nil)
         }
-    }
-
-    /// The ledger's rules, re-applied from the log alone: registry statements fold into the registry, events
-    /// are checked against it as they stood, and event hashes must be unique.
-    private struct Rules {
-        var registry: Registry
-        /// Each event's CBV 2.0 hash digest, and the record that has it.
-        var eventHashes: [Hash: Int64] = [:]
-        /// Each other statement's digest (`Statement.digest`), and the record that has it.
-        var statementDigests: [Hash: Int64] = [:]
-        /// The texts of the stored checkpoints (each checked against the tree on its own).
-        var checkpointTexts: Set<String> = []
-
-        mutating func check(_ statement: RuleInput?, signers: [String], at seq: Int64) -> AuditFinding? {
-            registry.skip(to: seq)
-            defer { registry.skip(to: seq + 1) }
-            switch statement {
-            case .registry(_, let digest)?, .anchor(_, _, let digest)?, .opaque(let digest)?:
-                // One lookup for the usual new statement; a replay puts the earlier record back.
-                if let earlier = statementDigests.updateValue(seq, forKey: digest) {
-                    statementDigests[digest] = earlier
-                    return AuditFinding(
-                        code: .duplicateStatement, seq: seq,
-                        message: "the same statement (digest \(digest.hex)) is already record \(earlier)")
-                }
-            default: break
-            }
-            switch statement {
-            case .registry(let change, _)?:
-                // Statements recorded before freshness was required have no basis; they apply as they did.
-                if let refusal = registry.refusal(of: change, signers: signers, at: seq, requiringBasis: false) {
-                    return AuditFinding(code: .registryRefused, seq: seq, message: refusal.reason)
-                }
-                registry.apply(seq: seq, statement: change, signers: signers)
-            case .anchor(let checkpoint, let token, _)?:
-                guard signers.contains(registry.operatorKey) else {
-                    return AuditFinding(
-                        code: .anchorInvalid, seq: seq, message: "the anchor is not signed by the operator key")
-                }
-                guard checkpointTexts.contains(checkpoint) else {
-                    return AuditFinding(
-                        code: .anchorInvalid, seq: seq, message: "the anchored checkpoint is not a stored one")
-                }
-                do {
-                    _ = try TimeStamp.parse(
-                        token: token, imprint: Array(SHA256.hash(data: Array(checkpoint.utf8))), nonce: nil)
-                } catch let error as any CodedError {
-                    return AuditFinding(code: .anchorInvalid, seq: seq, message: error.reason)
-                } catch {
-                    return AuditFinding(code: .anchorInvalid, seq: seq, message: "\(error)")
-                }
-            case .event(let digest, let demands)?:
-                // One lookup for the usual new event; a duplicate puts the earlier record back.
-                if let earlier = eventHashes.updateValue(seq, forKey: digest) {
-                    eventHashes[digest] = earlier
-                    return AuditFinding(
-                        code: .duplicateEvent, seq: seq,
-                        message: "the same event (\(EventHash.uri(of: digest))) is already record \(earlier)")
-                }
-                if let refusal = RecordingPolicy.refusal(
-                    for: demands, signers: signers, registry: registry, at: seq)
-                {
-                    return AuditFinding(
-                        code: refusal.code == .recordSigner ? .signerNotValid : .recordingRule, seq: seq,
-                        message: refusal.reason)
-                }
-            default: break
-            }
-            return nil
-        }
-    }
-
-    private static func check(
-        _ stored: StoredCheckpoint, metadata: LedgerMetadata, key: Ed25519NoteVerifier, root: Hash
-    ) -> AuditFinding? {
-        func invalid(_ message: String) -> AuditFinding {
-            AuditFinding(code: .checkpointInvalid, seq: nil, message: "checkpoint of size \(stored.size): \(message)")
-        }
-        let note: SignedNote
-        let body: Checkpoint
-        do {
-            note = try SignedNote(parsing: stored.note)
-            body = try Checkpoint(text: note.text)
-        } catch { return invalid("\(error)") }
-        if case .invalid(let why) = note.verify([key]) { return invalid(why) }
-        guard body.origin == metadata.origin else { return invalid("origin '\(body.origin)' is not this log's") }
-        guard body.size == stored.size else { return invalid("its text says size \(body.size)") }
-        guard body.root == root else {
-            return AuditFinding(
-                code: .checkpointRootMismatch, seq: nil,
-                message: "checkpoint of size \(stored.size) has root \(body.root.base64), "
-                    + "but the records give \(root.base64)")
-        }
-        return nil
     }
 }

@@ -125,29 +125,7 @@ public struct ProductBundle: Sendable {
         log: Ed25519NoteVerifier, witnesses: [CosignatureVerifier] = [], quorum: Int = 0, seller: String? = nil,
         claims: [(key: String, value: String)] = []
     ) async throws -> Verification {
-        // The seal: the operator vouches for this exact bundle.
-        guard case .verified(let sealers) = seal.verify([log]), sealers.contains(log.name) else {
-            throw EngineError(.bundleSeal, "the bundle's seal is not signed by the log key '\(log.name)'")
-        }
-        guard seal.text == ProductBundle.sealText(code: code, checkpoint: checkpoint, entries: entries) else {
-            throw EngineError(.bundleSeal, "the bundle's seal does not match its contents")
-        }
-        guard code == DigitalLink.canonical(code) else {
-            throw EngineError(.bundleCode, "the code '\(code)' is not in canonical form")
-        }
-        // The checkpoint.
-        guard case .verified(let names) = checkpoint.verify([log] + witnesses), names.contains(log.name) else {
-            throw EngineError(.bundleCheckpoint, "the checkpoint is not signed by the log key '\(log.name)'")
-        }
-        let cosigners = names.filter { $0 != log.name }
-        guard cosigners.count >= quorum else {
-            throw EngineError(
-                .bundleQuorum, "\(cosigners.count) of the required \(quorum) witnesses cosigned the checkpoint")
-        }
-        let body = try Checkpoint(text: checkpoint.text)
-        guard body.origin == log.name else {
-            throw EngineError(.bundleCheckpoint, "the checkpoint is for '\(body.origin)'")
-        }
+        let (body, cosigners) = try verifySealAndCheckpoint(log: log, witnesses: witnesses, quorum: quorum)
         // Every record: in the tree, well formed, signed.
         var registry = Registry(operatorKey: log.verifierKey)
         var events: [RecordedEvent] = []
@@ -157,33 +135,7 @@ public struct ProductBundle: Sendable {
                 throw EngineError(.bundleOrder, "records are not in increasing order at \(entry.seq)")
             }
             last = entry.seq
-            guard
-                Proofs.verifyInclusion(
-                    leafHash: Merkle.leafHash(entry.record), index: entry.seq, size: body.size, proof: entry.proof,
-                    root: body.root)
-            else { throw EngineError(.bundleInclusion, "record \(entry.seq) is not in the tree of size \(body.size)") }
-            let record = try LedgerRecord(bytes: entry.record)
-            guard record.seq == entry.seq else {
-                throw EngineError(.bundleRecord, "record \(entry.seq) says seq \(record.seq)")
-            }
-            if case .failure(let error) = record.envelope.verifySignatures() {
-                throw EngineError(.bundleSignature, "record \(entry.seq): \(error.reason)")
-            }
-            let envelope = record.envelope
-            switch try Statement(payloadType: envelope.payloadType, payload: envelope.payload) {
-            case .registry:
-                registry.skip(to: entry.seq)
-                if let refusal = registry.apply(seq: entry.seq, envelope: envelope) {
-                    throw EngineError(.bundleRegistry, "record \(entry.seq): \(refusal.reason)")
-                }
-            case .event(let event, let hash):
-                events.append(
-                    RecordedEvent(
-                        seq: entry.seq, recordTimeMillis: record.timeMillis, event: event, knownHash: hash,
-                        signers: envelope.signatures.map(\.keyid), payload: envelope.payload))
-            case .opaque, .anchor:
-                throw EngineError(.bundleRecord, "record \(entry.seq) is neither an event nor a registry statement")
-            }
+            if let event = try Self.verify(entry, in: body, registry: &registry) { events.append(event) }
         }
         registry.skip(to: body.size)
         // The journey, re-derived from the bundle's events alone, must be all of them.
@@ -206,6 +158,68 @@ public struct ProductBundle: Sendable {
         return Verification(
             checkpoint: body, cosigners: cosigners, journey: journey, integrity: assessment.integrity,
             listing: seller.map { assessment.listing(seller: $0, claims: claims) })
+    }
+
+    /// The seal (the operator vouches for this exact bundle) and the checkpoint, with `quorum` of `witnesses`.
+    private func verifySealAndCheckpoint(
+        log: Ed25519NoteVerifier, witnesses: [CosignatureVerifier], quorum: Int
+    ) throws -> (Checkpoint, cosigners: [String]) {
+        guard case .verified(let sealers) = seal.verify([log]), sealers.contains(log.name) else {
+            throw EngineError(.bundleSeal, "the bundle's seal is not signed by the log key '\(log.name)'")
+        }
+        guard seal.text == ProductBundle.sealText(code: code, checkpoint: checkpoint, entries: entries) else {
+            throw EngineError(.bundleSeal, "the bundle's seal does not match its contents")
+        }
+        guard code == DigitalLink.canonical(code) else {
+            throw EngineError(.bundleCode, "the code '\(code)' is not in canonical form")
+        }
+        guard case .verified(let names) = checkpoint.verify([log] + witnesses), names.contains(log.name) else {
+            throw EngineError(.bundleCheckpoint, "the checkpoint is not signed by the log key '\(log.name)'")
+        }
+        let cosigners = names.filter { $0 != log.name }
+        guard cosigners.count >= quorum else {
+            throw EngineError(
+                .bundleQuorum, "\(cosigners.count) of the required \(quorum) witnesses cosigned the checkpoint")
+        }
+        let body = try Checkpoint(text: checkpoint.text)
+        guard body.origin == log.name else {
+            throw EngineError(.bundleCheckpoint, "the checkpoint is for '\(body.origin)'")
+        }
+        return (body, cosigners)
+    }
+
+    /// One record of the bundle: in the tree of `body`, well formed, signed; a registry statement is folded into
+    /// `registry`, an event returned.
+    private static func verify(
+        _ entry: Entry, in body: Checkpoint, registry: inout Registry
+    ) throws -> RecordedEvent? {
+        guard
+            Proofs.verifyInclusion(
+                leafHash: Merkle.leafHash(entry.record), index: entry.seq, size: body.size, proof: entry.proof,
+                root: body.root)
+        else { throw EngineError(.bundleInclusion, "record \(entry.seq) is not in the tree of size \(body.size)") }
+        let record = try LedgerRecord(bytes: entry.record)
+        guard record.seq == entry.seq else {
+            throw EngineError(.bundleRecord, "record \(entry.seq) says seq \(record.seq)")
+        }
+        if case .failure(let error) = record.envelope.verifySignatures() {
+            throw EngineError(.bundleSignature, "record \(entry.seq): \(error.reason)")
+        }
+        let envelope = record.envelope
+        switch try Statement(payloadType: envelope.payloadType, payload: envelope.payload) {
+        case .registry:
+            registry.skip(to: entry.seq)
+            if let refusal = registry.apply(seq: entry.seq, envelope: envelope) {
+                throw EngineError(.bundleRegistry, "record \(entry.seq): \(refusal.reason)")
+            }
+            return nil
+        case .event(let event, let hash):
+            return RecordedEvent(
+                seq: entry.seq, recordTimeMillis: record.timeMillis, event: event, knownHash: hash,
+                signers: envelope.signatures.map(\.keyid), payload: envelope.payload)
+        case .opaque, .anchor:
+            throw EngineError(.bundleRecord, "record \(entry.seq) is neither an event nor a registry statement")
+        }
     }
 }
 

@@ -135,6 +135,24 @@ public enum TimeStamp {
     }
 
     private static func parseChecked(_ der: [UInt8], imprint: [UInt8], nonce: Int64?) throws -> Token {
+        let content = try SignedData(der)
+        let info = try TSTInfo(content.eContent)
+        guard info.imprint == imprint else {
+            throw EngineError(.timestampImprint, "the token's message imprint is not the checkpoint's hash")
+        }
+        if let nonce, info.nonce != nonce {
+            throw EngineError(.timestampNonce, "the token's nonce is not the request's")
+        }
+        let signer = try content.verifiedSigner()
+        return Token(
+            der: der, time: info.time, serial: info.serial, nonce: info.nonce, imprint: info.imprint,
+            tsa: signer.subject.description,
+            signer: signer, intermediates: content.certificates.filter { $0 != signer })
+    }
+
+    /// A time-stamp token's CMS SignedData (RFC 5652 §5): the encapsulated TSTInfo, the certificates, and the one
+    /// signer's serial, signed attributes, algorithms and signature.
+    private struct SignedData {
         var eContent: [UInt8] = []
         var certificates: [Certificate] = []
         var signerSerial: ArraySlice<UInt8> = []
@@ -142,135 +160,148 @@ public enum TimeStamp {
         var signatureAlgorithm = TimeStamp.sha256
         var digestAlgorithm = TimeStamp.sha256
         var signature: [UInt8] = []
-        try DER.sequence(try DER.parse(der), identifier: .sequence) { nodes in
-            guard try ASN1ObjectIdentifier(derEncoded: &nodes) == signedData else {
-                throw EngineError(.timestampToken, "the token is not CMS SignedData")
-            }
-            try DER.explicitlyTagged(&nodes, tagNumber: 0, tagClass: .contextSpecific) { content in
-                try DER.sequence(content, identifier: .sequence) { sd in
-                    _ = try Int(derEncoded: &sd)
-                    _ = sd.next()  // digestAlgorithms
-                    try DER.sequence(try sd.required(), identifier: .sequence) { encap in
-                        guard try ASN1ObjectIdentifier(derEncoded: &encap) == tstInfo else {
-                            throw EngineError(.timestampToken, "the token's content is not a TSTInfo")
-                        }
-                        try DER.explicitlyTagged(&encap, tagNumber: 0, tagClass: .contextSpecific) { octets in
-                            eContent = Array(try ASN1OctetString(derEncoded: octets).bytes)
-                        }
-                    }
-                    var next = sd.next()
-                    if let node = next, node.identifier == ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)
-                    {
-                        guard case .constructed(let children) = node.content else {
-                            throw EngineError(.timestampToken, "bad certificates")
-                        }
-                        certificates = try children.map { try Certificate(derEncoded: Array($0.encodedBytes)) }
-                        next = sd.next()
-                    }
-                    if let node = next, node.identifier == ASN1Identifier(tagWithNumber: 1, tagClass: .contextSpecific)
-                    {
-                        next = sd.next()
-                    }
-                    guard let infos = next, case .constructed(let signerSet) = infos.content,
-                        let signerNode = signerSet.first(where: { _ in true })
-                    else {
-                        throw EngineError(.timestampToken, "the token has no signer")
-                    }
-                    try DER.sequence(signerNode, identifier: .sequence) { si in
-                        _ = try Int(derEncoded: &si)
-                        try DER.sequence(try si.required(), identifier: .sequence) { sid in
-                            _ = sid.next()  // issuer
-                            guard case .primitive(let serial) = try sid.required().content else {
-                                throw EngineError(.timestampToken, "bad signer serial")
-                            }
-                            signerSerial = serial
-                        }
-                        digestAlgorithm = try TimeStamp.algorithm(try si.required())
-                        var node = try si.required()
-                        if node.identifier == ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific) {
-                            signedAttributes = node
-                            node = try si.required()
-                        }
-                        signatureAlgorithm = try TimeStamp.algorithm(node)
-                        signature = Array(try ASN1OctetString(derEncoded: &si).bytes)
-                    }
+
+        init(_ der: [UInt8]) throws {
+            try DER.sequence(try DER.parse(der), identifier: .sequence) { nodes in
+                guard try ASN1ObjectIdentifier(derEncoded: &nodes) == signedData else {
+                    throw EngineError(.timestampToken, "the token is not CMS SignedData")
+                }
+                try DER.explicitlyTagged(&nodes, tagNumber: 0, tagClass: .contextSpecific) { content in
+                    try DER.sequence(content, identifier: .sequence) { try read(&$0) }
                 }
             }
         }
-        // The TSTInfo: version, policy, imprint, serial, genTime, then optional accuracy, ordering, nonce, tsa.
-        var tokenImprint: [UInt8] = []
+
+        /// version, digestAlgorithms, encapContentInfo, [0] certificates, [1] crls, signerInfos.
+        private mutating func read(_ sd: inout ASN1NodeCollection.Iterator) throws {
+            _ = try Int(derEncoded: &sd)
+            _ = sd.next()  // digestAlgorithms
+            try DER.sequence(try sd.required(), identifier: .sequence) { encap in
+                guard try ASN1ObjectIdentifier(derEncoded: &encap) == tstInfo else {
+                    throw EngineError(.timestampToken, "the token's content is not a TSTInfo")
+                }
+                try DER.explicitlyTagged(&encap, tagNumber: 0, tagClass: .contextSpecific) { octets in
+                    eContent = Array(try ASN1OctetString(derEncoded: octets).bytes)
+                }
+            }
+            var next = sd.next()
+            if let node = next, node.identifier == ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific) {
+                guard case .constructed(let children) = node.content else {
+                    throw EngineError(.timestampToken, "bad certificates")
+                }
+                certificates = try children.map { try Certificate(derEncoded: Array($0.encodedBytes)) }
+                next = sd.next()
+            }
+            if let node = next, node.identifier == ASN1Identifier(tagWithNumber: 1, tagClass: .contextSpecific) {
+                next = sd.next()
+            }
+            guard let infos = next, case .constructed(let signerSet) = infos.content,
+                let signerNode = signerSet.first(where: { _ in true })
+            else {
+                throw EngineError(.timestampToken, "the token has no signer")
+            }
+            try DER.sequence(signerNode, identifier: .sequence) { try readSigner(&$0) }
+        }
+
+        /// SignerInfo: version, sid (issuer and serial), digestAlgorithm, [0] signedAttrs, signatureAlgorithm,
+        /// signature.
+        private mutating func readSigner(_ si: inout ASN1NodeCollection.Iterator) throws {
+            _ = try Int(derEncoded: &si)
+            try DER.sequence(try si.required(), identifier: .sequence) { sid in
+                _ = sid.next()  // issuer
+                guard case .primitive(let serial) = try sid.required().content else {
+                    throw EngineError(.timestampToken, "bad signer serial")
+                }
+                signerSerial = serial
+            }
+            digestAlgorithm = try TimeStamp.algorithm(try si.required())
+            var node = try si.required()
+            if node.identifier == ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific) {
+                signedAttributes = node
+                node = try si.required()
+            }
+            signatureAlgorithm = try TimeStamp.algorithm(node)
+            signature = Array(try ASN1OctetString(derEncoded: &si).bytes)
+        }
+
+        /// The signer's certificate, once its signature verifies over the DER SET of the signed attributes, which
+        /// must name the TSTInfo and its digest.
+        func verifiedSigner() throws -> Certificate {
+            guard let signedAttributes, digestAlgorithm == sha256 else {
+                throw EngineError(.timestampSignature, "the token has no signed attributes with a SHA-256 digest")
+            }
+            var attributes: [ASN1ObjectIdentifier: ASN1Node] = [:]
+            guard case .constructed(let attributeNodes) = signedAttributes.content else {
+                throw EngineError(.timestampSignature, "bad signed attributes")
+            }
+            for attribute in attributeNodes {
+                try DER.sequence(attribute, identifier: .sequence) { a in
+                    let type = try ASN1ObjectIdentifier(derEncoded: &a)
+                    guard case .constructed(let values) = try a.required().content,
+                        let value = values.first(where: { _ in true })
+                    else { return }
+                    attributes[type] = value
+                }
+            }
+            guard let contentType = attributes[contentTypeAttribute],
+                try ASN1ObjectIdentifier(derEncoded: contentType) == tstInfo,
+                let digest = attributes[messageDigestAttribute],
+                Array(try ASN1OctetString(derEncoded: digest).bytes) == Array(SHA256.hash(data: eContent))
+            else {
+                throw EngineError(.timestampSignature, "the signed attributes do not commit to this TSTInfo")
+            }
+            guard let signer = certificates.first(where: { Array($0.serialNumber.bytes) == Array(signerSerial) })
+            else {
+                throw EngineError(.timestampCertificate, "the token does not include its signer's certificate")
+            }
+            var signed = Array(signedAttributes.encodedBytes)
+            signed[0] = 0x31  // [0] IMPLICIT → SET OF (RFC 5652 §5.4)
+            let algorithm: Certificate.SignatureAlgorithm
+            switch signatureAlgorithm {
+            case ecdsaWithSHA256: algorithm = .ecdsaWithSHA256
+            case ecdsaWithSHA384: algorithm = .ecdsaWithSHA384
+            case sha256WithRSA, rsaEncryption: algorithm = .sha256WithRSAEncryption
+            default: throw EngineError(.timestampSignature, "unsupported signature algorithm \(signatureAlgorithm)")
+            }
+            guard signer.publicKey.isValidSignature(signature, for: signed, signatureAlgorithm: algorithm) else {
+                throw EngineError(.timestampSignature, "the TSA's signature does not verify")
+            }
+            return signer
+        }
+    }
+
+    /// The TSTInfo (RFC 3161 §2.4.2): version, policy, imprint, serial, genTime, then optional accuracy, ordering,
+    /// nonce, tsa.
+    private struct TSTInfo {
+        var imprint: [UInt8] = []
         var serial: [UInt8] = []
         var time = Date(timeIntervalSince1970: 0)
-        var tokenNonce: Int64?
-        try DER.sequence(try DER.parse(eContent), identifier: .sequence) { nodes in
-            _ = try Int(derEncoded: &nodes)
-            _ = try ASN1ObjectIdentifier(derEncoded: &nodes)
-            tokenImprint = try parseImprint(&nodes)
-            guard case .primitive(let bytes) = try nodes.required().content else {
-                throw EngineError(.timestampTSTInfo, "bad serial")
-            }
-            serial = Array(bytes)
-            let generalized = try GeneralizedTime(derEncoded: &nodes)
-            var components = DateComponents()
-            components.timeZone = TimeZone(identifier: "UTC")
-            (components.year, components.month, components.day) = (generalized.year, generalized.month, generalized.day)
-            (components.hour, components.minute, components.second) = (
-                generalized.hours, generalized.minutes, generalized.seconds
-            )
-            time = Calendar(identifier: .gregorian).date(from: components) ?? time
-            while let node = nodes.next() {
-                if node.identifier == .integer { tokenNonce = try Int64(derEncoded: node) }
-            }
-        }
-        guard tokenImprint == imprint else {
-            throw EngineError(.timestampImprint, "the token's message imprint is not the checkpoint's hash")
-        }
-        if let nonce, tokenNonce != nonce {
-            throw EngineError(.timestampNonce, "the token's nonce is not the request's")
-        }
-        // The signature: over the DER SET of the signed attributes, which must name the TSTInfo and its digest.
-        guard let signedAttributes, digestAlgorithm == sha256 else {
-            throw EngineError(.timestampSignature, "the token has no signed attributes with a SHA-256 digest")
-        }
-        var attributes: [ASN1ObjectIdentifier: ASN1Node] = [:]
-        guard case .constructed(let attributeNodes) = signedAttributes.content else {
-            throw EngineError(.timestampSignature, "bad signed attributes")
-        }
-        for attribute in attributeNodes {
-            try DER.sequence(attribute, identifier: .sequence) { a in
-                let type = try ASN1ObjectIdentifier(derEncoded: &a)
-                guard case .constructed(let values) = try a.required().content,
-                    let value = values.first(where: { _ in true })
-                else { return }
-                attributes[type] = value
+        var nonce: Int64?
+
+        init(_ der: [UInt8]) throws {
+            try DER.sequence(try DER.parse(der), identifier: .sequence) { nodes in
+                _ = try Int(derEncoded: &nodes)
+                _ = try ASN1ObjectIdentifier(derEncoded: &nodes)
+                imprint = try parseImprint(&nodes)
+                guard case .primitive(let bytes) = try nodes.required().content else {
+                    throw EngineError(.timestampTSTInfo, "bad serial")
+                }
+                serial = Array(bytes)
+                let generalized = try GeneralizedTime(derEncoded: &nodes)
+                var components = DateComponents()
+                components.timeZone = TimeZone(identifier: "UTC")
+                (components.year, components.month, components.day) = (
+                    generalized.year, generalized.month, generalized.day
+                )
+                (components.hour, components.minute, components.second) = (
+                    generalized.hours, generalized.minutes, generalized.seconds
+                )
+                time = Calendar(identifier: .gregorian).date(from: components) ?? time
+                while let node = nodes.next() {
+                    if node.identifier == .integer { nonce = try Int64(derEncoded: node) }
+                }
             }
         }
-        guard let contentType = attributes[contentTypeAttribute],
-            try ASN1ObjectIdentifier(derEncoded: contentType) == tstInfo,
-            let digest = attributes[messageDigestAttribute],
-            Array(try ASN1OctetString(derEncoded: digest).bytes) == Array(SHA256.hash(data: eContent))
-        else {
-            throw EngineError(.timestampSignature, "the signed attributes do not commit to this TSTInfo")
-        }
-        guard let signer = certificates.first(where: { Array($0.serialNumber.bytes) == Array(signerSerial) }) else {
-            throw EngineError(.timestampCertificate, "the token does not include its signer's certificate")
-        }
-        var signed = Array(signedAttributes.encodedBytes)
-        signed[0] = 0x31  // [0] IMPLICIT → SET OF (RFC 5652 §5.4)
-        let algorithm: Certificate.SignatureAlgorithm
-        switch signatureAlgorithm {
-        case ecdsaWithSHA256: algorithm = .ecdsaWithSHA256
-        case ecdsaWithSHA384: algorithm = .ecdsaWithSHA384
-        case sha256WithRSA, rsaEncryption: algorithm = .sha256WithRSAEncryption
-        default: throw EngineError(.timestampSignature, "unsupported signature algorithm \(signatureAlgorithm)")
-        }
-        guard signer.publicKey.isValidSignature(signature, for: signed, signatureAlgorithm: algorithm) else {
-            throw EngineError(.timestampSignature, "the TSA's signature does not verify")
-        }
-        return Token(
-            der: der, time: time, serial: serial, nonce: tokenNonce, imprint: tokenImprint,
-            tsa: signer.subject.description,
-            signer: signer, intermediates: certificates.filter { $0 != signer })
     }
 
     /// Checks that the token's signer chains to one of `roots` at the token's time, with the timeStamping purpose.

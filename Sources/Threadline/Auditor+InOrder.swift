@@ -1,0 +1,232 @@
+import Crypto
+import EPCIS
+import Foundation
+import LedgerRules
+import LedgerStore
+import Participants
+import Statements
+import TransparencyLog
+
+/// The audit's second half: the checks that need the records in log order — the hash chain, every stored hash,
+/// the checkpoints, the ledger's rules as they stood at each record, and the index's agreement — fed one checked
+/// chunk at a time.
+extension Auditor {
+    struct InOrderChecks {
+        private(set) var report = AuditReport()
+        private let metadata: LedgerMetadata
+        private let operatorKey: Ed25519NoteVerifier
+        /// The checkpoints not yet reached, by size.
+        private var checkpoints: ArraySlice<StoredCheckpoint>
+        private let indexed: Int64
+        private var rules: Rules
+        private var range = CompactRange()
+        private var prev = Hash.zero
+        /// The stored hashes the records of a chunk give, reused from chunk to chunk.
+        private var computed: [Hash] = []
+
+        init(metadata: LedgerMetadata, checkpoints: [StoredCheckpoint], size: Int64, indexed: Int64) throws {
+            self.metadata = metadata
+            self.operatorKey = try Ed25519NoteVerifier(verifierKey: metadata.operatorKey)
+            self.checkpoints = checkpoints[...]
+            self.indexed = indexed
+            report.checkpointSize = checkpoints.last?.size
+            rules = Rules(registry: Registry(operatorKey: metadata.operatorKey))
+            // Most records are events: room for all of them spares rehashing a growing table.
+            rules.eventHashes.reserveCapacity(Int(size))
+            rules.checkpointTexts = Set(checkpoints.compactMap { try? SignedNote(parsing: $0.note).text })
+            checkCheckpoints(upTo: 0)
+        }
+
+        private mutating func note(_ finding: AuditFinding) {
+            if report.findings.count < Auditor.maxFindings { report.findings.append(finding) }
+        }
+
+        /// Checks each checkpoint the tree has now reached against its root.
+        private mutating func checkCheckpoints(upTo treeSize: Int64) {
+            while let checkpoint = checkpoints.first, checkpoint.size <= treeSize {
+                checkpoints = checkpoints.dropFirst()
+                report.checkpoints += 1
+                if let finding = Auditor.check(checkpoint, metadata: metadata, key: operatorKey, root: range.root) {
+                    note(finding)
+                }
+            }
+        }
+
+        /// The next chunk of the log, in order.
+        mutating func check(_ chunk: CheckedChunk) {
+            var storedIndex = 0
+            var disagreements = (missing: 0, extra: 0)
+            computed.removeAll(keepingCapacity: true)
+            // By index, so each result is read where it is (an enumeration copied every one).
+            for offset in chunk.checked.indices {
+                let seq = chunk.span.lowerBound + Int64(offset)
+                check(chunk.checked[offset], seq: seq, chunk: chunk, storedIndex: &storedIndex)
+                compareIndex(chunk.checked[offset], seq: seq, disagreements: &disagreements)
+                if seq < indexed { report.indexedRecords += 1 }
+                checkCheckpoints(upTo: seq + 1)
+            }
+            report.storedHashes += Int64(chunk.storedHashes.count)
+        }
+
+        /// One record: its findings, its place in the hash chain, the stored hashes it closes, and the rules.
+        private mutating func check(_ result: Checked, seq: Int64, chunk: CheckedChunk, storedIndex: inout Int) {
+            result.findings.forEach { note($0) }
+            report.signatures += Int64(result.signatures)
+            if let recordPrev = result.prev, recordPrev != prev {
+                note(
+                    AuditFinding(
+                        code: .chainBroken, seq: seq,
+                        message: seq == 0
+                            ? "prev is \(recordPrev.base64); the first record's prev must be all zeros"
+                            : "prev is \(recordPrev.base64) but record \(seq - 1)'s leaf hash is \(prev.base64)"))
+            }
+            prev = result.leaf
+            let before = computed.count
+            range.append(result.leaf, into: &computed)
+            for i in before..<computed.count where computed[i] != chunk.storedHashes[storedIndex + i - before] {
+                let index = StoredHashes.count(size: chunk.span.lowerBound) + Int64(storedIndex + i - before)
+                note(
+                    AuditFinding(
+                        code: .storedHashMismatch, seq: seq,
+                        message: i == before
+                            ? "stored hash \(index) (this record's leaf hash) is not SHA-256(0x00 ‖ record bytes)"
+                            : "stored hash \(index) (a subtree closed by this record) is not the hash of its children"))
+            }
+            storedIndex += computed.count - before
+            report.records += 1
+            if result.prev != nil {
+                switch result.statement {
+                case .event?: report.events += 1
+                case .registry?: report.registryStatements += 1
+                default: break
+                }
+                if let finding = rules.check(result.statement, signers: result.signers, at: seq) { note(finding) }
+            }
+        }
+
+        /// At most three of each kind of index disagreement a chunk: `reindex` mends them all.
+        private mutating func compareIndex(
+            _ result: Checked, seq: Int64, disagreements: inout (missing: Int, extra: Int)
+        ) {
+            for key in result.missingKeys where disagreements.missing < 3 {
+                disagreements.missing += 1
+                note(AuditFinding(code: .indexMismatch, seq: seq, message: "the index lacks '\(key)'"))
+            }
+            for key in result.extraKeys where disagreements.extra < 3 {
+                disagreements.extra += 1
+                note(
+                    AuditFinding(
+                        code: .indexMismatch, seq: seq,
+                        message: "the index has '\(key)', which this record does not name"))
+            }
+        }
+
+        /// After the last record: checkpoints beyond the log.
+        mutating func finish(size: Int64) {
+            for checkpoint in checkpoints {
+                report.checkpoints += 1
+                note(
+                    AuditFinding(
+                        code: .checkpointInvalid, seq: nil,
+                        message: "checkpoint of size \(checkpoint.size) is beyond the log's \(size) records"))
+            }
+            checkpoints = []
+        }
+    }
+
+    /// The ledger's rules, re-applied from the log alone: registry statements fold into the registry, events
+    /// are checked against it as they stood, and event hashes must be unique.
+    struct Rules {
+        var registry: Registry
+        /// Each event's CBV 2.0 hash digest, and the record that has it.
+        var eventHashes: [Hash: Int64] = [:]
+        /// Each other statement's digest (`Statement.digest`), and the record that has it.
+        var statementDigests: [Hash: Int64] = [:]
+        /// The texts of the stored checkpoints (each checked against the tree on its own).
+        var checkpointTexts: Set<String> = []
+
+        mutating func check(_ statement: RuleInput?, signers: [String], at seq: Int64) -> AuditFinding? {
+            registry.skip(to: seq)
+            defer { registry.skip(to: seq + 1) }
+            switch statement {
+            case .registry(_, let digest)?, .anchor(_, _, let digest)?, .opaque(let digest)?:
+                // One lookup for the usual new statement; a replay puts the earlier record back.
+                if let earlier = statementDigests.updateValue(seq, forKey: digest) {
+                    statementDigests[digest] = earlier
+                    return AuditFinding(
+                        code: .duplicateStatement, seq: seq,
+                        message: "the same statement (digest \(digest.hex)) is already record \(earlier)")
+                }
+            default: break
+            }
+            switch statement {
+            case .registry(let change, _)?:
+                // Statements recorded before freshness was required have no basis; they apply as they did.
+                if let refusal = registry.refusal(of: change, signers: signers, at: seq, requiringBasis: false) {
+                    return AuditFinding(code: .registryRefused, seq: seq, message: refusal.reason)
+                }
+                registry.apply(seq: seq, statement: change, signers: signers)
+            case .anchor(let checkpoint, let token, _)?:
+                guard signers.contains(registry.operatorKey) else {
+                    return AuditFinding(
+                        code: .anchorInvalid, seq: seq, message: "the anchor is not signed by the operator key")
+                }
+                guard checkpointTexts.contains(checkpoint) else {
+                    return AuditFinding(
+                        code: .anchorInvalid, seq: seq, message: "the anchored checkpoint is not a stored one")
+                }
+                do {
+                    _ = try TimeStamp.parse(
+                        token: token, imprint: Array(SHA256.hash(data: Array(checkpoint.utf8))), nonce: nil)
+                } catch let error as any CodedError {
+                    return AuditFinding(code: .anchorInvalid, seq: seq, message: error.reason)
+                } catch {
+                    return AuditFinding(code: .anchorInvalid, seq: seq, message: "\(error)")
+                }
+            case .event(let digest, let demands)?:
+                // One lookup for the usual new event; a duplicate puts the earlier record back.
+                if let earlier = eventHashes.updateValue(seq, forKey: digest) {
+                    eventHashes[digest] = earlier
+                    return AuditFinding(
+                        code: .duplicateEvent, seq: seq,
+                        message: "the same event (\(EventHash.uri(of: digest))) is already record \(earlier)")
+                }
+                if let refusal = RecordingPolicy.refusal(
+                    for: demands, signers: signers, registry: registry, at: seq)
+                {
+                    return AuditFinding(
+                        code: refusal.code == .recordSigner ? .signerNotValid : .recordingRule, seq: seq,
+                        message: refusal.reason)
+                }
+            default: break
+            }
+            return nil
+        }
+    }
+
+    /// Checks a stored checkpoint: its signature by the operator key, its origin and size, and its root against
+    /// the tree the records give.
+    static func check(
+        _ stored: StoredCheckpoint, metadata: LedgerMetadata, key: Ed25519NoteVerifier, root: Hash
+    ) -> AuditFinding? {
+        func invalid(_ message: String) -> AuditFinding {
+            AuditFinding(code: .checkpointInvalid, seq: nil, message: "checkpoint of size \(stored.size): \(message)")
+        }
+        let note: SignedNote
+        let body: Checkpoint
+        do {
+            note = try SignedNote(parsing: stored.note)
+            body = try Checkpoint(text: note.text)
+        } catch { return invalid("\(error)") }
+        if case .invalid(let why) = note.verify([key]) { return invalid(why) }
+        guard body.origin == metadata.origin else { return invalid("origin '\(body.origin)' is not this log's") }
+        guard body.size == stored.size else { return invalid("its text says size \(body.size)") }
+        guard body.root == root else {
+            return AuditFinding(
+                code: .checkpointRootMismatch, seq: nil,
+                message: "checkpoint of size \(stored.size) has root \(body.root.base64), "
+                    + "but the records give \(root.base64)")
+        }
+        return nil
+    }
+}
