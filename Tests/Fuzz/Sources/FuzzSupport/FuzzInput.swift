@@ -7,7 +7,7 @@ public struct FuzzInput {
     /// The input bytes, valid only during the call (libFuzzer reuses the buffer).
     public let buffer: UnsafeBufferPointer<UInt8>
 
-    public init(_ data: UnsafePointer<UInt8>, _ size: Int) {
+    public init(_ data: UnsafePointer<UInt8>?, _ size: Int) {
         buffer = UnsafeBufferPointer(start: data, count: size)
     }
 
@@ -45,9 +45,28 @@ private final class ResultBox<T>: @unchecked Sendable {
     var result: Result<T, any Error>?
 }
 
-/// Hands the process to libFuzzer's driver, which calls `test` with each input (a target's `main`).
-public func runFuzzer(_ test: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> Never {
-    var argc = CommandLine.argc
-    var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
-    exit(LLVMFuzzerRunDriver(&argc, &argv, test))
+/// A libFuzzer target: an executable's `@main` type, whose `fuzz` is called with every input.
+public protocol FuzzTarget {
+    /// Parses one input and checks what was parsed (`require`); a crash is a finding.
+    static func fuzz(_ input: FuzzInput)
+}
+
+extension FuzzTarget {
+    /// Hands the process to libFuzzer's driver, which calls `fuzz` with each input.
+    public static func main() {
+        target = { fuzz($0) }
+        var argc = CommandLine.argc
+        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+        exit(LLVMFuzzerRunDriver(&argc, &argv, LLVMFuzzerTestOneInput))
+    }
+}
+
+/// The running target's `fuzz`, set once by `main` before the driver calls anything.
+nonisolated(unsafe) private var target: (FuzzInput) -> Void = { _ in }
+
+/// The entry point libFuzzer calls with each input.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func LLVMFuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    target(FuzzInput(data, size))
+    return 0
 }

@@ -1,12 +1,6 @@
 import FuzzSupport
 import GS1Identifiers
 
-/// libFuzzer runs `fuzz` on every input.
-@main
-enum FuzzTarget {
-    static func main() { runFuzzer { fuzz($0!, $1) } }
-}
-
 /// GS1 identifiers as labels, scanners and events give them: Digital Link URIs (`DigitalLink(_:)`), EPC URNs
 /// (`GS1Identifier(epcURN:)`), any code (`GS1Identifier(parsing:)`), GTINs, and the canonical Digital Link the
 /// event hash and the index compare (`DigitalLink.canonicalURI(for:)`). Properties:
@@ -14,32 +8,35 @@ enum FuzzTarget {
 /// - a parsed Digital Link's URI parses to the same link;
 /// - a parsed EPC URN, written with any company prefix length, parses to the same identifier;
 /// - a parsed code's Digital Link has a canonical form (the index can name what a label names).
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let text = FuzzInput(data, size).text
-    if let canonical = DigitalLink.canonicalURI(for: text) {
-        require(
-            DigitalLink.canonicalURI(for: canonical) == canonical, "the canonical form \(canonical) is not canonical")
-    }
-    if let link = try? DigitalLink(text) {
-        let uri = link.uri
-        let again: DigitalLink
-        do { again = try DigitalLink(uri) } catch {
-            fatalError("the URI \(uri) of a parsed link does not parse: \(error)")
+@main
+enum FuzzGS1: FuzzTarget {
+    static func fuzz(_ input: FuzzInput) {
+        let text = input.text
+        if let canonical = DigitalLink.canonicalURI(for: text) {
+            require(
+                DigitalLink.canonicalURI(for: canonical) == canonical,
+                "the canonical form \(canonical) is not canonical")
         }
-        require(again == link, "the URI \(uri) of a parsed link parses to another link")
-    }
-    if let identifier = try? GS1Identifier(epcURN: text) {
-        for length in 6...12 {
-            guard let urn = try? identifier.epcURN(companyPrefixLength: length) else { continue }
-            require((try? GS1Identifier(epcURN: urn)) == identifier, "the EPC URN \(urn) parses to another identifier")
+        if let link = try? DigitalLink(text) {
+            let uri = link.uri
+            let again: DigitalLink
+            do { again = try DigitalLink(uri) } catch {
+                fatalError("the URI \(uri) of a parsed link does not parse: \(error)")
+            }
+            require(again == link, "the URI \(uri) of a parsed link parses to another link")
         }
+        if let identifier = try? GS1Identifier(epcURN: text) {
+            for length in 6...12 {
+                guard let urn = try? identifier.epcURN(companyPrefixLength: length) else { continue }
+                require(
+                    (try? GS1Identifier(epcURN: urn)) == identifier, "the EPC URN \(urn) parses to another identifier")
+            }
+        }
+        if let identifier = try? GS1Identifier(parsing: text) {
+            let uri = DigitalLink(identifier).uri
+            require((try? DigitalLink(uri))?.identifier == identifier, "the Digital Link \(uri) parses to another key")
+            require(DigitalLink.canonicalURI(for: uri) != nil, "the Digital Link \(uri) has no canonical form")
+        }
+        _ = try? GTIN(text)
     }
-    if let identifier = try? GS1Identifier(parsing: text) {
-        let uri = DigitalLink(identifier).uri
-        require((try? DigitalLink(uri))?.identifier == identifier, "the Digital Link \(uri) parses to another key")
-        require(DigitalLink.canonicalURI(for: uri) != nil, "the Digital Link \(uri) has no canonical form")
-    }
-    _ = try? GTIN(text)
-    return 0
 }

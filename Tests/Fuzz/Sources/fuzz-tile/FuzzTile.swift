@@ -5,23 +5,18 @@ import Statements
 import Threadline
 import TransparencyLog
 
-/// libFuzzer runs `fuzz` on every input.
-@main
-enum FuzzTarget {
-    static func main() { runFuzzer { fuzz($0!, $1) } }
-}
-
 /// A tile path as the server's `GET /tile/**` receives it: parsed by `Tile(path:)` (which takes one spelling of
 /// each tile, so a parsed tile's path is the input) and served by `Ledger.tile(path:)` from a small ledger.
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let path = FuzzInput(data, size).text
-    if let tile = try? Tile(path: path) {
-        require(tile.path == path, "tile \(tile.path) parsed from another spelling: \(path)")
-        _ = tile.entryRange
+@main
+enum FuzzTile: FuzzTarget {
+    static func fuzz(_ input: FuzzInput) {
+        let path = input.text
+        if let tile = try? Tile(path: path) {
+            require(tile.path == path, "tile \(tile.path) parsed from another spelling: \(path)")
+            _ = tile.entryRange
+        }
+        _ = waitFor { try await ledger.tile(path: path) }
     }
-    _ = waitFor { try await ledger.tile(path: path) }
-    return 0
 }
 
 /// An in-memory ledger of 773 opaque statements, made once per process: three full entry bundles and hash tiles

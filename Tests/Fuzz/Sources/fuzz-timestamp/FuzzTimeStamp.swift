@@ -8,25 +8,20 @@ let imprint: [UInt8] = [
     0x0c, 0xb7, 0x77, 0x3c, 0x6f, 0x9d, 0x1d, 0xf7, 0xfb, 0xa4, 0x25, 0xd0, 0x4d, 0x92, 0x9b, 0x48,
 ]
 
-/// libFuzzer runs `fuzz` on every input.
-@main
-enum FuzzTarget {
-    static func main() { runFuzzer { fuzz($0!, $1) } }
-}
-
 /// RFC 3161 DER from a time-stamping authority (`TimeStamp`): the reply (`token(fromResponse:)`, then the token
 /// `parse(token:imprint:nonce:)` as `anchor` checks it), a bare token, and a request (`Request(der:)`, whose DER
 /// must parse back to the same request).
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    let der = FuzzInput(data, size).bytes
-    if let token = try? TimeStamp.token(fromResponse: der) {
-        _ = try? TimeStamp.parse(token: token, imprint: imprint, nonce: nil)
+@main
+enum FuzzTimeStamp: FuzzTarget {
+    static func fuzz(_ input: FuzzInput) {
+        let der = input.bytes
+        if let token = try? TimeStamp.token(fromResponse: der) {
+            _ = try? TimeStamp.parse(token: token, imprint: imprint, nonce: nil)
+        }
+        _ = try? TimeStamp.parse(token: der, imprint: imprint, nonce: 42)
+        if let request = try? TimeStamp.Request(der: der) {
+            require(
+                (try? TimeStamp.Request(der: request.der)) == request, "the request's DER parses to another request")
+        }
     }
-    _ = try? TimeStamp.parse(token: der, imprint: imprint, nonce: 42)
-    if let request = try? TimeStamp.Request(der: der) {
-        require(
-            (try? TimeStamp.Request(der: request.der)) == request, "the request's DER parses to another request")
-    }
-    return 0
 }
