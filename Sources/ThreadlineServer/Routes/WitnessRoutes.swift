@@ -32,18 +32,12 @@ struct WitnessRoutes: Sendable {
                 headers[.contentType] = "text/x.tlog.size"
                 return Response(
                     status: .conflict, headers: headers, body: .init(byteBuffer: ByteBuffer(string: "\(size)\n")))
-            case .unknownOrigin(let why):
-                return Server.problem(
-                    status: .notFound, code: "witness.origin", detail: why)
-            case .forbidden(let why):
-                return Server.problem(
-                    status: .forbidden, code: "witness.signature", detail: why)
-            case .badRequest(let why):
-                return Server.problem(
-                    status: .badRequest, code: "witness.request", detail: why)
+            // The problem types of C2SP tlog-witness's statuses.
+            case .unknownOrigin(let why): return Server.problem(status: .notFound, code: "witness.origin", detail: why)
+            case .forbidden(let why): return Server.problem(status: .forbidden, code: "witness.signature", detail: why)
+            case .badRequest(let why): return Server.problem(status: .badRequest, code: "witness.request", detail: why)
             case .unprocessable(let why):
-                return Server.problem(
-                    status: .unprocessableContent, code: "witness.proof", detail: why)
+                return Server.problem(status: .unprocessableContent, code: "witness.proof", detail: why)
             }
         }
         return routes
