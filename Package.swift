@@ -143,7 +143,16 @@ let package = Package(
             path: "Tests/Support"
         ),
         .testTarget(name: "TransparencyLogTests", dependencies: ["TransparencyLog", "ThreadlineTestSupport"]),
-        .testTarget(name: "ModelTests", dependencies: model + ["TransparencyLog", "ThreadlineTestSupport"]),
+        // The model's tests, module by module (each may use the layers below its own).
+        .testTarget(
+            name: "GS1IdentifiersTests", dependencies: ["GS1Identifiers", "TransparencyLog", "ThreadlineTestSupport"]),
+        .testTarget(
+            name: "EPCISTests", dependencies: ["EPCIS", "GS1Identifiers", "TransparencyLog", "ThreadlineTestSupport"]),
+        .testTarget(
+            name: "StatementsTests",
+            dependencies: ["Statements", "EPCIS", "GS1Identifiers", "TransparencyLog", "ThreadlineTestSupport"]),
+        .testTarget(name: "ParticipantsTests", dependencies: ["Participants", "Statements", "TransparencyLog"]),
+        .testTarget(name: "LedgerRulesTests", dependencies: model + ["TransparencyLog", "ThreadlineTestSupport"]),
         .testTarget(
             name: "LedgerStoreTests",
             dependencies: [

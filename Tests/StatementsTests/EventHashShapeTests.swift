@@ -2,6 +2,7 @@
 import Foundation
 @testable import Statements
 import Testing
+import ThreadlineTestSupport
 
 /// The event hash writes events of the common shape straight from their members; every other event goes through
 /// the general algorithm, which the reference vectors pin. These tests hold the two to the same bytes.
@@ -159,20 +160,9 @@ struct EventHashShapeTests {
         }
     }
 
-    /// Events whose `@context` declares prefixes that their values use, written whole.
-    static let prefixed: [String] = {
-        let context =
-            #""@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",{"tl":"https://threadline.example/ns/","cbvmda":"urn:epcglobal:cbv:mda:","urn":"https://not.example/","https":"https://evil.example/"}]"#
-        return [
-            #"{\#(context),"type":"ObjectEvent","eventTime":"2026-05-20T09:30:00Z","eventTimeZoneOffset":"+02:00","epcList":["tl:item-1","urn:epc:id:sgtin:4012345.011111.2"],"action":"OBSERVE","bizStep":"tl:dyeing","disposition":"in_transit","readPoint":{"id":"tl:mill"},"certificationInfo":"tl:cert/9"}"#,
-            #"{\#(context),"type":"ObjectEvent","eventTime":"2026-05-20T09:30:00Z","eventTimeZoneOffset":"+02:00","epcList":["https://id.gs1.org/01/04012345111118/21/3"],"action":"ADD","bizStep":"commissioning","sourceList":[{"type":"tl:supplier","source":"tl:party/7"}],"destinationList":[{"type":"owning_party","destination":"https://id.gs1.org/417/4012345000009"}]}"#,
-            #"{"@context":[{"tl":"https://threadline.example/ns/"},{"tl":"https://other.example/"}],"type":"ObjectEvent","eventTime":"2026-05-20T09:30:00Z","eventTimeZoneOffset":"+02:00","epcList":["tl:x"],"action":"OBSERVE"}"#,
-        ]
-    }()
-
-    @Test("declared prefixes expand values the same either way", arguments: prefixed.indices)
+    @Test("declared prefixes expand values the same either way", arguments: Fixtures.prefixedEvents.indices)
     func prefixes(index: Int) throws {
-        let json = try JSONValue(parsing: Self.prefixed[index])
+        let json = try JSONValue(parsing: Fixtures.prefixedEvents[index])
         let context = JSONLDContext(json["@context"])
         #expect(!context.prefixes.isEmpty)
         let (direct, general, taken) = Self.both(json, context, [])

@@ -3,6 +3,7 @@ import Foundation
 @testable import LedgerRules
 @testable import Statements
 import Testing
+import ThreadlineTestSupport
 import TransparencyLog
 
 /// `EventFacts` reads ObjectEvents of the common shape straight from their bytes and every other event through
@@ -204,9 +205,9 @@ struct EventFactsTests {
 
     @Test(
         "events whose values use declared prefixes read the same either way",
-        arguments: EventHashShapeTests.prefixed.indices)
+        arguments: Fixtures.prefixedEvents.indices)
     func prefixed(index: Int) {
-        #expect(Self.agree(Array(EventHashShapeTests.prefixed[index].utf8)))
+        #expect(Self.agree(Array(Fixtures.prefixedEvents[index].utf8)))
     }
 
     /// The base event's text changed as a whole, and whether the byte reader takes the result.

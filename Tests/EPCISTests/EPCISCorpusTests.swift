@@ -1,37 +1,7 @@
 import EPCIS
 import Foundation
 import Testing
-
-/// The peers' EPCIS corpora in `../shared/vectors`, read in place.
-enum Corpus {
-    static let vectors = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("shared/vectors")
-
-    /// Files under `folder` whose names end in one of `extensions`, sorted, as paths relative to the vectors.
-    static func files(under folder: String, extensions: Set<String>) -> [String] {
-        let root = vectors.appendingPathComponent(folder)
-        guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil) else { return [] }
-        return walker.compactMap { $0 as? URL }.filter { extensions.contains($0.pathExtension) }
-            .map { String($0.path.dropFirst(vectors.path.count + 1)) }.sorted()
-    }
-
-    static func bytes(_ relative: String) throws -> Data {
-        try Data(contentsOf: vectors.appendingPathComponent(relative))
-    }
-
-    static let hashExamples = files(under: "epcis-event-hash/tests/examples", extensions: ["jsonld"])
-        .filter { FileManager.default.fileExists(atPath: vectors.appendingPathComponent(hashesFile(of: $0)).path) }
-
-    static func hashesFile(of jsonld: String) -> String { String(jsonld.dropLast("jsonld".count)) + "hashes" }
-
-    static let validDocuments =
-        files(under: "epcis-gs1/JSON", extensions: ["jsonld", "json"])
-        + files(under: "epcis-openepcis/Capture/Documents", extensions: ["json"])
-        + files(under: "epcis-openepcis/Capture/Events", extensions: ["json"])
-
-    static let invalidDocuments = files(under: "epcis-openepcis/Capture/Invalid", extensions: ["json"])
-}
+import ThreadlineTestSupport
 
 @Suite("EPCIS corpora")
 struct EPCISCorpusTests {
