@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "Statements", targets: ["Statements"]),
         .library(name: "Participants", targets: ["Participants"]),
         .library(name: "LedgerRules", targets: ["LedgerRules"]),
+        .library(name: "HTTPSignatures", targets: ["HTTPSignatures"]),
         .library(name: "LedgerStore", targets: ["LedgerStore"]),
         .library(name: "LedgerStoreSQLite", targets: ["LedgerStoreSQLite"]),
         .library(name: "LedgerStorePostgres", targets: ["LedgerStorePostgres"]),
@@ -71,6 +72,11 @@ let package = Package(
         .target(
             name: "LedgerRules",
             dependencies: ["Participants", "Statements", "EPCIS", "GS1Identifiers", "TransparencyLog"]
+        ),
+        // RFC 9421 HTTP Message Signatures as Threadline profiles them, with the structured fields they need.
+        .target(
+            name: "HTTPSignatures",
+            dependencies: ["TransparencyLog", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "LedgerStore", dependencies: ["TransparencyLog"]),
         .target(
@@ -143,6 +149,12 @@ let package = Package(
             path: "Tests/Support"
         ),
         .testTarget(name: "TransparencyLogTests", dependencies: ["TransparencyLog", "ThreadlineTestSupport"]),
+        .testTarget(
+            name: "HTTPSignaturesTests",
+            dependencies: [
+                "HTTPSignatures", "TransparencyLog", "ThreadlineTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         // The model's tests, module by module (each may use the layers below its own).
         .testTarget(
             name: "GS1IdentifiersTests", dependencies: ["GS1Identifiers", "TransparencyLog", "ThreadlineTestSupport"]),
@@ -183,6 +195,7 @@ let package = Package(
             dependencies: model + [
                 "threadline", "Threadline", "TransparencyLog", "LedgerStore", "LedgerStoreSQLite",
                 "LedgerBackends", "ThreadlineLabel", "ThreadlineCLI", "ThreadlineServer", "ThreadlineDemo",
+                "HTTPSignatures",
                 "ThreadlineTestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]

@@ -53,6 +53,7 @@ let package = Package(
         fuzzTarget("fuzz-listing-csv", [.product(name: "ThreadlineCLI", package: root)]),
         fuzzTarget("fuzz-event-query", [threadline, .product(name: "HummingbirdCore", package: "hummingbird")]),
         fuzzTarget("fuzz-capture-body", [.product(name: "ThreadlineServer", package: root), threadline]),
+        fuzzTarget("fuzz-request-signature", [.product(name: "HTTPSignatures", package: root)]),
     ],
     swiftLanguageModes: [.v6]
 )

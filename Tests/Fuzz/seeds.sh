@@ -207,6 +207,13 @@ https://id.gs1.org/01/00614141123452/21/TS-0001,shopstream,
 seed("fuzz-listing-csv", 'Seller,Code\r\nquickdeals,"urn:epc:id:sgtin:0614141.112345.400"\r\n')
 seed("fuzz-listing-csv", 'code,seller,claims\n"a ""quoted"" code",s,"k=v;x=y"\n')
 
+# Signed requests' Signature-Input and Signature lines (Specs/20-request-signatures.md §4), and a Content-Digest.
+seed("fuzz-request-signature", 'sig1=("@method" "@target-uri" "content-digest");created=1764412800;'
+     'keyid="farm+5705ea9b+AYqI4910CfGV/VLbLTy6XXLKZwm/HZQSG/N0iAG0D29c";alg="ed25519";nonce="n0nce"\n'
+     'sig1=:uiZObkWKk7iy/7WrsABdvdhsOocon9+z9WY+2kSsUb49IoJJCcfVt2UM7wzKaI7CcrCQh1/cl6u2Eq6el/v5DQ==:')
+seed("fuzz-request-signature", 'sha-256=:AVq9f1zFei3ZS3WQ8ErYCEJzkF7jPsXOvq5iJ2qX+GI=:')
+seed("fuzz-request-signature", 'a=?0, b, c;x=1;y="z", d=(1 2 "3" tok :AQID:);p, e=-42')
+
 # EPCIS query parameters of GET /events (Specs/11-trace.md §3).
 for query in [
     "EQ_bizStep=shipping&perPage=10&nextPageToken=5", "MATCH_epc=urn:epc:id:sgtin:0614141.112345.400",

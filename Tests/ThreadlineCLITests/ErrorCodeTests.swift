@@ -1,6 +1,7 @@
 import EPCIS
 import Foundation
 import GS1Identifiers
+import HTTPSignatures
 import LedgerRules
 import Participants
 import Statements
@@ -19,7 +20,8 @@ struct ErrorCodeTests {
     }
 
     static let inCode: [[String]] =
-        rows(LogCode.self, "LogError") + rows(GS1Code.self, "GS1Error") + rows(EPCISCode.self, "EPCISError")
+        rows(LogCode.self, "LogError") + rows(SignatureCode.self, "SignatureError") + rows(GS1Code.self, "GS1Error")
+        + rows(EPCISCode.self, "EPCISError")
         + rows(StatementCode.self, "StatementError") + rows(RegistryCode.self, "RegistryError")
         + rows(RuleCode.self, "RuleError") + rows(EngineCode.self, "EngineError")
         + rows(ServerCode.self, "ServerError") + rows(DemoCode.self, "DemoError")
