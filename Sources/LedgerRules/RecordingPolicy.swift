@@ -79,6 +79,9 @@ public enum RecordingPolicy {
         let step = demands.step
         let onlyCertifier =
             all { $0.profile.roles.allSatisfy { $0 == .certifier } } && any { !$0.profile.roles.isEmpty }
+        if all({ $0.profile.roles.allSatisfy { $0 == .auditor } }) && any({ !$0.profile.roles.isEmpty }) {
+            return RuleError(.recordRole, "'\(recorder.id)' is an auditor; an auditor reads, it records no events")
+        }
         if onlyCertifier, step != "inspecting" {
             return RuleError(
                 .recordRole,

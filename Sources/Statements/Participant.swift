@@ -5,6 +5,8 @@ public struct Participant: Sendable, Hashable {
     /// What a participant does in the chain.
     public enum Role: String, Sendable, CaseIterable, Hashable {
         case origin, manufacturer, processor, channel, retailer, marketplace, brand, certifier
+        /// Reads everything (`Specs/21-read-policy.md`); records nothing of its own.
+        case auditor
     }
 
     /// What a registration says. Immutable, so a class: a participant is copied for every event checked against

@@ -82,17 +82,24 @@ struct ServerTests {
         let ledger = try await Self.ledger()
         let app = Server.buildApplication(ledger: ledger, port: 0)
         try await app.test(.live) { client in
-            // Concurrent captures share transactions and each is answered with its own record.
+            // Concurrent captures, a connection each, share transactions and each is answered with its own record.
+            // (One connection would send them one after another; a durable append waits for its fsync, which a
+            // loaded disk can hold for seconds: hence the long timeout.)
+            let port = try #require(client.port)
             let seqs = try await withThrowingTaskGroup(of: Int.self) { group in
                 for serial in 10..<30 {
                     group.addTask {
-                        try await client.execute(uri: "/statements", method: .post, body: Self.event(serial)) {
-                            response in
-                            #expect(response.status == .created)
-                            let object =
-                                try JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Int]
-                            return object?["seq"] ?? -1
-                        }
+                        let connection = TestClient(
+                            host: "localhost", port: port, configuration: .init(timeout: .seconds(120)))
+                        connection.connect()
+                        let response = try await connection.execute(
+                            .init("/statements", method: .post, authority: "localhost", body: Self.event(serial)))
+                        try await connection.shutdown()
+                        #expect(response.status == .created)
+                        let object =
+                            try JSONSerialization.jsonObject(with: Data(buffer: response.body ?? ByteBuffer()))
+                            as? [String: Int]
+                        return object?["seq"] ?? -1
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
