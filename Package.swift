@@ -121,7 +121,7 @@ let package = Package(
         .target(
             name: "ThreadlineServer",
             dependencies: model + [
-                "Threadline", "TransparencyLog", "LedgerStore",
+                "Threadline", "TransparencyLog", "LedgerStore", "HTTPSignatures",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Mustache", package: "swift-mustache"),
