@@ -51,9 +51,7 @@ public enum RequestSignature {
         public var body: [UInt8]?
 
         public init(method: String, targetURI: String, body: [UInt8]? = nil) {
-            self.method = method
-            self.targetURI = targetURI
-            self.body = body
+            (self.method, self.targetURI, self.body) = (method, targetURI, body)
         }
     }
 
