@@ -139,10 +139,12 @@ extension RootCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check a ledger's latest checkpoint against the last one this monitor trusted.",
             discussion: """
-                Verifies the checkpoint's signature (and a quorum of witness cosignatures), then the consistency \
-                proof from the checkpoint in --state to it; a smaller size is a rollback and another root for \
-                the same size, or a failed proof, a split view (exit 1, the state is left alone). On success the \
-                state moves to the new checkpoint, atomically. Specs/15-witness.md.
+                Reads the latest checkpoint from a ledger or, over HTTP, from its server; verifies its signature \
+                (and a quorum of witness cosignatures), then the consistency proof from the checkpoint in --state \
+                to it. A smaller size is a rollback and another root for the same size, or a failed proof, a \
+                split view: exit 1, the state is left alone and both signed checkpoints are kept in \
+                <state>.evidence. On success the state moves to the new checkpoint, atomically. \
+                Specs/15-witness.md.
                 """)
 
         @Option(help: ArgumentHelp("The log's verifier key (or a file holding it).", valueName: "vkey"))
@@ -158,19 +160,21 @@ extension RootCommand {
         @Option(help: ArgumentHelp("How many witnesses must have cosigned.", valueName: "k"))
         var quorum = 0
 
-        @Argument(help: ArgumentHelp("The ledger to watch (a SQLite path or postgres:// URL).", valueName: "source"))
+        @Argument(
+            help: ArgumentHelp(
+                "The ledger to watch: a SQLite path, a postgres:// URL, or its server's http(s):// URL.",
+                valueName: "source"))
         var source: String
 
         func run() async throws {
             try await reportingFailures {
                 let log = try Ed25519NoteVerifier(verifierKey: try Files.verifierKey(vkey))
                 let witnessKeys = try witnesses.map(Files.cosignatureKey)
-                let ledger = try await Ledger(store: try await LedgerLocation(source).open())
-                guard let note = try await ledger.latestCheckpoint() else {
-                    throw CommandFailure(CommandFailure.inputRefused, "the ledger has no checkpoint yet")
-                }
-                let body = try Checkpoint(text: note.text)
-                let cosigned = try await ledger.withCosignatures(note, size: body.size)
+                let watched: any WatchedLog =
+                    source.hasPrefix("http://") || source.hasPrefix("https://")
+                    ? try RemoteLog(source) : try await LocalLog(source)
+                let cosigned = try await watched.latestCheckpoint()
+                let body = try Checkpoint(text: cosigned.text)
                 guard case .verified(let names) = cosigned.verify([log] + witnessKeys), names.contains(log.name) else {
                     throw CommandFailure(
                         CommandFailure.verificationFailed, "the checkpoint is not signed by '\(log.name)'")
@@ -180,8 +184,9 @@ extension RootCommand {
                         CommandFailure.verificationFailed,
                         "\(names.count - 1) of the required \(quorum) witnesses cosigned the checkpoint")
                 }
-                let message: String = try await MonitorFile.advance(state, to: body) { old, oldRoot in
-                    guard let proof = await ledger.consistencyProofIfAny(from: old, to: body.size) else { return false }
+                let message: String = try await MonitorFile.advance(state, to: body, note: cosigned.encoded) {
+                    old, oldRoot in
+                    guard let proof = await watched.consistencyProof(from: old, to: body.size) else { return false }
                     return Proofs.verifyConsistency(
                         oldSize: old, newSize: body.size, oldRoot: oldRoot, newRoot: body.root, proof: proof)
                 }
@@ -191,19 +196,12 @@ extension RootCommand {
     }
 }
 
-extension Ledger {
-    /// The consistency proof, or nil when the log is smaller than `new` (a monitor's view of a rollback).
-    func consistencyProofIfAny(from old: Int64, to new: Int64) async -> [Hash]? {
-        try? await consistencyProof(from: old, to: new)
-    }
-}
-
 /// The monitor's state file: one checkpoint (origin, size, root), replaced atomically.
 enum MonitorFile {
     /// Moves the state to `body` if it extends the trusted one (`consistent` checks a proof from the old size);
     /// throws a verification failure for a rollback or split view. Returns the line to print.
     static func advance(
-        _ path: String, to body: Checkpoint, consistent: (Int64, Hash) async throws -> Bool
+        _ path: String, to body: Checkpoint, note: String, consistent: (Int64, Hash) async throws -> Bool
     ) async throws -> String {
         let old: MonitorState? =
             FileManager.default.fileExists(atPath: path)
@@ -217,28 +215,45 @@ enum MonitorFile {
                 throw CommandFailure(CommandFailure.inputRefused, "the state file's root is not a hash")
             }
             if body.size < old.size {
-                throw CommandFailure(
-                    CommandFailure.verificationFailed,
-                    "rollback: the log shows size \(body.size), but size \(old.size) was seen before")
+                throw try evidence(
+                    path, old, note, "rollback: the log shows size \(body.size), but size \(old.size) was seen before")
             }
             if body.size == old.size {
                 guard body.root == oldRoot else {
-                    throw CommandFailure(
-                        CommandFailure.verificationFailed,
+                    throw try evidence(
+                        path, old, note,
                         "split view: size \(body.size) has root \(body.root.base64), but \(old.root) was seen before")
                 }
                 return "ok: \(body.origin) unchanged at size \(body.size)"
             }
             guard try await consistent(old.size, oldRoot) else {
-                throw CommandFailure(
-                    CommandFailure.verificationFailed,
+                throw try evidence(
+                    path, old, note,
                     "split view: the checkpoint of size \(body.size) is not consistent with size \(old.size)")
             }
         }
         try StateFile.write(
-            try JSONEncoder().encode(MonitorState(origin: body.origin, size: body.size, root: body.root.base64)),
+            try JSONEncoder().encode(
+                MonitorState(origin: body.origin, size: body.size, root: body.root.base64, note: note)),
             to: path)
         return old.map { "ok: \(body.origin) grew from \($0.size) to \(body.size), consistently" }
             ?? "ok: \(body.origin) trusted at size \(body.size) (first checkpoint seen)"
+    }
+
+    /// Keeps both checkpoints beside the state, as `<state>.evidence` (the trusted one, as the state holds it,
+    /// and the one just seen), and returns the failure to report.
+    static func evidence(
+        _ path: String, _ trusted: MonitorState, _ seen: String, _ why: String
+    ) throws -> CommandFailure {
+        struct Evidence: Encodable {
+            let problem: String
+            let trusted: MonitorState
+            let seen: String
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try StateFile.write(
+            try encoder.encode(Evidence(problem: why, trusted: trusted, seen: seen)), to: path + ".evidence")
+        return CommandFailure(CommandFailure.verificationFailed, why + " (both checkpoints are in \(path).evidence)")
     }
 }

@@ -126,10 +126,10 @@ public struct MonitorState: Sendable, Equatable, Codable {
     public let origin: String
     public let size: Int64
     public let root: String
+    /// The signed checkpoint itself, kept so that a later conflicting one makes evidence (nil in older states).
+    public let note: String?
 
-    public init(origin: String, size: Int64, root: String) {
-        self.origin = origin
-        self.size = size
-        self.root = root
+    public init(origin: String, size: Int64, root: String, note: String? = nil) {
+        (self.origin, self.size, self.root, self.note) = (origin, size, root, note)
     }
 }

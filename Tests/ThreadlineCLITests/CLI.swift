@@ -67,4 +67,12 @@ enum CLI {
     }
 
     static func folder() throws -> URL { try TemporaryFolder.make("cli") }
+
+    /// A copy of a SQLite ledger and its operator key: the same log, to grow apart from the original (a fork).
+    static func copyLedger(_ from: String, to: String, in folder: URL) throws {
+        for suffix in ["", ".operator-key"] {
+            try FileManager.default.copyItem(
+                at: folder.appendingPathComponent(from + suffix), to: folder.appendingPathComponent(to + suffix))
+        }
+    }
 }

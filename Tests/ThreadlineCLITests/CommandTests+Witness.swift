@@ -48,11 +48,7 @@ extension CommandTests {
         // Grow the log: the witness cosigns again with a consistency proof from 2.
         try FileManager.default.copyItem(
             at: folder.appendingPathComponent("l.db"), to: folder.appendingPathComponent("old.db"))
-        try FileManager.default.copyItem(
-            at: folder.appendingPathComponent("l.db"), to: folder.appendingPathComponent("fork.db"))
-        try FileManager.default.copyItem(
-            at: folder.appendingPathComponent("l.db.operator-key"),
-            to: folder.appendingPathComponent("fork.db.operator-key"))
+        try CLI.copyLedger("l.db", to: "fork.db", in: folder)
         try append("l.db", "three")
         #expect(try run("checkpoint", "--ledger", "l.db").status == 0)
         let grown = try run("witness", "request", "--ledger", "l.db", "--old", "2")

@@ -4,6 +4,7 @@ import LedgerStoreSQLite
 import Statements
 import Synchronization
 import Testing
+import TransparencyLog
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
@@ -21,10 +22,10 @@ struct ServeTests {
     }
 
     /// Starts `threadline serve` on a free port and waits for the line naming it.
-    static func start(in folder: URL, _ extra: [String] = []) async throws -> Running {
+    static func start(in folder: URL, _ extra: [String] = [], ledger: String = "l.db") async throws -> Running {
         let log = folder.appendingPathComponent("serve.log")
         #expect(FileManager.default.createFile(atPath: log.path, contents: nil))
-        let process = CLI.process(["serve", "--ledger", "l.db", "--port", "0"] + extra, in: folder)
+        let process = CLI.process(["serve", "--ledger", ledger, "--port", "0"] + extra, in: folder)
         process.standardError = try FileHandle(forWritingTo: log)
         process.standardOutput = FileHandle.nullDevice
         try process.run()
@@ -238,5 +239,58 @@ extension ServeTests {
                 page.alertTop.map { $0 < Double(page.viewportHeight) / 2 } == true, "\(path): the alert is not on top")
             #expect(page.scrollWidth <= page.viewportWidth)
         }
+    }
+
+    /// A monitor on another machine watches the server over HTTP; the operator then serves a fork of its log under
+    /// the same key: the monitor catches it, keeps both checkpoints, and does not move its state.
+    @Test func aMonitorWatchesAServerAndCatchesItServingAFork() async throws {
+        let folder = try CLI.folder()
+        func run(_ arguments: String...) throws -> CLI.Result { try CLI.run(arguments, in: folder) }
+        let vkey = try run("init", "--ledger", "l.db", "--origin", "example.com/watched").output
+            .trimmingCharacters(in: .newlines)
+        #expect(try run("key", "generate", "--out", "k.key").status == 0)
+        func append(_ ledger: String, _ text: String) throws {
+            try Data(text.utf8).write(to: folder.appendingPathComponent("p.txt"))
+            #expect(try run("append", "--ledger", ledger, "--as", "k.key", "--type", "text/plain", "p.txt").status == 0)
+        }
+        try append("l.db", "one")
+        try CLI.copyLedger("l.db", to: "fork.db", in: folder)
+        try append("l.db", "two")
+        try append("fork.db", "two, but different")
+
+        var server = try await Self.start(in: folder)
+        let url = server.base.absoluteString
+        let first = try run("monitor", "--vkey", vkey, "--state", "m.state", url)
+        #expect(first.lines == ["ok: example.com/watched trusted at size 2 (first checkpoint seen)"], "\(first.stderr)")
+        try append("l.db", "three")
+        #expect(
+            try run("monitor", "--vkey", vkey, "--state", "m.state", url).lines == [
+                "ok: example.com/watched grew from 2 to 3, consistently"
+            ])
+        server.process.terminate()
+        server.process.waitUntilExit()
+
+        let trusted = try Data(contentsOf: folder.appendingPathComponent("m.state"))
+        server = try await Self.start(in: folder, ledger: "fork.db")
+        defer { server.process.terminate() }
+        let forked = try run("monitor", "--vkey", vkey, "--state", "m.state", server.base.absoluteString)
+        #expect(forked.status == 1)
+        #expect(
+            forked.stderr.contains("rollback: the log shows size 2, but size 3 was seen before"), "\(forked.stderr)")
+        #expect(try Data(contentsOf: folder.appendingPathComponent("m.state")) == trusted)
+        // The evidence: both signed checkpoints, each verifiable on its own.
+        let evidence =
+            try JSONSerialization.jsonObject(
+                with: Data(contentsOf: folder.appendingPathComponent("m.state.evidence"))) as? [String: Any]
+        let seen = try SignedNote(parsing: try #require(evidence?["seen"] as? String))
+        let kept = try SignedNote(parsing: try #require((evidence?["trusted"] as? [String: Any])?["note"] as? String))
+        let log = try Ed25519NoteVerifier(verifierKey: vkey)
+        #expect(seen.verify([log]) == .verified([log.name]) && kept.verify([log]) == .verified([log.name]))
+        #expect(try Checkpoint(text: seen.text).size == 2 && Checkpoint(text: kept.text).size == 3)
+
+        // A server that cannot be reached: exit 5, one line.
+        let gone = try run("monitor", "--vkey", vkey, "--state", "m.state", "http://127.0.0.1:9")
+        #expect(gone.status == 5)
+        #expect(gone.stderr.contains("cannot be reached"))
     }
 }
