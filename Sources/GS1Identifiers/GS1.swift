@@ -17,9 +17,9 @@ public struct GTIN: Hashable, Sendable, Codable, CustomStringConvertible {
         }
         let padded = String(repeating: "0", count: 14 - text.count) + text
         let expected = GS1.checkDigit(of: padded.dropLast())
-        guard padded.last == expected else {
-            throw GS1Error(
-                .gtinCheckDigit, "GTIN '\(text)' has check digit \(padded.last!), but its digits give \(expected)")
+        let given = padded.suffix(1)
+        guard given.first == expected else {
+            throw GS1Error(.gtinCheckDigit, "GTIN '\(text)' has check digit \(given), but its digits give \(expected)")
         }
         digits = padded
     }

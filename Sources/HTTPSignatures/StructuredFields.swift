@@ -192,7 +192,11 @@ public enum StructuredField {
             while let c = current, (0x30...0x39).contains(c) { i += 1 }
             guard i > digitsStart, i - digitsStart <= 15 else { throw fail("an integer has 1 to 15 digits") }
             guard current != UInt8(ascii: ".") else { throw fail("decimals are not used here") }
-            return .integer(Int64(String(decoding: bytes[start..<i], as: UTF8.self))!)
+            // At most 15 digits and a sign, all checked above: always an Int64.
+            guard let value = Int64(String(decoding: bytes[start..<i], as: UTF8.self)) else {
+                throw fail("bad integer")
+            }
+            return .integer(value)
         }
 
         mutating func string() throws(SignatureError) -> BareItem {

@@ -128,12 +128,12 @@ public struct RegistryStatement: Sendable, Hashable {
             throw StatementError(.registryJSON, "the registry statement is not JSON: \(error.reason)")
         }
         // A field's code is `registry.` and its name.
-        func string(_ value: JSONValue?, _ code: StatementCode, optional: Bool = false) throws -> String? {
+        func optionalString(_ value: JSONValue?, _ code: StatementCode) throws -> String? {
+            try value.map { try string($0, code) }
+        }
+        func string(_ value: JSONValue?, _ code: StatementCode) throws -> String {
             let field = code.rawValue.dropFirst("registry.".count)
-            guard let value else {
-                if optional { return nil }
-                throw StatementError(code, "the registry statement has no '\(field)'")
-            }
+            guard let value else { throw StatementError(code, "the registry statement has no '\(field)'") }
             guard let text = value.stringValue else {
                 throw StatementError(code, "'\(field)' must be a string, not \(value.typeName)")
             }
@@ -145,7 +145,7 @@ public struct RegistryStatement: Sendable, Hashable {
                 throw StatementError(
                     code, "'\(code.rawValue.dropFirst("registry.".count))' must be an array of strings")
             }
-            return try elements.map { try string($0, code)! }
+            return try elements.map { try string($0, code) }
         }
         var basis: Int64?
         if let value = json["basis"] {
@@ -155,7 +155,7 @@ public struct RegistryStatement: Sendable, Hashable {
             basis = number
         }
         let change: Change
-        switch try string(json["type"], .registryType)! {
+        switch try string(json["type"], .registryType) {
         case "ParticipantRegistration":
             guard let p = json["participant"], p.members != nil else {
                 throw StatementError(.registryParticipant, "a registration needs a 'participant' object")
@@ -171,27 +171,27 @@ public struct RegistryStatement: Sendable, Hashable {
             }
             change = .registration(
                 Participant.Profile(
-                    id: try string(p["id"], .registryID)!, name: try string(p["name"], .registryName)!, roles: roles,
+                    id: try string(p["id"], .registryID), name: try string(p["name"], .registryName), roles: roles,
                     companyPrefixes: try strings(p["companyPrefixes"], .registryCompanyPrefixes),
                     locations: try strings(p["locations"], .registryLocations),
                     keys: try strings(p["keys"], .registryKeys)))
         case "KeyRotation":
             change = .keyRotation(
-                participant: try string(json["participant"], .registryParticipant)!,
-                newKey: try string(json["newKey"], .registryNewKey)!,
-                retiredKey: try string(json["retiredKey"], .registryRetiredKey, optional: true))
+                participant: try string(json["participant"], .registryParticipant),
+                newKey: try string(json["newKey"], .registryNewKey),
+                retiredKey: try optionalString(json["retiredKey"], .registryRetiredKey))
         case "Revocation":
             change = .revocation(
-                participant: try string(json["participant"], .registryParticipant)!,
-                key: try string(json["key"], .registryKey, optional: true),
-                reason: try string(json["reason"], .registryReason)!)
+                participant: try string(json["participant"], .registryParticipant),
+                key: try optionalString(json["key"], .registryKey),
+                reason: try string(json["reason"], .registryReason))
         case "ChannelAuthorization":
             guard case .bool(let withdrawn)? = json["withdrawn"] ?? .bool(false) else {
                 throw StatementError(.registryWithdrawn, "'withdrawn' must be true or false")
             }
             change = .channelAuthorization(
-                brand: try string(json["brand"], .registryBrand)!,
-                channel: try string(json["channel"], .registryChannel)!,
+                brand: try string(json["brand"], .registryBrand),
+                channel: try string(json["channel"], .registryChannel),
                 companyPrefixes: try strings(json["companyPrefixes"], .registryCompanyPrefixes), withdrawn: withdrawn)
         case let other:
             throw StatementError(

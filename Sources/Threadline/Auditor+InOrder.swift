@@ -60,8 +60,9 @@ extension Auditor {
             // By index, so each result is read where it is (an enumeration copied every one).
             for offset in chunk.checked.indices {
                 let seq = chunk.span.lowerBound + Int64(offset)
-                check(chunk.checked[offset], seq: seq, chunk: chunk, storedIndex: &storedIndex)
-                compareIndex(chunk.checked[offset], seq: seq, disagreements: &disagreements)
+                let result = chunk.checked[offset]
+                check(result, seq: seq, chunk: chunk, storedIndex: &storedIndex)
+                compareIndex(result, seq: seq, disagreements: &disagreements)
                 if seq < indexed { report.indexedRecords += 1 }
                 checkCheckpoints(upTo: seq + 1)
             }

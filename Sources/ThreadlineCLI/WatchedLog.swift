@@ -50,7 +50,10 @@ struct RemoteLog: WatchedLog {
 
     /// The body of `GET path` when the answer is 200; nil for another status.
     func get(_ path: String) async throws -> String? {
-        var request = URLRequest(url: URL(string: base.absoluteString + path)!)
+        guard let url = URL(string: base.absoluteString + path) else {
+            throw CommandFailure(CommandFailure.inputRefused, "'\(base.absoluteString + path)' is not a URL")
+        }
+        var request = URLRequest(url: url)
         request.timeoutInterval = 30
         let (data, response): (Data, URLResponse)
         do {

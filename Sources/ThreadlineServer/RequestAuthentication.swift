@@ -10,7 +10,7 @@ final class RequestAuthentication: Sendable {
     /// How old a signature may be, in seconds.
     let maxAge: Int64
     /// The (keyid, nonce) pairs seen within the window, with the `created` of each: a signed request is taken once.
-    private let seen = Mutex<(nonces: [String: Int64], oldest: Int64)>(([:], .min))
+    private let seen = Mutex<[String: Int64]>([:])
     /// The most nonces kept; past it the oldest half goes (a replay of those is refused as too old by then, or
     /// accepted once more at worst: the window is what bounds it, this only bounds memory).
     static let maxNonces = 100_000
@@ -46,19 +46,19 @@ final class RequestAuthentication: Sendable {
 
     /// Records a signature's nonce; false if the same key used it within the window.
     private func remember(_ verified: RequestSignature.Verified, now: Int64) -> Bool {
-        seen.withLock { state in
+        seen.withLock { nonces in
             let key = verified.keyid + " " + verified.nonce
-            if let created = state.nonces[key], now - created <= maxAge + RequestSignature.maxSkew { return false }
-            if state.nonces.count >= Self.maxNonces {
+            if let created = nonces[key], now - created <= maxAge + RequestSignature.maxSkew { return false }
+            if nonces.count >= Self.maxNonces {
                 let cutoff = now - maxAge - RequestSignature.maxSkew
-                state.nonces = state.nonces.filter { $0.value >= cutoff }
-                if state.nonces.count >= Self.maxNonces {
-                    let sorted = state.nonces.sorted { $0.value < $1.value }
-                    state.nonces = Dictionary(
+                nonces = nonces.filter { $0.value >= cutoff }
+                if nonces.count >= Self.maxNonces {
+                    let sorted = nonces.sorted { $0.value < $1.value }
+                    nonces = Dictionary(
                         uniqueKeysWithValues: sorted.suffix(Self.maxNonces / 2).map { ($0.key, $0.value) })
                 }
             }
-            state.nonces[key] = verified.created
+            nonces[key] = verified.created
             return true
         }
     }
