@@ -57,6 +57,14 @@ public struct ReadPolicy: Sendable {
         return names(p, event) || (p.has(.brand) && isAbout(event, prefixes: p.profile.companyPrefixes))
     }
 
+    /// Whether the reader may see the record holding `envelope` (an event statement, or any other).
+    public func sees(_ envelope: Envelope, reader: Reader) -> Bool {
+        if seesEverything(reader) { return true }
+        let event =
+            envelope.payloadType == Statement.eventPayloadType ? try? Statement.event(payload: envelope.payload) : nil
+        return sees(signers: envelope.signatures.map(\.keyid), event: event, reader: reader)
+    }
+
     /// Whether an identifier the event is about (an instance, a class or lot, a container's content) has a GTIN
     /// under one of `prefixes`.
     func isAbout(_ event: EPCISEvent, prefixes: [String]) -> Bool {
@@ -93,6 +101,13 @@ public struct ReadPolicy: Sendable {
         return journey.steps.filter { $0.event.eventTime.micros <= last || mine.contains($0.seq) }
     }
 
+    /// `journey` with only the steps the reader may see (`visibleSteps`).
+    public func visibleJourney(_ journey: Journey, reader: Reader) -> Journey {
+        if seesEverything(reader) { return journey }
+        return Journey(
+            code: journey.code, identifier: journey.identifier, steps: visibleSteps(of: journey, reader: reader))
+    }
+
     /// Whether the reader is a brand owning the company prefix of the journey's GTIN.
     func ownsBrand(of journey: Journey, _ reader: Reader) -> Bool {
         guard let p = participant(reader), p.has(.brand), let gtin = DigitalLink.gtin(inCanonical: journey.identifier)
@@ -127,6 +142,18 @@ extension ReadPolicy {
         case .record, .inclusionProof, .events, .trace, .bundle:
             if seesEverything(reader) { return .all }
             return participant(reader) == nil ? .refused : .filtered
+        }
+    }
+}
+
+extension ReadPolicy {
+    /// What the consumer view (the page, and the resolver's journey for anyone) says a step was about: only the
+    /// identifier that ties it to the product — the product itself, the container it travelled in, or the
+    /// material it was made from — never the other serials of the event, quantities, or business transactions.
+    public static func consumerTerms(of step: Journey.Step, in journey: Journey) -> [String] {
+        switch step.via {
+        case .product: [journey.identifier]
+        case .container(let id, _), .material(let id, _): [id]
         }
     }
 }

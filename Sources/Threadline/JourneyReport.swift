@@ -28,7 +28,9 @@ public struct JourneyJSON: Encodable, Sendable {
     public let recalled: Bool
     public let steps: [Step]
 
-    public init(_ journey: Journey) {
+    /// The journey as JSON; `consumerView` says of each step only what ties it to the product
+    /// (`ReadPolicy.consumerTerms`), as the consumer page does.
+    public init(_ journey: Journey, consumerView: Bool = false) {
         code = journey.code
         identifier = journey.identifier
         recalled = journey.isRecalled
@@ -40,7 +42,9 @@ public struct JourneyJSON: Encodable, Sendable {
                 eventTime: Timestamp.format(millis: e.eventTime.millis), eventTimeZoneOffset: e.eventTimeZoneOffset,
                 participant: step.participant?.id, participantName: step.participant?.profile.name,
                 roles: step.participant?.profile.roles.map(\.rawValue) ?? [], readPoint: e.readPoint,
-                bizLocation: e.bizLocation, what: JourneyWords.what(e), certifications: e.certificationInfo,
+                bizLocation: e.bizLocation,
+                what: consumerView ? ReadPolicy.consumerTerms(of: step, in: journey) : JourneyWords.what(e),
+                certifications: e.certificationInfo,
                 via: JourneyWords.via(step.via))
         }
     }

@@ -6,6 +6,13 @@ import Participants
 import Statements
 import TransparencyLog
 
+/// One page of an event query: its events, and the sequence number the next page starts after (nil when there
+/// are no more).
+public struct EventPage: Sendable {
+    public let events: [RecordedEvent]
+    public let next: Int64?
+}
+
 /// An EPCIS event as recorded: where it is in the log, who signed it, and when the ledger recorded it.
 public struct RecordedEvent: Sendable {
     public let seq: Int64
@@ -104,17 +111,19 @@ extension EventQuery {
         }
     }
 
-    /// The EPCISQueryDocument holding `events` exactly as recorded, with `nextPageToken` when the page is full.
-    public static func document(_ events: [RecordedEvent], limit: Int, creationDate: String) throws -> JSONValue {
+    /// The most candidate events one page examines (`Ledger.page`).
+    public static let maxExamined = 100_000
+
+    /// The EPCISQueryDocument holding a page's events exactly as recorded, with `nextPageToken` when there may be
+    /// more.
+    public static func document(_ page: EventPage, creationDate: String) throws -> JSONValue {
         var results: [JSONValue.Member] = [
             .init("queryName", .string("SimpleEventQuery")),
             .init(
                 "resultsBody",
-                .object([.init("eventList", .array(try events.map { try JSONValue(parsing: $0.payload) }))])),
+                .object([.init("eventList", .array(try page.events.map { try JSONValue(parsing: $0.payload) }))])),
         ]
-        if events.count == limit, let last = events.last {
-            results.append(.init("nextPageToken", .string(String(last.seq))))
-        }
+        if let next = page.next { results.append(.init("nextPageToken", .string(String(next)))) }
         return .object([
             .init("@context", .array([.string("https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld")])),
             .init("type", .string("EPCISQueryDocument")), .init("schemaVersion", .string("2.0")),
@@ -271,6 +280,16 @@ extension Ledger {
 
     /// The events that meet every condition of `query`, in record order (EPCIS 2.0 SimpleEventQuery).
     public func query(_ query: EventQuery) async throws -> [RecordedEvent] {
+        try await page(query).events
+    }
+
+    /// One page of the events that meet every condition of `query` and that `visible` lets the reader see, in
+    /// record order. A page ends when it holds `query.limit` events or when `EventQuery.maxExamined` candidates
+    /// have been examined (so that a query that matches little costs a bounded amount of work per page); `next`
+    /// says where the next page starts.
+    public func page(
+        _ query: EventQuery, visible: @Sendable (RecordedEvent) -> Bool = { _ in true }
+    ) async throws -> EventPage {
         try await ensureIndexed()
         func keys(_ values: [String], _ key: (String) -> String) -> [String] { values.map(key) }
         // Candidates from the most selective indexed condition; the rest are checked on the events.
@@ -288,13 +307,14 @@ extension Ledger {
         if seqs == nil { all = try await store.lookup([IndexKey.events], from: query.afterSeq + 1).map(\.seq) }
         var out: [RecordedEvent] = []
         for chunk in stride(from: 0, to: all.count, by: 1000) {
+            if chunk >= EventQuery.maxExamined { return EventPage(events: out, next: all[chunk - 1]) }
             for recorded in try await recordedEvents(Array(all[chunk..<min(all.count, chunk + 1000)]))
-            where Ledger.matches(recorded.event, query) {
+            where Ledger.matches(recorded.event, query) && visible(recorded) {
                 out.append(recorded)
-                if out.count >= query.limit { return out }
+                if out.count >= query.limit { return EventPage(events: out, next: recorded.seq) }
             }
         }
-        return out
+        return EventPage(events: out, next: nil)
     }
 
     static func matches(_ event: EPCISEvent, _ query: EventQuery) -> Bool {

@@ -224,16 +224,23 @@ public struct ProductBundle: Sendable {
 }
 
 extension Ledger {
-    /// The offline bundle of `code`: its journey's records and every registry statement, proved against the
-    /// latest checkpoint (signed now if the log grew), sealed by the operator. Needs the operator key.
-    public func bundle(_ code: String) async throws -> ProductBundle {
+    /// The offline bundle of `code`: the records of its journey's steps that `reader` may see (`ReadPolicy`; all
+    /// of them for the operator) and every registry statement, proved against the latest checkpoint (signed now if
+    /// the log grew), sealed by the operator. Needs the operator key.
+    public func bundle(
+        _ code: String, for reader: Reader = .operator, publicReads: Bool = false
+    ) async throws
+        -> ProductBundle
+    {
         guard signer != nil else { throw LedgerError.noOperatorKey }
         let note = try await checkpoint()
         let body = try Checkpoint(text: note.text)
-        let journey = try await assess(code).journey
-        guard !journey.steps.isEmpty else { throw LedgerError.noSuchProduct(code) }
+        let assessment = try await assess(code)
+        let policy = ReadPolicy(registry: assessment.registry, publicReads: publicReads)
+        let steps = policy.visibleSteps(of: assessment.journey, reader: reader)
+        guard !steps.isEmpty else { throw LedgerError.noSuchProduct(code) }
         let registrySeqs = try await store.lookup([IndexKey.registry], from: 0).map(\.seq)
-        let seqs = Array(Set(journey.steps.map(\.seq) + registrySeqs)).filter { $0 < body.size }.sorted()
+        let seqs = Array(Set(steps.map(\.seq) + registrySeqs)).filter { $0 < body.size }.sorted()
         let records = try await store.records(at: seqs)
         var entries: [ProductBundle.Entry] = []
         for (seq, record) in zip(seqs, records) {

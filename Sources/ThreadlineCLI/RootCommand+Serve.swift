@@ -13,8 +13,9 @@ extension RootCommand {
                 Capture: POST /statements (DSSE envelopes, answered once durable; concurrent requests share \
                 transactions), POST /events, POST /capture (EPCIS capture jobs). Reads: /checkpoint, /records/N, \
                 /proofs/…, /tile/…, GET /events (EPCIS queries), /trace, /check-listing, /bundle, and the GS1 \
-                Digital Link resolver /01/GTIN[/10/LOT][/21/SERIAL] with the consumer page. Every route is in \
-                Specs/17-server.md. Errors are RFC 9457 application/problem+json. Stops on SIGINT/SIGTERM after \
+                Digital Link resolver /01/GTIN[/10/LOT][/21/SERIAL] with the consumer page. Reads are need-to-know \
+                (Specs/21): a participant signs its requests (Specs/20); --public-reads opens everything. Every \
+                route is in Specs/17-server.md. Errors are RFC 9457 application/problem+json. Stops on SIGINT/SIGTERM after \
                 answering what it accepted.
                 """)
 
@@ -69,6 +70,17 @@ extension RootCommand {
                 valueName: "mib"))
         var captureMemory = 128
 
+        @Flag(
+            help: ArgumentHelp(
+                "Publish every record to everyone: no read needs a signature (Specs/21). For public-interest "
+                    + "deployments; the default is need-to-know reads."))
+        var publicReads = false
+
+        @Option(
+            help: ArgumentHelp(
+                "Seconds a signed request stays valid after it was signed (10 to 3600).", valueName: "seconds"))
+        var signatureWindow: Int64 = 300
+
         func validate() throws {
             // Every number is range-checked here: a timeout is turned into nanoseconds, a rate into tokens.
             guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535.") }
@@ -81,6 +93,9 @@ extension RootCommand {
             }
             guard (64...65536).contains(captureMemory) else {
                 throw ValidationError("--capture-memory must be 64 to 65536 MiB (the largest body is 64 MiB).")
+            }
+            guard (10...3600).contains(signatureWindow) else {
+                throw ValidationError("--signature-window must be 10 to 3600 seconds.")
             }
             if let publicURL {
                 guard let url = URLComponents(string: publicURL), ["http", "https"].contains(url.scheme),
@@ -110,11 +125,17 @@ extension RootCommand {
                     requestsPerSecond: rateLimit, burst: burst, requestTimeout: .seconds(requestTimeout),
                     idleTimeout: .seconds(idleTimeout), captureMemory: captureMemory << 20)
                 let origin = ledger.metadata.origin
-                let publicURL = (publicURL ?? "http://\(host):\(port)").trimmingSuffix("/")
+                let reads = Server.Reads(publicReads: publicReads, signatureMaxAge: signatureWindow)
                 let app = Server.buildApplication(
-                    ledger: ledger, host: host, port: port, witness: witness, limits: limits, publicURL: publicURL
+                    ledger: ledger, host: host, port: port, witness: witness, limits: limits, reads: reads,
+                    publicURL: publicURL?.trimmingSuffix("/")
                 ) { port in
                     Output.note("threadline: serving \(origin) on http://\(host):\(port)")
+                    Output.note(
+                        publicReads
+                            ? "threadline: public reads: every record is served to anyone (--public-reads)"
+                            : "threadline: need-to-know reads: records, events, traces, bundles and listing checks "
+                                + "need a participant's signed request (Specs/21)")
                 }
                 try await app.runService()
             }

@@ -83,13 +83,13 @@ extension RootCommand {
             try await reportingFailures {
                 let query = try Events.query(parameters)
                 let ledger = try await options.open()
-                let found = try await ledger.query(query)
+                let page = try await ledger.page(query)
                 if json {
                     let now = Timestamp.format(millis: Int64(Date().timeIntervalSince1970 * 1000))
-                    return Output.jsonLine(
-                        try EventQuery.document(found, limit: query.limit, creationDate: now).serialized)
+                    return Output.jsonLine(try EventQuery.document(page, creationDate: now).serialized)
                 }
-                for recorded in found { Output.line(JourneyText.summary(recorded)) }
+                for recorded in page.events { Output.line(JourneyText.summary(recorded)) }
+                if let next = page.next { Output.note("threadline: more events: add nextPageToken=\(next)") }
             }
         }
 

@@ -66,7 +66,8 @@ enum ConsumerPage {
             let row: [String: Any] = [
                 "step": (e.bizStepTerm ?? e.kind.rawValue).replacingOccurrences(of: "_", with: " "),
                 "who": step.participant?.profile.name ?? "an unregistered party",
-                "what": JourneyWords.what(e, compact: true).map(JourneyWords.shortened).joined(separator: "; "),
+                "what": ReadPolicy.consumerTerms(of: step, in: journey).map(JourneyWords.shortened).joined(
+                    separator: "; "),
                 "when": JourneyWords.localTime(e).prefix(16) + " " + e.eventTimeZoneOffset, "seq": String(step.seq),
                 "where": (e.bizLocation ?? e.readPoint).map { DigitalLink.canonical($0) }.map { places[$0] ?? $0 }
                     ?? "",

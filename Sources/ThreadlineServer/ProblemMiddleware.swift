@@ -17,6 +17,15 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     {
         do {
             return try await next(request, context)
+        } catch let refusal as ReadRefusal {
+            var response = Server.problem(
+                status: refusal.status, code: refusal.error.codeName, detail: refusal.error.reason)
+            // RFC 9421 §5.1: what signature the server would take.
+            if refusal.status == .unauthorized {
+                response.headers[HTTPField.Name("Accept-Signature")!] =
+                    #"sig1=("@method" "@target-uri");created;alg="ed25519""#
+            }
+            return response
         } catch let error as NotFound {
             return Server.problem(status: .notFound, code: "not-found", detail: error.detail)
         } catch let error as HTTPError {

@@ -1,6 +1,7 @@
 import EPCIS
 import Foundation
 import GS1Identifiers
+import HTTPSignatures
 import HTTPTypes
 import Hummingbird
 import LedgerStore
@@ -32,11 +33,27 @@ public enum Server {
         }
     }
 
+    /// Who may read what (`Specs/21-read-policy.md`): need-to-know by default; `publicReads` publishes every
+    /// record to everyone. `signatureMaxAge` is how old a request signature may be, in seconds (20 §5).
+    public struct Reads: Sendable {
+        public var publicReads: Bool
+        public var signatureMaxAge: Int64
+
+        public init(publicReads: Bool = false, signatureMaxAge: Int64 = RequestSignature.defaultMaxAge) {
+            self.publicReads = publicReads
+            self.signatureMaxAge = signatureMaxAge
+        }
+
+        /// Every record to everyone (`serve --public-reads`).
+        public static let open = Reads(publicReads: true)
+    }
+
     /// The application over `ledger`, listening on `host`:`port` (tests call this and run it in process); with
-    /// `witness`, it also answers `POST /add-checkpoint` as that witness.
+    /// `witness`, it also answers `POST /add-checkpoint` as that witness. `publicURL` is the address links name
+    /// and requests are signed for (default: links name `http://host:port`, signatures the request's Host).
     public static func buildApplication(
         ledger: Ledger, host: String = "127.0.0.1", port: Int = 8080, witness: WitnessRole? = nil,
-        limits: Limits = Limits(), publicURL: String? = nil,
+        limits: Limits = Limits(), reads: Reads = Reads(), publicURL: String? = nil,
         onRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let registry = Server.metrics
@@ -55,11 +72,14 @@ public enum Server {
         router.get("/metrics") { _, _ -> Response in
             Server.text(registry.emitToString(), type: "text/plain; version=0.0.4; charset=utf-8", cache: "no-store")
         }
-        router.addRoutes(CaptureRoutes(ledger: ledger, limits: limits).routes)
-        router.addRoutes(LogRoutes(ledger: ledger).routes)
+        let gate = ReadGate(
+            ledger: ledger, authentication: RequestAuthentication(maxAge: reads.signatureMaxAge),
+            publicReads: reads.publicReads, signedBase: publicURL)
+        router.addRoutes(CaptureRoutes(ledger: ledger, gate: gate, limits: limits).routes)
+        router.addRoutes(LogRoutes(ledger: ledger, gate: gate).routes)
         if let witness { router.addRoutes(WitnessRoutes(role: witness).routes) }
-        router.addRoutes(ResolverRoutes(ledger: ledger, base: base).routes)
-        router.addRoutes(ProductRoutes(ledger: ledger).routes)
+        router.addRoutes(ResolverRoutes(ledger: ledger, gate: gate, base: base).routes)
+        router.addRoutes(ProductRoutes(ledger: ledger, gate: gate).routes)
         let idle = limits.idleTimeout.components
         return Application(
             router: router,
@@ -76,6 +96,14 @@ public enum Server {
             throw ServerError(.httpQuery, "give \(name)=…")
         }
         return value
+    }
+
+    /// The `code` query parameter, checked to be a product code before anything else is asked (a malformed code
+    /// is `400` whoever asks).
+    static func code(in request: Request) throws -> String {
+        let code = try required("code", in: request)
+        _ = try DigitalLink.canonical(asking: code)
+        return code
     }
 
     /// `value` as the CLI's `--json` prints it, compact: the same members, sorted.
@@ -95,6 +123,18 @@ public enum Server {
         var headers = HTTPFields()
         headers[.contentType] = "application/problem+json"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body.serialized)))
+    }
+
+    /// The cache policy of what never changes, for everyone.
+    static let immutable = "public, max-age=31536000, immutable"
+    /// The cache policy of what never changes but is the reader's own (never kept by a shared cache).
+    static let privateImmutable = "private, max-age=31536000, immutable"
+
+    static func bytes(_ bytes: [UInt8], cache: String) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/octet-stream"
+        headers[.cacheControl] = cache
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 
     static func text(_ text: String, type: String, cache: String) -> Response {

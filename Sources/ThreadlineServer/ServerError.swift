@@ -7,11 +7,14 @@ public enum ServerCode: String, ErrorCode {
     case captureBody = "capture.body", captureType = "capture.type", httpQuery = "http.query"
     // 17-server.md §Operations
     case captureBusy = "capture.busy", captureSize = "capture.size"
+    // 21-read-policy.md §2
+    case readUnsigned = "read.unsigned", readForbidden = "read.forbidden"
 
     public var section: String {
         switch self {
         case .captureBody, .captureType, .httpQuery: "17-server.md §Routes"
         case .captureBusy, .captureSize: "17-server.md §Operations"
+        case .readUnsigned, .readForbidden: "21-read-policy.md §2"
         }
     }
 }

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 @testable import HTTPSignatures
 import Testing
+import ThreadlineTestSupport
 import TransparencyLog
 
 /// Threadline's RFC 9421 profile (Specs/20-request-signatures.md): what verifies, what is refused and why, and
@@ -124,38 +125,13 @@ struct RequestSignatureTests {
 
     // MARK: The independent peer
 
-    /// Whether Python's http-message-signatures is installed (`.ci/run` installs it; in CI these tests always run).
-    static let peerInstalled: Bool = {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", "import http_message_signatures, requests"]
-        process.standardError = FileHandle.nullDevice
-        guard (try? process.run()) != nil else { return false }
-        process.waitUntilExit()
-        return process.terminationStatus == 0
-    }()
-    static let runPeer = peerInstalled || ProcessInfo.processInfo.environment["CI"] != nil
-
     static func python(_ arguments: [String], stdin: String = "") throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("peer.py")
-        process.arguments = ["python3", script.path] + arguments
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        input.fileHandleForWriting.write(Data(stdin.utf8))
-        try input.fileHandleForWriting.close()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        try PythonPeer.run(arguments, stdin: stdin)
     }
 
-    static func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+    static func hex(_ bytes: [UInt8]) -> String { PythonPeer.hex(bytes) }
 
-    @Test(.enabled(if: runPeer, "needs: pip install http-message-signatures requests (always run in CI)"))
+    @Test(.enabled(if: PythonPeer.runs, "needs: pip install http-message-signatures requests (always run in CI)"))
     func thePythonPeerSignsWhatWeVerifyByteForByte() throws {
         for request in [Self.post, Self.get] {
             let peer = try Self.python(
@@ -175,7 +151,7 @@ struct RequestSignatureTests {
         }
     }
 
-    @Test(.enabled(if: runPeer, "needs: pip install http-message-signatures requests (always run in CI)"))
+    @Test(.enabled(if: PythonPeer.runs, "needs: pip install http-message-signatures requests (always run in CI)"))
     func thePythonPeerVerifiesWhatWeSign() throws {
         let publicKey = Self.hex(Array(Self.key.publicKey.rawRepresentation))
         for request in [Self.post, Self.get] {

@@ -3,8 +3,11 @@
   python3 peer.py sign SEED_HEX KEYID CREATED NONCE METHOD URL BODY_HEX|-   -> prints the header fields, one a line
   python3 peer.py verify PUBLIC_HEX METHOD URL BODY_HEX|-  (header fields on stdin, "Name: value" a line)
                                                            -> prints "ok KEYID" or fails
+  python3 peer.py get SEED_HEX KEYID URL   -> sends a GET signed now with a fresh nonce; prints the status, then
+                                              the body
 """
 import datetime
+import secrets
 import sys
 
 import requests
@@ -29,7 +32,17 @@ def request(method, url, body_hex):
 
 
 def main():
-    if sys.argv[1] == "sign":
+    if sys.argv[1] == "get":
+        seed, keyid, url = sys.argv[2:5]
+        message, _ = request("GET", url, "-")
+        signer = HTTPMessageSigner(
+            signature_algorithm=algorithms.ED25519, key_resolver=Keys(Ed25519PrivateKey.from_private_bytes(bytes.fromhex(seed))))
+        signer.sign(message, key_id=keyid, created=datetime.datetime.now(datetime.timezone.utc),
+                    nonce=secrets.token_urlsafe(16), label="sig1", covered_component_ids=("@method", "@target-uri"))
+        response = requests.Session().send(message, timeout=60)
+        print(response.status_code)
+        print(response.text)
+    elif sys.argv[1] == "sign":
         seed, keyid, created, nonce, method, url, body_hex = sys.argv[2:9]
         message, body = request(method, url, body_hex)
         signer = HTTPMessageSigner(

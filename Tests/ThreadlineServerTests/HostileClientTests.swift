@@ -33,7 +33,7 @@ struct HostileClientTests {
 
     @Test func anEventTimeBeforeYearZeroInUTCIsRefusedOnEveryCaptureRoute() async throws {
         let ledger = try await ServerTests.ledger()
-        let app = Server.buildApplication(ledger: ledger, port: 0)
+        let app = Server.buildApplication(ledger: ledger, port: 0, reads: .open)
         try await app.test(.live) { client in
             // One minute before 0000-01-01T00:00:00Z once the offset is applied.
             let early = Self.event(eventTime: "0000-01-01T00:00:00+00:01")
@@ -66,7 +66,7 @@ struct HostileClientTests {
 
     @Test func anUnregisteredSignerIsRefusedBeforeItsEventIsReadOrHashed() async throws {
         let ledger = try await ServerTests.ledger()
-        let app = Server.buildApplication(ledger: ledger, port: 0)
+        let app = Server.buildApplication(ledger: ledger, port: 0, reads: .open)
         try await app.test(.live) { client in
             // The event is invalid too; the answer is about the signer, so the event was never looked at.
             let body = Self.event(eventTime: "not a time", by: Self.stranger)
@@ -94,7 +94,7 @@ struct HostileClientTests {
         ])
     func numbersOutOfRange(_ uri: String) async throws {
         let ledger = try await ServerTests.ledger()
-        let app = Server.buildApplication(ledger: ledger, port: 0)
+        let app = Server.buildApplication(ledger: ledger, port: 0, reads: .open)
         try await app.test(.live) { client in
             try await client.execute(uri: uri, method: .get) { response in
                 #expect([.badRequest, .notFound].contains(response.status), "\(uri): \(response.status)")
@@ -108,7 +108,7 @@ struct HostileClientTests {
 extension HostileClientTests {
     @Test func refusalsAreCountedWithTheStatusTheyWereAnsweredWith() async throws {
         let ledger = try await ServerTests.ledger()
-        let app = Server.buildApplication(ledger: ledger)
+        let app = Server.buildApplication(ledger: ledger, reads: .open)
         try await app.test(.router) { client in
             try await client.execute(uri: "/statements", method: .post, body: ByteBuffer(string: "{")) {
                 #expect($0.status == .badRequest)
@@ -134,7 +134,7 @@ extension HostileClientTests {
         _ = try await ledger.append([
             try Envelope(json: Array(buffer: ServerTests.event(1)))
         ])
-        let app = Server.buildApplication(ledger: ledger, port: 0, publicURL: "https://ledger.example")
+        let app = Server.buildApplication(ledger: ledger, port: 0, reads: .open, publicURL: "https://ledger.example")
         try await app.test(.live) { client in
             let host = HTTPField.Name("Host")!
             let headers: HTTPFields = [host: "evil.example", .accept: "application/linkset+json"]
@@ -225,7 +225,7 @@ extension HostileClientTests {
                 signing: statement.payload, type: RegistryStatement.payloadType, with: ServerTests.brand)
             return ByteBuffer(bytes: envelope.canonicalJSON)
         }
-        let app = Server.buildApplication(ledger: ledger, port: 0)
+        let app = Server.buildApplication(ledger: ledger, port: 0, reads: .open)
         try await app.test(.live) { client in
             try await client.execute(
                 uri: "/statements", method: .post, body: try authorisation(withdrawn: false, basis: 2)
@@ -306,7 +306,7 @@ extension HostileClientTests {
     @Test func moreObjectsThanARequestMayCarryAreRefusedAsTooLarge() async throws {
         let ledger = try await ServerTests.ledger()
         let body = ByteBuffer(string: String(repeating: "{}", count: Server.maxStatements + 1))
-        let app = Server.buildApplication(ledger: ledger, port: 0)
+        let app = Server.buildApplication(ledger: ledger, port: 0, reads: .open)
         try await app.test(.live) { client in
             for route in ["/statements", "/capture"] {
                 try await client.execute(uri: route, method: .post, body: body) { response in
@@ -323,7 +323,7 @@ extension HostileClientTests {
     /// budget is given back when a request ends.
     @Test func captureBodiesBeyondTheMemoryBudgetWaitTheirTurn() async throws {
         let ledger = try await ServerTests.ledger()
-        let app = Server.buildApplication(ledger: ledger, port: 0, limits: .init(captureMemory: 4096))
+        let app = Server.buildApplication(ledger: ledger, port: 0, limits: .init(captureMemory: 4096), reads: .open)
         try await app.test(.live) { client in
             let large = ByteBuffer(bytes: Array(repeating: UInt8(ascii: " "), count: 5000))
             try await client.execute(uri: "/statements", method: .post, body: large) { response in

@@ -25,7 +25,7 @@ extension ServerTests {
 
     @Test func batchesAnswerWithTheirRecordsAndProofsAndReadsMirrorTheCLI() async throws {
         let ledger = try await Self.ledger()
-        let app = Server.buildApplication(ledger: ledger)
+        let app = Server.buildApplication(ledger: ledger, reads: .open)
         let link = "https://id.gs1.org/01/10614141123459/21/2"
         try await app.test(.router) { client in
             // A JSON array of envelopes, with the tlog-proof of each record once a checkpoint covers it.

@@ -15,7 +15,7 @@ import TransparencyLog
 extension ServerTests {
     @Test func metricsCountAppendsBatchesAndRequests() async throws {
         let ledger = try await Self.ledger()
-        let app = Server.buildApplication(ledger: ledger)
+        let app = Server.buildApplication(ledger: ledger, reads: .open)
         @Sendable func value(_ text: String, _ name: String) -> Double {
             text.split(separator: "\n").filter { $0.hasPrefix(name + " ") || $0.hasPrefix(name + "{") }
                 .compactMap { $0.split(separator: " ").last.flatMap { Double($0) } }.reduce(0, +)
@@ -53,7 +53,8 @@ extension ServerTests {
 
     @Test func aClientOverItsRateIsToldToWait() async throws {
         let ledger = try await Self.ledger()
-        let app = Server.buildApplication(ledger: ledger, limits: .init(requestsPerSecond: 0.01, burst: 2))
+        let app = Server.buildApplication(
+            ledger: ledger, limits: .init(requestsPerSecond: 0.01, burst: 2), reads: .open)
         try await app.test(.router) { client in
             for _ in 0..<2 {
                 try await client.execute(uri: "/checkpoint", method: .get) { #expect($0.status == .ok) }
@@ -109,7 +110,7 @@ extension ServerTests {
 
     @Test func aBodyOverTheLimitIsRefused() async throws {
         let ledger = try await Self.ledger()
-        let app = Server.buildApplication(ledger: ledger)
+        let app = Server.buildApplication(ledger: ledger, reads: .open)
         try await app.test(.router) { client in
             let big = ByteBuffer(repeating: UInt8(ascii: " "), count: Server.maxBody + 1)
             try await client.execute(uri: "/events", method: .post, body: big) { response in

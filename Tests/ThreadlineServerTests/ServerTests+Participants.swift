@@ -15,7 +15,7 @@ import TransparencyLog
 extension ServerTests {
     @Test func onlyRegisteredParticipantsMaySubmitAndTheEPCISRoutesTakeEventsOnly() async throws {
         let ledger = try await Self.ledger()
-        let app = Server.buildApplication(ledger: ledger)
+        let app = Server.buildApplication(ledger: ledger, reads: .open)
         let stranger = try SigningKey(name: "stranger", seed: [UInt8](repeating: 9, count: 32))
         @Sendable func opaque(_ key: SigningKey) throws -> ByteBuffer {
             ByteBuffer(

@@ -22,7 +22,7 @@ extension ServerTests {
         _ = try await ledger.append([
             try Envelope(signing: Array(recall.utf8), type: Statement.eventPayloadType, with: Self.brand)
         ])
-        let app = Server.buildApplication(ledger: ledger)
+        let app = Server.buildApplication(ledger: ledger, reads: .open)
         try await app.test(.router) { client in
             let page = try await client.execute(uri: "/01/10614141123459/21/1", method: .get) { response in
                 #expect(response.status == .ok)

@@ -20,7 +20,7 @@ extension ServerTests {
         let role = Server.WitnessRole(
             witness: Witness(cosigner: cosigner, logs: [Self.operatorKey.noteSigner.verifier]),
             statePath: folder.appendingPathComponent("state.json").path)
-        let app = Server.buildApplication(ledger: ledger, witness: role)
+        let app = Server.buildApplication(ledger: ledger, witness: role, reads: .open)
         let request = try await ledger.witnessRequest(oldSize: 0)
         try await app.test(.router) { client in
             let line = try await client.execute(

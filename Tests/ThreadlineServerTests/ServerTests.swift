@@ -45,7 +45,7 @@ struct ServerTests {
 
     @Test func captureAnswersOnceDurableAndRefusesWithProblemDetails() async throws {
         let ledger = try await Self.ledger()
-        let app = Server.buildApplication(ledger: ledger)
+        let app = Server.buildApplication(ledger: ledger, reads: .open)
         try await app.test(.router) { client in
             try await client.execute(uri: "/statements", method: .post, body: Self.event(1)) { response in
                 #expect(response.status == .created)
@@ -80,7 +80,7 @@ struct ServerTests {
 
     @Test func verifiableReadsOverLoopbackCheckOffline() async throws {
         let ledger = try await Self.ledger()
-        let app = Server.buildApplication(ledger: ledger, port: 0)
+        let app = Server.buildApplication(ledger: ledger, port: 0, reads: .open)
         try await app.test(.live) { client in
             // Concurrent captures, a connection each, share transactions and each is answered with its own record.
             // (One connection would send them one after another; a durable append waits for its fsync, which a

@@ -12,11 +12,13 @@ import TransparencyLog
 /// statement, or a job of many), Threadline's own statements route, and EPCIS queries.
 struct CaptureRoutes: Sendable {
     let ledger: Ledger
+    let gate: ReadGate
     let jobs: CaptureJobs
     let budget: BodyBudget
 
-    init(ledger: Ledger, limits: Server.Limits) {
+    init(ledger: Ledger, gate: ReadGate, limits: Server.Limits) {
         self.ledger = ledger
+        self.gate = gate
         self.jobs = CaptureJobs(lifetime: limits.captureJobLifetime)
         self.budget = BodyBudget(limits.captureMemory)
     }
@@ -113,10 +115,13 @@ struct CaptureRoutes: Sendable {
         routes.get("/events") { request, _ -> Response in
             let query = try EventQuery(
                 parameters: request.uri.queryParameters.map { (String($0.key), String($0.value)) })
-            let found = try await ledger.query(query)
+            let admitted = try await gate.admit(.events, request)
+            let (policy, reader) = (admitted.policy, admitted.reader)
+            let page = try await ledger.page(query) {
+                policy.sees(signers: $0.signers, event: $0.event, reader: reader)
+            }
             let now = Timestamp.format(millis: Int64(Date().timeIntervalSince1970 * 1000))
-            return Server.json(
-                try EventQuery.document(found, limit: query.limit, creationDate: now).serialized, status: .ok)
+            return Server.json(try EventQuery.document(page, creationDate: now).serialized, status: .ok)
         }
         return routes
     }

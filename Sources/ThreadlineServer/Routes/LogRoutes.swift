@@ -1,6 +1,7 @@
 import EPCIS
 import Foundation
 import GS1Identifiers
+import LedgerRules
 import HTTPTypes
 import Hummingbird
 import LedgerStore
@@ -12,6 +13,7 @@ import TransparencyLog
 /// and the C2SP tlog-tiles of the tree.
 struct LogRoutes: Sendable {
     let ledger: Ledger
+    let gate: ReadGate
 
     var routes: RouteCollection<ServerContext> {
         let routes = RouteCollection(context: ServerContext.self)
@@ -19,16 +21,14 @@ struct LogRoutes: Sendable {
             let note = try await ledger.checkpoint()
             return Server.text(note.encoded, type: "text/plain; charset=utf-8", cache: "no-cache")
         }
-        routes.get("/records/:seq") { _, context -> Response in
+        routes.get("/records/:seq") { request, context -> Response in
             let seq = try context.parameters.require("seq", as: Int64.self)
-            let bytes = try await ledger.entry(seq)
-            var headers = HTTPFields()
-            headers[.contentType] = "application/octet-stream"
-            headers[.cacheControl] = "public, max-age=31536000, immutable"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+            let bytes = try await visibleRecord(seq, request, route: .record)
+            return Server.bytes(bytes, cache: gate.publicReads ? Server.immutable : Server.privateImmutable)
         }
-        routes.get("/proofs/inclusion/:seq") { _, context -> Response in
+        routes.get("/proofs/inclusion/:seq") { request, context -> Response in
             let seq = try context.parameters.require("seq", as: Int64.self)
+            _ = try await visibleRecord(seq, request, route: .inclusionProof)
             let proof = try await ledger.inclusionProof(seq)
             return Server.text(proof.encoded, type: "text/plain; charset=utf-8", cache: "no-cache")
         }
@@ -39,16 +39,28 @@ struct LogRoutes: Sendable {
             let proof = try await ledger.consistencyProof(from: old, to: new)
             return Server.text(
                 proof.map { $0.base64 + "\n" }.joined(), type: "text/plain; charset=utf-8",
-                cache: "public, max-age=31536000, immutable")
+                cache: Server.immutable)
         }
-        routes.get("/tile/**") { _, context -> Response in
+        routes.get("/tile/**") { request, context -> Response in
             let path = "tile/" + context.parameters.getCatchAll().joined(separator: "/")
+            // Entry tiles hold records: only for readers who see everything (21 §2). Hash tiles are public.
+            let entries = path.hasPrefix("tile/entries/")
+            if entries { _ = try await gate.admit(.entryTiles, request) }
             let bytes = try await ledger.tile(path: path)
-            var headers = HTTPFields()
-            headers[.contentType] = "application/octet-stream"
-            headers[.cacheControl] = "public, max-age=31536000, immutable"
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: Array(bytes))))
+            return Server.bytes(
+                Array(bytes), cache: !entries || gate.publicReads ? Server.immutable : Server.privateImmutable)
         }
         return routes
+    }
+
+    /// Record `seq`'s bytes when the reader may see it; a record outside its view is `404`, as one past the log's
+    /// end is.
+    @Sendable func visibleRecord(_ seq: Int64, _ request: Request, route: ReadPolicy.Route) async throws -> [UInt8] {
+        let admitted = try await gate.admit(route, request)
+        let bytes = try await ledger.entry(seq)
+        guard try admitted.access == .all || admitted.sees(LedgerRecord(bytes: bytes).envelope) else {
+            throw NotFound("there is no record \(seq) that this reader may see")
+        }
+        return bytes
     }
 }

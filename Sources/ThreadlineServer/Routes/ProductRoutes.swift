@@ -12,12 +12,15 @@ import TransparencyLog
 /// offline bundle.
 struct ProductRoutes: Sendable {
     let ledger: Ledger
+    let gate: ReadGate
 
     var routes: RouteCollection<ServerContext> {
         let routes = RouteCollection(context: ServerContext.self)
         routes.get("/trace") { request, _ -> Response in
-            let code = try Server.required("code", in: request)
-            let journey = try await ledger.trace(code)
+            let code = try Server.code(in: request)
+            let admitted = try await gate.admit(.trace, request)
+            let journey = admitted.policy.visibleJourney(
+                try await ledger.trace(code, registry: admitted.policy.registry), reader: admitted.reader)
             guard !journey.steps.isEmpty else { throw LedgerError.noSuchProduct(code) }
             return try Server.json(encoding: JourneyJSON(journey))
         }
@@ -28,17 +31,20 @@ struct ProductRoutes: Sendable {
                 }
                 return (key: String(text[..<equals]), value: String(text[text.index(after: equals)...]))
             }
+            let (code, seller) = (try Server.code(in: request), try Server.required("seller", in: request))
+            let admitted = try await gate.admit(.checkListing, request)
             let result = try await ledger.checkListing(
-                code: try Server.required("code", in: request), seller: try Server.required("seller", in: request),
-                claims: claims)
+                code: code, seller: seller, claims: claims, registry: admitted.policy.registry)
             return try Server.json(encoding: result)
         }
         routes.get("/bundle") { request, _ -> Response in
-            let bundle = try await ledger.bundle(try Server.required("code", in: request))
+            let code = try Server.code(in: request)
+            let admitted = try await gate.admit(.bundle, request)
+            let bundle = try await ledger.bundle(code, for: admitted.reader, publicReads: gate.publicReads)
             var headers = HTTPFields()
             headers[.contentType] = "application/json"
             headers[.contentDisposition] = "attachment; filename=\"threadline-bundle.json\""
-            headers[.cacheControl] = "no-cache"
+            headers[.cacheControl] = gate.publicReads ? "no-cache" : "private, no-cache"
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: bundle.encoded)))
         }
         return routes

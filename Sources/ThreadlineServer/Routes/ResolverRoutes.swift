@@ -3,6 +3,7 @@ import Foundation
 import GS1Identifiers
 import HTTPTypes
 import Hummingbird
+import LedgerRules
 import LedgerStore
 import Statements
 import Threadline
@@ -12,6 +13,7 @@ import TransparencyLog
 /// opens — the consumer page, a linkset, the journey as JSON, or the EPCIS query — and the resolver description.
 struct ResolverRoutes: Sendable {
     let ledger: Ledger
+    let gate: ReadGate
     /// The server's public address, for absolute links.
     let base: String
 
@@ -39,7 +41,15 @@ struct ResolverRoutes: Sendable {
                     return Server.json(
                         Resolver.linkset(for: link, base: base).serialized, status: .ok,
                         type: "application/linkset+json")
-                case .traceability: return try Server.json(encoding: JourneyJSON(journey))
+                case .traceability:
+                    // The journey as `/trace` gives it to a reader who may trace; the consumer view to anyone else.
+                    let admitted = try await gate.identify(request, for: .trace)
+                    guard admitted.access != .refused else {
+                        return try Server.json(encoding: JourneyJSON(journey, consumerView: true))
+                    }
+                    let visible = admitted.policy.visibleJourney(journey, reader: admitted.reader)
+                    guard !visible.steps.isEmpty else { throw LedgerError.noSuchProduct(link.uri) }
+                    return try Server.json(encoding: JourneyJSON(visible))
                 case .epcis:
                     var headers = HTTPFields()
                     headers[.location] = Resolver.epcisQuery(for: link)
