@@ -3,8 +3,8 @@ import GS1Identifiers
 import LedgerRules
 
 /// The journey as `trace --json` prints it (`Specs/11-trace.md` §2).
-public struct JourneyJSON: Encodable, Sendable {
-    public struct Step: Encodable, Sendable {
+public struct JourneyJSON: Codable, Sendable {
+    public struct Step: Codable, Sendable {
         public let seq: Int64
         public let hash: String
         public let stage: String
@@ -113,9 +113,24 @@ public enum JourneyWords {
     public static func via(_ link: Journey.Link) -> String {
         switch link {
         case .product: "the product itself"
-        case .container(let id, let within): "\(id), which carried \(within)"
-        case .material(let id, let record): "\(id), a material of the transformation in record \(record)"
+        case .container(let id, let within): "\(id)\(carried)\(within)"
+        case .material(let id, let record): "\(id)\(material)\(record)"
         }
+    }
+
+    private static let carried = ", which carried "
+    private static let material = ", a material of the transformation in record "
+
+    /// The link `via` describes (its inverse), or nil for words `via` does not make.
+    public static func link(parsing text: String) -> Journey.Link? {
+        if text == via(.product) { return .product }
+        if let range = text.range(of: material), let record = Int64(text[range.upperBound...]) {
+            return .material(String(text[..<range.lowerBound]), record: record)
+        }
+        if let range = text.range(of: carried) {
+            return .container(String(text[..<range.lowerBound]), within: String(text[range.upperBound...]))
+        }
+        return nil
     }
 
 }

@@ -200,6 +200,15 @@ extension Ledger {
         try await Ledger.journey(code, registry: registry) { key in try await self.events(naming: [key]) }
     }
 
+    /// The participant who recorded `recorded`: the first of its signers that was a participant's valid key at
+    /// its record.
+    public static func recorder(of recorded: RecordedEvent, in registry: Registry) -> Participant? {
+        recorded.signers.lazy.compactMap { key -> Participant? in
+            if case .valid(let id) = registry.signer(key, at: recorded.seq) { return registry.participants[id] }
+            return nil
+        }.first
+    }
+
     /// The trace algorithm over any source of events: `eventsNaming` gives the events under an index key, in
     /// record order (the ledger's index, or the records of an offline bundle).
     static func journey(
@@ -233,12 +242,7 @@ extension Ledger {
                     continue
                 }
                 if steps[recorded.seq] == nil {
-                    let participant = recorded.signers.lazy.compactMap { key -> Participant? in
-                        if case .valid(let id) = registry.signer(key, at: recorded.seq) {
-                            return registry.participants[id]
-                        }
-                        return nil
-                    }.first
+                    let participant = recorder(of: recorded, in: registry)
                     steps[recorded.seq] = Journey.Step(
                         seq: recorded.seq, event: event, hash: recorded.knownHash, participant: participant,
                         stage: Journey.Stage.of(event, roles: participant?.profile.roles ?? []), via: next.link)

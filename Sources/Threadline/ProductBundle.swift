@@ -113,6 +113,10 @@ public struct ProductBundle: Sendable {
         /// Its cosigners (witness names).
         public let cosigners: [String]
         public let journey: Journey
+        /// Every event of the bundle, verified (in a partial bundle, some may not be reachable from the code).
+        public let events: [RecordedEvent]
+        /// The registry the bundle's registry statements make.
+        public let registry: Registry
         public let integrity: [IntegrityRules.Finding]
         /// The listing verdict, when a seller was given.
         public let listing: ListingCheck.Result?
@@ -120,10 +124,12 @@ public struct ProductBundle: Sendable {
 
     /// Verifies the bundle with no database: the seal and checkpoint by the log's key (and `quorum` of
     /// `witnesses`), every record's inclusion and signatures, then re-derives the journey from the records and
-    /// requires it to be exactly the bundle's events. With `seller`, also the listing verdict.
+    /// requires it to be exactly the bundle's events — unless the bundle is `partial` (a reader's view, 21 §2,
+    /// where the steps linking some events to the code are not the reader's to see). With `seller`, also the
+    /// listing verdict.
     public func verify(
         log: Ed25519NoteVerifier, witnesses: [CosignatureVerifier] = [], quorum: Int = 0, seller: String? = nil,
-        claims: [(key: String, value: String)] = []
+        claims: [(key: String, value: String)] = [], partial: Bool = false
     ) async throws -> Verification {
         let (body, cosigners) = try verifySealAndCheckpoint(log: log, witnesses: witnesses, quorum: quorum)
         // Every record: in the tree, well formed, signed.
@@ -148,7 +154,7 @@ public struct ProductBundle: Sendable {
         let journey = try await Ledger.journey(code, registry: registry) { byKey[$0] ?? [] }
         let included = Set(events.map(\.seq))
         let derived = Set(journey.steps.map(\.seq))
-        guard derived == included else {
+        guard derived == included || (partial && derived.isSubset(of: included)) else {
             throw EngineError(
                 .bundleJourney,
                 "the bundle's events are not exactly the journey of \(code): "
@@ -156,7 +162,8 @@ public struct ProductBundle: Sendable {
         }
         let assessment = Assessment(journey: journey, registry: registry)
         return Verification(
-            checkpoint: body, cosigners: cosigners, journey: journey, integrity: assessment.integrity,
+            checkpoint: body, cosigners: cosigners, journey: journey, events: events, registry: registry,
+            integrity: assessment.integrity,
             listing: seller.map { assessment.listing(seller: $0, claims: claims) })
     }
 

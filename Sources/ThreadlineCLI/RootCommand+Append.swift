@@ -40,10 +40,14 @@ extension RootCommand {
                 Every signature is checked first. Several files are appended as one batch: all of them, in order, \
                 or — if any is refused — none. With --jsonl, each file (or - for standard input) holds one \
                 envelope per line, appended in batches of --batch; each batch's numbers are printed once it is \
-                durable, and a refused line stops the run before its batch (earlier batches stay appended).
+                durable, and a refused line stops the run before its batch (earlier batches stay appended). \
+                Through a server (--server, --remote), each batch is one request, checked here first, and its \
+                numbers are printed once the server has it durable and its records are proved in the log.
                 """)
 
-        @OptionGroup var options: LedgerOptions
+        @OptionGroup var target: TargetOptions
+
+        @OptionGroup var reader: ReaderOptions
 
         @Flag(help: "Read one envelope per line (JSON Lines) and append in batches.")
         var jsonl = false
@@ -63,9 +67,12 @@ extension RootCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let ledger = try await options.open()
+                let target = try target.target(reader: try reader.load())
                 if jsonl {
-                    try await submitLines(to: ledger)
+                    switch target {
+                    case .local(let options): try await submitLines(to: try await options.open())
+                    case .remote(let remote): try await submitLines(to: remote)
+                    }
                     return
                 }
                 let documents = try files.map { Array(try Files.read($0, what: "envelope")) }
@@ -75,7 +82,27 @@ extension RootCommand {
                 {
                     throw CommandFailure(CommandFailure.inputRefused, "\(files[index]): \(error.reason)")
                 }
-                for seq in try await ledger.append(prepared: prepared) { Output.line(String(seq)) }
+                let range =
+                    switch target {
+                    case .local(let options): try await options.open().append(prepared: prepared)
+                    case .remote(let remote): try await remote.submit(documents)
+                    }
+                for seq in range { Output.line(String(seq)) }
+            }
+        }
+
+        /// JSON Lines through a server: each batch checked here, then one request, durable before the next.
+        private func submitLines(to remote: RemoteLedger) async throws {
+            for file in files {
+                for batch in LineBatches(reader: try LineReader(path: file), size: batch) {
+                    do { _ = try Ledger.prepare(submissions: batch.lines) } catch LedgerError.invalidStatement(
+                        let index, let error)
+                    {
+                        throw CommandFailure(
+                            CommandFailure.inputRefused, "\(file) line \(batch.lineNumbers[index]): \(error.reason)")
+                    }
+                    for seq in try await remote.submit(batch.lines) { Output.line(String(seq)) }
+                }
             }
         }
 
@@ -118,17 +145,25 @@ extension RootCommand {
 
     struct Entry: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write a record's exact stored bytes to standard output.")
+            abstract: "Write a record's exact stored bytes to standard output.",
+            discussion: """
+                Through a server (--server, --remote), only once its inclusion proof is checked against a \
+                checkpoint this client accepts. Specs/22-client.md.
+                """)
 
-        @OptionGroup var options: LedgerOptions
+        @OptionGroup var target: TargetOptions
+
+        @OptionGroup var reader: ReaderOptions
 
         @Argument(help: ArgumentHelp("The record's sequence number.", valueName: "seq"))
         var seq: Int64
 
         func run() async throws {
             try await reportingFailures {
-                let ledger = try await options.open()
-                Output.raw(try await ledger.entry(seq))
+                switch try target.target(reader: try reader.load()) {
+                case .local(let options): Output.raw(try await options.open().entry(seq))
+                case .remote(let remote): Output.raw(try await remote.provedRecord(seq).record)
+                }
             }
         }
     }

@@ -11,10 +11,13 @@ extension RootCommand {
             discussion: """
                 The bundle holds every record of the product's journey and every registry statement, each with \
                 its inclusion proof against the latest checkpoint (signed first if the log grew), and the \
-                operator's seal over the whole. Needs the operator key. Specs/14-bundles.md.
+                operator's seal over the whole. Needs the operator key. Through a server (--server, --remote), \
+                the reader's view (Specs/21), verified before it is written. Specs/14-bundles.md.
                 """)
 
-        @OptionGroup var options: LedgerOptions
+        @OptionGroup var target: TargetOptions
+
+        @OptionGroup var reader: ReaderOptions
 
         @Argument(help: ArgumentHelp("The product's code (Digital Link or EPC URN).", valueName: "code"))
         var code: String
@@ -27,8 +30,14 @@ extension RootCommand {
                 guard !FileManager.default.fileExists(atPath: out) else {
                     throw CommandFailure(CommandFailure.inputRefused, "'\(out)' already exists")
                 }
-                let ledger = try await options.open(needsOperatorKey: true)
-                let bundle = try await ledger.bundle(code)
+                let bundle: ProductBundle
+                switch try target.target(reader: try reader.load()) {
+                case .local(let options):
+                    bundle = try await options.open(needsOperatorKey: true).bundle(code)
+                case .remote(let remote):
+                    // Written only once verified: the seal, the checkpoint, every record's proof.
+                    bundle = try await remote.provedBundle(code).bundle
+                }
                 try Data(bundle.encoded).write(to: URL(fileURLWithPath: out))
                 let body = try Checkpoint(text: bundle.checkpoint.text)
                 Output.line(
@@ -44,8 +53,9 @@ extension RootCommand {
             discussion: """
                 Checks the operator's seal, the checkpoint (and a quorum of witness cosignatures), every \
                 record's inclusion proof and signatures, rebuilds the registry and the journey from the bundle \
-                alone, and requires the journey to be exactly the bundle's events. Exit 1 if anything fails \
-                (a changed byte included). With --seller, the listing verdict too (exit 3 suspect).
+                alone, and requires the journey to be exactly the bundle's events (with --partial, a reader's \
+                view from a server, Specs/21: events the code's journey does not reach are allowed). Exit 1 if \
+                anything fails (a changed byte included). With --seller, the listing verdict too (exit 3 suspect).
                 """)
 
         @Argument(help: ArgumentHelp("The bundle file.", valueName: "file"))
@@ -54,16 +64,13 @@ extension RootCommand {
         @Option(help: ArgumentHelp("The log's verifier key (or a file holding it).", valueName: "vkey"))
         var vkey: String
 
-        @Option(
-            name: .customLong("witness"),
-            help: ArgumentHelp("A witness's cosignature verifier key (repeat).", valueName: "vkey"))
-        var witnesses: [String] = []
-
-        @Option(help: ArgumentHelp("How many of the witnesses must have cosigned.", valueName: "k"))
-        var quorum = 0
+        @OptionGroup var witnesses: WitnessOptions
 
         @Option(help: ArgumentHelp("Also give the listing verdict for this seller.", valueName: "id"))
         var seller: String?
+
+        @Flag(help: "The bundle is a reader's view: allow events the journey from the code does not reach.")
+        var partial = false
 
         @Option(
             name: .customLong("claim"),
@@ -73,14 +80,14 @@ extension RootCommand {
         func run() async throws {
             try await reportingFailures {
                 let log = try Ed25519NoteVerifier(verifierKey: try Files.verifierKey(vkey))
-                let witnessKeys = try witnesses.map(Files.cosignatureKey)
+                let witnessKeys = try witnesses.keys()
                 let bytes = Array(try Files.read(file, what: "bundle"))
                 let verification: ProductBundle.Verification
                 do {
                     let bundle = try ProductBundle(parsing: bytes)
                     verification = try await bundle.verify(
-                        log: log, witnesses: witnessKeys, quorum: quorum, seller: seller,
-                        claims: try ListingCSV.claims(claims))
+                        log: log, witnesses: witnessKeys, quorum: witnesses.quorum, seller: seller,
+                        claims: try ListingCSV.claims(claims), partial: partial)
                 } catch let error as any CodedError {
                     Output.line("FAIL: \(error.codeName): \(error.reason)")
                     throw ExitCode(CommandFailure.verificationFailed)

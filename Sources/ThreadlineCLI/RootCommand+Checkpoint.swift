@@ -7,14 +7,23 @@ extension RootCommand {
     struct CheckpointCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "checkpoint",
-            abstract: "Print the latest signed checkpoint, signing a new one if the log grew.")
+            abstract: "Print the latest signed checkpoint, signing a new one if the log grew.",
+            discussion: """
+                Through a server (--server, --remote), the server's latest checkpoint once verified: signed by \
+                the pinned key, cosigned by the quorum, and proved consistent with the one this client trusted \
+                before (a rollback or fork is exit 1, with both kept as evidence). Specs/22-client.md.
+                """)
 
-        @OptionGroup var options: LedgerOptions
+        @OptionGroup var target: TargetOptions
 
         func run() async throws {
             try await reportingFailures {
-                let ledger = try await options.open()
-                Output.raw(Data(try await ledger.checkpoint().encoded.utf8))
+                switch try target.target() {
+                case .local(let options):
+                    Output.raw(Data(try await options.open().checkpoint().encoded.utf8))
+                case .remote(let remote):
+                    Output.raw(Data(try await remote.latestCheckpoint().note.encoded.utf8))
+                }
             }
         }
     }
@@ -25,10 +34,13 @@ extension RootCommand {
             discussion: """
                 With SEQ: a c2sp.org/tlog-proof@v1 for that record. With --consistency OLD: the RFC 9162 \
                 consistency proof from tree size OLD to the latest checkpoint, one base64 hash per line. \
-                A new checkpoint is signed first if the log grew.
+                A new checkpoint is signed first if the log grew. Through a server, the proof is checked \
+                (against the record, for SEQ) before it is printed.
                 """)
 
-        @OptionGroup var options: LedgerOptions
+        @OptionGroup var target: TargetOptions
+
+        @OptionGroup var reader: ReaderOptions
 
         @Argument(help: ArgumentHelp("The record's sequence number.", valueName: "seq"))
         var seq: Int64?
@@ -44,13 +56,22 @@ extension RootCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let ledger = try await options.open()
-                if let seq {
-                    Output.raw(Data(try await ledger.inclusionProof(seq).encoded.utf8))
-                } else if let consistency {
-                    let size = try Checkpoint(text: try await ledger.checkpoint().text).size
-                    for hash in try await ledger.consistencyProof(from: consistency, to: size) {
-                        Output.line(hash.base64)
+                switch try target.target(reader: try reader.load()) {
+                case .local(let options):
+                    let ledger = try await options.open()
+                    if let seq {
+                        Output.raw(Data(try await ledger.inclusionProof(seq).encoded.utf8))
+                    } else if let consistency {
+                        let size = try Checkpoint(text: try await ledger.checkpoint().text).size
+                        for hash in try await ledger.consistencyProof(from: consistency, to: size) {
+                            Output.line(hash.base64)
+                        }
+                    }
+                case .remote(let remote):
+                    if let seq {
+                        Output.raw(Data(try await remote.provedRecord(seq).proof.encoded.utf8))
+                    } else if let consistency {
+                        for hash in try await remote.consistencyProof(from: consistency) { Output.line(hash.base64) }
                     }
                 }
             }

@@ -17,7 +17,9 @@ extension RootCommand {
                 countryOfOrigin=IN. Exit 0 genuine, 3 suspect, 4 unknown. Specs/13-listings.md.
                 """)
 
-        @OptionGroup var options: LedgerOptions
+        @OptionGroup var target: TargetOptions
+
+        @OptionGroup var reader: ReaderOptions
 
         @Option(help: ArgumentHelp("The listed product's code (Digital Link or EPC URN).", valueName: "code"))
         var code: String
@@ -34,9 +36,14 @@ extension RootCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let ledger = try await options.open()
-                let result = try await ledger.checkListing(
-                    code: code, seller: seller, claims: try ListingCSV.claims(claims))
+                let claims = try ListingCSV.claims(claims)
+                let result: ListingCheck.Result
+                switch try target.target(reader: try reader.load()) {
+                case .local(let options):
+                    result = try await options.open().checkListing(code: code, seller: seller, claims: claims)
+                case .remote(let remote):
+                    result = try await remote.checkListing(code: code, seller: seller, claims: claims)
+                }
                 if json {
                     try Output.json(result)
                 } else {
@@ -67,10 +74,14 @@ extension RootCommand {
                 FILE.csv has a header line with the columns code, seller and (optionally) claims — claims as \
                 key=value pairs separated by ';'. Writes the report (CSV: code,seller,verdict,reasons,records; or \
                 --json) to --out or standard output, with progress on a terminal, and a summary on stderr. Exit 0 \
-                when the report is written, whatever the verdicts; 2 for a malformed file.
+                when the report is written, whatever the verdicts; 2 for a malformed file. Through a server \
+                (--server, --remote), each listing is the server's verdict, asked with a signed request, once the \
+                server's checkpoint is accepted.
                 """)
 
-        @OptionGroup var options: LedgerOptions
+        @OptionGroup var target: TargetOptions
+
+        @OptionGroup var reader: ReaderOptions
 
         @Argument(help: ArgumentHelp("The listings, CSV.", valueName: "file.csv"))
         var file: String
@@ -84,8 +95,22 @@ extension RootCommand {
         func run() async throws {
             try await reportingFailures {
                 let listings = try ListingCSV.parse(try Files.readText(file, what: "listings file"))
-                let ledger = try await options.open()
-                let registry = try await ledger.currentRegistry()
+                let check: @Sendable (ListingCSV.Listing) async throws -> ListingCheck.Result
+                switch try target.target(reader: try reader.load()) {
+                case .local(let options):
+                    let ledger = try await options.open()
+                    let registry = try await ledger.currentRegistry()
+                    check = {
+                        try await ledger.checkListing(
+                            code: $0.code, seller: $0.seller, claims: $0.claims, registry: registry)
+                    }
+                case .remote(let remote):
+                    _ = try await remote.latestCheckpoint()
+                    check = {
+                        try await remote.checkListing(
+                            code: $0.code, seller: $0.seller, claims: $0.claims, acceptingCheckpoint: false)
+                    }
+                }
                 var results: [ListingCheck.Result?] = Array(repeating: nil, count: listings.count)
                 let progress = ProgressCounter(total: listings.count)
                 try await withThrowingTaskGroup(of: (Int, ListingCheck.Result).self) { group in
@@ -96,12 +121,7 @@ extension RootCommand {
                         let listing = listings[index]
                         group.addTask {
                             do {
-                                return (
-                                    index,
-                                    try await ledger.checkListing(
-                                        code: listing.code, seller: listing.seller, claims: listing.claims,
-                                        registry: registry)
-                                )
+                                return (index, try await check(listing))
                             } catch let error as any CodedError {
                                 // A code refused as malformed (07 §2.1) is named with its listing.
                                 throw error.saying("listing \(index + 1): \(error.reason)")

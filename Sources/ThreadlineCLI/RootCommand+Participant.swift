@@ -177,10 +177,12 @@ extension RootCommand {
             abstract: "As a brand, authorise a channel to sell its products; print the sequence number.",
             discussion: """
                 Signed with the brand's own key (--as). Without --prefix the authorisation covers all the \
-                brand's products; --withdraw ends earlier authorisations of that channel.
+                brand's products; --withdraw ends earlier authorisations of that channel. Through a server \
+                (--server, --remote), the statement is signed here with the server's verified tree size as its \
+                basis (Specs/09 §2), and the server's rules decide.
                 """)
 
-        @OptionGroup var options: LedgerOptions
+        @OptionGroup var target: TargetOptions
 
         @Option(help: ArgumentHelp("The brand's participant id.", valueName: "id"))
         var brand: String
@@ -204,7 +206,16 @@ extension RootCommand {
                 let key = try SigningKey(fileContents: try Files.readText(signer, what: "key file"))
                 let statement = RegistryStatement.Change.channelAuthorization(
                     brand: brand, channel: channel, companyPrefixes: prefixes, withdrawn: withdraw)
-                Output.line(String(try await options.appendRegistryStatement(statement, signedBy: key)))
+                switch try target.target(reader: key) {
+                case .local(let options):
+                    Output.line(String(try await options.appendRegistryStatement(statement, signedBy: key)))
+                case .remote(let remote):
+                    let (_, latest) = try await remote.latestCheckpoint()
+                    let signed = try Envelope(
+                        signing: RegistryStatement(statement, basis: latest.size).payload,
+                        type: RegistryStatement.payloadType, with: key)
+                    Output.line(String(try await remote.submit([signed.canonicalJSON]).lowerBound))
+                }
             }
         }
     }

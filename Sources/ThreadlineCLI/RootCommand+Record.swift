@@ -15,10 +15,12 @@ extension RootCommand {
                 (exit 2, nothing appended) an invalid event, a signer key that is unknown, revoked or rotated \
                 out, a role that may not record the step (only the owner of a GTIN's company prefix, as origin, \
                 manufacturer, processor or brand, commissions it), and a duplicate — the same CBV 2.0 event hash \
-                as an existing record, which the error names. Specs/10-recording.md.
+                as an existing record, which the error names. Through a server (--server, --remote), the event \
+                is signed here and posted; the number is printed once the server has it durable and the record \
+                is proved in its log. Specs/10-recording.md, Specs/22-client.md.
                 """)
 
-        @OptionGroup var options: LedgerOptions
+        @OptionGroup var target: TargetOptions
 
         @OptionGroup var signing: SignerOptions
 
@@ -39,8 +41,12 @@ extension RootCommand {
                 }
                 let payload = try events[0].result.get().payload
                 let envelope = try Envelope(signing: payload, type: Statement.eventPayloadType, with: keys)
-                let ledger = try await options.open()
-                Output.line(String(try await ledger.append([envelope]).lowerBound))
+                switch try target.target(reader: keys[0]) {
+                case .local(let options):
+                    Output.line(String(try await options.open().append([envelope]).lowerBound))
+                case .remote(let remote):
+                    Output.line(String(try await remote.submit([envelope.canonicalJSON]).lowerBound))
+                }
             }
         }
     }
@@ -51,10 +57,14 @@ extension RootCommand {
             discussion: """
                 All or nothing: if any event is invalid or refused (see 'record'), nothing is appended and every \
                 reason is printed. With --continue-on-error, the good events are recorded and each refused one \
-                is reported. Shows progress on a terminal and prints a summary; --json prints a report instead.
+                is reported. Shows progress on a terminal and prints a summary; --json prints a report instead. \
+                Through a server (--server, --remote), the events are signed here and posted in requests of up \
+                to 20,000 events, each all or nothing and durable before the next is sent: a refusal stops the \
+                import there (the requests before it stay recorded, and the summary says so). \
+                Specs/22-client.md.
                 """)
 
-        @OptionGroup var options: LedgerOptions
+        @OptionGroup var target: TargetOptions
 
         @OptionGroup var signing: SignerOptions
 
@@ -108,10 +118,18 @@ extension RootCommand {
                     }
                 }
                 if !invalid.isEmpty && !continueOnError { throw EPCISValidationError(problems: invalid) }
-                let ledger = try await options.open()
+                let target = try target.target(reader: keys[0])
                 let envelopes = try Recording.sign(good.map(\.payload), with: keys) { done in
                     Output.progress("signing", Int64(done), Int64(good.count))
                 }
+                if case .remote(let remote) = target {
+                    let (recorded, refusedRemotely) = try await remote.importEvents(
+                        envelopes, good: good.map { ($0.index, $0.event) }, paths: events.map(\.path),
+                        continueOnError: continueOnError)
+                    return try report(recorded: recorded, refused: refused + refusedRemotely, of: events.count)
+                }
+                guard case .local(let options) = target else { return }
+                let ledger = try await options.open()
                 let prepared = try Ledger.prepare(envelopes)
                 if Output.isTerminal { FileHandle.standardError.write(Data("recording \(good.count) events…\n".utf8)) }
                 var recorded: [Recorded] = []
@@ -139,19 +157,23 @@ extension RootCommand {
                             "nothing recorded: event \(refusal.index) (\(refusal.path)) refused: \(refusal.reason)")
                     }
                 }
-                refused.sort { $0.index < $1.index }
-                if json {
-                    try Output.json(Report(recorded: recorded, refused: refused))
-                } else {
-                    for r in refused { Output.error("refused event \(r.index) (\(r.path)): \(r.reason)") }
-                    let span = recorded.isEmpty ? "" : " as records \(recorded.first!.seq)–\(recorded.last!.seq)"
-                    Output.line(
-                        "recorded \(recorded.count) of \(events.count) events\(span); refused \(Set(refused.map(\.index)).count)"
-                    )
-                }
-                // Exit 2 whenever an event was refused, so a script notices.
-                if !refused.isEmpty { throw ExitCode(CommandFailure.inputRefused) }
+                try report(recorded: recorded, refused: refused, of: events.count)
             }
+        }
+
+        /// Prints the outcome (the summary, or the JSON report) and exits 2 whenever an event was refused, so a
+        /// script notices.
+        func report(recorded: [Recorded], refused: [Refused], of count: Int) throws {
+            let refused = refused.sorted { $0.index < $1.index }
+            if json {
+                try Output.json(Report(recorded: recorded, refused: refused))
+            } else {
+                for r in refused { Output.error("refused event \(r.index) (\(r.path)): \(r.reason)") }
+                let span = recorded.first.map { " as records \($0.seq)–\(recorded[recorded.count - 1].seq)" } ?? ""
+                Output.line(
+                    "recorded \(recorded.count) of \(count) events\(span); refused \(Set(refused.map(\.index)).count)")
+            }
+            if !refused.isEmpty { throw ExitCode(CommandFailure.inputRefused) }
         }
 
         static func refusal(_ error: LedgerError, index: Int, path: String) -> Refused {

@@ -2,6 +2,8 @@ import ArgumentParser
 import EPCIS
 import Foundation
 import GS1Identifiers
+import LedgerRules
+import Participants
 import Threadline
 import TransparencyLog
 
@@ -16,7 +18,9 @@ extension RootCommand {
                 with who, what, where, when, certifications and its ledger record. Specs/11-trace.md.
                 """)
 
-        @OptionGroup var options: LedgerOptions
+        @OptionGroup var target: TargetOptions
+
+        @OptionGroup var reader: ReaderOptions
 
         @Argument(help: ArgumentHelp("The product's code.", valueName: "code"))
         var code: String
@@ -36,9 +40,16 @@ extension RootCommand {
         func run() async throws {
             try await reportingFailures {
                 let identifier = try Trace.identifier(code, lot: lot, serial: serial)
-                let ledger = try await options.open()
-                let journey = try await ledger.trace(identifier)
-                let (registry, _) = try await ledger.registry()
+                let journey: Journey
+                let registry: Registry
+                switch try target.target(reader: try reader.load()) {
+                case .local(let options):
+                    let ledger = try await options.open()
+                    journey = try await ledger.trace(identifier)
+                    (registry, _) = try await ledger.registry()
+                case .remote(let remote):
+                    (journey, registry) = try await remote.trace(identifier)
+                }
                 if json { return try Output.json(JourneyJSON(journey)) }
                 let lines = brief ? JourneyText.brief(journey) : JourneyText.lines(journey, registry: registry)
                 for line in lines { Output.line(line) }

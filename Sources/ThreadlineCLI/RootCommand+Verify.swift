@@ -59,25 +59,15 @@ extension RootCommand {
         @Option(help: ArgumentHelp("The entry's exact bytes (as from 'threadline entry').", valueName: "entryfile"))
         var entry: String
 
-        @Option(help: ArgumentHelp("A witness's cosignature verifier key (repeatable).", valueName: "vkey"))
-        var witness: [String] = []
-
-        @Option(help: ArgumentHelp("How many witnesses must have cosigned.", valueName: "k"))
-        var quorum: Int = 0
-
-        func validate() throws {
-            guard quorum >= 0, quorum <= witness.count else {
-                throw ValidationError("--quorum must be between 0 and the number of --witness keys.")
-            }
-        }
+        @OptionGroup var witnesses: WitnessOptions
 
         func run() async throws {
             try await reportingFailures {
                 let proof = try TlogProof(parsing: try Files.readText(file, what: "proof"))
                 let log = try Ed25519NoteVerifier(verifierKey: try Files.verifierKey(vkey))
-                let witnesses = try witness.map(Files.cosignatureKey)
+                let witnessKeys = try witnesses.keys()
                 let bytes = try Files.read(entry, what: "entry")
-                switch proof.verify(entry: bytes, log: log, witnesses: witnesses, quorum: quorum) {
+                switch proof.verify(entry: bytes, log: log, witnesses: witnessKeys, quorum: witnesses.quorum) {
                 case .valid(let checkpoint):
                     Output.line("ok: entry \(proof.index) is in \(checkpoint.origin) at tree size \(checkpoint.size)")
                 case .invalid(let failure, let why):

@@ -153,12 +153,7 @@ extension RootCommand {
         @Option(help: ArgumentHelp("The monitor's state file (created on first use).", valueName: "file"))
         var state: String
 
-        @Option(
-            name: .customLong("witness"), help: ArgumentHelp("A witness cosignature key (repeat).", valueName: "vkey"))
-        var witnesses: [String] = []
-
-        @Option(help: ArgumentHelp("How many witnesses must have cosigned.", valueName: "k"))
-        var quorum = 0
+        @OptionGroup var witnesses: WitnessOptions
 
         @Argument(
             help: ArgumentHelp(
@@ -169,7 +164,7 @@ extension RootCommand {
         func run() async throws {
             try await reportingFailures {
                 let log = try Ed25519NoteVerifier(verifierKey: try Files.verifierKey(vkey))
-                let witnessKeys = try witnesses.map(Files.cosignatureKey)
+                let witnessKeys = try witnesses.keys()
                 let watched: any WatchedLog =
                     source.hasPrefix("http://") || source.hasPrefix("https://")
                     ? try RemoteLog(source) : try await LocalLog(source)
@@ -179,10 +174,10 @@ extension RootCommand {
                     throw CommandFailure(
                         CommandFailure.verificationFailed, "the checkpoint is not signed by '\(log.name)'")
                 }
-                guard names.count - 1 >= quorum else {
+                guard names.count - 1 >= witnesses.quorum else {
                     throw CommandFailure(
                         CommandFailure.verificationFailed,
-                        "\(names.count - 1) of the required \(quorum) witnesses cosigned the checkpoint")
+                        "\(names.count - 1) of the required \(witnesses.quorum) witnesses cosigned the checkpoint")
                 }
                 let message: String = try await MonitorFile.advance(state, to: body, note: cosigned.encoded) {
                     old, oldRoot in

@@ -12,7 +12,7 @@ public struct RootCommand: AsyncParsableCommand {
             EventHashCommand.self, ParticipantCommand.self, Authorize.self, Record.self, Import.self,
             Trace.self, Events.self, Reindex.self, Check.self, CheckListing.self, CheckListings.self,
             BundleCommand.self, VerifyBundle.self, WitnessCommand.self, Monitor.self, Anchor.self, Anchors.self,
-            Serve.self, Label.self,
+            Serve.self, Label.self, RemoteCommand.self,
         ]
     )
 

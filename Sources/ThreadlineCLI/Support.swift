@@ -37,14 +37,15 @@ struct LedgerOptions: ParsableArguments {
         operatorKeyOption ?? ProcessInfo.processInfo.environment["THREADLINE_OPERATOR_KEY"]
     }
 
-    func validate() throws {
-        guard ledger ?? ProcessInfo.processInfo.environment["THREADLINE_LEDGER"] != nil else {
-            throw ValidationError("Missing --ledger (or $THREADLINE_LEDGER).")
-        }
-    }
+    /// The ledger given, by option or environment.
+    var given: String? { ledger ?? ProcessInfo.processInfo.environment["THREADLINE_LEDGER"] }
 
     var location: LedgerLocation {
-        get throws { try LedgerLocation(ledger ?? ProcessInfo.processInfo.environment["THREADLINE_LEDGER"] ?? "") }
+        get throws {
+            // Checked here rather than in `validate`: a participant's command may name a server instead.
+            guard let given else { throw ValidationError("Missing --ledger (or $THREADLINE_LEDGER).") }
+            return try LedgerLocation(given)
+        }
     }
 
     /// The operator's signing key, when one is given or found at the default place.
@@ -88,6 +89,7 @@ struct CommandFailure: Error, CustomStringConvertible {
     init(_ error: any Error) {
         switch error {
         case let failure as CommandFailure: self = failure
+        case let refusal as ServerRefusal: self.init(refusal.exitCode, refusal.description)
         case let error as any CodedError: self.init(Self.inputRefused, error.reason)
         case let error as EPCISValidationError: self.init(Self.inputRefused, error.description)
         case let error as LedgerError:
@@ -266,4 +268,25 @@ enum Logs {
         bootstrap()
         return Logger(label: "threadline.ledger")
     }
+}
+
+/// The witnesses whose cosignatures a checkpoint must carry (`Specs/15-witness.md`): `--witness VKEY` (repeat)
+/// and `--quorum K`, at most as many as there are witnesses.
+struct WitnessOptions: ParsableArguments {
+    @Option(
+        name: .customLong("witness"),
+        help: ArgumentHelp("A witness's cosignature verifier key, or a file holding it (repeat).", valueName: "vkey"))
+    var witnesses: [String] = []
+
+    @Option(help: ArgumentHelp("How many of the witnesses must have cosigned.", valueName: "k"))
+    var quorum = 0
+
+    func validate() throws {
+        guard (0...witnesses.count).contains(quorum) else {
+            throw ValidationError("--quorum must be between 0 and the number of --witness keys.")
+        }
+    }
+
+    /// The witnesses' keys.
+    func keys() throws -> [CosignatureVerifier] { try witnesses.map(Files.cosignatureKey) }
 }

@@ -48,10 +48,17 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return Server.problem(status: .badRequest, code: "epcis.invalid", detail: error.description)
         } catch let error as LedgerError {
             switch error {
-            case .invalidStatement(_, let reason):
-                return Server.problem(status: .badRequest, code: reason.codeName, detail: reason.reason)
-            case .refused(_, let reason, _):
-                return Server.problem(status: .unprocessableContent, code: reason.codeName, detail: reason.reason)
+            // Which statement of the request, and for a duplicate the record that holds it (RFC 9457 extension
+            // members).
+            case .invalidStatement(let index, let reason):
+                return Server.problem(
+                    status: .badRequest, code: reason.codeName, detail: reason.reason,
+                    extra: [.init("index", .number(String(index)))])
+            case .refused(let index, let reason, let existing):
+                return Server.problem(
+                    status: .unprocessableContent, code: reason.codeName, detail: reason.reason,
+                    extra: [.init("index", .number(String(index)))]
+                        + (existing.map { [.init("existing", .number(String($0)))] } ?? []))
             case .noSuchRecord, .badTreeSize, .noSuchProduct:
                 return Server.problem(status: .notFound, code: "not-found", detail: error.description)
             case .noOperatorKey, .wrongOperatorKey:

@@ -114,12 +114,15 @@ public enum Server {
     }
 
     /// An RFC 9457 problem details answer: a stable `type`, a `title`, the `status` and the `detail`.
-    static func problem(status: HTTPResponse.Status, code: String, detail: String) -> Response {
-        let body = JSONValue.object([
-            .init("type", .string("https://threadline.example/problems/\(code)")),
-            .init("title", .string(status.reasonPhrase)), .init("status", .number(String(status.code))),
-            .init("detail", .string(detail)),
-        ])
+    static func problem(
+        status: HTTPResponse.Status, code: String, detail: String, extra: [JSONValue.Member] = []
+    ) -> Response {
+        let body = JSONValue.object(
+            [
+                .init("type", .string("https://threadline.example/problems/\(code)")),
+                .init("title", .string(status.reasonPhrase)), .init("status", .number(String(status.code))),
+                .init("detail", .string(detail)),
+            ] + extra)
         var headers = HTTPFields()
         headers[.contentType] = "application/problem+json"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body.serialized)))

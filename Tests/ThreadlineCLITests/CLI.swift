@@ -35,6 +35,7 @@ enum CLI {
         process.currentDirectoryURL = folder
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "THREADLINE_LEDGER")
+        env.removeValue(forKey: "THREADLINE_SERVER")
         env.merge(environment) { $1 }
         process.environment = env
         return process
