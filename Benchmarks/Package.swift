@@ -41,11 +41,19 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ThreadlineServer", package: main),
+                .product(name: "HTTPSignatures", package: main),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Sources/LedgerBench"
+        ),
+        // The CLI built with the benchmarks, in release: `--remote-import` runs it as the server and client
+        // processes (the main package's `threadline`, under another name).
+        .executableTarget(
+            name: "threadline-bench-cli",
+            dependencies: [.product(name: "ThreadlineCLI", package: main)],
+            path: "Sources/ThreadlineBenchCLI"
         ),
         .executableTarget(
             name: "MicroBenchmarks",

@@ -57,6 +57,12 @@ struct LedgerBench: AsyncParsableCommand {
             """)
     var eventShape: EventShape = .simple
 
+    @Option(
+        help:
+            "Instead: import a document of this many EPCIS events through 'threadline serve' from a client process, against the same import run locally."
+    )
+    var remoteImport: Int?
+
     @Option(help: "Instead: POST this many pre-signed EPCIS events to an in-process server over HTTP.")
     var http: Int?
 
@@ -86,6 +92,7 @@ struct LedgerBench: AsyncParsableCommand {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let work =
             audit.map { "audit of \($0)" } ?? events.map { "\($0) EPCIS events" }
+            ?? remoteImport.map { "import of \($0) EPCIS events, remote and local" }
             ?? http.map { "\($0) statements over HTTP" } ?? "\(records) records"
         print("machine: \(cores) cores; \(work); batch: \(batch)")
 
@@ -93,6 +100,7 @@ struct LedgerBench: AsyncParsableCommand {
         print(String(format: "bound   Ed25519 verify, swift-crypto, %d cores: %10.0f /s", cores, bound))
         if let audit { return try await runAudit(of: audit, bound: bound, cores: cores) }
         if let events { return try await runProvenance(events: events, bound: bound) }
+        if let remoteImport { return try await runRemoteImport(events: remoteImport, bound: bound) }
         if let http {
             return try await runHTTP(
                 statements: http, clients: clients, events: httpEvents, using: httpClient, bound: bound)

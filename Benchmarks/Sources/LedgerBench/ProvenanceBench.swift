@@ -128,8 +128,11 @@ extension LedgerBench {
             String(
                 format: "listing check-listing against a %d-event ledger: %10.0f listings/s", count,
                 Double(listings.count) / listingSeconds))
-        // (h) The consumer page of the traced product, over HTTP.
+        // (h) The consumer page of the traced product, over HTTP, on a need-to-know server and on a public one;
+        // then the brand's signed trace of it, through the read policy.
         try await runPage(ledger, path: eventShape.pagePath, requests: 500)
+        try await runPage(ledger, path: eventShape.pagePath, requests: 500, reads: .open)
+        try await runSignedTrace(ledger, code: traced, reader: brand, requests: 500)
         print("ledger file: \(path) (\(fileSize(path) / 1_048_576) MiB)")
     }
 }

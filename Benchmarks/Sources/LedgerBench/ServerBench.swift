@@ -4,6 +4,7 @@ import Crypto
 import Dispatch
 import EPCIS
 import Foundation
+import HTTPSignatures
 import Hummingbird
 import LedgerStore
 import LedgerStoreSQLite
@@ -19,9 +20,13 @@ import TransparencyLog
 /// Issue 5's figures: durable appends over HTTP from 64 concurrent clients, and the consumer page's latency.
 extension LedgerBench {
     /// Serves `ledger` in this process on a free loopback port (no rate limit) while `body` runs.
-    func serving<T: Sendable>(_ ledger: Ledger, _ body: (String) async throws -> T) async throws -> T {
+    func serving<T: Sendable>(
+        _ ledger: Ledger, reads: Server.Reads = Server.Reads(), _ body: (String) async throws -> T
+    ) async throws -> T {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = Server.buildApplication(ledger: ledger, port: 0, limits: .init(requestsPerSecond: 0)) {
+        let app = Server.buildApplication(
+            ledger: ledger, port: 0, limits: .init(requestsPerSecond: 0), reads: reads
+        ) {
             continuation.yield($0)
         }
         let services = ServiceGroup(
@@ -243,9 +248,9 @@ extension LedgerBench {
     }
 
     /// The consumer page of the product with a 50-event history, `requests` times, one after another.
-    func runPage(_ ledger: Ledger, path: String, requests: Int) async throws {
+    func runPage(_ ledger: Ledger, path: String, requests: Int, reads: Server.Reads = Server.Reads()) async throws {
         let client = HTTPClient.shared
-        let times = try await serving(ledger) { base in
+        let times = try await serving(ledger, reads: reads) { base in
             var times: [Double] = []
             for i in 0..<(requests + 20) {
                 let start = DispatchTime.now().uptimeNanoseconds
@@ -256,7 +261,34 @@ extension LedgerBench {
             }
             return times
         }
-        latencies("page    consumer page, 50-step journey", times)
+        latencies("page    consumer page, 50-step journey" + (reads.publicReads ? " (public reads)" : ""), times)
+    }
+
+    /// `GET /trace` of the traced product, each request signed afresh by `reader` (RFC 9421) and checked by the
+    /// server — the signature, the nonce, the registry, the read policy — before the journey is cut to the
+    /// reader's view.
+    func runSignedTrace(_ ledger: Ledger, code: String, reader: SigningKey, requests: Int) async throws {
+        let client = HTTPClient.shared
+        let path = "/trace?code=" + (code.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? code)
+        let times = try await serving(ledger) { base in
+            var times: [Double] = []
+            for i in 0..<(requests + 20) {
+                let start = DispatchTime.now().uptimeNanoseconds
+                var request = HTTPClientRequest(url: base + path)
+                for (name, value) in try RequestSignature.sign(
+                    .init(method: "GET", targetURI: base + path), key: reader.noteSigner.privateKey,
+                    keyid: reader.keyID, created: Int64(Date().timeIntervalSince1970), nonce: "bench-\(i)")
+                {
+                    request.headers.add(name: name, value: value)
+                }
+                let response = try await client.execute(request, timeout: .seconds(60))
+                let body = try await response.body.collect(upTo: 1 << 24)
+                precondition(response.status == .ok && String(buffer: body).contains("\"steps\""), "\(response.status)")
+                if i >= 20 { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6) }
+            }
+            return times
+        }
+        latencies("trace   signed GET /trace, 50 steps, policy-checked", times)
     }
 
     /// The sum of a metric's samples in the server's Prometheus registry.
