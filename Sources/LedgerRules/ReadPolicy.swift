@@ -120,7 +120,7 @@ extension ReadPolicy {
     /// The read routes, as `Specs/21-read-policy.md` lists them.
     public enum Route: String, Sendable, CaseIterable {
         case checkpoint, hashTiles, consistencyProof, witness, resolverLinkset, consumerPage
-        case record, inclusionProof, events, trace, bundle, checkListing, entryTiles
+        case record, inclusionProof, events, trace, bundle, checkListing, entryTiles, registry
     }
 
     /// What a reader gets from a route.
@@ -139,6 +139,7 @@ extension ReadPolicy {
         case .checkpoint, .hashTiles, .consistencyProof, .witness, .resolverLinkset, .consumerPage: return .all
         case .entryTiles: return seesEverything(reader) ? .all : .refused
         case .checkListing: return mayCheckListings(reader) ? .all : .refused
+        case .registry: return seesEverything(reader) || participant(reader) != nil ? .all : .refused
         case .record, .inclusionProof, .events, .trace, .bundle:
             if seesEverything(reader) { return .all }
             return participant(reader) == nil ? .refused : .filtered

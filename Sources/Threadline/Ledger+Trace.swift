@@ -11,6 +11,11 @@ import TransparencyLog
 public struct EventPage: Sendable {
     public let events: [RecordedEvent]
     public let next: Int64?
+
+    public init(events: [RecordedEvent], next: Int64?) {
+        self.events = events
+        self.next = next
+    }
 }
 
 /// An EPCIS event as recorded: where it is in the log, who signed it, and when the ledger recorded it.
@@ -25,6 +30,25 @@ public struct RecordedEvent: Sendable {
     public let signers: [String]
     /// The statement payload, exactly as signed.
     public let payload: [UInt8]
+
+    init(
+        seq: Int64, recordTimeMillis: Int64, event: EPCISEvent, knownHash: String?, signers: [String],
+        payload: [UInt8]
+    ) {
+        (self.seq, self.recordTimeMillis, self.event, self.knownHash) = (seq, recordTimeMillis, event, knownHash)
+        (self.signers, self.payload) = (signers, payload)
+    }
+
+    /// The event statement of record `seq`, or nil when the record holds another kind of statement.
+    public init?(seq: Int64, record: LedgerRecord) {
+        let envelope = record.envelope
+        guard envelope.payloadType == Statement.eventPayloadType,
+            let event = try? Statement.event(payload: envelope.payload)
+        else { return nil }
+        self.init(
+            seq: seq, recordTimeMillis: record.timeMillis, event: event, knownHash: nil,
+            signers: envelope.signatures.map(\.keyid), payload: envelope.payload)
+    }
 }
 
 /// An EPCIS-style event query (EPCIS 2.0 §8.2.7.1, SimpleEventQuery): every given condition must hold.
@@ -111,6 +135,9 @@ extension EventQuery {
         }
     }
 
+    /// The namespace of Threadline's EPCIS extension members.
+    public static let namespace = "https://threadline.example/ns/"
+
     /// The most candidate events one page examines (`Ledger.page`).
     public static let maxExamined = 100_000
 
@@ -124,8 +151,16 @@ extension EventQuery {
                 .object([.init("eventList", .array(try page.events.map { try JSONValue(parsing: $0.payload) }))])),
         ]
         if let next = page.next { results.append(.init("nextPageToken", .string(String(next)))) }
+        // Where each event is in the log (an EPCIS extension member), so that a client can ask for its record and
+        // inclusion proof.
+        results.append(.init("threadline:records", .array(page.events.map { .number(String($0.seq)) })))
         return .object([
-            .init("@context", .array([.string("https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld")])),
+            .init(
+                "@context",
+                .array([
+                    .string("https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"),
+                    .object([.init("threadline", .string(EventQuery.namespace))]),
+                ])),
             .init("type", .string("EPCISQueryDocument")), .init("schemaVersion", .string("2.0")),
             .init("creationDate", .string(creationDate)),
             .init("epcisBody", .object([.init("queryResults", .object(results))])),

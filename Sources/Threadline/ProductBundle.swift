@@ -35,20 +35,39 @@ public struct ProductBundle: Sendable {
     static func body(code: String, checkpoint: SignedNote, entries: [Entry], seal: SignedNote?) -> JSONValue {
         var members: [JSONValue.Member] = [
             .init("format", .string(format)), .init("code", .string(code)),
-            .init("checkpoint", .string(checkpoint.encoded)),
-            .init(
-                "records",
-                .array(
-                    entries.map { entry in
-                        .object([
-                            .init("seq", .number(String(entry.seq))),
-                            .init("record", .string(Data(entry.record).base64EncodedString())),
-                            .init("proof", .array(entry.proof.map { .string($0.base64) })),
-                        ])
-                    })),
+            .init("checkpoint", .string(checkpoint.encoded)), .init("records", records(entries)),
         ]
         if let seal { members.append(.init("seal", .string(seal.encoded))) }
         return .object(members)
+    }
+
+    /// Records with their proofs, as a bundle holds them: `[{"seq", "record": base64, "proof": [base64 hash]}]`.
+    public static func records(_ entries: [Entry]) -> JSONValue {
+        .array(
+            entries.map { entry in
+                .object([
+                    .init("seq", .number(String(entry.seq))),
+                    .init("record", .string(Data(entry.record).base64EncodedString())),
+                    .init("proof", .array(entry.proof.map { .string($0.base64) })),
+                ])
+            })
+    }
+
+    /// The records a bundle's `records` member holds (`records(_:)`'s inverse).
+    public static func entries(_ json: JSONValue?) throws -> [Entry] {
+        try (json?.elements ?? []).enumerated().map { index, element in
+            guard case .number(let text)? = element["seq"], let seq = Int64(text),
+                let base64 = element["record"]?.stringValue, let record = Data(base64Encoded: base64),
+                let proofs = element["proof"]?.elements
+            else { throw EngineError(.bundleRecords, "record entry \(index) is not {seq, record, proof}") }
+            let proof = try proofs.map { value -> Hash in
+                guard let text = value.stringValue, let hash = Hash(base64: text) else {
+                    throw EngineError(.bundleProof, "record entry \(index) has a proof line that is not a hash")
+                }
+                return hash
+            }
+            return Entry(seq: seq, record: Array(record), proof: proof)
+        }
     }
 
     /// The text the operator signs: the format, the code, and the SHA-256 of the unsealed bundle.
@@ -88,19 +107,7 @@ public struct ProductBundle: Sendable {
         code = try string(.bundleCode)
         checkpoint = try SignedNote(parsing: try string(.bundleCheckpoint))
         seal = try SignedNote(parsing: try string(.bundleSeal))
-        entries = try (json["records"]?.elements ?? []).enumerated().map { index, element in
-            guard case .number(let text)? = element["seq"], let seq = Int64(text),
-                let base64 = element["record"]?.stringValue, let record = Data(base64Encoded: base64),
-                let proofs = element["proof"]?.elements
-            else { throw EngineError(.bundleRecords, "record entry \(index) is not {seq, record, proof}") }
-            let proof = try proofs.map { value -> Hash in
-                guard let text = value.stringValue, let hash = Hash(base64: text) else {
-                    throw EngineError(.bundleProof, "record entry \(index) has a proof line that is not a hash")
-                }
-                return hash
-            }
-            return Entry(seq: seq, record: Array(record), proof: proof)
-        }
+        entries = try Self.entries(json["records"])
         guard encoded == bytes else {
             throw EngineError(.bundleCanonical, "the bundle is not in canonical form: its bytes were changed")
         }
@@ -248,18 +255,65 @@ extension Ledger {
         guard !steps.isEmpty else { throw LedgerError.noSuchProduct(code) }
         let registrySeqs = try await store.lookup([IndexKey.registry], from: 0).map(\.seq)
         let seqs = Array(Set(steps.map(\.seq) + registrySeqs)).filter { $0 < body.size }.sorted()
-        let records = try await store.records(at: seqs)
-        var entries: [ProductBundle.Entry] = []
-        for (seq, record) in zip(seqs, records) {
-            let plan = HashReadPlan.inclusionProof(index: seq, size: body.size)
-            entries.append(
-                .init(seq: seq, record: record, proof: plan.combine(try await store.hashes(at: plan.indices))))
-        }
+        let entries = try await provedEntries(seqs, size: body.size)
         return try ProductBundle.sealed(code: DigitalLink.canonical(code), checkpoint: note, entries: entries, by: self)
     }
 }
 
+extension Ledger {
+    /// Every registry statement's record with its inclusion proof, against the latest checkpoint (signed now if
+    /// the log grew): what a participant's client folds into the registry (`Specs/22-client.md` §3).
+    public func provedRegistry() async throws -> (checkpoint: SignedNote, entries: [ProductBundle.Entry]) {
+        try await ensureIndexed()
+        let note = try await checkpoint()
+        let body = try Checkpoint(text: note.text)
+        let seqs = try await store.lookup([IndexKey.registry], from: 0).map(\.seq).filter { $0 < body.size }
+        return (note, try await provedEntries(seqs, size: body.size))
+    }
+
+    /// The records at `seqs`, each with its inclusion proof in the tree of `size`.
+    func provedEntries(_ seqs: [Int64], size: Int64) async throws -> [ProductBundle.Entry] {
+        let records = try await store.records(at: seqs)
+        var entries: [ProductBundle.Entry] = []
+        for (seq, record) in zip(seqs, records) {
+            let plan = HashReadPlan.inclusionProof(index: seq, size: size)
+            entries.append(
+                .init(seq: seq, record: record, proof: plan.combine(try await store.hashes(at: plan.indices))))
+        }
+        return entries
+    }
+}
+
 extension ProductBundle {
+    /// The registry `entries` make, each proved in the tree of `checkpoint` (verified with `log`, and `quorum` of
+    /// `witnesses`), signed, and a registry statement; and the checkpoint's body.
+    public static func registry(
+        checkpoint: SignedNote, entries: [Entry], log: Ed25519NoteVerifier, witnesses: [CosignatureVerifier] = [],
+        quorum: Int = 0, before end: Int64? = nil
+    ) throws -> (Registry, Checkpoint) {
+        guard case .verified(let names) = checkpoint.verify([log] + witnesses), names.contains(log.name),
+            names.count - 1 >= quorum
+        else {
+            throw EngineError(
+                .bundleCheckpoint, "the checkpoint is not signed by '\(log.name)' and \(quorum) of the witnesses")
+        }
+        let body = try Checkpoint(text: checkpoint.text)
+        var registry = Registry(operatorKey: log.verifierKey)
+        var last: Int64 = -1
+        for entry in entries {
+            guard entry.seq > last else {
+                throw EngineError(.bundleOrder, "records are not in increasing order at \(entry.seq)")
+            }
+            last = entry.seq
+            guard entry.seq < end ?? body.size else { continue }
+            guard try verify(entry, in: body, registry: &registry) == nil else {
+                throw EngineError(.bundleRecord, "record \(entry.seq) is not a registry statement")
+            }
+        }
+        registry.skip(to: min(end ?? body.size, body.size))
+        return (registry, body)
+    }
+
     /// A bundle of `entries`, sealed by the ledger's operator key.
     static func sealed(
         code: String, checkpoint: SignedNote, entries: [Entry], by ledger: Ledger

@@ -129,9 +129,15 @@ extension RootCommand {
         struct List: AsyncParsableCommand {
             static let configuration = CommandConfiguration(
                 abstract: "List the participants, their roles, prefixes, locations, keys and authorisations.",
-                discussion: "With --at N, the registry as it stood for record N (built from records before it).")
+                discussion: """
+                    With --at N, the registry as it stood for record N (built from records before it). Through a \
+                    server (--server, --remote), built from the registry statements the server proves in its log \
+                    (a participant's signed request, Specs/22).
+                    """)
 
-            @OptionGroup var options: LedgerOptions
+            @OptionGroup var target: TargetOptions
+
+            @OptionGroup var reader: ReaderOptions
 
             @Option(help: ArgumentHelp("Show the registry as it stood for this record.", valueName: "seq"))
             var at: Int64?
@@ -145,9 +151,14 @@ extension RootCommand {
 
             func run() async throws {
                 try await reportingFailures {
-                    let ledger = try await options.open()
-                    let (registry, refused) = try await ledger.registry(before: at)
-                    let listing = RegistryListing(registry, refused: refused)
+                    let listing: RegistryListing
+                    switch try target.target(reader: try reader.load()) {
+                    case .local(let options):
+                        let (registry, refused) = try await options.open().registry(before: at)
+                        listing = RegistryListing(registry, refused: refused)
+                    case .remote(let remote):
+                        listing = RegistryListing(try await remote.registry(before: at), refused: [])
+                    }
                     if json { return try Output.json(listing) }
                     for p in listing.participants {
                         Output.line(

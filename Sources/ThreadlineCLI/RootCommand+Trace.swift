@@ -79,10 +79,13 @@ extension RootCommand {
                 MATCH_anyEPC, MATCH_epcClass, EQ_bizStep, EQ_disposition, EQ_bizLocation, EQ_readPoint, \
                 eventType, EQ_action, GE_eventTime, LT_eventTime, perPage, nextPageToken. Prints one line per \
                 event (record, time, type, business step, what); --json prints an EPCISQueryDocument holding \
-                the events exactly as recorded. Specs/11-trace.md §3.
+                the events exactly as recorded. Through a server (--server, --remote), the events the reader may \
+                see, each proved in the log. Specs/11-trace.md §3.
                 """)
 
-        @OptionGroup var options: LedgerOptions
+        @OptionGroup var target: TargetOptions
+
+        @OptionGroup var reader: ReaderOptions
 
         @Argument(help: ArgumentHelp("Query parameters, NAME=VALUE.", valueName: "param"))
         var parameters: [String] = []
@@ -92,9 +95,13 @@ extension RootCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let query = try Events.query(parameters)
-                let ledger = try await options.open()
-                let page = try await ledger.page(query)
+                let pairs = try Events.pairs(parameters)
+                let query = try Events.query(pairs)
+                let page: EventPage
+                switch try target.target(reader: try reader.load()) {
+                case .local(let options): page = try await options.open().page(query)
+                case .remote(let remote): page = try await remote.events(pairs)
+                }
                 if json {
                     let now = Timestamp.format(millis: Int64(Date().timeIntervalSince1970 * 1000))
                     return Output.jsonLine(try EventQuery.document(page, creationDate: now).serialized)
@@ -104,13 +111,17 @@ extension RootCommand {
             }
         }
 
-        static func query(_ parameters: [String]) throws -> EventQuery {
-            let pairs = try parameters.map { parameter -> (String, String) in
+        static func pairs(_ parameters: [String]) throws -> [(String, String)] {
+            try parameters.map { parameter -> (String, String) in
                 guard let equals = parameter.firstIndex(of: "=") else {
                     throw ValidationError("'\(parameter)' is not NAME=VALUE")
                 }
                 return (String(parameter[..<equals]), String(parameter[parameter.index(after: equals)...]))
             }
+        }
+
+        /// The query `pairs` make (checked here, before any server is asked).
+        static func query(_ pairs: [(String, String)]) throws -> EventQuery {
             do { return try EventQuery(parameters: pairs) } catch let error as any CodedError {
                 throw ValidationError(error.reason)
             }

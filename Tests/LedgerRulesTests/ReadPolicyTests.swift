@@ -100,6 +100,10 @@ import TransparencyLog
                 "anyone": .refused, "factory": .refused, "market": .all, "brand": .all, "auditor": .all,
                 "operator": .all, "gone": .refused,
             ],
+            .registry: [
+                "anyone": .refused, "factory": .all, "market": .all, "brand": .all, "auditor": .all,
+                "operator": .all, "gone": .refused,
+            ],
         ]
         let filtered: [String: ReadPolicy.Access] = [
             "anyone": .refused, "factory": .filtered, "market": .filtered, "brand": .filtered, "auditor": .all,
@@ -110,7 +114,7 @@ import TransparencyLog
                 switch route {
                 case .checkpoint, .hashTiles, .consistencyProof, .witness, .resolverLinkset, .consumerPage: .all
                 case .record, .inclusionProof, .events, .trace, .bundle: filtered[name]!
-                case .entryTiles, .checkListing: expected[route]![name]!
+                case .entryTiles, .checkListing, .registry: expected[route]![name]!
                 }
             #expect(Self.policy.access(route, reader) == want, "\(route) for \(name)")
         }

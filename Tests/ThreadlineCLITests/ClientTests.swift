@@ -135,7 +135,19 @@ struct ClientTests {
         #expect(rivalTrace.status == 4, "\(rivalTrace.output)\(rivalTrace.stderr)")
         let operatorView = try CLI.run(["trace", "--ledger", "l.db", Self.shirt], in: operatorFolder)
         #expect(try brand.run("trace", "--remote", "hub", Self.shirt).output == operatorView.output)
-        // A competitor sees none of the factory's work: not its records, trace or bundle.
+        // The registry, proved statement by statement: the operator's listing, seen from the factory's machine.
+        let registry = try factory.run("participant", "list", "--remote", "hub")
+        #expect(registry.status == 0 && registry.output.contains("market  Market  [marketplace]"), "\(registry.stderr)")
+        #expect(
+            registry.output == (try CLI.run(["participant", "list", "--ledger", "l.db"], in: operatorFolder)).output)
+        // Event queries: each reader's events, each proved in the log; the same lines as the operator's for them.
+        let factoryEvents = try factory.run("events", "--remote", "hub")
+        #expect(factoryEvents.status == 0 && factoryEvents.lines.map { $0.prefix(3) } == ["5  ", "6  "])
+        let operatorEvents = try CLI.run(["events", "--ledger", "l.db"], in: operatorFolder)
+        #expect(factoryEvents.lines == Array(operatorEvents.lines.prefix(2)))
+        let rivalEvents = try rival.run("events", "--remote", "hub", "--json")
+        #expect(rivalEvents.status == 0 && rivalEvents.output.contains(#""eventList":[]"#))
+        // A competitor sees none of the factory's work: not its events, records, trace or bundle.
         #expect(try rival.run("entry", "--remote", "hub", "5").status == 4)
         #expect(try rival.run("bundle", "--remote", "hub", Self.shirt, "--out", "b.json").status == 4)
         #expect(try factory.run("entry", "--remote", "hub", "5").status == 0)
@@ -146,6 +158,11 @@ struct ClientTests {
         // The marketplace checks a listing; the factory may not; an unsigned reader is refused.
         let listing = try market.run("check-listing", "--remote", "hub", "--code", Self.shirt, "--seller", "market")
         #expect(listing.status == 0 && listing.output.hasPrefix("GENUINE"), "\(listing.output)\(listing.stderr)")
+        try market.write("listings.csv", "code,seller\n\(Self.shirt),market\n\(Self.shirt),rival\n")
+        let report = try market.run("check-listings", "--remote", "hub", "listings.csv")
+        #expect(
+            report.status == 0 && report.lines.count == 3 && report.lines[1].contains("GENUINE"), "\(report.output)")
+        #expect(report.lines[2].contains("SUSPECT"))
         let notAllowed = try factory.run("check-listing", "--remote", "hub", "--code", Self.shirt, "--seller", "market")
         #expect(notAllowed.status == 2 && notAllowed.stderr.contains("403 read.forbidden"))
         let unsigned = try rival.run(

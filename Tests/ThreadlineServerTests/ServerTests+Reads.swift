@@ -177,6 +177,9 @@ struct ReadPolicyServerTests {
             let seqs = try ProductBundle(parsing: Array(body.utf8)).entries.map(\.seq)
             #expect(seqs.contains(7) && !seqs.contains(8) && !seqs.contains(9))
             #expect(try await Self.read(client, bundle, as: "rival").status == 404)
+            // The registry: for participants.
+            #expect(try await Self.read(client, "/registry", as: "rival").status == 200)
+            #expect(try await Self.read(client, "/registry").problem == "read.unsigned")
             // Entry tiles hold every record: for the auditor only.
             #expect(try await Self.read(client, "/tile/entries/000.p/11", as: "auditor").status == 200)
             #expect(try await Self.read(client, "/tile/entries/000.p/11", as: "brand").problem == "read.forbidden")

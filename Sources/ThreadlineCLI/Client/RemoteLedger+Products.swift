@@ -3,6 +3,7 @@ import Foundation
 import GS1Identifiers
 import LedgerRules
 import Participants
+import Statements
 import Threadline
 import TransparencyLog
 
@@ -86,10 +87,83 @@ extension RemoteLedger {
         }
     }
 
+    /// One page of an EPCIS event query (`GET /events`, signed): the events the reader may see, each rebuilt from
+    /// its record as proved in the log (`threadline:records` names them, 11 §3) — the server's rendering of the
+    /// events is only compared with them.
+    func events(_ parameters: [(String, String)]) async throws -> EventPage {
+        let query = parameters.map { Self.escaped($0.0) + "=" + Self.escaped($0.1) }.joined(separator: "&")
+        let answer = try server.expect(try await server.get("/events?" + query), "the event query")
+        let results: JSONValue?
+        do { results = try JSONValue(parsing: answer.body)["epcisBody"]?["queryResults"] } catch {
+            throw CommandFailure(
+                CommandFailure.verificationFailed, "the server's query document does not read: \(error)")
+        }
+        let listed = results?["resultsBody"]?["eventList"]?.elements ?? []
+        let seqs = (results?["threadline:records"]?.elements ?? []).map { value -> Int64? in
+            if case .number(let text) = value { return Int64(text) }
+            return nil
+        }
+        guard seqs.count == listed.count, !seqs.contains(nil) else {
+            throw CommandFailure(
+                CommandFailure.verificationFailed, "the server's query document does not say where its events are")
+        }
+        let records = try await withThrowingTaskGroup(of: (Int, [UInt8]).self) { group in
+            var records = [[UInt8]](repeating: [], count: seqs.count)
+            var next = 0
+            func add() {
+                guard next < seqs.count, let seq = seqs[next] else { return }
+                let index = next
+                next += 1
+                group.addTask { (index, try await provedRecord(seq).record) }
+            }
+            for _ in 0..<8 { add() }
+            while let (index, record) = try await group.next() {
+                records[index] = record
+                add()
+            }
+            return records
+        }
+        let events = try zip(seqs.compactMap { $0 }, zip(records, listed)).map { seq, pair -> RecordedEvent in
+            guard let record = try? LedgerRecord(bytes: pair.0), let recorded = RecordedEvent(seq: seq, record: record),
+                (try? JSONValue(parsing: recorded.payload))?.serialized == pair.1.serialized
+            else {
+                throw CommandFailure(
+                    CommandFailure.verificationFailed,
+                    "the server's event at record \(seq) is not the one recorded there")
+            }
+            return recorded
+        }
+        let next = results?["nextPageToken"]?.stringValue.flatMap { Int64($0) }
+        return EventPage(events: events, next: next)
+    }
+
     /// `text` as a query value: every byte but unreserved ones percent-encoded.
     static func escaped(_ text: String) -> String {
         text.addingPercentEncoding(
             withAllowedCharacters: CharacterSet(
                 charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")) ?? text
+    }
+}
+
+extension RemoteLedger {
+    /// The registry as the server's registry statements make it (`GET /registry`), each proved in the log, as it
+    /// stood for record `end` (default: the whole log); the checkpoint is accepted.
+    func registry(before end: Int64? = nil) async throws -> Registry {
+        let answer = try server.expect(try await server.get("/registry"), "the registry")
+        do {
+            let json = try JSONValue(parsing: answer.body)
+            guard let text = json["checkpoint"]?.stringValue else {
+                throw CommandFailure(CommandFailure.verificationFailed, "the server's registry names no checkpoint")
+            }
+            let checkpoint = try SignedNote(parsing: text)
+            let (registry, _) = try ProductBundle.registry(
+                checkpoint: checkpoint, entries: try ProductBundle.entries(json["records"]), log: log,
+                witnesses: witnesses, quorum: quorum, before: end)
+            try await accept(checkpoint)
+            return registry
+        } catch let error as any CodedError {
+            throw CommandFailure(
+                CommandFailure.verificationFailed, "the server's registry does not verify: \(error.reason)")
+        }
     }
 }

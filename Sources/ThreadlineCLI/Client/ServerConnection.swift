@@ -123,26 +123,28 @@ struct ServerRefusal: Error, CustomStringConvertible {
     }
 }
 
-/// One request whose answer is read only up to a limit: a server that sends more is cut off, not buffered.
+/// Requests whose answers are read only up to a limit: a server that sends more is cut off, not buffered. One
+/// session for the process, so that a command's requests share connections.
 private final class BoundedFetch: NSObject, URLSessionDataDelegate, Sendable {
-    private struct State {
+    private struct Transfer {
+        let limit: Int
         var body: [UInt8] = []
-        var continuation: CheckedContinuation<ServerConnection.Answer, any Error>?
+        var continuation: CheckedContinuation<ServerConnection.Answer, any Error>
         var status = 0
         var tooLarge = false
     }
-    private let state = Mutex(State())
-    private let limit: Int
+    private let transfers = Mutex<[Int: Transfer]>([:])
 
-    private init(limit: Int) { self.limit = limit }
+    private static let shared = BoundedFetch()
+    private static let session = URLSession(configuration: .ephemeral, delegate: shared, delegateQueue: nil)
 
     static func fetch(_ request: URLRequest, limit: Int) async throws -> ServerConnection.Answer {
-        let fetch = BoundedFetch(limit: limit)
-        let session = URLSession(configuration: .ephemeral, delegate: fetch, delegateQueue: nil)
-        defer { session.finishTasksAndInvalidate() }
-        return try await withCheckedThrowingContinuation { continuation in
-            fetch.state.withLock { $0.continuation = continuation }
-            session.dataTask(with: request).resume()
+        try await withCheckedThrowingContinuation { continuation in
+            let task = session.dataTask(with: request)
+            shared.transfers.withLock {
+                $0[task.taskIdentifier] = Transfer(limit: limit, continuation: continuation)
+            }
+            task.resume()
         }
     }
 
@@ -150,43 +152,39 @@ private final class BoundedFetch: NSObject, URLSessionDataDelegate, Sendable {
         _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
         completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
     ) {
-        let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-        let tooLarge = response.expectedContentLength > Int64(limit)
-        state.withLock {
-            $0.status = status
-            $0.tooLarge = tooLarge
+        let tooLarge = transfers.withLock { transfers in
+            guard var transfer = transfers[dataTask.taskIdentifier] else { return true }
+            transfer.status = (response as? HTTPURLResponse)?.statusCode ?? 0
+            transfer.tooLarge = response.expectedContentLength > Int64(transfer.limit)
+            transfers[dataTask.taskIdentifier] = transfer
+            return transfer.tooLarge
         }
         completionHandler(tooLarge ? .cancel : .allow)
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        let over = state.withLock { state in
-            state.body.append(contentsOf: data)
-            if state.body.count > limit { state.tooLarge = true }
-            return state.tooLarge
+        let over = transfers.withLock { transfers in
+            guard var transfer = transfers[dataTask.taskIdentifier] else { return true }
+            transfer.body.append(contentsOf: data)
+            if transfer.body.count > transfer.limit { transfer.tooLarge = true }
+            transfers[dataTask.taskIdentifier] = transfer
+            return transfer.tooLarge
         }
         if over { dataTask.cancel() }
     }
 
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
-        let (continuation, result) = state.withLock {
-            state -> (
-                CheckedContinuation<ServerConnection.Answer, any Error>?, Result<ServerConnection.Answer, any Error>
-            ) in
-            defer { state.continuation = nil }
-            if state.tooLarge {
-                return (
-                    state.continuation,
-                    .failure(
-                        CommandFailure(
-                            CommandFailure.verificationFailed,
-                            "the server's answer to \(task.originalRequest?.url?.path ?? "a request") is larger than "
-                                + "\(limit >> 10) KiB"))
-                )
-            }
-            if let error { return (state.continuation, .failure(error)) }
-            return (state.continuation, .success(.init(status: state.status, body: state.body)))
+        guard let transfer = transfers.withLock({ $0.removeValue(forKey: task.taskIdentifier) }) else { return }
+        if transfer.tooLarge {
+            transfer.continuation.resume(
+                throwing: CommandFailure(
+                    CommandFailure.verificationFailed,
+                    "the server's answer to \(task.originalRequest?.url?.path ?? "a request") is larger than "
+                        + "\(transfer.limit >> 10) KiB"))
+        } else if let error {
+            transfer.continuation.resume(throwing: error)
+        } else {
+            transfer.continuation.resume(returning: .init(status: transfer.status, body: transfer.body))
         }
-        continuation?.resume(with: result)
     }
 }

@@ -32,6 +32,14 @@ struct LogRoutes: Sendable {
             let proof = try await ledger.inclusionProof(seq)
             return Server.text(proof.encoded, type: "text/plain; charset=utf-8", cache: "no-cache")
         }
+        routes.get("/registry") { request, _ -> Response in
+            _ = try await gate.admit(.registry, request)
+            let (note, entries) = try await ledger.provedRegistry()
+            let body = JSONValue.object([
+                .init("checkpoint", .string(note.encoded)), .init("records", ProductBundle.records(entries)),
+            ])
+            return Server.text(body.serialized, type: "application/json", cache: "private, no-cache")
+        }
         routes.get("/proofs/consistency") { request, _ -> Response in
             guard let old = request.uri.queryParameters.get("old", as: Int64.self),
                 let new = request.uri.queryParameters.get("new", as: Int64.self)
