@@ -90,10 +90,12 @@ struct LedgerBench: AsyncParsableCommand {
     func run() async throws {
         if let worker, let workerLedger { return try await runWorker(input: worker, ledger: workerLedger) }
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        let work =
-            audit.map { "audit of \($0)" } ?? events.map { "\($0) EPCIS events" }
-            ?? remoteImport.map { "import of \($0) EPCIS events, remote and local" }
-            ?? http.map { "\($0) statements over HTTP" } ?? "\(records) records"
+        let modes: [String?] = [
+            audit.map { "audit of \($0)" }, events.map { "\($0) EPCIS events" },
+            remoteImport.map { "import of \($0) EPCIS events, remote and local" },
+            http.map { "\($0) statements over HTTP" },
+        ]
+        let work = modes.compactMap { $0 }.first ?? "\(records) records"
         print("machine: \(cores) cores; \(work); batch: \(batch)")
 
         let bound = measureVerifyBound(seconds: boundSeconds, cores: cores)

@@ -1,5 +1,6 @@
 import Crypto
 import Dispatch
+import EPCIS
 import Foundation
 import LedgerStoreSQLite
 import Statements
