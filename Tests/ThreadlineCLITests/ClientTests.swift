@@ -174,6 +174,22 @@ struct ClientTests {
         let (server, vkey, machines, operatorFolder) = try await Self.network()
         defer { server.process.terminate() }
         let brand = machines["brand"]!
+        // The client can demand a witness's cosignature: refused while the checkpoint has none, taken once the
+        // operator has asked the witness and kept its cosignature.
+        #expect(try brand.run("key", "generate", "--out", "w.key", "--name", "witness.example").status == 0)
+        let witness = try brand.run("witness", "key", "--key", "w.key").lines.first ?? ""
+        let uncosigned = try brand.run("checkpoint", "--remote", "hub", "--witness", witness, "--quorum", "1")
+        #expect(uncosigned.status == 1 && uncosigned.stderr.contains("0 of the required 1 witnesses"))
+        let request = try CLI.run(["witness", "request", "--ledger", "l.db"], in: operatorFolder)
+        let cosigned = try CLI.run(
+            ["witness", "add-checkpoint", "--key", "w.key", "--state", "w.state", "--log-vkey", vkey, "-"],
+            in: brand.folder, stdin: request.stdout)
+        #expect(cosigned.status == 0, "\(cosigned.stderr)")
+        let kept = try CLI.run(
+            ["witness", "keep", "--ledger", "l.db", "--witness-vkey", witness, "-"], in: operatorFolder,
+            stdin: cosigned.stdout)
+        #expect(kept.status == 0, "\(kept.stderr)")
+        #expect(try brand.run("checkpoint", "--remote", "hub", "--witness", witness, "--quorum", "1").status == 0)
         // The brand's client trusts the server's checkpoint.
         #expect(try brand.run("checkpoint", "--remote", "hub").status == 0)
         let state = brand.folder.appendingPathComponent("state/threadline/servers/hub.json")
