@@ -119,16 +119,16 @@ extension RootCommand {
                 }
                 if !invalid.isEmpty && !continueOnError { throw EPCISValidationError(problems: invalid) }
                 let target = try target.target(reader: keys[0])
-                let envelopes = try Recording.sign(good.map(\.payload), with: keys) { done in
-                    Output.progress("signing", Int64(done), Int64(good.count))
-                }
                 if case .remote(let remote) = target {
                     let (recorded, refusedRemotely) = try await remote.importEvents(
-                        envelopes, good: good.map { ($0.index, $0.event) }, paths: events.map(\.path),
+                        good.map { ($0.index, $0.event, $0.payload) }, signedBy: keys, paths: events.map(\.path),
                         continueOnError: continueOnError)
                     return try report(recorded: recorded, refused: refused + refusedRemotely, of: events.count)
                 }
                 guard case .local(let options) = target else { return }
+                let envelopes = try Recording.sign(good.map(\.payload), with: keys) { done in
+                    Output.progress("signing", Int64(done), Int64(good.count))
+                }
                 let ledger = try await options.open()
                 let prepared = try Ledger.prepare(envelopes)
                 if Output.isTerminal { FileHandle.standardError.write(Data("recording \(good.count) events…\n".utf8)) }

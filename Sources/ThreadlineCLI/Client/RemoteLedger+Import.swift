@@ -7,25 +7,36 @@ extension RemoteLedger {
     typealias Recorded = RootCommand.Import.Recorded
     typealias Refused = RootCommand.Import.Refused
 
-    /// `import` through the server: `envelopes` (the signed `good` events: their index in the document and the
-    /// event) in requests of at most `requestStatements`, each all or nothing and durable before the next is sent
-    /// (an event may rely on the ones before it). A refusal stops there: what was recorded before it is
-    /// reported, and the refusal thrown. With `continueOnError`, every event is tried on its own (capture jobs of
-    /// 100 that proceed past refusals) and each refusal is reported.
+    /// `import` through the server: the `good` events (their index in the document, the event, its payload),
+    /// signed by `keys` here, in requests of at most `requestStatements` — each signed while the one before it is
+    /// with the server, each all or nothing and durable before the next is sent (an event may rely on the ones
+    /// before it). A refusal stops there: what was recorded before it is reported, and the refusal thrown. With
+    /// `continueOnError`, every event is tried on its own (capture jobs of 100 that proceed past refusals) and
+    /// each refusal is reported.
     func importEvents(
-        _ envelopes: [Envelope], good: [(index: Int, event: EPCISEvent)], paths: [String], continueOnError: Bool
+        _ good: [(index: Int, event: EPCISEvent, payload: [UInt8])], signedBy keys: [SigningKey], paths: [String],
+        continueOnError: Bool
     ) async throws -> (recorded: [Recorded], refused: [Refused]) {
-        let bytes = envelopes.map(\.canonicalJSON)
         var recorded: [Recorded] = []
         var refused: [Refused] = []
-        let requests = Self.requests(bytes, most: continueOnError ? 100 : Self.requestStatements)
+        // A request's size, estimated from its payloads: an envelope is its payload in base64 and a few hundred
+        // bytes per signature.
+        let sizes = good.map { $0.payload.count * 4 / 3 + 200 * keys.count + 100 }
+        let requests = Self.requests(sizes: sizes, most: continueOnError ? 100 : Self.requestStatements)
+        @Sendable func sign(_ request: Range<Int>) throws -> [[UInt8]] {
+            try Recording.sign(good[request].map(\.payload), with: keys).map(\.canonicalJSON)
+        }
         if Output.isTerminal { FileHandle.standardError.write(Data("recording \(good.count) events…\n".utf8)) }
-        for request in requests {
-            Output.progress("recording", Int64(request.lowerBound), Int64(bytes.count))
+        var next: Task<[[UInt8]], any Error>? = requests.first.map { first in Task { try sign(first) } }
+        for (number, request) in requests.enumerated() {
+            Output.progress("recording", Int64(request.lowerBound), Int64(good.count))
+            guard let signing = next else { break }
+            let bytes = try await signing.value
+            next = number + 1 < requests.count ? Task { [requests] in try sign(requests[number + 1]) } : nil
             if continueOnError {
-                let outcomes = try await captureEach(Array(bytes[request]))
+                let outcomes = try await captureEach(bytes)
                 for (offset, outcome) in outcomes.enumerated() {
-                    let (index, event) = good[request.lowerBound + offset]
+                    let (index, event, _) = good[request.lowerBound + offset]
                     switch outcome {
                     case .recorded(let seq): recorded.append(Recorded(index: index, seq: seq, hash: event.hash()))
                     case .refused(let code, let detail):
@@ -36,9 +47,9 @@ extension RemoteLedger {
                 continue
             }
             let range: Range<Int64>
-            do { range = try await submit(Array(bytes[request])) } catch let refusal as ServerRefusal
-                where refusal.exitCode == CommandFailure.inputRefused
-            {
+            do { range = try await submit(bytes) } catch let refusal as ServerRefusal
+            where refusal.exitCode == CommandFailure.inputRefused {
+                next?.cancel()
                 let which = refusal.index.map { request.lowerBound + $0 }.map { good[$0].index }
                 let event = which.map { "event \($0) (\(paths[$0]))" } ?? "a request"
                 let before =
@@ -51,11 +62,11 @@ extension RemoteLedger {
                     "\(before): \(event) refused: \(refusal.code.map { "\($0): " } ?? "")\(refusal.detail)")
             }
             for (offset, seq) in range.enumerated() {
-                let (index, event) = good[request.lowerBound + offset]
+                let (index, event, _) = good[request.lowerBound + offset]
                 recorded.append(Recorded(index: index, seq: seq, hash: event.hash()))
             }
         }
-        Output.progress("recording", Int64(bytes.count), Int64(bytes.count))
+        Output.progress("recording", Int64(good.count), Int64(good.count))
         return (recorded, refused)
     }
 }

@@ -57,19 +57,20 @@ extension RemoteLedger {
         }
     }
 
-    /// The requests `envelopes` are sent in: consecutive runs within `requestStatements` and `requestBytes`.
-    static func requests(_ envelopes: [[UInt8]], most: Int = requestStatements) -> [Range<Int>] {
+    /// The requests statements of `sizes` bytes are sent in: consecutive runs within `most` statements and
+    /// `requestBytes`.
+    static func requests(sizes: [Int], most: Int = requestStatements) -> [Range<Int>] {
         var out: [Range<Int>] = []
         var start = 0
         var bytes = 0
-        for (index, envelope) in envelopes.enumerated() {
-            if index > start && (index - start >= most || bytes + envelope.count + 1 > requestBytes) {
+        for (index, size) in sizes.enumerated() {
+            if index > start && (index - start >= most || bytes + size + 1 > requestBytes) {
                 out.append(start..<index)
                 (start, bytes) = (index, 0)
             }
-            bytes += envelope.count + 1
+            bytes += size + 1
         }
-        if start < envelopes.count { out.append(start..<envelopes.count) }
+        if start < sizes.count { out.append(start..<sizes.count) }
         return out
     }
 }
