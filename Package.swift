@@ -45,6 +45,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1", from: "1.0.0"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        // The participant's client: HTTP/1.1 and TLS on SwiftNIO, whose event loop waits without spinning.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.21.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.0.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.4.0"),
@@ -140,6 +142,7 @@ let package = Package(
                 "Threadline", "TransparencyLog", "LedgerStore", "LedgerBackends", "ThreadlineServer",
                 "ThreadlineLabel", "ThreadlineDemo", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .executableTarget(name: "threadline", dependencies: ["ThreadlineCLI"]),

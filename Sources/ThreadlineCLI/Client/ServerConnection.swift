@@ -1,11 +1,8 @@
+import AsyncHTTPClient
 import Foundation
 import HTTPSignatures
 import Statements
-import Synchronization
-
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
+import NIOCore
 
 /// HTTP to a Threadline server (`Specs/17-server.md`), as a participant's client speaks it: reads signed with the
 /// participant's key when it has one (`Specs/20-request-signatures.md`), answers read up to a size limit, and every
@@ -39,29 +36,29 @@ struct ServerConnection: Sendable {
 
     /// `GET path`, signed when the connection has a reader key; at most `limit` bytes of answer.
     func get(_ path: String, limit: Int = 64 << 20) async throws -> Answer {
-        var request = try request(path)
+        var request = HTTPClientRequest(url: base + path)
         if let reader {
             let signed = RequestSignature.Request(method: "GET", targetURI: base + path)
             for (name, value) in try RequestSignature.sign(
                 signed, key: reader.noteSigner.privateKey, keyid: reader.keyID,
                 created: Int64(Date().timeIntervalSince1970), nonce: UUID().uuidString)
             {
-                request.setValue(value, forHTTPHeaderField: name)
+                request.headers.add(name: name, value: value)
             }
         }
-        return try await send(request, limit: limit)
+        return try await send(request, path, limit: limit)
     }
 
     /// `POST path` with `body` (writes are not signed: their statements carry their own signatures).
     func post(
         _ path: String, body: [UInt8], type: String, headers: [String: String] = [:], limit: Int = 64 << 20
     ) async throws -> Answer {
-        var request = try request(path)
-        request.httpMethod = "POST"
-        request.httpBody = Data(body)
-        request.setValue(type, forHTTPHeaderField: "Content-Type")
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        return try await send(request, limit: limit)
+        var request = HTTPClientRequest(url: base + path)
+        request.method = .POST
+        request.body = .bytes(ByteBuffer(bytes: body))
+        request.headers.add(name: "Content-Type", value: type)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        return try await send(request, path, limit: limit)
     }
 
     /// `answer` when its status is 2xx; any other status is a `ServerRefusal` with the server's problem details.
@@ -76,25 +73,35 @@ struct ServerConnection: Sendable {
         )
     }
 
-    private func request(_ path: String) throws -> URLRequest {
-        guard let url = URL(string: base + path) else {
-            throw CommandFailure(CommandFailure.inputRefused, "'\(base + path)' is not a URL")
-        }
-        var request = URLRequest(url: url)
-        request.timeoutInterval = timeout
-        return request
-    }
-
-    private func send(_ request: URLRequest, limit: Int) async throws -> Answer {
+    /// Sends `request`; its answer is read only up to `limit` bytes (a server that sends more is cut off, not
+    /// buffered).
+    private func send(_ request: HTTPClientRequest, _ path: String, limit: Int) async throws -> Answer {
+        let response: HTTPClientResponse
         do {
-            return try await BoundedFetch.fetch(request, limit: limit)
-        } catch let failure as CommandFailure {
-            throw failure
+            response = try await HTTPClient.shared.execute(request, timeout: .seconds(Int64(timeout)))
         } catch {
             throw CommandFailure(
-                CommandFailure.ledgerUnavailable,
-                "the server at \(base) cannot be reached: \(error.localizedDescription)")
+                CommandFailure.ledgerUnavailable, "the server at \(base) cannot be reached: \(Self.describe(error))")
         }
+        let tooLarge = CommandFailure(
+            CommandFailure.verificationFailed, "the server's answer to \(path) is larger than \(limit >> 10) KiB")
+        if let length = response.headers.first(name: "Content-Length").flatMap({ Int($0) }), length > limit {
+            throw tooLarge
+        }
+        do {
+            let body = try await response.body.collect(upTo: limit)
+            return Answer(status: Int(response.status.code), body: Array(buffer: body))
+        } catch is NIOTooManyBytesError {
+            throw tooLarge
+        } catch {
+            throw CommandFailure(
+                CommandFailure.ledgerUnavailable, "the server at \(base) stopped answering: \(Self.describe(error))")
+        }
+    }
+
+    /// An error in a few words (NIO's descriptions can be long).
+    private static func describe(_ error: any Error) -> String {
+        String(String(describing: error).prefix(200))
     }
 }
 
@@ -120,71 +127,5 @@ struct ServerRefusal: Error, CustomStringConvertible {
 
     var description: String {
         "the server refused \(what): \(status)\(code.map { " \($0)" } ?? ""): \(detail)"
-    }
-}
-
-/// Requests whose answers are read only up to a limit: a server that sends more is cut off, not buffered. One
-/// session for the process, so that a command's requests share connections.
-private final class BoundedFetch: NSObject, URLSessionDataDelegate, Sendable {
-    private struct Transfer {
-        let limit: Int
-        var body: [UInt8] = []
-        var continuation: CheckedContinuation<ServerConnection.Answer, any Error>
-        var status = 0
-        var tooLarge = false
-    }
-    private let transfers = Mutex<[Int: Transfer]>([:])
-
-    private static let shared = BoundedFetch()
-    private static let session = URLSession(configuration: .ephemeral, delegate: shared, delegateQueue: nil)
-
-    static func fetch(_ request: URLRequest, limit: Int) async throws -> ServerConnection.Answer {
-        try await withCheckedThrowingContinuation { continuation in
-            let task = session.dataTask(with: request)
-            shared.transfers.withLock {
-                $0[task.taskIdentifier] = Transfer(limit: limit, continuation: continuation)
-            }
-            task.resume()
-        }
-    }
-
-    func urlSession(
-        _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-        completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
-    ) {
-        let tooLarge = transfers.withLock { transfers in
-            guard var transfer = transfers[dataTask.taskIdentifier] else { return true }
-            transfer.status = (response as? HTTPURLResponse)?.statusCode ?? 0
-            transfer.tooLarge = response.expectedContentLength > Int64(transfer.limit)
-            transfers[dataTask.taskIdentifier] = transfer
-            return transfer.tooLarge
-        }
-        completionHandler(tooLarge ? .cancel : .allow)
-    }
-
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        let over = transfers.withLock { transfers in
-            guard var transfer = transfers[dataTask.taskIdentifier] else { return true }
-            transfer.body.append(contentsOf: data)
-            if transfer.body.count > transfer.limit { transfer.tooLarge = true }
-            transfers[dataTask.taskIdentifier] = transfer
-            return transfer.tooLarge
-        }
-        if over { dataTask.cancel() }
-    }
-
-    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
-        guard let transfer = transfers.withLock({ $0.removeValue(forKey: task.taskIdentifier) }) else { return }
-        if transfer.tooLarge {
-            transfer.continuation.resume(
-                throwing: CommandFailure(
-                    CommandFailure.verificationFailed,
-                    "the server's answer to \(task.originalRequest?.url?.path ?? "a request") is larger than "
-                        + "\(transfer.limit >> 10) KiB"))
-        } else if let error {
-            transfer.continuation.resume(throwing: error)
-        } else {
-            transfer.continuation.resume(returning: .init(status: transfer.status, body: transfer.body))
-        }
     }
 }
