@@ -122,6 +122,25 @@ struct ClientTests {
             ))
         #expect(try market.run("record", "--remote", "hub", "--as", "market.key", "received.json").lines == ["11"])
 
+        // A rival's import with one event the rules refuse (commissioning under the brand's prefix): all or
+        // nothing, it records nothing and names the event; with --continue-on-error the other one is recorded.
+        try rival.write(
+            "mixed.json",
+            Self.document([
+                Self.event(
+                    hour: 7,
+                    #""action":"ADD","bizStep":"commissioning","epcList":["urn:epc:id:sgtin:0614141.112345.99"]"#),
+                Self.event(
+                    hour: 7,
+                    #""action":"ADD","bizStep":"commissioning","epcList":["urn:epc:id:sgtin:8809999.012345.1"]"#),
+            ]))
+        let atomic = try rival.run("import", "--remote", "hub", "--as", "rival.key", "mixed.json")
+        #expect(atomic.status == 2 && atomic.stderr.contains("nothing recorded: event 0 ("), "\(atomic.stderr)")
+        #expect(atomic.stderr.contains("record.companyPrefix"))
+        let proceeding = try rival.run(
+            "import", "--remote", "hub", "--as", "rival.key", "--continue-on-error", "mixed.json")
+        #expect(proceeding.status == 2 && proceeding.lines == ["recorded 1 of 2 events as records 12–12; refused 1"])
+        #expect(proceeding.stderr.contains("refused event 0"), "\(proceeding.stderr)")
         // Each reader's trace, through the server: the same output as the operator's local one for the brand.
         func steps(_ machine: Machine) throws -> (Int32, [Int]) {
             let result = try machine.run("trace", "--remote", "hub", Self.shirt, "--json")
@@ -140,13 +159,15 @@ struct ClientTests {
         #expect(registry.status == 0 && registry.output.contains("market  Market  [marketplace]"), "\(registry.stderr)")
         #expect(
             registry.output == (try CLI.run(["participant", "list", "--ledger", "l.db"], in: operatorFolder)).output)
-        // Event queries: each reader's events, each proved in the log; the same lines as the operator's for them.
+        // Event queries: each reader's events, each proved in the log; the same lines as the operator's for them
+        // (a rival sees only its own).
         let factoryEvents = try factory.run("events", "--remote", "hub")
         #expect(factoryEvents.status == 0 && factoryEvents.lines.map { $0.prefix(3) } == ["5  ", "6  "])
         let operatorEvents = try CLI.run(["events", "--ledger", "l.db"], in: operatorFolder)
         #expect(factoryEvents.lines == Array(operatorEvents.lines.prefix(2)))
         let rivalEvents = try rival.run("events", "--remote", "hub", "--json")
-        #expect(rivalEvents.status == 0 && rivalEvents.output.contains(#""eventList":[]"#))
+        #expect(rivalEvents.status == 0 && rivalEvents.output.contains(#""threadline:records":[12]"#))
+        #expect(!rivalEvents.output.contains("LOT1") && !rivalEvents.output.contains("0614141"))
         // A competitor sees none of the factory's work: not its events, records, trace or bundle.
         #expect(try rival.run("entry", "--remote", "hub", "5").status == 4)
         #expect(try rival.run("bundle", "--remote", "hub", Self.shirt, "--out", "b.json").status == 4)

@@ -98,7 +98,8 @@ struct TargetOptions: ParsableArguments {
     /// The state file's name for a server URL: its host, port and path.
     static func stateName(_ url: String) -> String {
         let parts = URLComponents(string: url)
-        return [parts?.host, parts?.port.map(String.init), parts?.path].compactMap { $0 }.joined(separator: "_")
+        return [parts?.host, parts?.port.map(String.init), parts?.path].compactMap { $0 }.filter { !$0.isEmpty }
+            .joined(separator: "_")
     }
 
     static func signingKey(_ path: String) throws -> SigningKey {
