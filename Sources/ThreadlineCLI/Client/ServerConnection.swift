@@ -78,7 +78,7 @@ struct ServerConnection: Sendable {
     private func send(_ request: HTTPClientRequest, _ path: String, limit: Int) async throws -> Answer {
         let response: HTTPClientResponse
         do {
-            response = try await HTTPClient.shared.execute(request, timeout: .seconds(Int64(timeout)))
+            response = try await Self.client.execute(request, timeout: .seconds(Int64(timeout)))
         } catch {
             throw CommandFailure(
                 CommandFailure.ledgerUnavailable, "the server at \(base) cannot be reached: \(Self.describe(error))")
@@ -98,6 +98,14 @@ struct ServerConnection: Sendable {
                 CommandFailure.ledgerUnavailable, "the server at \(base) stopped answering: \(Self.describe(error))")
         }
     }
+
+    /// The process's HTTP client. A connection is given up after `connectSeconds`: AsyncHTTPClient retries a
+    /// refused connection until its connect timeout (its shared client waits 90 s), so this is also how long an
+    /// unreachable server takes to be reported.
+    static let client = HTTPClient(
+        eventLoopGroup: HTTPClient.defaultEventLoopGroup,
+        configuration: .init(timeout: .init(connect: .seconds(connectSeconds))))
+    static let connectSeconds: Int64 = 5
 
     /// An error in a few words (NIO's descriptions can be long).
     private static func describe(_ error: any Error) -> String {
