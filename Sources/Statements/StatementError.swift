@@ -27,6 +27,8 @@ public enum StatementCode: String, ErrorCode {
     case registryRetiredKey = "registry.retiredKey", registryWithdrawn = "registry.withdrawn"
     // 10-recording.md §1
     case anchorJSON = "anchor.json"
+    // 23-sealed-events.md
+    case sealedDisclosure = "sealed.disclosure", sealedPayload = "sealed.payload"
 
     public var section: String {
         switch self {
@@ -42,6 +44,8 @@ public enum StatementCode: String, ErrorCode {
             .registryRetiredKey, .registryWithdrawn:
             "09-participants.md §3"
         case .anchorJSON: "10-recording.md §1"
+        case .sealedDisclosure: "23-sealed-events.md §1"
+        case .sealedPayload: "23-sealed-events.md §2"
         }
     }
 }

@@ -54,6 +54,7 @@ let package = Package(
         fuzzTarget("fuzz-event-query", [threadline, .product(name: "HummingbirdCore", package: "hummingbird")]),
         fuzzTarget("fuzz-capture-body", [.product(name: "ThreadlineServer", package: root), threadline]),
         fuzzTarget("fuzz-request-signature", [.product(name: "HTTPSignatures", package: root)]),
+        fuzzTarget("fuzz-sealed-event", [epcis, statements]),
     ],
     swiftLanguageModes: [.v6]
 )

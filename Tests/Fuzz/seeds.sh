@@ -213,6 +213,12 @@ seed("fuzz-request-signature", 'sig1=("@method" "@target-uri" "content-digest");
      'sig1=:uiZObkWKk7iy/7WrsABdvdhsOocon9+z9WY+2kSsUb49IoJJCcfVt2UM7wzKaI7CcrCQh1/cl6u2Eq6el/v5DQ==:')
 seed("fuzz-request-signature", 'sha-256=:AVq9f1zFei3ZS3WQ8ErYCEJzkF7jPsXOvq5iJ2qX+GI=:')
 seed("fuzz-request-signature", 'a=?0, b, c;x=1;y="z", d=(1 2 "3" tok :AQID:);p, e=-42')
+# A sealed event and its disclosures (Specs/23-sealed-events.md §1's vectors and RFC 9901's own).
+seed("fuzz-sealed-event", '{"type":"ObjectEvent","_sd":["pXCqGAn1sw-6dAdZsgl0BdGfYXUu7FtlcYPMBs26iRk"],'
+     '"epcList":[{"...":"ox0SlFBbUNhH1eNF41TtcvawzRMT28Gav1RA8CCsP4M"}],"_sd_alg":"sha-256"}\n'
+     'WyJBUUVCQVFFQkFRRUJBUUVCQVFFQkFRIiwiYml6U3RlcCIsInNoaXBwaW5nIl0\n'
+     'WyJBZ0lDQWdJQ0FnSUNBZ0lDQWdJQ0FnIiwidXJuOmVwYzppZDpzZ3RpbjowNjE0MTQxLjExMjM0NS5UUy0wMDAxIl0\n'
+     'WyJfMjZiYzRMVC1hYzZxMktJNmNCVzVlcyIsICJmYW1pbHlfbmFtZSIsICJNw7ZiaXVzIl0')
 
 # EPCIS query parameters of GET /events (Specs/11-trace.md §3).
 for query in [

@@ -1,0 +1,271 @@
+import EPCIS
+import Foundation
+import TransparencyLog
+
+/// An RFC 9901 disclosure (`Specs/23-sealed-events.md` §1): the base64url (no padding) of the UTF-8 JSON array
+/// `[salt, name, value]` for an object member, or `[salt, value]` for a list element. Its digest is the
+/// base64url of SHA-256 over the encoded text, as received: another serialisation of the same array would be
+/// another disclosure.
+public struct Disclosure: Sendable, Hashable {
+    /// The encoded disclosure, exactly as hashed.
+    public let encoded: String
+    public let salt: String
+    /// The member's name; nil for a list element.
+    public let name: String?
+    public let value: JSONValue
+
+    /// The names a disclosure may not carry: the mechanism's own (RFC 9901 §4.2.1).
+    static let reserved: Set<String> = ["_sd", "..."]
+
+    /// A new disclosure of `value` (as the member `name`, or a list element when nil) with `salt`.
+    public init(salt: String, name: String?, value: JSONValue) {
+        var parts: [JSONValue] = [.string(salt)]
+        if let name { parts.append(.string(name)) }
+        parts.append(value)
+        self.encoded = Base64URL.encode(Array(JSONValue.array(parts).serialized.utf8))
+        (self.salt, self.name, self.value) = (salt, name, value)
+    }
+
+    /// Reads an encoded disclosure: unpadded base64url of a JSON array of a salt string, a member name (not `_sd`
+    /// or `...`) and a value, or of a salt and a value.
+    public init(parsing encoded: String) throws {
+        guard let bytes = Base64URL.decode(encoded) else {
+            throw StatementError(.sealedDisclosure, "a disclosure is not unpadded base64url")
+        }
+        let parts: [JSONValue]
+        do {
+            guard let array = try JSONValue(parsing: bytes).elements else {
+                throw StatementError(.sealedDisclosure, "a disclosure is not a JSON array")
+            }
+            parts = array
+        } catch let error as StatementError {
+            throw error
+        } catch {
+            throw StatementError(.sealedDisclosure, "a disclosure is not JSON: \(error)")
+        }
+        guard parts.count == 2 || parts.count == 3, let salt = parts[0].stringValue else {
+            throw StatementError(.sealedDisclosure, "a disclosure is [salt, name, value] or [salt, value]")
+        }
+        var name: String?
+        if parts.count == 3 {
+            guard let text = parts[1].stringValue, !Self.reserved.contains(text) else {
+                throw StatementError(.sealedDisclosure, "a disclosure's name must be a string other than _sd and ...")
+            }
+            name = text
+        }
+        (self.encoded, self.salt, self.name, self.value) = (encoded, salt, name, parts[parts.count - 1])
+    }
+
+    /// base64url(SHA-256(encoded)).
+    public var digest: String { Base64URL.encode(Hash.sha256(Array(encoded.utf8)).bytes) }
+}
+
+/// Sealed EPCIS events (`Specs/23-sealed-events.md`): the event with every member, and every element of every
+/// list, replaced by the digest of a salted disclosure, as RFC 9901 (SD-JWT) does it; `type` and `@context` stay
+/// in clear. Lists and `_sd` arrays are padded with decoy digests to a power of two, so that a sealed event does not
+/// tell how many serials or fields it holds.
+public enum SealedEvent {
+    /// The statement's payload type.
+    public static let payloadType = "application/vnd.threadline.sealed-event+json"
+    /// The only digest algorithm (`_sd_alg`).
+    public static let algorithm = "sha-256"
+    /// The event's members left in clear.
+    public static let inClear: Set<String> = ["type", "@context"]
+
+    /// A sealed event: its payload (what is signed and logged), the disclosures that open it, and the seeds of
+    /// its decoy digests (each digest the base64url of SHA-256 over the seed's 16 bytes).
+    public struct Sealed: Sendable {
+        public let payload: JSONValue
+        public let disclosures: [Disclosure]
+        public let decoys: [[UInt8]]
+    }
+
+    /// Seals `event` (a JSON object). `random` gives each salt's and decoy seed's 16 bytes (the system's
+    /// generator unless a test gives one).
+    public static func seal(
+        _ event: JSONValue, random: @escaping () -> [UInt8] = { randomBytes(16) }
+    ) throws -> Sealed {
+        guard let members = event.members else { throw StatementError(.sealedPayload, "an event is a JSON object") }
+        var sealer = Sealer(random: random)
+        let clear = members.filter { inClear.contains($0.key) }
+        let sealed = sealer.object(members.filter { !inClear.contains($0.key) })
+        let payload = JSONValue.object(
+            clear + (sealed.members ?? []) + [.init("_sd_alg", .string(algorithm))])
+        return Sealed(payload: payload, disclosures: sealer.disclosures, decoys: sealer.decoys)
+    }
+
+    /// The digest a decoy seed stands for.
+    public static func decoyDigest(_ seed: [UInt8]) -> String { Base64URL.encode(Hash.sha256(seed).bytes) }
+
+    /// Opens `payload` with `disclosures` (RFC 9901 §7.1): each digest in an `_sd` array or a `{"...": digest}`
+    /// element is replaced by its disclosure's member or element (recursively); a digest with no disclosure —
+    /// withheld, or a decoy — leaves nothing. Every disclosure must be used exactly once, no digest may appear
+    /// twice, and a disclosed member may not collide with one in clear.
+    public static func open(_ payload: JSONValue, disclosures: [Disclosure]) throws -> JSONValue {
+        guard let members = payload.members else { throw StatementError(.sealedPayload, "a sealed event is an object") }
+        guard members.contains(where: { $0.key == "_sd_alg" && $0.value == .string(algorithm) }) else {
+            throw StatementError(.sealedPayload, "a sealed event's _sd_alg must be \"\(algorithm)\"")
+        }
+        var byDigest: [String: Disclosure] = [:]
+        for disclosure in disclosures {
+            guard byDigest.updateValue(disclosure, forKey: disclosure.digest) == nil else {
+                throw StatementError(.sealedDisclosure, "a disclosure is given twice")
+            }
+        }
+        var opener = Opener(byDigest: byDigest)
+        let opened = try opener.value(.object(members.filter { $0.key != "_sd_alg" }), depth: 0)
+        guard opener.used.count == byDigest.count else {
+            throw StatementError(
+                .sealedDisclosure, "\(byDigest.count - opener.used.count) disclosures match no digest of the event")
+        }
+        return opened
+    }
+
+    /// `count` bytes from the system's secure generator.
+    public static func randomBytes(_ count: Int) -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+    }
+
+    /// The smallest power of two at least `count` (1 for none).
+    static func padded(_ count: Int) -> Int {
+        var size = 1
+        while size < count { size <<= 1 }
+        return size
+    }
+}
+
+/// Replaces members and elements by digests, depth first, keeping their disclosures and the decoys' seeds.
+private struct Sealer {
+    let random: () -> [UInt8]
+    var disclosures: [Disclosure] = []
+    var decoys: [[UInt8]] = []
+
+    mutating func salt() -> String { Base64URL.encode(random()) }
+
+    mutating func decoy() -> String {
+        let seed = random()
+        decoys.append(seed)
+        return SealedEvent.decoyDigest(seed)
+    }
+
+    /// An object whose every member is in `_sd`, sorted, with decoys up to a power of two.
+    mutating func object(_ members: [JSONValue.Member]) -> JSONValue {
+        var digests: [String] = []
+        for member in members {
+            let disclosure = Disclosure(salt: salt(), name: member.key, value: value(member.value))
+            disclosures.append(disclosure)
+            digests.append(disclosure.digest)
+        }
+        while digests.count < SealedEvent.padded(members.count) { digests.append(decoy()) }
+        return .object(digests.isEmpty ? [] : [.init("_sd", .array(digests.sorted().map { .string($0) }))])
+    }
+
+    /// A value sealed within: an object's members and a list's elements become digests; a scalar stays.
+    mutating func value(_ value: JSONValue) -> JSONValue {
+        if let members = value.members { return object(members) }
+        guard let elements = value.elements else { return value }
+        var items: [String] = []
+        for element in elements {
+            let disclosure = Disclosure(salt: salt(), name: nil, value: self.value(element))
+            disclosures.append(disclosure)
+            items.append(disclosure.digest)
+        }
+        while items.count < SealedEvent.padded(elements.count) { items.append(decoy()) }
+        // The order of a list's elements is kept (it may mean something); decoys go at random places.
+        var placed = items.prefix(elements.count).map { $0 }
+        for decoy in items.dropFirst(elements.count) {
+            placed.insert(decoy, at: Int(random()[0]) % (placed.count + 1))
+        }
+        return .array(placed.map { .object([.init("...", .string($0))]) })
+    }
+}
+
+/// Puts disclosed members and elements back, checking the rules of RFC 9901 §7.1.
+private struct Opener {
+    let byDigest: [String: Disclosure]
+    var used: Set<String> = []
+    var seen: Set<String> = []
+
+    mutating func take(_ digest: String) throws -> Disclosure? {
+        guard seen.insert(digest).inserted else {
+            throw StatementError(.sealedPayload, "the digest \(digest) appears twice")
+        }
+        guard let disclosure = byDigest[digest] else { return nil }
+        used.insert(digest)
+        return disclosure
+    }
+
+    mutating func value(_ value: JSONValue, depth: Int) throws -> JSONValue {
+        guard depth < JSONValue.maximumDepth else { throw StatementError(.sealedPayload, "nesting too deep") }
+        if let members = value.members {
+            var out: [JSONValue.Member] = []
+            for member in members where member.key != "_sd" {
+                guard !Disclosure.reserved.contains(member.key), member.key != "_sd_alg" else {
+                    throw StatementError(.sealedPayload, "'\(member.key)' is not a member name")
+                }
+                out.append(.init(member.key, try self.value(member.value, depth: depth + 1)))
+            }
+            if let sd = members.first(where: { $0.key == "_sd" }) {
+                guard let digests = sd.value.elements else {
+                    throw StatementError(.sealedPayload, "_sd is a list of digests")
+                }
+                for entry in digests {
+                    guard let digest = entry.stringValue else {
+                        throw StatementError(.sealedPayload, "_sd is a list of digests")
+                    }
+                    guard let disclosure = try take(digest) else { continue }
+                    guard let name = disclosure.name else {
+                        throw StatementError(.sealedDisclosure, "a list element's disclosure is named in _sd")
+                    }
+                    guard !out.contains(where: { $0.key == name }) else {
+                        throw StatementError(.sealedDisclosure, "the member '\(name)' is given twice")
+                    }
+                    out.append(.init(name, try self.value(disclosure.value, depth: depth + 1)))
+                }
+            }
+            return .object(out)
+        }
+        guard let elements = value.elements else { return value }
+        var out: [JSONValue] = []
+        for element in elements {
+            if let members = element.members, members.count == 1, members[0].key == "..." {
+                guard let digest = members[0].value.stringValue else {
+                    throw StatementError(.sealedPayload, "a list element's digest is a string")
+                }
+                guard let disclosure = try take(digest) else { continue }
+                guard disclosure.name == nil else {
+                    throw StatementError(.sealedDisclosure, "a member's disclosure stands for a list element")
+                }
+                out.append(try self.value(disclosure.value, depth: depth + 1))
+            } else {
+                out.append(try self.value(element, depth: depth + 1))
+            }
+        }
+        return .array(out)
+    }
+}
+
+/// RFC 4648 §5 base64url without padding.
+public enum Base64URL {
+    public static func encode(_ bytes: [UInt8]) -> String {
+        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    /// The bytes of unpadded base64url text; nil for any other text (padding, `+`, `/`, whitespace).
+    public static func decode(_ text: String) -> [UInt8]? {
+        guard
+            text.utf8.allSatisfy({ byte in
+                (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || (0x30...0x39).contains(byte)
+                    || byte == 0x2D || byte == 0x5F
+            }), text.utf8.count % 4 != 1
+        else { return nil }
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.utf8.count % 4) % 4)
+        guard let data = Data(base64Encoded: base64) else { return nil }
+        // Canonical: the unused bits of the last character are zero (re-encoding gives the same text).
+        guard encode(Array(data)) == text else { return nil }
+        return Array(data)
+    }
+}
