@@ -2,6 +2,7 @@ import EPCIS
 import Foundation
 import Statements
 import Testing
+import ThreadlineTestSupport
 
 /// Sealed EPCIS events (Specs/23-sealed-events.md): RFC 9901 disclosures, sealing, opening all or part of an
 /// event, decoys, and every way a disclosure or a sealed payload can be wrong.
@@ -141,6 +142,26 @@ struct SealedEventTests {
             refused(
                 replacing("_sd", with: .array((sealed.payload["_sd"]?.elements ?? []) + [.string(element.digest)])),
                 sealed.disclosures + [element]))
+    }
+
+    /// RFC 9901's reference implementation (Python's sd-jwt) opens what this code seals to the same event, with
+    /// every disclosure and with a few.
+    @Test(.enabled(if: PythonPeer.sdJWTRuns, "needs: pip install sd-jwt (always run in CI)"))
+    func theReferenceImplementationOpensSealedEventsTheSameWay() throws {
+        let sealed = try SealedEvent.seal(Self.event)
+        func peer(_ disclosures: [Disclosure]) throws -> JSONValue {
+            let input = ([sealed.payload.serialized] + disclosures.map(\.encoded)).joined(separator: "\n")
+            let result = try PythonPeer.run(["open"], script: "StatementsTests/sdjwt_peer.py", stdin: input)
+            #expect(result.status == 0, "install it with: pip install sd-jwt")
+            return try JSONValue(parsing: result.output)
+        }
+        #expect(Self.sorted(try peer(sealed.disclosures)) == Self.sorted(Self.event))
+        let some = sealed.disclosures.filter {
+            $0.name == "epcList" || $0.name == "bizStep"
+                || $0.value == .string("urn:epc:id:sgtin:0614141.112345.TS-0002")
+        }
+        let opened = try SealedEvent.open(sealed.payload, disclosures: some)
+        #expect(Self.sorted(try peer(some)) == Self.sorted(opened))
     }
 
     @Test func base64URLIsUnpaddedAndCanonical() {
