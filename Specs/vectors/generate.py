@@ -646,6 +646,117 @@ def vector_records() -> dict:
     }
 
 
+# ---------------------------------------------------------------------------------------------------
+# Sealed events (Specs/23-sealed-events.md): RFC 9901 disclosures of an EPCIS event
+
+
+SEALED_PAYLOAD_TYPE = "application/vnd.threadline.sealed-event+json"
+SEALED_EVENT = {
+    "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+    "type": "ObjectEvent",
+    "eventTime": "2026-11-03T09:00:00Z",
+    "eventTimeZoneOffset": "+00:00",
+    "action": "ADD",
+    "bizStep": "commissioning",
+    "epcList": ["urn:epc:id:sgtin:0614141.112345.TS-0001", "urn:epc:id:sgtin:0614141.112345.TS-0002",
+                "urn:epc:id:sgtin:0614141.112345.TS-0003"],
+    "readPoint": {"id": "urn:epc:id:sgln:0614141.00001.0"},
+}
+
+
+def b64url(data: bytes) -> str:
+    """RFC 4648 §5 base64url without padding."""
+    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
+
+
+def compact(value) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+class Sealer:
+    """Specs/23 §2, with the 'random' bytes of draw n being SHA-256("threadline sealed vector <n>")[:16]."""
+
+    def __init__(self):
+        self.draws, self.disclosures, self.decoys = 0, [], []
+
+    def random(self) -> bytes:
+        self.draws += 1
+        return sha256(b"threadline sealed vector %d" % self.draws)[:16]
+
+    def disclose(self, parts: list) -> str:
+        encoded = b64url(compact(parts).encode("utf-8"))
+        self.disclosures.append(encoded)
+        return b64url(sha256(encoded.encode("ascii")))
+
+    def decoy(self) -> str:
+        seed32 = self.random()
+        self.decoys.append(seed32)
+        return b64url(sha256(seed32))
+
+    @staticmethod
+    def padded(count: int) -> int:
+        size = 1
+        while size < count:
+            size <<= 1
+        return size
+
+    def object(self, members: list) -> dict:
+        digests = []
+        for name, value in members:
+            salt = b64url(self.random())
+            digests.append(self.disclose([salt, name, self.value(value)]))
+        while len(digests) < self.padded(len(members)):
+            digests.append(self.decoy())
+        return {"_sd": sorted(digests)}
+
+    def value(self, value):
+        if isinstance(value, dict):
+            return self.object(list(value.items()))
+        if not isinstance(value, list):
+            return value
+        items = []
+        for element in value:
+            salt = b64url(self.random())
+            items.append(self.disclose([salt, self.value(element)]))
+        decoys = [self.decoy() for _ in range(self.padded(len(value)) - len(value))]
+        placed = items
+        for decoy in decoys:
+            placed.insert(self.random()[0] % (len(placed) + 1), decoy)
+        return [{"...": digest} for digest in placed]
+
+
+def vector_sealed() -> dict:
+    sealer = Sealer()
+    clear = [(k, v) for k, v in SEALED_EVENT.items() if k in ("type", "@context")]
+    sealed = sealer.object([(k, v) for k, v in SEALED_EVENT.items() if k not in ("type", "@context")])
+    payload = dict(clear)
+    payload.update(sealed)
+    payload["_sd_alg"] = "sha-256"
+    payload_text = compact(payload)
+    p_seed = seed(PARTICIPANT_NAME)
+    keyid = vkey(PARTICIPANT_NAME, 0x01, public_key(p_seed))
+    payload_bytes = payload_text.encode("utf-8")
+    envelope = canonical_envelope(
+        SEALED_PAYLOAD_TYPE, payload_bytes, [(keyid, sign(p_seed, pae(SEALED_PAYLOAD_TYPE, payload_bytes)))])
+    return {
+        "description": (
+            "A sealed event statement (Specs/23-sealed-events.md): the event, sealed with 16-byte 'random' draws "
+            "n = 1, 2, … equal to SHA-256(\"threadline sealed vector <n>\")[:16] in the order §2 takes them (a "
+            "member's salt, then its value's; an object's decoys after its members; a list's elements, then its "
+            "decoys, then one draw per decoy whose first byte mod (count + 1) places it); the disclosures in the "
+            "order made, the decoy seeds, the sealed payload and its DSSE envelope signed by the participant key "
+            "of records.json."
+        ),
+        "event": compact(SEALED_EVENT),
+        "payloadType": SEALED_PAYLOAD_TYPE,
+        "disclosures": sealer.disclosures,
+        "digests": [b64url(sha256(d.encode("ascii"))) for d in sealer.disclosures],
+        "decoySeeds": [b64url(d) for d in sealer.decoys],
+        "payload": payload_text,
+        "envelopeJSON": envelope.decode("ascii"),
+    }
+
+
 def self_checks():
     # The RFC 6962 root of the 8 test leaves (RFC 6962 test data; transparency-dev/merkle).
     assert mth([leaf_hash(e) for e in RFC6962_LEAVES]).hex() == \
@@ -687,6 +798,7 @@ def main():
         "merkle.json": vector_merkle(),
         "signed-note.json": vector_signed_note(),
         "records.json": vector_records(),
+        "sealed-event.json": vector_sealed(),
     }
     check = "--check" in sys.argv[1:]
     differ = False

@@ -3,6 +3,7 @@ import Foundation
 import Statements
 import Testing
 import ThreadlineTestSupport
+import TransparencyLog
 
 /// Sealed EPCIS events (Specs/23-sealed-events.md): RFC 9901 disclosures, sealing, opening all or part of an
 /// event, decoys, and every way a disclosure or a sealed payload can be wrong.
@@ -171,5 +172,45 @@ struct SealedEventTests {
         #expect(Base64URL.decode("-_8=") == nil)
         #expect(Base64URL.decode("A") == nil)
         #expect(Base64URL.decode("") == [])
+    }
+}
+
+/// `Specs/vectors/sealed-event.json`, computed independently in Python (`Specs/vectors/generate.py`): the same
+/// draws give the same disclosures, decoys, sealed payload and envelope, byte for byte.
+struct SealedVectorTests {
+    struct Vector: Decodable {
+        let event: String
+        let payloadType: String
+        let disclosures: [String]
+        let digests: [String]
+        let decoySeeds: [String]
+        let payload: String
+        let envelopeJSON: String
+    }
+
+    static let vectors = RecordVectorTests.root.appendingPathComponent("Specs/vectors")
+
+    @Test func theSealedVectorIsByteForByteWhatThisCodeMakes() throws {
+        let v = try JSONDecoder().decode(
+            Vector.self, from: Data(contentsOf: Self.vectors.appendingPathComponent("sealed-event.json")))
+        let records = try JSONDecoder().decode(
+            RecordVectorTests.Vectors.self, from: Data(contentsOf: Self.vectors.appendingPathComponent("records.json")))
+        nonisolated(unsafe) var draws = 0
+        let sealed = try SealedEvent.seal(try JSONValue(parsing: v.event)) {
+            draws += 1
+            return Array(Hash.sha256(Array("threadline sealed vector \(draws)".utf8)).bytes.prefix(16))
+        }
+        #expect(v.payloadType == SealedEvent.payloadType)
+        #expect(sealed.disclosures.map(\.encoded) == v.disclosures)
+        #expect(sealed.disclosures.map(\.digest) == v.digests)
+        #expect(sealed.decoys.map { Base64URL.encode($0) } == v.decoySeeds)
+        #expect(sealed.payload.serialized == v.payload)
+        let key = try SigningKey(fileContents: records.participantKey.privateKey)
+        let envelope = try Envelope(signing: Array(v.payload.utf8), type: v.payloadType, with: key)
+        #expect(String(decoding: envelope.canonicalJSON, as: UTF8.self) == v.envelopeJSON)
+        // And it opens to the event.
+        let opened = try SealedEvent.open(
+            try JSONValue(parsing: v.payload), disclosures: try v.disclosures.map { try Disclosure(parsing: $0) })
+        #expect(SealedEventTests.sorted(opened) == SealedEventTests.sorted(try JSONValue(parsing: v.event)))
     }
 }
