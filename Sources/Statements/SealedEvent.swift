@@ -121,6 +121,57 @@ public enum SealedEvent {
         return opened
     }
 
+    /// Opens `payload` whole, as the ledger does before it records a sealed event (`Specs/23-sealed-events.md`
+    /// §3): every digest, at every level, must be one of `disclosures` or the digest of one of `decoys` — exactly
+    /// one, and every decoy seed used — so that the signer has shown all it signed.
+    public static func openWhole(
+        _ payload: JSONValue, disclosures: [Disclosure], decoys: [[UInt8]]
+    ) throws -> JSONValue {
+        let opened = try open(payload, disclosures: disclosures)
+        var digests: [String] = []
+        collectDigests(payload, into: &digests)
+        for disclosure in disclosures { collectDigests(disclosure.value, into: &digests) }
+        let disclosed = Set(disclosures.map(\.digest))
+        var decoyDigests: [String: Int] = [:]
+        for seed in decoys {
+            guard seed.count == 16 else { throw StatementError(.sealedDisclosure, "a decoy seed is 16 bytes") }
+            decoyDigests[decoyDigest(seed), default: 0] += 1
+        }
+        for digest in digests where !disclosed.contains(digest) {
+            guard let left = decoyDigests[digest], left > 0 else {
+                throw StatementError(.sealedDisclosure, "the digest \(digest) is neither disclosed nor a decoy")
+            }
+            decoyDigests[digest] = left - 1
+        }
+        guard decoyDigests.values.allSatisfy({ $0 == 0 }) else {
+            throw StatementError(.sealedDisclosure, "a decoy seed stands for no digest of the event")
+        }
+        return opened
+    }
+
+    /// Every digest in `value`'s `_sd` lists and `{"...": digest}` elements, at any depth.
+    static func collectDigests(_ value: JSONValue, into digests: inout [String]) {
+        if let members = value.members {
+            for member in members {
+                if member.key == "_sd" {
+                    digests += (member.value.elements ?? []).compactMap(\.stringValue)
+                } else {
+                    collectDigests(member.value, into: &digests)
+                }
+            }
+        } else if let elements = value.elements {
+            for element in elements {
+                if let members = element.members, members.count == 1, members[0].key == "...",
+                    let digest = members[0].value.stringValue
+                {
+                    digests.append(digest)
+                } else {
+                    collectDigests(element, into: &digests)
+                }
+            }
+        }
+    }
+
     /// `count` bytes from the system's secure generator.
     public static func randomBytes(_ count: Int) -> [UInt8] {
         var generator = SystemRandomNumberGenerator()

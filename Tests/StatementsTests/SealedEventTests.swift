@@ -165,6 +165,25 @@ struct SealedEventTests {
         #expect(Self.sorted(try peer(some)) == Self.sorted(opened))
     }
 
+    /// The ledger opens a sealed event whole: every digest disclosed or shown to be a decoy (Specs/23 §3).
+    @Test func theLedgerDemandsEveryDisclosureAndEveryDecoy() throws {
+        let sealed = try SealedEvent.seal(Self.event, random: Self.counter())
+        let whole = try SealedEvent.openWhole(
+            sealed.payload, disclosures: sealed.disclosures, decoys: sealed.decoys)
+        #expect(Self.sorted(whole) == Self.sorted(Self.event))
+        func refused(_ disclosures: [Disclosure], _ decoys: [[UInt8]]) -> Bool {
+            (try? SealedEvent.openWhole(sealed.payload, disclosures: disclosures, decoys: decoys)) == nil
+        }
+        // A withheld field (a serial, or a whole member), a withheld decoy, a decoy too many or of another size.
+        let serial = sealed.disclosures.firstIndex { $0.value == .string("urn:epc:id:sgtin:0614141.112345.TS-0002") }
+        #expect(refused(sealed.disclosures.enumerated().filter { $0.offset != serial }.map(\.element), sealed.decoys))
+        #expect(refused(sealed.disclosures.filter { $0.name != "readPoint" }, sealed.decoys))
+        #expect(refused(sealed.disclosures, Array(sealed.decoys.dropFirst())))
+        #expect(refused(sealed.disclosures, sealed.decoys + [[UInt8](repeating: 9, count: 16)]))
+        #expect(refused(sealed.disclosures, sealed.decoys + [sealed.decoys[0]]))
+        #expect(refused(sealed.disclosures, [[1, 2, 3]] + sealed.decoys.dropFirst()))
+    }
+
     @Test func base64URLIsUnpaddedAndCanonical() {
         #expect(Base64URL.encode([0xFB, 0xFF]) == "-_8")
         #expect(Base64URL.decode("-_8") == [0xFB, 0xFF])
