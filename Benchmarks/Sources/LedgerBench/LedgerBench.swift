@@ -63,6 +63,9 @@ struct LedgerBench: AsyncParsableCommand {
     )
     var remoteImport: Int?
 
+    @Option(help: "Instead: seal and sign this many EPCIS events, against signing them plain.")
+    var seal: Int?
+
     @Option(help: "Instead: POST this many pre-signed EPCIS events to an in-process server over HTTP.")
     var http: Int?
 
@@ -93,6 +96,7 @@ struct LedgerBench: AsyncParsableCommand {
         let modes: [String?] = [
             audit.map { "audit of \($0)" }, events.map { "\($0) EPCIS events" },
             remoteImport.map { "import of \($0) EPCIS events, remote and local" },
+            seal.map { "sealing \($0) EPCIS events" },
             http.map { "\($0) statements over HTTP" },
         ]
         let work = modes.compactMap { $0 }.first ?? "\(records) records"
@@ -103,6 +107,7 @@ struct LedgerBench: AsyncParsableCommand {
         if let audit { return try await runAudit(of: audit, bound: bound, cores: cores) }
         if let events { return try await runProvenance(events: events, bound: bound) }
         if let remoteImport { return try await runRemoteImport(events: remoteImport, bound: bound) }
+        if let seal { return try await runSeal(events: seal, bound: bound) }
         if let http {
             return try await runHTTP(
                 statements: http, clients: clients, events: httpEvents, using: httpClient, bound: bound)
