@@ -174,8 +174,12 @@ public enum SealedEvent {
 
     /// `count` bytes from the system's secure generator.
     public static func randomBytes(_ count: Int) -> [UInt8] {
+        // Eight bytes a draw: the system generator costs a system call each.
         var generator = SystemRandomNumberGenerator()
-        return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        var out: [UInt8] = []
+        out.reserveCapacity(count + 7)
+        while out.count < count { withUnsafeBytes(of: generator.next() as UInt64) { out += $0 } }
+        return Array(out.prefix(count))
     }
 
     /// The smallest power of two at least `count` (1 for none).
@@ -299,9 +303,23 @@ private struct Opener {
 
 /// RFC 4648 §5 base64url without padding.
 public enum Base64URL {
+    static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+
     public static func encode(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count * 4 + 2) / 3)
+        var index = 0
+        while index + 3 <= bytes.count {
+            let word = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
+            for shift in [18, 12, 6, 0] { out.append(alphabet[Int(word >> UInt32(shift) & 63)]) }
+            index += 3
+        }
+        let left = bytes.count - index
+        if left > 0 {
+            let word = UInt32(bytes[index]) << 16 | (left == 2 ? UInt32(bytes[index + 1]) << 8 : 0)
+            for shift in [18, 12, 6].prefix(left + 1) { out.append(alphabet[Int(word >> UInt32(shift) & 63)]) }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The bytes of unpadded base64url text; nil for any other text (padding, `+`, `/`, whitespace).
