@@ -21,8 +21,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             var response = Server.problem(
                 status: refusal.status, code: refusal.error.codeName, detail: refusal.error.reason)
             // RFC 9421 §5.1: what signature the server would take.
-            if refusal.status == .unauthorized {
-                response.headers[HTTPField.Name("Accept-Signature")!] =
+            if refusal.status == .unauthorized, let acceptSignature = HTTPField.Name("Accept-Signature") {
+                response.headers[acceptSignature] =
                     #"sig1=("@method" "@target-uri");created;alg="ed25519""#
             }
             return response
