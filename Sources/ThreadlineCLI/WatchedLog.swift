@@ -55,7 +55,6 @@ struct RemoteLog: WatchedLog {
         guard let answer = try? await server.get("/proofs/consistency?old=\(old)&new=\(new)", limit: Self.maxBody),
             answer.status == 200
         else { return nil }
-        let hashes = answer.text.split(separator: "\n").map { Hash(base64: String($0)) }
-        return hashes.contains(nil) ? nil : hashes.compactMap { $0 }
+        return answer.hashLines
     }
 }

@@ -94,11 +94,8 @@ struct RemoteLedger: Sendable {
     private func consistent(_ old: Int64, _ oldRoot: Hash, _ new: Int64, _ newRoot: Hash) async throws -> Bool {
         let answer = try await server.get("/proofs/consistency?old=\(old)&new=\(new)", limit: Self.smallAnswer)
         if answer.status >= 500 { _ = try server.expect(answer, "a consistency proof") }
-        guard answer.status == 200 else { return false }
-        let hashes = answer.text.split(separator: "\n").map { Hash(base64: String($0)) }
-        guard !hashes.contains(nil) else { return false }
-        return Proofs.verifyConsistency(
-            oldSize: old, newSize: new, oldRoot: oldRoot, newRoot: newRoot, proof: hashes.compactMap { $0 })
+        guard answer.status == 200, let proof = answer.hashLines else { return false }
+        return Proofs.verifyConsistency(oldSize: old, newSize: new, oldRoot: oldRoot, newRoot: newRoot, proof: proof)
     }
 
     private func keep(_ body: Checkpoint, _ note: SignedNote) throws {
@@ -119,11 +116,10 @@ struct RemoteLedger: Sendable {
         let answer = try server.expect(
             try await server.get("/proofs/consistency?old=\(old)&new=\(latest.size)", limit: Self.smallAnswer),
             "the consistency proof")
-        let hashes = answer.text.split(separator: "\n").map { Hash(base64: String($0)) }
-        guard !hashes.contains(nil) else {
+        guard let proof = answer.hashLines else {
             throw CommandFailure(CommandFailure.verificationFailed, "the server's consistency proof is not hashes")
         }
-        return hashes.compactMap { $0 }
+        return proof
     }
 
     // MARK: Records

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import HTTPSignatures
 import Statements
+import TransparencyLog
 import NIOCore
 
 /// HTTP to a Threadline server (`Specs/17-server.md`), as a participant's client speaks it: reads signed with the
@@ -32,6 +33,11 @@ struct ServerConnection: Sendable {
         let status: Int
         let body: [UInt8]
         var text: String { String(decoding: body, as: UTF8.self) }
+        /// The body as a consistency proof, one base64 hash a line (`Specs/17-server.md`); nil if a line is not one.
+        var hashLines: [Hash]? {
+            let hashes = text.split(separator: "\n").map { Hash(base64: String($0)) }
+            return hashes.contains(nil) ? nil : hashes.compactMap { $0 }
+        }
     }
 
     /// `GET path`, signed when the connection has a reader key; at most `limit` bytes of answer.
