@@ -10,6 +10,7 @@ public actor InMemoryLedgerStore: LedgerStore {
     private var index: [String: [Int64]] = [:]
     private var storedCosignatures: [Int64: [String]] = [:]
     private var indexed: Int64 = 0
+    private var storedOpenings: [Int64: [UInt8]] = [:]
 
     /// An empty ledger with `metadata`.
     public init(metadata: LedgerMetadata) {
@@ -27,6 +28,7 @@ public actor InMemoryLedgerStore: LedgerStore {
         try batch.check(extending: head)
         storedRecords += batch.records
         storedHashes += batch.hashes
+        storedOpenings.merge(batch.openings) { _, new in new }
         if indexed == size {
             insert(batch.index)
             indexed = batch.head.size
@@ -48,6 +50,16 @@ public actor InMemoryLedgerStore: LedgerStore {
             }
             return storedRecords[Int($0)]
         }
+    }
+
+    public func openings(at seqs: [Int64]) -> [Int64: [UInt8]] {
+        var found: [Int64: [UInt8]] = [:]
+        for seq in seqs { found[seq] = storedOpenings[seq] }
+        return found
+    }
+
+    public func openings(in range: Range<Int64>) -> [Int64: [UInt8]] {
+        storedOpenings.filter { range.contains($0.key) }
     }
 
     public func hashes(at indices: [Int64]) throws -> [Hash] {

@@ -71,6 +71,16 @@ public protocol LedgerStore: Sendable {
     /// Empties the index (to rebuild it from the log).
     func resetIndex() async throws
 
+    // MARK: Openings
+
+    /// The stored openings of the sealed records among `seqs` (`Specs/23-sealed-events.md` §5): what opens each,
+    /// as bytes the engine reads. Kept beside the log, never in it, and not append-only: an erasure rewrites one.
+    /// A record without one is absent from the answer.
+    func openings(at seqs: [Int64]) async throws -> [Int64: [UInt8]]
+
+    /// The stored openings of the records in `range`.
+    func openings(in range: Range<Int64>) async throws -> [Int64: [UInt8]]
+
     /// A hint that the whole log is about to be read through in order (an audit, a reindex): a store may start
     /// bringing it into memory now, so that the reads find it there. The default does nothing.
     func willReadAll() async
@@ -157,17 +167,26 @@ public struct AppendBatch: Sendable {
     public let head: LedgerHead
     /// The batch's index entries, written with it when the index covers the whole log.
     public let index: [IndexEntry]
+    /// Openings to write in the same transaction, by record: the batch's sealed records' and, for an erasure,
+    /// an earlier record's rewritten one (each replaces what the store held).
+    public let openings: [Int64: [UInt8]]
 
-    public init(records: [[UInt8]], hashes: [Hash], head: LedgerHead, index: [IndexEntry] = []) {
+    public init(
+        records: [[UInt8]], hashes: [Hash], head: LedgerHead, index: [IndexEntry] = [],
+        openings: [Int64: [UInt8]] = [:]
+    ) {
         self.records = records
         self.hashes = hashes
         self.head = head
         self.index = index
+        self.openings = openings
     }
 
     /// The batch that appends `records` (exact bytes) after `head`: their leaf hashes and every subtree they close,
     /// and their `index` entries.
-    public init(appending records: [[UInt8]], to head: LedgerHead, index: [IndexEntry] = []) {
+    public init(
+        appending records: [[UInt8]], to head: LedgerHead, index: [IndexEntry] = [], openings: [Int64: [UInt8]] = [:]
+    ) {
         var range = head.range
         var hashes: [Hash] = []
         var last = head.lastLeafHash
@@ -177,7 +196,7 @@ public struct AppendBatch: Sendable {
         }
         self.init(
             records: records, hashes: hashes, head: LedgerHead(size: range.size, range: range, lastLeafHash: last),
-            index: index)
+            index: index, openings: openings)
     }
 
     /// Checks that the batch fits `before` (counts of records and hashes), so a bug cannot fork the log.
@@ -185,7 +204,8 @@ public struct AppendBatch: Sendable {
         let size = before.size + Int64(records.count)
         guard head.size == size,
             Int64(hashes.count) == StoredHashes.count(size: size) - StoredHashes.count(size: before.size),
-            index.allSatisfy({ (before.size..<size).contains($0.seq) })
+            index.allSatisfy({ (before.size..<size).contains($0.seq) }),
+            openings.keys.allSatisfy({ (0..<size).contains($0) })
         else { throw LedgerStoreError.corrupt("an append batch does not match the head it was built on") }
     }
 }

@@ -104,6 +104,11 @@ extension PostgresLedgerStore {
             // The audit reads the index record by record; (seq, key) answers that read from the index alone.
             "v4-index-by-seq", ["CREATE INDEX IF NOT EXISTS index_entries_by_seq ON index_entries (seq, key)"]
         ),
+        (
+            // Sealed records' openings: beside the log, not append-only (an erasure rewrites one).
+            "v5-openings",
+            ["CREATE TABLE openings (seq BIGINT PRIMARY KEY REFERENCES records(seq), body BYTEA NOT NULL)"]
+        ),
     ]
 
     /// Applies pending migrations. When there are none it only reads, so a role without DDL rights
@@ -156,6 +161,7 @@ extension PostgresLedgerStore {
             "GRANT SELECT, INSERT, DELETE ON index_entries TO \(role)",
             "GRANT SELECT, UPDATE (size) ON index_state TO \(role)",
             "GRANT SELECT, INSERT ON cosignatures TO \(role)",
+            "GRANT SELECT, INSERT, UPDATE ON openings TO \(role)",
             "GRANT USAGE ON SEQUENCE cosignatures_position_seq TO \(role)",
         ]
     }

@@ -173,6 +173,15 @@ public final class PostgresLedgerStore: LedgerStore {
                 "INSERT INTO hashes (idx, hash) SELECT * FROM UNNEST(\(indices)::BIGINT[], \(hashes)::BYTEA[])",
                 logger: logger)
             try await connection.query("UPDATE head SET size = \(batch.head.size) WHERE id = 1", logger: logger)
+            if !batch.openings.isEmpty {
+                let rows = batch.openings.sorted { $0.key < $1.key }
+                let (seqs, bodies) = (rows.map(\.key), rows.map { ByteBuffer(bytes: $0.value) })
+                try await connection.query(
+                    """
+                    INSERT INTO openings (seq, body) SELECT * FROM UNNEST(\(seqs)::BIGINT[], \(bodies)::BYTEA[])
+                    ON CONFLICT (seq) DO UPDATE SET body = EXCLUDED.body
+                    """, logger: logger)
+            }
             if try await Self.indexedSize(on: connection, logger) == size {
                 try await Self.insert(batch.index, on: connection, logger)
                 try await connection.query(
@@ -274,6 +283,30 @@ public final class PostgresLedgerStore: LedgerStore {
                     }
                     return bytes
                 }
+            }
+        }
+    }
+
+    public func openings(at seqs: [Int64]) async throws -> [Int64: [UInt8]] {
+        guard !seqs.isEmpty else { return [:] }
+        return try await openings("SELECT seq, body FROM openings WHERE seq = ANY(\(seqs)::BIGINT[])")
+    }
+
+    public func openings(in range: Range<Int64>) async throws -> [Int64: [UInt8]] {
+        try await openings(
+            "SELECT seq, body FROM openings WHERE seq >= \(range.lowerBound) AND seq < \(range.upperBound)")
+    }
+
+    /// The openings `query` selects (`seq, body`).
+    private func openings(_ query: PostgresQuery) async throws -> [Int64: [UInt8]] {
+        try await reading {
+            try await self.pool.withConnection { connection in
+                var found: [Int64: [UInt8]] = [:]
+                let rows = try await connection.query(query, logger: self.logger)
+                for try await (seq, body) in rows.decode((Int64, ByteBuffer).self) {
+                    found[seq] = Array(body.readableBytesView)
+                }
+                return found
             }
         }
     }

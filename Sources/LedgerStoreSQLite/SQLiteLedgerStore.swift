@@ -34,6 +34,8 @@ public final class SQLiteLedgerStore: LedgerStore {
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
             try db.execute(sql: "PRAGMA recursive_triggers = ON")
+            // Deleted content (an erased disclosure) is overwritten on disk, not only unlinked.
+            try db.execute(sql: "PRAGMA secure_delete = ON")
             // Reads map the file rather than copy it through read(2): an audit reads the whole log once. (SQLite
             // caps the size at its compile-time limit; the rest of a larger file is read as usual.)
             try db.execute(sql: "PRAGMA mmap_size = \(SQLiteLedgerStore.mappedBytes)")
@@ -132,6 +134,13 @@ public final class SQLiteLedgerStore: LedgerStore {
             // (In a WITHOUT ROWID table the index holds the key too, so it answers that read alone.)
             try db.execute(sql: "CREATE INDEX IF NOT EXISTS index_entries_by_seq ON index_entries(seq)")
         }
+        migrator.registerMigration("v5-openings") { db in
+            // Sealed records' openings: beside the log, not append-only (an erasure rewrites one).
+            try db.execute(
+                sql: """
+                    CREATE TABLE openings (seq INTEGER PRIMARY KEY NOT NULL REFERENCES records(seq), body BLOB NOT NULL)
+                    """)
+        }
         return migrator
     }
 
@@ -180,6 +189,12 @@ public final class SQLiteLedgerStore: LedgerStore {
                 let first = StoredHashes.count(size: size)
                 for (i, hash) in batch.hashes.enumerated() {
                     try insertHash.execute(arguments: [first + Int64(i), hash.data])
+                }
+                if !batch.openings.isEmpty {
+                    let upsert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO openings(seq, body) VALUES (?, ?)")
+                    for (seq, body) in batch.openings.sorted(by: { $0.key < $1.key }) {
+                        try upsert.execute(arguments: [seq, Data(body)])
+                    }
                 }
                 if try Self.indexedSize(db) == size {
                     try Self.insert(db, batch.index)
@@ -340,6 +355,28 @@ public final class SQLiteLedgerStore: LedgerStore {
                 }
                 return bytes
             }
+        }
+    }
+
+    public func openings(at seqs: [Int64]) async throws -> [Int64: [UInt8]] {
+        guard !seqs.isEmpty else { return [:] }
+        return try await pool.read { db in
+            var found: [Int64: [UInt8]] = [:]
+            try Self.rows(db, "SELECT seq, body FROM openings WHERE seq IN", Array(Set(seqs))) { row in
+                found[row[0]] = try Self.bytes(row, 1)
+            }
+            return found
+        }
+    }
+
+    public func openings(in range: Range<Int64>) async throws -> [Int64: [UInt8]] {
+        try await pool.read { db in
+            var found: [Int64: [UInt8]] = [:]
+            let rows = try Row.fetchCursor(
+                db, sql: "SELECT seq, body FROM openings WHERE seq >= ? AND seq < ?",
+                arguments: [range.lowerBound, range.upperBound])
+            while let row = try rows.next() { found[row[0]] = try Self.bytes(row, 1) }
+            return found
         }
     }
 

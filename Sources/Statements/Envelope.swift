@@ -156,10 +156,18 @@ extension Envelope {
     /// anything but an object with `payloadType`, `payload` and `signatures` (other members are ignored, as DSSE
     /// readers do).
     public init(json: some Collection<UInt8>) throws {
-        let value: JSONValue
-        do { value = try JSONValue(parsing: json) } catch let error as EPCISError {
+        try self.init(value: try Envelope.parseJSON(json))
+    }
+
+    /// Parses envelope JSON text with the strict parser, saying what is wrong as an envelope error.
+    static func parseJSON(_ json: some Collection<UInt8>) throws -> JSONValue {
+        do { return try JSONValue(parsing: json) } catch let error as EPCISError {
             throw StatementError(.envelopeJSON, "not a DSSE envelope: \(error.reason)")
         }
+    }
+
+    /// Reads an envelope from parsed JSON (`init(json:)`).
+    init(value: JSONValue) throws {
         guard value.members != nil else {
             throw StatementError(.envelopeJSON, "not a DSSE envelope: \(value.typeName), not an object")
         }

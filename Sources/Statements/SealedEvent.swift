@@ -124,9 +124,20 @@ public enum SealedEvent {
     /// Opens `payload` whole, as the ledger does before it records a sealed event (`Specs/23-sealed-events.md`
     /// §3): every digest, at every level, must be one of `disclosures` or the digest of one of `decoys` — exactly
     /// one, and every decoy seed used — so that the signer has shown all it signed.
+    ///
+    /// A stored record's opening may have lost disclosures to erasure since: the digests in `erased` are then
+    /// accounted for too, and leave nothing.
     public static func openWhole(
-        _ payload: JSONValue, disclosures: [Disclosure], decoys: [[UInt8]]
+        _ payload: JSONValue, disclosures: [Disclosure], decoys: [[UInt8]], erased: Set<String> = []
     ) throws -> JSONValue {
+        guard let members = payload.members,
+            members.allSatisfy({ inClear.contains($0.key) || $0.key == "_sd" || $0.key == "_sd_alg" }),
+            disclosures.allSatisfy({ isSealed($0.value) })
+        else {
+            throw StatementError(
+                .sealedPayload,
+                "a sealed event holds nothing in clear but \(inClear.sorted().joined(separator: " and "))")
+        }
         let opened = try open(payload, disclosures: disclosures)
         var digests: [String] = []
         collectDigests(payload, into: &digests)
@@ -137,7 +148,7 @@ public enum SealedEvent {
             guard seed.count == 16 else { throw StatementError(.sealedDisclosure, "a decoy seed is 16 bytes") }
             decoyDigests[decoyDigest(seed), default: 0] += 1
         }
-        for digest in digests where !disclosed.contains(digest) {
+        for digest in digests where !disclosed.contains(digest) && !erased.contains(digest) {
             guard let left = decoyDigests[digest], left > 0 else {
                 throw StatementError(.sealedDisclosure, "the digest \(digest) is neither disclosed nor a decoy")
             }
@@ -147,6 +158,17 @@ public enum SealedEvent {
             throw StatementError(.sealedDisclosure, "a decoy seed stands for no digest of the event")
         }
         return opened
+    }
+
+    /// Whether `value` shows nothing in clear: a scalar, an object with only `_sd`, or a list of only
+    /// `{"...": digest}` elements.
+    static func isSealed(_ value: JSONValue) -> Bool {
+        if let members = value.members { return members.allSatisfy { $0.key == "_sd" } }
+        guard let elements = value.elements else { return true }
+        return elements.allSatisfy { element in
+            guard let members = element.members else { return false }
+            return members.count == 1 && members[0].key == "..."
+        }
     }
 
     /// Every digest in `value`'s `_sd` lists and `{"...": digest}` elements, at any depth.

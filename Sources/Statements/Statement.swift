@@ -42,13 +42,46 @@ public enum Statement: Sendable {
         }
     }
 
-    /// Reads the statement a payload of `payloadType` carries. Errors say why an event or registry statement
-    /// is invalid.
-    public init(payloadType: String, payload: [UInt8]) throws {
+    /// Reads the EPCIS event a sealed event statement's payload holds, opened whole with `opening`
+    /// (`Specs/23-sealed-events.md` §3): every digest disclosed, a decoy or erased, nothing in clear but the type
+    /// and context, and the event then valid EPCIS 2.0 (`sealed.erased` when it is not, for want of an erased
+    /// field).
+    public static func sealedEvent(payload: [UInt8], opening: Opening) throws -> EPCISEvent {
+        let sealed: JSONValue
+        do { sealed = try JSONValue(parsing: payload) } catch let error as EPCISError {
+            throw StatementError(.sealedPayload, "the sealed event is not JSON: \(error.reason)")
+        }
+        let json = try SealedEvent.openWhole(
+            sealed, disclosures: opening.disclosures, decoys: opening.decoys, erased: Set(opening.erased.map(\.digest)))
+        do {
+            return try EPCISEvent(json: json, context: JSONLDContext(json["@context"]), path: "event")
+        } catch let error as EPCISValidationError {
+            guard opening.erased.isEmpty else {
+                throw StatementError(.sealedErased, "with its erased fields, the event is no longer whole: \(error)")
+            }
+            throw StatementError(.eventInvalid, "the sealed event is not valid EPCIS 2.0: \(error)")
+        }
+    }
+
+    /// Reads the statement a payload of `payloadType` carries; a sealed event's needs its `opening`. Errors say
+    /// why an event or registry statement is invalid.
+    public init(payloadType: String, payload: [UInt8], opening: Opening? = nil) throws {
         switch payloadType {
         case Statement.eventPayloadType:
             let event = try Statement.event(payload: payload)
             self = .event(event, hash: event.hash())
+        case SealedEvent.payloadType:
+            guard let opening else {
+                throw StatementError(
+                    .sealedDisclosure, "a sealed event statement is read with its disclosures and decoy seeds")
+            }
+            do {
+                let event = try Statement.sealedEvent(payload: payload, opening: opening)
+                self = .event(event, hash: event.hash())
+            } catch let error as StatementError where error.code == .sealedErased {
+                // An erasure took what made it an event: it is kept and proved, found only by its digest.
+                self = .opaque(digest: Statement.digest(payloadType: payloadType, payload: payload))
+            }
         case RegistryStatement.payloadType:
             self = .registry(
                 try RegistryStatement(payload: payload),

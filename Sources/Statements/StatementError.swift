@@ -28,7 +28,7 @@ public enum StatementCode: String, ErrorCode {
     // 10-recording.md §1
     case anchorJSON = "anchor.json"
     // 23-sealed-events.md
-    case sealedDisclosure = "sealed.disclosure", sealedPayload = "sealed.payload"
+    case sealedDisclosure = "sealed.disclosure", sealedPayload = "sealed.payload", sealedErased = "sealed.erased"
 
     public var section: String {
         switch self {
@@ -46,6 +46,7 @@ public enum StatementCode: String, ErrorCode {
         case .anchorJSON: "10-recording.md §1"
         case .sealedDisclosure: "23-sealed-events.md §1"
         case .sealedPayload: "23-sealed-events.md §2"
+        case .sealedErased: "23-sealed-events.md §7"
         }
     }
 }

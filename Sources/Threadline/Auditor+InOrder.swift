@@ -73,6 +73,11 @@ extension Auditor {
         private mutating func check(_ result: Checked, seq: Int64, chunk: CheckedChunk, storedIndex: inout Int) {
             result.findings.forEach { note($0) }
             report.signatures += Int64(result.signatures)
+            if let sealed = result.sealed {
+                report.sealedRecords += 1
+                report.disclosures += Int64(sealed.disclosures)
+                report.erasedDisclosures += Int64(sealed.erased)
+            }
             if let recordPrev = result.prev, recordPrev != prev {
                 note(
                     AuditFinding(

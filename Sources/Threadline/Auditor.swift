@@ -44,6 +44,9 @@ public struct AuditFinding: Sendable, Equatable, Codable, CustomStringConvertibl
         case indexMismatch = "index-mismatch"
         /// A time anchor not by the operator, over no stored checkpoint, or whose token does not verify.
         case anchorInvalid = "anchor-invalid"
+        /// A sealed record whose stored opening is missing, unreadable, or does not account for each of its
+        /// digests; or an opening stored for a record that is not sealed.
+        case openingInvalid = "opening-invalid"
     }
 
     /// What kind of problem.
@@ -81,6 +84,11 @@ public struct AuditReport: Sendable, Codable {
     public var registryStatements: Int64 = 0
     /// Records whose index entries were compared with the log.
     public var indexedRecords: Int64 = 0
+    /// Sealed records, each of whose digests was checked against its stored opening.
+    public var sealedRecords: Int64 = 0
+    /// Disclosures checked against their digests, and digests whose disclosure was erased.
+    public var disclosures: Int64 = 0
+    public var erasedDisclosures: Int64 = 0
     /// Problems, in log order; at most `Auditor.maxFindings`.
     public var findings: [AuditFinding] = []
 
@@ -124,6 +132,8 @@ public struct Auditor: Sendable {
         /// Index keys the record names that the index lacks, and keys the index has for it that it does not name.
         var missingKeys: [String] = []
         var extraKeys: [String] = []
+        /// For a sealed record: the disclosures checked and the digests erased.
+        var sealed: (disclosures: Int, erased: Int)?
     }
 
     /// A statement as far as the in-order rules are concerned.
@@ -164,7 +174,8 @@ public struct Auditor: Sendable {
         async let hashes = store.hashes(
             in: StoredHashes.count(size: span.lowerBound)..<StoredHashes.count(size: span.upperBound))
         async let keys = store.indexKeys(in: span.lowerBound..<max(span.lowerBound, min(span.upperBound, indexed)))
-        let (bytes, stored, indexKeys) = try await (records, hashes, keys)
+        async let storedOpenings = store.openings(in: span)
+        let (bytes, stored, indexKeys, openings) = try await (records, hashes, keys, storedOpenings)
         let firstSeq = span.lowerBound
         // The checks run on a dispatch queue: they keep both cores busy and must not hold the cooperative pool.
         let checked = await withCheckedContinuation { continuation in
@@ -174,7 +185,7 @@ public struct Auditor: Sendable {
                         i, cache in
                         let seq = firstSeq + Int64(i)
                         var (result, keys) = Auditor.check(
-                            bytes: bytes[i], seq: seq, indexed: seq < indexed, cache: &cache)
+                            bytes: bytes[i], opening: openings[seq], seq: seq, indexed: seq < indexed, cache: &cache)
                         if let keys { Auditor.compare(expected: keys, found: indexKeys, seq: seq, into: &result) }
                         return result
                     })
@@ -232,7 +243,7 @@ public struct Auditor: Sendable {
     /// Checks one record on its own; returns what the in-order checks need and, if the record is `indexed`, the
     /// index keys it names.
     private static func check(
-        bytes: [UInt8], seq: Int64, indexed: Bool, cache: inout [String: Ed25519NoteVerifier]
+        bytes: [UInt8], opening: [UInt8]?, seq: Int64, indexed: Bool, cache: inout [String: Ed25519NoteVerifier]
     ) -> (Checked, PackedKeys?) {
         var checked = Checked(leaf: Merkle.leafHash(bytes), findings: [])
         let record: LedgerRecord
@@ -251,15 +262,28 @@ public struct Auditor: Sendable {
         case .failure(let error):
             checked.findings.append(AuditFinding(code: .signatureInvalid, seq: seq, message: error.reason))
         }
+        let (type, payload) = (record.envelope.payloadType, record.envelope.payload)
+        var opened: Opening?
         do {
-            let (type, payload) = (record.envelope.payloadType, record.envelope.payload)
+            opened = try sealedOpening(type: type, opening: opening)
+        } catch {
+            checked.findings.append(AuditFinding(code: .openingInvalid, seq: seq, message: Auditor.reason(error)))
+            return (checked, indexed ? PackedKeys() : nil)
+        }
+        do {
             if type == Statement.eventPayloadType {
                 // Most records are events: read straight into what the rules and the index need.
                 let facts = try EventFacts(payload: payload, indexKeys: indexed)
                 checked.statement = .event(digest: facts.digest, demands: facts.demands)
                 return (checked, facts.indexKeys)
             }
-            let statement = try Statement(payloadType: type, payload: payload)
+            let statement: Statement
+            do { statement = try Statement(payloadType: type, payload: payload, opening: opened) } catch {
+                guard opened != nil, (error as? StatementError)?.code == .sealedDisclosure else { throw error }
+                checked.findings.append(AuditFinding(code: .openingInvalid, seq: seq, message: Auditor.reason(error)))
+                return (checked, indexed ? PackedKeys() : nil)
+            }
+            if let opened { checked.sealed = (opened.disclosures.count, opened.erased.count) }
             switch statement {
             case .event(let event, _): checked.statement = .event(digest: event.hashDigest(), demands: .init(event))
             case .registry(let change, let digest): checked.statement = .registry(change, digest: digest)
@@ -269,10 +293,26 @@ public struct Auditor: Sendable {
             }
             return (checked, indexed ? statement.packedIndexKeys : nil)
         } catch {
-            checked.findings.append(
-                AuditFinding(
-                    code: .statementInvalid, seq: seq, message: (error as? any CodedError)?.reason ?? "\(error)"))
+            checked.findings.append(AuditFinding(code: .statementInvalid, seq: seq, message: Auditor.reason(error)))
             return (checked, indexed ? PackedKeys() : nil)
         }
     }
+
+    /// A sealed record's stored opening, read; nil for any other record. Throws when a sealed record has none or
+    /// an unreadable one, or another record has one.
+    private static func sealedOpening(type: String, opening: [UInt8]?) throws -> Opening? {
+        guard type == SealedEvent.payloadType else {
+            if opening != nil { throw AuditorIssue("an opening is stored for a record that is not sealed") }
+            return nil
+        }
+        guard let opening else { throw AuditorIssue("no opening is stored for the sealed record") }
+        return try Opening(stored: opening)
+    }
+
+    private struct AuditorIssue: Error, CustomStringConvertible {
+        let description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    private static func reason(_ error: any Error) -> String { (error as? any CodedError)?.reason ?? "\(error)" }
 }

@@ -13,6 +13,8 @@ public struct PreparedStatements: Sendable {
     /// What each says, and who signed it.
     let statements: [Statement]
     let signers: [[String]]
+    /// Each sealed event's opening, in the store's form (nil for other statements): kept beside the log.
+    let openings: [[UInt8]?]
     /// Whether every signer must be a registered participant's current key (or the operator's), checked under
     /// the append's sequencing, whatever the statement says. Events and registry statements are always held to
     /// their own signer rules; this extends a rule to opaque statements (the server's capture routes).
@@ -33,7 +35,7 @@ public struct PreparedStatements: Sendable {
     public func subset(_ indices: [Int]) -> PreparedStatements {
         var subset = PreparedStatements(
             canonical: indices.map { canonical[$0] }, statements: indices.map { statements[$0] },
-            signers: indices.map { signers[$0] })
+            signers: indices.map { signers[$0] }, openings: indices.map { openings[$0] })
         subset.participantsOnly = participantsOnly
         return subset
     }
@@ -45,8 +47,15 @@ extension Ledger {
     /// Checks each envelope (syntax, every signature, size, and an event or registry statement's content) and
     /// returns its canonical bytes with what it says, in parallel.
     public nonisolated static func prepare(_ envelopes: [Envelope]) throws -> PreparedStatements {
-        let checked = Parallel.map(envelopes, state: { [String: Ed25519NoteVerifier]() }) {
-            envelope, cache -> Result<([UInt8], Statement), any Error> in
+        try prepare(envelopes.map { Submission(envelope: $0) })
+    }
+
+    /// Checks each submission as `prepare(_:)` does an envelope; a sealed event is opened whole with its
+    /// opening (`Specs/23-sealed-events.md` §3) and checked as the event it opens to.
+    public nonisolated static func prepare(_ submissions: [Submission]) throws -> PreparedStatements {
+        let checked = Parallel.map(submissions, state: { [String: Ed25519NoteVerifier]() }) {
+            submission, cache -> Result<([UInt8], Statement), any Error> in
+            let envelope = submission.envelope
             do {
                 _ = try envelope.verifySignatures(cache: &cache).get()
                 let json = envelope.canonicalJSON
@@ -56,7 +65,12 @@ extension Ledger {
                         "the statement is \(json.count) bytes as stored; a record holds at most "
                             + "\(LedgerRecord.maxEnvelopeBytes) (records are limited to 64 KiB − 1)")
                 }
-                return .success((json, try Statement(payloadType: envelope.payloadType, payload: envelope.payload)))
+                return .success(
+                    (
+                        json,
+                        try Statement(
+                            payloadType: envelope.payloadType, payload: envelope.payload, opening: submission.opening)
+                    ))
             } catch { return .failure(error) }
         }
         let checkedStatements = try checked.enumerated().map { index, result in
@@ -69,11 +83,12 @@ extension Ledger {
         }
         return PreparedStatements(
             canonical: checkedStatements.map(\.0), statements: checkedStatements.map(\.1),
-            signers: envelopes.map { $0.signatures.map(\.keyid) })
+            signers: submissions.map { $0.envelope.signatures.map(\.keyid) },
+            openings: submissions.map { $0.opening?.stored })
     }
 
-    /// Decodes submitted DSSE envelope JSON documents (any valid form) and checks them as `prepare` does,
-    /// in parallel. Errors name the submission's index.
+    /// Decodes submitted DSSE envelope JSON documents (any valid form; a sealed event's with its opening,
+    /// `Submission`) and checks them as `prepare` does, in parallel. Errors name the submission's index.
     ///
     /// With `signersIn`, every signature must also be by the operator or by a key valid in that registry for the
     /// next record — checked after decoding and before any signature is verified or payload read, so a statement
@@ -90,13 +105,14 @@ extension Ledger {
         var canonical: [[UInt8]] = []
         var statements: [Statement] = []
         var signers: [[String]] = []
+        var openings: [[UInt8]?] = []
         canonical.reserveCapacity(submissions.count)
         statements.reserveCapacity(submissions.count)
         signers.reserveCapacity(submissions.count)
         for first in stride(from: 0, to: submissions.count, by: max(1, batchSize)) {
             let batch = Array(submissions[first..<min(submissions.count, first + max(1, batchSize))])
-            let decoded = Parallel.map(batch) { json in Result { try Envelope(json: json) } }
-            let envelopes = try decoded.enumerated().map { offset, result in
+            let decoded = Parallel.map(batch) { json in Result { try Submission(json: json) } }
+            let decodedSubmissions = try decoded.enumerated().map { offset, result in
                 switch result {
                 case .success(let envelope): return envelope
                 case .failure(let error):
@@ -105,8 +121,8 @@ extension Ledger {
                 }
             }
             if let registry {
-                for (offset, envelope) in envelopes.enumerated() {
-                    for signature in envelope.signatures where signature.keyid != registry.operatorKey {
+                for (offset, submission) in decodedSubmissions.enumerated() {
+                    for signature in submission.envelope.signatures where signature.keyid != registry.operatorKey {
                         let status = registry.signer(signature.keyid, at: registry.size)
                         if case .valid = status { continue }
                         throw LedgerError.refused(
@@ -119,13 +135,14 @@ extension Ledger {
                 }
             }
             let prepared: PreparedStatements
-            do { prepared = try prepare(envelopes) } catch LedgerError.invalidStatement(let index, let error) {
+            do { prepared = try prepare(decodedSubmissions) } catch LedgerError.invalidStatement(let index, let error) {
                 throw LedgerError.invalidStatement(index: first + index, error)
             }
             canonical += prepared.canonical
             statements += prepared.statements
             signers += prepared.signers
+            openings += prepared.openings
         }
-        return PreparedStatements(canonical: canonical, statements: statements, signers: signers)
+        return PreparedStatements(canonical: canonical, statements: statements, signers: signers, openings: openings)
     }
 }

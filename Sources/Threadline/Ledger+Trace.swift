@@ -39,15 +39,26 @@ public struct RecordedEvent: Sendable {
         (self.signers, self.payload) = (signers, payload)
     }
 
-    /// The event statement of record `seq`, or nil when the record holds another kind of statement.
-    public init?(seq: Int64, record: LedgerRecord) {
+    /// The event statement of record `seq` (a sealed one's opened with its `opening`), or nil when the record
+    /// holds another kind of statement or an event that does not open.
+    public init?(seq: Int64, record: LedgerRecord, opening: Opening? = nil) {
         let envelope = record.envelope
-        guard envelope.payloadType == Statement.eventPayloadType,
-            let event = try? Statement.event(payload: envelope.payload)
-        else { return nil }
+        guard let event = RecordedEvent.event(of: envelope, opening: opening) else { return nil }
         self.init(
             seq: seq, recordTimeMillis: record.timeMillis, event: event, knownHash: nil,
             signers: envelope.signatures.map(\.keyid), payload: envelope.payload)
+    }
+}
+
+extension RecordedEvent {
+    /// The EPCIS event an event statement holds — a sealed one's opened with its `opening` — or nil.
+    static func event(of envelope: Envelope, opening: Opening?) -> EPCISEvent? {
+        switch envelope.payloadType {
+        case Statement.eventPayloadType: try? Statement.event(payload: envelope.payload)
+        case SealedEvent.payloadType:
+            opening.flatMap { try? Statement.sealedEvent(payload: envelope.payload, opening: $0) }
+        default: nil
+        }
     }
 }
 
@@ -184,7 +195,7 @@ extension Ledger {
         var indexed: Int64 = 0
         while indexed < size {
             let end = min(size, indexed + 4096)
-            let entries = try Ledger.indexEntries(try await store.records(indexed..<end), from: indexed)
+            let entries = try await indexEntries(indexed..<end)
             try await store.addIndex(entries, from: indexed, to: end)
             indexed = end
             progress(indexed, size)
@@ -194,15 +205,22 @@ extension Ledger {
 
     /// The EPCIS events at `seqs` (which must hold event statements), in the order given.
     public nonisolated func recordedEvents(_ seqs: [Int64]) async throws -> [RecordedEvent] {
-        let records = try await store.records(at: seqs)
-        let parsed = Parallel.map(Array(zip(seqs, records))) { seq, bytes -> Result<RecordedEvent, LedgerStoreError> in
-            guard let record = try? LedgerRecord(bytes: bytes) else {
-                return .failure(.corrupt("record \(seq) does not parse"))
+        let records = try Parallel.map(try await store.records(at: seqs)) { bytes in
+            Result { try LedgerRecord(bytes: bytes) }
+        }.enumerated().map { i, result in
+            guard let record = try? result.get() else {
+                throw LedgerStoreError.corrupt("record \(seqs[i]) does not parse")
             }
+            return record
+        }
+        // Only sealed records have openings: a journey of plain events costs no read more.
+        let sealed = zip(seqs, records).filter { $0.1.envelope.payloadType == SealedEvent.payloadType }.map(\.0)
+        let openings = try await store.openings(at: sealed).mapValues { try Opening(stored: $0) }
+        let parsed = Parallel.map(Array(zip(seqs, records))) { seq, record -> Result<RecordedEvent, LedgerStoreError> in
             let envelope = record.envelope
-            guard envelope.payloadType == Statement.eventPayloadType,
-                let event = try? Statement.event(payload: envelope.payload)
-            else { return .failure(.corrupt("the index names record \(seq), which holds no EPCIS event")) }
+            guard let event = RecordedEvent.event(of: envelope, opening: openings[seq]) else {
+                return .failure(.corrupt("the index names record \(seq), which holds no EPCIS event that opens"))
+            }
             return .success(
                 RecordedEvent(
                     seq: seq, recordTimeMillis: record.timeMillis, event: event, knownHash: nil,

@@ -96,6 +96,11 @@ public actor Ledger {
         return try await append(prepared: statements)
     }
 
+    /// Appends submissions (envelopes, and sealed events with their openings) as `append(_:)` does envelopes.
+    public nonisolated func append(_ submissions: [Submission]) async throws -> Range<Int64> {
+        try await append(prepared: try Ledger.prepare(submissions))
+    }
+
     /// Appends a long stream batch by batch, checking batch k+1 (on all cores) while batch k is being written.
     /// `durable` is called with each batch's sequence numbers, in order, once that batch is durable.
     /// A batch that `prepare` refuses stops the run: earlier batches stay appended, it and later ones are not.
@@ -174,6 +179,7 @@ public actor Ledger {
             let accepted = decision.accepted
             let canonical = accepted.flatMap { a in a.keep.map { group[a.request].prepared.canonical[$0] } }
             let keys = accepted.flatMap { a in a.keep.map { group[a.request].prepared.statements[$0].indexKeys } }
+            let openings = accepted.flatMap { a in a.keep.map { group[a.request].prepared.openings[$0] } }
             let time = clock()
             var outcome: [[Result<Int64, LedgerError>?]] = group.map { Array(repeating: nil, count: $0.prepared.count) }
             for refusal in decision.refusals {
@@ -185,7 +191,7 @@ public actor Ledger {
                     let started = DispatchTime.now().uptimeNanoseconds
                     let head = try await store.append { head in
                         guard head.size == size else { throw Raced() }
-                        return try Ledger.build(canonical, keys: keys, on: head, time: time)
+                        return try Ledger.build(canonical, keys: keys, openings: openings, on: head, time: time)
                     }
                     let nanoseconds = DispatchTime.now().uptimeNanoseconds - started
                     LedgerMetrics.commits.increment()
@@ -270,8 +276,7 @@ public actor Ledger {
         var indexed = try await store.indexedSize()
         while indexed < size {
             let end = min(size, indexed + 2048)
-            let records = try await store.records(indexed..<end)
-            let entries = try Ledger.indexEntries(records, from: indexed)
+            let entries = try await indexEntries(indexed..<end)
             try await store.addIndex(entries, from: indexed, to: end)
             indexed = end
         }
@@ -291,12 +296,21 @@ public actor Ledger {
         return size
     }
 
-    /// The index entries of stored records.
-    static func indexEntries(_ records: [[UInt8]], from first: Int64) throws -> [IndexEntry] {
-        let parsed = Parallel.map(records) { bytes -> [String]? in
+    /// The index entries of the stored records `range`.
+    func indexEntries(_ range: Range<Int64>) async throws -> [IndexEntry] {
+        try Ledger.indexEntries(
+            try await store.records(range), openings: try await store.openings(in: range), from: range.lowerBound)
+    }
+
+    /// The index entries of stored records, from `first` on, with the sealed ones' stored `openings`.
+    static func indexEntries(
+        _ records: [[UInt8]], openings: [Int64: [UInt8]], from first: Int64
+    ) throws
+        -> [IndexEntry]
+    {
+        let parsed = Parallel.map(Array(records.enumerated())) { offset, bytes -> [String]? in
             guard let record = try? LedgerRecord(bytes: bytes) else { return nil }
-            return (try? Statement(payloadType: record.envelope.payloadType, payload: record.envelope.payload))?
-                .indexKeys ?? []
+            return (try? Ledger.statement(record.envelope, opening: openings[first + Int64(offset)]))?.indexKeys ?? []
         }
         return try parsed.enumerated().flatMap { offset, keys -> [IndexEntry] in
             guard let keys else { throw LedgerStoreError.corrupt("record \(first + Int64(offset)) does not parse") }
@@ -304,9 +318,19 @@ public actor Ledger {
         }
     }
 
-    /// Builds the records and stored hashes for `statements` on top of `head` (runs under the store's lock).
-    static func build(_ statements: [[UInt8]], keys: [[String]], on head: LedgerHead, time: Int64) throws -> AppendBatch
-    {
+    /// What a stored record's statement says, a sealed event's read with its stored opening (a sealed record
+    /// whose opening is missing or unreadable throws).
+    static func statement(_ envelope: Envelope, opening: [UInt8]?) throws -> Statement {
+        try Statement(
+            payloadType: envelope.payloadType, payload: envelope.payload,
+            opening: try opening.map { try Opening(stored: $0) })
+    }
+
+    /// Builds the records and stored hashes for `statements` on top of `head`, with their index keys and sealed
+    /// events' openings (runs under the store's lock).
+    static func build(
+        _ statements: [[UInt8]], keys: [[String]], openings: [[UInt8]?], on head: LedgerHead, time: Int64
+    ) throws -> AppendBatch {
         var range = head.range
         var prev = head.lastLeafHash
         var records: [[UInt8]] = []
@@ -321,9 +345,11 @@ public actor Ledger {
             records.append(bytes)
         }
         let index = keys.enumerated().flatMap { i, keys in keys.map { IndexEntry(key: $0, seq: head.size + Int64(i)) } }
+        var stored: [Int64: [UInt8]] = [:]
+        for (i, opening) in openings.enumerated() { stored[head.size + Int64(i)] = opening }
         return AppendBatch(
             records: records, hashes: hashes,
-            head: LedgerHead(size: range.size, range: range, lastLeafHash: prev), index: index)
+            head: LedgerHead(size: range.size, range: range, lastLeafHash: prev), index: index, openings: stored)
     }
 
 }

@@ -8,6 +8,8 @@ public enum LedgerMigration {
     public struct Summary: Sendable, Codable, Equatable {
         /// Records copied.
         public var records: Int64 = 0
+        /// Sealed records' openings copied.
+        public var openings: Int = 0
         /// Checkpoints copied.
         public var checkpoints: Int = 0
         /// The tree hash of both logs at their (equal) size.
@@ -38,12 +40,13 @@ public enum LedgerMigration {
                 in: StoredHashes.count(size: start)..<StoredHashes.count(size: end))
             let first = start
             // The copy's index is derived from its records as it is filled, so it covers them as it says it does.
-            let index = try Ledger.indexEntries(records, from: first)
+            let openings = try await source.openings(in: start..<end)
+            let index = try Ledger.indexEntries(records, openings: openings, from: first)
             _ = try await target.append { head in
                 guard head.size == first else {
                     throw LedgerStoreError.corrupt("the destination grew while it was being filled (at \(head.size))")
                 }
-                let batch = AppendBatch(appending: records, to: head, index: index)
+                let batch = AppendBatch(appending: records, to: head, index: index, openings: openings)
                 if let bad = zip(batch.hashes, expected).enumerated().first(where: { $0.element.0 != $0.element.1 }) {
                     throw LedgerStoreError.corrupt(
                         "the source's stored hash \(StoredHashes.count(size: first) + Int64(bad.offset)) does not match "
@@ -52,6 +55,7 @@ public enum LedgerMigration {
                 return batch
             }
             summary.records = end
+            summary.openings += openings.count
             progress(end, size)
             start = end
         }

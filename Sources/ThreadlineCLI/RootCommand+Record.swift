@@ -17,12 +17,17 @@ extension RootCommand {
                 manufacturer, processor or brand, commissions it), and a duplicate — the same CBV 2.0 event hash \
                 as an existing record, which the error names. Through a server (--server, --remote), the event \
                 is signed here and posted; the number is printed once the server has it durable and the record \
-                is proved in its log. Specs/10-recording.md, Specs/22-client.md.
+                is proved in its log. With --seal, every field is sealed here (a salted digest in its place, \
+                SD-JWT's disclosures kept beside the log), so the public record reveals nothing of the event. \
+                Specs/10-recording.md, Specs/22-client.md, Specs/23-sealed-events.md.
                 """)
 
         @OptionGroup var target: TargetOptions
 
         @OptionGroup var signing: SignerOptions
+
+        @Flag(help: "Seal the event: the record holds only salted digests of its fields (Specs/23-sealed-events.md).")
+        var seal = false
 
         @Argument(help: ArgumentHelp("The event file, or - for standard input.", valueName: "event.json"))
         var file: String
@@ -40,12 +45,12 @@ extension RootCommand {
                     )
                 }
                 let payload = try events[0].result.get().payload
-                let envelope = try Envelope(signing: payload, type: Statement.eventPayloadType, with: keys)
+                let submission = try Recording.submissions([payload], with: keys, sealed: seal)[0]
                 switch try target.target(reader: keys[0]) {
                 case .local(let options):
-                    Output.line(String(try await options.open().append([envelope]).lowerBound))
+                    Output.line(String(try await options.open().append([submission]).lowerBound))
                 case .remote(let remote):
-                    Output.line(String(try await remote.submit([envelope.canonicalJSON]).lowerBound))
+                    Output.line(String(try await remote.submit([submission.json]).lowerBound))
                 }
             }
         }
@@ -61,12 +66,16 @@ extension RootCommand {
                 Through a server (--server, --remote), the events are signed here and posted in requests of up \
                 to 20,000 events, each all or nothing and durable before the next is sent: a refusal stops the \
                 import there (the requests before it stay recorded, and the summary says so). \
-                Specs/22-client.md.
+                With --seal, each event is sealed here as 'record --seal' does. Specs/22-client.md, \
+                Specs/23-sealed-events.md.
                 """)
 
         @OptionGroup var target: TargetOptions
 
         @OptionGroup var signing: SignerOptions
+
+        @Flag(help: "Seal every event: the records hold only salted digests of their fields.")
+        var seal = false
 
         @Flag(help: "Record the events that pass and report each refused one.")
         var continueOnError = false
@@ -121,16 +130,16 @@ extension RootCommand {
                 let target = try target.target(reader: keys[0])
                 if case .remote(let remote) = target {
                     let (recorded, refusedRemotely) = try await remote.importEvents(
-                        good.map { ($0.index, $0.event, $0.payload) }, signedBy: keys, paths: events.map(\.path),
-                        continueOnError: continueOnError)
+                        good.map { ($0.index, $0.event, $0.payload) }, signedBy: keys, sealed: seal,
+                        paths: events.map(\.path), continueOnError: continueOnError)
                     return try report(recorded: recorded, refused: refused + refusedRemotely, of: events.count)
                 }
                 guard case .local(let options) = target else { return }
-                let envelopes = try Recording.sign(good.map(\.payload), with: keys) { done in
-                    Output.progress("signing", Int64(done), Int64(good.count))
+                let submissions = try Recording.submissions(good.map(\.payload), with: keys, sealed: seal) { done in
+                    Output.progress(seal ? "sealing" : "signing", Int64(done), Int64(good.count))
                 }
                 let ledger = try await options.open()
-                let prepared = try Ledger.prepare(envelopes)
+                let prepared = try Ledger.prepare(submissions)
                 if Output.isTerminal { FileHandle.standardError.write(Data("recording \(good.count) events…\n".utf8)) }
                 var recorded: [Recorded] = []
                 if continueOnError {

@@ -35,6 +35,12 @@ extension RootCommand {
                             "    \(report.events) events and \(report.registryStatements) registry statements meet the ledger's"
                                 + " rules; the index agrees for \(report.indexedRecords) records")
                     }
+                    if report.sealedRecords > 0 {
+                        Output.line(
+                            "    \(report.sealedRecords) sealed records: \(report.disclosures) disclosures match their "
+                                + "digests"
+                                + (report.erasedDisclosures > 0 ? ", \(report.erasedDisclosures) erased" : ""))
+                    }
                 } else {
                     Output.line("FAIL: \(report.findings[0])")
                     for finding in report.findings.dropFirst() { Output.line("  also: \(finding)") }

@@ -70,6 +70,32 @@ struct StoreConformanceTests {
     }
 
     @Test(arguments: StoreKind.available)
+    func openingsAreKeptBesideTheLogAndRewritten(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        _ = try await store.append { head in
+            AppendBatch(
+                appending: Self.entries(0..<4), to: head, openings: [1: Array("one".utf8), 3: Array("three".utf8)])
+        }
+        #expect(try await store.openings(in: 0..<4) == [1: Array("one".utf8), 3: Array("three".utf8)])
+        #expect(try await store.openings(at: [0, 3, 3]) == [3: Array("three".utf8)])
+        #expect(try await store.openings(at: []).isEmpty)
+        // A later batch rewrites an earlier record's opening (an erasure) in the same transaction as its records.
+        _ = try await store.append { head in
+            AppendBatch(appending: Self.entries(4..<5), to: head, openings: [1: Array("erased".utf8)])
+        }
+        #expect(try await store.openings(in: 0..<5) == [1: Array("erased".utf8), 3: Array("three".utf8)])
+        #expect(try await store.size() == 5)
+        // An opening for a record the batch does not reach is refused, and nothing of the batch is written.
+        await #expect(throws: LedgerStoreError.self) {
+            try await store.append { head in
+                AppendBatch(appending: Self.entries(5..<6), to: head, openings: [9: Array("nine".utf8)])
+            }
+        }
+        #expect(try await store.size() == 5)
+        #expect(try await store.openings(in: 0..<10).count == 2)
+    }
+
+    @Test(arguments: StoreKind.available)
     func cosignaturesAreKeptWithTheirCheckpoint(kind: StoreKind) async throws {
         let store = try await kind.make()
         _ = try await appendEntries(Self.entries(0..<3), to: store)

@@ -16,7 +16,8 @@ struct RuleAuditTests {
         let prepared = try Ledger.prepare(envelopes)
         _ = try await ledger.store.append { head in
             try Ledger.build(
-                prepared.canonical, keys: prepared.statements.map(\.indexKeys), on: head, time: 1_764_412_800_000)
+                prepared.canonical, keys: prepared.statements.map(\.indexKeys), openings: prepared.openings, on: head,
+                time: 1_764_412_800_000)
         }
     }
 
@@ -72,7 +73,7 @@ struct RuleAuditTests {
         // An invalid event has no index keys to write, so it goes in as opaque bytes would.
         if name == "an invalid event" {
             _ = try await ledger.store.append { head in
-                try Ledger.build([rogue.canonicalJSON], keys: [[]], on: head, time: 1_764_412_800_000)
+                try Ledger.build([rogue.canonicalJSON], keys: [[]], openings: [nil], on: head, time: 1_764_412_800_000)
             }
         } else {
             try await Self.appendRaw(ledger, [rogue])

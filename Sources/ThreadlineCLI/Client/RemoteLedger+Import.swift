@@ -14,17 +14,19 @@ extension RemoteLedger {
     /// `continueOnError`, every event is tried on its own (capture jobs of 100 that proceed past refusals) and
     /// each refusal is reported.
     func importEvents(
-        _ good: [(index: Int, event: EPCISEvent, payload: [UInt8])], signedBy keys: [SigningKey], paths: [String],
-        continueOnError: Bool
+        _ good: [(index: Int, event: EPCISEvent, payload: [UInt8])], signedBy keys: [SigningKey], sealed: Bool,
+        paths: [String], continueOnError: Bool
     ) async throws -> (recorded: [Recorded], refused: [Refused]) {
         var recorded: [Recorded] = []
         var refused: [Refused] = []
         // A request's size, estimated from its payloads: an envelope is its payload in base64 and a few hundred
-        // bytes per signature.
-        let sizes = good.map { $0.payload.count * 4 / 3 + 200 * keys.count + 100 }
+        // bytes per signature; sealed, a digest per field and a disclosure (the field, a salt, base64) per field.
+        let sizes = good.map {
+            (sealed ? $0.payload.count * 5 + 1000 : $0.payload.count * 4 / 3) + 200 * keys.count + 100
+        }
         let requests = Self.requests(sizes: sizes, most: continueOnError ? 100 : Self.requestStatements)
         @Sendable func sign(_ request: Range<Int>) throws -> [[UInt8]] {
-            try Recording.sign(good[request].map(\.payload), with: keys).map(\.canonicalJSON)
+            try Recording.submissions(good[request].map(\.payload), with: keys, sealed: sealed).map(\.json)
         }
         if Output.isTerminal { FileHandle.standardError.write(Data("recording \(good.count) events…\n".utf8)) }
         var next: Task<[[UInt8]], any Error>? = requests.first.map { first in Task { try sign(first) } }
@@ -48,7 +50,8 @@ extension RemoteLedger {
             }
             let range: Range<Int64>
             do { range = try await submit(bytes) } catch let refusal as ServerRefusal
-            where refusal.exitCode == CommandFailure.inputRefused {
+                where refusal.exitCode == CommandFailure.inputRefused
+            {
                 next?.cancel()
                 let which = refusal.index.map { request.lowerBound + $0 }.map { good[$0].index }
                 let event = which.map { "event \($0) (\(paths[$0]))" } ?? "a request"
