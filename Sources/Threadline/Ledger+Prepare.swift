@@ -54,7 +54,7 @@ extension Ledger {
     /// opening (`Specs/23-sealed-events.md` §3) and checked as the event it opens to.
     public nonisolated static func prepare(_ submissions: [Submission]) throws -> PreparedStatements {
         let checked = Parallel.map(submissions, state: { [String: Ed25519NoteVerifier]() }) {
-            submission, cache -> Result<([UInt8], Statement), any Error> in
+            submission, cache -> Result<([UInt8], Statement, [UInt8]?), any Error> in
             let envelope = submission.envelope
             do {
                 _ = try envelope.verifySignatures(cache: &cache).get()
@@ -65,12 +65,9 @@ extension Ledger {
                         "the statement is \(json.count) bytes as stored; a record holds at most "
                             + "\(LedgerRecord.maxEnvelopeBytes) (records are limited to 64 KiB − 1)")
                 }
-                return .success(
-                    (
-                        json,
-                        try Statement(
-                            payloadType: envelope.payloadType, payload: envelope.payload, opening: submission.opening)
-                    ))
+                let statement = try Statement(
+                    payloadType: envelope.payloadType, payload: envelope.payload, opening: submission.opening)
+                return .success((json, statement, submission.opening?.stored))
             } catch { return .failure(error) }
         }
         let checkedStatements = try checked.enumerated().map { index, result in
@@ -83,8 +80,7 @@ extension Ledger {
         }
         return PreparedStatements(
             canonical: checkedStatements.map(\.0), statements: checkedStatements.map(\.1),
-            signers: submissions.map { $0.envelope.signatures.map(\.keyid) },
-            openings: submissions.map { $0.opening?.stored })
+            signers: submissions.map { $0.envelope.signatures.map(\.keyid) }, openings: checkedStatements.map(\.2))
     }
 
     /// Decodes submitted DSSE envelope JSON documents (any valid form; a sealed event's with its opening,
