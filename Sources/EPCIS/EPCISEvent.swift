@@ -171,6 +171,19 @@ public struct EPCISEvent: Sendable, Hashable {
         }
     }
 
+    /// Parses and validates the disclosed part of an event (a sealed event opened with some of its disclosures,
+    /// `Specs/23-sealed-events.md` §4): every member present is checked as `init(json:)` checks it, and the
+    /// required ones (times, zone, action) must be there, but what each type must name (§7.4.2–7.4.6) is not
+    /// asked for. Its hash is not the event's: the withheld members are not in it.
+    public init(disclosed json: JSONValue, context: JSONLDContext = JSONLDContext(), path: String = "event") throws {
+        self.init(kind: .object, json: json, context: context)
+        var validator = EPCISValidator()
+        validator.partial = true
+        guard validator.read(json, context: context, path: path, into: &self) else {
+            throw EPCISValidationError(problems: validator.problems)
+        }
+    }
+
     /// An event of `kind` with nothing else yet, for the validator to fill in.
     package init(kind: Kind, json: JSONValue, context: JSONLDContext) {
         self.kind = kind

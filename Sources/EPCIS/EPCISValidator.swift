@@ -4,6 +4,9 @@ import Foundation
 /// (EPCIS 2.0 §7 for what each event type holds; CBV 2.0 §7 for the vocabularies). `Specs/08-epcis.md`.
 package struct EPCISValidator {
     var problems: [EPCISProblem] = []
+    /// Reading part of an event (the fields disclosed of a sealed one): what each event type must name is not
+    /// asked for, since the rest may be withheld; every field there is still checked.
+    var partial = false
 
     mutating func problem(_ path: String, _ code: String, _ message: String) {
         problems.append(EPCISProblem(path: path, code: "epcis." + code, message: message))
@@ -152,7 +155,7 @@ package struct EPCISValidator {
         readWhy(value, path: path, into: &f)
         readWhat(value, path: path, into: &f)
         readHow(value, path: path, into: &f)
-        whatRules(f, path)
+        if !partial { whatRules(f, path) }
         guard problems.count == before else { return false }
         f.findCanonicalForms()
         return true

@@ -40,10 +40,14 @@ public struct Journey: Sendable {
         public let stage: Stage
         /// How the event concerns the product: itself, a container it travelled in, or a material it was made from.
         public let via: Link
+        /// Whether the step's record is a sealed event (`Specs/23-sealed-events.md`), public with only its digests.
+        public let sealed: Bool
 
         public init(
-            seq: Int64, event: EPCISEvent, hash: String? = nil, participant: Participant?, stage: Stage, via: Link
+            seq: Int64, event: EPCISEvent, hash: String? = nil, participant: Participant?, stage: Stage, via: Link,
+            sealed: Bool = false
         ) {
+            self.sealed = sealed
             self.seq = seq
             self.event = event
             self.knownHash = hash
@@ -87,7 +91,7 @@ public struct Journey: Sendable {
             let s = ordered[i]
             ordered[i] = Step(
                 seq: s.seq, event: s.event, hash: s.hash, participant: s.participant,
-                stage: i > 0 ? ordered[i - 1].stage : .origin, via: s.via)
+                stage: i > 0 ? ordered[i - 1].stage : .origin, via: s.via, sealed: s.sealed)
         }
         self.steps = ordered
     }

@@ -6,9 +6,12 @@ import Statements
 /// disclosures a reader is given.
 extension ReadPolicy {
     /// The members a consumer is shown of every step of a product's journey, whole: the business step, the event
-    /// time and its zone, and the certifications.
+    /// time and its zone, the action (without which an event is not one, and which says whether the product went
+    /// into a container or out of it), the dispositions (which say recalled, stolen or destroyed) and the
+    /// certifications.
     public static let consumerMembers: Set<String> = [
-        "bizStep", "eventTime", "eventTimeZoneOffset", "certificationInfo",
+        "bizStep", "eventTime", "eventTimeZoneOffset", "action", "disposition", "persistentDisposition",
+        "certificationInfo",
     ]
     /// The lists of instance identifiers, of which a consumer is shown only the element that names the product.
     static let identifierLists: Set<String> = ["epcList", "childEPCs", "inputEPCList", "outputEPCList"]
@@ -20,15 +23,18 @@ extension ReadPolicy {
 
     /// The disclosures of a sealed event (`payload`, with all of its `disclosures`) that a consumer holding the
     /// product sees of this step: `consumerMembers` whole; of an identifier or quantity list, the list and only
-    /// the element naming `identifier` (the identifier that ties the step to the product, `consumerTerms`) — for
-    /// a quantity element, only its class; the `parentID` when it is `identifier`. Nothing else: not the other
-    /// serials, the quantities, the places, the business transactions or the sensor data.
+    /// the elements naming one of `identifiers` (the journey's: the product, the containers it travelled in and
+    /// the materials it was made from, `journeyIdentifiers`) — for a quantity element, only its class; the
+    /// `parentID` when it is one of them. Nothing else: not the other serials, the quantities, the places, the
+    /// business transactions or the sensor data.
     public static func consumerDisclosures(
-        payload: JSONValue, disclosures: [Disclosure], naming identifier: String
+        payload: JSONValue, disclosures: [Disclosure], naming identifiers: some Sequence<String>
     ) -> [Disclosure] {
         let byDigest = Dictionary(disclosures.map { ($0.digest, $0) }, uniquingKeysWith: { first, _ in first })
-        let wanted = DigitalLink.canonical(identifier)
-        func names(_ value: JSONValue) -> Bool { value.stringValue.map(DigitalLink.canonical) == wanted }
+        let wanted = Set(identifiers.map(DigitalLink.canonical))
+        func names(_ value: JSONValue) -> Bool {
+            value.stringValue.map { wanted.contains(DigitalLink.canonical($0)) } ?? false
+        }
         /// The disclosures of the digests directly in `value` (its `_sd`, or its `{"...": d}` elements).
         func children(_ value: JSONValue) -> [Disclosure] {
             var digests: [String] = []
@@ -63,5 +69,11 @@ extension ReadPolicy {
             }
         }
         return out
+    }
+
+    /// The identifiers a journey follows, canonical: the product's, and each container's and material's. A step's
+    /// consumer disclosures name these and no other, so that the journey can be followed again from them alone.
+    public static func journeyIdentifiers(of journey: Journey) -> Set<String> {
+        Set([journey.identifier] + journey.steps.compactMap { $0.via.identifier.map(DigitalLink.canonical) })
     }
 }

@@ -57,9 +57,14 @@ public struct ReadPolicy: Sendable {
         return names(p, event) || (p.has(.brand) && isAbout(event, prefixes: p.profile.companyPrefixes))
     }
 
-    /// Whether the reader may see the record holding `envelope` (an event statement, or any other).
+    /// Whether anyone may see the record holding `envelope`: a sealed event, which holds only digests
+    /// (`Specs/23-sealed-events.md` §4).
+    public static func isPublic(_ envelope: Envelope) -> Bool { envelope.payloadType == SealedEvent.payloadType }
+
+    /// Whether the reader may see the record holding `envelope` (an event statement, or any other). A sealed
+    /// event's record is public; which of its disclosures a reader gets is decided field by field.
     public func sees(_ envelope: Envelope, reader: Reader) -> Bool {
-        if seesEverything(reader) { return true }
+        if seesEverything(reader) || ReadPolicy.isPublic(envelope) { return true }
         let event =
             envelope.payloadType == Statement.eventPayloadType ? try? Statement.event(payload: envelope.payload) : nil
         return sees(signers: envelope.signatures.map(\.keyid), event: event, reader: reader)
@@ -127,7 +132,8 @@ extension ReadPolicy {
     public enum Access: String, Sendable {
         /// The whole answer.
         case all
-        /// Only the records (or steps) `sees` and `visibleSteps` allow; a record outside them is 404.
+        /// Only the records (or steps) `sees` and `visibleSteps` allow, and the sealed ones (with only the
+        /// disclosures the reader may see); a record outside them is 404 (401 to an unsigned request).
         case filtered
         /// Nothing: `401` unsigned, `403` signed.
         case refused
@@ -137,10 +143,12 @@ extension ReadPolicy {
     public func access(_ route: Route, _ reader: Reader) -> Access {
         switch route {
         case .checkpoint, .hashTiles, .consistencyProof, .witness, .resolverLinkset, .consumerPage: return .all
-        case .entryTiles: return seesEverything(reader) ? .all : .refused
+        case .entryTiles, .record, .inclusionProof, .bundle:
+            // Sealed records are anyone's; the rest are the participants' that `sees` allows.
+            return seesEverything(reader) ? .all : .filtered
         case .checkListing: return mayCheckListings(reader) ? .all : .refused
         case .registry: return seesEverything(reader) || participant(reader) != nil ? .all : .refused
-        case .record, .inclusionProof, .events, .trace, .bundle:
+        case .events, .trace:
             if seesEverything(reader) { return .all }
             return participant(reader) == nil ? .refused : .filtered
         }

@@ -63,6 +63,22 @@ public enum Statement: Sendable {
         }
     }
 
+    /// Reads what `disclosures` reveal of a sealed event statement's payload (`Specs/23-sealed-events.md` §4): each
+    /// disclosure must match a digest of the signed payload, and the fields they make must be valid EPCIS 2.0 as
+    /// far as they go (`EPCISEvent(disclosed:)`): the times, the zone and the action at least.
+    public static func disclosedEvent(payload: [UInt8], disclosures: [Disclosure]) throws -> EPCISEvent {
+        let sealed: JSONValue
+        do { sealed = try JSONValue(parsing: payload) } catch let error as EPCISError {
+            throw StatementError(.sealedPayload, "the sealed event is not JSON: \(error.reason)")
+        }
+        let json = try SealedEvent.open(sealed, disclosures: disclosures)
+        do {
+            return try EPCISEvent(disclosed: json, context: JSONLDContext(json["@context"]), path: "event")
+        } catch let error as EPCISValidationError {
+            throw StatementError(.eventInvalid, "the disclosed fields are not a valid part of an EPCIS event: \(error)")
+        }
+    }
+
     /// Reads the statement a payload of `payloadType` carries; a sealed event's needs its `opening`. Errors say
     /// why an event or registry statement is invalid.
     public init(payloadType: String, payload: [UInt8], opening: Opening? = nil) throws {

@@ -14,6 +14,7 @@ public enum EngineCode: String, ErrorCode {
     case queryPerPage = "query.perPage"
     // 14-bundles.md §2
     case bundleCanonical = "bundle.canonical", bundleCheckpoint = "bundle.checkpoint", bundleCode = "bundle.code"
+    case bundleDisclosure = "bundle.disclosure"
     case bundleFormat = "bundle.format", bundleInclusion = "bundle.inclusion", bundleJourney = "bundle.journey"
     case bundleJSON = "bundle.json", bundleOrder = "bundle.order", bundleProof = "bundle.proof"
     case bundleQuorum = "bundle.quorum", bundleRecord = "bundle.record", bundleRecords = "bundle.records"
@@ -34,7 +35,8 @@ public enum EngineCode: String, ErrorCode {
         case .queryEQAction, .queryGEEventTime, .queryLTEventTime, .queryEventType, .queryNextPageToken,
             .queryParameter, .queryPerPage:
             "11-trace.md §3"
-        case .bundleCanonical, .bundleCheckpoint, .bundleCode, .bundleFormat, .bundleInclusion, .bundleJourney,
+        case .bundleCanonical, .bundleCheckpoint, .bundleCode, .bundleDisclosure, .bundleFormat, .bundleInclusion,
+            .bundleJourney,
             .bundleJSON, .bundleOrder, .bundleProof, .bundleQuorum, .bundleRecord, .bundleRecords, .bundleRegistry,
             .bundleSeal, .bundleSignature:
             "14-bundles.md §2"

@@ -29,20 +29,22 @@ public struct JourneyJSON: Codable, Sendable {
     public let steps: [Step]
 
     /// The journey as JSON; `consumerView` says of each step only what ties it to the product
-    /// (`ReadPolicy.consumerTerms`), as the consumer page does.
+    /// (`ReadPolicy.consumerTerms`), as the consumer page does — and of a sealed step, only what its consumer
+    /// disclosures do: no place, and no event hash (which, of withheld fields, would let them be guessed).
     public init(_ journey: Journey, consumerView: Bool = false) {
         code = journey.code
         identifier = journey.identifier
         recalled = journey.isRecalled
         steps = journey.steps.map { step in
             let e = step.event
+            let withheld = consumerView && step.sealed
             return Step(
-                seq: step.seq, hash: step.hash, stage: step.stage.rawValue, eventType: e.kind.rawValue,
+                seq: step.seq, hash: withheld ? "" : step.hash, stage: step.stage.rawValue, eventType: e.kind.rawValue,
                 action: e.action?.rawValue, bizStep: e.bizStep, disposition: e.disposition,
                 eventTime: Timestamp.format(millis: e.eventTime.millis), eventTimeZoneOffset: e.eventTimeZoneOffset,
                 participant: step.participant?.id, participantName: step.participant?.profile.name,
-                roles: step.participant?.profile.roles.map(\.rawValue) ?? [], readPoint: e.readPoint,
-                bizLocation: e.bizLocation,
+                roles: step.participant?.profile.roles.map(\.rawValue) ?? [], readPoint: withheld ? nil : e.readPoint,
+                bizLocation: withheld ? nil : e.bizLocation,
                 what: consumerView ? ReadPolicy.consumerTerms(of: step, in: journey) : JourneyWords.what(e),
                 certifications: e.certificationInfo,
                 via: JourneyWords.via(step.via))

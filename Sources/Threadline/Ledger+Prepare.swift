@@ -24,6 +24,14 @@ public struct PreparedStatements: Sendable {
     public var count: Int { canonical.count }
 
     /// Whether every statement is an EPCIS event.
+    /// The number of plain (unsealed) event statements among them.
+    public var plainEvents: Int {
+        zip(statements, openings).count { statement, opening in
+            if case .event = statement { return opening == nil }
+            return false
+        }
+    }
+
     public var allEvents: Bool {
         statements.allSatisfy {
             if case .event = $0 { return true }

@@ -30,13 +30,15 @@ public struct RecordedEvent: Sendable {
     public let signers: [String]
     /// The statement payload, exactly as signed.
     public let payload: [UInt8]
+    /// Whether the record holds a sealed event (`Specs/23-sealed-events.md`): `event` is what its disclosures open.
+    public let sealed: Bool
 
     init(
         seq: Int64, recordTimeMillis: Int64, event: EPCISEvent, knownHash: String?, signers: [String],
-        payload: [UInt8]
+        payload: [UInt8], sealed: Bool = false
     ) {
         (self.seq, self.recordTimeMillis, self.event, self.knownHash) = (seq, recordTimeMillis, event, knownHash)
-        (self.signers, self.payload) = (signers, payload)
+        (self.signers, self.payload, self.sealed) = (signers, payload, sealed)
     }
 
     /// The event statement of record `seq` (a sealed one's opened with its `opening`), or nil when the record
@@ -46,7 +48,8 @@ public struct RecordedEvent: Sendable {
         guard let event = RecordedEvent.event(of: envelope, opening: opening) else { return nil }
         self.init(
             seq: seq, recordTimeMillis: record.timeMillis, event: event, knownHash: nil,
-            signers: envelope.signatures.map(\.keyid), payload: envelope.payload)
+            signers: envelope.signatures.map(\.keyid), payload: envelope.payload,
+            sealed: envelope.payloadType == SealedEvent.payloadType)
     }
 }
 
@@ -224,7 +227,8 @@ extension Ledger {
             return .success(
                 RecordedEvent(
                     seq: seq, recordTimeMillis: record.timeMillis, event: event, knownHash: nil,
-                    signers: envelope.signatures.map(\.keyid), payload: envelope.payload))
+                    signers: envelope.signatures.map(\.keyid), payload: envelope.payload,
+                    sealed: envelope.payloadType == SealedEvent.payloadType))
         }
         return try parsed.map { try $0.get() }
     }
@@ -298,7 +302,8 @@ extension Ledger {
                     let participant = recorder(of: recorded, in: registry)
                     steps[recorded.seq] = Journey.Step(
                         seq: recorded.seq, event: event, hash: recorded.knownHash, participant: participant,
-                        stage: Journey.Stage.of(event, roles: participant?.profile.roles ?? []), via: next.link)
+                        stage: Journey.Stage.of(event, roles: participant?.profile.roles ?? []), via: next.link,
+                        sealed: recorded.sealed)
                 }
                 let canonical = { (ids: [String]) in ids.map(DigitalLink.canonical) }
                 // Packed into a container: follow the container while the product was in it.

@@ -8,17 +8,44 @@ import Statements
 import TransparencyLog
 
 /// Everything needed to verify a product's journey away from the ledger (`Specs/14-bundles.md`): the records
-/// of every event in its journey and every registry statement, each with its inclusion proof, the (cosigned)
-/// checkpoint they are proved against, and the operator's signature over the whole bundle.
+/// of every event in its journey and every registry statement, each with its inclusion proof — a sealed event's
+/// with the disclosures its reader may see — the (cosigned) checkpoint they are proved against, and the operator's
+/// signature over the whole bundle.
 public struct ProductBundle: Sendable {
-    public static let format = "threadline/bundle/v1"
+    /// The format written: version 2 carries sealed events' disclosures.
+    public static let format = "threadline/bundle/v2"
+    /// The formats read: version 1 (no disclosures) and 2.
+    static let formats = ["threadline/bundle/v1", format]
 
-    /// One record and its inclusion proof.
+    /// One record and its inclusion proof; for a sealed event, the disclosures given with it and, when all of
+    /// them are, its decoy seeds (which prove that none is withheld).
     public struct Entry: Sendable {
         public let seq: Int64
         public let record: [UInt8]
         public let proof: [Hash]
+        /// A sealed event's disclosures, as their base64url text; nil for any other record.
+        public let disclosures: [String]?
+        /// A sealed event's decoy seeds, as unpadded base64url, when `disclosures` are all of its disclosures.
+        public let decoys: [String]?
+
+        public init(
+            seq: Int64, record: [UInt8], proof: [Hash], disclosures: [String]? = nil, decoys: [String]? = nil
+        ) {
+            (self.seq, self.record, self.proof) = (seq, record, proof)
+            (self.disclosures, self.decoys) = (disclosures, decoys)
+        }
+
+        /// This entry with a sealed event's `opening`: all of it (its disclosures and decoy seeds), or only the
+        /// disclosures `shown`.
+        func opened(_ opening: Opening, shown: [Disclosure]? = nil) -> Entry {
+            Entry(
+                seq: seq, record: record, proof: proof, disclosures: (shown ?? opening.disclosures).map(\.encoded),
+                decoys: shown == nil ? opening.decoys.map(Base64URL.encode) : nil)
+        }
     }
+
+    /// The bundle's format (`format`, or version 1 for a bundle read that says so).
+    public let version: String
 
     /// The product's code, in canonical form.
     public let code: String
@@ -30,26 +57,36 @@ public struct ProductBundle: Sendable {
     public let seal: SignedNote
 
     /// The bundle's JSON, canonical: compact, members in this order, standard base64.
-    public var json: JSONValue { ProductBundle.body(code: code, checkpoint: checkpoint, entries: entries, seal: seal) }
+    public var json: JSONValue {
+        ProductBundle.body(version: version, code: code, checkpoint: checkpoint, entries: entries, seal: seal)
+    }
 
-    static func body(code: String, checkpoint: SignedNote, entries: [Entry], seal: SignedNote?) -> JSONValue {
+    static func body(
+        version: String, code: String, checkpoint: SignedNote, entries: [Entry], seal: SignedNote?
+    ) -> JSONValue {
         var members: [JSONValue.Member] = [
-            .init("format", .string(format)), .init("code", .string(code)),
+            .init("format", .string(version)), .init("code", .string(code)),
             .init("checkpoint", .string(checkpoint.encoded)), .init("records", records(entries)),
         ]
         if let seal { members.append(.init("seal", .string(seal.encoded))) }
         return .object(members)
     }
 
-    /// Records with their proofs, as a bundle holds them: `[{"seq", "record": base64, "proof": [base64 hash]}]`.
+    /// Records with their proofs, as a bundle holds them: `[{"seq", "record": base64, "proof": [base64 hash]}]`,
+    /// a sealed event's with `"disclosures": [text]` and, when they are all, `"decoys": [text]`.
     public static func records(_ entries: [Entry]) -> JSONValue {
         .array(
             entries.map { entry in
-                .object([
+                var members: [JSONValue.Member] = [
                     .init("seq", .number(String(entry.seq))),
                     .init("record", .string(Data(entry.record).base64EncodedString())),
                     .init("proof", .array(entry.proof.map { .string($0.base64) })),
-                ])
+                ]
+                if let disclosures = entry.disclosures {
+                    members.append(.init("disclosures", .array(disclosures.map(JSONValue.string))))
+                }
+                if let decoys = entry.decoys { members.append(.init("decoys", .array(decoys.map(JSONValue.string)))) }
+                return .object(members)
             })
     }
 
@@ -66,21 +103,34 @@ public struct ProductBundle: Sendable {
                 }
                 return hash
             }
-            return Entry(seq: seq, record: Array(record), proof: proof)
+            func strings(_ key: String) throws -> [String]? {
+                guard let value = element[key] else { return nil }
+                guard let list = value.elements?.compactMap(\.stringValue), list.count == value.elements?.count else {
+                    throw EngineError(
+                        .bundleRecords, "record entry \(index) has '\(key)' that is not a list of strings")
+                }
+                return list
+            }
+            return Entry(
+                seq: seq, record: Array(record), proof: proof, disclosures: try strings("disclosures"),
+                decoys: try strings("decoys"))
         }
     }
 
     /// The text the operator signs: the format, the code, and the SHA-256 of the unsealed bundle.
-    static func sealText(code: String, checkpoint: SignedNote, entries: [Entry]) -> String {
+    static func sealText(version: String, code: String, checkpoint: SignedNote, entries: [Entry]) -> String {
         let digest = Hash.sha256(
-            Array(body(code: code, checkpoint: checkpoint, entries: entries, seal: nil).serialized.utf8))
-        return "\(format)\n\(code)\n\(digest.base64)\n"
+            Array(
+                body(version: version, code: code, checkpoint: checkpoint, entries: entries, seal: nil).serialized.utf8)
+        )
+        return "\(version)\n\(code)\n\(digest.base64)\n"
     }
 
     /// The bytes of the bundle file: its canonical JSON and a newline.
     public var encoded: [UInt8] { Array((json.serialized + "\n").utf8) }
 
     init(code: String, checkpoint: SignedNote, entries: [Entry], seal: SignedNote) {
+        self.version = ProductBundle.format
         self.code = code
         self.checkpoint = checkpoint
         self.entries = entries
@@ -101,13 +151,18 @@ public struct ProductBundle: Sendable {
             }
             return value
         }
-        guard try string(.bundleFormat) == ProductBundle.format else {
-            throw EngineError(.bundleFormat, "not a \(ProductBundle.format) bundle")
+        version = try string(.bundleFormat)
+        guard ProductBundle.formats.contains(version) else {
+            throw EngineError(
+                .bundleFormat, "not a bundle of a known format (\(ProductBundle.formats.joined(separator: ", ")))")
         }
         code = try string(.bundleCode)
         checkpoint = try SignedNote(parsing: try string(.bundleCheckpoint))
         seal = try SignedNote(parsing: try string(.bundleSeal))
         entries = try Self.entries(json["records"])
+        if version != ProductBundle.format, entries.contains(where: { $0.disclosures != nil || $0.decoys != nil }) {
+            throw EngineError(.bundleRecords, "a \(version) bundle carries no disclosures")
+        }
         guard encoded == bytes else {
             throw EngineError(.bundleCanonical, "the bundle is not in canonical form: its bytes were changed")
         }
@@ -181,7 +236,9 @@ public struct ProductBundle: Sendable {
         guard case .verified(let sealers) = seal.verify([log]), sealers.contains(log.name) else {
             throw EngineError(.bundleSeal, "the bundle's seal is not signed by the log key '\(log.name)'")
         }
-        guard seal.text == ProductBundle.sealText(code: code, checkpoint: checkpoint, entries: entries) else {
+        guard
+            seal.text == ProductBundle.sealText(version: version, code: code, checkpoint: checkpoint, entries: entries)
+        else {
             throw EngineError(.bundleSeal, "the bundle's seal does not match its contents")
         }
         guard code == DigitalLink.canonical(code) else {
@@ -220,6 +277,11 @@ public struct ProductBundle: Sendable {
             throw EngineError(.bundleSignature, "record \(entry.seq): \(error.reason)")
         }
         let envelope = record.envelope
+        guard envelope.payloadType != SealedEvent.payloadType else { return try disclosed(entry, record) }
+        guard entry.disclosures == nil, entry.decoys == nil else {
+            throw EngineError(
+                .bundleDisclosure, "record \(entry.seq) is not a sealed event, and comes with disclosures")
+        }
         switch try Statement(payloadType: envelope.payloadType, payload: envelope.payload) {
         case .registry:
             registry.skip(to: entry.seq)
@@ -235,12 +297,48 @@ public struct ProductBundle: Sendable {
             throw EngineError(.bundleRecord, "record \(entry.seq) is neither an event nor a registry statement")
         }
     }
+
+    /// A sealed event's record with the disclosures the bundle gives (`Specs/14-bundles.md` §2): each matches a
+    /// digest of the signed record, and what they make is the event as far as they go. With its decoy seeds, the
+    /// event must open whole, and is then read, and hashed, as a plain one; without, its CBV hash is not known
+    /// (the step's `hash` is empty).
+    private static func disclosed(_ entry: Entry, _ record: LedgerRecord) throws -> RecordedEvent {
+        let envelope = record.envelope
+        guard let texts = entry.disclosures else {
+            throw EngineError(.bundleDisclosure, "record \(entry.seq) is a sealed event, and comes with no disclosures")
+        }
+        do {
+            let disclosures = try texts.map(Disclosure.init(parsing:))
+            let event: EPCISEvent
+            var hash = ""
+            if let decoys = entry.decoys {
+                let seeds = try decoys.map { text -> [UInt8] in
+                    guard let seed = Base64URL.decode(text), seed.count == 16 else {
+                        throw StatementError(.sealedDisclosure, "a decoy seed is 16 bytes, in unpadded base64url")
+                    }
+                    return seed
+                }
+                event = try Statement.sealedEvent(
+                    payload: envelope.payload, opening: Opening(disclosures: disclosures, decoys: seeds))
+                hash = event.hash()
+            } else {
+                event = try Statement.disclosedEvent(payload: envelope.payload, disclosures: disclosures)
+            }
+            return RecordedEvent(
+                seq: entry.seq, recordTimeMillis: record.timeMillis, event: event, knownHash: hash,
+                signers: envelope.signatures.map(\.keyid), payload: envelope.payload, sealed: true)
+        } catch let error as StatementError {
+            throw EngineError(.bundleDisclosure, "record \(entry.seq): \(error.reason)")
+        }
+    }
 }
 
 extension Ledger {
-    /// The offline bundle of `code`: the records of its journey's steps that `reader` may see (`ReadPolicy`; all
-    /// of them for the operator) and every registry statement, proved against the latest checkpoint (signed now if
-    /// the log grew), sealed by the operator. Needs the operator key.
+    /// The offline bundle of `code` for `reader` (`Specs/14-bundles.md` §1): the records of its journey's steps
+    /// that the reader may see (`ReadPolicy`; all of them for the operator), a sealed one's with all of its
+    /// disclosures; the records of its other sealed steps, public, with only the consumer's disclosures
+    /// (`ReadPolicy.consumerDisclosures`); and every registry statement — proved against the latest checkpoint
+    /// (signed now if the log grew), sealed by the operator. Needs the operator key.
     public func bundle(
         _ code: String, for reader: Reader = .operator, publicReads: Bool = false
     ) async throws
@@ -250,12 +348,33 @@ extension Ledger {
         let note = try await checkpoint()
         let body = try Checkpoint(text: note.text)
         let assessment = try await assess(code)
+        let journey = assessment.journey
         let policy = ReadPolicy(registry: assessment.registry, publicReads: publicReads)
-        let steps = policy.visibleSteps(of: assessment.journey, reader: reader)
+        let whole = Set(policy.visibleSteps(of: journey, reader: reader).map(\.seq))
+        let steps = journey.steps.filter { whole.contains($0.seq) || $0.sealed }.map(\.seq)
         guard !steps.isEmpty else { throw LedgerError.noSuchProduct(code) }
         let registrySeqs = try await store.lookup([IndexKey.registry], from: 0).map(\.seq)
-        let seqs = Array(Set(steps.map(\.seq) + registrySeqs)).filter { $0 < body.size }.sorted()
-        let entries = try await provedEntries(seqs, size: body.size)
+        let seqs = Array(Set(steps + registrySeqs)).filter { $0 < body.size }.sorted()
+        let sealed = Set(journey.steps.filter(\.sealed).map(\.seq))
+        let openings = try await store.openings(at: seqs.filter(sealed.contains))
+        let identifiers = ReadPolicy.journeyIdentifiers(of: journey)
+        let entries = try await provedEntries(seqs, size: body.size).map { entry -> ProductBundle.Entry in
+            guard sealed.contains(entry.seq) else { return entry }
+            guard let stored = openings[entry.seq] else {
+                throw LedgerStoreError.corrupt("sealed record \(entry.seq) has no opening")
+            }
+            let opening = try Opening(stored: stored)
+            // Decoy seeds prove that nothing is withheld: not so once a disclosure is erased.
+            if whole.contains(entry.seq) {
+                return opening.erased.isEmpty
+                    ? entry.opened(opening) : entry.opened(opening, shown: opening.disclosures)
+            }
+            let payload = try JSONValue(parsing: try LedgerRecord(bytes: entry.record).envelope.payload)
+            return entry.opened(
+                opening,
+                shown: ReadPolicy.consumerDisclosures(
+                    payload: payload, disclosures: opening.disclosures, naming: identifiers))
+        }
         return try ProductBundle.sealed(code: DigitalLink.canonical(code), checkpoint: note, entries: entries, by: self)
     }
 }
@@ -319,7 +438,7 @@ extension ProductBundle {
         code: String, checkpoint: SignedNote, entries: [Entry], by ledger: Ledger
     ) throws -> ProductBundle {
         guard let signer = ledger.signer else { throw LedgerError.noOperatorKey }
-        let text = sealText(code: code, checkpoint: checkpoint, entries: entries)
+        let text = sealText(version: format, code: code, checkpoint: checkpoint, entries: entries)
         return ProductBundle(
             code: code, checkpoint: checkpoint, entries: entries,
             seal: try SignedNote(text: text, signatures: [try signer.sign(text)]))

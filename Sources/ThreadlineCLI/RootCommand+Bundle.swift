@@ -11,8 +11,10 @@ extension RootCommand {
             discussion: """
                 The bundle holds every record of the product's journey and every registry statement, each with \
                 its inclusion proof against the latest checkpoint (signed first if the log grew), and the \
-                operator's seal over the whole. Needs the operator key. Through a server (--server, --remote), \
-                the reader's view (Specs/21), verified before it is written. Specs/14-bundles.md.
+                operator's seal over the whole; a sealed event's record comes with its disclosures. Needs the \
+                operator key. With --consumer, what anyone holding the product is given instead: the sealed \
+                steps' records with only the consumer's fields (Specs/23 §4). Through a server (--server, \
+                --remote), the reader's view (Specs/21), verified before it is written. Specs/14-bundles.md.
                 """)
 
         @OptionGroup var target: TargetOptions
@@ -25,6 +27,12 @@ extension RootCommand {
         @Option(help: ArgumentHelp("The bundle file to write (refused if it exists).", valueName: "file"))
         var out: String
 
+        @Flag(
+            help: ArgumentHelp(
+                "Write a consumer's bundle (what an unsigned request gets): the sealed steps, with only the fields "
+                    + "a consumer may see."))
+        var consumer = false
+
         func run() async throws {
             try await reportingFailures {
                 guard !FileManager.default.fileExists(atPath: out) else {
@@ -33,15 +41,19 @@ extension RootCommand {
                 let bundle: ProductBundle
                 switch try target.target(reader: try reader.load()) {
                 case .local(let options):
-                    bundle = try await options.open(needsOperatorKey: true).bundle(code)
+                    bundle = try await options.open(needsOperatorKey: true).bundle(
+                        code, for: consumer ? .anyone : .operator)
                 case .remote(let remote):
                     // Written only once verified: the seal, the checkpoint, every record's proof.
                     bundle = try await remote.provedBundle(code).bundle
                 }
                 try Data(bundle.encoded).write(to: URL(fileURLWithPath: out))
                 let body = try Checkpoint(text: bundle.checkpoint.text)
+                let sealed = bundle.entries.compactMap(\.disclosures)
                 Output.line(
-                    "wrote \(out): \(bundle.entries.count) records of \(bundle.code), proved at tree size \(body.size)")
+                    "wrote \(out): \(bundle.entries.count) records of \(bundle.code), proved at tree size \(body.size)"
+                        + (sealed.isEmpty
+                            ? "" : "; \(sealed.count) sealed, with \(sealed.map(\.count).reduce(0, +)) disclosures"))
             }
         }
     }
@@ -83,8 +95,9 @@ extension RootCommand {
                 let witnessKeys = try witnesses.keys()
                 let bytes = Array(try Files.read(file, what: "bundle"))
                 let verification: ProductBundle.Verification
+                let bundle: ProductBundle
                 do {
-                    let bundle = try ProductBundle(parsing: bytes)
+                    bundle = try ProductBundle(parsing: bytes)
                     verification = try await bundle.verify(
                         log: log, witnesses: witnessKeys, quorum: witnesses.quorum, seller: seller,
                         claims: try ListingCSV.claims(claims), partial: partial)
@@ -98,6 +111,12 @@ extension RootCommand {
                         + "\(verification.checkpoint.origin) at tree size \(verification.checkpoint.size)"
                         + (verification.cosigners.isEmpty
                             ? "" : ", cosigned by \(verification.cosigners.joined(separator: ", "))"))
+                let sealed = bundle.entries.compactMap(\.disclosures)
+                if !sealed.isEmpty {
+                    Output.line(
+                        "  \(sealed.count) sealed records: \(sealed.map(\.count).reduce(0, +)) disclosed fields, each "
+                            + "checked against its signed record")
+                }
                 for line in JourneyText.brief(journey) { Output.line("  " + line) }
                 for finding in verification.integrity { Output.line("  finding: \(finding)") }
                 if let listing = verification.listing {

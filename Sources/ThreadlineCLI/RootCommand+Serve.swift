@@ -76,6 +76,12 @@ extension RootCommand {
                     + "deployments; the default is need-to-know reads."))
         var publicReads = false
 
+        @Flag(
+            help: ArgumentHelp(
+                "Record events sealed only (Specs/23): capture refuses plain event statements, so that every event "
+                    + "recorded through the server is public with only its salted digests."))
+        var requireSealed = false
+
         @Option(
             help: ArgumentHelp(
                 "Seconds a signed request stays valid after it was signed (10 to 3600).", valueName: "seconds"))
@@ -128,14 +134,17 @@ extension RootCommand {
                 let reads = Server.Reads(publicReads: publicReads, signatureMaxAge: signatureWindow)
                 let app = Server.buildApplication(
                     ledger: ledger, host: host, port: port, witness: witness, limits: limits, reads: reads,
-                    publicURL: publicURL?.trimmingSuffix("/")
+                    publicURL: publicURL?.trimmingSuffix("/"), requireSealed: requireSealed
                 ) { port in
                     Output.note("threadline: serving \(origin) on http://\(host):\(port)")
                     Output.note(
                         publicReads
                             ? "threadline: public reads: every record is served to anyone (--public-reads)"
                             : "threadline: need-to-know reads: records, events, traces, bundles and listing checks "
-                                + "need a participant's signed request (Specs/21)")
+                                + "need a participant's signed request (Specs/21); sealed records are anyone's")
+                    if requireSealed {
+                        Output.note("threadline: sealed only: plain event statements are refused (--require-sealed)")
+                    }
                 }
                 try await app.runService()
             }

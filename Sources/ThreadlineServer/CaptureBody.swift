@@ -92,7 +92,7 @@ extension Server {
     /// current key (or the operator's), checked again under the append's sequencing; the EPCIS routes take only
     /// event statements.
     static func capture<Piece: Collection<UInt8> & Sendable>(
-        _ submissions: [Piece], eventsOnly: Bool, ledger: Ledger
+        _ submissions: [Piece], eventsOnly: Bool, requireSealed: Bool, ledger: Ledger
     ) async throws
         -> PreparedStatements
     {
@@ -102,7 +102,14 @@ extension Server {
         if eventsOnly && !prepared.allEvents {
             throw ServerError(
                 .captureType,
-                "the EPCIS capture interface takes EPCIS event statements (payloadType \(Statement.eventPayloadType))")
+                "the EPCIS capture interface takes EPCIS event statements (payloadType \(Statement.eventPayloadType)"
+                    + " or \(SealedEvent.payloadType))")
+        }
+        if requireSealed && prepared.plainEvents > 0 {
+            throw ServerError(
+                .captureSealed,
+                "this server records events sealed only (serve --require-sealed): \(prepared.plainEvents) plain event"
+                    + " statement(s) refused; seal them (record --seal, \(SealedEvent.payloadType))")
         }
         return prepared
     }

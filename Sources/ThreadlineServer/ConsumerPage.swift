@@ -69,8 +69,10 @@ enum ConsumerPage {
                 "what": ReadPolicy.consumerTerms(of: step, in: journey).map(JourneyWords.shortened).joined(
                     separator: "; "),
                 "when": JourneyWords.localTime(e).prefix(16) + " " + e.eventTimeZoneOffset, "seq": String(step.seq),
-                "where": (e.bizLocation ?? e.readPoint).map { DigitalLink.canonical($0) }.map { places[$0] ?? $0 }
-                    ?? "",
+                // A sealed step's place is not among its consumer disclosures (23 §4): not shown.
+                "where": step.sealed
+                    ? ""
+                    : (e.bizLocation ?? e.readPoint).map { DigitalLink.canonical($0) }.map { places[$0] ?? $0 } ?? "",
                 "certifications": e.certificationInfo,
             ]
             if stages.last?["name"] as? String == step.stage.rawValue {
@@ -87,6 +89,9 @@ enum ConsumerPage {
             "count": String(journey.steps.count),
             "origin": body?.origin ?? "", "size": String(body?.size ?? 0), "stages": stages,
             "checkpoint": proven.first?.checkpoint.encoded ?? "", "proofs": proofText,
+            "sealed": journey.steps.contains(where: \.sealed),
+            "bundle": "/bundle?code="
+                + (journey.identifier.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""),
         ]
         return template.render(context)
     }

@@ -34,15 +34,18 @@ struct ReadGate: Sendable {
         let admitted = try await identify(request, for: route)
         guard admitted.access != .refused else {
             throw admitted.reader == .anyone
-                ? ReadRefusal(
-                    status: .unauthorized,
-                    ServerError(.readUnsigned, "this read needs a request signed by a registered participant (20)"))
+                ? ReadGate.unsigned
                 : ReadRefusal(
                     status: .forbidden,
                     ServerError(.readForbidden, "the signer may not read this (21 §2: \(route.rawValue))"))
         }
         return admitted
     }
+
+    /// The refusal of an unsigned request for what only a participant may read.
+    static let unsigned = ReadRefusal(
+        status: .unauthorized,
+        ServerError(.readUnsigned, "this read needs a request signed by a registered participant (20)"))
 
     /// The request's reader and what it gets from `route`, refused or not (for routes that answer anyone, but
     /// differently).

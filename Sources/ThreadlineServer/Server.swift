@@ -51,9 +51,11 @@ public enum Server {
     /// The application over `ledger`, listening on `host`:`port` (tests call this and run it in process); with
     /// `witness`, it also answers `POST /add-checkpoint` as that witness. `publicURL` is the address links name
     /// and requests are signed for (default: links name `http://host:port`, signatures the request's Host).
+    /// `requireSealed` refuses plain event statements at capture (`serve --require-sealed`), so that every event
+    /// recorded through the server is public with only its digests (`Specs/23-sealed-events.md`).
     public static func buildApplication(
         ledger: Ledger, host: String = "127.0.0.1", port: Int = 8080, witness: WitnessRole? = nil,
-        limits: Limits = Limits(), reads: Reads = Reads(), publicURL: String? = nil,
+        limits: Limits = Limits(), reads: Reads = Reads(), publicURL: String? = nil, requireSealed: Bool = false,
         onRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let registry = Server.metrics
@@ -75,7 +77,7 @@ public enum Server {
         let gate = ReadGate(
             ledger: ledger, authentication: RequestAuthentication(maxAge: reads.signatureMaxAge),
             publicReads: reads.publicReads, signedBase: publicURL)
-        router.addRoutes(CaptureRoutes(ledger: ledger, gate: gate, limits: limits).routes)
+        router.addRoutes(CaptureRoutes(ledger: ledger, gate: gate, limits: limits, requireSealed: requireSealed).routes)
         router.addRoutes(LogRoutes(ledger: ledger, gate: gate).routes)
         if let witness { router.addRoutes(WitnessRoutes(role: witness).routes) }
         router.addRoutes(ResolverRoutes(ledger: ledger, gate: gate, base: base).routes)

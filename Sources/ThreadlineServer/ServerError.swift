@@ -5,6 +5,7 @@ import TransparencyLog
 public enum ServerCode: String, ErrorCode {
     // 17-server.md §Routes
     case captureBody = "capture.body", captureType = "capture.type", httpQuery = "http.query"
+    case captureSealed = "capture.sealed"
     // 17-server.md §Operations
     case captureBusy = "capture.busy", captureSize = "capture.size"
     // 21-read-policy.md §2
@@ -12,7 +13,7 @@ public enum ServerCode: String, ErrorCode {
 
     public var section: String {
         switch self {
-        case .captureBody, .captureType, .httpQuery: "17-server.md §Routes"
+        case .captureBody, .captureType, .captureSealed, .httpQuery: "17-server.md §Routes"
         case .captureBusy, .captureSize: "17-server.md §Operations"
         case .readUnsigned, .readForbidden: "21-read-policy.md §2"
         }

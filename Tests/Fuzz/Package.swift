@@ -55,6 +55,7 @@ let package = Package(
         fuzzTarget("fuzz-capture-body", [.product(name: "ThreadlineServer", package: root), threadline]),
         fuzzTarget("fuzz-request-signature", [.product(name: "HTTPSignatures", package: root)]),
         fuzzTarget("fuzz-sealed-event", [epcis, statements]),
+        fuzzTarget("fuzz-submission", [statements]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -220,6 +220,14 @@ seed("fuzz-sealed-event", '{"type":"ObjectEvent","_sd":["pXCqGAn1sw-6dAdZsgl0BdG
      'WyJBZ0lDQWdJQ0FnSUNBZ0lDQWdJQ0FnIiwidXJuOmVwYzppZDpzZ3RpbjowNjE0MTQxLjExMjM0NS5UUy0wMDAxIl0\n'
      'WyJfMjZiYzRMVC1hYzZxMktJNmNCVzVlcyIsICJmYW1pbHlfbmFtZSIsICJNw7ZiaXVzIl0')
 
+# A sealed submission (the envelope with its disclosures and decoy seeds) and its opening as stored, from
+# Specs/vectors/sealed-event.json; and a plain envelope, which must come without them.
+sealed = json.load(open(f"{repo}/Specs/vectors/sealed-event.json"))
+members = ',"disclosures":' + json.dumps(sealed["disclosures"]) + ',"decoys":' + json.dumps(sealed["decoySeeds"])
+seed("fuzz-submission", sealed["envelopeJSON"].rstrip()[:-1] + members + "}")
+seed("fuzz-submission", '{' + members[1:] + ',"erased":[{"digest":"' + sealed["digests"][0] + '","by":7}]}')
+seed("fuzz-submission", envelopes[0])
+
 # EPCIS query parameters of GET /events (Specs/11-trace.md §3).
 for query in [
     "EQ_bizStep=shipping&perPage=10&nextPageToken=5", "MATCH_epc=urn:epc:id:sgtin:0614141.112345.400",

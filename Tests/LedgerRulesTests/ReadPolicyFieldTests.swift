@@ -15,7 +15,7 @@ struct ReadPolicyFieldTests {
     static func view(naming identifier: String) throws -> (event: JSONValue, text: String) {
         let sealed = try SealedEvent.seal(made)
         let given = ReadPolicy.consumerDisclosures(
-            payload: sealed.payload, disclosures: sealed.disclosures, naming: identifier)
+            payload: sealed.payload, disclosures: sealed.disclosures, naming: [identifier])
         let text = given.map { ($0.name ?? "") + " " + $0.value.serialized }.joined(separator: "\n")
         return (try SealedEvent.open(sealed.payload, disclosures: given), text)
     }

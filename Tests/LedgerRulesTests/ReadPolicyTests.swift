@@ -83,6 +83,21 @@ import TransparencyLog
         #expect(ReadPolicy(registry: Self.registry, publicReads: true).sees(signers: [], event: made, reader: .anyone))
     }
 
+    @Test func aSealedRecordIsAnyonesAndAPlainOneIsNot() throws {
+        let signature = Envelope.Signature(keyid: Self.key("factory"), sig: [UInt8](repeating: 1, count: 64))
+        let sealed = try Envelope(
+            payloadType: SealedEvent.payloadType, payload: Array(#"{"type":"ObjectEvent","_sd":[]}"#.utf8),
+            signatures: [signature])
+        let plain = try Envelope(
+            payloadType: Statement.eventPayloadType, payload: Array(#"{"type":"ObjectEvent"}"#.utf8),
+            signatures: [signature])
+        for reader in [Reader.anyone, .participant("rival"), .participant("gone")] {
+            #expect(Self.policy.sees(sealed, reader: reader))
+            #expect(!Self.policy.sees(plain, reader: reader))
+        }
+        #expect(Self.policy.sees(plain, reader: .participant("factory")))
+    }
+
     /// Route by route, role by role (Specs/21-read-policy.md §2).
     @Test(arguments: ReadPolicy.Route.allCases)
     func eachRouteAnswersEachReaderAsTheTableSays(_ route: ReadPolicy.Route) {
@@ -92,10 +107,6 @@ import TransparencyLog
             (.participant("gone"), "gone"),
         ]
         let expected: [ReadPolicy.Route: [String: ReadPolicy.Access]] = [
-            .entryTiles: [
-                "anyone": .refused, "factory": .refused, "market": .refused, "brand": .refused, "auditor": .all,
-                "operator": .all, "gone": .refused,
-            ],
             .checkListing: [
                 "anyone": .refused, "factory": .refused, "market": .all, "brand": .all, "auditor": .all,
                 "operator": .all, "gone": .refused,
@@ -109,12 +120,18 @@ import TransparencyLog
             "anyone": .refused, "factory": .filtered, "market": .filtered, "brand": .filtered, "auditor": .all,
             "operator": .all, "gone": .refused,
         ]
+        // Records, proofs, bundles and entry tiles: sealed records are public, so anyone gets those.
+        let records: [String: ReadPolicy.Access] = [
+            "anyone": .filtered, "factory": .filtered, "market": .filtered, "brand": .filtered, "auditor": .all,
+            "operator": .all, "gone": .filtered,
+        ]
         for (reader, name) in readers {
             let want: ReadPolicy.Access =
                 switch route {
                 case .checkpoint, .hashTiles, .consistencyProof, .witness, .resolverLinkset, .consumerPage: .all
-                case .record, .inclusionProof, .events, .trace, .bundle: filtered[name]!
-                case .entryTiles, .checkListing, .registry: expected[route]![name]!
+                case .events, .trace: filtered[name]!
+                case .record, .inclusionProof, .bundle, .entryTiles: records[name]!
+                case .checkListing, .registry: expected[route]![name]!
                 }
             #expect(Self.policy.access(route, reader) == want, "\(route) for \(name)")
         }

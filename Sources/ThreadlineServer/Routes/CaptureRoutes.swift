@@ -15,10 +15,13 @@ struct CaptureRoutes: Sendable {
     let gate: ReadGate
     let jobs: CaptureJobs
     let budget: BodyBudget
+    /// Whether plain event statements are refused (`serve --require-sealed`).
+    let requireSealed: Bool
 
-    init(ledger: Ledger, gate: ReadGate, limits: Server.Limits) {
+    init(ledger: Ledger, gate: ReadGate, limits: Server.Limits, requireSealed: Bool) {
         self.ledger = ledger
         self.gate = gate
+        self.requireSealed = requireSealed
         self.jobs = CaptureJobs(lifetime: limits.captureJobLifetime)
         self.budget = BodyBudget(limits.captureMemory)
     }
@@ -28,7 +31,8 @@ struct CaptureRoutes: Sendable {
         routes.post("/events") { request, _ -> Response in
             var request = request
             let body = try await request.collectBody(upTo: Server.maxBody)
-            let prepared = try await Server.capture([Array(buffer: body)], eventsOnly: true, ledger: ledger)
+            let prepared = try await Server.capture(
+                [Array(buffer: body)], eventsOnly: true, requireSealed: requireSealed, ledger: ledger)
             let range = try await ledger.append(prepared: prepared)
             return Server.json(#"{"seq":\#(range.lowerBound)}"#, status: .created)
         }
@@ -41,7 +45,8 @@ struct CaptureRoutes: Sendable {
                 // The job holds the body (its statements are slices of it) until it ends.
                 defer { withExtendedLifetime(reservation) {} }
                 do {
-                    let prepared = try await Server.capture(submissions, eventsOnly: true, ledger: ledger)
+                    let prepared = try await Server.capture(
+                        submissions, eventsOnly: true, requireSealed: requireSealed, ledger: ledger)
                     if atomic {
                         let range = try await ledger.append(prepared: prepared)
                         await jobs.finish(job, records: Array(range), errors: [])
@@ -97,7 +102,8 @@ struct CaptureRoutes: Sendable {
                 guard !submissions.isEmpty else { throw ServerError(.captureBody, "the body holds no envelope") }
                 let firstByte = body.first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) })
                 return (
-                    try await Server.capture(submissions, eventsOnly: false, ledger: ledger),
+                    try await Server.capture(
+                        submissions, eventsOnly: false, requireSealed: requireSealed, ledger: ledger),
                     submissions.count > 1 || firstByte != UInt8(ascii: "{")
                 )
             }

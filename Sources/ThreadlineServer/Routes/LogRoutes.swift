@@ -51,12 +51,16 @@ struct LogRoutes: Sendable {
         }
         routes.get("/tile/**") { request, context -> Response in
             let path = "tile/" + context.parameters.getCatchAll().joined(separator: "/")
-            // Entry tiles hold records: only for readers who see everything (21 §2). Hash tiles are public.
+            // Entry tiles hold records: whole to readers who see everything, and to anyone else when every record
+            // in them is one the reader may see — sealed ones are anyone's (21 §2). Hash tiles are public.
             let entries = path.hasPrefix("tile/entries/")
-            if entries { _ = try await gate.admit(.entryTiles, request) }
-            let bytes = try await ledger.tile(path: path)
+            let admitted = entries ? try await gate.admit(.entryTiles, request) : nil
+            let bytes = Array(try await ledger.tile(path: path))
+            if let admitted, admitted.access != .all {
+                try visibleEntries(bytes, admitted)
+            }
             return Server.bytes(
-                Array(bytes), cache: !entries || gate.publicReads ? Server.immutable : Server.privateImmutable)
+                bytes, cache: !entries || gate.publicReads ? Server.immutable : Server.privateImmutable)
         }
         return routes
     }
@@ -67,8 +71,26 @@ struct LogRoutes: Sendable {
         let admitted = try await gate.admit(route, request)
         let bytes = try await ledger.entry(seq)
         guard try admitted.access == .all || admitted.sees(LedgerRecord(bytes: bytes).envelope) else {
+            // Unsigned, only sealed records are to be had: asked for another, it is told to sign.
+            if admitted.reader == .anyone { throw ReadGate.unsigned }
             throw NotFound("there is no record \(seq) that this reader may see")
         }
         return bytes
+    }
+
+    /// Refuses an entry tile (`bytes`, tlog-tiles' entry bundle) holding a record the reader may not see.
+    func visibleEntries(_ bytes: [UInt8], _ admitted: ReadGate.Admitted) throws {
+        var at = 0
+        while at + 2 <= bytes.count {
+            let length = Int(bytes[at]) << 8 | Int(bytes[at + 1])
+            let end = min(bytes.count, at + 2 + length)
+            guard try admitted.sees(LedgerRecord(bytes: bytes[(at + 2)..<end]).envelope) else {
+                if admitted.reader == .anyone { throw ReadGate.unsigned }
+                throw ReadRefusal(
+                    status: .forbidden,
+                    ServerError(.readForbidden, "this tile holds records the signer may not read (21 §2: entry tiles)"))
+            }
+            at = end
+        }
     }
 }

@@ -1,0 +1,25 @@
+import FuzzSupport
+import Statements
+
+/// `Submission(json:)`, a statement as a participant submits it (a sealed one with its disclosures and decoy seeds),
+/// and `Opening(stored:)`, an opening as the store keeps it (`Specs/23-sealed-events.md` §5). Properties: a
+/// submission's JSON reads back as the same envelope and opening; an opening's stored form reads back as the same
+/// opening; reading the statement a submission carries refuses or succeeds, never traps.
+@main
+enum FuzzSubmission: FuzzTarget {
+    static func fuzz(_ input: FuzzInput) {
+        if let opening = try? Opening(stored: input.bytes) {
+            require((try? Opening(stored: opening.stored)) == opening, "a stored opening reads back as another")
+        }
+        guard let submission = try? Submission(json: input.bytes) else { return }
+        let again = try? Submission(json: submission.json)
+        require(
+            again?.envelope == submission.envelope && again?.opening == submission.opening,
+            "a submission's JSON reads back as another submission")
+        if let opening = submission.opening {
+            require((try? Opening(stored: opening.stored)) == opening, "an opening's stored form reads back as another")
+        }
+        let envelope = submission.envelope
+        _ = try? Statement(payloadType: envelope.payloadType, payload: envelope.payload, opening: submission.opening)
+    }
+}
