@@ -52,7 +52,8 @@ public enum Admission {
     public static func duplicateKey(_ statement: Statement) -> String {
         switch statement {
         case .event(_, let hash): IndexKey.event(hash: hash)
-        case .registry(_, let digest), .anchor(_, _, let digest), .opaque(let digest): IndexKey.statement(digest)
+        case .registry(_, let digest), .anchor(_, _, let digest), .erasure(_, let digest), .opaque(let digest):
+            IndexKey.statement(digest)
         }
     }
 
@@ -140,6 +141,12 @@ public enum Admission {
                 guard signers.contains(registry.operatorKey) else {
                     return refused(RuleError(.anchorSigner, "a time anchor must be signed by the operator key"))
                 }
+            case .erasure:
+                // Recorded only with the opening it rewrites, by the operator's erase (23 §7), never appended alone.
+                return refused(
+                    RuleError(
+                        .erasureAppend,
+                        "an erasure statement is recorded only by `threadline erase`, with the opening it rewrites"))
             case .registry(let change, _):
                 if let error = registry.refusal(of: change, signers: signers, at: seq) { return refused(error) }
                 registry.apply(seq: seq, statement: change, signers: signers)
@@ -160,7 +167,7 @@ public enum Admission {
             let what: String
             switch statement {
             case .event(_, let hash): what = "the same event (\(hash))"
-            case .registry(_, let digest), .anchor(_, _, let digest), .opaque(let digest):
+            case .registry(_, let digest), .anchor(_, _, let digest), .erasure(_, let digest), .opaque(let digest):
                 what = "the same statement (digest \(digest.hex))"
             }
             if let earlier = existing[key] {

@@ -8,11 +8,14 @@ public enum RuleCode: String, ErrorCode {
     case recordRole = "record.role", recordSigner = "record.signer"
     // 16-anchors.md §2
     case anchorSigner = "anchor.signer"
+    // 23-sealed-events.md §7
+    case erasureAppend = "erasure.append"
 
     public var section: String {
         switch self {
         case .recordCompanyPrefix, .recordDuplicate, .recordRole, .recordSigner: "10-recording.md §2"
         case .anchorSigner: "16-anchors.md §2"
+        case .erasureAppend: "23-sealed-events.md §7"
         }
     }
 }

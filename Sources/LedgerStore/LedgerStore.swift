@@ -170,22 +170,27 @@ public struct AppendBatch: Sendable {
     /// Openings to write in the same transaction, by record: the batch's sealed records' and, for an erasure,
     /// an earlier record's rewritten one (each replaces what the store held).
     public let openings: [Int64: [UInt8]]
+    /// Earlier records whose index entries are replaced, with their new keys (an erasure's record, whose erased
+    /// fields no longer name anything): written when the index covers the record.
+    public let reindexed: [Int64: [String]]
 
     public init(
         records: [[UInt8]], hashes: [Hash], head: LedgerHead, index: [IndexEntry] = [],
-        openings: [Int64: [UInt8]] = [:]
+        openings: [Int64: [UInt8]] = [:], reindexed: [Int64: [String]] = [:]
     ) {
         self.records = records
         self.hashes = hashes
         self.head = head
         self.index = index
         self.openings = openings
+        self.reindexed = reindexed
     }
 
     /// The batch that appends `records` (exact bytes) after `head`: their leaf hashes and every subtree they close,
     /// and their `index` entries.
     public init(
-        appending records: [[UInt8]], to head: LedgerHead, index: [IndexEntry] = [], openings: [Int64: [UInt8]] = [:]
+        appending records: [[UInt8]], to head: LedgerHead, index: [IndexEntry] = [], openings: [Int64: [UInt8]] = [:],
+        reindexed: [Int64: [String]] = [:]
     ) {
         var range = head.range
         var hashes: [Hash] = []
@@ -196,7 +201,7 @@ public struct AppendBatch: Sendable {
         }
         self.init(
             records: records, hashes: hashes, head: LedgerHead(size: range.size, range: range, lastLeafHash: last),
-            index: index, openings: openings)
+            index: index, openings: openings, reindexed: reindexed)
     }
 
     /// Checks that the batch fits `before` (counts of records and hashes), so a bug cannot fork the log.
@@ -205,7 +210,8 @@ public struct AppendBatch: Sendable {
         guard head.size == size,
             Int64(hashes.count) == StoredHashes.count(size: size) - StoredHashes.count(size: before.size),
             index.allSatisfy({ (before.size..<size).contains($0.seq) }),
-            openings.keys.allSatisfy({ (0..<size).contains($0) })
+            openings.keys.allSatisfy({ (0..<size).contains($0) }),
+            reindexed.keys.allSatisfy({ (0..<before.size).contains($0) })
         else { throw LedgerStoreError.corrupt("an append batch does not match the head it was built on") }
     }
 }

@@ -196,7 +196,12 @@ public final class SQLiteLedgerStore: LedgerStore {
                         try upsert.execute(arguments: [seq, Data(body)])
                     }
                 }
-                if try Self.indexedSize(db) == size {
+                let indexed = try Self.indexedSize(db)
+                for (seq, keys) in batch.reindexed.sorted(by: { $0.key < $1.key }) where seq < indexed {
+                    try db.execute(sql: "DELETE FROM index_entries WHERE seq = ?", arguments: [seq])
+                    try Self.insert(db, keys.map { IndexEntry(key: $0, seq: seq) })
+                }
+                if indexed == size {
                     try Self.insert(db, batch.index)
                     try db.execute(sql: "UPDATE index_state SET size = ? WHERE id = 1", arguments: [batch.head.size])
                 }

@@ -12,6 +12,9 @@ public enum Statement: Sendable {
     /// An RFC 3161 time-stamp token over a checkpoint, recorded by the operator (`Specs/16-anchors.md`), with its
     /// statement digest.
     case anchor(checkpoint: String, token: [UInt8], digest: Hash)
+    /// The erasure of a sealed record's disclosures, recorded by the operator (`Specs/23-sealed-events.md` §7),
+    /// with its statement digest.
+    case erasure(Erasure, digest: Hash)
     /// Any other payload type: kept, proved and audited, found only by its statement digest, and not checked
     /// against the registry.
     case opaque(digest: Hash)
@@ -102,6 +105,9 @@ public enum Statement: Sendable {
             self = .registry(
                 try RegistryStatement(payload: payload),
                 digest: Statement.digest(payloadType: payloadType, payload: payload))
+        case Erasure.payloadType:
+            self = .erasure(
+                try Erasure(payload: payload), digest: Statement.digest(payloadType: payloadType, payload: payload))
         case Statement.anchorPayloadType:
             let json: JSONValue
             do { json = try JSONValue(parsing: payload) } catch let error as EPCISError {
@@ -123,6 +129,7 @@ public enum Statement: Sendable {
         case .opaque(let digest): return [IndexKey.statement(digest)]
         case .registry(_, let digest): return [IndexKey.registry, IndexKey.statement(digest)]
         case .anchor(_, _, let digest): return [IndexKey.anchors, IndexKey.statement(digest)]
+        case .erasure(_, let digest): return [IndexKey.erasures, IndexKey.statement(digest)]
         case .event(let event, let hash): return IndexKey.keys(of: event, hash: hash)
         }
     }
@@ -130,7 +137,7 @@ public enum Statement: Sendable {
     /// The statement digest of a statement that is not an event (an event's duplicates are found by its hash).
     public var digest: Hash? {
         switch self {
-        case .opaque(let digest), .registry(_, let digest), .anchor(_, _, let digest): digest
+        case .opaque(let digest), .registry(_, let digest), .anchor(_, _, let digest), .erasure(_, let digest): digest
         case .event: nil
         }
     }
@@ -145,6 +152,9 @@ public enum Statement: Sendable {
             keys.append(IndexKey.Prefix.statement, Substring(digest.hex))
         case .anchor(_, _, let digest):
             keys.append(IndexKey.anchors, "")
+            keys.append(IndexKey.Prefix.statement, Substring(digest.hex))
+        case .erasure(_, let digest):
+            keys.append(IndexKey.erasures, "")
             keys.append(IndexKey.Prefix.statement, Substring(digest.hex))
         case .event(let event, let hash):
             return Self.packedIndexKeys(of: event, hexDigest: IndexKey.digest(ofHash: hash))
@@ -240,6 +250,8 @@ public enum IndexKey {
     public static let events = "events"
     /// Every time anchor.
     public static let anchors = "anchors"
+    /// Every erasure statement.
+    public static let erasures = "erasures"
 
     /// The event with this CBV 2.0 hash (the hex digest).
     public static func event(hash: String) -> String { Prefix.event + digest(ofHash: hash) }

@@ -29,6 +29,7 @@ public enum StatementCode: String, ErrorCode {
     case anchorJSON = "anchor.json"
     // 23-sealed-events.md
     case sealedDisclosure = "sealed.disclosure", sealedPayload = "sealed.payload", sealedErased = "sealed.erased"
+    case erasureJSON = "erasure.json", erasureField = "erasure.field"
 
     public var section: String {
         switch self {
@@ -46,7 +47,7 @@ public enum StatementCode: String, ErrorCode {
         case .anchorJSON: "10-recording.md §1"
         case .sealedDisclosure: "23-sealed-events.md §1"
         case .sealedPayload: "23-sealed-events.md §2"
-        case .sealedErased: "23-sealed-events.md §7"
+        case .sealedErased, .erasureJSON, .erasureField: "23-sealed-events.md §7"
         }
     }
 }

@@ -23,6 +23,8 @@ extension Auditor {
         private var prev = Hash.zero
         /// The stored hashes the records of a chunk give, reused from chunk to chunk.
         private var computed: [Hash] = []
+        /// The erasures sealed records' openings claim, by the record said to have made them: `"<seq> <digest>"`.
+        private var erasureClaims: [Int64: Set<String>] = [:]
 
         init(metadata: LedgerMetadata, checkpoints: [StoredCheckpoint], size: Int64, indexed: Int64) throws {
             self.metadata = metadata
@@ -78,6 +80,7 @@ extension Auditor {
                 report.disclosures += Int64(sealed.disclosures)
                 report.erasedDisclosures += Int64(sealed.erased)
             }
+            checkErasures(result, seq: seq)
             if let recordPrev = result.prev, recordPrev != prev {
                 note(
                     AuditFinding(
@@ -110,6 +113,41 @@ extension Auditor {
             }
         }
 
+        /// Erasures (23 §7): each digest an opening lists as erased must be named by the erasure statement it says
+        /// erased it, a later record; and each digest an erasure statement names must be so listed.
+        private mutating func checkErasures(_ result: Checked, seq: Int64) {
+            for erased in result.erasures {
+                guard erased.by > seq else {
+                    note(
+                        AuditFinding(
+                            code: .erasureInvalid, seq: seq,
+                            message:
+                                "the opening lists \(erased.digest) as erased by record \(erased.by), not a later one"))
+                    continue
+                }
+                erasureClaims[erased.by, default: []].insert("\(seq) \(erased.digest)")
+            }
+            var claimed = erasureClaims.removeValue(forKey: seq) ?? []
+            if case .erasure(let erasure, _)? = result.statement {
+                for digest in erasure.digests where claimed.remove("\(erasure.record) \(digest)") == nil {
+                    note(
+                        AuditFinding(
+                            code: .erasureInvalid, seq: seq,
+                            message: "the erasure names \(digest) of record \(erasure.record), which that record's "
+                                + "opening does not list as erased by it"))
+                }
+            }
+            for claim in claimed.sorted() { note(unmatched(claim, by: seq)) }
+        }
+
+        /// The finding for an opening's claim (`"<seq> <digest>"`) that record `by` erased a digest it does not.
+        private func unmatched(_ claim: String, by: Int64) -> AuditFinding {
+            let parts = claim.split(separator: " ")
+            return AuditFinding(
+                code: .erasureInvalid, seq: Int64(parts[0]),
+                message: "the opening lists \(parts[1]) as erased by record \(by), which does not erase it")
+        }
+
         /// At most three of each kind of index disagreement a chunk: `reindex` mends them all.
         private mutating func compareIndex(
             _ result: Checked, seq: Int64, disagreements: inout (missing: Int, extra: Int)
@@ -129,6 +167,10 @@ extension Auditor {
 
         /// After the last record: checkpoints beyond the log.
         mutating func finish(size: Int64) {
+            for (by, claims) in erasureClaims.sorted(by: { $0.key < $1.key }) {
+                for claim in claims.sorted() { note(unmatched(claim, by: by)) }
+            }
+            erasureClaims = [:]
             for checkpoint in checkpoints {
                 report.checkpoints += 1
                 note(
@@ -155,7 +197,7 @@ extension Auditor {
             registry.skip(to: seq)
             defer { registry.skip(to: seq + 1) }
             switch statement {
-            case .registry(_, let digest)?, .anchor(_, _, let digest)?, .opaque(let digest)?:
+            case .registry(_, let digest)?, .anchor(_, _, let digest)?, .erasure(_, let digest)?, .opaque(let digest)?:
                 // One lookup for the usual new statement; a replay puts the earlier record back.
                 if let earlier = statementDigests.updateValue(seq, forKey: digest) {
                     statementDigests[digest] = earlier
@@ -188,6 +230,11 @@ extension Auditor {
                     return AuditFinding(code: .anchorInvalid, seq: seq, message: error.reason)
                 } catch {
                     return AuditFinding(code: .anchorInvalid, seq: seq, message: "\(error)")
+                }
+            case .erasure?:
+                guard signers.contains(registry.operatorKey) else {
+                    return AuditFinding(
+                        code: .erasureInvalid, seq: seq, message: "the erasure is not signed by the operator key")
                 }
             case .event(let digest, let demands)?:
                 // One lookup for the usual new event; a duplicate puts the earlier record back.

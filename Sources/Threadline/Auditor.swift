@@ -47,6 +47,9 @@ public struct AuditFinding: Sendable, Equatable, Codable, CustomStringConvertibl
         /// A sealed record whose stored opening is missing, unreadable, or does not account for each of its
         /// digests; or an opening stored for a record that is not sealed.
         case openingInvalid = "opening-invalid"
+        /// An erasure statement not by the operator, or naming a digest its record's opening does not list as
+        /// erased by it; or an opening listing a digest as erased by a record that does not erase it.
+        case erasureInvalid = "erasure-invalid"
     }
 
     /// What kind of problem.
@@ -134,6 +137,8 @@ public struct Auditor: Sendable {
         var extraKeys: [String] = []
         /// For a sealed record: the disclosures checked and the digests erased.
         var sealed: (disclosures: Int, erased: Int)?
+        /// For a sealed record: each erased digest and the record that erased it.
+        var erasures: [Opening.Erased] = []
     }
 
     /// A statement as far as the in-order rules are concerned.
@@ -142,6 +147,7 @@ public struct Auditor: Sendable {
         case event(digest: Hash, demands: RecordingPolicy.Demands)
         case registry(RegistryStatement, digest: Hash)
         case anchor(checkpoint: String, token: [UInt8], digest: Hash)
+        case erasure(Erasure, digest: Hash)
         case opaque(digest: Hash)
     }
 
@@ -283,12 +289,16 @@ public struct Auditor: Sendable {
                 checked.findings.append(AuditFinding(code: .openingInvalid, seq: seq, message: Auditor.reason(error)))
                 return (checked, indexed ? PackedKeys() : nil)
             }
-            if let opened { checked.sealed = (opened.disclosures.count, opened.erased.count) }
+            if let opened {
+                checked.sealed = (opened.disclosures.count, opened.erased.count)
+                checked.erasures = opened.erased
+            }
             switch statement {
             case .event(let event, _): checked.statement = .event(digest: event.hashDigest(), demands: .init(event))
             case .registry(let change, let digest): checked.statement = .registry(change, digest: digest)
             case .anchor(let checkpoint, let token, let digest):
                 checked.statement = .anchor(checkpoint: checkpoint, token: token, digest: digest)
+            case .erasure(let erasure, let digest): checked.statement = .erasure(erasure, digest: digest)
             case .opaque(let digest): checked.statement = .opaque(digest: digest)
             }
             return (checked, indexed ? statement.packedIndexKeys : nil)

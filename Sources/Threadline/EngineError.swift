@@ -27,6 +27,8 @@ public enum EngineCode: String, ErrorCode {
     case timestampReply = "timestamp.reply", timestampRequest = "timestamp.request"
     case timestampSignature = "timestamp.signature", timestampStatus = "timestamp.status"
     case timestampToken = "timestamp.token", timestampTSTInfo = "timestamp.tstinfo"
+    // 23-sealed-events.md §7
+    case erasureRecord = "erasure.record"
 
     public var section: String {
         switch self {
@@ -44,6 +46,7 @@ public enum EngineCode: String, ErrorCode {
         case .timestampCertificate, .timestampChain, .timestampImprint, .timestampNonce, .timestampReply,
             .timestampRequest, .timestampSignature, .timestampStatus, .timestampToken, .timestampTSTInfo:
             "16-anchors.md §2"
+        case .erasureRecord: "23-sealed-events.md §7"
         }
     }
 }

@@ -23,7 +23,9 @@ public actor Ledger {
     /// The operator's checkpoint verifier.
     public nonisolated let operatorVerifier: Ed25519NoteVerifier
     let signer: Ed25519NoteSigner?
-    private let clock: @Sendable () -> Int64
+    /// The operator's key, for the statements the operator signs through the engine (erasures).
+    let operatorKey: SigningKey?
+    let clock: @Sendable () -> Int64
     let logger: Logger
 
     /// The default logger: silent. A library logs only when its host hands it a logger.
@@ -71,6 +73,7 @@ public actor Ledger {
         self.metadata = metadata
         self.operatorVerifier = verifier
         self.signer = operatorKey?.noteSigner
+        self.operatorKey = operatorKey
         self.clock = clock
         self.logger = logger
         self.registry = Registry(operatorKey: metadata.operatorKey)
@@ -230,7 +233,7 @@ public actor Ledger {
     }
 
     /// Another writer appended between the checks and the write.
-    private struct Raced: Error {}
+    struct Raced: Error {}
 
     /// A refusal as the engine reports it.
     private static func error(_ refusal: Admission.Refusal) -> LedgerError {

@@ -27,20 +27,25 @@ public struct ProductBundle: Sendable {
         public let disclosures: [String]?
         /// A sealed event's decoy seeds, as unpadded base64url, when `disclosures` are all of its disclosures.
         public let decoys: [String]?
+        /// With `decoys`: the digests whose disclosures were erased (23 §7), if any.
+        public let erased: [String]?
 
         public init(
-            seq: Int64, record: [UInt8], proof: [Hash], disclosures: [String]? = nil, decoys: [String]? = nil
+            seq: Int64, record: [UInt8], proof: [Hash], disclosures: [String]? = nil, decoys: [String]? = nil,
+            erased: [String]? = nil
         ) {
             (self.seq, self.record, self.proof) = (seq, record, proof)
-            (self.disclosures, self.decoys) = (disclosures, decoys)
+            (self.disclosures, self.decoys, self.erased) = (disclosures, decoys, erased)
         }
 
-        /// This entry with a sealed event's `opening`: all of it (its disclosures and decoy seeds), or only the
-        /// disclosures `shown`.
+        /// This entry with a sealed event's `opening`: all of it (its disclosures, decoy seeds and erased
+        /// digests), or only the disclosures `shown`.
         func opened(_ opening: Opening, shown: [Disclosure]? = nil) -> Entry {
-            Entry(
+            let whole = shown == nil
+            return Entry(
                 seq: seq, record: record, proof: proof, disclosures: (shown ?? opening.disclosures).map(\.encoded),
-                decoys: shown == nil ? opening.decoys.map(Base64URL.encode) : nil)
+                decoys: whole ? opening.decoys.map(Base64URL.encode) : nil,
+                erased: whole && !opening.erased.isEmpty ? opening.erased.map(\.digest) : nil)
         }
     }
 
@@ -86,6 +91,7 @@ public struct ProductBundle: Sendable {
                     members.append(.init("disclosures", .array(disclosures.map(JSONValue.string))))
                 }
                 if let decoys = entry.decoys { members.append(.init("decoys", .array(decoys.map(JSONValue.string)))) }
+                if let erased = entry.erased { members.append(.init("erased", .array(erased.map(JSONValue.string)))) }
                 return .object(members)
             })
     }
@@ -111,9 +117,14 @@ public struct ProductBundle: Sendable {
                 }
                 return list
             }
-            return Entry(
+            let entry = Entry(
                 seq: seq, record: Array(record), proof: proof, disclosures: try strings("disclosures"),
-                decoys: try strings("decoys"))
+                decoys: try strings("decoys"), erased: try strings("erased"))
+            guard entry.decoys != nil || entry.erased == nil, entry.disclosures != nil || entry.decoys == nil else {
+                throw EngineError(
+                    .bundleRecords, "record entry \(index): decoys come with disclosures, erased with decoys")
+            }
+            return entry
         }
     }
 
@@ -160,7 +171,7 @@ public struct ProductBundle: Sendable {
         checkpoint = try SignedNote(parsing: try string(.bundleCheckpoint))
         seal = try SignedNote(parsing: try string(.bundleSeal))
         entries = try Self.entries(json["records"])
-        if version != ProductBundle.format, entries.contains(where: { $0.disclosures != nil || $0.decoys != nil }) {
+        if version != ProductBundle.format, entries.contains(where: { $0.disclosures != nil }) {
             throw EngineError(.bundleRecords, "a \(version) bundle carries no disclosures")
         }
         guard encoded == bytes else {
@@ -293,7 +304,7 @@ public struct ProductBundle: Sendable {
             return RecordedEvent(
                 seq: entry.seq, recordTimeMillis: record.timeMillis, event: event, knownHash: hash,
                 signers: envelope.signatures.map(\.keyid), payload: envelope.payload)
-        case .opaque, .anchor:
+        case .opaque, .anchor, .erasure:
             throw EngineError(.bundleRecord, "record \(entry.seq) is neither an event nor a registry statement")
         }
     }
@@ -318,8 +329,11 @@ public struct ProductBundle: Sendable {
                     }
                     return seed
                 }
+                // Erased digests are accounted for like decoys (23 §7); the `by` records are the ledger's business.
+                let erased = (entry.erased ?? []).map { Opening.Erased(digest: $0, by: entry.seq) }
                 event = try Statement.sealedEvent(
-                    payload: envelope.payload, opening: Opening(disclosures: disclosures, decoys: seeds))
+                    payload: envelope.payload, opening: Opening(disclosures: disclosures, decoys: seeds, erased: erased)
+                )
                 hash = event.hash()
             } else {
                 event = try Statement.disclosedEvent(payload: envelope.payload, disclosures: disclosures)
@@ -364,11 +378,8 @@ extension Ledger {
                 throw LedgerStoreError.corrupt("sealed record \(entry.seq) has no opening")
             }
             let opening = try Opening(stored: stored)
-            // Decoy seeds prove that nothing is withheld: not so once a disclosure is erased.
-            if whole.contains(entry.seq) {
-                return opening.erased.isEmpty
-                    ? entry.opened(opening) : entry.opened(opening, shown: opening.disclosures)
-            }
+            // All of it to whoever may see the record: decoy seeds and erased digests prove nothing is withheld.
+            if whole.contains(entry.seq) { return entry.opened(opening) }
             let payload = try JSONValue(parsing: try LedgerRecord(bytes: entry.record).envelope.payload)
             return entry.opened(
                 opening,

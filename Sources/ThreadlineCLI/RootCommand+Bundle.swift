@@ -113,9 +113,10 @@ extension RootCommand {
                             ? "" : ", cosigned by \(verification.cosigners.joined(separator: ", "))"))
                 let sealed = bundle.entries.compactMap(\.disclosures)
                 if !sealed.isEmpty {
+                    let erased = bundle.entries.compactMap(\.erased).map(\.count).reduce(0, +)
                     Output.line(
                         "  \(sealed.count) sealed records: \(sealed.map(\.count).reduce(0, +)) disclosed fields, each "
-                            + "checked against its signed record")
+                            + "checked against its signed record" + (erased > 0 ? "; \(erased) erased" : ""))
                 }
                 for line in JourneyText.brief(journey) { Output.line("  " + line) }
                 for finding in verification.integrity { Output.line("  finding: \(finding)") }

@@ -11,7 +11,8 @@ public struct RootCommand: AsyncParsableCommand {
             Prove.self, Verify.self, VerifyProof.self, ExportTiles.self, Migrate.self, Code.self,
             EventHashCommand.self, ParticipantCommand.self, Authorize.self, Record.self, Import.self,
             Trace.self, Events.self, Reindex.self, Check.self, CheckListing.self, CheckListings.self,
-            BundleCommand.self, VerifyBundle.self, WitnessCommand.self, Monitor.self, Anchor.self, Anchors.self,
+            BundleCommand.self, VerifyBundle.self, Erase.self, WitnessCommand.self, Monitor.self, Anchor.self,
+            Anchors.self,
             Serve.self, Label.self, RemoteCommand.self,
         ]
     )

@@ -219,6 +219,11 @@ seed("fuzz-sealed-event", '{"type":"ObjectEvent","_sd":["pXCqGAn1sw-6dAdZsgl0BdG
      'WyJBUUVCQVFFQkFRRUJBUUVCQVFFQkFRIiwiYml6U3RlcCIsInNoaXBwaW5nIl0\n'
      'WyJBZ0lDQWdJQ0FnSUNBZ0lDQWdJQ0FnIiwidXJuOmVwYzppZDpzZ3RpbjowNjE0MTQxLjExMjM0NS5UUy0wMDAxIl0\n'
      'WyJfMjZiYzRMVC1hYzZxMktJNmNCVzVlcyIsICJmYW1pbHlfbmFtZSIsICJNw7ZiaXVzIl0')
+# The same, with a field to erase named on the last line (Specs/23 §7).
+seed("fuzz-sealed-event", '{"type":"ObjectEvent","_sd":["pXCqGAn1sw-6dAdZsgl0BdGfYXUu7FtlcYPMBs26iRk"],'
+     '"epcList":[{"...":"ox0SlFBbUNhH1eNF41TtcvawzRMT28Gav1RA8CCsP4M"}],"_sd_alg":"sha-256"}\n'
+     'WyJBZ0lDQWdJQ0FnSUNBZ0lDQWdJQ0FnIiwidXJuOmVwYzppZDpzZ3RpbjowNjE0MTQxLjExMjM0NS5UUy0wMDAxIl0\n'
+     'epcList[0]')
 
 # A sealed submission (the envelope with its disclosures and decoy seeds) and its opening as stored, from
 # Specs/vectors/sealed-event.json; and a plain envelope, which must come without them.
@@ -227,6 +232,8 @@ members = ',"disclosures":' + json.dumps(sealed["disclosures"]) + ',"decoys":' +
 seed("fuzz-submission", sealed["envelopeJSON"].rstrip()[:-1] + members + "}")
 seed("fuzz-submission", '{' + members[1:] + ',"erased":[{"digest":"' + sealed["digests"][0] + '","by":7}]}')
 seed("fuzz-submission", envelopes[0])
+seed("fuzz-submission", '{"record":7,"digests":["ox0SlFBbUNhH1eNF41TtcvawzRMT28Gav1RA8CCsP4M",'
+     '"pXCqGAn1sw-6dAdZsgl0BdGfYXUu7FtlcYPMBs26iRk"],"reason":"a data subject\'s request"}')
 
 # EPCIS query parameters of GET /events (Specs/11-trace.md §3).
 for query in [

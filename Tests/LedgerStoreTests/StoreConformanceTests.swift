@@ -96,6 +96,35 @@ struct StoreConformanceTests {
     }
 
     @Test(arguments: StoreKind.available)
+    func anEarlierRecordsIndexEntriesAreReplacedWithABatch(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let entries = [
+            IndexEntry(key: "epc:a", seq: 0), IndexEntry(key: "epc:b", seq: 1), IndexEntry(key: "epc:c", seq: 1),
+        ]
+        _ = try await store.append { head in AppendBatch(appending: Self.entries(0..<2), to: head, index: entries) }
+        #expect(try await store.indexEntries(in: 0..<2) == entries)
+        // An erasure: record 1 now names only `epc:c` and `erased`, written with the erasure's own record.
+        _ = try await store.append { head in
+            AppendBatch(
+                appending: Self.entries(2..<3), to: head, index: [IndexEntry(key: "erasures", seq: 2)],
+                reindexed: [1: ["epc:c", "erased"]])
+        }
+        #expect(
+            try await store.indexEntries(in: 0..<3) == [
+                IndexEntry(key: "epc:a", seq: 0), IndexEntry(key: "epc:c", seq: 1), IndexEntry(key: "erased", seq: 1),
+                IndexEntry(key: "erasures", seq: 2),
+            ])
+        #expect(try await store.lookup(["epc:b"], from: 0).isEmpty)
+        // A record the batch does not precede is refused, and nothing of the batch is written.
+        await #expect(throws: LedgerStoreError.self) {
+            try await store.append { head in
+                AppendBatch(appending: Self.entries(3..<4), to: head, reindexed: [3: ["epc:x"]])
+            }
+        }
+        #expect(try await store.size() == 3)
+    }
+
+    @Test(arguments: StoreKind.available)
     func cosignaturesAreKeptWithTheirCheckpoint(kind: StoreKind) async throws {
         let store = try await kind.make()
         _ = try await appendEntries(Self.entries(0..<3), to: store)

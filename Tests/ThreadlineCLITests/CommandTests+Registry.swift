@@ -65,14 +65,19 @@ extension CommandTests {
         #expect(try run("verify", "--ledger", "l.db").status == 0)
     }
 
-    @Test func recordAndImportApplyTheLedgerRulesAndAppendNothingOnRefusal() throws {
-        _ = try setUp()
+    /// Generates `brand.key` and registers it as the brand Acme (company prefix 0614141).
+    func addBrand() throws {
         #expect(try run("key", "generate", "--out", "brand.key").status == 0)
         #expect(
             try run(
                 "participant", "add", "--ledger", "l.db", "--id", "acme", "--name", "Acme", "--role", "brand",
                 "--prefix", "0614141", "--key", "brand.key"
             ).status == 0)
+    }
+
+    @Test func recordAndImportApplyTheLedgerRulesAndAppendNothingOnRefusal() throws {
+        _ = try setUp()
+        try addBrand()
         #expect(
             try run(
                 "participant", "add", "--ledger", "l.db", "--id", "farm", "--name", "Farm", "--role", "origin",

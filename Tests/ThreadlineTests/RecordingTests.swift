@@ -27,8 +27,11 @@ import Statements
     }
 
     /// A ledger with a farm (prefix 8901234), a brand (0614141), a marketplace and a certifier.
-    static func ledger() async throws -> Ledger {
-        let (ledger, _) = try await Sample.sqliteLedger()
+    static func ledger() async throws -> Ledger { try await ledgerAndPath().0 }
+
+    /// `ledger()`, with the path of its SQLite file.
+    static func ledgerAndPath() async throws -> (Ledger, String) {
+        let (ledger, path) = try await Sample.sqliteLedger()
         _ = try await ledger.append([
             try registry(
                 .registration(
@@ -45,7 +48,7 @@ import Statements
                 .registration(.init(id: "gots", name: "GOTS certifier", roles: [.certifier], keys: [certifier.keyID])),
                 basis: 0),
         ])
-        return ledger
+        return (ledger, path)
     }
 
     static func event(_ body: String, time: String = "2026-09-01T08:00:00Z") -> [UInt8] {

@@ -44,9 +44,15 @@ struct SealedBundleTests {
     static func list(_ items: [String]) -> String { "[" + items.map { "\"\($0)\"" }.joined(separator: ",") + "]" }
 
     static func ledger() async throws -> (Ledger, [Int64]) {
-        let ledger = try await R.ledger()
+        let (ledger, seqs, _) = try await ledgerAndPath()
+        return (ledger, seqs)
+    }
+
+    /// `ledger()`, with the path of its SQLite file.
+    static func ledgerAndPath() async throws -> (Ledger, [Int64], String) {
+        let (ledger, path) = try await R.ledgerAndPath()
         let range = try await ledger.append(try events.map { try Recording.seal($0.payload, with: [$0.key]) })
-        return (ledger, Array(range))
+        return (ledger, Array(range), path)
     }
 
     @Test func theOperatorsBundleOpensEverySealedStepWhole() async throws {

@@ -5,7 +5,8 @@ import Statements
 /// A sealed event as a reader receives it: the input's first line is the sealed payload, each further line a
 /// disclosure (`Specs/23-sealed-events.md`). Properties: a disclosure that parses re-encodes to a disclosure with
 /// the same parts; opening refuses or succeeds, never traps; an opened event, sealed again and opened with all its
-/// disclosures, is the same event.
+/// disclosures, is the same event; naming a field to erase (the last line as its path) refuses or succeeds, and
+/// what it names is among the digests.
 @main
 enum FuzzSealedEvent: FuzzTarget {
     static func fuzz(_ input: FuzzInput) {
@@ -22,6 +23,13 @@ enum FuzzSealedEvent: FuzzTarget {
         guard let first = lines.first, let payload = try? JSONValue(parsing: first) else { return }
         guard let opened = try? SealedEvent.open(payload, disclosures: disclosures), opened.members != nil else {
             return
+        }
+        if let path = lines.last,
+            let named = try? SealedEvent.digests(of: path, payload: payload, disclosures: disclosures)
+        {
+            let known = Set(disclosures.map(\.digest))
+            require(
+                !named.isEmpty && named.allSatisfy(known.contains), "a field names digests it has no disclosure for")
         }
         var counter: UInt8 = 0
         guard

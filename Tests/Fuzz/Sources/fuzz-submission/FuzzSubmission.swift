@@ -4,10 +4,14 @@ import Statements
 /// `Submission(json:)`, a statement as a participant submits it (a sealed one with its disclosures and decoy seeds),
 /// and `Opening(stored:)`, an opening as the store keeps it (`Specs/23-sealed-events.md` §5). Properties: a
 /// submission's JSON reads back as the same envelope and opening; an opening's stored form reads back as the same
-/// opening; reading the statement a submission carries refuses or succeeds, never traps.
+/// opening; reading the statement a submission carries refuses or succeeds, never traps. Also an erasure
+/// statement's payload (`Erasure(payload:)`, 23 §7), which has one form: what it reads, it writes back the same.
 @main
 enum FuzzSubmission: FuzzTarget {
     static func fuzz(_ input: FuzzInput) {
+        if let erasure = try? Erasure(payload: input.bytes) {
+            require(erasure.payload == input.bytes, "an erasure reads from bytes it does not write")
+        }
         if let opening = try? Opening(stored: input.bytes) {
             require((try? Opening(stored: opening.stored)) == opening, "a stored opening reads back as another")
         }
