@@ -32,13 +32,20 @@ public struct RecordedEvent: Sendable {
     public let payload: [UInt8]
     /// Whether the record holds a sealed event (`Specs/23-sealed-events.md`): `event` is what its disclosures open.
     public let sealed: Bool
+    /// A sealed event's opening, when the event was opened whole with it (read from the ledger).
+    public let opening: Opening?
 
     init(
         seq: Int64, recordTimeMillis: Int64, event: EPCISEvent, knownHash: String?, signers: [String],
-        payload: [UInt8], sealed: Bool = false
+        payload: [UInt8], sealed: Bool = false, opening: Opening? = nil
     ) {
         (self.seq, self.recordTimeMillis, self.event, self.knownHash) = (seq, recordTimeMillis, event, knownHash)
-        (self.signers, self.payload, self.sealed) = (signers, payload, sealed)
+        (self.signers, self.payload, self.sealed, self.opening) = (signers, payload, sealed || opening != nil, opening)
+    }
+
+    /// The event as EPCIS JSON: the payload of a plain event statement, a sealed one's opened event.
+    public var eventJSON: JSONValue {
+        get throws { sealed ? event.json : try JSONValue(parsing: payload) }
     }
 
     /// The event statement of record `seq` (a sealed one's opened with its `opening`), or nil when the record
@@ -46,10 +53,11 @@ public struct RecordedEvent: Sendable {
     public init?(seq: Int64, record: LedgerRecord, opening: Opening? = nil) {
         let envelope = record.envelope
         guard let event = RecordedEvent.event(of: envelope, opening: opening) else { return nil }
+        let sealed = envelope.payloadType == SealedEvent.payloadType
         self.init(
             seq: seq, recordTimeMillis: record.timeMillis, event: event, knownHash: nil,
-            signers: envelope.signatures.map(\.keyid), payload: envelope.payload,
-            sealed: envelope.payloadType == SealedEvent.payloadType)
+            signers: envelope.signatures.map(\.keyid), payload: envelope.payload, sealed: sealed,
+            opening: sealed ? opening : nil)
     }
 }
 
@@ -162,12 +170,20 @@ extension EventQuery {
             .init("queryName", .string("SimpleEventQuery")),
             .init(
                 "resultsBody",
-                .object([.init("eventList", .array(try page.events.map { try JSONValue(parsing: $0.payload) }))])),
+                .object([.init("eventList", .array(try page.events.map { try $0.eventJSON }))])),
         ]
         if let next = page.next { results.append(.init("nextPageToken", .string(String(next)))) }
         // Where each event is in the log (an EPCIS extension member), so that a client can ask for its record and
-        // inclusion proof.
+        // inclusion proof; and, when some are sealed, what opens each (null for a plain one), so that it can
+        // check each listed event against its signed record.
         results.append(.init("threadline:records", .array(page.events.map { .number(String($0.seq)) })))
+        if page.events.contains(where: { $0.opening != nil }) {
+            let openings = try page.events.map { event -> JSONValue in
+                guard let opening = event.opening else { return .null }
+                return try JSONValue(parsing: opening.stored)
+            }
+            results.append(.init("threadline:openings", .array(openings)))
+        }
         return .object([
             .init(
                 "@context",
@@ -228,7 +244,7 @@ extension Ledger {
                 RecordedEvent(
                     seq: seq, recordTimeMillis: record.timeMillis, event: event, knownHash: nil,
                     signers: envelope.signatures.map(\.keyid), payload: envelope.payload,
-                    sealed: envelope.payloadType == SealedEvent.payloadType))
+                    sealed: envelope.payloadType == SealedEvent.payloadType, opening: openings[seq]))
         }
         return try parsed.map { try $0.get() }
     }

@@ -51,8 +51,9 @@ public struct Demo {
         let (proofPath, entryPath) = try await prove(run, record: saleRecord)
         let sound = try await audit(run)
         let bundlePath = try await bundle(run)
-        tryNext(run, bundle: bundlePath, proof: proofPath, entry: entryPath)
-        return sound
+        let (consumerPath, confidential) = try await consumerBundle(run)
+        tryNext(run, bundle: bundlePath, consumer: consumerPath, proof: proofPath, entry: entryPath)
+        return sound && confidential
     }
 
     /// 1. The operator registers every participant; the brands authorise their channels.
@@ -80,7 +81,10 @@ public struct Demo {
 
     /// 2. Each party signs and records its documents; returns the record of the T-shirt's sale.
     private func record(_ run: Run) async throws -> Int64 {
-        say("\n2. Each party signs its EPCIS 2.0 events (DSSE, Ed25519); the ledger checks signer, role, duplicates:")
+        say(
+            "\n2. Each party seals its EPCIS 2.0 events (every field a salted digest, RFC 9901) and signs them (DSSE,"
+                + " Ed25519);\n   the ledger opens each, checks signer, role, duplicates, and keeps the fields beside the log:"
+        )
         var saleRecord: Int64 = 0
         for document in try DemoStory.documents() {
             let (events, problems) = EPCISDocument.readEach(document.json)
@@ -88,7 +92,7 @@ public struct Demo {
             let payloads = try events.map { try $0.result.get().payload }
             let keys = try document.signers.map(DemoStory.key)
             let range = try await run.ledger.append(
-                prepared: try Ledger.prepare(try Recording.sign(payloads, with: keys)))
+                prepared: try Ledger.prepare(try Recording.submissions(payloads, with: keys, sealed: true)))
             for (i, event) in events.enumerated()
             where (try? event.result.get().event.bizStepTerm) == "retail_selling" && document.file.hasPrefix("tshirt") {
                 saleRecord = range.lowerBound + Int64(i)
@@ -97,6 +101,13 @@ public struct Demo {
                 column("  #\(range.lowerBound)–\(range.upperBound - 1)", 11) + column(document.file, 34)
                     + "\(events.count) events, signed by \(document.signers.joined(separator: " and "))")
         }
+        // What anyone copying the log sees of a record: its type and digests, not a field.
+        let sale = try LedgerRecord(bytes: try await run.ledger.entry(saleRecord)).envelope
+        let sealed = try JSONValue(parsing: sale.payload)
+        say(
+            "  The log, public, holds only digests: record #\(saleRecord) (the T-shirt's sale) is a sealed "
+                + "\(sealed["type"]?.stringValue ?? "event") with \(sealed["_sd"]?.elements?.count ?? 0) digests"
+                + " — no serial, place, time or step")
         return saleRecord
     }
 
@@ -183,8 +194,48 @@ public struct Demo {
         return bundlePath
     }
 
+    /// 7. What a shopper's phone is given, unsigned: the T-shirt's sealed records with only the fields a consumer
+    /// may see, verified offline; returns its file, and whether no other serial of the batch is in it.
+    private func consumerBundle(_ run: Run) async throws -> (URL, Bool) {
+        let path = folder.appendingPathComponent("TS-0001.consumer.bundle")
+        let bundle = try await run.ledger.bundle(DemoStory.tshirt, for: .anyone)
+        try Data(bundle.encoded).write(to: path)
+        let offline = try await ProductBundle(parsing: bundle.encoded).verify(log: run.ledger.operatorVerifier)
+        let sealed = bundle.entries.filter { $0.disclosures != nil }
+        let kept = try await run.store.openings(at: sealed.map(\.seq)).values.map { try Opening(stored: $0) }
+        let given = sealed.compactMap(\.disclosures).map(\.count).reduce(0, +)
+        say("\n7. What a shopper's phone is given for T-shirt TS-0001, unsigned (GET /bundle, bundle --consumer):")
+        say(
+            "  \(sealed.count) sealed records with \(given) of their \(kept.map(\.disclosures.count).reduce(0, +)) "
+                + "fields (\(path.lastPathComponent)); verified with no database: \(offline.journey.steps.count) steps, "
+                + "each field checked against its signed record")
+        let full = try await run.ledger.trace(DemoStory.tshirt)
+        guard
+            let made = full.steps.first(where: { $0.event.kind == .transformation && !$0.event.outputEPCList.isEmpty }),
+            let shown = offline.journey.steps.first(where: { $0.seq == made.seq })
+        else { throw DemoError(.sample, "the T-shirt's journey has no step that made it") }
+        say(
+            "  the step that made it (#\(made.seq)) shows \(shown.event.outputEPCList.count) of the "
+                + "\(made.event.outputEPCList.count) serials it made, and no quantity, place or order")
+        // The batch's other serials, looked for in the bundle and in what its disclosures say.
+        let others: [String] = made.event.outputEPCList.compactMap { epc in
+            let serial = String(epc.split(whereSeparator: { $0 == "/" || $0 == "." }).last ?? "")
+            return serial == "TS-0001" ? nil : serial
+        }
+        var text = String(decoding: bundle.encoded, as: UTF8.self)
+        for entry in sealed {
+            for disclosure in entry.disclosures ?? [] { text += try Disclosure(parsing: disclosure).value.serialized }
+        }
+        let leaked = others.filter { text.contains($0) }
+        say(
+            leaked.isEmpty
+                ? "  none of the batch's \(others.count) other serials is in it"
+                : "  FAIL: the bundle names \(leaked.joined(separator: ", "))")
+        return (path, leaked.isEmpty)
+    }
+
     /// What to try next, ending with the consumer pages the demo ledger serves.
-    private func tryNext(_ run: Run, bundle: URL, proof: URL, entry: URL) {
+    private func tryNext(_ run: Run, bundle: URL, consumer: URL, proof: URL, entry: URL) {
         let ledger = run.path
         let vkey = run.operatorKey.keyID
         say("\nTry next:")
@@ -193,6 +244,7 @@ public struct Demo {
         say("  threadline check --ledger \(ledger)    # the integrity rules: the clone and the recall")
         say("  threadline participant list --ledger \(ledger)")
         say("  threadline verify-bundle \(bundle.path) --vkey '\(vkey)' --seller shopstream")
+        say("  threadline verify-bundle \(consumer.path) --vkey '\(vkey)'    # what the shopper's phone checks")
         say("  threadline verify --ledger \(ledger)")
         say("  threadline verify-proof \(proof.path) --vkey '\(vkey)' --entry \(entry.path)")
         say("\nSee what a consumer sees after scanning a label: serve the demo ledger,")

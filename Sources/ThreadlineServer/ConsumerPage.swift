@@ -63,18 +63,19 @@ enum ConsumerPage {
         var stages: [[String: Any]] = []
         for step in journey.steps {
             let e = step.event
-            let row: [String: Any] = [
+            var row: [String: Any] = [
                 "step": (e.bizStepTerm ?? e.kind.rawValue).replacingOccurrences(of: "_", with: " "),
                 "who": step.participant?.profile.name ?? "an unregistered party",
                 "what": ReadPolicy.consumerTerms(of: step, in: journey).map(JourneyWords.shortened).joined(
                     separator: "; "),
                 "when": JourneyWords.localTime(e).prefix(16) + " " + e.eventTimeZoneOffset, "seq": String(step.seq),
-                // A sealed step's place is not among its consumer disclosures (23 §4): not shown.
-                "where": step.sealed
-                    ? ""
-                    : (e.bizLocation ?? e.readPoint).map { DigitalLink.canonical($0) }.map { places[$0] ?? $0 } ?? "",
                 "certifications": e.certificationInfo,
             ]
+            // A sealed step's place is not among its consumer disclosures (23 §4): not shown. (Mustache takes an
+            // empty string as present: a step without a place has no `where` at all.)
+            if !step.sealed, let place = e.bizLocation ?? e.readPoint {
+                row["where"] = places[DigitalLink.canonical(place)] ?? DigitalLink.canonical(place)
+            }
             if stages.last?["name"] as? String == step.stage.rawValue {
                 var last = stages.removeLast()
                 last["steps"] = (last["steps"] as? [[String: Any]] ?? []) + [row]

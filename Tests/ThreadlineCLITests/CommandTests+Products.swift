@@ -265,6 +265,11 @@ extension CommandTests {
             "SUSPECT  serial SN-0003 offered by quickdeals\n    SELLER_NOT_AUTHORISED: 'stride-footwear' has not authorised"
                 + " 'quickdeals' to sell its products\n    CLONE_SUSPECTED (records 71, 75)",
             "offline bundle (51 records, TS-0002.bundle) verifies with no database: 32 steps, verdict GENUINE",
+            // Recorded sealed: the public log holds digests; a shopper's bundle names one serial of its batch.
+            "record #48 (the T-shirt's sale) is a sealed ObjectEvent with 8 digests",
+            "verified with no database: 33 steps, each field checked against its signed record",
+            "the step that made it (#35) shows 1 of the 12 serials it made",
+            "none of the batch's 11 other serials is in it",
         ] {
             #expect(output.contains(expected), "missing: \(expected)")
         }

@@ -207,9 +207,10 @@ extension ServeTests {
         for stage in ["ORIGIN", "MANUFACTURER", "CHANNEL", "CONSUMER"] {
             #expect(shirt.text.contains("\n\(stage)\n"), "stage \(stage)")
         }
-        // Who, what, where (a registered location by its owner's name) and when.
+        // Who (the participant whose key signed the step), what and when — the demo's events are sealed, and a
+        // sealed step's place is not among what a consumer is given (Specs/23 §4).
         #expect(shirt.text.contains("commissioning — Sunrise Organic Cotton Farm, Gujarat"))
-        #expect(shirt.text.contains("2026-10-02 07:30 +05:30 · Sunrise Organic Cotton Farm, Gujarat · record 19"))
+        #expect(shirt.text.contains("2026-10-02 07:30 +05:30 · record 19"))
         #expect(shirt.text.contains("Certified: "))
         #expect(shirt.alertText == nil)
         #expect(shirt.viewportWidth == 360)
@@ -220,6 +221,7 @@ extension ServeTests {
         #expect(!shirt.text.contains("inclusion proof (RFC 9162)"))
         #expect(shirt.allText.contains("inclusion proof (RFC 9162)"))
         #expect(shirt.allText.contains("— demo.threadline.example/supply "))
+        #expect(shirt.allText.contains("this product's bundle"))
         // The screenshot is the phone's screen at twice the pixels.
         let png = [UInt8](shirt.screenshot)
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))

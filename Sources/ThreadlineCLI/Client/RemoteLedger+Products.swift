@@ -123,9 +123,25 @@ extension RemoteLedger {
             }
             return records
         }
-        let events = try zip(seqs.compactMap { $0 }, zip(records, listed)).map { seq, pair -> RecordedEvent in
-            guard let record = try? LedgerRecord(bytes: pair.0), let recorded = RecordedEvent(seq: seq, record: record),
-                (try? JSONValue(parsing: recorded.payload))?.serialized == pair.1.serialized
+        // A sealed event comes with its opening: it is opened against its signed record, and must be the one listed.
+        let openings = try (results?["threadline:openings"]?.elements ?? seqs.map { _ in .null }).map {
+            value -> Opening? in
+            guard value != .null else { return nil }
+            do { return try Opening(stored: Array(value.serialized.utf8)) } catch {
+                throw CommandFailure(
+                    CommandFailure.verificationFailed, "the server's query document has an opening that does not read")
+            }
+        }
+        guard openings.count == seqs.count else {
+            throw CommandFailure(
+                CommandFailure.verificationFailed, "the server's query document does not say what opens its events")
+        }
+        let events = try zip(zip(seqs.compactMap { $0 }, openings), zip(records, listed)).map {
+            place, pair -> RecordedEvent in
+            let (seq, opening) = place
+            guard let record = try? LedgerRecord(bytes: pair.0),
+                let recorded = RecordedEvent(seq: seq, record: record, opening: opening),
+                (try? recorded.eventJSON)?.serialized == pair.1.serialized
             else {
                 throw CommandFailure(
                     CommandFailure.verificationFailed,
