@@ -42,12 +42,15 @@ public struct Journey: Sendable {
         public let via: Link
         /// Whether the step's record is a sealed event (`Specs/23-sealed-events.md`), public with only its digests.
         public let sealed: Bool
+        /// How many of a sealed step's fields were erased (23 §7): `event` is what remains.
+        public let erased: Int
 
         public init(
             seq: Int64, event: EPCISEvent, hash: String? = nil, participant: Participant?, stage: Stage, via: Link,
-            sealed: Bool = false
+            sealed: Bool = false, erased: Int = 0
         ) {
             self.sealed = sealed
+            self.erased = erased
             self.seq = seq
             self.event = event
             self.knownHash = hash
@@ -91,7 +94,7 @@ public struct Journey: Sendable {
             let s = ordered[i]
             ordered[i] = Step(
                 seq: s.seq, event: s.event, hash: s.hash, participant: s.participant,
-                stage: i > 0 ? ordered[i - 1].stage : .origin, via: s.via, sealed: s.sealed)
+                stage: i > 0 ? ordered[i - 1].stage : .origin, via: s.via, sealed: s.sealed, erased: s.erased)
         }
         self.steps = ordered
     }

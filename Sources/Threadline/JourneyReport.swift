@@ -22,6 +22,8 @@ public struct JourneyJSON: Codable, Sendable {
         public let what: [String]
         public let certifications: [String]
         public let via: String
+        /// How many of a sealed step's fields were erased (absent when none).
+        public let erased: Int?
     }
     public let code: String
     public let identifier: String
@@ -47,7 +49,7 @@ public struct JourneyJSON: Codable, Sendable {
                 bizLocation: withheld ? nil : e.bizLocation,
                 what: consumerView ? ReadPolicy.consumerTerms(of: step, in: journey) : JourneyWords.what(e),
                 certifications: e.certificationInfo,
-                via: JourneyWords.via(step.via))
+                via: JourneyWords.via(step.via), erased: step.erased > 0 ? step.erased : nil)
         }
     }
 }

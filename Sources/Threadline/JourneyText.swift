@@ -38,6 +38,7 @@ public enum JourneyText {
             }
             for info in e.certificationInfo { out.append("    certified  \(info)") }
             if step.via != .product { out.append("    via        \(JourneyWords.via(step.via))") }
+            if step.erased > 0 { out.append("    erased     \(step.erased) fields (Specs/23 §7)") }
             out.append("    record     \(step.seq)  \(step.hash)")
         }
         return out

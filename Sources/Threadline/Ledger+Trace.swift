@@ -319,7 +319,7 @@ extension Ledger {
                     steps[recorded.seq] = Journey.Step(
                         seq: recorded.seq, event: event, hash: recorded.knownHash, participant: participant,
                         stage: Journey.Stage.of(event, roles: participant?.profile.roles ?? []), via: next.link,
-                        sealed: recorded.sealed)
+                        sealed: recorded.sealed, erased: recorded.opening?.erased.count ?? 0)
                 }
                 let canonical = { (ids: [String]) in ids.map(DigitalLink.canonical) }
                 // Packed into a container: follow the container while the product was in it.

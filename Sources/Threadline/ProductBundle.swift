@@ -322,6 +322,7 @@ public struct ProductBundle: Sendable {
             let disclosures = try texts.map(Disclosure.init(parsing:))
             let event: EPCISEvent
             var hash = ""
+            var opening: Opening?
             if let decoys = entry.decoys {
                 let seeds = try decoys.map { text -> [UInt8] in
                     guard let seed = Base64URL.decode(text), seed.count == 16 else {
@@ -331,16 +332,16 @@ public struct ProductBundle: Sendable {
                 }
                 // Erased digests are accounted for like decoys (23 §7); the `by` records are the ledger's business.
                 let erased = (entry.erased ?? []).map { Opening.Erased(digest: $0, by: entry.seq) }
-                event = try Statement.sealedEvent(
-                    payload: envelope.payload, opening: Opening(disclosures: disclosures, decoys: seeds, erased: erased)
-                )
+                let whole = Opening(disclosures: disclosures, decoys: seeds, erased: erased)
+                event = try Statement.sealedEvent(payload: envelope.payload, opening: whole)
                 hash = event.hash()
+                opening = whole
             } else {
                 event = try Statement.disclosedEvent(payload: envelope.payload, disclosures: disclosures)
             }
             return RecordedEvent(
                 seq: entry.seq, recordTimeMillis: record.timeMillis, event: event, knownHash: hash,
-                signers: envelope.signatures.map(\.keyid), payload: envelope.payload, sealed: true)
+                signers: envelope.signatures.map(\.keyid), payload: envelope.payload, sealed: true, opening: opening)
         } catch let error as StatementError {
             throw EngineError(.bundleDisclosure, "record \(entry.seq): \(error.reason)")
         }

@@ -45,6 +45,10 @@ struct SealedErasureTests {
         let journey = try await ledger.trace(B.shirt)
         #expect(journey.steps.map(\.seq) == seqs)
         #expect(journey.steps[0].event.bizLocation == nil)
+        #expect(journey.steps[0].erased == 2 && journey.steps[1].erased == 0)
+        #expect(JourneyJSON(journey).steps[0].erased == 2 && JourneyJSON(journey).steps[1].erased == nil)
+        let text = JourneyText.lines(journey, registry: try await ledger.currentRegistry())
+        #expect(text.contains("    erased     2 fields (Specs/23 §7)"))
         #expect(try await ledger.store.lookup([IndexKey.bizLocation(Self.place)], from: 0).isEmpty)
         #expect(try await ledger.store.lookup([IndexKey.readPoint(Self.place)], from: 0).map(\.seq) == [seqs[2]])
         // The audit: sound, the erased disclosures counted; the index agrees with the log.
@@ -56,6 +60,7 @@ struct SealedErasureTests {
         #expect(bundle.entries.first { $0.seq == made }?.erased?.sorted() == result.digests)
         let verified = try await bundle.verify(log: ledger.operatorVerifier)
         #expect(verified.journey.steps.map(\.hash) == journey.steps.map(\.hash))
+        #expect(verified.journey.steps.first?.erased == 2)
         // Not twice.
         let again = await #expect(throws: StatementError.self) {
             try await ledger.erase(record: made, field: "bizLocation", reason: "again")

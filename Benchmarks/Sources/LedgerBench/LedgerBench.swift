@@ -57,6 +57,14 @@ struct LedgerBench: AsyncParsableCommand {
             """)
     var eventShape: EventShape = .simple
 
+    @Flag(
+        help: """
+            With --events: seal the events (Specs/23) before signing them (not measured); the same events are \
+            first imported plain into another ledger, for the ratio of the sealed import to the plain one, and \
+            everything after the import runs on the sealed ledger.
+            """)
+    var sealed = false
+
     @Option(
         help:
             "Instead: import a document of this many EPCIS events through 'threadline serve' from a client process, against the same import run locally."
@@ -94,7 +102,7 @@ struct LedgerBench: AsyncParsableCommand {
         if let worker, let workerLedger { return try await runWorker(input: worker, ledger: workerLedger) }
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let modes: [String?] = [
-            audit.map { "audit of \($0)" }, events.map { "\($0) EPCIS events" },
+            audit.map { "audit of \($0)" }, events.map { "\($0) \(sealed ? "sealed " : "")EPCIS events" },
             remoteImport.map { "import of \($0) EPCIS events, remote and local" },
             seal.map { "sealing \($0) EPCIS events" },
             http.map { "\($0) statements over HTTP" },

@@ -21,16 +21,7 @@ extension LedgerBench {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { if dir == nil { try? FileManager.default.removeItem(at: folder) } }
         let path = folder.appendingPathComponent("events.db").path
-        let operatorKey = try SigningKey(generatingWithName: "bench.threadline.example/events")
-        let store = try SQLiteLedgerStore.create(path: path, metadata: Ledger.metadata(operatorKey: operatorKey))
-        let ledger = try await Ledger(store: store, operatorKey: operatorKey)
-        let registration = RegistryStatement.registration(
-            .init(
-                id: "bench-brand", name: "Bench Brand", roles: [.brand, .manufacturer], companyPrefixes: ["0614141"],
-                locations: ["0614141000005"], keys: [brand.keyID]), basis: 0)
-        _ = try await ledger.append([
-            try Envelope(signing: registration.payload, type: RegistryStatement.payloadType, with: operatorKey)
-        ])
+        let ledger = try await Self.eventLedger(path: path, brand: brand)
 
         // Set-up, not measured: N events, one of which (serial TRACE-1) has 50 events spread over the log.
         let traced = eventShape.item("TRACE-1")
@@ -56,23 +47,29 @@ extension LedgerBench {
                         .utf8)
             }
         }
-        let envelopes = try Recording.sign(payloads, with: [brand])
+        if sealed {
+            // The same events plain, imported into a ledger of their own first: the sealed import's reference.
+            let plainPath = folder.appendingPathComponent("plain.db").path
+            let plainRate = try await importEvents(
+                try Recording.submissions(payloads, with: [brand], sealed: false),
+                into: try await Self.eventLedger(path: plainPath, brand: brand), what: "plain", bound: bound)
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: plainPath + suffix) }
+            let sealing = Date()
+            let submissions = try Recording.submissions(payloads, with: [brand], sealed: true)
+            print(
+                String(
+                    format: "setup   sealed and signed %d EPCIS events in %.1f s (not measured)", count,
+                    Date().timeIntervalSince(sealing)))
+            let sealedRate = try await importEvents(submissions, into: ledger, what: "sealed", bound: bound)
+            print(String(format: "import  sealed rate / plain rate: %.2f", sealedRate / plainRate))
+        } else {
+            _ = try await importEvents(
+                try Recording.submissions(payloads, with: [brand], sealed: false), into: ledger, what: "pre-signed",
+                bound: bound)
+        }
         print(
             String(
-                format: "setup   signed %d EPCIS events in %.1f s (not measured)", count,
-                Date().timeIntervalSince(started)))
-
-        // (d) Import: prepare (signatures, EPCIS validation, event hash) on all cores, then the rules and the
-        // index, durably, batch by batch.
-        let batches = stride(from: 0, to: envelopes.count, by: batch).map {
-            Array(envelopes[$0..<min($0 + batch, envelopes.count)])
-        }
-        var imported = 0
-        let importSeconds = try await timed {
-            try await ledger.appendPipelined(batches, prepare: { try Ledger.prepare($0) }) { imported += $0.count }
-        }
-        precondition(imported == count)
-        report("import  pre-signed EPCIS events, rules and index", Double(count) / importSeconds, bound: bound)
+                format: "setup   made and imported in %.1f s in all", Date().timeIntervalSince(started)))
 
         // (e) Trace of the product with a 50-event history.
         var journey = try await ledger.trace(traced)
@@ -97,6 +94,9 @@ extension LedgerBench {
         }
         precondition(audit.isSound, "the audit found \(audit.findings.prefix(3))")
         report("audit   EPCIS event ledger, rules and index", Double(audit.records) / auditSeconds, bound: bound)
+        if sealed {
+            print("audit   \(audit.sealedRecords) sealed records, \(audit.disclosures) disclosures checked")
+        }
 
         // (g) Listing checks: 2,000 listings of random serials (and the traced one) against one registry snapshot.
         let registry = try await ledger.currentRegistry()
@@ -134,6 +134,41 @@ extension LedgerBench {
         try await runPage(ledger, path: eventShape.pagePath, requests: 500, reads: .open)
         try await runSignedTrace(ledger, code: traced, reader: brand, requests: 500)
         print("ledger file: \(path) (\(fileSize(path) / 1_048_576) MiB)")
+    }
+}
+
+extension LedgerBench {
+    /// A new SQLite ledger at `path` with `brand` registered (brand and manufacturer of prefix 0614141).
+    static func eventLedger(path: String, brand: SigningKey) async throws -> Ledger {
+        let operatorKey = try SigningKey(generatingWithName: "bench.threadline.example/events")
+        let store = try SQLiteLedgerStore.create(path: path, metadata: Ledger.metadata(operatorKey: operatorKey))
+        let ledger = try await Ledger(store: store, operatorKey: operatorKey)
+        let registration = RegistryStatement.registration(
+            .init(
+                id: "bench-brand", name: "Bench Brand", roles: [.brand, .manufacturer], companyPrefixes: ["0614141"],
+                locations: ["0614141000005"], keys: [brand.keyID]), basis: 0)
+        _ = try await ledger.append([
+            try Envelope(signing: registration.payload, type: RegistryStatement.payloadType, with: operatorKey)
+        ])
+        return ledger
+    }
+
+    /// (d) Import: prepare (signatures, a sealed event opened whole, EPCIS validation, event hash) on all cores,
+    /// then the rules and the index — and a sealed event's opening — durably, batch by batch. Returns the rate.
+    func importEvents(
+        _ submissions: [Submission], into ledger: Ledger, what: String, bound: Double
+    ) async throws -> Double {
+        let batches = stride(from: 0, to: submissions.count, by: batch).map {
+            Array(submissions[$0..<min($0 + batch, submissions.count)])
+        }
+        var imported = 0
+        let seconds = try await timed {
+            try await ledger.appendPipelined(batches, prepare: { try Ledger.prepare($0) }) { imported += $0.count }
+        }
+        precondition(imported == submissions.count)
+        let rate = Double(imported) / seconds
+        report("import  \(what) EPCIS events, rules and index", rate, bound: bound)
+        return rate
     }
 }
 
