@@ -9,6 +9,8 @@ import TransparencyLog
 public struct Disclosure: Sendable, Hashable {
     /// The encoded disclosure, exactly as hashed.
     public let encoded: String
+    /// base64url(SHA-256(encoded)): what the sealed event holds in its place.
+    public let digest: String
     public let salt: String
     /// The member's name; nil for a list element.
     public let name: String?
@@ -23,6 +25,7 @@ public struct Disclosure: Sendable, Hashable {
         if let name { parts.append(.string(name)) }
         parts.append(value)
         self.encoded = Base64URL.encode(Array(JSONValue.array(parts).serialized.utf8))
+        self.digest = Disclosure.digest(of: encoded)
         (self.salt, self.name, self.value) = (salt, name, value)
     }
 
@@ -54,10 +57,11 @@ public struct Disclosure: Sendable, Hashable {
             name = text
         }
         (self.encoded, self.salt, self.name, self.value) = (encoded, salt, name, parts[parts.count - 1])
+        self.digest = Disclosure.digest(of: encoded)
     }
 
     /// base64url(SHA-256(encoded)).
-    public var digest: String { Base64URL.encode(Hash.sha256(Array(encoded.utf8)).bytes) }
+    static func digest(of encoded: String) -> String { Base64URL.encode(Hash.sha256(Array(encoded.utf8)).bytes) }
 }
 
 /// Sealed EPCIS events (`Specs/23-sealed-events.md`): the event with every member, and every element of every
@@ -102,11 +106,19 @@ public enum SealedEvent {
     /// withheld, or a decoy — leaves nothing. Every disclosure must be used exactly once, no digest may appear
     /// twice, and a disclosed member may not collide with one in clear.
     public static func open(_ payload: JSONValue, disclosures: [Disclosure]) throws -> JSONValue {
+        try opened(payload, disclosures: disclosures).event
+    }
+
+    /// `open`, with the digests no disclosure matched (withheld fields, or decoys), in the order met.
+    static func opened(
+        _ payload: JSONValue, disclosures: [Disclosure]
+    ) throws -> (event: JSONValue, withheld: [String]) {
         guard let members = payload.members else { throw StatementError(.sealedPayload, "a sealed event is an object") }
         guard members.contains(where: { $0.key == "_sd_alg" && $0.value == .string(algorithm) }) else {
             throw StatementError(.sealedPayload, "a sealed event's _sd_alg must be \"\(algorithm)\"")
         }
         var byDigest: [String: Disclosure] = [:]
+        byDigest.reserveCapacity(disclosures.count)
         for disclosure in disclosures {
             guard byDigest.updateValue(disclosure, forKey: disclosure.digest) == nil else {
                 throw StatementError(.sealedDisclosure, "a disclosure is given twice")
@@ -114,11 +126,11 @@ public enum SealedEvent {
         }
         var opener = Opener(byDigest: byDigest)
         let opened = try opener.value(.object(members.filter { $0.key != "_sd_alg" }), depth: 0)
-        guard opener.used.count == byDigest.count else {
+        guard opener.used == byDigest.count else {
             throw StatementError(
-                .sealedDisclosure, "\(byDigest.count - opener.used.count) disclosures match no digest of the event")
+                .sealedDisclosure, "\(byDigest.count - opener.used) disclosures match no digest of the event")
         }
-        return opened
+        return (opened, opener.withheld)
     }
 
     /// Opens `payload` whole, as the ledger does before it records a sealed event (`Specs/23-sealed-events.md`
@@ -138,17 +150,15 @@ public enum SealedEvent {
                 .sealedPayload,
                 "a sealed event holds nothing in clear but \(inClear.sorted().joined(separator: " and "))")
         }
-        let opened = try open(payload, disclosures: disclosures)
-        var digests: [String] = []
-        collectDigests(payload, into: &digests)
-        for disclosure in disclosures { collectDigests(disclosure.value, into: &digests) }
-        let disclosed = Set(disclosures.map(\.digest))
+        // Every digest is a disclosure's (each used exactly once, `opened` checks), or else a decoy or erased.
+        let (opened, withheld) = try self.opened(payload, disclosures: disclosures)
         var decoyDigests: [String: Int] = [:]
+        decoyDigests.reserveCapacity(decoys.count)
         for seed in decoys {
             guard seed.count == 16 else { throw StatementError(.sealedDisclosure, "a decoy seed is 16 bytes") }
             decoyDigests[decoyDigest(seed), default: 0] += 1
         }
-        for digest in digests where !disclosed.contains(digest) && !erased.contains(digest) {
+        for digest in withheld where erased.isEmpty || !erased.contains(digest) {
             guard let left = decoyDigests[digest], left > 0 else {
                 throw StatementError(.sealedDisclosure, "the digest \(digest) is neither disclosed nor a decoy")
             }
@@ -261,15 +271,26 @@ private struct Sealer {
 /// Puts disclosed members and elements back, checking the rules of RFC 9901 §7.1.
 private struct Opener {
     let byDigest: [String: Disclosure]
-    var used: Set<String> = []
+    /// How many disclosures were used (each at most once: a digest met twice is refused).
+    var used = 0
     var seen: Set<String> = []
+    /// The digests met that no disclosure matches.
+    var withheld: [String] = []
+
+    init(byDigest: [String: Disclosure]) {
+        self.byDigest = byDigest
+        seen.reserveCapacity(byDigest.count * 2)
+    }
 
     mutating func take(_ digest: String) throws -> Disclosure? {
         guard seen.insert(digest).inserted else {
             throw StatementError(.sealedPayload, "the digest \(digest) appears twice")
         }
-        guard let disclosure = byDigest[digest] else { return nil }
-        used.insert(digest)
+        guard let disclosure = byDigest[digest] else {
+            withheld.append(digest)
+            return nil
+        }
+        used += 1
         return disclosure
     }
 
@@ -328,35 +349,63 @@ public enum Base64URL {
     static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
     public static func encode(_ bytes: [UInt8]) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity((bytes.count * 4 + 2) / 3)
-        var index = 0
-        while index + 3 <= bytes.count {
-            let word = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
-            for shift in [18, 12, 6, 0] { out.append(alphabet[Int(word >> UInt32(shift) & 63)]) }
-            index += 3
+        String(unsafeUninitializedCapacity: (bytes.count * 4 + 2) / 3) { out in
+            var at = 0
+            func put(_ sextet: UInt32) {
+                out[at] = alphabet[Int(sextet & 63)]
+                at += 1
+            }
+            var index = 0
+            while index + 3 <= bytes.count {
+                let word = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
+                put(word >> 18)
+                put(word >> 12)
+                put(word >> 6)
+                put(word)
+                index += 3
+            }
+            let left = bytes.count - index
+            if left > 0 {
+                let word = UInt32(bytes[index]) << 16 | (left == 2 ? UInt32(bytes[index + 1]) << 8 : 0)
+                put(word >> 18)
+                put(word >> 12)
+                if left == 2 { put(word >> 6) }
+            }
+            return at
         }
-        let left = bytes.count - index
-        if left > 0 {
-            let word = UInt32(bytes[index]) << 16 | (left == 2 ? UInt32(bytes[index + 1]) << 8 : 0)
-            for shift in [18, 12, 6].prefix(left + 1) { out.append(alphabet[Int(word >> UInt32(shift) & 63)]) }
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 
-    /// The bytes of unpadded base64url text; nil for any other text (padding, `+`, `/`, whitespace).
+    /// Each byte's sextet in the alphabet, or 0xFF for a byte that is not in it.
+    static let sextets: [UInt8] = {
+        var table = [UInt8](repeating: 0xFF, count: 256)
+        for (value, byte) in alphabet.enumerated() { table[Int(byte)] = UInt8(value) }
+        return table
+    }()
+
+    /// The bytes of unpadded base64url text; nil for any other text (padding, `+`, `/`, whitespace), and for text
+    /// that is not canonical (the unused bits of the last character not zero).
     public static func decode(_ text: String) -> [UInt8]? {
-        guard
-            text.utf8.allSatisfy({ byte in
-                (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || (0x30...0x39).contains(byte)
-                    || byte == 0x2D || byte == 0x5F
-            }), text.utf8.count % 4 != 1
-        else { return nil }
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.utf8.count % 4) % 4)
-        guard let data = Data(base64Encoded: base64) else { return nil }
-        // Canonical: the unused bits of the last character are zero (re-encoding gives the same text).
-        guard encode(Array(data)) == text else { return nil }
-        return Array(data)
+        var text = text
+        return text.withUTF8 { utf8 -> [UInt8]? in
+            let count = utf8.count
+            guard count % 4 != 1 else { return nil }
+            var out: [UInt8] = []
+            out.reserveCapacity(count * 3 / 4)
+            var word: UInt32 = 0
+            var bits = 0
+            for byte in utf8 {
+                let sextet = sextets[Int(byte)]
+                guard sextet != 0xFF else { return nil }
+                word = word << 6 | UInt32(sextet)
+                bits += 6
+                if bits >= 8 {
+                    bits -= 8
+                    out.append(UInt8(truncatingIfNeeded: word >> UInt32(bits)))
+                    word &= (1 << UInt32(bits)) - 1
+                }
+            }
+            // Canonical: the bits left over from the last character are zero.
+            return word == 0 ? out : nil
+        }
     }
 }

@@ -50,12 +50,7 @@ public enum Statement: Sendable {
     /// and context, and the event then valid EPCIS 2.0 (`sealed.erased` when it is not, for want of an erased
     /// field).
     public static func sealedEvent(payload: [UInt8], opening: Opening) throws -> EPCISEvent {
-        let sealed: JSONValue
-        do { sealed = try JSONValue(parsing: payload) } catch let error as EPCISError {
-            throw StatementError(.sealedPayload, "the sealed event is not JSON: \(error.reason)")
-        }
-        let json = try SealedEvent.openWhole(
-            sealed, disclosures: opening.disclosures, decoys: opening.decoys, erased: Set(opening.erased.map(\.digest)))
+        let json = try openedSealedEvent(payload: payload, opening: opening)
         do {
             return try EPCISEvent(json: json, context: JSONLDContext(json["@context"]), path: "event")
         } catch let error as EPCISValidationError {
@@ -64,6 +59,17 @@ public enum Statement: Sendable {
             }
             throw StatementError(.eventInvalid, "the sealed event is not valid EPCIS 2.0: \(error)")
         }
+    }
+
+    /// The JSON of the EPCIS event a sealed event statement's payload holds, opened whole with `opening`
+    /// (`Specs/23-sealed-events.md` §3), not yet read as an event.
+    public static func openedSealedEvent(payload: [UInt8], opening: Opening) throws -> JSONValue {
+        let sealed: JSONValue
+        do { sealed = try JSONValue(parsing: payload) } catch let error as EPCISError {
+            throw StatementError(.sealedPayload, "the sealed event is not JSON: \(error.reason)")
+        }
+        return try SealedEvent.openWhole(
+            sealed, disclosures: opening.disclosures, decoys: opening.decoys, erased: Set(opening.erased.map(\.digest)))
     }
 
     /// Reads what `disclosures` reveal of a sealed event statement's payload (`Specs/23-sealed-events.md` §4): each

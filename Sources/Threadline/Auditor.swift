@@ -283,6 +283,7 @@ public struct Auditor: Sendable {
                 checked.statement = .event(digest: facts.digest, demands: facts.demands)
                 return (checked, facts.indexKeys)
             }
+            if let opened { return checkSealed(payload, opened, seq: seq, indexed: indexed, checked) }
             let statement: Statement
             do { statement = try Statement(payloadType: type, payload: payload, opening: opened) } catch {
                 guard opened != nil, (error as? StatementError)?.code == .sealedDisclosure else { throw error }
@@ -305,6 +306,38 @@ public struct Auditor: Sendable {
         } catch {
             checked.findings.append(AuditFinding(code: .statementInvalid, seq: seq, message: Auditor.reason(error)))
             return (checked, indexed ? PackedKeys() : nil)
+        }
+    }
+
+    /// A sealed event's record, opened whole with its opening (23 §3) and read as a plain event's payload would
+    /// be — the opened event's bytes through `EventFacts`, the audit's reader of plain events. An opening that does
+    /// not open it is `opening-invalid`; an event its erasures left incomplete is an opaque statement (23 §7).
+    private static func checkSealed(
+        _ payload: [UInt8], _ opened: Opening, seq: Int64, indexed: Bool, _ checked: Checked
+    ) -> (Checked, PackedKeys?) {
+        var checked = checked
+        let json: JSONValue
+        do { json = try Statement.openedSealedEvent(payload: payload, opening: opened) } catch {
+            checked.findings.append(AuditFinding(code: .openingInvalid, seq: seq, message: Auditor.reason(error)))
+            return (checked, indexed ? PackedKeys() : nil)
+        }
+        checked.sealed = (opened.disclosures.count, opened.erased.count)
+        checked.erasures = opened.erased
+        do {
+            let facts = try EventFacts(payload: Array(json.serialized.utf8), indexKeys: indexed)
+            checked.statement = .event(digest: facts.digest, demands: facts.demands)
+            return (checked, facts.indexKeys)
+        } catch {
+            guard !opened.erased.isEmpty else {
+                checked.findings.append(
+                    AuditFinding(code: .statementInvalid, seq: seq, message: Auditor.reason(error)))
+                return (checked, indexed ? PackedKeys() : nil)
+            }
+            // What the erasures left is not an event: found by its digest alone, as the ledger reads it.
+            let statement = Statement.opaque(
+                digest: Statement.digest(payloadType: SealedEvent.payloadType, payload: payload))
+            checked.statement = .opaque(digest: statement.digest!)
+            return (checked, indexed ? statement.packedIndexKeys : nil)
         }
     }
 
