@@ -269,6 +269,17 @@ public struct Auditor: Sendable {
             checked.findings.append(AuditFinding(code: .signatureInvalid, seq: seq, message: error.reason))
         }
         let (type, payload) = (record.envelope.payloadType, record.envelope.payload)
+        // Most sealed records open from their bytes (`SealedEvent.openedBytes`); anything else, and any doubt, is
+        // left to the general reader below, which also says what is wrong.
+        if type == SealedEvent.payloadType, let stored = opening,
+            let fast = SealedEvent.openedBytes(payload: payload, stored: stored),
+            let facts = try? EventFacts(payload: fast.event, indexKeys: indexed)
+        {
+            checked.sealed = (fast.disclosures, fast.erased.count)
+            checked.erasures = fast.erased
+            checked.statement = .event(digest: facts.digest, demands: facts.demands)
+            return (checked, facts.indexKeys)
+        }
         var opened: Opening?
         do {
             opened = try sealedOpening(type: type, opening: opening)

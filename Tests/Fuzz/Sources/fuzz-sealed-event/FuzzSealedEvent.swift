@@ -6,7 +6,8 @@ import Statements
 /// disclosure (`Specs/23-sealed-events.md`). Properties: a disclosure that parses re-encodes to a disclosure with
 /// the same parts; opening refuses or succeeds, never traps; an opened event, sealed again and opened with all its
 /// disclosures, is the same event; naming a field to erase (the last line as its path) refuses or succeeds, and
-/// what it names is among the digests.
+/// what it names is among the digests; the audit's byte reader (`SealedEvent.openedBytes`) agrees with the general
+/// one wherever it reads.
 @main
 enum FuzzSealedEvent: FuzzTarget {
     static func fuzz(_ input: FuzzInput) {
@@ -19,6 +20,17 @@ enum FuzzSealedEvent: FuzzTarget {
             require(
                 reread?.value == disclosure.value && reread?.name == disclosure.name, "a disclosure does not re-encode")
             disclosures.append(disclosure)
+        }
+        // The audit's byte reader takes only what the general reader opens whole, and opens it to the same bytes.
+        if let first = lines.first {
+            let stored = Opening(disclosures: disclosures, decoys: []).stored
+            if let fast = SealedEvent.openedBytes(payload: Array(first.utf8), stored: stored) {
+                let general = try? Statement.openedSealedEvent(
+                    payload: Array(first.utf8), opening: Opening(disclosures: disclosures, decoys: []))
+                require(
+                    general.map { Array($0.serialized.utf8) == fast.event } == true,
+                    "the byte reader opens what the general reader does not, or to other bytes")
+            }
         }
         guard let first = lines.first, let payload = try? JSONValue(parsing: first) else { return }
         guard let opened = try? SealedEvent.open(payload, disclosures: disclosures), opened.members != nil else {

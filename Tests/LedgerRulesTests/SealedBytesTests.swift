@@ -1,0 +1,87 @@
+import EPCIS
+import Foundation
+import Statements
+import Testing
+import ThreadlineTestSupport
+
+/// The audit's byte reader of sealed records (`SealedEvent.openedBytes`) against the general one
+/// (`SealedEvent.openWhole`): the same opened event, byte for byte, wherever it reads a record; nil — the general
+/// reader's turn — wherever the general reader refuses.
+struct SealedBytesTests {
+    /// Seals `event` with salts and decoys from a counter; the payload's bytes and the opening as stored.
+    static func sealed(_ event: JSONValue) throws -> (payload: [UInt8], opening: Opening, general: JSONValue) {
+        var counter: UInt8 = 0
+        let sealed = try SealedEvent.seal(
+            event,
+            random: {
+                counter &+= 1
+                return [UInt8](repeating: counter, count: 16)
+            })
+        let opening = Opening(sealed)
+        let general = try SealedEvent.openWhole(
+            sealed.payload, disclosures: opening.disclosures, decoys: opening.decoys)
+        return (Array(sealed.payload.serialized.utf8), opening, general)
+    }
+
+    @Test("every event of the corpora and the samples, sealed, opens the same either way")
+    func corpora() throws {
+        let files =
+            (Corpus.hashExamples + Corpus.validDocuments).map { Corpus.vectors.appendingPathComponent($0) }
+            + EventFactsTests.samples
+        var (events, taken) = (0, 0)
+        for file in files {
+            for payload in try EventFactsTests.payloads(file) {
+                guard let event = try? JSONValue(parsing: payload), event.members != nil else { continue }
+                events += 1
+                let (bytes, opening, general) = try Self.sealed(event)
+                guard let fast = SealedEvent.openedBytes(payload: bytes, stored: opening.stored) else { continue }
+                taken += 1
+                #expect(fast.event == Array(general.serialized.utf8), "an event of \(file.lastPathComponent)")
+                #expect(fast.disclosures == opening.disclosures.count && fast.erased.isEmpty)
+            }
+        }
+        #expect(events > 150)
+        #expect(taken * 2 > events, "the byte reader took \(taken) of \(events)")
+    }
+
+    @Test func whatTheGeneralReaderRefusesTheByteReaderDoesNotTake() throws {
+        let event = try JSONValue(
+            parsing: Array(
+                #"{"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],"type":"ObjectEvent","eventTime":"2026-09-01T08:00:00Z","eventTimeZoneOffset":"+00:00","action":"ADD","epcList":["urn:epc:id:sgtin:0614141.112345.1","urn:epc:id:sgtin:0614141.112345.2"],"readPoint":{"id":"urn:epc:id:sgln:0614141.00001.0"}}"#
+                    .utf8))
+        let (bytes, opening, general) = try Self.sealed(event)
+        #expect(
+            SealedEvent.openedBytes(payload: bytes, stored: opening.stored)?.event == Array(general.serialized.utf8))
+        var changed: [Opening] = []
+        var short = opening
+        short.disclosures.removeLast()
+        var noDecoy = opening
+        noDecoy.decoys.removeLast()
+        var extraDecoy = opening
+        extraDecoy.decoys.append([UInt8](repeating: 0xEE, count: 16))
+        var twice = opening
+        twice.disclosures.append(opening.disclosures[0])
+        changed += [short, noDecoy, extraDecoy, twice]
+        for opening in changed {
+            #expect(throws: StatementError.self) {
+                try Statement.openedSealedEvent(payload: bytes, opening: opening)
+            }
+            #expect(SealedEvent.openedBytes(payload: bytes, stored: opening.stored) == nil)
+        }
+        // Erased digests are accounted for, and listed (a field with nothing inside it: the action).
+        var erased = opening
+        let gone = erased.disclosures.remove(at: try #require(erased.disclosures.firstIndex { $0.name == "action" }))
+        erased.erased = [Opening.Erased(digest: gone.digest, by: 9)]
+        let opened = try #require(SealedEvent.openedBytes(payload: bytes, stored: erased.stored))
+        #expect(opened.erased == erased.erased && opened.disclosures == opening.disclosures.count - 1)
+        let generalErased = try Statement.openedSealedEvent(payload: bytes, opening: erased).serialized
+        #expect(String(decoding: opened.event, as: UTF8.self) == generalErased)
+        // A payload with a member in clear, and one that is not JSON.
+        let clear = Array(
+            String(decoding: bytes, as: UTF8.self).replacingOccurrences(
+                of: "\"_sd_alg\"", with: "\"action\":\"ADD\",\"_sd_alg\""
+            ).utf8)
+        #expect(SealedEvent.openedBytes(payload: clear, stored: opening.stored) == nil)
+        #expect(SealedEvent.openedBytes(payload: Array(bytes.dropLast()), stored: opening.stored) == nil)
+    }
+}
