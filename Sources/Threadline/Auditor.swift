@@ -285,7 +285,9 @@ public struct Auditor: Sendable {
             opened = try sealedOpening(type: type, opening: opening)
         } catch {
             checked.findings.append(AuditFinding(code: .openingInvalid, seq: seq, message: Auditor.reason(error)))
-            return (checked, indexed ? PackedKeys() : nil)
+            // A sealed record's names cannot be known without its opening: its index entries are not compared.
+            // (A stray opening beside another record says nothing about that record, which is checked on.)
+            if type == SealedEvent.payloadType { return (checked, nil) }
         }
         do {
             if type == Statement.eventPayloadType {
@@ -299,7 +301,7 @@ public struct Auditor: Sendable {
             do { statement = try Statement(payloadType: type, payload: payload, opening: opened) } catch {
                 guard opened != nil, (error as? StatementError)?.code == .sealedDisclosure else { throw error }
                 checked.findings.append(AuditFinding(code: .openingInvalid, seq: seq, message: Auditor.reason(error)))
-                return (checked, indexed ? PackedKeys() : nil)
+                return (checked, nil)
             }
             if let opened {
                 checked.sealed = (opened.disclosures.count, opened.erased.count)
@@ -330,7 +332,8 @@ public struct Auditor: Sendable {
         let json: JSONValue
         do { json = try Statement.openedSealedEvent(payload: payload, opening: opened) } catch {
             checked.findings.append(AuditFinding(code: .openingInvalid, seq: seq, message: Auditor.reason(error)))
-            return (checked, indexed ? PackedKeys() : nil)
+            // What the record names cannot be known without its opening: its index entries are not compared.
+            return (checked, nil)
         }
         checked.sealed = (opened.disclosures.count, opened.erased.count)
         checked.erasures = opened.erased
