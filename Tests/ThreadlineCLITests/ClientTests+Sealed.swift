@@ -9,18 +9,7 @@ extension ClientTests {
         let (server, vkey, machines, operatorFolder) = try await Self.network()
         defer { server.process.terminate() }
         let factory = machines["factory"]!
-        try factory.write(
-            "batch.json",
-            Self.document([
-                Self.event(
-                    hour: 1,
-                    #""action":"ADD","bizStep":"commissioning","quantityList":[{"epcClass":"\#(Self.fabric)","quantity":500,"uom":"MTR"}]"#
-                ),
-                Self.event(
-                    hour: 2,
-                    #""action":"OBSERVE","bizStep":"shipping","quantityList":[{"epcClass":"\#(Self.fabric)","quantity":500,"uom":"MTR"}]"#
-                ),
-            ]))
+        try factory.write("batch.json", Self.fabricBatch)
         let imported = try factory.run("import", "--remote", "hub", "--as", "factory.key", "--seal", "batch.json")
         #expect(imported.status == 0, "\(imported.stderr)")
         #expect(imported.lines == ["recorded 2 of 2 events as records 5–6; refused 0"])

@@ -36,6 +36,18 @@ struct ClientTests {
     }
 
     static let fabric = "urn:epc:class:lgtin:8801234.012345.LOT1"
+
+    /// The factory's document: it weaves a lot of fabric and ships it to the brand.
+    static let fabricBatch = document([
+        event(
+            hour: 1,
+            #""action":"ADD","bizStep":"commissioning","quantityList":[{"epcClass":"\#(fabric)","quantity":500,"uom":"MTR"}]"#
+        ),
+        event(
+            hour: 2,
+            #""action":"OBSERVE","bizStep":"shipping","quantityList":[{"epcClass":"\#(fabric)","quantity":500,"uom":"MTR"}],"destinationList":[{"type":"owning_party","destination":"urn:epc:id:pgln:0614141.00000"}]"#
+        ),
+    ])
     static let shirt = "https://id.gs1.org/01/10614141123459/21/1"
 
     /// The operator's ledger with a brand, a factory, a rival factory, a marketplace and an auditor, each with a
@@ -81,18 +93,7 @@ struct ClientTests {
             machines["factory"]!, machines["brand"]!, machines["rival"]!, machines["market"]!, machines["auditor"]!
         )
         // The factory weaves a lot of fabric and ships it to the brand: one document, imported through the server.
-        try factory.write(
-            "batch.json",
-            Self.document([
-                Self.event(
-                    hour: 1,
-                    #""action":"ADD","bizStep":"commissioning","quantityList":[{"epcClass":"\#(Self.fabric)","quantity":500,"uom":"MTR"}]"#
-                ),
-                Self.event(
-                    hour: 2,
-                    #""action":"OBSERVE","bizStep":"shipping","quantityList":[{"epcClass":"\#(Self.fabric)","quantity":500,"uom":"MTR"}],"destinationList":[{"type":"owning_party","destination":"urn:epc:id:pgln:0614141.00000"}]"#
-                ),
-            ]))
+        try factory.write("batch.json", Self.fabricBatch)
         let imported = try factory.run("import", "--remote", "hub", "--as", "factory.key", "batch.json")
         #expect(imported.status == 0, "\(imported.stderr)")
         #expect(imported.lines == ["recorded 2 of 2 events as records 5–6; refused 0"])
