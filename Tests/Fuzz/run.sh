@@ -33,6 +33,10 @@ fi
 configuration=${FUZZ_CONFIGURATION:-release}
 flags=(-c "$configuration" --package-path "$fuzz" --scratch-path "${FUZZ_SCRATCH:-$fuzz/.build}"
     -Xswiftc -sanitize=fuzzer -Xswiftc -parse-as-library)
+# The main package is a path dependency: a build kept from before may not see source files added to it since, so
+# the build plan is made afresh (it is quick; the compiled objects are kept).
+scratch=${FUZZ_SCRATCH:-$fuzz/.build}
+rm -f "$scratch/$configuration.yaml" "$scratch"/*/"$configuration"/description.json
 swift build "${flags[@]}"
 bin=$(swift build "${flags[@]}" --show-bin-path)
 bash "$fuzz/seeds.sh" > /dev/null
