@@ -368,7 +368,13 @@ extension Ledger {
         let whole = Set(policy.visibleSteps(of: journey, reader: reader).map(\.seq))
         let steps = journey.steps.filter { whole.contains($0.seq) || $0.sealed }.map(\.seq)
         guard !steps.isEmpty else { throw LedgerError.noSuchProduct(code) }
-        let registrySeqs = try await store.lookup([IndexKey.registry], from: 0).map(\.seq)
+        var registrySeqs = try await store.lookup([IndexKey.registry], from: 0).map(\.seq)
+        if policy.access(.registry, reader) == .refused {
+            // A reader who may not read the registry gets only what its bundle needs of it (21 §2).
+            registrySeqs = try await registryStatements(
+                registrySeqs, concerning: journey.steps.filter { steps.contains($0.seq) }, of: journey,
+                registry: assessment.registry)
+        }
         let seqs = Array(Set(steps + registrySeqs)).filter { $0 < body.size }.sorted()
         let sealed = Set(journey.steps.filter(\.sealed).map(\.seq))
         let openings = try await store.openings(at: seqs.filter(sealed.contains))
@@ -388,6 +394,36 @@ extension Ledger {
                     payload: payload, disclosures: opening.disclosures, naming: identifiers))
         }
         return try ProductBundle.sealed(code: DigitalLink.canonical(code), checkpoint: note, entries: entries, by: self)
+    }
+}
+
+extension Ledger {
+    /// Of the registry statements at `seqs`, those a bundle of `steps` of `journey` needs to be verified and judged:
+    /// each statement about a participant who recorded one of the steps, about a brand owning the product's GTIN
+    /// prefix, or about a channel such a brand authorised, and those authorisations — not the rest of the
+    /// registry, which is the participants' to read (21 §2). A participant's statements are all there, so its
+    /// freshness checks (09 §2) hold as they did.
+    func registryStatements(
+        _ seqs: [Int64], concerning steps: [Journey.Step], of journey: Journey, registry: Registry
+    ) async throws -> [Int64] {
+        let gtin = DigitalLink.gtin(inCanonical: journey.identifier)
+        let brands = Set(
+            registry.participants.values.filter { p in
+                p.has(.brand)
+                    && gtin.map { gtin in p.profile.companyPrefixes.contains { gtin.dropFirst().hasPrefix($0) } }
+                        == true
+            }.map(\.id))
+        let channels = Set(registry.authorizations.filter { brands.contains($0.brand) }.map(\.channel))
+        let participants = Set(steps.compactMap(\.participant?.id)).union(brands).union(channels)
+        let records = try await store.records(at: seqs)
+        return try zip(seqs, records).compactMap { seq, bytes in
+            let statement = try RegistryStatement(payload: try LedgerRecord(bytes: bytes).envelope.payload)
+            switch statement.change {
+            case .registration(let p): return participants.contains(p.id) ? seq : nil
+            case .keyRotation(let id, _, _), .revocation(let id, _, _): return participants.contains(id) ? seq : nil
+            case .channelAuthorization(let brand, _, _, _): return brands.contains(brand) ? seq : nil
+            }
+        }
     }
 }
 

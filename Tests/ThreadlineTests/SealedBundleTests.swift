@@ -96,6 +96,20 @@ struct SealedBundleTests {
             #expect(!Encodings.contain(secret, in: bytes), "\(secret) is in the consumer's bundle")
         }
         #expect(Encodings.contain("TS-0001", in: bytes))
+        // Of the registry, only the participants of its steps and the product's brand: not the farm or the
+        // certifier, which the operator's bundle names.
+        func registered(_ bundle: ProductBundle) throws -> Set<String> {
+            Set(
+                try bundle.entries.filter { $0.disclosures == nil }.compactMap { entry in
+                    let statement = try RegistryStatement(
+                        payload: try LedgerRecord(bytes: entry.record).envelope.payload)
+                    if case .registration(let p) = statement.change { return p.id }
+                    return nil
+                })
+        }
+        #expect(try registered(bundle) == ["acme", "shop"])
+        #expect(try registered(try await ledger.bundle(Self.shirt)) == ["farm", "acme", "shop", "gots"])
+        #expect(!Encodings.contain("GOTS certifier", in: bytes) && !Encodings.contain("Farm", in: bytes))
     }
 
     @Test func aDisclosureThatIsNotTheSignedOneIsRefused() async throws {
