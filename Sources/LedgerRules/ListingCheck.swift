@@ -72,10 +72,10 @@ public enum ListingCheck {
         // A brand is found only from a GTIN.
         guard let gtin = DigitalLink.gtin(inCanonical: journey.identifier),
             let brand = registry.participants.values.first(where: { p in
-                p.has(.brand) && p.profile.companyPrefixes.contains { gtin.dropFirst().hasPrefix($0) }
+                p.has(.brand) && p.companyPrefix(ofGTIN: gtin) != nil
             }), brand.id != participant.id
         else { return [] }
-        let prefix = brand.profile.companyPrefixes.first { gtin.dropFirst().hasPrefix($0) }
+        let prefix = brand.companyPrefix(ofGTIN: gtin)
         guard !registry.isAuthorized(channel: seller, brand: brand.id, companyPrefix: prefix, at: registry.size) else {
             return []
         }

@@ -117,7 +117,7 @@ public struct ReadPolicy: Sendable {
     func ownsBrand(of journey: Journey, _ reader: Reader) -> Bool {
         guard let p = participant(reader), p.has(.brand), let gtin = DigitalLink.gtin(inCanonical: journey.identifier)
         else { return false }
-        return p.profile.companyPrefixes.contains { gtin.dropFirst().hasPrefix($0) }
+        return p.companyPrefix(ofGTIN: gtin) != nil
     }
 }
 

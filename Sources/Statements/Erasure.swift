@@ -74,7 +74,11 @@ extension SealedEvent {
         let byDigest = Dictionary(disclosures.map { ($0.digest, $0) }, uniquingKeysWith: { first, _ in first })
         guard let path else { return disclosures.map(\.digest).sorted() }
         func refuse(_ why: String) -> StatementError { StatementError(.erasureField, "the field '\(path)' \(why)") }
-        var steps: [(name: String?, index: Int?)] = []
+        enum Step {
+            case member(String)
+            case element(Int)
+        }
+        var steps: [Step] = []
         for segment in path.split(separator: ".", omittingEmptySubsequences: false) {
             var rest = Substring(segment)
             var name: String?
@@ -85,12 +89,12 @@ extension SealedEvent {
                 name = String(rest)
                 rest = ""
             }
-            if let name { steps.append((name, nil)) }
+            if let name { steps.append(.member(name)) }
             while !rest.isEmpty {
                 guard rest.first == "[", let close = rest.firstIndex(of: "]"),
                     let index = Int(rest[rest.index(after: rest.startIndex)..<close]), index >= 0
                 else { throw refuse("is not a path of member names and [index]es") }
-                steps.append((nil, index))
+                steps.append(.element(index))
                 rest = rest[rest.index(after: close)...]
             }
             guard name != nil || !steps.isEmpty, name?.isEmpty != true else {
@@ -100,22 +104,25 @@ extension SealedEvent {
         var current = payload
         var found: Disclosure?
         for step in steps {
-            if let name = step.name {
+            let next: Disclosure
+            switch step {
+            case .member(let name):
                 let digests = current["_sd"]?.elements?.compactMap(\.stringValue) ?? []
                 guard let member = digests.lazy.compactMap({ byDigest[$0] }).first(where: { $0.name == name }) else {
                     throw refuse("names no member '\(name)' that is still disclosed")
                 }
-                found = member
-            } else if let index = step.index {
+                next = member
+            case .element(let index):
                 let elements = (current.elements ?? []).compactMap { $0["..."]?.stringValue }.compactMap {
                     byDigest[$0]
                 }
                 guard index < elements.count else {
                     throw refuse("names element \(index) of a list of \(elements.count) still disclosed")
                 }
-                found = elements[index]
+                next = elements[index]
             }
-            current = found!.value
+            found = next
+            current = next.value
         }
         guard let found else { throw refuse("names nothing") }
         var digests: [String] = []

@@ -84,6 +84,12 @@ public struct Participant: Sendable, Hashable {
 
     public func has(_ role: Role) -> Bool { profile.roles.contains(role) }
 
+    /// Which of the participant's company prefixes the 14-digit `gtin` is under (the digits after its indicator),
+    /// if any.
+    public func companyPrefix(ofGTIN gtin: String) -> String? {
+        profile.companyPrefixes.first { gtin.dropFirst().hasPrefix($0) }
+    }
+
     /// The keys that may sign the next record.
     public var currentKeys: [Key] { keys.filter { $0.endedAt == nil } }
 }

@@ -30,17 +30,12 @@ extension SealedEvent {
         guard let event = writer.write(sealed) else { return nil }
         guard writer.used == disclosed.count else { return nil }
         // Every digest not disclosed is a decoy (each seed once) or erased.
-        var decoys: [String: Int] = [:]
-        for seed in opening.decoys {
-            guard let bytes = Base64URL.decode(seed), bytes.count == 16 else { return nil }
-            decoys[decoyDigest(bytes), default: 0] += 1
-        }
-        let erased = Set(opening.erased.map(\.digest))
-        for digest in writer.withheld where !erased.contains(digest) {
-            guard let left = decoys[digest], left > 0 else { return nil }
-            decoys[digest] = left - 1
-        }
-        guard decoys.values.allSatisfy({ $0 == 0 }) else { return nil }
+        let seeds = opening.decoys.map(Base64URL.decode)
+        guard !seeds.contains(nil),
+            (try? accountFor(
+                writer.withheld, decoys: seeds.compactMap { $0 }, erased: Set(opening.erased.map(\.digest))))
+                != nil
+        else { return nil }
         return OpenedBytes(event: event, disclosures: disclosed.count, erased: opening.erased)
     }
 }

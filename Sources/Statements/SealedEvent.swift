@@ -152,6 +152,13 @@ public enum SealedEvent {
         }
         // Every digest is a disclosure's (each used exactly once, `opened` checks), or else a decoy or erased.
         let (opened, withheld) = try self.opened(payload, disclosures: disclosures)
+        try accountFor(withheld, decoys: decoys, erased: erased)
+        return opened
+    }
+
+    /// Checks that the digests `withheld` (met, and matched by no disclosure) are exactly the decoys' — each seed's
+    /// digest once — and the `erased` ones (§3, §7).
+    static func accountFor(_ withheld: [String], decoys: [[UInt8]], erased: Set<String>) throws {
         var decoyDigests: [String: Int] = [:]
         decoyDigests.reserveCapacity(decoys.count)
         for seed in decoys {
@@ -167,7 +174,6 @@ public enum SealedEvent {
         guard decoyDigests.values.allSatisfy({ $0 == 0 }) else {
             throw StatementError(.sealedDisclosure, "a decoy seed stands for no digest of the event")
         }
-        return opened
     }
 
     /// Whether `value` shows nothing in clear: a scalar, an object with only `_sd`, or a list of only

@@ -297,16 +297,7 @@ public struct Auditor: Sendable {
                 return (checked, facts.indexKeys)
             }
             if let opened { return checkSealed(payload, opened, seq: seq, indexed: indexed, checked) }
-            let statement: Statement
-            do { statement = try Statement(payloadType: type, payload: payload, opening: opened) } catch {
-                guard opened != nil, (error as? StatementError)?.code == .sealedDisclosure else { throw error }
-                checked.findings.append(AuditFinding(code: .openingInvalid, seq: seq, message: Auditor.reason(error)))
-                return (checked, nil)
-            }
-            if let opened {
-                checked.sealed = (opened.disclosures.count, opened.erased.count)
-                checked.erasures = opened.erased
-            }
+            let statement = try Statement(payloadType: type, payload: payload)
             switch statement {
             case .event(let event, _): checked.statement = .event(digest: event.hashDigest(), demands: .init(event))
             case .registry(let change, let digest): checked.statement = .registry(change, digest: digest)
@@ -348,10 +339,9 @@ public struct Auditor: Sendable {
                 return (checked, indexed ? PackedKeys() : nil)
             }
             // What the erasures left is not an event: found by its digest alone, as the ledger reads it.
-            let statement = Statement.opaque(
-                digest: Statement.digest(payloadType: SealedEvent.payloadType, payload: payload))
-            checked.statement = .opaque(digest: statement.digest!)
-            return (checked, indexed ? statement.packedIndexKeys : nil)
+            let digest = Statement.digest(payloadType: SealedEvent.payloadType, payload: payload)
+            checked.statement = .opaque(digest: digest)
+            return (checked, indexed ? Statement.opaque(digest: digest).packedIndexKeys : nil)
         }
     }
 

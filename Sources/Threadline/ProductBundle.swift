@@ -78,7 +78,8 @@ public struct ProductBundle: Sendable {
     }
 
     /// Records with their proofs, as a bundle holds them: `[{"seq", "record": base64, "proof": [base64 hash]}]`,
-    /// a sealed event's with `"disclosures": [text]` and, when they are all, `"decoys": [text]`.
+    /// a sealed event's with `"disclosures": [text]` and, when they are all, `"decoys": [text]` and any
+    /// `"erased": [digest]`.
     public static func records(_ entries: [Entry]) -> JSONValue {
         .array(
             entries.map { entry in
@@ -352,8 +353,9 @@ extension Ledger {
     /// The offline bundle of `code` for `reader` (`Specs/14-bundles.md` §1): the records of its journey's steps
     /// that the reader may see (`ReadPolicy`; all of them for the operator), a sealed one's with all of its
     /// disclosures; the records of its other sealed steps, public, with only the consumer's disclosures
-    /// (`ReadPolicy.consumerDisclosures`); and every registry statement — proved against the latest checkpoint
-    /// (signed now if the log grew), sealed by the operator. Needs the operator key.
+    /// (`ReadPolicy.consumerDisclosures`); and every registry statement, or to a reader who may not read the
+    /// registry only those the bundle needs (`registryStatements`) — proved against the latest checkpoint (signed
+    /// now if the log grew), sealed by the operator. Needs the operator key.
     public func bundle(
         _ code: String, for reader: Reader = .operator, publicReads: Bool = false
     ) async throws
@@ -366,13 +368,14 @@ extension Ledger {
         let journey = assessment.journey
         let policy = ReadPolicy(registry: assessment.registry, publicReads: publicReads)
         let whole = Set(policy.visibleSteps(of: journey, reader: reader).map(\.seq))
-        let steps = journey.steps.filter { whole.contains($0.seq) || $0.sealed }.map(\.seq)
+        let bundled = journey.steps.filter { whole.contains($0.seq) || $0.sealed }
+        let steps = bundled.map(\.seq)
         guard !steps.isEmpty else { throw LedgerError.noSuchProduct(code) }
         var registrySeqs = try await store.lookup([IndexKey.registry], from: 0).map(\.seq)
         if policy.access(.registry, reader) == .refused {
             // A reader who may not read the registry gets only what its bundle needs of it (21 §2).
             registrySeqs = try await registryStatements(
-                registrySeqs, concerning: journey.steps.filter { steps.contains($0.seq) }, of: journey,
+                registrySeqs, concerning: bundled, of: journey,
                 registry: assessment.registry)
         }
         let seqs = Array(Set(steps + registrySeqs)).filter { $0 < body.size }.sorted()
@@ -408,11 +411,8 @@ extension Ledger {
     ) async throws -> [Int64] {
         let gtin = DigitalLink.gtin(inCanonical: journey.identifier)
         let brands = Set(
-            registry.participants.values.filter { p in
-                p.has(.brand)
-                    && gtin.map { gtin in p.profile.companyPrefixes.contains { gtin.dropFirst().hasPrefix($0) } }
-                        == true
-            }.map(\.id))
+            registry.participants.values.filter { p in p.has(.brand) && gtin.flatMap(p.companyPrefix(ofGTIN:)) != nil }
+                .map(\.id))
         let channels = Set(registry.authorizations.filter { brands.contains($0.brand) }.map(\.channel))
         let participants = Set(steps.compactMap(\.participant?.id)).union(brands).union(channels)
         let records = try await store.records(at: seqs)

@@ -108,15 +108,8 @@ struct SealedRecordingTests {
     }
 
     @Test func theAuditNamesAMissingOrAlteredOpening() async throws {
-        let (ledger, path) = try await Sample.sqliteLedger()
-        // A ledger of its own with the sample participants, on a file the test can alter.
-        _ = try await ledger.append([
-            try R.registry(
-                .registration(
-                    .init(
-                        id: "acme", name: "Acme", roles: [.brand, .manufacturer], companyPrefixes: ["0614141"],
-                        keys: [R.brand.keyID])), basis: 0)
-        ])
+        // The sample participants' ledger, on a file the test can alter.
+        let (ledger, path) = try await R.ledgerAndPath()
         let seq = try await ledger.append([try Self.sealed(R.commissionShirts, by: R.brand)]).lowerBound
         #expect(await Auditor(store: ledger.store).run().isSound)
         let db = try DatabaseQueue(path: path)
