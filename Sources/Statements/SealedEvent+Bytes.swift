@@ -2,10 +2,12 @@ import TransparencyLog
 
 /// Opening a sealed event whole straight from bytes, for the audit (`Specs/23-sealed-events.md` §3, §6): the
 /// stored opening and the sealed payload are read without JSON trees, and the opened event is written as the bytes
-/// of a plain event's payload. It takes only what it reads plainly — compact or spaced JSON, strings without
-/// escapes, every sealed value `{"_sd": […]}` or `[{"...": …}, …]` — and returns nil for anything else, which is
-/// then left to `SealedEvent.openWhole` (so what it accepts, and the errors of what it does not, are the general
-/// reader's). `SealedBytesTests` checks that the two agree.
+/// of a plain event's payload. Digests are held as 32-byte values and texts as ranges of the bytes read, so that a
+/// record opens with a handful of allocations. It takes only what it reads plainly — compact or spaced JSON,
+/// strings without escapes, numbers in JSON's grammar, every sealed value `{"_sd": […]}` or `[{"...": …}, …]`,
+/// every digest canonical base64url, objects of at most `ByteOpener.maxMembers` members — and returns nil for
+/// anything else, which is then left to `SealedEvent.openWhole` (so what it accepts, and the errors of what it
+/// does not, are the general reader's). `SealedBytesTests` checks that the two agree.
 extension SealedEvent {
     /// What opening a stored record whole gives: the opened event's JSON bytes, how many disclosures were checked,
     /// and the digests erased.
@@ -19,57 +21,103 @@ extension SealedEvent {
     /// not of the plain shape this reader takes or does not open whole.
     public static func openedBytes(payload: [UInt8], stored: [UInt8]) -> OpenedBytes? {
         guard let opening = StoredOpening(stored) else { return nil }
-        var disclosed: [String: DisclosedBytes] = [:]
-        disclosed.reserveCapacity(opening.disclosures.count)
-        for text in opening.disclosures {
-            guard let disclosure = DisclosedBytes(text) else { return nil }
-            guard disclosed.updateValue(disclosure, forKey: disclosure.digest) == nil else { return nil }
-        }
-        guard let sealed = SealedPayload(payload) else { return nil }
-        var writer = OpenWriter(disclosed: disclosed)
-        guard let event = writer.write(sealed) else { return nil }
-        guard writer.used == disclosed.count else { return nil }
-        // Every digest not disclosed is a decoy (each seed once) or erased.
-        let seeds = opening.decoys.map(Base64URL.decode)
-        guard !seeds.contains(nil),
-            (try? accountFor(
-                writer.withheld, decoys: seeds.compactMap { $0 }, erased: Set(opening.erased.map(\.digest))))
-                != nil
+        var opener = ByteOpener()
+        guard opener.disclose(opening.disclosures, of: stored),
+            let sealed = SealedPayload(payload, digests: &opener.digests),
+            let event = opener.write(sealed),
+            opener.accounted(decoys: opening.decoys, of: stored, erased: opening.erased)
         else { return nil }
-        return OpenedBytes(event: event, disclosures: disclosed.count, erased: opening.erased)
+        return OpenedBytes(event: event, disclosures: opener.disclosed.count, erased: opening.erased)
     }
 }
 
-/// A small scanner of JSON bytes: strings without escapes, and the plain values around them.
+extension Base64URL {
+    /// Decodes unpadded, canonical base64url `text` into `out`, which holds at least `text.count * 3 / 4` bytes;
+    /// the number of bytes written, or nil for text that is not (as `decode(_:)` says).
+    static func decode(_ text: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableRawBufferPointer) -> Int? {
+        guard text.count % 4 != 1, out.count >= text.count * 3 / 4 else { return nil }
+        return sextets.withUnsafeBufferPointer { sextets -> Int? in
+            var (count, at) = (0, 0)
+            // Four characters make three bytes; a sextet of 0xFF (not in the alphabet) sets the high bit.
+            while at + 4 <= text.count {
+                let a = UInt32(sextets[Int(text[at])]), b = UInt32(sextets[Int(text[at + 1])])
+                let c = UInt32(sextets[Int(text[at + 2])]), d = UInt32(sextets[Int(text[at + 3])])
+                guard (a | b | c | d) & 0x80 == 0 else { return nil }
+                let word = a << 18 | b << 12 | c << 6 | d
+                out[count] = UInt8(truncatingIfNeeded: word >> 16)
+                out[count + 1] = UInt8(truncatingIfNeeded: word >> 8)
+                out[count + 2] = UInt8(truncatingIfNeeded: word)
+                (count, at) = (count + 3, at + 4)
+            }
+            // Two or three characters left make one or two bytes; the bits left over must be zero (canonical).
+            var (word, bits): (UInt32, UInt32) = (0, 0)
+            while at < text.count {
+                let sextet = UInt32(sextets[Int(text[at])])
+                guard sextet & 0x80 == 0 else { return nil }
+                (word, bits, at) = (word << 6 | sextet, bits + 6, at + 1)
+            }
+            if bits > 0 {
+                let kept = bits / 8 * 8
+                guard word & ((1 << (bits - kept)) - 1) == 0 else { return nil }
+                word >>= bits - kept
+                for shift in stride(from: Int(kept) - 8, through: 0, by: -8) {
+                    out[count] = UInt8(truncatingIfNeeded: word >> UInt32(shift))
+                    count += 1
+                }
+            }
+            return count
+        }
+    }
+
+    /// The 32 bytes of a digest's base64url text (43 characters, canonical), or nil.
+    static func digest(_ text: UnsafeBufferPointer<UInt8>) -> Hash? {
+        guard text.count == 43 else { return nil }
+        return withUnsafeTemporaryAllocation(byteCount: 32, alignment: 8) { out in
+            decode(text, into: out) == 32 ? Hash(bytes: UnsafeRawBufferPointer(out)) : nil
+        }
+    }
+}
+
+/// A small scanner of JSON bytes — all of `bytes`, or a range of them: strings without escapes, and the plain
+/// values around them. Strings are given as the range of their contents.
 private struct ByteScanner {
     let bytes: [UInt8]
-    var at = 0
+    var at: Int
+    let end: Int
 
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    init(_ bytes: [UInt8], in range: Range<Int>? = nil) {
+        self.bytes = bytes
+        (at, end) = range.map { ($0.lowerBound, $0.upperBound) } ?? (0, bytes.count)
+    }
 
-    var atEnd: Bool { at >= bytes.count }
+    var atEnd: Bool { at >= end }
 
     mutating func space() {
-        while at < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[at]) { at += 1 }
+        while at < end {
+            switch bytes[at] {
+            case 0x20, 0x0A, 0x0D, 0x09: at += 1
+            default: return
+            }
+        }
     }
 
     /// Takes `byte` (after any whitespace).
     mutating func take(_ byte: UInt8) -> Bool {
         space()
-        guard at < bytes.count, bytes[at] == byte else { return false }
+        guard at < end, bytes[at] == byte else { return false }
         at += 1
         return true
     }
 
     /// A string's contents: no escape, no control character, no byte outside printable ASCII and UTF-8.
-    mutating func string() -> ArraySlice<UInt8>? {
+    mutating func string() -> Range<Int>? {
         guard take(0x22) else { return nil }
         let start = at
-        while at < bytes.count {
+        while at < end {
             let byte = bytes[at]
             if byte == 0x22 {
                 at += 1
-                return bytes[start..<(at - 1)]
+                return start..<(at - 1)
             }
             guard byte >= 0x20, byte != 0x5C else { return nil }
             at += 1
@@ -77,36 +125,61 @@ private struct ByteScanner {
         return nil
     }
 
-    mutating func text() -> String? { string().map { String(decoding: $0, as: UTF8.self) } }
+    /// Takes the string `word`.
+    mutating func take(_ word: StaticString) -> Bool {
+        guard let range = string() else { return false }
+        return bytes[range].elementsEqual(word.utf8Buffer)
+    }
 
-    /// A plain value's bytes: a string without escapes, a number, `true`, `false` or `null`.
-    mutating func scalar() -> ArraySlice<UInt8>? {
+    /// A plain value's bytes: a string without escapes, a number in JSON's grammar, `true`, `false` or `null`.
+    mutating func scalar() -> Range<Int>? {
         space()
-        guard at < bytes.count else { return nil }
+        guard at < end else { return nil }
         let start = at
         switch bytes[at] {
         case 0x22:
             guard string() != nil else { return nil }
         case 0x2D, 0x30...0x39:
-            // The number's form is left to the event's reader, which checks each field's value.
-            while at < bytes.count,
-                (0x30...0x39).contains(bytes[at]) || [0x2D, 0x2B, 0x2E, 0x45, 0x65].contains(bytes[at])
-            {
-                at += 1
-            }
-            guard Double(String(decoding: bytes[start..<at], as: UTF8.self)) != nil else { return nil }
+            guard number() else { return nil }
         default:
-            for word in ["true", "false", "null"] where bytes[at...].starts(with: word.utf8) {
-                at += word.utf8.count
-                return bytes[start..<at]
+            for word: StaticString in ["true", "false", "null"] {
+                let count = word.utf8CodeUnitCount
+                if at + count <= end,
+                    bytes[at..<(at + count)].elementsEqual(UnsafeBufferPointer(start: word.utf8Start, count: count))
+                {
+                    at += count
+                    return start..<at
+                }
             }
             return nil
         }
-        return bytes[start..<at]
+        return start..<at
+    }
+
+    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?` (RFC 8259 §6).
+    private mutating func number() -> Bool {
+        func digits() -> Int {
+            let start = at
+            while at < end, (0x30...0x39).contains(bytes[at]) { at += 1 }
+            return at - start
+        }
+        if bytes[at] == 0x2D { at += 1 }
+        guard at < end else { return false }
+        if bytes[at] == 0x30 { at += 1 } else if digits() == 0 { return false }
+        if at < end, bytes[at] == 0x2E {
+            at += 1
+            guard digits() > 0 else { return false }
+        }
+        if at < end, bytes[at] | 0x20 == 0x65 {
+            at += 1
+            if at < end, bytes[at] == 0x2B || bytes[at] == 0x2D { at += 1 }
+            guard digits() > 0 else { return false }
+        }
+        return true
     }
 
     /// Any JSON value of strings without escapes, numbers, literals, arrays and objects, skipped; its bytes.
-    mutating func anyValue(depth: Int = 0) -> ArraySlice<UInt8>? {
+    mutating func anyValue(depth: Int = 0) -> Range<Int>? {
         guard depth < 16 else { return nil }
         space()
         let start = at
@@ -125,57 +198,77 @@ private struct ByteScanner {
         } else {
             guard scalar() != nil else { return nil }
         }
-        return bytes[start..<at]
+        return start..<at
     }
 
-    /// `[string, …]`.
-    mutating func strings() -> [String]? {
+    /// `[string, …]`: the strings' ranges.
+    mutating func strings() -> [Range<Int>]? {
         guard take(0x5B) else { return nil }
-        var out: [String] = []
+        var out: [Range<Int>] = []
         if take(0x5D) { return out }
         repeat {
-            guard let text = text() else { return nil }
+            guard let text = string() else { return nil }
             out.append(text)
         } while take(0x2C)
         return take(0x5D) ? out : nil
     }
 
+    /// `[digest, …]`, appended to `digests`: the range they take there.
+    mutating func digests(into digests: inout [Hash]) -> Range<Int>? {
+        guard take(0x5B) else { return nil }
+        let start = digests.count
+        if take(0x5D) { return start..<start }
+        repeat {
+            guard let digest = self.digest() else { return nil }
+            digests.append(digest)
+        } while take(0x2C)
+        return take(0x5D) ? start..<digests.count : nil
+    }
+
+    /// A digest's text, decoded.
+    mutating func digest() -> Hash? {
+        guard let range = string() else { return nil }
+        return bytes.withUnsafeBufferPointer { Base64URL.digest(UnsafeBufferPointer(rebasing: $0[range])) }
+    }
+
     /// The end of the input, after any whitespace.
-    mutating func end() -> Bool {
+    mutating func finished() -> Bool {
         space()
         return atEnd
     }
 }
 
-/// A value as sealed: kept as its bytes, or an object of `_sd` digests, or a list of `{"...": digest}` elements.
+/// A value as sealed: kept as its bytes, or an object of `_sd` digests, or a list of `{"...": digest}` elements
+/// (the digests a range of `ByteOpener.digests`).
 private enum SealedValue {
-    case plain(ArraySlice<UInt8>)
-    case object([String])
-    case list([String])
+    case plain(Range<Int>)
+    case object(Range<Int>)
+    case list(Range<Int>)
 
     /// Reads a sealed value (a disclosure's value, or a member in clear of no other kind).
-    init?(_ scanner: inout ByteScanner) {
+    init?(_ scanner: inout ByteScanner, digests: inout [Hash]) {
         scanner.space()
         guard !scanner.atEnd else { return nil }
         switch scanner.bytes[scanner.at] {
         case 0x7B:
             _ = scanner.take(0x7B)
-            guard scanner.text() == "_sd", scanner.take(0x3A), let digests = scanner.strings(), scanner.take(0x7D)
+            guard scanner.take("_sd"), scanner.take(0x3A), let range = scanner.digests(into: &digests),
+                scanner.take(0x7D)
             else { return nil }
-            self = .object(digests)
+            self = .object(range)
         case 0x5B:
             _ = scanner.take(0x5B)
-            var digests: [String] = []
+            let start = digests.count
             if !scanner.take(0x5D) {
                 repeat {
-                    guard scanner.take(0x7B), scanner.text() == "...", scanner.take(0x3A),
-                        let digest = scanner.text(), scanner.take(0x7D)
+                    guard scanner.take(0x7B), scanner.take("..."), scanner.take(0x3A),
+                        let digest = scanner.digest(), scanner.take(0x7D)
                     else { return nil }
                     digests.append(digest)
                 } while scanner.take(0x2C)
                 guard scanner.take(0x5D) else { return nil }
             }
-            self = .list(digests)
+            self = .list(start..<digests.count)
         default:
             guard let bytes = scanner.scalar() else { return nil }
             self = .plain(bytes)
@@ -183,114 +276,170 @@ private enum SealedValue {
     }
 }
 
-/// A disclosure read from its text: its digest, its name (nil for a list element) and its sealed value.
-private struct DisclosedBytes {
-    let digest: String
-    let name: String?
-    let value: SealedValue
+/// A sealed event's payload: its members in clear (`@context`, `type`), as bytes, and its top-level digests.
+private struct SealedPayload {
+    let bytes: [UInt8]
+    var clear: [(name: StaticString, bytes: Range<Int>)] = []
+    var digests = 0..<0
 
-    init?(_ text: String) {
-        guard let bytes = Base64URL.decode(text) else { return nil }
-        var scanner = ByteScanner(bytes)
+    init?(_ payload: [UInt8], digests pool: inout [Hash]) {
+        bytes = payload
+        var scanner = ByteScanner(payload)
+        guard scanner.take(0x7B) else { return nil }
+        var (algorithm, sd) = (false, false)
+        repeat {
+            guard let name = scanner.string(), scanner.take(0x3A) else { return nil }
+            let text = payload[name]
+            if text.elementsEqual("_sd".utf8) {
+                guard !sd, let range = scanner.digests(into: &pool) else { return nil }
+                (digests, sd) = (range, true)
+            } else if text.elementsEqual("_sd_alg".utf8) {
+                guard !algorithm, scanner.take("sha-256") else { return nil }
+                algorithm = true
+            } else if let clearName = ByteOpener.clearNames.first(where: { text.elementsEqual($0.utf8Buffer) }) {
+                guard !clear.contains(where: { $0.name.utf8Start == clearName.utf8Start }),
+                    let value = scanner.anyValue()
+                else { return nil }
+                clear.append((clearName, value))
+            } else {
+                return nil
+            }
+        } while scanner.take(0x2C)
+        guard scanner.take(0x7D), scanner.finished(), algorithm, sd else { return nil }
+    }
+}
+
+extension StaticString {
+    fileprivate var utf8Buffer: UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: utf8Start, count: utf8CodeUnitCount)
+    }
+}
+
+/// Reads the disclosures, then writes the opened event, checking as it goes what `SealedEvent.open` checks.
+private struct ByteOpener {
+    /// The members a sealed payload holds in clear.
+    static let clearNames: [StaticString] = ["@context", "type"]
+    /// The most members an object may have here (names are compared pairwise); larger ones are the general
+    /// reader's.
+    static let maxMembers = 64
+
+    /// A disclosure: its name's bytes in `decoded` (nil for a list element) and its value.
+    struct Disclosed {
+        let name: Range<Int>?
+        let value: SealedValue
+    }
+
+    /// Every disclosure's decoded bytes, one after another.
+    var decoded: [UInt8] = []
+    /// The digests of every sealed value read, ranges of which the values name.
+    var digests: [Hash] = []
+    var disclosed: [Disclosed] = []
+    /// Each disclosure's index by its digest.
+    var index: [Hash: Int] = [:]
+    var used: [Bool] = []
+    var withheld: [Hash] = []
+    var out: [UInt8] = []
+    /// The names of the members written in the objects being written, innermost last.
+    var names: [Range<Int>] = []
+
+    /// Reads each disclosure text (a range of `stored`); false for one not of the plain shape, or met twice.
+    mutating func disclose(_ texts: [Range<Int>], of stored: [UInt8]) -> Bool {
+        disclosed.reserveCapacity(texts.count)
+        index.reserveCapacity(texts.count)
+        decoded.reserveCapacity(texts.reduce(0) { $0 + $1.count } * 3 / 4)
+        digests.reserveCapacity(64)
+        for text in texts {
+            let start = decoded.count
+            decoded.append(contentsOf: repeatElement(0, count: text.count * 3 / 4))
+            let written = stored.withUnsafeBufferPointer { stored in
+                decoded.withUnsafeMutableBytes { out in
+                    Base64URL.decode(
+                        UnsafeBufferPointer(rebasing: stored[text]),
+                        into: UnsafeMutableRawBufferPointer(rebasing: out[start...]))
+                }
+            }
+            guard let written else { return false }
+            decoded.removeLast(decoded.count - start - written)
+            guard let disclosure = read(start..<decoded.count) else { return false }
+            let digest = stored.withUnsafeBytes { Hash.sha256(UnsafeRawBufferPointer(rebasing: $0[text])) }
+            guard index.updateValue(disclosed.count, forKey: digest) == nil else { return false }
+            disclosed.append(disclosure)
+        }
+        used = Array(repeating: false, count: disclosed.count)
+        return true
+    }
+
+    /// `[salt, name, value]` or `[salt, value]`, from `decoded[range]`.
+    private mutating func read(_ range: Range<Int>) -> Disclosed? {
+        var scanner = ByteScanner(decoded, in: range)
         guard scanner.take(0x5B), scanner.string() != nil, scanner.take(0x2C) else { return nil }
-        // `[salt, name, value]` or `[salt, value]`: a string, then either the end or a value.
+        // A string, then either the end or a value.
         let mark = scanner.at
-        var name: String?
-        if let first = scanner.text(), scanner.take(0x2C) {
-            guard first != "_sd", first != "...", first != "_sd_alg" else { return nil }
+        var name: Range<Int>?
+        if let first = scanner.string(), scanner.take(0x2C) {
+            let text = decoded[first]
+            guard !text.elementsEqual("_sd".utf8), !text.elementsEqual("...".utf8), !text.elementsEqual("_sd_alg".utf8)
+            else { return nil }
             name = first
         } else {
             scanner.at = mark
         }
-        guard let value = SealedValue(&scanner), scanner.take(0x5D), scanner.end() else { return nil }
-        (self.digest, self.name, self.value) = (Disclosure.digest(of: text), name, value)
-    }
-}
-
-/// A sealed event's payload: its members in clear (`@context`, `type`), as bytes, and its top-level digests.
-private struct SealedPayload {
-    var clear: [(name: String, bytes: ArraySlice<UInt8>)] = []
-    var digests: [String] = []
-
-    init?(_ payload: [UInt8]) {
-        var scanner = ByteScanner(payload)
-        guard scanner.take(0x7B) else { return nil }
-        var algorithm = false
-        var sd = false
-        repeat {
-            guard let name = scanner.text(), scanner.take(0x3A) else { return nil }
-            switch name {
-            case "@context", "type":
-                guard !clear.contains(where: { $0.name == name }), let bytes = scanner.anyValue() else { return nil }
-                clear.append((name, bytes))
-            case "_sd":
-                guard !sd, let list = scanner.strings() else { return nil }
-                (digests, sd) = (list, true)
-            case "_sd_alg":
-                guard !algorithm, scanner.text() == SealedEvent.algorithm else { return nil }
-                algorithm = true
-            default: return nil
-            }
-        } while scanner.take(0x2C)
-        guard scanner.take(0x7D), scanner.end(), algorithm, sd else { return nil }
-    }
-}
-
-/// Writes the opened event, checking as it goes what `SealedEvent.open` checks.
-private struct OpenWriter {
-    let disclosed: [String: DisclosedBytes]
-    var out: [UInt8] = []
-    var seen: Set<String> = []
-    var used = 0
-    var withheld: [String] = []
-
-    init(disclosed: [String: DisclosedBytes]) {
-        self.disclosed = disclosed
-        seen.reserveCapacity(disclosed.count * 2)
-        out.reserveCapacity(1024)
+        guard let value = SealedValue(&scanner, digests: &digests), scanner.take(0x5D), scanner.finished()
+        else { return nil }
+        return Disclosed(name: name, value: value)
     }
 
-    /// The disclosure of `digest`, if any; nil (and `false`) for a digest met twice.
-    mutating func take(_ digest: String) -> (DisclosedBytes?, ok: Bool) {
-        guard seen.insert(digest).inserted else { return (nil, false) }
-        guard let disclosure = disclosed[digest] else {
+    /// The disclosure of `digest`, if any; nil (and `false`) for a disclosure used twice.
+    mutating func take(_ digest: Hash) -> (Disclosed?, ok: Bool) {
+        guard let at = index[digest] else {
             withheld.append(digest)
             return (nil, true)
         }
-        used += 1
-        return (disclosure, true)
+        guard !used[at] else { return (nil, false) }
+        used[at] = true
+        return (disclosed[at], true)
     }
 
+    /// The opened event's bytes; nil if it does not open whole with every disclosure used once.
     mutating func write(_ payload: SealedPayload) -> [UInt8]? {
+        out.reserveCapacity(payload.bytes.count + decoded.count)
         out.append(0x7B)
-        var names = Set(payload.clear.map(\.name))
         for (index, member) in payload.clear.enumerated() {
             if index > 0 { out.append(0x2C) }
-            name(member.name)
-            out += member.bytes
+            name(member.name.utf8Buffer)
+            out += payload.bytes[member.bytes]
         }
-        guard members(payload.digests, names: &names, first: payload.clear.isEmpty, depth: 0) else { return nil }
+        guard members(payload.digests, clear: payload.clear.map(\.name), first: payload.clear.isEmpty, depth: 0),
+            !used.contains(false)
+        else { return nil }
         out.append(0x7D)
         return out
     }
 
-    mutating func name(_ name: String) {
+    mutating func name(_ name: some Collection<UInt8>) {
         out.append(0x22)
-        out += name.utf8
+        out += name
         out += [0x22, 0x3A]
     }
 
-    /// The disclosed members of `digests`, each once by name.
-    mutating func members(_ digests: [String], names: inout Set<String>, first: Bool, depth: Int) -> Bool {
+    /// The disclosed members of `digests`, each once by name and none named as a member in `clear`.
+    mutating func members(_ digests: Range<Int>, clear: [StaticString], first: Bool, depth: Int) -> Bool {
         var first = first
+        let base = names.count
+        defer { names.removeSubrange(base...) }
         for digest in digests {
-            let (taken, ok) = take(digest)
+            let (taken, ok) = take(self.digests[digest])
             guard ok else { return false }
             guard let disclosure = taken else { continue }
-            guard let name = disclosure.name, names.insert(name).inserted else { return false }
+            guard let name = disclosure.name, names.count - base < Self.maxMembers else { return false }
+            let text = decoded[name]
+            guard !names[base...].contains(where: { decoded[$0].elementsEqual(text) }),
+                !clear.contains(where: { text.elementsEqual($0.utf8Buffer) })
+            else { return false }
+            names.append(name)
             if !first { out.append(0x2C) }
             first = false
-            self.name(name)
+            self.name(text)
             guard value(disclosure.value, depth: depth + 1) else { return false }
         }
         return true
@@ -300,17 +449,16 @@ private struct OpenWriter {
         guard depth < 16 else { return false }
         switch value {
         case .plain(let bytes):
-            out += bytes
+            out += decoded[bytes]
         case .object(let digests):
             out.append(0x7B)
-            var names = Set<String>()
-            guard members(digests, names: &names, first: true, depth: depth) else { return false }
+            guard members(digests, clear: [], first: true, depth: depth) else { return false }
             out.append(0x7D)
         case .list(let digests):
             out.append(0x5B)
             var first = true
             for digest in digests {
-                let (taken, ok) = take(digest)
+                let (taken, ok) = take(self.digests[digest])
                 guard ok else { return false }
                 guard let disclosure = taken else { continue }
                 guard disclosure.name == nil else { return false }
@@ -322,35 +470,64 @@ private struct OpenWriter {
         }
         return true
     }
+
+    /// Whether every digest not disclosed is erased or a decoy (each seed, a range of `stored`, once), and none
+    /// appears twice — `SealedEvent.accountFor`.
+    func accounted(decoys seeds: [Range<Int>], of stored: [UInt8], erased: [Opening.Erased]) -> Bool {
+        let withheld = self.withheld.sorted()
+        guard zip(withheld, withheld.dropFirst()).allSatisfy({ $0 != $1 }) else { return false }
+        var decoys: [Hash] = []
+        decoys.reserveCapacity(seeds.count)
+        for seed in seeds {
+            let digest = stored.withUnsafeBufferPointer { stored in
+                withUnsafeTemporaryAllocation(byteCount: 16, alignment: 8) { out in
+                    Base64URL.decode(UnsafeBufferPointer(rebasing: stored[seed]), into: out) == 16
+                        ? Hash.sha256(UnsafeRawBufferPointer(out)) : nil
+                }
+            }
+            guard let digest else { return false }
+            decoys.append(digest)
+        }
+        var erasedDigests: [Hash] = []
+        for erasure in erased {
+            var text = erasure.digest
+            guard let digest = text.withUTF8({ Base64URL.digest($0) }) else { return false }
+            erasedDigests.append(digest)
+        }
+        let undisclosed = erasedDigests.isEmpty ? withheld : withheld.filter { !erasedDigests.contains($0) }
+        return undisclosed == decoys.sorted()
+    }
 }
 
-/// An opening as the store keeps it (`Opening.stored`): its disclosures' texts, its decoy seeds and its erasures.
+/// An opening as the store keeps it (`Opening.stored`): its disclosures' texts and its decoy seeds (ranges of the
+/// bytes), and its erasures.
 private struct StoredOpening {
-    var disclosures: [String] = []
-    var decoys: [String] = []
+    var disclosures: [Range<Int>] = []
+    var decoys: [Range<Int>] = []
     var erased: [Opening.Erased] = []
 
     init?(_ bytes: [UInt8]) {
         var scanner = ByteScanner(bytes)
-        guard scanner.take(0x7B), scanner.text() == "disclosures", scanner.take(0x3A),
-            let disclosures = scanner.strings(), scanner.take(0x2C), scanner.text() == "decoys", scanner.take(0x3A),
-            let decoys = scanner.strings()
+        guard scanner.take(0x7B), scanner.take("disclosures"), scanner.take(0x3A),
+            let disclosures = scanner.strings(), scanner.take(0x2C), scanner.take("decoys"),
+            scanner.take(0x3A), let decoys = scanner.strings()
         else { return nil }
         (self.disclosures, self.decoys) = (disclosures, decoys)
         if scanner.take(0x2C) {
-            guard scanner.text() == "erased", scanner.take(0x3A), scanner.take(0x5B) else { return nil }
+            guard scanner.take("erased"), scanner.take(0x3A), scanner.take(0x5B) else { return nil }
             if !scanner.take(0x5D) {
                 repeat {
-                    guard scanner.take(0x7B), scanner.text() == "digest", scanner.take(0x3A),
-                        let digest = scanner.text(), scanner.take(0x2C), scanner.text() == "by", scanner.take(0x3A),
-                        let by = scanner.scalar().flatMap({ Int64(String(decoding: $0, as: UTF8.self)) }), by >= 0,
-                        scanner.take(0x7D)
+                    guard scanner.take(0x7B), scanner.take("digest"), scanner.take(0x3A),
+                        let digest = scanner.string(), scanner.take(0x2C), scanner.take("by"),
+                        scanner.take(0x3A),
+                        let by = scanner.scalar().flatMap({ Int64(String(decoding: bytes[$0], as: UTF8.self)) }),
+                        by >= 0, scanner.take(0x7D)
                     else { return nil }
-                    erased.append(Opening.Erased(digest: digest, by: by))
+                    erased.append(Opening.Erased(digest: String(decoding: bytes[digest], as: UTF8.self), by: by))
                 } while scanner.take(0x2C)
                 guard scanner.take(0x5D) else { return nil }
             }
         }
-        guard scanner.take(0x7D), scanner.end() else { return nil }
+        guard scanner.take(0x7D), scanner.finished() else { return nil }
     }
 }

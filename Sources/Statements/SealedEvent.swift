@@ -393,25 +393,12 @@ public enum Base64URL {
     public static func decode(_ text: String) -> [UInt8]? {
         var text = text
         return text.withUTF8 { utf8 -> [UInt8]? in
-            let count = utf8.count
-            guard count % 4 != 1 else { return nil }
-            var out: [UInt8] = []
-            out.reserveCapacity(count * 3 / 4)
-            var word: UInt32 = 0
-            var bits = 0
-            for byte in utf8 {
-                let sextet = sextets[Int(byte)]
-                guard sextet != 0xFF else { return nil }
-                word = word << 6 | UInt32(sextet)
-                bits += 6
-                if bits >= 8 {
-                    bits -= 8
-                    out.append(UInt8(truncatingIfNeeded: word >> UInt32(bits)))
-                    word &= (1 << UInt32(bits)) - 1
-                }
+            var written: Int?
+            let bytes = [UInt8](unsafeUninitializedCapacity: utf8.count * 3 / 4) { out, count in
+                written = decode(utf8, into: UnsafeMutableRawBufferPointer(out))
+                count = written ?? 0
             }
-            // Canonical: the bits left over from the last character are zero.
-            return word == 0 ? out : nil
+            return written == nil ? nil : bytes
         }
     }
 }

@@ -75,6 +75,13 @@ public struct Hash: Hashable, Sendable, Comparable, CustomStringConvertible {
         return Hash(digest: hasher.finalize())
     }
 
+    /// SHA-256 of the bytes in memory.
+    public static func sha256(_ bytes: UnsafeRawBufferPointer) -> Hash {
+        var hasher = SHA256()
+        hasher.update(bufferPointer: bytes)
+        return Hash(digest: hasher.finalize())
+    }
+
     /// The 32 bytes.
     public var bytes: [UInt8] {
         withUnsafeBytes(of: self) { Array($0) }
@@ -109,7 +116,13 @@ public struct Hash: Hashable, Sendable, Comparable, CustomStringConvertible {
 
     public var description: String { base64 }
 
+    /// The bytes' lexicographic order, word by word (each word read as big-endian is its bytes in order).
     public static func < (lhs: Hash, rhs: Hash) -> Bool {
-        lhs.bytes.lexicographicallyPrecedes(rhs.bytes)
+        let (l, r) = (lhs.orderedWords, rhs.orderedWords)
+        return l < r
+    }
+
+    private var orderedWords: (UInt64, UInt64, UInt64, UInt64) {
+        (UInt64(bigEndian: w0), UInt64(bigEndian: w1), UInt64(bigEndian: w2), UInt64(bigEndian: w3))
     }
 }

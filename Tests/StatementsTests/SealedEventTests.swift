@@ -191,6 +191,20 @@ struct SealedEventTests {
         #expect(Base64URL.decode("-_8=") == nil)
         #expect(Base64URL.decode("A") == nil)
         #expect(Base64URL.decode("") == [])
+        // The bits left over must be zero, whether two or three characters end the text.
+        #expect(Base64URL.decode("AB") == nil && Base64URL.decode("AQ") == [0x01])
+        #expect(Base64URL.decode("AAB") == nil && Base64URL.decode("AAE") == [0x00, 0x01])
+        #expect(Base64URL.decode("AA*A") == nil && Base64URL.decode("AAAA+AAA") == nil)
+        var generator = SystemRandomNumberGenerator()
+        for count in 0...70 {
+            let bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let text = Base64URL.encode(bytes)
+            #expect(Base64URL.decode(text) == bytes, "\(text)")
+            #expect(
+                text
+                    == Data(bytes).base64EncodedString().replacing("+", with: "-").replacing("/", with: "_")
+                    .replacing("=", with: ""))
+        }
     }
 }
 

@@ -141,3 +141,25 @@ struct HashTests {
         #expect(bytes.withUnsafeBytes { Hash(bytes: UnsafeRawBufferPointer(rebasing: $0.prefix(31))) } == nil)
     }
 }
+
+struct HashOrderTests {
+    @Test func hashesOrderAsTheirBytes() throws {
+        var generator = SystemRandomNumberGenerator()
+        // Hashes that differ in one byte only, anywhere, and random ones.
+        let base = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        var hashes: [Hash] = []
+        for index in 0..<32 {
+            for value: UInt8 in [0, 0x7F, 0x80, 0xFF] {
+                var bytes = base
+                bytes[index] = value
+                hashes.append(try #require(Hash(bytes: bytes)))
+            }
+        }
+        hashes += (0..<64).map { _ in Hash.sha256(Array("\(UInt64.random(in: 0...UInt64.max))".utf8)) }
+        for (a, b) in zip(hashes, hashes.shuffled()) {
+            #expect((a < b) == a.bytes.lexicographicallyPrecedes(b.bytes), "\(a.hex) \(b.hex)")
+            #expect(!(a < a))
+        }
+        #expect(hashes.sorted().map(\.bytes) == hashes.map(\.bytes).sorted { $0.lexicographicallyPrecedes($1) })
+    }
+}
