@@ -7,6 +7,8 @@ public enum SampleFiles {
     /// `_0_brand_recall_json`. A renamed file fails the build; a new one missing here fails the demo's test.
     public static let byPath: [String: [UInt8]] = [
         "manifest.json": PackageResources.manifest_json,
+        "tshirt/tshirt-product.json": PackageResources.tshirt_product_json,
+        "sneaker/sneaker-product.json": PackageResources.sneaker_product_json,
         "tshirt/01-farm-harvest.json": PackageResources._1_farm_harvest_json,
         "tshirt/02-ginner-bales.json": PackageResources._2_ginner_bales_json,
         "tshirt/03-spinner-yarn.json": PackageResources._3_spinner_yarn_json,

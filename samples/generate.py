@@ -85,28 +85,48 @@ PARTICIPANTS = []
 
 
 def participant(id, name, roles, prefix, *locations):
-    locs = [gln(prefix, str(n)) for n in locations]
-    PARTICIPANTS.append({"id": id, "name": name, "roles": roles, "companyPrefixes": [prefix], "locations": locs})
-    return {"id": id, "prefix": prefix, "gln": locs[0], "party": party(gln(prefix, "0")),
-            "place": place(locs[0])}
+    """`locations`: (location reference, ISO 3166-1 country, {language: name}) for each of its places."""
+    places = [{"gln": gln(prefix, str(n)), "country": country, "name": names} for n, country, names in locations]
+    PARTICIPANTS.append({"id": id, "name": name, "roles": roles, "companyPrefixes": [prefix], "locations": places})
+    first = places[0]["gln"]
+    return {"id": id, "prefix": prefix, "gln": first, "party": party(gln(prefix, "0")), "place": place(first)}
 
 
-farm = participant("sunrise-farm", "Sunrise Organic Cotton Farm, Gujarat", ["origin"], "8901234", 1)
-ginner = participant("kutch-ginning", "Kutch Ginning Co-operative", ["processor"], "8901235", 1)
-spinner = participant("tiruppur-spinning", "Tiruppur Spinning Mills", ["processor"], "8901236", 1)
-knitter = participant("coimbatore-knits", "Coimbatore Knit Fabrics", ["processor"], "8901237", 1)
-dyer = participant("erode-dyehouse", "Erode Dye House", ["processor"], "8901238", 1)
-factory = participant("dhaka-garments", "Dhaka Garment Works", ["manufacturer"], "8801234", 1)
-brand = participant("northwind-apparel", "Northwind Apparel", ["brand"], "0614141", 1, 2)
-distributor = participant("eurotex-distribution", "EuroTex Distribution", ["channel"], "4012345", 1)
-seller = participant("shopstream", "ShopStream (online store)", ["marketplace"], "4098765", 1)
-tannery = participant("ebro-tannery", "Ebro Tannery", ["origin"], "8412345", 1)
-soles = participant("porto-soles", "Porto Rubber Soles", ["origin"], "5601234", 1)
-shoes = participant("braga-shoes", "Braga Shoe Factory", ["manufacturer"], "5609876", 1)
-sneakers = participant("stride-footwear", "Stride Footwear", ["brand"], "7612345", 1)
-retailer = participant("city-sneakers", "City Sneakers, Zurich", ["retailer"], "7654321", 1)
-quickdeals = participant("quickdeals", "QuickDeals Marketplace", ["marketplace"], "6912345", 1)
-certifier = participant("global-certification", "Global Certification Services", ["certifier"], "4099990", 1)
+def named(en, zh):
+    return {"en": en, "zh-CN": zh}
+
+
+farm = participant("sunrise-farm", "Sunrise Organic Cotton Farm, Gujarat", ["origin"], "8901234",
+                   (1, "IN", named("Gujarat", "古吉拉特邦")))
+ginner = participant("kutch-ginning", "Kutch Ginning Co-operative", ["processor"], "8901235",
+                     (1, "IN", named("Kutch, Gujarat", "古吉拉特邦卡奇")))
+spinner = participant("tiruppur-spinning", "Tiruppur Spinning Mills", ["processor"], "8901236",
+                      (1, "IN", named("Tiruppur, Tamil Nadu", "泰米尔纳德邦蒂鲁普")))
+knitter = participant("coimbatore-knits", "Coimbatore Knit Fabrics", ["processor"], "8901237",
+                      (1, "IN", named("Coimbatore, Tamil Nadu", "泰米尔纳德邦哥印拜陀")))
+dyer = participant("erode-dyehouse", "Erode Dye House", ["processor"], "8901238",
+                   (1, "IN", named("Erode, Tamil Nadu", "泰米尔纳德邦伊罗德")))
+factory = participant("dhaka-garments", "Dhaka Garment Works", ["manufacturer"], "8801234",
+                      (1, "BD", named("Dhaka", "达卡")))
+brand = participant("northwind-apparel", "Northwind Apparel", ["brand"], "0614141",
+                    (1, "NL", named("Amsterdam head office", "阿姆斯特丹总部")),
+                    (2, "NL", named("Rotterdam warehouse", "鹿特丹仓库")))
+distributor = participant("eurotex-distribution", "EuroTex Distribution", ["channel"], "4012345",
+                          (1, "DE", named("Hamburg", "汉堡")))
+seller = participant("shopstream", "ShopStream (online store)", ["marketplace"], "4098765",
+                     (1, "DE", named("Berlin fulfilment centre", "柏林配送中心")))
+tannery = participant("ebro-tannery", "Ebro Tannery", ["origin"], "8412345",
+                      (1, "ES", named("Zaragoza, Aragon", "阿拉贡萨拉戈萨")))
+soles = participant("porto-soles", "Porto Rubber Soles", ["origin"], "5601234", (1, "PT", named("Porto", "波尔图")))
+shoes = participant("braga-shoes", "Braga Shoe Factory", ["manufacturer"], "5609876",
+                    (1, "PT", named("Braga", "布拉加")))
+sneakers = participant("stride-footwear", "Stride Footwear", ["brand"], "7612345", (1, "CH", named("Basel", "巴塞尔")))
+retailer = participant("city-sneakers", "City Sneakers, Zurich", ["retailer"], "7654321",
+                       (1, "CH", named("Zurich", "苏黎世")))
+quickdeals = participant("quickdeals", "QuickDeals Marketplace", ["marketplace"], "6912345",
+                         (1, "IT", named("Naples warehouse", "那不勒斯仓库")))
+certifier = participant("global-certification", "Global Certification Services", ["certifier"], "4099990",
+                        (1, "DE", named("Frankfurt", "法兰克福")))
 
 AUTHORIZATIONS = [
     {"brand": "northwind-apparel", "channel": "eurotex-distribution"},
@@ -312,18 +332,58 @@ document("sneaker/07-clone-offered.json", ["quickdeals"],
                sourceList=[{"type": "owning_party", "source": party(gln("6912399", "0"))}]))
 
 
+# --- product data (Specs/24-products.md), signed by each brand -----------------------------------------------
+
+PRODUCTS = [
+    ("tshirt/tshirt-product.json", "northwind-apparel", {
+        "gtin": TSHIRT,
+        "name": named("Organic cotton T-shirt", "有机棉T恤"),
+        "brandName": named("Northwind Apparel", "北风服饰"),
+        "description": named(
+            "A classic crew-neck T-shirt in single jersey, knitted from organic cotton grown in India and dyed "
+            "without azo dyes.",
+            "经典圆领单面针织T恤，采用印度种植的有机棉织造，不含偶氮染料。"),
+        "category": named("T-shirts", "T恤"),
+        "image": "https://northwind.example/images/organic-tee.jpg",
+        "composition": [{"fibre": "cotton", "percent": 100}],
+        "recycledContent": 0,
+        "countryOfManufacture": "BD",
+        "care": named("Machine wash at 30 °C, inside out.\nDo not tumble dry.\nIron on low heat.",
+                      "30°C 翻面机洗。\n请勿滚筒烘干。\n低温熨烫。"),
+    }),
+    ("sneaker/sneaker-product.json", "stride-footwear", {
+        "gtin": SNEAKER,
+        "name": named("White leather sneaker", "白色真皮运动鞋"),
+        "brandName": named("Stride Footwear", "步履鞋业"),
+        "description": named(
+            "A low-top sneaker in LWG gold-rated leather from Spain, on a natural rubber sole made in Portugal.",
+            "低帮运动鞋，鞋面采用西班牙LWG金级认证皮革，天然橡胶鞋底产自葡萄牙。"),
+        "category": named("Sneakers", "运动鞋"),
+        "image": "https://stride.example/images/white-sneaker.jpg",
+        "composition": [{"fibre": "leather", "percent": 70}, {"fibre": "rubber", "percent": 25},
+                        {"fibre": "polyester", "percent": 5}],
+        "recycledContent": 5,
+        "countryOfManufacture": "PT",
+        "care": named("Wipe clean with a damp cloth.\nDo not machine wash.", "用湿布擦拭。\n请勿机洗。"),
+    }),
+]
+
+
 # --- output -----------------------------------------------------------------------------------------------
 
 def files():
     out = {}
     manifest = {"note": "TEST-ONLY keys and data for threadline demo; see samples/README.md",
                 "participants": PARTICIPANTS, "authorizations": AUTHORIZATIONS,
+                "products": [{"file": f, "signer": signer} for f, signer, _ in PRODUCTS],
                 "documents": [{"file": d["file"], "signers": d["signers"]} for d in DOCUMENTS]}
     out["samples/manifest.json"] = json.dumps(manifest, indent=2) + "\n"
     for p in PARTICIPANTS:
         out["samples/keys/%s.key" % p["id"]] = private_key(p["id"])
     for d in DOCUMENTS:
         out["samples/" + d["file"]] = json.dumps(d["json"], indent=2) + "\n"
+    for f, _, product in PRODUCTS:
+        out["samples/" + f] = json.dumps(product, indent=2, ensure_ascii=False) + "\n"
     return out
 
 

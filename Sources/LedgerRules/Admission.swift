@@ -52,7 +52,8 @@ public enum Admission {
     public static func duplicateKey(_ statement: Statement) -> String {
         switch statement {
         case .event(_, let hash): IndexKey.event(hash: hash)
-        case .registry(_, let digest), .anchor(_, _, let digest), .erasure(_, let digest), .opaque(let digest):
+        case .registry(_, let digest), .anchor(_, _, let digest), .erasure(_, let digest), .product(_, let digest),
+            .opaque(let digest):
             IndexKey.statement(digest)
         }
     }
@@ -150,6 +151,9 @@ public enum Admission {
             case .registry(let change, _):
                 if let error = registry.refusal(of: change, signers: signers, at: seq) { return refused(error) }
                 registry.apply(seq: seq, statement: change, signers: signers)
+            case .product(let product, _):
+                if let error = registry.refusal(of: product, signers: signers, at: seq) { return refused(error) }
+                registry.apply(seq: seq, product: product)
             case .event(let event, _):
                 if let error = RecordingPolicy.refusal(for: event, signers: signers, registry: registry, at: seq) {
                     return refused(error)
@@ -167,7 +171,8 @@ public enum Admission {
             let what: String
             switch statement {
             case .event(_, let hash): what = "the same event (\(hash))"
-            case .registry(_, let digest), .anchor(_, _, let digest), .erasure(_, let digest), .opaque(let digest):
+            case .registry(_, let digest), .anchor(_, _, let digest), .erasure(_, let digest),
+                .product(_, let digest), .opaque(let digest):
                 what = "the same statement (digest \(digest.hex))"
             }
             if let earlier = existing[key] {

@@ -58,8 +58,11 @@ public struct ReadPolicy: Sendable {
     }
 
     /// Whether anyone may see the record holding `envelope`: a sealed event, which holds only digests
-    /// (`Specs/23-sealed-events.md` §4).
-    public static func isPublic(_ envelope: Envelope) -> Bool { envelope.payloadType == SealedEvent.payloadType }
+    /// (`Specs/23-sealed-events.md` §4), and a product statement, which its brand publishes for shoppers
+    /// (`Specs/24-products.md` §4).
+    public static func isPublic(_ envelope: Envelope) -> Bool {
+        envelope.payloadType == SealedEvent.payloadType || envelope.payloadType == ProductData.payloadType
+    }
 
     /// Whether the reader may see the record holding `envelope` (an event statement, or any other). A sealed
     /// event's record is public; which of its disclosures a reader gets is decided field by field.
@@ -124,7 +127,7 @@ public struct ReadPolicy: Sendable {
 extension ReadPolicy {
     /// The read routes, as `Specs/21-read-policy.md` lists them.
     public enum Route: String, Sendable, CaseIterable {
-        case checkpoint, hashTiles, consistencyProof, witness, resolverLinkset, consumerPage
+        case checkpoint, hashTiles, consistencyProof, witness, resolverLinkset, consumerPage, productData
         case record, inclusionProof, events, trace, bundle, checkListing, entryTiles, registry
     }
 
@@ -142,7 +145,8 @@ extension ReadPolicy {
     /// What `reader` gets from `route`.
     public func access(_ route: Route, _ reader: Reader) -> Access {
         switch route {
-        case .checkpoint, .hashTiles, .consistencyProof, .witness, .resolverLinkset, .consumerPage: return .all
+        case .checkpoint, .hashTiles, .consistencyProof, .witness, .resolverLinkset, .consumerPage, .productData:
+            return .all
         case .entryTiles, .record, .inclusionProof, .bundle:
             // Sealed records are anyone's; the rest are the participants' that `sees` allows.
             return seesEverything(reader) ? .all : .filtered

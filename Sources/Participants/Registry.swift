@@ -26,6 +26,8 @@ public struct Registry: Sendable {
     private var keyOwners: [String: String] = [:]
     /// The last record that changed each subject (`RegistryStatement.subject`), for freshness.
     private var lastChange: [String: Int64] = [:]
+    /// The record of each GTIN's latest product statement (`Specs/24-products.md` §3).
+    public private(set) var products: [String: Int64] = [:]
     /// How many records have been folded in.
     public private(set) var size: Int64 = 0
 
@@ -227,15 +229,7 @@ public struct Registry: Sendable {
     /// characters (newlines would forge `participant list` lines; escapes drive terminals) and no bidirectional
     /// overrides (they reorder what is shown).
     public static func displayTextProblem(_ text: String) -> String? {
-        if text.isEmpty { return "is empty" }
-        if text.count > maxDisplayText { return "is longer than \(maxDisplayText) characters" }
-        for scalar in text.unicodeScalars
-        where scalar.properties.generalCategory == .control || (0x202A...0x202E).contains(scalar.value)
-            || (0x2066...0x2069).contains(scalar.value)
-        {
-            return "holds the control character U+" + String(scalar.value, radix: 16, uppercase: true)
-        }
-        return nil
+        DisplayText.problem(text, maxCharacters: maxDisplayText)
     }
 
     /// Folds the record at `seq` (which must be `size`) into the registry. A registry statement that cannot
@@ -243,11 +237,22 @@ public struct Registry: Sendable {
     @discardableResult
     public mutating func apply(seq: Int64, envelope: Envelope) -> (any CodedError)? {
         precondition(seq >= size, "records are folded in order")
+        let signers = envelope.signatures.map(\.keyid)
+        if envelope.payloadType == ProductData.payloadType {
+            do {
+                let product = try ProductData(payload: envelope.payload)
+                if let refusal = refusal(of: product, signers: signers, at: seq) { throw refusal }
+                apply(seq: seq, product: product)
+                return nil
+            } catch {
+                size = seq + 1
+                return error as? any CodedError ?? RegistryError(.json, "\(error)")
+            }
+        }
         guard envelope.payloadType == RegistryStatement.payloadType else {
             size = seq + 1
             return nil
         }
-        let signers = envelope.signatures.map(\.keyid)
         do {
             let statement = try RegistryStatement(payload: envelope.payload)
             if let refusal = refusal(of: statement, signers: signers, at: seq, requiringBasis: false) { throw refusal }
@@ -289,6 +294,49 @@ public struct Registry: Sendable {
                     ChannelAuthorization(brand: brand, channel: channel, companyPrefixes: prefixes, grantedAt: seq))
             }
         }
+    }
+
+    /// Why the product statement `product`, signed by `signers`, cannot be record `seq` (`Specs/24-products.md`
+    /// §3), or nil when it can: it must be signed by a current key of the participant that owns the GTIN's company
+    /// prefix, every other signer must be a current participant key or the operator's, and no product statement
+    /// for the GTIN may have been recorded at or after its basis.
+    public func refusal(of product: ProductData, signers: [String], at seq: Int64) -> RegistryError? {
+        guard product.basis <= seq else {
+            return RegistryError(
+                .basis, "the basis (\(product.basis) records) is beyond the log's \(seq) records before this one")
+        }
+        if let last = products[product.gtin], last >= product.basis {
+            return RegistryError(
+                .productStale,
+                "the product data of GTIN \(product.gtin) changed at record \(last), after the log of "
+                    + "\(product.basis) records this statement was signed against: sign it again against the log as "
+                    + "it stands")
+        }
+        guard let owner = participants.values.first(where: { $0.companyPrefix(ofGTIN: product.gtin) != nil }) else {
+            return RegistryError(
+                .productOwner,
+                "no participant owns the company prefix of GTIN \(product.gtin), so nobody may describe it")
+        }
+        guard signers.contains(where: { signer($0, at: seq) == .valid(participant: owner.id) }) else {
+            return RegistryError(
+                .productOwner,
+                "the product data of GTIN \(product.gtin) must be signed by a current key of '\(owner.id)', which owns "
+                    + "its company prefix")
+        }
+        for key in signers where key != operatorKey {
+            let status = signer(key, at: seq)
+            guard case .valid = status else {
+                return RegistryError(.signer, "the signer \(key) may not sign: \(status.explanation)")
+            }
+        }
+        return nil
+    }
+
+    /// Applies a product statement that `refusal(of:signers:at:)` accepted, as record `seq` (at least `size`).
+    public mutating func apply(seq: Int64, product: ProductData) {
+        precondition(seq >= size, "records are folded in order")
+        size = seq + 1
+        products[product.gtin] = seq
     }
 
     /// Advances past records known to hold no registry statement.

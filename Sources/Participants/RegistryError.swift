@@ -10,6 +10,8 @@ public enum RegistryCode: String, ErrorCode {
     case id = "registry.id", key = "registry.key", keys = "registry.keys", location = "registry.location"
     case name = "registry.name", participant = "registry.participant", reason = "registry.reason"
     case retiredKey = "registry.retiredKey", revoked = "registry.revoked", signer = "registry.signer"
+    // 24-products.md §3
+    case productOwner = "product.owner", productStale = "product.stale"
 
     public var section: String {
         switch self {
@@ -17,6 +19,7 @@ public enum RegistryCode: String, ErrorCode {
         case .brand, .channel, .companyPrefix, .id, .key, .keys, .location, .name, .participant, .reason, .retiredKey,
             .revoked, .signer:
             "09-participants.md §3"
+        case .productOwner, .productStale: "24-products.md §3"
         }
     }
 }

@@ -93,7 +93,8 @@ public struct RegistryStatement: Sendable, Hashable {
                     .object([
                         .init("id", .string(p.id)), .init("name", .string(p.name)),
                         .init("roles", strings(p.roles.map(\.rawValue))),
-                        .init("companyPrefixes", strings(p.companyPrefixes)), .init("locations", strings(p.locations)),
+                        .init("companyPrefixes", strings(p.companyPrefixes)),
+                        .init("locations", .array(p.places.map(\.json))),
                         .init("keys", strings(p.keys)),
                     ])),
             ])
@@ -147,6 +148,14 @@ public struct RegistryStatement: Sendable, Hashable {
             }
             return try elements.map { try string($0, code) }
         }
+        /// A location is its GLN, or `{"gln", "country"?, "name"?}` (09 §3).
+        func places(_ value: JSONValue?) throws -> [Participant.Place] {
+            guard let value else { return [] }
+            guard let elements = value.elements else {
+                throw StatementError(.registryLocations, "'locations' must be an array of GLNs or location objects")
+            }
+            return try elements.map(Participant.Place.init(json:))
+        }
         var basis: Int64?
         if let value = json["basis"] {
             guard case .number(let text) = value, let number = Int64(text), number >= 0 else {
@@ -173,7 +182,7 @@ public struct RegistryStatement: Sendable, Hashable {
                 Participant.Profile(
                     id: try string(p["id"], .registryID), name: try string(p["name"], .registryName), roles: roles,
                     companyPrefixes: try strings(p["companyPrefixes"], .registryCompanyPrefixes),
-                    locations: try strings(p["locations"], .registryLocations),
+                    places: try places(p["locations"]),
                     keys: try strings(p["keys"], .registryKeys)))
         case "KeyRotation":
             change = .keyRotation(

@@ -15,6 +15,8 @@ public enum Statement: Sendable {
     /// The erasure of a sealed record's disclosures, recorded by the operator (`Specs/23-sealed-events.md` §7),
     /// with its statement digest.
     case erasure(Erasure, digest: Hash)
+    /// What a brand says of one of its products (`Specs/24-products.md`), with its statement digest.
+    case product(ProductData, digest: Hash)
     /// Any other payload type: kept, proved and audited, found only by its statement digest, and not checked
     /// against the registry.
     case opaque(digest: Hash)
@@ -111,6 +113,9 @@ public enum Statement: Sendable {
             self = .registry(
                 try RegistryStatement(payload: payload),
                 digest: Statement.digest(payloadType: payloadType, payload: payload))
+        case ProductData.payloadType:
+            self = .product(
+                try ProductData(payload: payload), digest: Statement.digest(payloadType: payloadType, payload: payload))
         case Erasure.payloadType:
             self = .erasure(
                 try Erasure(payload: payload), digest: Statement.digest(payloadType: payloadType, payload: payload))
@@ -136,6 +141,8 @@ public enum Statement: Sendable {
         case .registry(_, let digest): return [IndexKey.registry, IndexKey.statement(digest)]
         case .anchor(_, _, let digest): return [IndexKey.anchors, IndexKey.statement(digest)]
         case .erasure(_, let digest): return [IndexKey.erasures, IndexKey.statement(digest)]
+        case .product(let product, let digest):
+            return [IndexKey.product(gtin: product.gtin), IndexKey.products, IndexKey.statement(digest)]
         case .event(let event, let hash): return IndexKey.keys(of: event, hash: hash)
         }
     }
@@ -143,7 +150,9 @@ public enum Statement: Sendable {
     /// The statement digest of a statement that is not an event (an event's duplicates are found by its hash).
     public var digest: Hash? {
         switch self {
-        case .opaque(let digest), .registry(_, let digest), .anchor(_, _, let digest), .erasure(_, let digest): digest
+        case .opaque(let digest), .registry(_, let digest), .anchor(_, _, let digest), .erasure(_, let digest),
+            .product(_, let digest):
+            digest
         case .event: nil
         }
     }
@@ -161,6 +170,10 @@ public enum Statement: Sendable {
             keys.append(IndexKey.Prefix.statement, Substring(digest.hex))
         case .erasure(_, let digest):
             keys.append(IndexKey.erasures, "")
+            keys.append(IndexKey.Prefix.statement, Substring(digest.hex))
+        case .product(let product, let digest):
+            keys.append(IndexKey.Prefix.product, Substring(product.gtin))
+            keys.append(IndexKey.products, "")
             keys.append(IndexKey.Prefix.statement, Substring(digest.hex))
         case .event(let event, let hash):
             return Self.packedIndexKeys(of: event, hexDigest: IndexKey.digest(ofHash: hash))
@@ -258,6 +271,11 @@ public enum IndexKey {
     public static let anchors = "anchors"
     /// Every erasure statement.
     public static let erasures = "erasures"
+    /// Every product statement.
+    public static let products = "products"
+
+    /// The product statements of the 14-digit `gtin`.
+    public static func product(gtin: String) -> String { Prefix.product + gtin }
 
     /// The event with this CBV 2.0 hash (the hex digest).
     public static func event(hash: String) -> String { Prefix.event + digest(ofHash: hash) }
@@ -281,8 +299,10 @@ public enum IndexKey {
         static let event = "event:"
         static let gtin = "gtin:"
         static let bizStep = "bizStep:"
-        /// Not an event key: the statement digest of a registry, anchor or opaque statement.
+        /// Not an event key: the statement digest of a registry, anchor, erasure, product or opaque statement.
         static let statement = "statement:"
+        /// Not an event key: a product statement's GTIN.
+        static let product = "product:"
 
         /// The order `forEachKey` writes the keys in: the prefixes (and `events`) in byte order. None is a
         /// prefix of another, so keys in different groups compare as their prefixes do.

@@ -30,6 +30,10 @@ public enum StatementCode: String, ErrorCode {
     // 23-sealed-events.md
     case sealedDisclosure = "sealed.disclosure", sealedPayload = "sealed.payload", sealedErased = "sealed.erased"
     case erasureJSON = "erasure.json", erasureField = "erasure.field"
+    // 24-products.md §2
+    case productJSON = "product.json", productGTIN = "product.gtin", productText = "product.text"
+    case productImage = "product.image", productComposition = "product.composition"
+    case productCountry = "product.country"
 
     public var section: String {
         switch self {
@@ -48,6 +52,8 @@ public enum StatementCode: String, ErrorCode {
         case .sealedDisclosure: "23-sealed-events.md §1"
         case .sealedPayload: "23-sealed-events.md §2"
         case .sealedErased, .erasureJSON, .erasureField: "23-sealed-events.md §7"
+        case .productJSON, .productGTIN, .productText, .productImage, .productComposition, .productCountry:
+            "24-products.md §2"
         }
     }
 }

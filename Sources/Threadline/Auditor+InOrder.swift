@@ -107,6 +107,7 @@ extension Auditor {
                 switch result.statement {
                 case .event?: report.events += 1
                 case .registry?: report.registryStatements += 1
+                case .product?: report.productStatements += 1
                 default: break
                 }
                 if let finding = rules.check(result.statement, signers: result.signers, at: seq) { note(finding) }
@@ -197,7 +198,8 @@ extension Auditor {
             registry.skip(to: seq)
             defer { registry.skip(to: seq + 1) }
             switch statement {
-            case .registry(_, let digest)?, .anchor(_, _, let digest)?, .erasure(_, let digest)?, .opaque(let digest)?:
+            case .registry(_, let digest)?, .anchor(_, _, let digest)?, .erasure(_, let digest)?,
+                .product(_, let digest)?, .opaque(let digest)?:
                 // One lookup for the usual new statement; a replay puts the earlier record back.
                 if let earlier = statementDigests.updateValue(seq, forKey: digest) {
                     statementDigests[digest] = earlier
@@ -214,6 +216,11 @@ extension Auditor {
                     return AuditFinding(code: .registryRefused, seq: seq, message: refusal.reason)
                 }
                 registry.apply(seq: seq, statement: change, signers: signers)
+            case .product(let product, _)?:
+                if let refusal = registry.refusal(of: product, signers: signers, at: seq) {
+                    return AuditFinding(code: .productRefused, seq: seq, message: refusal.reason)
+                }
+                registry.apply(seq: seq, product: product)
             case .anchor(let checkpoint, let token, _)?:
                 guard signers.contains(registry.operatorKey) else {
                     return AuditFinding(

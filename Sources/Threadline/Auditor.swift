@@ -36,6 +36,8 @@ public struct AuditFinding: Sendable, Equatable, Codable, CustomStringConvertibl
         case recordingRule = "recording-rule"
         /// A registry statement that could not apply where it stands (09 §3).
         case registryRefused = "registry-refused"
+        /// A product statement that could not apply where it stands: not its GTIN's owner's, or stale (24 §3).
+        case productRefused = "product-refused"
         /// An event with the same CBV 2.0 hash as an earlier record.
         case duplicateEvent = "duplicate-event"
         /// A statement (not an event) whose signed bytes an earlier record already holds: a replay (10 §2).
@@ -82,9 +84,10 @@ public struct AuditReport: Sendable, Codable {
     public var checkpoints: Int = 0
     /// The latest checkpoint's size, if any.
     public var checkpointSize: Int64?
-    /// EPCIS events and registry statements checked against the registry.
+    /// EPCIS events, registry statements and product statements checked against the registry.
     public var events: Int64 = 0
     public var registryStatements: Int64 = 0
+    public var productStatements: Int64 = 0
     /// Records whose index entries were compared with the log.
     public var indexedRecords: Int64 = 0
     /// Sealed records, each of whose digests was checked against its stored opening.
@@ -148,6 +151,7 @@ public struct Auditor: Sendable {
         case registry(RegistryStatement, digest: Hash)
         case anchor(checkpoint: String, token: [UInt8], digest: Hash)
         case erasure(Erasure, digest: Hash)
+        case product(ProductData, digest: Hash)
         case opaque(digest: Hash)
     }
 
@@ -304,6 +308,7 @@ public struct Auditor: Sendable {
             case .anchor(let checkpoint, let token, let digest):
                 checked.statement = .anchor(checkpoint: checkpoint, token: token, digest: digest)
             case .erasure(let erasure, let digest): checked.statement = .erasure(erasure, digest: digest)
+            case .product(let product, let digest): checked.statement = .product(product, digest: digest)
             case .opaque(let digest): checked.statement = .opaque(digest: digest)
             }
             return (checked, indexed ? statement.packedIndexKeys : nil)

@@ -287,7 +287,8 @@ public actor Ledger {
             // Folded into a copy: an append may replace `registry` while this awaits the store. The fold of a log
             // prefix is one registry, so the copy replaces it only if it has folded further.
             var folded = registry
-            let seqs = try await store.lookup([IndexKey.registry], from: folded.size).map(\.seq).filter { $0 < size }
+            let seqs = try await store.lookup(Ledger.registryKeys, from: folded.size).map(\.seq).filter { $0 < size }
+                .sorted()
             for seq in seqs {
                 folded.skip(to: seq)
                 let record = try LedgerRecord(bytes: try await store.records(seq..<seq + 1)[0])

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EPCIS
 import Foundation
 import GS1Identifiers
 import Participants
@@ -46,6 +47,14 @@ extension RootCommand {
             var locations: [String] = []
 
             @Option(
+                name: .customLong("place"),
+                help: ArgumentHelp(
+                    "A location with its country and name, as JSON (repeat): "
+                        + #"'{"gln": "8901236000012", "country": "IN", "name": {"en": "Tiruppur", "zh-CN": "蒂鲁普"}}'."#,
+                    valueName: "json"))
+            var places: [String] = []
+
+            @Option(
                 name: .customLong("key"),
                 help: ArgumentHelp(
                     "A verifier key, or a file holding one or a private key (repeat).", valueName: "vkey"))
@@ -63,9 +72,17 @@ extension RootCommand {
 
             func run() async throws {
                 try await reportingFailures {
+                    let places = try places.map { text in
+                        do { return try Participant.Place(json: try JSONValue(parsing: text)) } catch {
+                            throw CommandFailure(
+                                CommandFailure.inputRefused,
+                                "--place '\(text)': \((error as? any CodedError)?.reason ?? "\(error)")")
+                        }
+                    }
                     let profile = Participant.Profile(
                         id: id, name: name, roles: roles.compactMap(Participant.Role.init(rawValue:)),
-                        companyPrefixes: prefixes, locations: locations, keys: try keys.map(Files.publicKey))
+                        companyPrefixes: prefixes, places: locations.map { Participant.Place(gln: $0) } + places,
+                        keys: try keys.map(Files.publicKey))
                     Output.line(String(try await options.appendRegistryStatement(.registration(profile))))
                 }
             }
@@ -167,7 +184,13 @@ extension RootCommand {
                         if !p.companyPrefixes.isEmpty {
                             Output.line("  prefixes   " + p.companyPrefixes.joined(separator: ", "))
                         }
-                        if !p.locations.isEmpty { Output.line("  locations  " + p.locations.joined(separator: ", ")) }
+                        for place in p.places {
+                            let about = [place.country, place.name?["en"] ?? place.name?.values.sorted().first]
+                                .compactMap { $0 }
+                            Output.line(
+                                "  location   " + place.gln
+                                    + (about.isEmpty ? "" : "  " + about.joined(separator: ", ")))
+                        }
                         for key in p.keys { Output.line("  key        \(key.vkey)  \(key.status)") }
                     }
                     for a in listing.authorizations {
@@ -274,9 +297,16 @@ struct RegistryListing: Encodable {
         let roles: [String]
         let companyPrefixes: [String]
         let locations: [String]
+        /// Each location with its country and names, when the registration gives them.
+        let places: [Place]
         let keys: [Key]
         let registeredAt: Int64
         let revokedAt: Int64?
+    }
+    struct Place: Encodable {
+        let gln: String
+        let country: String?
+        let name: [String: String]?
     }
     struct Authorization: Encodable {
         let brand: String
@@ -301,6 +331,13 @@ struct RegistryListing: Encodable {
             Entry(
                 id: p.id, name: p.profile.name, roles: p.profile.roles.map(\.rawValue),
                 companyPrefixes: p.profile.companyPrefixes, locations: p.profile.locations,
+                places: p.profile.places.map { place in
+                    Place(
+                        gln: place.gln, country: place.country,
+                        name: place.name.map {
+                            Dictionary(uniqueKeysWithValues: $0.entries.map { ($0.language, $0.text) })
+                        })
+                },
                 keys: p.keys.map { key in
                     let status =
                         key.endedAt.map { key.revoked ? "revoked at \($0)" : "retired at \($0)" }

@@ -30,10 +30,12 @@ extension RootCommand {
                         "ok: \(report.records) records, \(report.signatures) signatures, "
                             + "\(report.storedHashes) stored hashes, \(report.checkpoints) checkpoints"
                             + (report.checkpointSize.map { " (latest size \($0))" } ?? ""))
-                    if report.events + report.registryStatements > 0 {
+                    if report.events + report.registryStatements + report.productStatements > 0 {
                         Output.line(
-                            "    \(report.events) events and \(report.registryStatements) registry statements meet the ledger's"
-                                + " rules; the index agrees for \(report.indexedRecords) records")
+                            "    \(report.events) events and \(report.registryStatements) registry statements"
+                                + (report.productStatements > 0
+                                    ? " and \(report.productStatements) product statements" : "")
+                                + " meet the ledger's rules; the index agrees for \(report.indexedRecords) records")
                     }
                     if report.sealedRecords > 0 {
                         Output.line(

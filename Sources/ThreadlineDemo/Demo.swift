@@ -101,6 +101,19 @@ public struct Demo {
                 column("  #\(range.lowerBound)–\(range.upperBound - 1)", 11) + column(document.file, 34)
                     + "\(events.count) events, signed by \(document.signers.joined(separator: " and "))")
         }
+        // The brands describe their products, in English and Chinese (Specs/24).
+        for (fields, signer) in try DemoStory.products() {
+            guard case .object(let members) = fields else { continue }
+            let product = try ProductData(
+                json: .object(members + [.init("basis", .number(String(try await run.ledger.size())))]))
+            let envelope = try Envelope(
+                signing: product.payload, type: ProductData.payloadType, with: DemoStory.key(signer))
+            let seq = try await run.ledger.append([envelope]).lowerBound
+            say(
+                column("  #\(seq)", 7)
+                    + "\(signer) describes GTIN \(product.gtin): \(product.name.text(for: ["en"])) / "
+                    + product.name.text(for: ["zh-CN"]))
+        }
         // What anyone copying the log sees of a record: its type and digests, not a field.
         let sale = try LedgerRecord(bytes: try await run.ledger.entry(saleRecord)).envelope
         let sealed = try JSONValue(parsing: sale.payload)

@@ -42,9 +42,23 @@ enum DemoStory {
         try (manifest["participants"]?.elements ?? []).map { p in
             let strings = { (key: String) in (p[key]?.elements ?? []).compactMap(\.stringValue) }
             let id = p["id"]?.stringValue ?? ""
+            let places = try (p["locations"]?.elements ?? []).map { location in
+                Participant.Place(
+                    gln: location["gln"]?.stringValue ?? "", country: location["country"]?.stringValue,
+                    name: try location["name"].map {
+                        try LocalizedText(json: $0, maxCharacters: Participant.Place.maxName)
+                    })
+            }
             return Participant.Profile(
                 id: id, name: p["name"]?.stringValue ?? "", roles: strings("roles").compactMap(Participant.Role.init),
-                companyPrefixes: strings("companyPrefixes"), locations: strings("locations"), keys: [try key(id).keyID])
+                companyPrefixes: strings("companyPrefixes"), places: places, keys: [try key(id).keyID])
+        }
+    }
+
+    /// Each brand's product data (`Specs/24-products.md`): the file's members, and the brand that signs them.
+    static func products() throws -> [(fields: JSONValue, signer: String)] {
+        try (manifest["products"]?.elements ?? []).map { p in
+            (try sample(p["file"]?.stringValue ?? ""), p["signer"]?.stringValue ?? "")
         }
     }
 

@@ -235,6 +235,15 @@ seed("fuzz-submission", envelopes[0])
 seed("fuzz-submission", '{"record":7,"digests":["ox0SlFBbUNhH1eNF41TtcvawzRMT28Gav1RA8CCsP4M",'
      '"pXCqGAn1sw-6dAdZsgl0BdGfYXUu7FtlcYPMBs26iRk"],"reason":"a data subject\'s request"}')
 
+# A product statement and a registration with places (Specs/24-products.md §2, 09 §2).
+seed("fuzz-submission", '{"gtin":"00614141123452","name":{"en":"Organic cotton T-shirt","zh-CN":"有机棉T恤"},'
+     '"description":{"en":"Jersey.\\nPre-washed."},"image":"https://example.com/tee.jpg","composition":'
+     '[{"fibre":"cotton","percent":95.5},{"fibre":"elastane","percent":4.5}],"recycledContent":12.25,'
+     '"countryOfManufacture":"BD","care":{"en":"Wash at 30 °C"},"basis":7}')
+seed("fuzz-submission", '{"type":"ParticipantRegistration","participant":{"id":"spinner","name":"Spinner",'
+     '"roles":["processor"],"companyPrefixes":["8901236"],"locations":[{"gln":"8901236000012","country":"IN",'
+     '"name":{"en":"Tiruppur, Tamil Nadu","zh-CN":"蒂鲁普"}},"8901236000029"],"keys":["k"]},"basis":0}')
+
 # EPCIS query parameters of GET /events (Specs/11-trace.md §3).
 for query in [
     "EQ_bizStep=shipping&perPage=10&nextPageToken=5", "MATCH_epc=urn:epc:id:sgtin:0614141.112345.400",

@@ -128,7 +128,9 @@ import TransparencyLog
         for (reader, name) in readers {
             let want: ReadPolicy.Access =
                 switch route {
-                case .checkpoint, .hashTiles, .consistencyProof, .witness, .resolverLinkset, .consumerPage: .all
+                case .checkpoint, .hashTiles, .consistencyProof, .witness, .resolverLinkset, .consumerPage,
+                    .productData:
+                    .all
                 case .events, .trace: filtered[name]!
                 case .record, .inclusionProof, .bundle, .entryTiles: records[name]!
                 case .checkListing, .registry: expected[route]![name]!

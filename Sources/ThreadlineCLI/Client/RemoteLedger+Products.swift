@@ -183,3 +183,53 @@ extension RemoteLedger {
         }
     }
 }
+
+extension RemoteLedger {
+    /// The product data the server says applies to `gtin` (`GET /products/{gtin}`, 24 §4), proved: its record in a
+    /// checkpoint this client accepts, its signatures, and its signer a current key of the owner of the GTIN's
+    /// company prefix in the proved registry. Nil when the server has none. That it is the latest is the server's
+    /// word.
+    func product(gtin: String) async throws -> (seq: Int64, product: ProductData, owner: String)? {
+        let answer = try await server.get("/products/" + gtin)
+        if answer.status == 404 { return nil }
+        let body = try server.expect(answer, "the product data of \(gtin)").body
+        func refuse(_ why: String) -> CommandFailure {
+            CommandFailure(CommandFailure.verificationFailed, "the server's product data of \(gtin) \(why)")
+        }
+        do {
+            let json = try JSONValue(parsing: body)
+            let entries = try ProductBundle.entries(json["records"])
+            guard let text = json["checkpoint"]?.stringValue, entries.count == 1 else {
+                throw refuse("is not one record with its checkpoint")
+            }
+            let entry = entries[0]
+            let checkpoint = try await accept(try SignedNote(parsing: text))
+            guard
+                Proofs.verifyInclusion(
+                    leafHash: Merkle.leafHash(entry.record), index: entry.seq, size: checkpoint.size,
+                    proof: entry.proof, root: checkpoint.root)
+            else { throw refuse("is not in the tree of size \(checkpoint.size) the server signed") }
+            let record = try LedgerRecord(bytes: entry.record)
+            _ = try record.envelope.verifySignatures().get()
+            let signers = record.envelope.signatures.map(\.keyid)
+            guard record.seq == entry.seq, record.envelope.payloadType == ProductData.payloadType else {
+                throw refuse("is record \(record.seq), not a product statement at \(entry.seq)")
+            }
+            let product = try ProductData(payload: record.envelope.payload)
+            guard product.gtin == gtin else { throw refuse("is about GTIN \(product.gtin)") }
+            let registry = try await registry(before: entry.seq)
+            if let refusal = registry.refusal(of: product, signers: signers, at: entry.seq) {
+                throw refuse("could not be recorded: \(refusal.reason)")
+            }
+            let owner = signers.lazy.compactMap { key -> String? in
+                guard case .valid(let id) = registry.signer(key, at: entry.seq),
+                    registry.participants[id]?.companyPrefix(ofGTIN: gtin) != nil
+                else { return nil }
+                return id
+            }.first
+            return (entry.seq, product, owner ?? "")
+        } catch let error as any CodedError {
+            throw refuse("does not verify: \(error.reason)")
+        }
+    }
+}

@@ -8,8 +8,8 @@ import Statements
 import Threadline
 import TransparencyLog
 
-/// What the ledger says about a product (`Specs/17-server.md` §Routes): its journey, a listing check, and the
-/// offline bundle.
+/// What the ledger says about a product (`Specs/17-server.md` §Routes): its journey, a listing check, the offline
+/// bundle, and its brand's product data.
 struct ProductRoutes: Sendable {
     let ledger: Ledger
     let gate: ReadGate
@@ -36,6 +36,17 @@ struct ProductRoutes: Sendable {
             let result = try await ledger.checkListing(
                 code: code, seller: seller, claims: claims, registry: admitted.policy.registry)
             return try Server.json(encoding: result)
+        }
+        routes.get("/products/:gtin") { request, context -> Response in
+            _ = try await gate.admit(.productData, request)
+            let gtin = try GTIN(try context.parameters.require("gtin")).digits
+            guard let (note, entry) = try await ledger.provedProduct(gtin: gtin) else {
+                throw NotFound("no product data is recorded for GTIN \(gtin)")
+            }
+            let body = JSONValue.object([
+                .init("checkpoint", .string(note.encoded)), .init("records", ProductBundle.records([entry])),
+            ])
+            return Server.text(body.serialized, type: "application/json", cache: "no-cache")
         }
         routes.get("/bundle") { request, _ -> Response in
             let code = try Server.code(in: request)

@@ -5,12 +5,23 @@ import Statements
 /// and `Opening(stored:)`, an opening as the store keeps it (`Specs/23-sealed-events.md` §5). Properties: a
 /// submission's JSON reads back as the same envelope and opening; an opening's stored form reads back as the same
 /// opening; reading the statement a submission carries refuses or succeeds, never traps. Also an erasure
-/// statement's payload (`Erasure(payload:)`, 23 §7), which has one form: what it reads, it writes back the same.
+/// statement's payload (`Erasure(payload:)`, 23 §7), which has one form: what it reads, it writes back the same;
+/// and the payloads of a brand's product statement (`ProductData(payload:)`, 24 §2) and of a registry statement,
+/// whose places have countries and names (09 §2): what they read, they write as a payload that reads back the same.
 @main
 enum FuzzSubmission: FuzzTarget {
     static func fuzz(_ input: FuzzInput) {
         if let erasure = try? Erasure(payload: input.bytes) {
             require(erasure.payload == input.bytes, "an erasure reads from bytes it does not write")
+        }
+        if let product = try? ProductData(payload: input.bytes) {
+            require(
+                (try? ProductData(payload: product.payload)) == product, "a product statement reads back as another")
+        }
+        if let registry = try? RegistryStatement(payload: input.bytes) {
+            require(
+                (try? RegistryStatement(payload: registry.payload)) == registry,
+                "a registry statement reads back as another")
         }
         if let opening = try? Opening(stored: input.bytes) {
             require((try? Opening(stored: opening.stored)) == opening, "a stored opening reads back as another")
