@@ -130,7 +130,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            resources: [.embedInCode("Resources/consumer-page.mustache")]
+            resources: [.embedInCode("Resources/consumer-page.mustache"), .embedInCode("Resources/messages.json")]
         ),
         .systemLibrary(
             name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"]), .brew(["qrencode"])]

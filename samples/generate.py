@@ -369,6 +369,23 @@ PRODUCTS = [
 ]
 
 
+# The materials' makers describe them too, so a page can name each material (Specs/24-products.md §5).
+for file, signer, prefix, item, en, zh in [
+    ("tshirt/material-seed-cotton.json", "sunrise-farm", farm["prefix"], "101", "Organic seed cotton", "有机籽棉"),
+    ("tshirt/material-lint.json", "kutch-ginning", ginner["prefix"], "201", "Organic cotton lint", "有机皮棉"),
+    ("tshirt/material-yarn.json", "tiruppur-spinning", spinner["prefix"], "301", "Organic cotton yarn, 30s",
+     "有机棉纱（30支）"),
+    ("tshirt/material-jersey.json", "coimbatore-knits", knitter["prefix"], "401", "Organic single jersey",
+     "有机单面针织布"),
+    ("tshirt/material-dyed-jersey.json", "erode-dyehouse", dyer["prefix"], "501", "Dyed organic jersey",
+     "染色有机针织布"),
+    ("sneaker/material-hides.json", "ebro-tannery", tannery["prefix"], "101", "Raw cattle hides", "生牛皮"),
+    ("sneaker/material-leather.json", "ebro-tannery", tannery["prefix"], "102", "White leather", "白色皮革"),
+    ("sneaker/material-soles.json", "porto-soles", soles["prefix"], "201", "Natural rubber soles", "天然橡胶鞋底"),
+]:
+    PRODUCTS.append((file, signer, {"gtin": gtin(prefix, item), "name": named(en, zh)}))
+
+
 # --- output -----------------------------------------------------------------------------------------------
 
 def files():

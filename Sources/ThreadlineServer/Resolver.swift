@@ -22,6 +22,9 @@ enum Resolver {
 
     static let vocabulary = "https://ref.gs1.org/voc/"
 
+    /// The `Link` header (RFC 8288), which HTTPTypes does not name.
+    static let linkHeader = HTTPField.Name("Link")!
+
     /// RFC 3986 unreserved characters: what a query value keeps unescaped.
     static let unreserved = CharacterSet(
         charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
@@ -47,6 +50,26 @@ enum Resolver {
         return .page
     }
 
+    /// A Digital Link's path on this resolver: `/01/<gtin>[/10/<lot>][/21/<serial>]`.
+    static func path(of link: DigitalLink) -> String { String(link.uri.dropFirst(link.base.count)) }
+
+    /// Whether a one-segment path is a compressed Digital Link (GS1 Digital Link 1.2 §8): 10 or more characters of
+    /// base64url, not all lower-case letters (the server's own one-word routes, like `/checkpoint`, are those).
+    static func isCompressedLink(_ segment: String) -> Bool {
+        segment.utf8.count >= 10
+            && segment.utf8.allSatisfy { Base64URLAlphabet.contains($0) }
+            && !segment.utf8.allSatisfy { (0x61...0x7A).contains($0) }
+    }
+
+    /// Whether `path` is the resolver's: a Digital Link, compressed or not, or its description.
+    static func isResolverPath(_ path: String) -> Bool {
+        path.hasPrefix("/01/") || path == "/.well-known/gs1resolver"
+            || (path.dropFirst().allSatisfy { $0 != "/" } && isCompressedLink(String(path.dropFirst())))
+    }
+
+    private static let Base64URLAlphabet = Set(
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+
     /// The EPCIS query (11 §3) for the product's own events.
     static func epcisQuery(for link: DigitalLink) -> String {
         "/events?MATCH_epc=" + escaped(link.uri)
@@ -54,16 +77,17 @@ enum Resolver {
 
     /// The linkset of a product's Digital Link: its page, its journey as JSON, and its EPCIS events.
     static func linkset(for link: DigitalLink, base: String) -> JSONValue {
-        let path = String(link.uri.dropFirst(link.base.count))
+        let path = path(of: link)
         let code = escaped(link.uri)
-        func target(_ href: String, _ title: String, _ type: String) -> JSONValue {
-            .array([
-                .object([
-                    .init("href", .string(href)), .init("title", .string(title)), .init("type", .string(type)),
-                    .init("hreflang", .array([.string("en")])),
-                ])
-            ])
+        // The page speaks every language of the catalogue; the JSON answers are data.
+        func target(_ href: String, _ title: String, _ type: String, languages: [String] = []) -> JSONValue {
+            var members: [JSONValue.Member] = [
+                .init("href", .string(href)), .init("title", .string(title)), .init("type", .string(type)),
+            ]
+            if !languages.isEmpty { members.append(.init("hreflang", .array(languages.map(JSONValue.string)))) }
+            return .array([.object(members)])
         }
+        let languages = Catalogue.shared.languages.map(\.tag)
         return .object([
             .init(
                 "linkset",
@@ -71,8 +95,11 @@ enum Resolver {
                     .object([
                         .init("anchor", .string(base + path)),
                         .init(
-                            vocabulary + "defaultLink", target(base + path, "The journey of this product", "text/html")),
-                        .init(vocabulary + "pip", target(base + path, "The journey of this product", "text/html")),
+                            vocabulary + "defaultLink",
+                            target(base + path, "The product's passport", "text/html", languages: languages)),
+                        .init(
+                            vocabulary + "pip",
+                            target(base + path, "The product's passport", "text/html", languages: languages)),
                         .init(
                             vocabulary + "traceability",
                             target(base + "/trace?code=" + code, "The journey as JSON", "application/json")),
@@ -94,5 +121,29 @@ enum Resolver {
                 .array([.object([.init("namespace", .string(vocabulary)), .init("prefix", .string("gs1:"))])])),
             .init("linkTypeDefaultCanBeLinkset", .bool(false)),
         ])
+    }
+}
+
+/// What browsers and the GS1-Conformant Resolver standard need of every answer under the resolver's paths
+/// (`Specs/17-server.md` §Resolver), problems included: CORS (any origin may read a product's public answers, and a
+/// preflight `OPTIONS` is answered here, `204`). The `Link` to the linkset is added by each resolved answer.
+struct ResolverHeaders<Context: RequestContext>: RouterMiddleware {
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        guard Resolver.isResolverPath(request.uri.path) else { return try await next(request, context) }
+        var response: Response
+        if request.method == .options {
+            response = Response(status: .noContent)
+            response.headers[.allow] = "GET, HEAD, OPTIONS"
+            response.headers[.accessControlAllowMethods] = "GET, HEAD, OPTIONS"
+            response.headers[.accessControlAllowHeaders] = "Accept, Accept-Language"
+            response.headers[.accessControlMaxAge] = "86400"
+        } else {
+            response = try await next(request, context)
+        }
+        response.headers[.accessControlAllowOrigin] = "*"
+        response.headers[.accessControlExposeHeaders] = "Link, Location, Content-Language"
+        return response
     }
 }

@@ -61,10 +61,13 @@ public enum Server {
         let registry = Server.metrics
         // Absolute links name the configured address, never the request's Host header, which the client writes.
         let base = publicURL ?? "http://\(host):\(port)"
-        let router = Router(context: ServerContext.self)
+        // Every GET answers HEAD too (its headers, no body).
+        let router = Router(context: ServerContext.self, options: .autoGenerateHeadEndpoints)
         // Metrics outside the problem middleware, so that they count the status each request was answered with
         // (a refused statement is a 400 or 422, not the 500 an error passing through would be counted as).
         router.add(middleware: MetricsMiddleware())
+        // Outside the problem middleware, so that the resolver's problems carry its headers too.
+        router.add(middleware: ResolverHeaders())
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: LogRequestsMiddleware(.debug))
         if limits.requestsPerSecond > 0 {

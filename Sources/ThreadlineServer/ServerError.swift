@@ -6,6 +6,8 @@ public enum ServerCode: String, ErrorCode {
     // 17-server.md §Routes
     case captureBody = "capture.body", captureType = "capture.type", httpQuery = "http.query"
     case captureSealed = "capture.sealed"
+    // 17-server.md §Resolver
+    case resolverCompressed = "resolver.compressed"
     // 17-server.md §Operations
     case captureBusy = "capture.busy", captureSize = "capture.size"
     // 21-read-policy.md §2
@@ -15,6 +17,7 @@ public enum ServerCode: String, ErrorCode {
         switch self {
         case .captureBody, .captureType, .captureSealed, .httpQuery: "17-server.md §Routes"
         case .captureBusy, .captureSize: "17-server.md §Operations"
+        case .resolverCompressed: "17-server.md §Resolver"
         case .readUnsigned, .readForbidden: "21-read-policy.md §2"
         }
     }

@@ -123,6 +123,11 @@ final class Browser {
         let alertText: String?
         let viewportHeight: Int
         let screenshot: Data
+        /// The document's `lang`.
+        let language: String
+        /// The status block's classes and its bottom edge.
+        let statusKind: String
+        let statusBottom: Double?
     }
 
     func open(_ url: String, width: Int = 360, height: Int = 740) throws -> Page {
@@ -145,7 +150,10 @@ final class Browser {
               scrollWidth: document.documentElement.scrollWidth,
               font: parseFloat(getComputedStyle(document.body).fontSize),
               alertTop: document.querySelector('[role=alert]')?.getBoundingClientRect().top ?? null,
-              alertText: document.querySelector('[role=alert]')?.innerText ?? null})
+              alertText: document.querySelector('[role=alert]')?.innerText ?? null,
+              lang: document.documentElement.lang,
+              statusKind: document.querySelector('.status')?.className ?? '',
+              statusBottom: document.querySelector('.status')?.getBoundingClientRect().bottom ?? null})
             """
         let evaluated = try send(
             "Runtime.evaluate", ["expression": probe, "returnByValue": true], session: session)
@@ -158,6 +166,8 @@ final class Browser {
             viewportWidth: object["width"] as? Int ?? 0, scrollWidth: object["scrollWidth"] as? Int ?? 0,
             fontSize: object["font"] as? Double ?? 0, alertTop: object["alertTop"] as? Double,
             alertText: object["alertText"] as? String, viewportHeight: object["height"] as? Int ?? 0,
-            screenshot: Data(base64Encoded: shot["data"] as? String ?? "") ?? Data())
+            screenshot: Data(base64Encoded: shot["data"] as? String ?? "") ?? Data(),
+            language: object["lang"] as? String ?? "", statusKind: object["statusKind"] as? String ?? "",
+            statusBottom: object["statusBottom"] as? Double)
     }
 }

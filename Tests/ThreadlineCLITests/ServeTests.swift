@@ -178,8 +178,11 @@ extension ServeTests {
     /// Under CI the browser must be there (`.ci/run` installs Debian's chromium).
     static var browserRequired: Bool { ProcessInfo.processInfo.environment["CI"] != nil }
 
+    /// Where the phone screenshots are kept (README §Tests): CI keeps them as artefacts.
+    static let screenshots = CLI.packageRoot.appendingPathComponent(".build/screenshots")
+
     @Test(.enabled(if: Browser.executable != nil || ServeTests.browserRequired))
-    func aPhoneShowsTheSampleProductsJourneyWithoutJavaScript() async throws {
+    func aPhoneShowsEachSamplesPassportInBothLanguagesWithoutJavaScript() async throws {
         let folder = try CLI.folder()
         let demo = try CLI.run(["demo", "--dir", "d"], in: folder)
         #expect(demo.status == 0)
@@ -199,48 +202,119 @@ extension ServeTests {
         defer { server.process.terminate() }
         let browser = try Browser()
         let base = server.base.absoluteString
+        try FileManager.default.createDirectory(at: Self.screenshots, withIntermediateDirectories: true)
 
-        // The genuine T-shirt: the whole journey, verified, on a 360-pixel-wide screen with no JavaScript.
-        let shirt = try browser.open(base + pages[0])
-        #expect(shirt.text.contains("The journey of this product"))
-        #expect(shirt.text.contains("✓ Verified: all 33 steps are in the ledger demo.threadline.example/supply"))
-        for stage in ["ORIGIN", "MANUFACTURER", "CHANNEL", "CONSUMER"] {
-            #expect(shirt.text.contains("\n\(stage)\n"), "stage \(stage)")
+        // Each page: its status (one, its kind), and what it must say, in English and in Chinese.
+        let cases: [(name: String, path: String, kind: String, english: [String], chinese: [String])] = [
+            (
+                "tshirt-sold", pages[0], "genuine",
+                [
+                    "Organic cotton T-shirt", "by Northwind Apparel", "✓ Genuine — sold on November 24, 2026",
+                    "sold by ShopStream (online store)", "Made by Dhaka Garment Works in Dhaka, Bangladesh.",
+                    "Organic seed cotton (lot HARVEST-2026-10): Sunrise Organic Cotton Farm, Gujarat, Gujarat, India",
+                    "certified by Global Certification Services, who recorded it in the ledger",
+                    "Proved in the ledger: all 33 steps are in demo.threadline.example/supply",
+                    "cotton 100 %", "Machine wash at 30 °C, inside out.", "Origin · 3 steps",
+                ],
+                [
+                    "有机棉T恤", "品牌：北风服饰", "✓ 正品 — 已于2026年11月24日售出", "由Dhaka Garment Works在孟加拉国达卡制造。",
+                    "有机籽棉（批次 HARVEST-2026-10）：Sunrise Organic Cotton Farm, Gujarat，印度古吉拉特邦", "棉 100%", "原产地 · 3个步骤",
+                ]
+            ),
+            (
+                "tshirt-recalled", pages[1], "recalled",
+                [
+                    "⚠ Recalled — do not use", "Northwind Apparel recalled this product on November 26, 2026.",
+                    "Stop using it",
+                ],
+                ["⚠ 已召回 — 请勿使用", "Northwind Apparel已于2026年11月26日召回此产品。"]
+            ),
+            (
+                "sneaker-copy", pages[2], "suspect",
+                [
+                    "⚠ Suspect — this may not be genuine", "This code was seen in two places at once",
+                    "QuickDeals Marketplace held it, but Stride Footwear has not authorised them to sell its products.",
+                    "White leather sneaker", "leather 70 %, rubber 25 %, polyester 5 %",
+                ],
+                ["⚠ 可疑 — 这可能不是正品", "此编码同时出现在两个地点", "白色真皮运动鞋", "皮革 70%、橡胶 25%、涤纶 5%"]
+            ),
+            (
+                "sneaker-unknown", "/01/07612345543215/21/SN-0099", "unknown", ["? Unknown — not in the ledger"],
+                ["? 未知 — 账本中没有此产品"]
+            ),
+        ]
+        for page in cases {
+            for (language, expected) in [("en", page.english), ("zh-CN", page.chinese)] {
+                let url = base + page.path + "?lang=" + language
+                let shown = try browser.open(url)
+                let what = "\(page.name) in \(language)"
+                #expect(shown.language == language, "\(what)")
+                #expect(shown.statusKind == "status \(page.kind)", "\(what): \(shown.statusKind)")
+                for text in expected { #expect(shown.text.contains(text), "\(what): missing \(text)") }
+                // Phone first: no sideways scroll, the status whole in the first screen, legible type.
+                #expect(shown.viewportWidth == 360)
+                #expect(shown.scrollWidth <= shown.viewportWidth, "\(what) scrolls sideways")
+                #expect(shown.statusBottom.map { $0 <= Double(shown.viewportHeight) } == true, "\(what): status below")
+                #expect(shown.fontSize >= 16)
+                // One status, never contradicted: a genuine page has no warning mark, a warning no tick.
+                if page.kind == "genuine" {
+                    #expect(!shown.text.contains("⚠") && shown.alertText == nil, "\(what)")
+                } else {
+                    #expect(!shown.text.contains("✓"), "\(what) shows a tick beside its warning")
+                }
+                if page.kind == "recalled" || page.kind == "suspect" {
+                    #expect(shown.alertTop.map { $0 < Double(shown.viewportHeight) / 2 } == true, "\(what)")
+                }
+                try shown.screenshot.write(to: Self.screenshots.appendingPathComponent("\(page.name)-\(language).png"))
+            }
         }
-        // Who (the participant whose key signed the step), what and when — the demo's events are sealed, and a
-        // sealed step's place is not among what a consumer is given (Specs/23 §4).
-        #expect(shirt.text.contains("commissioning — Sunrise Organic Cotton Farm, Gujarat"))
-        #expect(shirt.text.contains("2026-10-02 07:30 +05:30 · record 19"))
-        #expect(shirt.text.contains("Certified: "))
-        #expect(shirt.alertText == nil)
-        #expect(shirt.viewportWidth == 360)
-        #expect(shirt.scrollWidth <= shirt.viewportWidth, "the page scrolls sideways on a phone")
-        #expect(shirt.fontSize >= 16)
-        // The proof data is on the page, folded away until asked for.
-        #expect(shirt.text.contains("Check it yourself"))
-        #expect(!shirt.text.contains("inclusion proof (RFC 9162)"))
-        #expect(shirt.allText.contains("inclusion proof (RFC 9162)"))
-        #expect(shirt.allText.contains("— demo.threadline.example/supply "))
-        #expect(shirt.allText.contains("this product's bundle"))
+
+        // The journey is folded by stage, the proofs behind "Check it yourself": there, not in the first view.
+        let shirt = try browser.open(base + pages[0])
+        #expect(shirt.language == "en")
+        #expect(!shirt.text.contains("record 19") && shirt.allText.contains("record 19"))
+        #expect(shirt.allText.contains("made — Sunrise Organic Cotton Farm, Gujarat · Gujarat, India"))
+        #expect(
+            shirt.allText.contains(
+                "Organic seed cotton (lot HARVEST-2026-10) made into Organic cotton lint (lot BALE-4471)"))
+        #expect(shirt.text.contains("Check it yourself") && !shirt.text.contains("inclusion proof (RFC 9162)"))
+        #expect(shirt.allText.contains("inclusion proof (RFC 9162)") && shirt.allText.contains("this product's bundle"))
+        // A sealed step's place is not among a consumer's disclosures: an inspection shows no certifier's office.
+        #expect(!shirt.allText.contains("Frankfurt"))
         // The screenshot is the phone's screen at twice the pixels.
         let png = [UInt8](shirt.screenshot)
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
-        if png.count > 24 {
-            #expect(png[16..<20].reduce(0) { $0 << 8 | Int($1) } == 720)
-        }
-        try shirt.screenshot.write(to: folder.appendingPathComponent("tshirt.png"))
+        if png.count > 24 { #expect(png[16..<20].reduce(0) { $0 << 8 | Int($1) } == 720) }
+    }
 
-        // The recalled batch and the cloned sneaker: an unmistakable warning, above the fold.
-        for (path, warning) in [
-            (pages[1], "RECALLED: do not use this product."),
-            (pages[2], "SUSPECT: this code was seen in two places at once"),
+    @Test func thePageSpeaksTheBrowsersLanguageAndListsItsLanguages() async throws {
+        let folder = try CLI.folder()
+        #expect(try CLI.run(["demo", "--dir", "d"], in: folder).status == 0)
+        let server = try await Self.start(in: folder, ["--ledger", "d/ledger.sqlite"])
+        defer { server.process.terminate() }
+        let page = server.base.appendingPathComponent("01/00614141123452/21/TS-0002")
+        for (header, language) in [
+            ("zh-CN,zh;q=0.9,en;q=0.8", "zh-CN"), ("zh-TW", "zh-CN"), ("en-GB,en;q=0.9", "en"), ("fr, de;q=0.5", "en"),
+            ("en;q=0.2, zh;q=0.8", "zh-CN"), ("zh;q=0, en", "en"), ("", "en"),
         ] {
-            let page = try browser.open(base + path)
-            #expect(page.alertText?.contains(warning) == true, "\(path): \(page.alertText ?? "no alert")")
-            #expect(
-                page.alertTop.map { $0 < Double(page.viewportHeight) / 2 } == true, "\(path): the alert is not on top")
-            #expect(page.scrollWidth <= page.viewportWidth)
+            let (status, body) = try await Self.fetch(page, headers: ["Accept-Language": header])
+            #expect(status == 200)
+            #expect(body.contains("<html lang=\"\(language)\">"), "\(header)")
         }
+        // ?lang= wins over the header; an unknown one is ignored.
+        #expect(
+            try await Self.fetch(URL(string: page.absoluteString + "?lang=en")!, headers: ["Accept-Language": "zh-CN"])
+                .1
+                .contains("<html lang=\"en\">"))
+        #expect(
+            try await Self.fetch(URL(string: page.absoluteString + "?lang=xx")!, headers: ["Accept-Language": "zh-CN"])
+                .1
+                .contains("<html lang=\"zh-CN\">"))
+        // The page links each language; the linkset lists them.
+        let (_, html) = try await Self.fetch(page)
+        #expect(html.contains(#"hreflang="zh-CN""#) && html.contains("?lang=zh-CN"))
+        let (_, linkset) = try await Self.fetch(URL(string: page.absoluteString + "?linkType=linkset")!)
+        #expect(linkset.contains(#""hreflang":["en","zh-CN"]"#))
     }
 
     /// A monitor on another machine watches the server over HTTP; the operator then serves a fork of its log under

@@ -29,16 +29,20 @@ extension ServerTests {
                 #expect(response.headers[.contentType] == "text/html; charset=utf-8")
                 return String(buffer: response.body)
             }
-            #expect(page.contains("&#10003; Verified: all 1 steps are in the ledger example.com/server-test"))
-            #expect(page.contains("<h2>brand</h2>"))
-            #expect(page.contains("<strong>commissioning</strong> — Brand"))
-            #expect(!page.contains("RECALLED"))
+            // A product its brand made and recorded, with no seller yet; every step proved (the quiet line).
+            #expect(page.contains("role=\"status\">\n<p class=\"title\">✓ Genuine — not yet with a seller</p>"))
+            #expect(page.contains("Proved in the ledger: all 1 steps are in example.com/server-test"))
+            #expect(page.contains("<summary>Brand · 1 steps</summary>"))
+            #expect(page.contains("<strong>made</strong> — Brand"))
+            #expect(!page.contains("Recalled"))
             #expect(!page.contains("<script"))
             let recalled = try await client.execute(uri: "/01/10614141123459/21/2", method: .get) {
                 String(buffer: $0.body)
             }
-            #expect(recalled.contains("role=\"alert\">&#9888; RECALLED: do not use this product."))
+            #expect(recalled.contains("role=\"alert\">\n<p class=\"title\">⚠ Recalled — do not use</p>"))
+            #expect(recalled.contains("Brand recalled this product on September 2, 2026."))
             #expect(recalled.contains("Certified: https://certifier.example/gots/TC-1"))
+            #expect(recalled.contains("https://certifier.example/gots/TC-1 — named by Brand; no certifier recorded it"))
             // The same link with Accept: application/json, or a linkType, answers the journey as JSON.
             let json = try await client.execute(
                 uri: "/01/10614141123459/21/2", method: .get, headers: [.accept: "application/json"]
@@ -81,6 +85,67 @@ extension ServerTests {
             #expect(description?["supportedPrimaryKeys"] as? [String] == ["01"])
             try await client.execute(uri: "/01/10614141123459/21/404", method: .get) { #expect($0.status == .notFound) }
             try await client.execute(uri: "/01/10614141123458/21/1", method: .get) { #expect($0.status == .badRequest) }
+        }
+    }
+}
+
+extension ServerTests {
+    /// What the GS1-Conformant Resolver standard asks and browsers need (Specs/17-server.md §Resolver): CORS, HEAD
+    /// and OPTIONS, the linkset in a `Link` header, the query string passed on a redirect, and a clear refusal of a
+    /// compressed Digital Link.
+    @Test func theResolverAnswersBrowsersAndOtherResolversAsTheStandardAsks() async throws {
+        let ledger = try await Self.ledger()
+        _ = try await ledger.append(try [Self.event(1)].map { try Envelope(json: Array(buffer: $0)) })
+        let app = Server.buildApplication(ledger: ledger, reads: .open)
+        try await app.test(.router) { client in
+            let uri = "/01/10614141123459/21/1"
+            try await client.execute(uri: uri, method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.accessControlAllowOrigin] == "*")
+                #expect(
+                    response.headers[HTTPField.Name("Link")!]?.hasSuffix(
+                        "/01/10614141123459/21/1?linkType=linkset>; rel=\"linkset\"; type=\"application/linkset+json\"")
+                        == true)
+                #expect(response.headers[.contentLanguage] == "en")
+            }
+            // HEAD: the GET's headers, no body.
+            try await client.execute(uri: uri, method: .head) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "text/html; charset=utf-8")
+                #expect(response.body.readableBytes == 0)
+            }
+            // A browser's preflight.
+            try await client.execute(
+                uri: uri, method: .options,
+                headers: [.origin: "https://shop.example", .accessControlRequestMethod: "GET"]
+            ) { response in
+                #expect(response.status == .noContent)
+                #expect(response.headers[.accessControlAllowOrigin] == "*")
+                #expect(response.headers[.accessControlAllowMethods] == "GET, HEAD, OPTIONS")
+            }
+            // A problem carries CORS too, so a browser can read why.
+            try await client.execute(uri: "/01/10614141123459/21/404?linkType=linkset", method: .get) { response in
+                #expect(response.status == .notFound)
+                #expect(response.headers[.accessControlAllowOrigin] == "*")
+            }
+            // The query string goes along with a redirect.
+            try await client.execute(uri: uri + "?linkType=gs1:epcis&EQ_bizStep=shipping&perPage=5", method: .get) {
+                response in
+                #expect(response.status == .temporaryRedirect)
+                let location = response.headers[.location] ?? ""
+                #expect(location.hasSuffix("&EQ_bizStep=shipping&perPage=5") && !location.contains("linkType"))
+            }
+            // A compressed Digital Link is refused with a clear problem; a word is just not there.
+            try await client.execute(uri: "/ARHKVAdpQAYIZ0ED", method: .get) { response in
+                #expect(response.status == .badRequest)
+                #expect(String(buffer: response.body).contains("resolver.compressed"))
+                #expect(response.headers[.accessControlAllowOrigin] == "*")
+            }
+            try await client.execute(uri: "/nonexistent", method: .get) { response in
+                #expect(response.status == .notFound)
+            }
+            // The server's own routes still answer, and HEAD for them too.
+            try await client.execute(uri: "/checkpoint", method: .head) { response in #expect(response.status == .ok) }
         }
     }
 }

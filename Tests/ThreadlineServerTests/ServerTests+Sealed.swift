@@ -90,8 +90,8 @@ extension ServerTests {
             // The consumer page: the step, no place, and where to get the bundle.
             try await client.execute(uri: "/01/10614141123459/21/7", method: .get) { response in
                 let page = String(buffer: response.body)
-                #expect(page.contains("commissioning"))
-                #expect(!page.contains("0614141000012") && !page.contains("/414/"))
+                #expect(page.contains("<strong>made</strong>"))
+                #expect(!page.contains("0614141000012") && !page.contains("/414/") && !page.contains("112345.8"))
                 #expect(page.contains("/bundle?code="))
             }
         }
