@@ -66,6 +66,7 @@ let package = Package(
             name: "Statements",
             dependencies: [
                 "EPCIS", "GS1Identifiers", "TransparencyLog", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
             ]
         ),
         // The participant registry, folded from registry statements.

@@ -53,8 +53,10 @@ public enum Admission {
         switch statement {
         case .event(_, let hash): IndexKey.event(hash: hash)
         case .registry(_, let digest), .anchor(_, _, let digest), .erasure(_, let digest), .product(_, let digest),
-            .opaque(let digest):
+            .verification(_, let digest), .opaque(let digest):
             IndexKey.statement(digest)
+        // One commitment a serial: a second, whoever signs it, is a replay of the first's purpose.
+        case .commitment(let commitment, _): IndexKey.commitment(commitment.product)
         }
     }
 
@@ -154,6 +156,19 @@ public enum Admission {
             case .product(let product, _):
                 if let error = registry.refusal(of: product, signers: signers, at: seq) { return refused(error) }
                 registry.apply(seq: seq, product: product)
+            case .commitment(let commitment, _):
+                if let error = registry.ownerRefusal(
+                    gtin: commitment.gtin, signers: signers, at: seq, what: "a commitment")
+                {
+                    return refused(error)
+                }
+                registry.skip(to: seq + 1)
+            case .verification:
+                registry.skip(to: seq + 1)
+                guard signers == [registry.operatorKey] else {
+                    return refused(
+                        RuleError(.verificationSigner, "a code verification is recorded by the operator alone"))
+                }
             case .event(let event, _):
                 if let error = RecordingPolicy.refusal(for: event, signers: signers, registry: registry, at: seq) {
                     return refused(error)
@@ -172,8 +187,9 @@ public enum Admission {
             switch statement {
             case .event(_, let hash): what = "the same event (\(hash))"
             case .registry(_, let digest), .anchor(_, _, let digest), .erasure(_, let digest),
-                .product(_, let digest), .opaque(let digest):
+                .product(_, let digest), .verification(_, let digest), .opaque(let digest):
                 what = "the same statement (digest \(digest.hex))"
+            case .commitment(let commitment, _): what = "a commitment to the hidden code of \(commitment.product)"
             }
             if let earlier = existing[key] {
                 return refused(

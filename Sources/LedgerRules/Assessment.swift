@@ -1,3 +1,4 @@
+import EPCIS
 import Participants
 /// What the ledger says about one product: its journey, the registry it was read against, and the integrity
 /// rules' findings over that journey (`Specs/11-trace.md`, `Specs/12-integrity.md`). `threadline check CODE`, the
@@ -6,16 +7,29 @@ import Participants
 public struct Assessment: Sendable {
     public let journey: Journey
     public let registry: Registry
-    /// The integrity rules' findings over the journey's steps.
+    /// The integrity rules' findings over the journey's steps, and `VERIFIED_MORE_THAN_ONCE` when the product's
+    /// hidden code was entered correctly more than once.
     public let integrity: [IntegrityRules.Finding]
+    /// The records of the correct entries of the product's hidden code, and when (milliseconds), oldest first
+    /// (`Specs/24-products.md` §7).
+    public let verifications: [(seq: Int64, millis: Int64)]
 
     /// Runs the integrity rules over `journey`.
-    public init(journey: Journey, registry: Registry) {
+    public init(journey: Journey, registry: Registry, verifications: [(seq: Int64, millis: Int64)] = []) {
         self.journey = journey
         self.registry = registry
-        self.integrity = IntegrityRules.check(
+        self.verifications = verifications
+        var integrity = IntegrityRules.check(
             journey.steps.map { IntegrityRules.Step(seq: $0.seq, event: $0.event, recorder: $0.participant) },
             registry: registry)
+        if verifications.count > 1, let first = verifications.first {
+            integrity.append(
+                IntegrityRules.Finding(
+                    code: .verifiedMoreThanOnce, identifier: journey.identifier, records: verifications.map(\.seq),
+                    message: "the hidden code of \(journey.identifier) was entered correctly \(verifications.count) "
+                        + "times, first at \(Timestamp.format(millis: first.millis)): one of these is a copied label"))
+        }
+        self.integrity = integrity
     }
 
     /// May `seller` sell this product as `claims` (KEY=VALUE pairs) describe it? `Specs/13-listings.md`.

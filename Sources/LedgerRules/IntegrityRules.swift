@@ -21,6 +21,8 @@ public enum IntegrityRules {
         case stolen = "STOLEN"
         case destroyed = "DESTROYED"
         case certificationUnsupported = "CERTIFICATION_UNSUPPORTED"
+        /// The serial's hidden code was entered correctly more than once (`Specs/24-products.md` §7).
+        case verifiedMoreThanOnce = "VERIFIED_MORE_THAN_ONCE"
     }
 
     /// One finding: the rule, the identifier concerned, the records that show it, and why.

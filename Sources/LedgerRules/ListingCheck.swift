@@ -18,6 +18,7 @@ public enum ListingCheck {
         case alreadySold = "ALREADY_SOLD"
         case recalled = "RECALLED"
         case cloneSuspected = "CLONE_SUSPECTED"
+        case verifiedMoreThanOnce = "VERIFIED_MORE_THAN_ONCE"
         case massBalanceExceeded = "MASS_BALANCE_EXCEEDED"
         case claimNotSupported = "CLAIM_NOT_SUPPORTED"
     }
@@ -126,6 +127,7 @@ public enum ListingCheck {
                 switch finding.code {
                 case .recalled where finding.identifier == journey.identifier: .recalled
                 case .cloneSuspected where finding.identifier == journey.identifier: .cloneSuspected
+                case .verifiedMoreThanOnce where finding.identifier == journey.identifier: .verifiedMoreThanOnce
                 case .massBalanceExceeded: .massBalanceExceeded
                 default: nil
                 }

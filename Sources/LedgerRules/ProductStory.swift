@@ -34,15 +34,16 @@ public struct ProductStory: Sendable {
         case stolen
         /// Recorded as destroyed: a product bearing the code now is not the one made.
         case destroyed
-        /// Its hidden code was checked more than once (`Specs/24-products.md` §7): the first, and how many.
-        case verifiedAgain(first: Timestamp.DateTime, times: Int)
+        /// Its hidden code was entered correctly more than once (`Specs/24-products.md` §7): the first time
+        /// (milliseconds), and how many times.
+        case verifiedAgain(firstMillis: Int64, times: Int)
 
         public static func == (a: Suspicion, b: Suspicion) -> Bool {
             switch (a, b) {
             case (.copy(let x), .copy(let y)): x == y
             case (.unauthorisedSeller(let x), .unauthorisedSeller(let y)): x.id == y.id
             case (.stolen, .stolen), (.destroyed, .destroyed): true
-            case (.verifiedAgain(let x, let m), .verifiedAgain(let y, let n)): x.micros == y.micros && m == n
+            case (.verifiedAgain(let x, let m), .verifiedAgain(let y, let n)): x == y && m == n
             default: false
             }
         }
@@ -79,10 +80,12 @@ public struct ProductStory: Sendable {
     /// The steps that made its materials, in time order.
     public let materials: [Making]
     public let certifications: [Certification]
+    /// When its hidden code was first entered correctly (milliseconds), if it was (24 §7).
+    public let firstVerified: Int64?
 
-    /// The story of `assessment`'s product; `verifiedAgain` is what the first-scan checks say (nil: not checked
-    /// more than once).
-    public init(_ assessment: Assessment, verifiedAgain: Suspicion? = nil) {
+    /// The story of `assessment`'s product.
+    public init(_ assessment: Assessment) {
+        firstVerified = assessment.verifications.first?.millis
         let (journey, registry) = (assessment.journey, assessment.registry)
         let gtin = DigitalLink.gtin(inCanonical: journey.identifier)
         brand = gtin.flatMap { gtin in
@@ -110,8 +113,7 @@ public struct ProductStory: Sendable {
         madeBy = makings.last { $0.1 == .product }?.0
         materials = makings.filter { $0.1 != .product }.map(\.0)
         certifications = Self.certifications(journey)
-        status = Self.status(
-            assessment, brand: brand, made: madeBy != nil, verifiedAgain: verifiedAgain)
+        status = Self.status(assessment, brand: brand, made: madeBy != nil)
     }
 
     /// Where `step` happened, as the registry names it: the event's own place (business location, else read point)
@@ -157,9 +159,7 @@ public struct ProductStory: Sendable {
         }
     }
 
-    private static func status(
-        _ assessment: Assessment, brand: Participant?, made: Bool, verifiedAgain: Suspicion?
-    ) -> Status {
+    private static func status(_ assessment: Assessment, brand: Participant?, made: Bool) -> Status {
         let (journey, registry) = (assessment.journey, assessment.registry)
         guard !journey.steps.isEmpty else { return .unknown(eventsButNotMade: false) }
         if journey.isRecalled {
@@ -175,6 +175,10 @@ public struct ProductStory: Sendable {
             case .cloneSuspected: suspicions.append(.copy(records: finding.records))
             case .stolen: suspicions.append(.stolen)
             case .destroyed: suspicions.append(.destroyed)
+            case .verifiedMoreThanOnce:
+                if let first = assessment.verifications.first {
+                    suspicions.append(.verifiedAgain(firstMillis: first.millis, times: assessment.verifications.count))
+                }
             default: break
             }
         }
@@ -196,7 +200,6 @@ public struct ProductStory: Sendable {
             else { continue }
             if !suspicions.contains(.unauthorisedSeller(seller)) { suspicions.append(.unauthorisedSeller(seller)) }
         }
-        if let verifiedAgain { suspicions.append(verifiedAgain) }
         if !suspicions.isEmpty { return .suspect(suspicions) }
         guard made else { return .unknown(eventsButNotMade: true) }
         if let sale = own.last(where: {

@@ -10,12 +10,15 @@ public enum RuleCode: String, ErrorCode {
     case anchorSigner = "anchor.signer"
     // 23-sealed-events.md §7
     case erasureAppend = "erasure.append"
+    // 24-products.md §7
+    case verificationSigner = "verification.signer"
 
     public var section: String {
         switch self {
         case .recordCompanyPrefix, .recordDuplicate, .recordRole, .recordSigner: "10-recording.md §2"
         case .anchorSigner: "16-anchors.md §2"
         case .erasureAppend: "23-sealed-events.md §7"
+        case .verificationSigner: "24-products.md §7"
         }
     }
 }

@@ -312,16 +312,22 @@ public struct Registry: Sendable {
                     + "\(product.basis) records this statement was signed against: sign it again against the log as "
                     + "it stands")
         }
-        guard let owner = participants.values.first(where: { $0.companyPrefix(ofGTIN: product.gtin) != nil }) else {
+        return ownerRefusal(gtin: product.gtin, signers: signers, at: seq, what: "the product data")
+    }
+
+    /// Why a statement about the GTIN `gtin` (`what` it is, for the reason), signed by `signers`, cannot be record
+    /// `seq`, or nil: a current key of the participant that owns the GTIN's company prefix must sign it, and every
+    /// other signer must be a current participant key or the operator's (`Specs/24-products.md` §3, §7).
+    public func ownerRefusal(gtin: String, signers: [String], at seq: Int64, what: String) -> RegistryError? {
+        guard let owner = participants.values.first(where: { $0.companyPrefix(ofGTIN: gtin) != nil }) else {
             return RegistryError(
-                .productOwner,
-                "no participant owns the company prefix of GTIN \(product.gtin), so nobody may describe it")
+                .productOwner, "no participant owns the company prefix of GTIN \(gtin), so nobody may record \(what)")
         }
         guard signers.contains(where: { signer($0, at: seq) == .valid(participant: owner.id) }) else {
             return RegistryError(
                 .productOwner,
-                "the product data of GTIN \(product.gtin) must be signed by a current key of '\(owner.id)', which owns "
-                    + "its company prefix")
+                "\(what) of GTIN \(gtin) must be signed by a current key of '\(owner.id)', which owns its company "
+                    + "prefix")
         }
         for key in signers where key != operatorKey {
             let status = signer(key, at: seq)

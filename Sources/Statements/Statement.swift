@@ -17,6 +17,10 @@ public enum Statement: Sendable {
     case erasure(Erasure, digest: Hash)
     /// What a brand says of one of its products (`Specs/24-products.md`), with its statement digest.
     case product(ProductData, digest: Hash)
+    /// A brand's commitment to a serial's hidden code (`Specs/24-products.md` §7), with its statement digest.
+    case commitment(CodeCommitment, digest: Hash)
+    /// The operator's record that a serial's hidden code was entered correctly (24 §7), with its statement digest.
+    case verification(CodeVerification, digest: Hash)
     /// Any other payload type: kept, proved and audited, found only by its statement digest, and not checked
     /// against the registry.
     case opaque(digest: Hash)
@@ -113,6 +117,14 @@ public enum Statement: Sendable {
             self = .registry(
                 try RegistryStatement(payload: payload),
                 digest: Statement.digest(payloadType: payloadType, payload: payload))
+        case CodeCommitment.payloadType:
+            self = .commitment(
+                try CodeCommitment(payload: payload),
+                digest: Statement.digest(payloadType: payloadType, payload: payload))
+        case CodeVerification.payloadType:
+            self = .verification(
+                try CodeVerification(payload: payload),
+                digest: Statement.digest(payloadType: payloadType, payload: payload))
         case ProductData.payloadType:
             self = .product(
                 try ProductData(payload: payload), digest: Statement.digest(payloadType: payloadType, payload: payload))
@@ -143,6 +155,10 @@ public enum Statement: Sendable {
         case .erasure(_, let digest): return [IndexKey.erasures, IndexKey.statement(digest)]
         case .product(let product, let digest):
             return [IndexKey.product(gtin: product.gtin), IndexKey.products, IndexKey.statement(digest)]
+        case .commitment(let commitment, let digest):
+            return [IndexKey.commitment(commitment.product), IndexKey.statement(digest)]
+        case .verification(let verification, let digest):
+            return [IndexKey.statement(digest), IndexKey.verification(verification.product)]
         case .event(let event, let hash): return IndexKey.keys(of: event, hash: hash)
         }
     }
@@ -151,7 +167,7 @@ public enum Statement: Sendable {
     public var digest: Hash? {
         switch self {
         case .opaque(let digest), .registry(_, let digest), .anchor(_, _, let digest), .erasure(_, let digest),
-            .product(_, let digest):
+            .product(_, let digest), .commitment(_, let digest), .verification(_, let digest):
             digest
         case .event: nil
         }
@@ -170,6 +186,12 @@ public enum Statement: Sendable {
             keys.append(IndexKey.Prefix.statement, Substring(digest.hex))
         case .erasure(_, let digest):
             keys.append(IndexKey.erasures, "")
+            keys.append(IndexKey.Prefix.statement, Substring(digest.hex))
+        case .commitment(let commitment, let digest):
+            keys.append(IndexKey.Prefix.commitment, Substring(commitment.product))
+            keys.append(IndexKey.Prefix.statement, Substring(digest.hex))
+        case .verification(let verification, let digest):
+            keys.append(IndexKey.Prefix.verification, Substring(verification.product))
             keys.append(IndexKey.Prefix.statement, Substring(digest.hex))
         case .product(let product, let digest):
             keys.append(IndexKey.Prefix.product, Substring(product.gtin))
@@ -276,6 +298,10 @@ public enum IndexKey {
 
     /// The product statements of the 14-digit `gtin`.
     public static func product(gtin: String) -> String { Prefix.product + gtin }
+    /// The commitment to the hidden code of the serial `product` (a canonical Digital Link).
+    public static func commitment(_ product: String) -> String { Prefix.commitment + product }
+    /// The verifications of the hidden code of the serial `product` (a canonical Digital Link).
+    public static func verification(_ product: String) -> String { Prefix.verification + product }
 
     /// The event with this CBV 2.0 hash (the hex digest).
     public static func event(hash: String) -> String { Prefix.event + digest(ofHash: hash) }
@@ -303,6 +329,9 @@ public enum IndexKey {
         static let statement = "statement:"
         /// Not an event key: a product statement's GTIN.
         static let product = "product:"
+        /// Not event keys: a hidden code's commitment, and its verifications, by serial (24 §7).
+        static let commitment = "commitment:"
+        static let verification = "verification:"
 
         /// The order `forEachKey` writes the keys in: the prefixes (and `events`) in byte order. None is a
         /// prefix of another, so keys in different groups compare as their prefixes do.

@@ -34,6 +34,8 @@ public enum StatementCode: String, ErrorCode {
     case productJSON = "product.json", productGTIN = "product.gtin", productText = "product.text"
     case productImage = "product.image", productComposition = "product.composition"
     case productCountry = "product.country"
+    // 24-products.md §7
+    case commitmentJSON = "commitment.json", verificationJSON = "verification.json"
 
     public var section: String {
         switch self {
@@ -54,6 +56,7 @@ public enum StatementCode: String, ErrorCode {
         case .sealedErased, .erasureJSON, .erasureField: "23-sealed-events.md §7"
         case .productJSON, .productGTIN, .productText, .productImage, .productComposition, .productCountry:
             "24-products.md §2"
+        case .commitmentJSON, .verificationJSON: "24-products.md §7"
         }
     }
 }

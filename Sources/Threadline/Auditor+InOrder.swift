@@ -193,13 +193,17 @@ extension Auditor {
         var statementDigests: [Hash: Int64] = [:]
         /// The texts of the stored checkpoints (each checked against the tree on its own).
         var checkpointTexts: Set<String> = []
+        /// The serials whose hidden code is committed, and the record that committed it (24 §7).
+        var commitments: [String: Int64] = [:]
+        /// How many correct entries of each serial's code are recorded.
+        var verifications: [String: Int] = [:]
 
         mutating func check(_ statement: RuleInput?, signers: [String], at seq: Int64) -> AuditFinding? {
             registry.skip(to: seq)
             defer { registry.skip(to: seq + 1) }
             switch statement {
             case .registry(_, let digest)?, .anchor(_, _, let digest)?, .erasure(_, let digest)?,
-                .product(_, let digest)?, .opaque(let digest)?:
+                .product(_, let digest)?, .verification(_, let digest)?, .opaque(let digest)?:
                 // One lookup for the usual new statement; a replay puts the earlier record back.
                 if let earlier = statementDigests.updateValue(seq, forKey: digest) {
                     statementDigests[digest] = earlier
@@ -221,6 +225,36 @@ extension Auditor {
                     return AuditFinding(code: .productRefused, seq: seq, message: refusal.reason)
                 }
                 registry.apply(seq: seq, product: product)
+            case .commitment(let commitment, _)?:
+                if let earlier = commitments[commitment.product] {
+                    return AuditFinding(
+                        code: .duplicateStatement, seq: seq,
+                        message: "the hidden code of \(commitment.product) is already committed at record \(earlier)")
+                }
+                if let refusal = registry.ownerRefusal(
+                    gtin: commitment.gtin, signers: signers, at: seq, what: "a commitment")
+                {
+                    return AuditFinding(code: .codeRefused, seq: seq, message: refusal.reason)
+                }
+                commitments[commitment.product] = seq
+            case .verification(let verification, _)?:
+                guard signers == [registry.operatorKey] else {
+                    return AuditFinding(
+                        code: .codeRefused, seq: seq, message: "a code verification is recorded by the operator alone")
+                }
+                guard commitments[verification.product] != nil else {
+                    return AuditFinding(
+                        code: .codeRefused, seq: seq,
+                        message: "\(verification.product) is verified, but no earlier record commits its hidden code")
+                }
+                let expected = (verifications[verification.product] ?? 0) + 1
+                guard verification.number == expected else {
+                    return AuditFinding(
+                        code: .codeRefused, seq: seq,
+                        message: "the verification of \(verification.product) is number \(verification.number), "
+                            + "but it is the \(expected)th recorded")
+                }
+                verifications[verification.product] = expected
             case .anchor(let checkpoint, let token, _)?:
                 guard signers.contains(registry.operatorKey) else {
                     return AuditFinding(

@@ -38,6 +38,9 @@ public struct AuditFinding: Sendable, Equatable, Codable, CustomStringConvertibl
         case registryRefused = "registry-refused"
         /// A product statement that could not apply where it stands: not its GTIN's owner's, or stale (24 §3).
         case productRefused = "product-refused"
+        /// A hidden code's commitment not signed by its GTIN's owner, or committed twice; a verification not the
+        /// operator's alone, or of a serial with no earlier commitment (24 §7).
+        case codeRefused = "code-refused"
         /// An event with the same CBV 2.0 hash as an earlier record.
         case duplicateEvent = "duplicate-event"
         /// A statement (not an event) whose signed bytes an earlier record already holds: a replay (10 §2).
@@ -152,6 +155,8 @@ public struct Auditor: Sendable {
         case anchor(checkpoint: String, token: [UInt8], digest: Hash)
         case erasure(Erasure, digest: Hash)
         case product(ProductData, digest: Hash)
+        case commitment(CodeCommitment, digest: Hash)
+        case verification(CodeVerification, digest: Hash)
         case opaque(digest: Hash)
     }
 
@@ -309,6 +314,9 @@ public struct Auditor: Sendable {
                 checked.statement = .anchor(checkpoint: checkpoint, token: token, digest: digest)
             case .erasure(let erasure, let digest): checked.statement = .erasure(erasure, digest: digest)
             case .product(let product, let digest): checked.statement = .product(product, digest: digest)
+            case .commitment(let commitment, let digest): checked.statement = .commitment(commitment, digest: digest)
+            case .verification(let verification, let digest):
+                checked.statement = .verification(verification, digest: digest)
             case .opaque(let digest): checked.statement = .opaque(digest: digest)
             }
             return (checked, indexed ? statement.packedIndexKeys : nil)

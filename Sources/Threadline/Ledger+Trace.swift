@@ -456,7 +456,11 @@ extension Ledger {
         var snapshot = registry
         if snapshot == nil { snapshot = try await currentRegistry() }
         let registry = snapshot!  // set just above
-        return Assessment(journey: try await trace(code, registry: registry), registry: registry)
+        let journey = try await trace(code, registry: registry)
+        // A serial's hidden code entered correctly more than once is a copied label (24 §7).
+        let verifications =
+            journey.identifier.contains("/21/") ? try await verifications(of: journey.identifier) : []
+        return Assessment(journey: journey, registry: registry, verifications: verifications)
     }
 
     /// Checks a listing: may `seller` sell the product `code` as `claims` describe it? `Specs/13-listings.md`.

@@ -3,7 +3,7 @@ import Foundation
 import Synchronization
 
 /// Spreads CPU-bound work over all cores.
-enum Parallel {
+package enum Parallel {
     /// The number of cores to use.
     static let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
@@ -13,7 +13,7 @@ enum Parallel {
     static func sliceSize(of count: Int) -> Int { max(1, min(64, count / (cores * 8))) }
 
     /// `items.map(transform)`, computed in parallel slices; order is kept.
-    static func map<T: Sendable, R: Sendable>(_ items: [T], _ transform: @Sendable (T) -> R) -> [R] {
+    package static func map<T: Sendable, R: Sendable>(_ items: [T], _ transform: @Sendable (T) -> R) -> [R] {
         guard items.count > 1 else { return items.map(transform) }
         return map(items, state: {}) { item, _ in transform(item) }
     }
@@ -23,7 +23,7 @@ enum Parallel {
     ///
     /// The workers take slices from a shared counter until none are left, so one that finishes early takes
     /// more; and a core that is free, having finished another map that runs beside this one, joins this one.
-    static func map<T: Sendable, R: Sendable, State>(
+    package static func map<T: Sendable, R: Sendable, State>(
         _ items: [T], state makeState: @Sendable () -> State, _ transform: @Sendable (T, inout State) -> R
     ) -> [R] {
         let count = items.count

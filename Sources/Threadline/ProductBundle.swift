@@ -305,7 +305,7 @@ public struct ProductBundle: Sendable {
             return RecordedEvent(
                 seq: entry.seq, recordTimeMillis: record.timeMillis, event: event, knownHash: hash,
                 signers: envelope.signatures.map(\.keyid), payload: envelope.payload)
-        case .opaque, .anchor, .erasure, .product:
+        case .opaque, .anchor, .erasure, .product, .commitment, .verification:
             throw EngineError(.bundleRecord, "record \(entry.seq) is neither an event nor a registry statement")
         }
     }

@@ -10,7 +10,7 @@ public struct RootCommand: AsyncParsableCommand {
             Demo.self, Init.self, Key.self, Append.self, Submit.self, Entry.self, CheckpointCommand.self,
             Prove.self, Verify.self, VerifyProof.self, ExportTiles.self, Migrate.self, Code.self,
             EventHashCommand.self, ParticipantCommand.self, Authorize.self, Record.self, Import.self,
-            ProductCommand.self, Trace.self, Events.self, Reindex.self, Check.self, CheckListing.self,
+            ProductCommand.self, Codes.self, Trace.self, Events.self, Reindex.self, Check.self, CheckListing.self,
             CheckListings.self,
             BundleCommand.self, VerifyBundle.self, Erase.self, WitnessCommand.self, Monitor.self, Anchor.self,
             Anchors.self,

@@ -114,6 +114,21 @@ public struct Demo {
                     + "\(signer) describes GTIN \(product.gtin): \(product.name.text(for: ["en"])) / "
                     + product.name.text(for: ["zh-CN"]))
         }
+        // The brands commit to the hidden codes of their serials (Specs/24 §7), scrypt on all cores.
+        for (products, brand) in DemoStory.serials {
+            let key = try DemoStory.key(brand)
+            let envelopes = try Parallel.map(products) { product -> Result<Envelope, any Error> in
+                Result {
+                    let code = HiddenCode.normalized(DemoStory.hiddenCode(product)) ?? ""
+                    let commitment = try CodeCommitment(code: code, product: product)
+                    return try Envelope(signing: commitment.payload, type: CodeCommitment.payloadType, with: key)
+                }
+            }.map { try $0.get() }
+            let range = try await run.ledger.append(envelopes)
+            say(
+                column("  #\(range.lowerBound)–\(range.upperBound - 1)", 11)
+                    + "\(brand) commits to the hidden codes of \(products.count) serials")
+        }
         // What anyone copying the log sees of a record: its type and digests, not a field.
         let sale = try LedgerRecord(bytes: try await run.ledger.entry(saleRecord)).envelope
         let sealed = try JSONValue(parsing: sale.payload)
@@ -266,6 +281,10 @@ public struct Demo {
         for (what, code) in [
             ("the genuine T-shirt", DemoStory.tshirt), ("a recalled T-shirt", DemoStory.recalledTshirt),
             ("the cloned sneaker", DemoStory.clonedSneaker),
+            (
+                "an unsold T-shirt: enter its hidden code, \(DemoStory.hiddenCode(DemoStory.unsoldTshirt)) (test-only)",
+                DemoStory.unsoldTshirt
+            ),
         ] {
             say("  \(Demo.localPage(code))    # \(what)")
         }

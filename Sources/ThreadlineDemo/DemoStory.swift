@@ -21,6 +21,26 @@ enum DemoStory {
     static let clonedSneaker = "https://id.gs1.org/01/07612345543215/21/SN-0003"
     static let sneaker = "https://id.gs1.org/01/07612345543215/21/SN-0001"
 
+    /// The serials the brands commit hidden codes for (`Specs/24-products.md` §7), with the brand that signs.
+    static let serials: [(products: [String], brand: String)] = [
+        (
+            ((1...12).map { String(format: "TS-%04d", $0) } + (101...106).map { String(format: "TS-%04d", $0) }).map {
+                "https://id.gs1.org/01/00614141123452/21/" + $0
+            }, "northwind-apparel"
+        ),
+        ((1...6).map { "https://id.gs1.org/01/07612345543215/21/" + String(format: "SN-%04d", $0) }, "stride-footwear"),
+    ]
+
+    /// A serial's test-only hidden code: the first 50 bits of SHA-256("threadline demo code " + its Digital Link),
+    /// in Crockford's base32, grouped as printed (`XXXXX-XXXXX`).
+    static func hiddenCode(_ product: String) -> String {
+        let bytes = Hash.sha256(Array("threadline demo code \(product)".utf8)).bytes
+        let bits = bytes.prefix(7).reduce(UInt64(0)) { $0 << 8 | UInt64($1) } >> 6
+        let characters = (0..<10).map { i in HiddenCode.alphabet[Int((bits >> UInt64(45 - 5 * i)) & 31)] }
+        let text = String(decoding: characters, as: UTF8.self)
+        return text.prefix(5) + "-" + text.dropFirst(5)
+    }
+
     /// A participant's test-only key: its seed is SHA-256("threadline demo key " + id).
     static func key(_ id: String) throws -> SigningKey {
         try SigningKey(name: id, seed: Hash.sha256(Array("threadline demo key \(id)".utf8)).bytes)

@@ -106,6 +106,12 @@ struct Localizer: Sendable {
             Date.FormatStyle(date: .long, time: .omitted, locale: locale, timeZone: zone(time)))
     }
 
+    /// The day of a time (milliseconds since the epoch), in UTC.
+    func day(millis: Int64) -> String {
+        Date(timeIntervalSince1970: Double(millis) / 1000).formatted(
+            Date.FormatStyle(date: .long, time: .omitted, locale: locale, timeZone: .gmt))
+    }
+
     /// A day and time in the event's own zone, with the zone: `2 Oct 2026, 07:30 GMT+5:30`.
     func moment(_ time: Timestamp.DateTime) -> String {
         Date(timeIntervalSince1970: Double(time.micros) / 1e6).formatted(

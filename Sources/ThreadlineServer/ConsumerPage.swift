@@ -27,6 +27,13 @@ enum ConsumerPage {
         var materials: [String: ProductData] = [:]
         /// The page's path, for the language links.
         var path: String
+        /// The hidden code's form, when the serial has a committed code (24 §7).
+        var code: CodeBox?
+    }
+
+    /// The hidden code's form, and what the code entered came to.
+    struct CodeBox {
+        let outcome: ResolverRoutes.CodeOutcome?
     }
 
     /// The page of `assessment`, with every step's proof checked against the latest checkpoint, in `words`'
@@ -37,7 +44,7 @@ enum ConsumerPage {
     ) -> String {
         let journey = assessment.journey
         var context: [String: Any] = [
-            "lang": words.language, "code": journey.identifier, "codeLabel": words("page.code"),
+            "lang": words.language, "identifier": journey.identifier, "codeLabel": words("page.code"),
             "languageLabel": words("page.language"),
             "languages": words.catalogue.languages.map { language -> [String: Any] in
                 [
@@ -54,6 +61,7 @@ enum ConsumerPage {
         }
         context["image"] = content.product?.image
         context.merge(status(story, words: words)) { _, new in new }
+        if let code = content.code { context["code"] = codeBox(code, path: content.path, words: words) }
         context.merge(proof(journey, proofs: proven, entries: entries, log: log, words: words)) { _, new in new }
         if let product = content.product { context.merge(brandSays(product, words: words)) { _, new in new } }
         context.merge(summary(story, content: content, words: words)) { _, new in new }
@@ -118,12 +126,16 @@ enum ConsumerPage {
                 case .stolen: words("suspect.stolen")
                 case .destroyed: words("suspect.destroyed")
                 case .verifiedAgain(let first, let times):
-                    words("suspect.verifiedAgain", ["date": words.day(first), "times": words.number(times)])
+                    words("suspect.verifiedAgain", ["date": words.day(millis: first), "times": words.number(times)])
                 }
             }
         case .unknown(let eventsButNotMade):
             out = ["statusKind": "unknown", "statusTitle": words("status.unknown.title")]
             details = [words(eventsButNotMade ? "status.unknown.notMade" : "status.unknown.detail")]
+        }
+        if case .suspect = story.status {
+        } else if let first = story.firstVerified {
+            details.append(words("code.firstVerified", ["date": words.day(millis: first)]))
         }
         out["statusDetails"] = details
         out["statusIcon"] =
@@ -132,6 +144,24 @@ enum ConsumerPage {
             case "unknown": "?"
             default: "⚠"
             }
+        return out
+    }
+
+    /// The hidden code's form and the outcome of the code entered.
+    static func codeBox(_ box: CodeBox, path: String, words: Localizer) -> [String: Any] {
+        var out: [String: Any] = [
+            "title": words("code.title"), "help": words("code.help"), "field": words("code.field"),
+            "submit": words("code.submit"), "action": path + "?lang=" + words.language,
+        ]
+        let message: (String, String)? =
+            switch box.outcome {
+            case .checked(.first)?: ("ok", words("code.first"))
+            case .checked(.wrong)?: ("bad", words("code.wrong"))
+            case .invalid?: ("bad", words("code.invalid"))
+            case .limited?: ("bad", words("code.limited"))
+            case .checked(.again)?, .checked(.notCommitted)?, nil: nil
+            }
+        if let (kind, text) = message { out["message"] = ["kind": kind, "text": text] }
         return out
     }
 

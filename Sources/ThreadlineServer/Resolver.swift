@@ -50,6 +50,26 @@ enum Resolver {
         return .page
     }
 
+    /// The `Link` header value naming a Digital Link's linkset.
+    static func linksetLink(for link: DigitalLink, base: String) -> String {
+        "<\(base + path(of: link))?linkType=linkset>; rel=\"linkset\"; type=\"application/linkset+json\""
+    }
+
+    /// The fields of an HTML form's body (`application/x-www-form-urlencoded`): names to values, `+` a space,
+    /// escapes decoded; a malformed pair is left out.
+    static func form(_ body: ByteBuffer) -> [String: String] {
+        var fields: [String: String] = [:]
+        for pair in String(buffer: body).split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decoded(_ text: Substring) -> String? {
+                text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+            }
+            guard parts.count == 2, let name = decoded(parts[0]), let value = decoded(parts[1]) else { continue }
+            fields[name] = value
+        }
+        return fields
+    }
+
     /// A Digital Link's path on this resolver: `/01/<gtin>[/10/<lot>][/21/<serial>]`.
     static func path(of link: DigitalLink) -> String { String(link.uri.dropFirst(link.base.count)) }
 

@@ -244,6 +244,12 @@ seed("fuzz-submission", '{"type":"ParticipantRegistration","participant":{"id":"
      '"roles":["processor"],"companyPrefixes":["8901236"],"locations":[{"gln":"8901236000012","country":"IN",'
      '"name":{"en":"Tiruppur, Tamil Nadu","zh-CN":"蒂鲁普"}},"8901236000029"],"keys":["k"]},"basis":0}')
 
+# A hidden code's commitment and a verification (Specs/24-products.md §7).
+seed("fuzz-submission", '{"product":"https://id.gs1.org/01/00614141123452/21/TS-0001","salt":"AQEBAQEBAQEBAQEBAQEBAQ",'
+     '"hash":"ox0SlFBbUNhH1eNF41TtcvawzRMT28Gav1RA8CCsP4M","kdf":{"name":"scrypt","N":16384,"r":8,"p":1}}')
+seed("fuzz-submission", '{"product":"https://id.gs1.org/01/00614141123452/21/TS-0001","number":1,'
+     '"verifiedAt":"2026-11-30T00:53:20.123Z"}')
+
 # EPCIS query parameters of GET /events (Specs/11-trace.md §3).
 for query in [
     "EQ_bizStep=shipping&perPage=10&nextPageToken=5", "MATCH_epc=urn:epc:id:sgtin:0614141.112345.400",

@@ -130,7 +130,28 @@ final class Browser {
         let statusBottom: Double?
     }
 
-    func open(_ url: String, width: Int = 360, height: Int = 740) throws -> Page {
+    /// Opens `url`, types `value` into the form field named `field` and submits its form as a person would (the
+    /// page itself runs no script); the page the browser then shows.
+    func submit(_ url: String, field: String, value: String, width: Int = 360, height: Int = 740) throws -> Page {
+        try open(url, width: width, height: height) { session in
+            let escaped = value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'")
+            var loaded = false
+            try self.send(
+                "Runtime.evaluate",
+                [
+                    "expression":
+                        "const f = document.querySelector('[name=\(field)]'); f.value = '\(escaped)'; f.form.requestSubmit(); 1"
+                ], session: session
+            ) { name, _ in if name == "Page.loadEventFired" { loaded = true } }
+            if !loaded { try self.wait(for: "Page.loadEventFired") }
+        }
+    }
+
+    func open(
+        _ url: String, width: Int = 360, height: Int = 740, then act: (String) throws -> Void = { _ in }
+    ) throws
+        -> Page
+    {
         let target = try send("Target.createTarget", ["url": "about:blank"])
         let attached = try send("Target.attachToTarget", ["targetId": target["targetId"] ?? "", "flatten": true])
         guard let session = attached["sessionId"] as? String else { throw Failure(description: "no session") }
@@ -144,6 +165,7 @@ final class Browser {
             if name == "Page.loadEventFired" { loaded = true }
         }
         if !loaded { try wait(for: "Page.loadEventFired") }
+        try act(session)
         let probe = """
             JSON.stringify({text: document.body.innerText, all: document.body.textContent,
               width: window.innerWidth, height: window.innerHeight,

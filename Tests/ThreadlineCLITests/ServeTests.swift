@@ -197,6 +197,7 @@ extension ServeTests {
         try #require(
             pages == [
                 "/01/00614141123452/21/TS-0001", "/01/00614141123452/21/TS-0101", "/01/07612345543215/21/SN-0003",
+                "/01/00614141123452/21/TS-0002",
             ])
         let server = try await Self.start(in: folder, arguments)
         defer { server.process.terminate() }
@@ -285,6 +286,33 @@ extension ServeTests {
         let png = [UInt8](shirt.screenshot)
         #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]))
         if png.count > 24 { #expect(png[16..<20].reduce(0) { $0 << 8 | Int($1) } == 720) }
+
+        // The first-scan check, through the browser's own form (no JavaScript on the page): the unsold T-shirt's
+        // hidden code, as the demo prints it, entered by a first buyer and then by a second.
+        let unsold = base + pages[3]
+        let code = try #require(
+            demo.lines.first { $0.contains(pages[3]) }?.components(separatedBy: "hidden code, ").last?.prefix(11))
+        let before = try browser.open(unsold)
+        #expect(before.text.contains("Check the hidden code") && before.statusKind == "status genuine")
+        let wrong = try browser.submit(unsold, field: "code", value: "AAAAA-AAAAA")
+        #expect(wrong.text.contains("This code does not match this product."))
+        #expect(wrong.statusKind == "status genuine")
+        let first = try browser.submit(unsold, field: "code", value: String(code).lowercased())
+        #expect(first.text.contains("Verified: you are the first to enter this code."), "\(first.text)")
+        #expect(first.statusKind == "status genuine" && first.text.contains("Its hidden code was first entered on"))
+        try first.screenshot.write(to: Self.screenshots.appendingPathComponent("tshirt-first-scan-en.png"))
+        let second = try browser.submit(unsold + "?lang=zh-CN", field: "code", value: String(code))
+        #expect(second.statusKind == "status suspect", "\(second.text)")
+        #expect(second.text.contains("至今共被输入2次"))
+        #expect(second.alertTop.map { $0 < Double(second.viewportHeight) / 2 } == true)
+        try second.screenshot.write(to: Self.screenshots.appendingPathComponent("tshirt-second-scan-zh-CN.png"))
+        // A marketplace's listing check now reports the serial as suspect.
+        let listing = try CLI.run(
+            [
+                "check-listing", "--ledger", "d/ledger.sqlite", "--code", "https://id.gs1.org" + pages[3], "--seller",
+                "shopstream",
+            ], in: folder)
+        #expect(listing.status == 3 && listing.output.contains("VERIFIED_MORE_THAN_ONCE"), "\(listing.output)")
     }
 
     @Test func thePageSpeaksTheBrowsersLanguageAndListsItsLanguages() async throws {

@@ -149,3 +149,52 @@ extension ServerTests {
         }
     }
 }
+
+extension ServerTests {
+    /// The first-scan check on the page (Specs/24-products.md §7): a form posted to the product's link, the first
+    /// correct code recorded, a second exposing a copy, and guessing limited per serial and per client.
+    @Test func theHiddenCodeFormRecordsTheFirstEntryAndLimitsGuessing() async throws {
+        let ledger = try await Self.ledger()
+        _ = try await ledger.append(try [Self.event(1), Self.event(2)].map { try Envelope(json: Array(buffer: $0)) })
+        for serial in [1, 2] {
+            let commitment = try CodeCommitment(
+                code: "8W15QNEQP\(serial)", product: "https://id.gs1.org/01/10614141123459/21/\(serial)")
+            _ = try await ledger.append([
+                try Envelope(signing: commitment.payload, type: CodeCommitment.payloadType, with: Self.brand)
+            ])
+        }
+        let app = Server.buildApplication(ledger: ledger, reads: .open)
+        try await app.test(.router) { client in
+            func post(_ serial: Int, _ code: String) async throws -> (HTTPResponse.Status, String) {
+                try await client.execute(
+                    uri: "/01/10614141123459/21/\(serial)", method: .post,
+                    headers: [.contentType: "application/x-www-form-urlencoded"],
+                    body: ByteBuffer(
+                        string: "code=" + (code.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? code))
+                ) { ($0.status, String(buffer: $0.body)) }
+            }
+            let page = try await client.execute(uri: "/01/10614141123459/21/1", method: .get) {
+                String(buffer: $0.body)
+            }
+            #expect(page.contains(#"<form method="post" action="/01/10614141123459/21/1?lang=en">"#))
+            #expect(page.contains(#"name="code""#))
+            // Not a code: said so, nothing checked.
+            #expect(try await post(1, "hello!").1.contains("A code is 8 to 32 letters and digits"))
+            // Wrong, then right (as a shopper types it), then right again: a copy.
+            #expect(try await post(1, "8W15Q-NEQP9").1.contains("This code does not match this product."))
+            let first = try await post(1, "8w15q neqp1")
+            #expect(first.0 == .ok && first.1.contains("Verified: you are the first to enter this code."))
+            #expect(first.1.contains("✓ Genuine"))
+            let again = try await post(1, "8W15QNEQP1")
+            #expect(again.1.contains("⚠ Suspect") && again.1.contains("has now been entered 2 times"))
+            // Five wrong codes for serial 2 lock it for the hour, even for the right code; serial 1 is not locked.
+            for _ in 0..<5 { #expect(try await post(2, "AAAAAAAAAA").1.contains("does not match")) }
+            let locked = try await post(2, "8W15QNEQP2")
+            #expect(locked.0 == .tooManyRequests && locked.1.contains("Too many tries"))
+            #expect(try await ledger.verifications(of: "https://id.gs1.org/01/10614141123459/21/2").isEmpty)
+            // One client: at most 20 codes an hour, whatever the serials (it has tried 8; 12 more are let through).
+            for serial in 3..<15 { #expect(try await post(serial, "BBBBBBBBBB").0 != .tooManyRequests) }
+            #expect(try await post(15, "CCCCCCCCCC").0 == .tooManyRequests)
+        }
+    }
+}

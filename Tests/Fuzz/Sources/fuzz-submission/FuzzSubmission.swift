@@ -7,7 +7,8 @@ import Statements
 /// opening; reading the statement a submission carries refuses or succeeds, never traps. Also an erasure
 /// statement's payload (`Erasure(payload:)`, 23 §7), which has one form: what it reads, it writes back the same;
 /// and the payloads of a brand's product statement (`ProductData(payload:)`, 24 §2) and of a registry statement,
-/// whose places have countries and names (09 §2): what they read, they write as a payload that reads back the same.
+/// whose places have countries and names (09 §2): what they read, they write as a payload that reads back the same;
+/// and hidden codes' commitments and verifications (24 §7), which have one form each.
 @main
 enum FuzzSubmission: FuzzTarget {
     static func fuzz(_ input: FuzzInput) {
@@ -17,6 +18,12 @@ enum FuzzSubmission: FuzzTarget {
         if let product = try? ProductData(payload: input.bytes) {
             require(
                 (try? ProductData(payload: product.payload)) == product, "a product statement reads back as another")
+        }
+        if let commitment = try? CodeCommitment(payload: input.bytes) {
+            require(commitment.payload == input.bytes, "a commitment reads from bytes it does not write")
+        }
+        if let verification = try? CodeVerification(payload: input.bytes) {
+            require(verification.payload == input.bytes, "a verification reads from bytes it does not write")
         }
         if let registry = try? RegistryStatement(payload: input.bytes) {
             require(
