@@ -96,6 +96,20 @@ extension ClientTests {
         let json = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
         #expect((json["records"] as? [[String: Any]])?.first?["seq"] as? Int == 5)
         #expect(try await ServeTests.fetch(server.base.appendingPathComponent("products/123")).0 == 400)
+        // The brand commits hidden codes through the server too; the marketplace may not.
+        let codes = try brand.run(
+            "codes", "commit", "--remote", "hub", "--gtin", "10614141123459", "--serial", "1", "--as", "brand.key",
+            "--out", "codes.csv")
+        #expect(
+            codes.status == 0
+                && codes.lines == ["committed 1 hidden codes as records 6–6; the codes to print are in codes.csv"],
+            "\(codes.stderr)")
+        let theirs = try market.run(
+            "codes", "commit", "--remote", "hub", "--gtin", "10614141123459", "--serial", "2", "--as", "market.key",
+            "--out", "codes.csv")
+        #expect(
+            theirs.status == 2
+                && !FileManager.default.fileExists(atPath: market.folder.appendingPathComponent("codes.csv").path))
         #expect(try await ServeTests.fetch(server.base.appendingPathComponent("products/00614141000005")).0 == 404)
     }
 }
@@ -124,5 +138,53 @@ extension CommandTests {
                 "farm.key", "--place", bad)
             #expect(refused.status == 2, "\(bad): \(refused.stderr)")
         }
+    }
+}
+
+extension CommandTests {
+    @Test func theBrandCommitsHiddenCodesAndNothingIsLostOnARefusal() throws {
+        _ = try setUp()
+        try addBrand()
+        try Data("S-1\nS-2\n\n".utf8).write(to: folder.appendingPathComponent("serials.txt"))
+        let committed = try run(
+            "codes", "commit", "--ledger", "l.db", "--gtin", "614141123452", "--serials-file", "serials.txt",
+            "--serial", "S-3", "--as", "brand.key", "--out", "codes.csv", "--json")
+        #expect(committed.status == 0, "\(committed.stderr)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: committed.stdout) as? [String: Any])
+        #expect(summary["committed"] as? Int == 3 && summary["first"] as? Int == 1)
+        let csv = try String(contentsOf: folder.appendingPathComponent("codes.csv"), encoding: .utf8)
+        let rows = csv.split(separator: "\n").map { $0.split(separator: ",").map(String.init) }
+        #expect(rows.first == ["serial", "code", "link"] && rows.count == 4)
+        #expect(rows.dropFirst().map { $0[0] } == ["S-3", "S-1", "S-2"])
+        #expect(rows.dropFirst().allSatisfy { HiddenCode.normalized($0[1])?.count == 10 })
+        #expect(rows[1][2] == "https://id.gs1.org/01/00614141123452/21/S-3")
+        let mode =
+            try FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent("codes.csv").path)[
+                .posixPermissions] as? Int
+        #expect(mode == 0o600)
+        // A serial already committed: refused, nothing recorded, and no codes file left to print.
+        let again = try run(
+            "codes", "commit", "--ledger", "l.db", "--gtin", "614141123452", "--serial", "S-4", "--serial", "S-1",
+            "--as", "brand.key", "--out", "more.csv")
+        #expect(again.status == 2 && again.stderr.contains("already record"), "\(again.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("more.csv").path))
+        // Not the GTIN's owner; an existing file is never overwritten; a serial twice.
+        #expect(
+            try run(
+                "codes", "commit", "--ledger", "l.db", "--gtin", "614141123452", "--serial", "S-5", "--as", "farm.key",
+                "--out", "x.csv"
+            ).status == 2)
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("x.csv").path))
+        #expect(
+            try run(
+                "codes", "commit", "--ledger", "l.db", "--gtin", "614141123452", "--serial", "S-6", "--as", "brand.key",
+                "--out", "codes.csv"
+            ).status == 2)
+        #expect(
+            try run(
+                "codes", "commit", "--ledger", "l.db", "--gtin", "614141123452", "--serial", "S-7", "--serial", "S-7",
+                "--as", "brand.key", "--out", "y.csv"
+            ).status == 2)
+        #expect(try run("verify", "--ledger", "l.db").status == 0)
     }
 }
