@@ -1,3 +1,5 @@
+import GS1Identifiers
+import LedgerRules
 import LedgerStore
 import Statements
 import TransparencyLog
@@ -58,5 +60,37 @@ extension Ledger {
         guard latest.seq < body.size, let entry = try await provedEntries([latest.seq], size: body.size).first
         else { return nil }
         return (note, entry)
+    }
+}
+
+extension Ledger {
+    /// The product data that applies to the GTIN of `journey`'s product, and to each other GTIN the journey
+    /// follows (its materials'), by GTIN.
+    public func productData(of journey: Journey) async throws -> (product: ProductData?, others: [String: ProductData])
+    {
+        let gtins = Set(
+            ReadPolicy.journeyIdentifiers(of: journey).map(DigitalLink.canonical).compactMap(
+                DigitalLink.gtin(inCanonical:)))
+        let own = DigitalLink.gtin(inCanonical: journey.identifier)
+        var others: [String: ProductData] = [:]
+        for gtin in gtins.sorted() where gtin != own {
+            others[gtin] = try await product(gtin: gtin)?.product
+        }
+        var data: ProductData?
+        if let own { data = try await product(gtin: own)?.product }
+        return (data, others)
+    }
+
+    /// What the passport of `code` is made of (`Specs/24-products.md` §8): its assessment, product data and every
+    /// step's record proved against the latest checkpoint.
+    public func passportSources(_ code: String) async throws -> ProductPassport.Sources {
+        let assessment = try await assess(code)
+        let journey = assessment.journey
+        guard !journey.steps.isEmpty else { throw LedgerError.noSuchProduct(code) }
+        let (product, others) = try await productData(of: journey)
+        let (proofs, entries) = try await inclusionProofs(journey.steps.map(\.seq))
+        return ProductPassport.Sources(
+            assessment: assessment, product: product, materials: others, checkpoint: try await checkpoint(),
+            proofs: proofs, entries: entries)
     }
 }

@@ -25,6 +25,8 @@ public actor Ledger {
     let signer: Ed25519NoteSigner?
     /// The operator's key, for the statements the operator signs through the engine (erasures).
     let operatorKey: SigningKey?
+    /// The operator's signing key, when this engine holds it (to sign what the server issues in the ledger's name).
+    public nonisolated var operatorSigningKey: SigningKey? { operatorKey }
     let clock: @Sendable () -> Int64
     let logger: Logger
 

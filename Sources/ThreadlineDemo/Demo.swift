@@ -52,6 +52,7 @@ public struct Demo {
         let sound = try await audit(run)
         let bundlePath = try await bundle(run)
         let (consumerPath, confidential) = try await consumerBundle(run)
+        try await passport(run)
         tryNext(run, bundle: bundlePath, consumer: consumerPath, proof: proofPath, entry: entryPath)
         return sound && confidential
     }
@@ -224,6 +225,30 @@ public struct Demo {
 
     /// 7. What a shopper's phone is given, unsigned: the T-shirt's sealed records with only the fields a consumer
     /// may see, verified offline; returns its file, and whether no other serial of the batch is in it.
+    /// 8. The T-shirt's Digital Product Passport, issued by its brand.
+    private func passport(_ run: Run) async throws {
+        let path = folder.appendingPathComponent("TS-0001.passport.jwt")
+        let brand = try DemoStory.key("northwind-apparel")
+        let sources = try await run.ledger.passportSources(DemoStory.tshirt)
+        let passport = ProductPassport(
+            sources, issuer: (ProductPassport.didKey(brand.verifier.publicKey), "Northwind Apparel"),
+            millis: Int64(Date().timeIntervalSince1970 * 1000), id: "urn:uuid:" + UUID().uuidString.lowercased())
+        let jws = try passport.jws(signedBy: brand)
+        try Data((jws + "\n").utf8).write(to: path)
+        let subject = passport.credential["credentialSubject"]
+        say("\n8. The T-shirt's Digital Product Passport (UN Transparency Protocol; threadline passport):")
+        say(
+            "  a W3C Verifiable Credential, VC-JOSE (application/vc+jwt, EdDSA), issued by Northwind Apparel as "
+                + ProductPassport.didKey(brand.verifier.publicKey))
+        say(
+            "  \(subject?["product"]?["name"]?.stringValue ?? ""), made in "
+                + "\(subject?["product"]?["countryOfProduction"]?.stringValue ?? "?"); "
+                + "\(subject?["materialsProvenance"]?.elements?.count ?? 0) materials, "
+                + "\(subject?["conformityClaim"]?.elements?.count ?? 0) conformity claims, "
+                + "\(sources.entries.count) records of evidence proved against the checkpoint; "
+                + "\(path.lastPathComponent) (\(jws.utf8.count) bytes)")
+    }
+
     private func consumerBundle(_ run: Run) async throws -> (URL, Bool) {
         let path = folder.appendingPathComponent("TS-0001.consumer.bundle")
         let bundle = try await run.ledger.bundle(DemoStory.tshirt, for: .anyone)
@@ -273,6 +298,9 @@ public struct Demo {
         say("  threadline participant list --ledger \(ledger)")
         say("  threadline verify-bundle \(bundle.path) --vkey '\(vkey)' --seller shopstream")
         say("  threadline verify-bundle \(consumer.path) --vkey '\(vkey)'    # what the shopper's phone checks")
+        say(
+            "  threadline passport --ledger \(ledger) \(DemoStory.tshirt) --as \(folder.path)/samples/keys/northwind-apparel.key"
+        )
         say("  threadline verify --ledger \(ledger)")
         say("  threadline verify-proof \(proof.path) --vkey '\(vkey)' --entry \(entry.path)")
         say("\nSee what a consumer sees after scanning a label: serve the demo ledger,")

@@ -16,11 +16,16 @@ enum Resolver {
         case traceability
         /// A redirect to the EPCIS query of the product's events (`gs1:epcis`).
         case epcis
+        /// The product's Digital Product Passport (`gs1:sustainabilityInfo`, or UNTP's `dpp` link type), a VC-JOSE
+        /// credential.
+        case passport
         /// Every link, as an RFC 9264 linkset (`linkType=linkset` or `all`, or `Accept: application/linkset+json`).
         case linkset
     }
 
     static let vocabulary = "https://ref.gs1.org/voc/"
+    /// UNTP's link type of a Digital Product Passport.
+    static let untpPassport = "https://test.uncefact.org/vocabulary/linkTypes/dpp"
 
     /// The `Link` header (RFC 8288), which HTTPTypes does not name.
     static let linkHeader = HTTPField.Name("Link")!
@@ -37,11 +42,13 @@ enum Resolver {
     static func answer(to request: Request) -> Answer {
         let accept = request.headers[.accept] ?? ""
         if let linkType = request.uri.queryParameters.get("linkType") {
+            if linkType == untpPassport || linkType == "untp:dpp" { return .passport }
             let term = linkType.hasPrefix(vocabulary) ? String(linkType.dropFirst(vocabulary.count)) : linkType
             switch term.hasPrefix("gs1:") ? String(term.dropFirst(4)) : term {
             case "linkset", "all": return .linkset
             case "traceability": return .traceability
             case "epcis": return .epcis
+            case "sustainabilityInfo": return .passport
             default: return .page
             }
         }
@@ -123,6 +130,12 @@ enum Resolver {
                         .init(
                             vocabulary + "traceability",
                             target(base + "/trace?code=" + code, "The journey as JSON", "application/json")),
+                        .init(
+                            vocabulary + "sustainabilityInfo",
+                            target(
+                                base + path + "?linkType=gs1:sustainabilityInfo",
+                                "The product's Digital Product Passport",
+                                "application/vc+jwt")),
                         .init(
                             vocabulary + "epcis",
                             target(base + epcisQuery(for: link), "The product's EPCIS events", "application/json")),

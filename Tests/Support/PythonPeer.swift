@@ -17,6 +17,7 @@ public enum PythonPeer {
     /// Whether tests that need a peer run: when it is installed, and always in CI (where its absence fails).
     public static let runs = installed("http_message_signatures, requests") || inCI
     public static let sdJWTRuns = installed("sd_jwt, jwcrypto") || inCI
+    public static let passportRuns = installed("jsonschema, jwcrypto") || inCI
     static var inCI: Bool { ProcessInfo.processInfo.environment["CI"] != nil }
 
     /// The tests' folder.

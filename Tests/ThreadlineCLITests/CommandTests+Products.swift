@@ -274,6 +274,9 @@ extension CommandTests {
             "verified with no database: 33 steps, each field checked against its signed record",
             "the step that made it (#35) shows 1 of the 12 serials it made",
             "none of the batch's 11 other serials is in it",
+            // The brand's passport of the T-shirt.
+            "8. The T-shirt's Digital Product Passport (UN Transparency Protocol; threadline passport):",
+            "Organic cotton T-shirt, made in BD; 6 materials, 7 conformity claims, 33 records of evidence",
         ] {
             #expect(output.contains(expected), "missing: \(expected)")
         }

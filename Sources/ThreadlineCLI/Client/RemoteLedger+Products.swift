@@ -233,3 +233,47 @@ extension RemoteLedger {
         }
     }
 }
+
+extension RemoteLedger {
+    /// The passport the server issues of `code` (`linkType=gs1:sustainabilityInfo`, 24 §8), verified — signed by
+    /// the pinned operator key, its checkpoint accepted, every record of its evidence in that tree — and reissued
+    /// by `issuer` under its own `did:key` (to be signed by it).
+    func passport(_ code: String, issuer: SigningKey, name: String?) async throws -> JSONValue {
+        let link = try DigitalLink.canonical(asking: code)
+        guard link.hasPrefix("https://id.gs1.org/01/") else {
+            throw CommandFailure(CommandFailure.inputRefused, "'\(code)' is not a product's Digital Link")
+        }
+        let path = String(link.dropFirst("https://id.gs1.org".count))
+        let answer = try await server.get(path + "?linkType=gs1:sustainabilityInfo", limit: 1 << 26)
+        if answer.status == 404 { throw CommandFailure(CommandFailure.notFound, "no event concerns \(code)") }
+        let jws = try server.expect(answer, "the passport of \(code)").text.trimmingCharacters(
+            in: .whitespacesAndNewlines)
+        func refuse(_ why: String) -> CommandFailure {
+            CommandFailure(CommandFailure.verificationFailed, "the server's passport of \(code) \(why)")
+        }
+        guard let credential = ProductPassport.credential(ofJWS: jws, publicKey: log.publicKey) else {
+            throw refuse("is not signed by the operator's key")
+        }
+        guard let evidence = credential["evidence"]?.elements?.first, let note = evidence["checkpoint"]?.stringValue,
+            let records = evidence["records"]?.elements
+        else { throw refuse("carries no ledger evidence") }
+        let checkpoint: Checkpoint
+        do { checkpoint = try await accept(try SignedNote(parsing: note)) } catch let error as any CodedError {
+            throw refuse("names a checkpoint that does not verify: \(error.reason)")
+        }
+        for record in records {
+            guard case .number(let text)? = record["seq"], let seq = Int64(text),
+                let leaf = record["leafHash"]?.stringValue.flatMap({ Hash(base64: $0) }),
+                let path = record["proof"]?.elements?.map({ $0.stringValue.flatMap { Hash(base64: $0) } }),
+                !path.contains(where: { $0 == nil }),
+                Proofs.verifyInclusion(
+                    leafHash: leaf, index: seq, size: checkpoint.size, proof: path.compactMap { $0 },
+                    root: checkpoint.root)
+            else { throw refuse("has evidence that is not in the tree of size \(checkpoint.size)") }
+        }
+        return ProductPassport(credential: credential).reissued(
+            by: (ProductPassport.didKey(issuer.verifier.publicKey), name ?? issuer.name),
+            id: "urn:uuid:" + UUID().uuidString.lowercased()
+        ).credential
+    }
+}

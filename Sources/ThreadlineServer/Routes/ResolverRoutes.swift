@@ -102,6 +102,14 @@ struct ResolverRoutes: Sendable {
             }
             headers[.location] = ([Resolver.epcisQuery(for: link)] + passed).joined(separator: "&")
             return Response(status: .temporaryRedirect, headers: headers)
+        case .passport:
+            // Issued by the operator, the only key the server holds (a brand issues its own with `passport --as`).
+            guard let key = ledger.operatorSigningKey else { throw LedgerError.noOperatorKey }
+            let sources = try await ledger.passportSources(link.uri)
+            let passport = ProductPassport(
+                sources, issuer: (ProductPassport.didKey(key.verifier.publicKey), ledger.metadata.origin),
+                millis: Int64(Date().timeIntervalSince1970 * 1000), id: "urn:uuid:" + UUID().uuidString.lowercased())
+            return Server.text(try passport.jws(signedBy: key), type: "application/vc+jwt", cache: "no-cache")
         case .page: break
         }
         return try await page(request, link: link, gtin: gtin, assessment: assessment)
@@ -156,13 +164,9 @@ struct ResolverRoutes: Sendable {
 
     /// What the page shows besides the journey: the product data of its GTIN and of its materials' GTINs.
     func content(of journey: Journey, gtin: String, path: String) async throws -> ConsumerPage.Content {
-        var content = ConsumerPage.Content(product: try await ledger.product(gtin: gtin)?.product, path: path)
-        let gtins = Set(
-            ReadPolicy.journeyIdentifiers(of: journey).map(DigitalLink.canonical).compactMap(
-                DigitalLink.gtin(inCanonical:)))
-        for other in gtins.sorted() where other != gtin {
-            content.materials[other] = try await ledger.product(gtin: other)?.product
-        }
+        let (product, others) = try await ledger.productData(of: journey)
+        var content = ConsumerPage.Content(product: product, path: path)
+        content.materials = others
         return content
     }
 }
