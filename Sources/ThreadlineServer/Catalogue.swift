@@ -78,9 +78,26 @@ struct Catalogue: Sendable {
     /// The message `key` in `language` with each `{name}` replaced by `values[name]`; the key itself for a
     /// message the catalogue lacks (a bug its tests catch).
     func text(_ key: String, _ language: String, _ values: [String: String] = [:]) -> String {
-        var text = messages[key]?[language] ?? messages[key]?[languages[0].tag] ?? key
-        for (name, value) in values { text = text.replacingOccurrences(of: "{\(name)}", with: value) }
-        return text
+        let text = messages[key]?[language] ?? messages[key]?[languages[0].tag] ?? key
+        guard !values.isEmpty else { return text }
+        // One pass: each `{name}` with a value is replaced; any other brace is kept.
+        var out = ""
+        out.reserveCapacity(text.utf8.count + values.values.reduce(0) { $0 + $1.utf8.count })
+        var rest = Substring(text)
+        while let open = rest.firstIndex(of: "{") {
+            out += rest[..<open]
+            guard let close = rest[open...].firstIndex(of: "}"),
+                let value = values[String(rest[rest.index(after: open)..<close])]
+            else {
+                out += "{"
+                rest = rest[rest.index(after: open)...]
+                continue
+            }
+            out += value
+            rest = rest[rest.index(after: close)...]
+        }
+        out += rest
+        return out
     }
 }
 

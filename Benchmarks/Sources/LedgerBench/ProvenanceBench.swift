@@ -130,7 +130,9 @@ extension LedgerBench {
                 Double(listings.count) / listingSeconds))
         // (h) The consumer page of the traced product, over HTTP, on a need-to-know server and on a public one;
         // then the brand's signed trace of it, through the read policy.
-        try await runPage(ledger, path: eventShape.pagePath, requests: 500)
+        for language in ["en", "zh-CN"] {
+            try await runPage(ledger, path: eventShape.pagePath, requests: 500, language: language)
+        }
         try await runPage(ledger, path: eventShape.pagePath, requests: 500, reads: .open)
         try await runSignedTrace(ledger, code: traced, reader: brand, requests: 500)
         print("ledger file: \(path) (\(fileSize(path) / 1_048_576) MiB)")
@@ -150,6 +152,19 @@ extension LedgerBench {
         _ = try await ledger.append([
             try Envelope(signing: registration.payload, type: RegistryStatement.payloadType, with: operatorKey)
         ])
+        // The traced product's data, in English and Chinese, as its page shows it (Specs/24).
+        for gtin in ["10614141123459", "00614141123452"] {
+            let product = try ProductData(
+                gtin: gtin, name: try LocalizedText(["en": "Bench T-shirt", "zh-CN": "基准T恤"], maxCharacters: 200),
+                brandName: try LocalizedText(["en": "Bench Brand", "zh-CN": "基准品牌"], maxCharacters: 200),
+                composition: [.init(fibre: "cotton", percent: 95), .init(fibre: "elastane", percent: 5)],
+                countryOfManufacture: "CN",
+                care: try LocalizedText(["en": "Wash at 30 °C", "zh-CN": "30°C 机洗"], maxCharacters: 200),
+                basis: try await ledger.size())
+            _ = try await ledger.append([
+                try Envelope(signing: product.payload, type: ProductData.payloadType, with: brand)
+            ])
+        }
         return ledger
     }
 
