@@ -1,4 +1,3 @@
-import EPCIS
 import Participants
 /// What the ledger says about one product: its journey, the registry it was read against, and the integrity
 /// rules' findings over that journey (`Specs/11-trace.md`, `Specs/12-integrity.md`). `threadline check CODE`, the
@@ -22,12 +21,8 @@ public struct Assessment: Sendable {
         var integrity = IntegrityRules.check(
             journey.steps.map { IntegrityRules.Step(seq: $0.seq, event: $0.event, recorder: $0.participant) },
             registry: registry)
-        if verifications.count > 1, let first = verifications.first {
-            integrity.append(
-                IntegrityRules.Finding(
-                    code: .verifiedMoreThanOnce, identifier: journey.identifier, records: verifications.map(\.seq),
-                    message: "the hidden code of \(journey.identifier) was entered correctly \(verifications.count) "
-                        + "times, first at \(Timestamp.format(millis: first.millis)): one of these is a copied label"))
+        if let finding = IntegrityRules.verifiedMoreThanOnce(journey.identifier, verifications) {
+            integrity.append(finding)
         }
         self.integrity = integrity
     }

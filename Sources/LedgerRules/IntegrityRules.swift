@@ -54,6 +54,18 @@ public enum IntegrityRules {
     /// The fastest a product travels between two geo: places: 1,000 km/h (an airliner).
     public static let maximumSpeedKmh = 1000.0
 
+    /// `VERIFIED_MORE_THAN_ONCE` for `identifier` when its hidden code's correct entries (records and times,
+    /// oldest first) are more than one (`Specs/24-products.md` §7).
+    public static func verifiedMoreThanOnce(
+        _ identifier: String, _ verifications: [(seq: Int64, millis: Int64)]
+    ) -> Finding? {
+        guard verifications.count > 1, let first = verifications.first else { return nil }
+        return Finding(
+            code: .verifiedMoreThanOnce, identifier: identifier, records: verifications.map(\.seq),
+            message: "the hidden code of \(identifier) was entered correctly \(verifications.count) times, first at "
+                + "\(Timestamp.format(millis: first.millis)): one of these is a copied label")
+    }
+
     /// Runs every rule over `steps` (any order; they are taken in event-time order, then record order).
     public static func check(_ steps: [Step], registry: Registry) -> [Finding] {
         var state = State(registry: registry)

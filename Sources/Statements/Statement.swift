@@ -158,7 +158,7 @@ public enum Statement: Sendable {
         case .commitment(let commitment, let digest):
             return [IndexKey.commitment(commitment.product), IndexKey.statement(digest)]
         case .verification(let verification, let digest):
-            return [IndexKey.statement(digest), IndexKey.verification(verification.product)]
+            return [IndexKey.statement(digest), IndexKey.verification(verification.product), IndexKey.verifications]
         case .event(let event, let hash): return IndexKey.keys(of: event, hash: hash)
         }
     }
@@ -192,6 +192,7 @@ public enum Statement: Sendable {
             keys.append(IndexKey.Prefix.statement, Substring(digest.hex))
         case .verification(let verification, let digest):
             keys.append(IndexKey.Prefix.verification, Substring(verification.product))
+            keys.append(IndexKey.verifications, "")
             keys.append(IndexKey.Prefix.statement, Substring(digest.hex))
         case .product(let product, let digest):
             keys.append(IndexKey.Prefix.product, Substring(product.gtin))
@@ -295,6 +296,8 @@ public enum IndexKey {
     public static let erasures = "erasures"
     /// Every product statement.
     public static let products = "products"
+    /// Every recorded correct entry of a hidden code (24 §7).
+    public static let verifications = "verifications"
 
     /// The product statements of the 14-digit `gtin`.
     public static func product(gtin: String) -> String { Prefix.product + gtin }

@@ -425,7 +425,22 @@ extension Ledger {
     /// and the findings. One product's are its `assess(code).integrity`.
     public func checkIntegrity() async throws -> (checked: Int, findings: [IntegrityRules.Finding]) {
         let (steps, registry) = try await integritySteps()
-        return (steps.count, IntegrityRules.check(steps, registry: registry))
+        return (steps.count, IntegrityRules.check(steps, registry: registry) + (try await verificationFindings()))
+    }
+
+    /// `VERIFIED_MORE_THAN_ONCE` for each serial whose hidden code was entered correctly more than once (24 §7).
+    private func verificationFindings() async throws -> [IntegrityRules.Finding] {
+        let seqs = try await store.lookup([IndexKey.verifications], from: 0).map(\.seq).sorted()
+        var byProduct: [String: [(seq: Int64, millis: Int64)]] = [:]
+        for (seq, bytes) in zip(seqs, try await store.records(at: seqs)) {
+            let envelope = try LedgerRecord(bytes: bytes).envelope
+            guard
+                case .verification(let verification, _) = try? Statement(
+                    payloadType: envelope.payloadType, payload: envelope.payload)
+            else { throw LedgerStoreError.corrupt("the index names record \(seq), which verifies no hidden code") }
+            byProduct[verification.product, default: []].append((seq, verification.millis))
+        }
+        return byProduct.keys.sorted().compactMap { IntegrityRules.verifiedMoreThanOnce($0, byProduct[$0] ?? []) }
     }
 
     /// Every event with its recorder, and the registry.

@@ -49,6 +49,9 @@ struct HiddenCodeLedgerTests {
         }
         #expect(reasons == [.verifiedAgain(firstMillis: 1_764_412_800_000, times: 2)])
         #expect(assessment.integrity.map(\.code).contains(.verifiedMoreThanOnce))
+        // And over the whole ledger, as `threadline check` runs it.
+        let whole = try await ledger.checkIntegrity().findings.filter { $0.code == .verifiedMoreThanOnce }
+        #expect(whole.map(\.identifier) == [Self.serial] && whole.first?.records.count == 2)
         let listing = assessment.listing(seller: "shop")
         #expect(listing.verdict == .suspect && listing.findings.contains { $0.reason == .verifiedMoreThanOnce })
         // A verification holds the serial and the time, nothing of who entered it.
