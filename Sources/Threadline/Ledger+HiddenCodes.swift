@@ -51,10 +51,16 @@ extension Ledger {
     }
 
     /// Checks `entered` against the commitment of the serial `product`; a match is recorded — signed by the operator,
-    /// the serial and the time only — before the answer says so.
-    public func checkCode(_ entered: String, product: String) async throws -> CodeCheck {
+    /// the serial and the time only — before the answer says so. The slow hash runs on the caller's task, not the
+    /// engine's (which appends meanwhile), so the caller bounds how many run at once.
+    public nonisolated func checkCode(_ entered: String, product: String) async throws -> CodeCheck {
         guard let (_, commitment) = try await commitment(of: product) else { return .notCommitted }
         guard commitment.matches(entered) else { return .wrong }
+        return try await recordVerification(of: product)
+    }
+
+    /// Records a correct entry of the hidden code of `product`.
+    private func recordVerification(of product: String) async throws -> CodeCheck {
         guard let operatorKey else { throw LedgerError.noOperatorKey }
         let millis = clock()
         // Numbered after those recorded; another entry recorded meanwhile takes the number, and this one the next.

@@ -10,7 +10,13 @@ actor CodeGuard {
     static let triesPerClient = 20
     static let maxEntries = 100_000
 
+    /// Codes checked at once: each takes 16 MiB and tens of milliseconds of one core (scrypt), so a flood of
+    /// requests waits for a permit instead of taking memory.
+    static let concurrentChecks = 2
+
     private var wrong: [String: [Int64]] = [:]
+    private var available = concurrentChecks
+    private var waiting: [CheckedContinuation<Void, Never>] = []
     private var tries: [String: [Int64]] = [:]
 
     /// Whether a code for `serial` from `client` may be checked at `now` (milliseconds); counts the try.
@@ -23,6 +29,31 @@ actor CodeGuard {
         guard recent.count < Self.triesPerClient, failures.count < Self.wrongPerSerial else { return false }
         tries[client] = recent + [now]
         return true
+    }
+
+    /// Runs `check` when one of `concurrentChecks` permits is free.
+    nonisolated func limited<T: Sendable>(_ check: @Sendable () async throws -> T) async throws -> T {
+        await acquire()
+        do {
+            let result = try await check()
+            await release()
+            return result
+        } catch {
+            await release()
+            throw error
+        }
+    }
+
+    private func acquire() async {
+        if available > 0 {
+            available -= 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    private func release() {
+        if waiting.isEmpty { available += 1 } else { waiting.removeFirst().resume() }
     }
 
     /// Counts a wrong code for `serial`.

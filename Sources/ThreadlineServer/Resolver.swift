@@ -28,7 +28,7 @@ enum Resolver {
     static let untpPassport = "https://test.uncefact.org/vocabulary/linkTypes/dpp"
 
     /// The `Link` header (RFC 8288), which HTTPTypes does not name.
-    static let linkHeader = HTTPField.Name("Link")!
+    static let linkHeader = HTTPField.Name("Link")!  // a valid field name: never nil
 
     /// RFC 3986 unreserved characters: what a query value keeps unescaped.
     static let unreserved = CharacterSet(

@@ -129,7 +129,8 @@ struct ResolverRoutes: Sendable {
         guard HiddenCode.normalized(entered) != nil else { return .invalid }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         guard await guardian.admit(serial: product, client: client, now: now) else { return .limited }
-        let result = try await ledger.checkCode(entered, product: product)
+        let ledger = self.ledger
+        let result = try await guardian.limited { try await ledger.checkCode(entered, product: product) }
         if result == .wrong { await guardian.failed(serial: product, now: now) }
         return .checked(result)
     }
