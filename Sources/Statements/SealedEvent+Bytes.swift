@@ -334,8 +334,11 @@ private struct ByteOpener {
     /// The digests of every sealed value read, ranges of which the values name.
     var digests: [Hash] = []
     var disclosed: [Disclosed] = []
-    /// Each disclosure's index by its digest.
-    var index: [Hash: Int] = [:]
+    /// Each disclosure's digest, in order; and, past `linearLimit` disclosures, their places by digest (a dozen
+    /// digests are found faster by comparing them than by hashing them).
+    var disclosedDigests: [Hash] = []
+    var index: [Hash: Int]?
+    static let linearLimit = 32
     var used: [Bool] = []
     var withheld: [Hash] = []
     var out: [UInt8] = []
@@ -345,7 +348,8 @@ private struct ByteOpener {
     /// Reads each disclosure text (a range of `stored`); false for one not of the plain shape, or met twice.
     mutating func disclose(_ texts: [Range<Int>], of stored: [UInt8]) -> Bool {
         disclosed.reserveCapacity(texts.count)
-        index.reserveCapacity(texts.count)
+        disclosedDigests.reserveCapacity(texts.count)
+        if texts.count > Self.linearLimit { index = Dictionary(minimumCapacity: texts.count) }
         decoded.reserveCapacity(texts.reduce(0) { $0 + $1.count } * 3 / 4)
         digests.reserveCapacity(64)
         for text in texts {
@@ -362,7 +366,12 @@ private struct ByteOpener {
             decoded.removeLast(decoded.count - start - written)
             guard let disclosure = read(start..<decoded.count) else { return false }
             let digest = stored.withUnsafeBytes { Hash.sha256(UnsafeRawBufferPointer(rebasing: $0[text])) }
-            guard index.updateValue(disclosed.count, forKey: digest) == nil else { return false }
+            if index != nil {
+                guard index?.updateValue(disclosed.count, forKey: digest) == nil else { return false }
+            } else {
+                guard !disclosedDigests.contains(digest) else { return false }
+            }
+            disclosedDigests.append(digest)
             disclosed.append(disclosure)
         }
         used = Array(repeating: false, count: disclosed.count)
@@ -391,7 +400,7 @@ private struct ByteOpener {
 
     /// The disclosure of `digest`, if any; nil (and `false`) for a disclosure used twice.
     mutating func take(_ digest: Hash) -> (Disclosed?, ok: Bool) {
-        guard let at = index[digest] else {
+        guard let at = index.map({ $0[digest] }) ?? disclosedDigests.firstIndex(of: digest) else {
             withheld.append(digest)
             return (nil, true)
         }

@@ -85,3 +85,20 @@ struct SealedBytesTests {
         #expect(SealedEvent.openedBytes(payload: Array(bytes.dropLast()), stored: opening.stored) == nil)
     }
 }
+
+extension SealedBytesTests {
+    @Test func anEventOfManyDisclosuresOpensTheSameAndRefusesADuplicate() throws {
+        let epcs = (1...40).map { #""urn:epc:id:sgtin:0614141.112345.\#($0)""# }.joined(separator: ",")
+        let event = try JSONValue(
+            parsing: Array(
+                #"{"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],"type":"ObjectEvent","eventTime":"2026-09-01T08:00:00Z","eventTimeZoneOffset":"+00:00","action":"ADD","epcList":[\#(epcs)]}"#
+                    .utf8))
+        let (bytes, opening, general) = try Self.sealed(event)
+        #expect(opening.disclosures.count > 40)
+        let fast = try #require(SealedEvent.openedBytes(payload: bytes, stored: opening.stored))
+        #expect(fast.event == Array(general.serialized.utf8) && fast.disclosures == opening.disclosures.count)
+        var twice = opening
+        twice.disclosures.append(opening.disclosures[7])
+        #expect(SealedEvent.openedBytes(payload: bytes, stored: twice.stored) == nil)
+    }
+}
