@@ -57,7 +57,10 @@ extension CommandTests {
         try Data(#"{"name":{"en":"X"},"basis":1}"#.utf8).write(to: folder.appendingPathComponent("basis.json"))
         try Data(#"{"name":{"en":"X"},"composition":[{"fibre":"cotton","percent":90}]}"#.utf8).write(
             to: folder.appendingPathComponent("ninety.json"))
-        for file in ["other.json", "basis.json", "ninety.json", "missing.json"] {
+        // A file larger than a record may hold is refused before it is read as JSON.
+        try Data(("{\"name\":{\"en\":\"" + String(repeating: "x", count: 70_000) + "\"}}").utf8).write(
+            to: folder.appendingPathComponent("huge.json"))
+        for file in ["other.json", "basis.json", "ninety.json", "missing.json", "huge.json"] {
             let refused = try run(
                 "product", "set", "--ledger", "l.db", "--gtin", "614141123452", file, "--as", "brand.key")
             #expect(refused.status == 2, "\(file): \(refused.stderr)")

@@ -192,6 +192,17 @@ extension ServerTests {
             let locked = try await post(2, "8W15QNEQP2")
             #expect(locked.0 == .tooManyRequests && locked.1.contains("Too many tries"))
             #expect(try await ledger.verifications(of: "https://id.gs1.org/01/10614141123459/21/2").isEmpty)
+            // A body past 4 KiB, or not a form at all, costs nothing: refused, or no code in it.
+            try await client.execute(
+                uri: "/01/10614141123459/21/1", method: .post,
+                body: ByteBuffer(string: "code=" + String(repeating: "A", count: 5000))
+            ) { #expect($0.status == .contentTooLarge) }
+            try await client.execute(
+                uri: "/01/10614141123459/21/1", method: .post, body: ByteBuffer(bytes: [0xFF, 0xFE, 0x3D, 0x26, 0x25])
+            ) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).contains("A code is 8 to 32 letters and digits"))
+            }
             // One client: at most 20 codes an hour, whatever the serials (it has tried 8; 12 more are let through).
             for serial in 3..<15 { #expect(try await post(serial, "BBBBBBBBBB").0 != .tooManyRequests) }
             #expect(try await post(15, "CCCCCCCCCC").0 == .tooManyRequests)
