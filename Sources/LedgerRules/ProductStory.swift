@@ -16,8 +16,8 @@ public struct ProductStory: Sendable {
         case sold(on: Timestamp.DateTime, by: Participant?)
         /// Made and recorded, not yet with a seller: `holder` recorded it last.
         case inSupplyChain(holder: Participant?)
-        /// Recalled by `by`: not to be used.
-        case recalled(by: Participant?, on: Timestamp.DateTime)
+        /// Recalled by `by`, for the public reason it gave if any (`ReadPolicy.publicReason`): not to be used.
+        case recalled(by: Participant?, on: Timestamp.DateTime, reason: String?)
         /// Something is wrong: each reason.
         case suspect([Suspicion])
         /// Not known as a product of the ledger: no event, or none that made it.
@@ -167,7 +167,13 @@ public struct ProductStory: Sendable {
                 step.event.dispositionTerm == "recalled"
                     || step.event.persistentDispositionSet.contains("https://ref.gs1.org/cbv/Disp-recalled")
             }
-            return .recalled(by: recall?.participant, on: recall?.event.eventTime ?? journey.steps[0].event.eventTime)
+            let reason = recall.flatMap { step in
+                step.event.extensions.first { step.event.context.expandedValue($0.key) == ReadPolicy.publicReason }?
+                    .value.stringValue
+            }
+            return .recalled(
+                by: recall?.participant, on: recall?.event.eventTime ?? journey.steps[0].event.eventTime, reason: reason
+            )
         }
         var suspicions: [Suspicion] = []
         for finding in assessment.integrity where finding.identifier == journey.identifier {

@@ -13,6 +13,10 @@ extension ReadPolicy {
         "bizStep", "eventTime", "eventTimeZoneOffset", "action", "disposition", "persistentDisposition",
         "certificationInfo",
     ]
+    /// The extension a brand writes for the public — why it recalled a product (`Specs/24-products.md` §5) — shown
+    /// to a consumer with the event's other consumer members.
+    public static let publicReason = "https://threadline.example/ns/reason"
+
     /// The lists of instance identifiers, of which a consumer is shown only the element that names the product.
     static let identifierLists: Set<String> = ["epcList", "childEPCs", "inputEPCList", "outputEPCList"]
     /// The lists of quantity elements, of which a consumer is shown only the class (`epcClass`) that names the
@@ -32,6 +36,7 @@ extension ReadPolicy {
     ) -> [Disclosure] {
         let byDigest = Dictionary(disclosures.map { ($0.digest, $0) }, uniquingKeysWith: { first, _ in first })
         let wanted = Set(identifiers.map(DigitalLink.canonical))
+        let context = JSONLDContext(payload["@context"])
         func names(_ value: JSONValue) -> Bool {
             value.stringValue.map { wanted.contains(DigitalLink.canonical($0)) } ?? false
         }
@@ -52,7 +57,7 @@ extension ReadPolicy {
         var out: [Disclosure] = []
         for member in children(payload) {
             guard let name = member.name else { continue }
-            if consumerMembers.contains(name) {
+            if consumerMembers.contains(name) || context.expandedValue(name) == publicReason {
                 out += whole(member)
             } else if name == "parentID", names(member.value) {
                 out.append(member)

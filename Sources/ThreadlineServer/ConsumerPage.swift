@@ -107,12 +107,13 @@ enum ConsumerPage {
         case .inSupplyChain(let holder):
             out = ["statusKind": "genuine", "statusTitle": words("status.inSupplyChain.title")]
             details = [words("status.inSupplyChain.detail", ["holder": who(holder)])]
-        case .recalled(let by, let on):
+        case .recalled(let by, let on, let reason):
             out = [
                 "statusKind": "recalled", "statusTitle": words("status.recalled.title"),
                 "statusTodo": words("status.recalled.todo"), "alert": true,
             ]
             details = [words("status.recalled.detail", ["who": who(by), "date": words.day(on)])]
+            if let reason { details.append(words("status.recalled.reason", ["reason": reason])) }
         case .suspect(let suspicions):
             out = [
                 "statusKind": "suspect", "statusTitle": words("status.suspect.title"),

@@ -52,3 +52,21 @@ struct ReadPolicyFieldTests {
         #expect(!text.contains("TS-000"))
     }
 }
+
+extension ReadPolicyFieldTests {
+    @Test func aRecallsPublicReasonIsAConsumersAndNoOtherExtension() throws {
+        let recall = try JSONValue(
+            parsing: #"""
+                {"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",{"tl":"https://threadline.example/ns/","acme":"https://acme.example/ns/"}],"type":"ObjectEvent","eventTime":"2026-11-26T12:00:00+01:00","eventTimeZoneOffset":"+01:00","action":"OBSERVE","bizStep":"holding","disposition":"recalled","epcList":["urn:epc:id:sgtin:0614141.112345.TS-0101","urn:epc:id:sgtin:0614141.112345.TS-0102"],"tl:reason":"dye lot DYE-B failed the colour-fastness test","acme:supplierNote":"rework at Erode"}
+                """#)
+        let sealed = try SealedEvent.seal(recall)
+        let given = ReadPolicy.consumerDisclosures(
+            payload: sealed.payload, disclosures: sealed.disclosures,
+            naming: ["https://id.gs1.org/01/10614141123459/21/TS-0101"])
+        let event = try SealedEvent.open(sealed.payload, disclosures: given)
+        #expect(event["tl:reason"] == .string("dye lot DYE-B failed the colour-fastness test"))
+        #expect(event["acme:supplierNote"] == nil && event["disposition"] == .string("recalled"))
+        let text = given.map { $0.value.serialized }.joined(separator: "\n")
+        #expect(!text.contains("Erode") && !text.contains("TS-0102"))
+    }
+}

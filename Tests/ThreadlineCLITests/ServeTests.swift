@@ -226,9 +226,9 @@ extension ServeTests {
                 "tshirt-recalled", pages[1], "recalled",
                 [
                     "⚠ Recalled — do not use", "Northwind Apparel recalled this product on November 26, 2026.",
-                    "Stop using it",
+                    "Why, in the brand's words: dye lot DYE-B-0918 failed the colour-fastness test", "Stop using it",
                 ],
-                ["⚠ 已召回 — 请勿使用", "Northwind Apparel已于2026年11月26日召回此产品。"]
+                ["⚠ 已召回 — 请勿使用", "Northwind Apparel已于2026年11月26日召回此产品。", "原因（品牌原话）：dye lot DYE-B-0918"]
             ),
             (
                 "sneaker-copy", pages[2], "suspect",
