@@ -80,6 +80,8 @@ public struct ProductStory: Sendable {
     /// The steps that made its materials, in time order.
     public let materials: [Making]
     public let certifications: [Certification]
+    /// The identifiers its journey follows, canonical (`ReadPolicy.journeyIdentifiers`).
+    public let identifiers: Set<String>
     /// When its hidden code was first entered correctly (milliseconds), if it was (24 §7).
     public let firstVerified: Int64?
 
@@ -92,7 +94,8 @@ public struct ProductStory: Sendable {
             registry.participants.values.first { $0.companyPrefix(ofGTIN: gtin) != nil }
         }
         var makings: [(Making, Journey.Link)] = []
-        let identifiers = Set(ReadPolicy.journeyIdentifiers(of: journey).map(DigitalLink.canonical))
+        let identifiers = ReadPolicy.journeyIdentifiers(of: journey)
+        self.identifiers = identifiers
         for step in journey.steps {
             let event = step.event
             guard event.kind == .transformation || event.bizStepTerm == "commissioning" else { continue }

@@ -340,6 +340,8 @@ public struct Registry: Sendable {
 
     /// Applies a product statement that `refusal(of:signers:at:)` accepted, as record `seq` (at least `size`).
     public mutating func apply(seq: Int64, product: ProductData) {
+        // Its callers — the admission's scratch registry, `apply(seq:envelope:)` and the audit's in-order fold —
+        // each advance through the log's own positions, never a number a statement carries: no input reaches this.
         precondition(seq >= size, "records are folded in order")
         size = seq + 1
         products[product.gtin] = seq

@@ -69,7 +69,7 @@ extension Ledger {
     public func productData(of journey: Journey) async throws -> (product: ProductData?, others: [String: ProductData])
     {
         let gtins = Set(
-            ReadPolicy.journeyIdentifiers(of: journey).map(DigitalLink.canonical).compactMap(
+            ReadPolicy.journeyIdentifiers(of: journey).compactMap(
                 DigitalLink.gtin(inCanonical:)))
         let own = DigitalLink.gtin(inCanonical: journey.identifier)
         var others: [String: ProductData] = [:]

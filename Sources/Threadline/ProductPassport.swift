@@ -83,8 +83,10 @@ public struct ProductPassport: Sendable {
             return .number("\(whole).\(digits)")
         }
 
-        let lot = Self.component("/10/", of: journey.identifier)
-        let serial = Self.component("/21/", of: journey.identifier)
+        var (lot, serial): (String?, String?) = (nil, nil)
+        if case .product(_, _, let l, let s)? = try? GS1Identifier(parsing: journey.identifier) {
+            (lot, serial) = (l, s)
+        }
         let name = sources.product?.name.text(for: english) ?? "GTIN \(gtin)"
         let product = object([
             ("type", types("Product")), ("id", text(journey.identifier)), ("name", text(name)),
@@ -271,12 +273,6 @@ public struct ProductPassport: Sendable {
         return String(
             decoding: Array(repeating: alphabet[0], count: zeros) + digits.reversed().map { alphabet[Int($0)] },
             as: UTF8.self)
-    }
-
-    static func component(_ marker: String, of identifier: String) -> String? {
-        guard let range = identifier.range(of: marker) else { return nil }
-        let rest = identifier[range.upperBound...]
-        return String(rest.prefix { $0 != "/" }).removingPercentEncoding
     }
 
     /// `YYYY-MM-DDThh:mm:ssZ`.

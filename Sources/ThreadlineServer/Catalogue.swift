@@ -11,7 +11,8 @@ struct Catalogue: Sendable {
 
     /// The catalogue embedded in the binary.
     static let shared: Catalogue = {
-        // The file is part of this package, and its tests read it whole: a malformed one cannot reach a user.
+        // The file is compiled into the binary, never read from outside, and `CatalogueTests` reads it whole (every
+        // message in every language): a malformed one fails the tests and cannot reach a user.
         try! Catalogue(json: PackageResources.messages_json)
     }()
 

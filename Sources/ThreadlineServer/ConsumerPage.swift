@@ -67,7 +67,7 @@ enum ConsumerPage {
         context.merge(summary(story, content: content, words: words)) { _, new in new }
         context["hasSummary"] = story.madeBy != nil || !story.materials.isEmpty || !story.certifications.isEmpty
         context["journeyTitle"] = words("journey.title")
-        let stages = stages(assessment, content: content, words: words)
+        let stages = stages(assessment, story: story, content: content, words: words)
         context["stages"] = stages
         context["hasJourney"] = !stages.isEmpty
         if journey.steps.contains(where: \.sealed) {
@@ -316,9 +316,11 @@ enum ConsumerPage {
     }
 
     /// The journey by stage, each step in words: what was done, by whom, where, to what, when.
-    static func stages(_ assessment: Assessment, content: Content, words: Localizer) -> [[String: Any]] {
+    static func stages(
+        _ assessment: Assessment, story: ProductStory, content: Content, words: Localizer
+    ) -> [[String: Any]] {
         let journey = assessment.journey
-        let identifiers = Set(ReadPolicy.journeyIdentifiers(of: journey).map(DigitalLink.canonical))
+        let identifiers = story.identifiers
         func named(_ list: [String]) -> [String] {
             list.map(DigitalLink.canonical).filter(identifiers.contains).map {
                 identifier(in: $0, content: content, words: words)

@@ -79,3 +79,19 @@ struct HiddenCodeTests {
         }
     }
 }
+
+extension HiddenCodeTests {
+    /// Specs/24-products.md §7's vector, computed with Python's hashlib.scrypt.
+    @Test func theSpecsCommitmentVectorMatchesItsCode() throws {
+        let spec = try String(
+            contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("Specs/24-products.md"), encoding: .utf8)
+        let line = try #require(
+            spec.split(separator: "\n").first { $0.hasPrefix(#"{"product":"#) && $0.contains("salt") })
+        let commitment = try CodeCommitment(payload: Array(line.utf8))
+        #expect(commitment.salt == [UInt8](repeating: 1, count: 16))
+        #expect(commitment.matches("8W15Q-NEQP6") && !commitment.matches("8W15Q-NEQP7"))
+        #expect(
+            try HiddenCode.hash(code: "8W15QNEQP6", product: Self.product, salt: commitment.salt) == commitment.hash)
+    }
+}

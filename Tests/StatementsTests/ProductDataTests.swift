@@ -144,6 +144,20 @@ struct ProductDataTests {
         }
     }
 
+    @Test func theSpecsExampleReadsAndWritesBackTheSame() throws {
+        let spec = try String(
+            contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().appendingPathComponent("Specs/24-products.md"), encoding: .utf8)
+        let start = try #require(spec.range(of: "Example (one line when written"))
+        let block = try #require(
+            spec[start.upperBound...].components(separatedBy: "```json\n").dropFirst().first?
+                .components(separatedBy: "\n```").first)
+        let product = try ProductData(payload: Array(block.utf8))
+        #expect(product.gtin == "00614141123452" && product.basis == 7)
+        #expect(product.composition.map(\.percent) == [95.5, 4.5] && product.recycledContent == 12.25)
+        #expect(String(decoding: product.payload, as: UTF8.self) == block.replacingOccurrences(of: "\n ", with: ""))
+    }
+
     @Test func percentsAreWrittenAsTheyWereGiven() {
         #expect(ProductData.percentText(95) == "95")
         #expect(ProductData.percentText(95.5) == "95.5")
