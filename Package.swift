@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "TransparencyLog", targets: ["TransparencyLog"]),
         .library(name: "GS1Identifiers", targets: ["GS1Identifiers"]),
         .library(name: "EPCIS", targets: ["EPCIS"]),
+        .library(name: "EPCISXML", targets: ["EPCISXML"]),
         .library(name: "Statements", targets: ["Statements"]),
         .library(name: "Participants", targets: ["Participants"]),
         .library(name: "LedgerRules", targets: ["LedgerRules"]),
@@ -61,6 +62,8 @@ let package = Package(
         .target(name: "GS1Identifiers", dependencies: ["TransparencyLog"]),
         // EPCIS 2.0 events: JSON reader, event model, validator, CBV vocabularies, the CBV 2.0 event hash, times.
         .target(name: "EPCIS", dependencies: ["GS1Identifiers", "TransparencyLog"]),
+        // EPCIS's XML binding (2.0 and 1.2) read as EPCIS 2.0 JSON-LD and written back; libxml2 through Foundation.
+        .target(name: "EPCISXML", dependencies: ["EPCIS"]),
         // What the ledger records: DSSE envelopes, signing keys, ledger records, statement kinds, index keys.
         .target(
             name: "Statements",
@@ -140,7 +143,7 @@ let package = Package(
         .target(
             name: "ThreadlineCLI",
             dependencies: model + [
-                "Threadline", "TransparencyLog", "LedgerStore", "LedgerBackends", "ThreadlineServer",
+                "Threadline", "TransparencyLog", "LedgerStore", "LedgerBackends", "ThreadlineServer", "EPCISXML",
                 "ThreadlineLabel", "ThreadlineDemo", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -163,7 +166,8 @@ let package = Package(
         .testTarget(
             name: "GS1IdentifiersTests", dependencies: ["GS1Identifiers", "TransparencyLog", "ThreadlineTestSupport"]),
         .testTarget(
-            name: "EPCISTests", dependencies: ["EPCIS", "GS1Identifiers", "TransparencyLog", "ThreadlineTestSupport"]),
+            name: "EPCISTests",
+            dependencies: ["EPCIS", "EPCISXML", "GS1Identifiers", "TransparencyLog", "ThreadlineTestSupport"]),
         .testTarget(
             name: "StatementsTests",
             dependencies: ["Statements", "EPCIS", "GS1Identifiers", "TransparencyLog", "ThreadlineTestSupport"]),

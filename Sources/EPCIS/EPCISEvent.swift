@@ -199,6 +199,12 @@ public struct EPCISProblem: Sendable, Hashable, CustomStringConvertible {
     public let code: String
     public let message: String
 
+    public init(path: String, code: String, message: String) {
+        self.path = path
+        self.code = code
+        self.message = message
+    }
+
     public var description: String { "\(path): \(message)" }
 }
 

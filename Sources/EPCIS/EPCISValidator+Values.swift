@@ -105,8 +105,19 @@ extension EPCISValidator {
         return canonical
     }
 
+    /// certificationInfo is an xsd:anyURI (EPCIS 2.0 §7.3.6): an absolute URI, or a reference relative to the
+    /// document — anything without white space or control characters.
     mutating func certificationInfo(_ value: JSONValue, _ path: @autoclosure () -> String) -> [String] {
-        if value.stringValue != nil { return uri(value, path()).map { [$0] } ?? [] }
+        func reference(_ value: JSONValue, _ path: String) -> String? {
+            guard let text = string(value, path) else { return nil }
+            guard !text.isEmpty, !text.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 })
+            else {
+                problem(path, "uri", "certificationInfo '\(text)' is not a URI reference (it has white space)")
+                return nil
+            }
+            return text
+        }
+        if value.stringValue != nil { return reference(value, path()).map { [$0] } ?? [] }
         guard let elements = value.elements else {
             problem(
                 path(), "certificationInfo",
@@ -120,7 +131,7 @@ extension EPCISValidator {
                     "certificationInfo must hold URIs of certificates, not \(element.typeName)")
                 return nil
             }
-            return uri(element, "\(path())[\(index)]")
+            return reference(element, "\(path())[\(index)]")
         }
     }
 

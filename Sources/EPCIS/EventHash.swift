@@ -140,6 +140,13 @@ public enum EventHash {
             return skippedKeys.contains(key) || key.utf8.starts(with: "@xmlns".utf8)
         }
 
+        /// Whether `name` is one of EPCIS's own lists, whose items JSON leaves unnamed. A user extension's name
+        /// ending in `List` (`{ns}resourceList`) is not: it reads the same in JSON as in XML, where its items have
+        /// their own names.
+        static func isStandardList(_ name: String) -> Bool {
+            name.hasSuffixBytes("List") && name.utf8.first != UInt8(ascii: "{")
+        }
+
         /// Whether `name` is one of the typed-reference lists.
         static func isTypedReferenceList(_ name: String) -> Bool {
             name.hasSuffixBytes("List") && typedReferenceLists.contains(name)
@@ -165,7 +172,7 @@ public enum EventHash {
         static func node(_ name: String, _ value: JSONValue, context: JSONLDContext) -> Node {
             switch value {
             case .null: Node(name: name, value: "None")
-            case .bool(let flag): Node(name: name, value: flag ? "True" : "False")
+            case .bool(let flag): Node(name: name, value: flag ? "true" : "false")
             case .number(let text): Node(name: name, value: text)
             case .string(let text): Node(name: name, value: context.expandedValue(text))
             case .array(let elements):
@@ -179,7 +186,7 @@ public enum EventHash {
         /// quantity lists hold `quantityElement`s, and typed-reference lists hold their entries.
         static func correctStructure(_ nodes: inout [Node]) {
             if nodes.isEmpty { return }
-            guard nodes.contains(where: { $0.name.hasSuffixBytes("List") || $0.name == "childEPCs" }) else {
+            guard nodes.contains(where: { isStandardList($0.name) || $0.name == "childEPCs" }) else {
                 // Nothing to regroup at this level: only the parts below.
                 for i in nodes.indices where !nodes[i].children.isEmpty || nodes[i].mayBeRenamed {
                     correctStructure(&nodes[i].children)
@@ -192,7 +199,7 @@ public enum EventHash {
             var childEPCs: [Node] = []
             var kept: [Node] = []
             for node in nodes {
-                if node.name.hasSuffixBytes("List") {
+                if isStandardList(node.name) {
                     if lists[node.name] == nil { listOrder.append(node.name) }
                     var item = node
                     item.isTypedReference = isTypedReferenceList(node.name)
@@ -234,7 +241,7 @@ public enum EventHash {
                     for j in nodes[i].children.indices {
                         for k in nodes[i].children[j].children.indices
                         where nodes[i].children[j].children[k].name == "sensorReport" {
-                            nodes[i].children[j].children[k].expandChildren(Vocabulary.sensorReport)
+                            nodes[i].children[j].children[k].expandChildren(Vocabulary.sensorReport, curies: true)
                         }
                     }
                 default: break
@@ -261,8 +268,19 @@ public enum EventHash {
             if !value.isEmpty, !value.utf8.contains(UInt8(ascii: ":")) { value = prefix + value }
         }
 
-        mutating func expandChildren(_ prefixes: [String: String]) {
-            for i in children.indices { if let prefix = prefixes[children[i].name] { children[i].expand(prefix) } }
+        /// With `curies`, a `gs1:` or `cbv:` CURIE is expanded too: the EPCIS context defines both prefixes, and
+        /// the sensor report's vocabulary fields take terms of either (the XML binding writes `gs1:Temperature`).
+        mutating func expandChildren(_ prefixes: [String: String], curies: Bool = false) {
+            for i in children.indices {
+                guard let prefix = prefixes[children[i].name] else { continue }
+                children[i].expand(prefix)
+                guard curies else { continue }
+                if children[i].value.hasPrefixBytes("gs1:") {
+                    children[i].value = CBV.gs1VocabularyBase + children[i].value.dropFirst(4)
+                } else if children[i].value.hasPrefixBytes("cbv:") {
+                    children[i].value = Vocabulary.cbv + children[i].value.dropFirst(4)
+                }
+            }
         }
 
         static func typedReferenceParts(_ parts: [Node]) -> [Node] {

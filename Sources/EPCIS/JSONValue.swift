@@ -434,3 +434,36 @@ extension JSONValue {
         out += "\""
     }
 }
+
+extension JSONValue {
+    /// JSON text indented by two spaces a level, members in their order, as people read documents; the same
+    /// values as `serialized`.
+    public var indented: String {
+        var out = ""
+        writeIndented(to: &out, depth: 0)
+        return out
+    }
+
+    private func writeIndented(to out: inout String, depth: Int) {
+        let inner = "\n" + String(repeating: "  ", count: depth + 1)
+        switch self {
+        case .array(let elements) where !elements.isEmpty:
+            out += "["
+            for (i, element) in elements.enumerated() {
+                out += (i > 0 ? "," : "") + inner
+                element.writeIndented(to: &out, depth: depth + 1)
+            }
+            out += "\n" + String(repeating: "  ", count: depth) + "]"
+        case .object(let members) where !members.isEmpty:
+            out += "{"
+            for (i, member) in members.enumerated() {
+                out += (i > 0 ? "," : "") + inner
+                JSONValue.writeString(member.key, to: &out)
+                out += ": "
+                member.value.writeIndented(to: &out, depth: depth + 1)
+            }
+            out += "\n" + String(repeating: "  ", count: depth) + "}"
+        default: write(to: &out)
+        }
+    }
+}
