@@ -15,8 +15,9 @@ public struct EPCISXMLReader {
     /// Reads `bytes`. With `anyOrder`, the fields of an event may come in any order (the 2.0 schema orders
     /// them); an unknown or repeated field is refused all the same.
     public static func read(_ bytes: [UInt8], anyOrder: Bool = false) throws(EPCISValidationError) -> Document {
-        let root = try XMLTree.parse(bytes)
+        let (root, prefixes) = try XMLTree.parse(bytes)
         var reader = EPCISXMLReader(anyOrder: anyOrder)
+        reader.namespaces.declarable = prefixes
         let document = reader.document(root)
         guard reader.problems.isEmpty, let document else { throw EPCISValidationError(problems: reader.problems) }
         return document
@@ -482,9 +483,14 @@ public struct EPCISXMLReader {
                     problem(node, "\(path)/\(node.name)/@\(name)", "xml.value", "booleanValue is true or false")
                 }
             } else if name == "component" {
-                members.append(.init(name, .string(Self.term(attribute.value, CBV.component))))
+                let value = Self.term(attribute.value, CBV.component)
+                namespaces.noteCURIE(value)
+                members.append(.init(name, .string(value)))
             } else if name == "type" || name == "exception", attribute.value.hasPrefix("gs1:") {
                 members.append(.init(name, .string(String(attribute.value.dropFirst(4)))))
+            } else if name == "type" || name == "exception" {
+                namespaces.noteCURIE(attribute.value)
+                members.append(.init(name, .string(attribute.value)))
             } else {
                 members.append(.init(name, .string(attribute.value)))
             }
@@ -619,6 +625,21 @@ struct Namespaces {
 
     private var prefixes: [String: String] = [:]
     private var declared: [(prefix: String, uri: String)] = []
+    /// The prefixes the XML declares, for the CURIEs among a sensor report's vocabulary values.
+    var declarable: [String: String] = [:]
+
+    /// A sensor report's type, exception or component written as a CURIE (`example:Ghi`): its prefix, when the
+    /// XML declares it, goes into the `@context` as the XML declares it, so JSON-LD expands the value to the same
+    /// URI an XML reader of QNames would.
+    mutating func noteCURIE(_ value: String) {
+        guard let colon = value.firstIndex(of: ":") else { return }
+        let prefix = String(value[..<colon])
+        guard let uri = declarable[prefix], !declared.contains(where: { $0.prefix == prefix }),
+            !Self.standard.contains(where: { $0.prefix == prefix }), prefixes[uri] == nil
+        else { return }
+        prefixes[uri] = prefix
+        declared.append((prefix, uri))
+    }
 
     /// `prefix:name` for a name in `uri`; nil for no namespace.
     mutating func key(_ uri: String, _ written: String?, _ name: String) -> String? {

@@ -173,6 +173,12 @@ public struct EPCISXMLWriter {
             if ["type", "exception"].contains(member.key), !value.contains(":") { value = "gs1:" + value }
             if member.key == "component", CBV.component.terms.contains(value) { value = "cbv:Comp-" + value }
             if member.key.contains(":") { _ = try declare(member.key) }
+            // A vocabulary value written as a CURIE keeps its prefix declared, so it reads back to the same URI.
+            if ["type", "exception", "component"].contains(member.key), let colon = value.firstIndex(of: ":"),
+                context.prefixes[String(value[..<colon])] != nil
+            {
+                _ = try declare(String(value[..<colon]) + ":x")
+            }
             try check(value)
             out += " \(member.key)=\"\(Self.escaped(value, attribute: true))\""
         }

@@ -43,7 +43,8 @@ enum XMLTree {
     /// Elements nest at most this deep.
     static let maxDepth = 64
 
-    static func parse(_ bytes: [UInt8]) throws(EPCISValidationError) -> XMLNode {
+    /// The tree, and every prefix the document declares (the first namespace each stood for).
+    static func parse(_ bytes: [UInt8]) throws(EPCISValidationError) -> (root: XMLNode, prefixes: [String: String]) {
         if let line = doctypeLine(bytes) {
             throw .xml("line \(line)", "xml.dtd", "a document type declaration (<!DOCTYPE …>) is not accepted")
         }
@@ -61,7 +62,7 @@ enum XMLTree {
                 "line \(parser.lineNumber), column \(parser.columnNumber)", "xml.wellFormed",
                 "the XML is not well-formed (libxml2 error \(code))")
         }
-        return root
+        return (root, builder.declared)
     }
 
     /// The line of a `<!DOCTYPE` in the prolog, if there is one: the prolog is read as XML 1.0 §2.8 defines it
@@ -106,10 +107,12 @@ enum XMLTree {
         var open: [XMLNode] = []
         var text: [String] = []
         var scopes: [String: [String]] = [:]
+        var declared: [String: String] = [:]
         var problem: (where: String, code: String, message: String)?
 
         func parser(_ parser: XMLParser, didStartMappingPrefix prefix: String, toURI namespaceURI: String) {
             scopes[prefix, default: []].append(namespaceURI)
+            if !prefix.isEmpty, declared[prefix] == nil { declared[prefix] = namespaceURI }
         }
 
         func parser(_ parser: XMLParser, didEndMappingPrefix prefix: String) {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EPCIS
+import EPCISXML
 import Foundation
 import GS1Identifiers
 import Statements
@@ -9,9 +10,11 @@ import TransparencyLog
 extension RootCommand {
     struct Record: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Sign one EPCIS 2.0 event and record it; print its sequence number.",
+            abstract: "Sign one EPCIS event and record it; print its sequence number.",
             discussion: """
-                EVENT is an event with its @context, or a document holding exactly one event. The ledger refuses \
+                EVENT is an event with its @context, or a document holding exactly one event, in EPCIS 2.0 \
+                JSON-LD, EPCIS 2.0 XML or EPCIS 1.2 XML (told apart by content); XML is recorded as its \
+                JSON-LD form, with the same CBV 2.0 event hash (Specs/08-epcis.md §6). The ledger refuses \
                 (exit 2, nothing appended) an invalid event, a signer key that is unknown, revoked or rotated \
                 out, a role that may not record the step (only the owner of a GTIN's company prefix, as origin, \
                 manufacturer, processor or brand, commissions it), and a duplicate — the same CBV 2.0 event hash \
@@ -29,22 +32,27 @@ extension RootCommand {
         @Flag(help: "Seal the event: the record holds only salted digests of its fields (Specs/23-sealed-events.md).")
         var seal = false
 
+        @OptionGroup var reading: XMLReadingOptions
+
         @Argument(help: ArgumentHelp("The event file, or - for standard input.", valueName: "event.json"))
         var file: String
 
         func run() async throws {
             try await reportingFailures {
                 let keys = try signing.keys()
-                let json = try JSONValue(parsing: try Files.read(file, what: "event"), duplicateKeys: .lastWins)
-                let (events, problems) = EPCISDocument.readEach(json)
-                if !problems.isEmpty { throw EPCISValidationError(problems: problems) }
+                let input = try reading.input(try Files.read(file, what: "event"))
+                let (events, problems) = EPCISDocument.readEach(input.json)
+                if !problems.isEmpty { throw EPCISValidationError(problems: input.located(problems)) }
                 guard events.count == 1 else {
                     throw CommandFailure(
                         CommandFailure.inputRefused,
                         "'\(file)' holds \(events.count) events; record takes one (use 'threadline import' for a document)"
                     )
                 }
-                let payload = try events[0].result.get().payload
+                let payload = try events[0].result.mapError {
+                    EPCISValidationError(problems: input.located($0.problems))
+                }
+                .get().payload
                 let submission = try Recording.submissions([payload], with: keys, sealed: seal)[0]
                 switch try target.target(reader: keys[0]) {
                 case .local(let options):
@@ -58,9 +66,11 @@ extension RootCommand {
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Sign and record every event of an EPCIS 2.0 document, in order.",
+            abstract: "Sign and record every event of an EPCIS document, in order.",
             discussion: """
-                All or nothing: if any event is invalid or refused (see 'record'), nothing is appended and every \
+                The document is EPCIS 2.0 JSON-LD, EPCIS 2.0 XML or EPCIS 1.2 XML, told apart by content; each \
+                XML event is recorded as its JSON-LD form, with the same CBV 2.0 event hash, and a problem in \
+                XML names the line of its event (Specs/08-epcis.md §6). All or nothing: if any event is invalid or refused (see 'record'), nothing is appended and every \
                 reason is printed. With --continue-on-error, the good events are recorded and each refused one \
                 is reported. Shows progress on a terminal and prints a summary; --json prints a report instead. \
                 Through a server (--server, --remote), the events are signed here and posted in requests of up \
@@ -76,6 +86,8 @@ extension RootCommand {
 
         @Flag(help: "Seal every event: the records hold only salted digests of their fields.")
         var seal = false
+
+        @OptionGroup var reading: XMLReadingOptions
 
         @Flag(help: "Record the events that pass and report each refused one.")
         var continueOnError = false
@@ -109,10 +121,9 @@ extension RootCommand {
         func run() async throws {
             try await reportingFailures {
                 let keys = try signing.keys()
-                let document = try JSONValue(
-                    parsing: try Files.read(file, what: "EPCIS document"), duplicateKeys: .lastWins)
-                let (events, problems) = EPCISDocument.readEach(document)
-                if !problems.isEmpty { throw EPCISValidationError(problems: problems) }
+                let input = try reading.input(try Files.read(file, what: "EPCIS document"))
+                let (events, problems) = EPCISDocument.readEach(input.json)
+                if !problems.isEmpty { throw EPCISValidationError(problems: input.located(problems)) }
                 var refused: [Refused] = []
                 var good: [(index: Int, event: EPCISEvent, payload: [UInt8])] = []
                 var invalid: [EPCISProblem] = []
@@ -120,7 +131,7 @@ extension RootCommand {
                     switch result {
                     case .success(let value): good.append((index, value.event, value.payload))
                     case .failure(let error):
-                        invalid += error.problems
+                        invalid += input.located(error.problems)
                         refused += error.problems.map {
                             Refused(index: index, path: $0.path, code: $0.code, reason: $0.message, existing: nil)
                         }
