@@ -36,6 +36,7 @@ let package = Package(
                 .product(name: "LedgerBackends", package: main),
                 .product(name: "LedgerStorePostgres", package: main),
                 .product(name: "EPCIS", package: main),
+                .product(name: "EPCISXML", package: main),
                 .product(name: "Statements", package: main),
                 .product(name: "TransparencyLog", package: main),
                 .product(name: "Crypto", package: "swift-crypto"),

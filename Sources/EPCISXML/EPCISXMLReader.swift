@@ -44,9 +44,6 @@ public struct EPCISXMLReader {
     // MARK: Documents
 
     private mutating func document(_ root: XMLNode) -> Document? {
-        var root = root
-        // Some writers qualify the fields with the EPCIS namespace (`<epcis:eventTime>`): the same fields.
-        root.children = root.children.map(Self.unqualified)
         let epcisNamespaces = [Self.epcis1, Self.epcis2]
         if root.namespace.isEmpty || epcisNamespaces.contains(root.namespace),
             EPCISEvent.Kind(rawValue: root.name) != nil
@@ -117,17 +114,6 @@ public struct EPCISXMLReader {
         members += ignored
         members.append(.init("epcisBody", .object([eventList])))
         return Document(json: .object(members), eventLines: lines, version: version)
-    }
-
-    /// `node` and what it holds with names in the EPCIS namespaces unqualified, as the schema writes them.
-    static func unqualified(_ node: XMLNode) -> XMLNode {
-        var node = node
-        if node.namespace == epcis2 || node.namespace == epcis1 {
-            node.namespace = ""
-            node.prefix = nil
-        }
-        node.children = node.children.map(unqualified)
-        return node
     }
 
     /// The single child `name` of `node`, or a problem.
@@ -212,6 +198,16 @@ public struct EPCISXMLReader {
     /// Every field an event of some kind may have: `extension` and `baseExtension` are wrappers.
     static let fields = Set(commonOrder + order.values.joined() + ["extension"])
 
+    /// Each kind's fields by their place in the 2.0 schema's order (`extension` last), looked up once a field.
+    static let ranks: [EPCISEvent.Kind: [String: Int]] = order.mapValues { kindOrder in
+        let sequence = commonOrder + kindOrder + ["extension"]
+        return Dictionary(uniqueKeysWithValues: sequence.enumerated().map { ($1, $0) })
+    }
+
+    /// Every field's bit, for the fields seen in one event.
+    static let bits: [String: UInt64] = Dictionary(
+        uniqueKeysWithValues: fields.sorted().enumerated().map { ($1, UInt64(1) << UInt64($0)) })
+
     private mutating func event(_ node: XMLNode) -> JSONValue? {
         guard let kind = EPCISEvent.Kind(rawValue: node.name) else { return nil }
         let before = problems.count
@@ -219,14 +215,14 @@ public struct EPCISXMLReader {
         var members: [JSONValue.Member] = [.init("type", .string(kind.rawValue))]
         var extensions = Extensions()
         var certificates: [JSONValue] = []
-        var seen = Set<String>()
+        var seen: UInt64 = 0
         for child in fields(of: node) {
             let path = "\(node.name)/\(child.name)"
             guard child.namespace.isEmpty else {
                 if let value = extensionMember(child) { extensions.add(value.key, value.value) }
                 continue
             }
-            guard Self.fields.contains(child.name) else {
+            guard let bit = Self.bits[child.name] else {
                 problem(child, path, "xml.element", "<\(child.name)> is not a field of an EPCIS \(node.name)")
                 continue
             }
@@ -234,10 +230,11 @@ public struct EPCISXMLReader {
                 certificates.append(.string(Self.anyURI(child.text)))
                 continue
             }
-            guard seen.insert(child.name).inserted else {
+            guard seen & bit == 0 else {
                 problem(child, path, "xml.element", "<\(child.name)> appears more than once")
                 continue
             }
+            seen |= bit
             if let value = field(child, path: path) { members.append(.init(child.name, value)) }
         }
         if !certificates.isEmpty {
@@ -249,7 +246,13 @@ public struct EPCISXMLReader {
 
     /// An event's fields, its 1.2 `baseExtension` and `extension` wrappers (and 2.0's `extension`) opened.
     private func fields(of node: XMLNode) -> [XMLNode] {
-        node.children.flatMap { child in
+        // Most elements have no wrapper: their children as they are, with no new array.
+        guard
+            node.children.contains(where: {
+                $0.namespace.isEmpty && ($0.name == "extension" || $0.name == "baseExtension")
+            })
+        else { return node.children }
+        return node.children.flatMap { child in
             child.namespace.isEmpty && (child.name == "extension" || child.name == "baseExtension")
                 ? fields(of: child) : [child]
         }
@@ -257,12 +260,13 @@ public struct EPCISXMLReader {
 
     /// The 2.0 schema's order: each field after those the schema puts before it; extensions last.
     private mutating func checkOrder(_ node: XMLNode, kind: EPCISEvent.Kind) {
-        let sequence = Self.commonOrder + (Self.order[kind] ?? []) + ["extension"]
+        let ranks = Self.ranks[kind] ?? [:]
         var last: (rank: Int, name: String)?
         for child in node.children {
-            let rank = child.namespace.isEmpty ? sequence.firstIndex(of: child.name) : sequence.count
+            let rank = child.namespace.isEmpty ? ranks[child.name] : ranks.count
             guard let rank else { continue }  // an unknown field: refused when it is read
             if let previous = last, rank < previous.rank {
+                let sequence = Self.commonOrder + (Self.order[kind] ?? []) + ["extension"]
                 problem(
                     child, "\(node.name)/\(child.qualifiedName)", "xml.order",
                     "<\(child.qualifiedName)> comes after <\(previous.name)>; EPCIS 2.0 XML orders a \(node.name)'s"
@@ -341,9 +345,21 @@ public struct EPCISXMLReader {
         return items
     }
 
+    /// Whether `child` is the first of its name among the fields `seen` so far; a second one is a problem.
+    private mutating func first(_ child: XMLNode, _ seen: inout [String], path: String) -> Bool {
+        guard !seen.contains(child.name) else {
+            problem(child, "\(path)/\(child.name)", "xml.element", "<\(child.name)> appears more than once")
+            return false
+        }
+        seen.append(child.name)
+        return true
+    }
+
     private mutating func quantity(_ node: XMLNode, path: String) -> JSONValue? {
         var members: [JSONValue.Member] = []
+        var seen: [String] = []
         for child in node.children {
+            if child.namespace.isEmpty, !first(child, &seen, path: path) { return nil }
             switch child.namespace.isEmpty ? child.name : "" {
             case "epcClass", "uom": members.append(.init(child.name, .string(child.text)))
             case "quantity":
@@ -367,9 +383,10 @@ public struct EPCISXMLReader {
     private mutating func place(_ node: XMLNode, path: String) -> JSONValue {
         var members: [JSONValue.Member] = []
         var extensions = Extensions()
+        var seen: [String] = []
         for child in fields(of: node) {
             if child.namespace.isEmpty, child.name == "id" {
-                members.append(.init("id", .string(child.text)))
+                if first(child, &seen, path: path) { members.append(.init("id", .string(child.text))) }
             } else if let value = extensionMember(child) {
                 extensions.add(value.key, value.value)
             } else {
@@ -396,7 +413,13 @@ public struct EPCISXMLReader {
     private mutating func errorDeclaration(_ node: XMLNode, path: String) -> JSONValue {
         var members: [JSONValue.Member] = []
         var extensions = Extensions()
+        var seen: [String] = []
         for child in fields(of: node) {
+            if child.namespace.isEmpty, ["declarationTime", "reason", "correctiveEventIDs"].contains(child.name),
+                !first(child, &seen, path: path)
+            {
+                continue
+            }
             switch child.namespace.isEmpty ? child.name : "" {
             case "declarationTime": members.append(.init("declarationTime", .string(time(child.text))))
             case "reason": members.append(.init("reason", .string(Self.term(child.text, CBV.errorReason))))
@@ -435,7 +458,9 @@ public struct EPCISXMLReader {
         var members: [JSONValue.Member] = []
         var reports: [JSONValue] = []
         var extensions = Extensions()
+        var seen: [String] = []
         for child in fields(of: node) {
+            if child.namespace.isEmpty, child.name == "sensorMetadata", !first(child, &seen, path: path) { continue }
             switch child.namespace.isEmpty ? child.name : "" {
             case "sensorMetadata":
                 members.append(.init("sensorMetadata", sensorAttributes(child, Self.metadataAttributes, path: path)))
@@ -526,27 +551,32 @@ public struct EPCISXMLReader {
 
     /// Members in order of first appearance; a name that repeats becomes an array.
     struct Extensions {
-        private var keys: [String] = []
-        private var values: [String: [JSONValue]] = [:]
+        /// Names in order of first appearance, each with its values: few, so found by a linear search.
+        private var entries: [(key: String, values: [JSONValue])] = []
 
         mutating func add(_ key: String, _ value: JSONValue) {
-            if values[key] == nil { keys.append(key) }
-            values[key, default: []].append(value)
+            if let i = entries.firstIndex(where: { $0.key == key }) {
+                entries[i].values.append(value)
+            } else {
+                entries.append((key, [value]))
+            }
         }
 
         var members: [JSONValue.Member] {
-            keys.map { key in
-                let all = values[key] ?? []
-                return JSONValue.Member(key, all.count == 1 ? all[0] : .array(all))
-            }
+            entries.map { JSONValue.Member($0.key, $0.values.count == 1 ? $0.values[0] : .array($0.values)) }
         }
     }
 
     // MARK: Values
 
+    /// ASCII a URI cannot hold unescaped, besides white space and controls.
+    static let notInURIs: Set<UInt8> = Set("\"<>\\^`{|}".utf8)
+
     /// An xsd:anyURI as the URI it stands for (XML Schema 1.0 Part 2 §3.2.17): characters a URI cannot hold —
     /// white space, among others — percent-encoded as UTF-8.
     static func anyURI(_ text: String) -> String {
+        // Most are URIs already: returned as they are.
+        if text.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && !Self.notInURIs.contains($0) }) { return text }
         var out = ""
         for scalar in text.unicodeScalars {
             if scalar.value > 0x20 && scalar.value < 0x7F && !"\"<>\\^`{|}".unicodeScalars.contains(scalar) {

@@ -18,6 +18,22 @@ public struct EPCISXMLWriter {
             writer.path = "event \(index)"
             try writer.event(event, into: &body)
         }
+        // A repository's fields its hashes leave out (08 §2), after the body as the schema's `##other` elements.
+        var ignored = ""
+        writer.context = document.context
+        writer.path = "the document"
+        for holder in [document.json, document.json["epcisBody"], document.json["epcisBody"]?["queryResults"]] {
+            for member in holder?.members ?? [] where member.key.hasSuffix(":ignoreFields") {
+                _ = try writer.declare(member.key)
+                ignored += "  <\(member.key)>\n"
+                for field in member.value.elements ?? [] {
+                    guard let name = field.stringValue else { continue }
+                    _ = try writer.declare(name)
+                    ignored += "    <\(name)/>\n"
+                }
+                ignored += "  </\(member.key)>\n"
+            }
+        }
         let created =
             document.json["creationDate"]?.stringValue
             ?? Timestamp.format(millis: Int64(Date().timeIntervalSince1970 * 1000))
@@ -27,7 +43,7 @@ public struct EPCISXMLWriter {
         }
         root += " schemaVersion=\"2.0\" creationDate=\"\(escaped(created, attribute: true))\">"
         return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + root + "\n  <EPCISBody>\n    <EventList>\n" + body
-            + "    </EventList>\n  </EPCISBody>\n</epcis:EPCISDocument>"
+            + "    </EventList>\n  </EPCISBody>\n" + ignored + "</epcis:EPCISDocument>"
     }
 
     private var context = JSONLDContext()
@@ -47,7 +63,7 @@ public struct EPCISXMLWriter {
             guard let value = members.first(where: { $0.key == field })?.value else { continue }
             try self.field(field, value, depth: 4, into: &out)
         }
-        for member in members where member.key.contains(":") {
+        for member in members where member.key.utf8.contains(0x3A) {
             try element(member.key, member.value, depth: 4, into: &out)
         }
         // JSON-LD's plain `comment` has no place in the schema: it goes as RDF's comment, which the hash also skips.
@@ -85,7 +101,7 @@ public struct EPCISXMLWriter {
         case "readPoint", "bizLocation":
             open(name)
             try leaf("id", value["id"]?.stringValue ?? "", depth: depth + 1, into: &out)
-            for member in value.members ?? [] where member.key.contains(":") {
+            for member in value.members ?? [] where member.key.utf8.contains(0x3A) {
                 try element(member.key, member.value, depth: depth + 1, into: &out)
             }
             close(name)
@@ -115,7 +131,7 @@ public struct EPCISXMLWriter {
                 for id in ids { try leaf("correctiveEventID", id.stringValue ?? "", depth: depth + 2, into: &out) }
                 out += pad + "  </correctiveEventIDs>\n"
             }
-            for member in value.members ?? [] where member.key.contains(":") {
+            for member in value.members ?? [] where member.key.utf8.contains(0x3A) {
                 try element(member.key, member.value, depth: depth + 1, into: &out)
             }
             close(name)
@@ -158,7 +174,7 @@ public struct EPCISXMLWriter {
         for report in sensor["sensorReport"]?.elements ?? [] {
             out += pad + "  <sensorReport\(try attributes(report))/>\n"
         }
-        for member in sensor.members ?? [] where member.key.contains(":") {
+        for member in sensor.members ?? [] where member.key.utf8.contains(0x3A) {
             try element(member.key, member.value, depth: depth + 1, into: &out)
         }
         out += pad + "</sensorElement>\n"
@@ -170,9 +186,9 @@ public struct EPCISXMLWriter {
         var out = ""
         for member in object.members ?? [] {
             var value = Self.text(member.value)
-            if ["type", "exception"].contains(member.key), !value.contains(":") { value = "gs1:" + value }
+            if ["type", "exception"].contains(member.key), !value.utf8.contains(0x3A) { value = "gs1:" + value }
             if member.key == "component", CBV.component.terms.contains(value) { value = "cbv:Comp-" + value }
-            if member.key.contains(":") { _ = try declare(member.key) }
+            if member.key.utf8.contains(0x3A) { _ = try declare(member.key) }
             // A vocabulary value written as a CURIE keeps its prefix declared, so it reads back to the same URI.
             if ["type", "exception", "component"].contains(member.key), let colon = value.firstIndex(of: ":"),
                 context.prefixes[String(value[..<colon])] != nil
@@ -190,7 +206,7 @@ public struct EPCISXMLWriter {
     /// A user extension: an element named by its key, text for a value, children for an object, the element
     /// repeated for each element of an array.
     private mutating func element(_ key: String, _ value: JSONValue, depth: Int, into out: inout String) throws {
-        if key.contains(":") { _ = try declare(key) } else { try name(key) }
+        if key.utf8.contains(0x3A) { _ = try declare(key) } else { try name(key) }
         let pad = String(repeating: "  ", count: depth)
         switch value {
         case .array(let elements):

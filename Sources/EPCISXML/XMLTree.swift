@@ -5,12 +5,13 @@ import Foundation
     import FoundationXML
 #endif
 
-/// An XML element as read, with its namespace resolved: the tree the EPCIS XML reader maps to JSON-LD.
-struct XMLNode {
+/// An XML element as read, with its namespace resolved: the tree the EPCIS XML reader maps to JSON-LD. A class:
+/// the reader passes elements around, and a reference costs one count where a struct's copy costs one a field.
+final class XMLNode: Equatable {
     /// The element's namespace URI; empty for an unqualified element (EPCIS event fields are unqualified).
     var namespace: String
     /// The local name.
-    var name: String
+    let name: String
     /// The prefix it was written with (nil for none, or the default namespace).
     var prefix: String?
     var attributes: [Attribute] = []
@@ -18,9 +19,18 @@ struct XMLNode {
     /// The character data directly inside, whitespace at both ends removed.
     var text = ""
     /// Where it starts, for messages.
-    var line: Int
+    let line: Int
 
-    struct Attribute {
+    init(namespace: String, name: String, prefix: String?, line: Int) {
+        (self.namespace, self.name, self.prefix, self.line) = (namespace, name, prefix, line)
+    }
+
+    static func == (a: XMLNode, b: XMLNode) -> Bool {
+        (a.namespace, a.name, a.prefix, a.text, a.line) == (b.namespace, b.name, b.prefix, b.text, b.line)
+            && a.attributes == b.attributes && a.children == b.children
+    }
+
+    struct Attribute: Equatable {
         var namespace: String
         var prefix: String?
         var name: String
@@ -36,37 +46,78 @@ struct XMLNode {
     }
 }
 
-/// Reads XML into an `XMLNode` tree with Foundation's `XMLParser` (libxml2), namespaces resolved. A document
-/// type declaration is refused before anything is parsed: EPCIS needs none, and it is how entity expansion and
-/// external entities get in (08 §6.1).
+/// Reads XML into an `XMLNode` tree with libxml2, namespaces resolved: through its SAX2 interface when the
+/// package was built with its header (`CLibXML2`), else through Foundation's `XMLParser`, which wraps it. A
+/// document type declaration is refused before anything is parsed — EPCIS needs none, and it is how entity
+/// expansion and external entities get in — and so is an input not in UTF-8 (08 §6.1).
 enum XMLTree {
     /// Elements nest at most this deep.
     static let maxDepth = 64
 
     /// The tree, and every prefix the document declares (the first namespace each stood for).
     static func parse(_ bytes: [UInt8]) throws(EPCISValidationError) -> (root: XMLNode, prefixes: [String: String]) {
-        if let line = doctypeLine(bytes) {
-            throw .xml("line \(line)", "xml.dtd", "a document type declaration (<!DOCTYPE …>) is not accepted")
+        try checkProlog(bytes)
+        #if canImport(CLibXML2)
+            return try parseSAX2(bytes)
+        #else
+            return try parseFoundation(bytes)
+        #endif
+    }
+
+    /// Through Foundation's `XMLParser`.
+    static func parseFoundation(
+        _ bytes: [UInt8]
+    ) throws(EPCISValidationError) -> (root: XMLNode, prefixes: [String: String]) {
+        try checkProlog(bytes)
+        // Foundation's delegate bridge crashes on names and comments that are not UTF-8 (libxml2 itself refuses
+        // them, `XML_ERR_INVALID_CHAR`)
+        if String(validating: bytes, as: UTF8.self) == nil {
+            throw .xml("line 1", "xml.encoding", "EPCIS XML is read in UTF-8; this is not valid UTF-8")
         }
-        let builder = Builder()
-        let parser = XMLParser(data: Data(bytes))
+        // and on a processing instruction without data (`<?a?>`) on a processing instruction without data (`<?a?>`): none is read
+        // this way (EPCIS has no use for them), save the XML declaration.
+        var start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        if bytes[start...].starts(with: "<?xml".utf8), let end = bytes[start...].firstRange(of: "?>".utf8) {
+            start = end.upperBound
+        }
+        if bytes[start...].firstRange(of: "<?".utf8) != nil {
+            throw .xml(
+                "line 1", "xml.wellFormed",
+                "processing instructions are not read (build with libxml2's headers to read them)")
+        }
+        let builder = FoundationBuilder()
+        // Fed as a stream, in chunks: libxml2 refuses (XML_ERR_INTERNAL_ERROR, "huge input lookup") one chunk over
+        // 10 MB, which is how `XMLParser(data:)` hands it over.
+        let parser = XMLParser(stream: InputStream(data: Data(bytes)))
         parser.shouldProcessNamespaces = true
         parser.shouldReportNamespacePrefixes = true
         parser.shouldResolveExternalEntities = false
         parser.delegate = builder
         let parsed = parser.parse()
-        if let problem = builder.problem { throw .xml(problem.where, problem.code, problem.message) }
-        guard parsed, let root = builder.root else {
+        if let problem = builder.tree.problem { throw .xml(problem.where, problem.code, problem.message) }
+        guard parsed, let root = builder.tree.root else {
             let code = (parser.parserError as NSError?)?.code ?? 0
             throw .xml(
                 "line \(parser.lineNumber), column \(parser.columnNumber)", "xml.wellFormed",
                 "the XML is not well-formed (libxml2 error \(code))")
         }
-        return (root, builder.declared)
+        return (root, builder.tree.declared)
     }
 
-    /// The line of a `<!DOCTYPE` in the prolog, if there is one: the prolog is read as XML 1.0 §2.8 defines it
-    /// (an XML declaration, comments, processing instructions and white space) up to the first element.
+    /// Refuses a document type declaration in the prolog, and an input in UTF-16 or UTF-32 (whose prolog this
+    /// could not read). The prolog is read as XML 1.0 §2.8 defines it — an XML declaration, comments, processing
+    /// instructions and white space — up to the first element.
+    static func checkProlog(_ bytes: [UInt8]) throws(EPCISValidationError) {
+        if bytes.starts(with: [0xFE, 0xFF]) || bytes.starts(with: [0xFF, 0xFE]) || bytes.prefix(4).contains(0) {
+            throw .xml("line 1", "xml.encoding", "EPCIS XML is read in UTF-8; this is UTF-16 or UTF-32")
+        }
+
+        if let line = doctypeLine(bytes) {
+            throw .xml("line \(line)", "xml.dtd", "a document type declaration (<!DOCTYPE …>) is not accepted")
+        }
+    }
+
+    /// The line of a `<!DOCTYPE` (or any `<!` declaration) in the prolog, if there is one.
     static func doctypeLine(_ bytes: [UInt8]) -> Int? {
         var i = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         func at(_ text: String) -> Bool { bytes[i...].starts(with: text.utf8) }
@@ -90,7 +141,6 @@ enum XMLTree {
                 } else if at("<!--") {
                     guard skip(past: "-->") else { return nil }
                 } else if at("<!") {
-                    // <!DOCTYPE, in any case a parser might take: refused.
                     return bytes[..<i].reduce(1) { $1 == 0x0A ? $0 + 1 : $0 }
                 } else {
                     return nil
@@ -101,73 +151,131 @@ enum XMLTree {
         return nil
     }
 
-    /// Builds the tree from the parser's events, keeping the prefixes in scope to resolve attributes' names.
-    private final class Builder: NSObject, XMLParserDelegate {
+    /// Builds the tree from either parser's events: elements opened and closed, their text, the prefixes in scope.
+    struct Builder {
         var root: XMLNode?
         var open: [XMLNode] = []
-        var text: [String] = []
+        /// The character data of the open elements, one after another: each element's starts where `starts`
+        /// says; its children's text is taken off the end as each child closes.
+        var text: [UInt8] = []
+        var starts: [Int] = []
         var scopes: [String: [String]] = [:]
         var declared: [String: String] = [:]
         var problem: (where: String, code: String, message: String)?
 
+        mutating func mapPrefix(_ prefix: String, to namespace: String) {
+            scopes[prefix, default: []].append(namespace)
+            if !prefix.isEmpty, declared[prefix] == nil { declared[prefix] = namespace }
+        }
+
+        mutating func unmapPrefix(_ prefix: String) {
+            _ = scopes[prefix]?.popLast()
+        }
+
+        /// The namespace `prefix` stands for here.
+        func namespace(of prefix: String) -> String {
+            prefix == "xml" ? "http://www.w3.org/XML/1998/namespace" : scopes[prefix]?.last ?? ""
+        }
+
+        /// Opens an element; false when it nests too deep (the parse stops there).
+        mutating func start(_ node: XMLNode) -> Bool {
+            // A name with a prefix no namespace was declared for comes through with its colon: refused.
+            let colon = UInt8(ascii: ":")
+            if node.name.utf8.contains(colon) || node.attributes.contains(where: { $0.name.utf8.contains(colon) }) {
+                problem = (
+                    "line \(node.line)", "xml.namespace",
+                    "<\(node.qualifiedName)> uses a prefix no namespace declaration in scope gives"
+                )
+                return false
+            }
+            // Below the root, fields some writers qualify with the EPCIS namespace (`<epcis:eventTime>`) are the
+            // unqualified fields they stand for.
+            if !open.isEmpty, node.namespace == EPCISXMLReader.epcis2 || node.namespace == EPCISXMLReader.epcis1 {
+                node.namespace = ""
+                node.prefix = nil
+            }
+            guard open.count < XMLTree.maxDepth else {
+                problem = ("line \(node.line)", "xml.depth", "elements nest deeper than \(XMLTree.maxDepth)")
+                return false
+            }
+            open.append(node)
+            starts.append(text.count)
+            return true
+        }
+
+        mutating func characters(_ bytes: UnsafeBufferPointer<UInt8>) {
+            if !open.isEmpty { text.append(contentsOf: bytes) }
+        }
+
+        mutating func end() {
+            guard let node = open.popLast(), let start = starts.popLast() else { return }
+            node.text = XMLTree.trimmed(text[start...])
+            text.removeSubrange(start...)
+            if let parent = open.last {
+                parent.children.append(node)
+            } else {
+                root = node
+            }
+        }
+    }
+
+    /// UTF-8 text without the XML white space (space, tab, newline, return) at either end.
+    static func trimmed(_ bytes: ArraySlice<UInt8>) -> String {
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+        guard let first = bytes.firstIndex(where: { !isSpace($0) }), let last = bytes.lastIndex(where: { !isSpace($0) })
+        else { return "" }
+        return String(decoding: bytes[first...last], as: UTF8.self)
+    }
+
+    /// `XMLParser`'s delegate, feeding a `Builder`.
+    private final class FoundationBuilder: NSObject, XMLParserDelegate {
+        var tree = Builder()
+
         func parser(_ parser: XMLParser, didStartMappingPrefix prefix: String, toURI namespaceURI: String) {
-            scopes[prefix, default: []].append(namespaceURI)
-            if !prefix.isEmpty, declared[prefix] == nil { declared[prefix] = namespaceURI }
+            tree.mapPrefix(prefix, to: namespaceURI)
         }
 
         func parser(_ parser: XMLParser, didEndMappingPrefix prefix: String) {
-            _ = scopes[prefix]?.popLast()
+            tree.unmapPrefix(prefix)
         }
 
         func parser(
             _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
             attributes: [String: String] = [:]
         ) {
-            guard open.count < XMLTree.maxDepth else {
-                problem = ("line \(parser.lineNumber)", "xml.depth", "elements nest deeper than \(XMLTree.maxDepth)")
-                parser.abortParsing()
-                return
-            }
             let prefix = qualifiedName.flatMap { name in name.firstIndex(of: ":").map { String(name[..<$0]) } }
-            var node = XMLNode(
+            let node = XMLNode(
                 namespace: namespaceURI ?? "", name: elementName, prefix: prefix, line: parser.lineNumber)
-            // Attributes in the order of their names: the parser hands them over as a dictionary.
-            for (qualified, value) in attributes.sorted(by: { $0.key < $1.key }) {
+            for (qualified, value) in attributes {
                 if let colon = qualified.firstIndex(of: ":") {
                     let prefix = String(qualified[..<colon])
                     if prefix == "xmlns" { continue }
-                    let namespace =
-                        prefix == "xml" ? "http://www.w3.org/XML/1998/namespace" : scopes[prefix]?.last ?? ""
                     node.attributes.append(
                         .init(
-                            namespace: namespace, prefix: prefix, name: String(qualified[colon...].dropFirst()),
-                            value: value))
+                            namespace: tree.namespace(of: prefix), prefix: prefix,
+                            name: String(qualified[colon...].dropFirst()), value: value))
                 } else if qualified != "xmlns" {
                     node.attributes.append(.init(namespace: "", prefix: nil, name: qualified, value: value))
                 }
             }
-            open.append(node)
-            text.append("")
+            // In the order of their names, as the SAX2 reader gives them: `XMLParser` hands over a dictionary.
+            node.attributes.sort { ($0.prefix ?? "", $0.name) < ($1.prefix ?? "", $1.name) }
+            if !tree.start(node) { parser.abortParsing() }
         }
 
         func parser(_ parser: XMLParser, foundCharacters string: String) {
-            if !text.isEmpty { text[text.count - 1] += string }
+            var string = string
+            string.withUTF8 { tree.characters($0) }
         }
 
         func parser(_ parser: XMLParser, foundCDATA CDATABlock: Data) {
-            if !text.isEmpty { text[text.count - 1] += String(decoding: CDATABlock, as: UTF8.self) }
+            CDATABlock.withUnsafeBytes { tree.characters($0.bindMemory(to: UInt8.self)) }
         }
 
         func parser(
             _ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?
         ) {
-            guard var node = open.popLast(), let characters = text.popLast() else { return }
-            node.text = characters.trimmingCharacters(in: .whitespacesAndNewlines)
-            if open.isEmpty {
-                root = node
-            } else {
-                open[open.count - 1].children.append(node)
-            }
+            tree.end()
         }
     }
 }

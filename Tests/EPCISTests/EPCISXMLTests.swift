@@ -1,5 +1,5 @@
 import EPCIS
-import EPCISXML
+@testable import EPCISXML
 import Foundation
 import Testing
 import ThreadlineTestSupport
@@ -141,7 +141,7 @@ import ThreadlineTestSupport
         let original = try Self.document(file)
         let xml = try EPCISXMLWriter.document(original)
         let again = try EPCISDocument(json: try EPCISXMLReader.read(Array(xml.utf8)).json)
-        #expect(again.eventHashes == original.events.map { $0.hash() })
+        #expect(again.eventHashes == original.eventHashes)
         // After one pass the XML is a fixed point (the first may reorder a sensor report's attributes).
         let written = try EPCISXMLWriter.document(again)
         let third = try EPCISDocument(json: try EPCISXMLReader.read(Array(written.utf8)).json)
@@ -178,5 +178,134 @@ import ThreadlineTestSupport
         let file: String
         let valid: Bool
         let error: String
+    }
+}
+
+extension EPCISXMLTests {
+    @Test("a document over libxml2's 10 MB single-chunk limit reads whole")
+    func large() throws {
+        let event = """
+            <ObjectEvent><eventTime>2026-09-01T00:00:00Z</eventTime><eventTimeZoneOffset>+08:00</eventTimeZoneOffset>\
+            <epcList><epc>urn:epc:id:sgtin:8801234.012345.%d</epc></epcList><action>ADD</action>\
+            <bizStep>urn:epcglobal:cbv:bizstep:commissioning</bizStep></ObjectEvent>
+
+            """
+        let count = 50_000
+        var xml =
+            #"<epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:2" schemaVersion="2.0" "#
+            + #"creationDate="2026-09-01T00:00:00Z"><EPCISBody><EventList>"# + "\n"
+        for i in 0..<count { xml += event.replacingOccurrences(of: "%d", with: String(i)) }
+        xml += "</EventList></EPCISBody></epcis:EPCISDocument>"
+        #expect(xml.utf8.count > 10_000_000)
+        let document = try EPCISDocument(json: try EPCISXMLReader.read(Array(xml.utf8)).json)
+        #expect(document.events.count == count)
+        #expect(document.events.last?.epcList == ["urn:epc:id:sgtin:8801234.012345.\(count - 1)"])
+    }
+}
+
+/// The two ways into libxml2 — its SAX2 interface, and Foundation's `XMLParser` — build the same tree.
+@Suite struct XMLTreeParityTests {
+    static let tricky = [
+        #"<r xmlns:a="urn:a" a:x="1 &amp; 2 &lt; 3 &#233;" y='q"'><a:b>t&amp;<![CDATA[<c>]]><!-- no -->u</a:b></r>"#,
+        #"<r xmlns="urn:d"><e xmlns="">plain</e><f>in&#x20;default</f></r>"#,
+        "<r>\n  \u{00A0}kept\u{00A0}\n</r>",
+    ]
+
+    @Test(
+        "every corpus file, and some tricky ones, read the same both ways",
+        arguments: EPCISXMLTests.xml20 + EPCISXMLTests.xml12 + EPCISXMLTests.events20 + EPCISXMLTests.hashExamples
+            + tricky)
+    func parity(input: String) throws {
+        let bytes = input.hasPrefix("<") ? Array(input.utf8) : Array(try Corpus.bytes(input))
+        let foundation = try XMLTree.parseFoundation(bytes)
+        let tree = try XMLTree.parse(bytes)
+        #expect(tree.root == foundation.root)
+        #expect(tree.prefixes == foundation.prefixes)
+    }
+
+    @Test("malformed XML, a DTD and UTF-16 are refused by both, with the same code")
+    func refusals() {
+        let inputs: [([UInt8], String)] = [
+            (Array("<r><a></r>".utf8), "epcis.xml.wellFormed"),
+            (Array("<r>&undefined;</r>".utf8), "epcis.xml.wellFormed"),
+            (
+                Array("<?xml version=\"1.0\"?><!-- c --><!DOCTYPE r [<!ENTITY e \"x\">]><r>&e;</r>".utf8),
+                "epcis.xml.dtd"
+            ),
+            ([0xFF, 0xFE] + Array("<r/>".utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }, "epcis.xml.encoding"),
+            (Array(String(repeating: "<a>", count: 100).utf8), "epcis.xml.depth"),
+            ([], "epcis.xml.wellFormed"),
+        ]
+        for (bytes, code) in inputs {
+            for foundation in [false, true] {
+                #expect {
+                    _ = foundation ? try XMLTree.parseFoundation(bytes) : try XMLTree.parse(bytes)
+                } throws: { error in
+                    (error as? EPCISValidationError)?.problems.first?.code == code
+                }
+            }
+        }
+    }
+}
+
+/// Shapes the fuzzer found, each refused for what it is rather than read into something that hashes otherwise.
+@Suite struct EPCISXMLHostileTests {
+    static func event(_ inside: String, namespaces: String = "") -> String {
+        #"<epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:2" \#(namespaces) schemaVersion="2.0" creationDate="2026-09-01T00:00:00Z"><EPCISBody><EventList><ObjectEvent><eventTime>2026-09-01T00:00:00Z</eventTime><eventTimeZoneOffset>+00:00</eventTimeZoneOffset>\#(inside)</ObjectEvent></EventList></EPCISBody></epcis:EPCISDocument>"#
+    }
+
+    @Test(
+        "each is refused with its code",
+        arguments: [
+            (event("<action>ADD</action><readPoint><id>urn:a:1</id><id>urn:a:2</id></readPoint>"), "epcis.xml.element"),
+            (
+                event(
+                    "<action>ADD</action><quantityList><quantityElement><epcClass>urn:a:1</epcClass>"
+                        + "<epcClass>urn:a:2</epcClass></quantityElement></quantityList>"),
+                "epcis.xml.element"
+            ),
+            (
+                event("<action>ADD</action><ex:thing><d:cbv:p/></ex:thing>", namespaces: #"xmlns:ex="urn:ex""#),
+                "epcis.xml.namespace"
+            ),
+            (event("<action>ADD</action><undeclared:thing>x</undeclared:thing>"), "epcis.xml.namespace"),
+            (#"<?xml version="1.0"? <x>"# + event("<action>ADD</action>") + "</x>", "epcis.xml.wellFormed"),
+            (event("<acti\u{FFFD}on>ADD</acti\u{FFFD}on>"), "epcis.xml.element"),
+        ])
+    func refused(xml: String, code: String) {
+        #expect {
+            _ = try EPCISDocument(json: try EPCISInput(Array(xml.utf8)).json)
+        } throws: { error in
+            (error as? EPCISValidationError)?.problems.contains { $0.code == code } == true
+        }
+    }
+
+    @Test("bytes that are not UTF-8 are refused: by libxml2 as it reads, before Foundation's bridge sees them")
+    func notUTF8() {
+        for bytes in [
+            Array("<a><b".utf8) + [0xE9] + Array("/></a>".utf8), Array("<?a".utf8) + [0xFF] + Array("?><a/>".utf8),
+        ] {
+            #expect {
+                _ = try EPCISInput(bytes)
+            } throws: { error in
+                let code = (error as? EPCISValidationError)?.problems.first?.code ?? ""
+                return ["epcis.xml.encoding", "epcis.xml.wellFormed"].contains(code)
+            }
+            #expect {
+                _ = try XMLTree.parseFoundation(bytes)
+            } throws: { error in
+                (error as? EPCISValidationError)?.problems.first?.code == "epcis.xml.encoding"
+            }
+        }
+    }
+
+    @Test("a processing instruction without data is read past (libxml2), never a crash")
+    func emptyProcessingInstruction() throws {
+        let xml =
+            "<?a?>" + Self.event("<epcList><epc>urn:epc:id:sgtin:0614141.107346.1</epc></epcList><action>ADD</action>")
+        #if canImport(CLibXML2)
+            #expect(try EPCISDocument(json: try EPCISInput(Array(xml.utf8)).json).events.count == 1)
+        #endif
+        #expect(throws: EPCISValidationError.self) { try XMLTree.parseFoundation(Array(xml.utf8)) }
     }
 }

@@ -44,7 +44,9 @@ bash "$fuzz/seeds.sh" > /dev/null
 # Input sizes: documents and records reach 64 KiB; everything else is a line or a few.
 max_len() {
     case $1 in
-        fuzz-json | fuzz-epcis-document | fuzz-ledger-record | fuzz-bundle | fuzz-capture-body) echo 65536 ;;
+        fuzz-json | fuzz-epcis-document | fuzz-epcis-xml | fuzz-ledger-record | fuzz-bundle | fuzz-capture-body)
+            echo 65536
+            ;;
         fuzz-epcis-event | fuzz-envelope | fuzz-timestamp) echo 16384 ;;
         *) echo 4096 ;;
     esac

@@ -2,7 +2,8 @@
 # Fills Tests/Fuzz/corpus/<target>/ (git-ignored) with seed inputs made from real ones, so that fuzzing starts from
 # what parsers actually receive rather than from nothing:
 #   - the peers' corpora in ../shared/vectors (beside the repository, as in CI): EPCIS JSON-LD documents and
-#     events, event-hash examples, Merkle inclusion and consistency proofs, the C2SP signed-note example;
+#     events, a few small EPCIS XML documents (2.0, 1.2 and invalid ones), event-hash examples, Merkle inclusion
+#     and consistency proofs, the C2SP signed-note example;
 #   - our own samples/ (EPCIS documents, manifest) and Specs/vectors/ (records, notes, checkpoints, tlog-proofs);
 #   - small generated ones: tile paths, Digital Links, EPC URNs, listings CSV, query strings, capture bodies, a
 #     product bundle, and RFC 3161 requests, replies and tokens from a throwaway openssl TSA.
@@ -117,6 +118,33 @@ for path in documents:
         if isinstance(event, dict) and "@context" not in event and "@context" in document:
             event = {"@context": document["@context"], **event}
         seed("fuzz-epcis-event", compact(event))
+
+# EPCIS XML: the smallest few of the peers' 2.0 and 1.2 documents and of the 2.0 files each refused for one reason
+# (a mutation of a small document reaches as much of the reader as one of a large one), and a document of ours whose
+# ignoreFields the writer leaves out (the events' own hashes must survive XML written and read back).
+xml = f"{shared}/epcis-openepcis/XML"
+for folder in ["2.0/Documents", "1.2/Documents", "2.0/Invalid"]:
+    for path in sorted(files(f"{xml}/{folder}/*.xml"), key=os.path.getsize)[:6]:
+        seed("fuzz-epcis-xml", read(path))
+seed("fuzz-epcis-xml", """<?xml version="1.0" encoding="UTF-8"?>
+<epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:2" xmlns:ex="https://example.com/ex/" schemaVersion="2.0"
+  creationDate="2025-03-01T10:00:00Z">
+  <EPCISBody>
+    <ex:ignoreFields><ex:note/></ex:ignoreFields>
+    <EventList>
+      <ObjectEvent>
+        <eventTime>2025-03-01T09:30:00.000+01:00</eventTime>
+        <eventTimeZoneOffset>+01:00</eventTimeZoneOffset>
+        <epcList><epc>urn:epc:id:sgtin:0614141.112345.400</epc></epcList>
+        <action>OBSERVE</action>
+        <bizStep>urn:epcglobal:cbv:bizstep:shipping</bizStep>
+        <readPoint><id>urn:epc:id:sgln:0614141.12345.0</id></readPoint>
+        <ex:note>kept &amp; ignored</ex:note>
+      </ObjectEvent>
+    </EventList>
+  </EPCISBody>
+</epcis:EPCISDocument>
+""")
 
 # Every other JSON we have, for the JSON parser (UNTP passports, manifests, our vectors).
 for path in files(f"{shared}/untp/*.json*", f"{repo}/samples/manifest.json", f"{repo}/Specs/vectors/*.json"):

@@ -71,6 +71,9 @@ struct LedgerBench: AsyncParsableCommand {
     )
     var remoteImport: Int?
 
+    @Option(help: "Instead: read this many EPCIS events as XML and as JSON-LD, one core, and compare.")
+    var xml: Int?
+
     @Option(help: "Instead: seal and sign this many EPCIS events, against signing them plain.")
     var seal: Int?
 
@@ -100,6 +103,7 @@ struct LedgerBench: AsyncParsableCommand {
 
     func run() async throws {
         if let worker, let workerLedger { return try await runWorker(input: worker, ledger: workerLedger) }
+        if let xml { return try runXML(events: xml) }
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let modes: [String?] = [
             audit.map { "audit of \($0)" }, events.map { "\($0) \(sealed ? "sealed " : "")EPCIS events" },
