@@ -33,6 +33,7 @@ let package = Package(
         .library(name: "GS1Identifiers", targets: ["GS1Identifiers"]),
         .library(name: "EPCIS", targets: ["EPCIS"]),
         .library(name: "EPCISXML", targets: ["EPCISXML"]),
+        .library(name: "EPCISCSV", targets: ["EPCISCSV"]),
         .library(name: "Statements", targets: ["Statements"]),
         .library(name: "Participants", targets: ["Participants"]),
         .library(name: "LedgerRules", targets: ["LedgerRules"]),
@@ -77,6 +78,8 @@ let package = Package(
         .systemLibrary(
             name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"]), .brew(["libxml2"])]
         ),
+        // Spreadsheets (CSV) of the steps small factories record, read as EPCIS 2.0 events.
+        .target(name: "EPCISCSV", dependencies: ["EPCIS", "GS1Identifiers", "Participants", "Statements"]),
         // What the ledger records: DSSE envelopes, signing keys, ledger records, statement kinds, index keys.
         .target(
             name: "Statements",
@@ -157,6 +160,7 @@ let package = Package(
             name: "ThreadlineCLI",
             dependencies: model + [
                 "Threadline", "TransparencyLog", "LedgerStore", "LedgerBackends", "ThreadlineServer", "EPCISXML",
+                "EPCISCSV",
                 "ThreadlineLabel", "ThreadlineDemo", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -181,6 +185,7 @@ let package = Package(
         .testTarget(
             name: "EPCISTests",
             dependencies: ["EPCIS", "EPCISXML", "GS1Identifiers", "TransparencyLog", "ThreadlineTestSupport"]),
+        .testTarget(name: "EPCISCSVTests", dependencies: ["EPCISCSV", "EPCIS", "ThreadlineTestSupport"]),
         .testTarget(
             name: "StatementsTests",
             dependencies: ["Statements", "EPCIS", "GS1Identifiers", "TransparencyLog", "ThreadlineTestSupport"]),

@@ -1,8 +1,10 @@
 import ArgumentParser
 import EPCIS
+import EPCISCSV
 import EPCISXML
 import Foundation
 import GS1Identifiers
+import Participants
 import Statements
 import Threadline
 import TransparencyLog
@@ -70,7 +72,10 @@ extension RootCommand {
             discussion: """
                 The document is EPCIS 2.0 JSON-LD, EPCIS 2.0 XML or EPCIS 1.2 XML, told apart by content; each \
                 XML event is recorded as its JSON-LD form, with the same CBV 2.0 event hash, and a problem in \
-                XML names the line of its event (Specs/08-epcis.md §6). All or nothing: if any event is invalid or refused (see 'record'), nothing is appended and every \
+                XML names the line of its event (Specs/08-epcis.md §6). With --csv and --step, a spreadsheet \
+                instead: each row an event (for make, each batch), places and parties by participant id or GLN, \
+                a bad row refused by row and column; indexes in the report are then rows \
+                (Specs/25-spreadsheets.md). All or nothing: if any event is invalid or refused (see 'record'), nothing is appended and every \
                 reason is printed. With --continue-on-error, the good events are recorded and each refused one \
                 is reported. Shows progress on a terminal and prints a summary; --json prints a report instead. \
                 Through a server (--server, --remote), the events are signed here and posted in requests of up \
@@ -99,7 +104,26 @@ extension RootCommand {
         var json = false
 
         @Argument(help: ArgumentHelp("The EPCIS document, or - for standard input.", valueName: "document.json"))
-        var file: String
+        var file: String?
+
+        @Option(
+            help: ArgumentHelp(
+                "Instead, a spreadsheet saved as CSV, one event a row ('threadline csv-template STEP' writes one).",
+                valueName: "rows.csv"))
+        var csv: String?
+
+        @Option(
+            help:
+                "With --csv: the step its rows record: \(SpreadsheetStep.allCases.map(\.rawValue).joined(separator: ", "))."
+        )
+        var step: SpreadsheetStep?
+
+        func validate() throws {
+            guard (file == nil) != (csv == nil) else {
+                throw ValidationError("give an EPCIS document, or --csv with a spreadsheet (not both)")
+            }
+            guard (csv == nil) == (step == nil) else { throw ValidationError("--csv and --step go together") }
+        }
 
         struct Recorded: Encodable {
             let index: Int
@@ -121,10 +145,69 @@ extension RootCommand {
         func run() async throws {
             try await reportingFailures {
                 let keys = try signing.keys()
-                let input = try reading.input(try Files.read(file, what: "EPCIS document"))
+                let target = try target.target(reader: keys[0])
+                var refused: [Refused] = []
+                let input: EPCISInput
+                // A spreadsheet's rows become a document of the events they make; a bad row is refused by row and
+                // column, and the paths of the events that validate name their rows.
+                var rowsOf: [[Int]] = []
+                if let csv, let step {
+                    let registry: Registry
+                    switch target {
+                    case .local(let options): registry = try await options.open().registry().0
+                    case .remote(let remote): registry = try await remote.registry()
+                    }
+                    let sheet: Spreadsheet
+                    do {
+                        sheet = try Spreadsheet(
+                            Array(try Files.read(csv, what: "spreadsheet")), step: step, registry: registry)
+                    } catch let problem as SpreadsheetProblem {
+                        throw EPCISValidationError(problems: [problem.problem])
+                    }
+                    var events: [JSONValue] = []
+                    for (rows, result) in sheet.events {
+                        switch result {
+                        case .success(let event):
+                            events.append(event)
+                            rowsOf.append(rows)
+                        case .failure(let problem):
+                            refused.append(
+                                Refused(
+                                    index: rows[0], path: problem.location, code: "csv." + problem.code,
+                                    reason: problem.message, existing: nil))
+                        }
+                    }
+                    if !refused.isEmpty && !continueOnError {
+                        throw EPCISValidationError(
+                            problems: refused.map { EPCISProblem(path: $0.path, code: $0.code, message: $0.reason) })
+                    }
+                    let now = Timestamp.format(millis: Int64(Date().timeIntervalSince1970 * 1000))
+                    input = try EPCISInput(Array(Spreadsheet.document(events, created: now).serialized.utf8))
+                } else {
+                    input = try reading.input(try Files.read(file ?? "-", what: "EPCIS document"))
+                }
                 let (events, problems) = EPCISDocument.readEach(input.json)
                 if !problems.isEmpty { throw EPCISValidationError(problems: input.located(problems)) }
-                var refused: [Refused] = []
+                // What a report calls an event: its place in the document, or, from a spreadsheet, its first row.
+                let badRows = refused.count
+                let indexOf = { (i: Int) in rowsOf.isEmpty ? i : rowsOf[i][0] }
+                let pathOf = { (i: Int) in
+                    rowsOf.isEmpty
+                        ? events[i].path
+                        : (rowsOf[i].count == 1
+                            ? "row \(rowsOf[i][0])" : "rows \(rowsOf[i].map(String.init).joined(separator: ", "))")
+                }
+                func renumbered(_ recorded: [Recorded], _ refused: [Refused]) -> ([Recorded], [Refused]) {
+                    guard !rowsOf.isEmpty else { return (recorded, refused) }
+                    return (
+                        recorded.map { Recorded(index: indexOf($0.index), seq: $0.seq, hash: $0.hash) },
+                        refused.map {
+                            Refused(
+                                index: indexOf($0.index), path: pathOf($0.index), code: $0.code, reason: $0.reason,
+                                existing: $0.existing)
+                        }
+                    )
+                }
                 var good: [(index: Int, event: EPCISEvent, payload: [UInt8])] = []
                 var invalid: [EPCISProblem] = []
                 for (index, (_, result)) in events.enumerated() {
@@ -132,18 +215,24 @@ extension RootCommand {
                     case .success(let value): good.append((index, value.event, value.payload))
                     case .failure(let error):
                         invalid += input.located(error.problems)
-                        refused += error.problems.map {
-                            Refused(index: index, path: $0.path, code: $0.code, reason: $0.message, existing: nil)
-                        }
+                        refused +=
+                            renumbered(
+                                [],
+                                error.problems.map {
+                                    Refused(
+                                        index: index, path: $0.path, code: $0.code, reason: $0.message, existing: nil)
+                                }
+                            ).1
                     }
                 }
                 if !invalid.isEmpty && !continueOnError { throw EPCISValidationError(problems: invalid) }
-                let target = try target.target(reader: keys[0])
                 if case .remote(let remote) = target {
                     let (recorded, refusedRemotely) = try await remote.importEvents(
                         good.map { ($0.index, $0.event, $0.payload) }, signedBy: keys, sealed: seal,
                         paths: events.map(\.path), continueOnError: continueOnError)
-                    return try report(recorded: recorded, refused: refused + refusedRemotely, of: events.count)
+                    let (renumbered, refusedThere) = renumbered(recorded, refusedRemotely)
+                    return try report(
+                        recorded: renumbered, refused: refused + refusedThere, of: events.count + badRows)
                 }
                 guard case .local(let options) = target else { return }
                 let submissions = try Recording.submissions(good.map(\.payload), with: keys, sealed: seal) { done in
@@ -157,27 +246,30 @@ extension RootCommand {
                     for (i, result) in try await ledger.appendEach(prepared: prepared).enumerated() {
                         switch result {
                         case .success(let seq):
-                            recorded.append(Recorded(index: good[i].index, seq: seq, hash: good[i].event.hash()))
+                            recorded.append(
+                                Recorded(index: indexOf(good[i].index), seq: seq, hash: good[i].event.hash()))
                         case .failure(let error):
                             refused.append(
-                                Import.refusal(error, index: good[i].index, path: events[good[i].index].path))
+                                Import.refusal(error, index: indexOf(good[i].index), path: pathOf(good[i].index)))
                         }
                     }
                 } else {
                     do {
                         let range = try await ledger.append(prepared: prepared)
                         recorded = good.enumerated().map { i, g in
-                            Recorded(index: g.index, seq: range.lowerBound + Int64(i), hash: g.event.hash())
+                            Recorded(index: indexOf(g.index), seq: range.lowerBound + Int64(i), hash: g.event.hash())
                         }
                     } catch let error as LedgerError {
                         guard case .refused(let i, _, _) = error else { throw error }
-                        let refusal = Import.refusal(error, index: good[i].index, path: events[good[i].index].path)
+                        let refusal = Import.refusal(error, index: indexOf(good[i].index), path: pathOf(good[i].index))
                         throw CommandFailure(
                             CommandFailure.inputRefused,
-                            "nothing recorded: event \(refusal.index) (\(refusal.path)) refused: \(refusal.reason)")
+                            "nothing recorded: "
+                                + (rowsOf.isEmpty ? "event \(refusal.index) (\(refusal.path))" : refusal.path)
+                                + " refused: \(refusal.reason)")
                     }
                 }
-                try report(recorded: recorded, refused: refused, of: events.count)
+                try report(recorded: recorded, refused: refused, of: events.count + badRows)
             }
         }
 

@@ -121,6 +121,14 @@ extension AsyncParsableCommand {
             throw error
         } catch let error as ValidationError {
             throw error
+        } catch let error as EPCISValidationError where error.problems.count > 1 {
+            // Each problem on a line of its own (08 §5), each made printable on its own.
+            Output.error("\(error.problems.count) problems:")
+            for problem in error.problems {
+                FileHandle.standardError.write(
+                    Data(("  - " + Output.printable(problem.description, keepingNewlines: false) + "\n").utf8))
+            }
+            throw ExitCode(CommandFailure(error).code)
         } catch {
             let failure = CommandFailure(error)
             Output.error(failure.description)
