@@ -19,6 +19,7 @@ func fuzzTarget(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
 let gs1 = Target.Dependency.product(name: "GS1Identifiers", package: root)
 let epcis = Target.Dependency.product(name: "EPCIS", package: root)
 let epcisXML = Target.Dependency.product(name: "EPCISXML", package: root)
+let epcisCSV = Target.Dependency.product(name: "EPCISCSV", package: root)
 let statements = Target.Dependency.product(name: "Statements", package: root)
 let rules = Target.Dependency.product(name: "LedgerRules", package: root)
 let transparencyLog = Target.Dependency.product(name: "TransparencyLog", package: root)
@@ -38,6 +39,7 @@ let package = Package(
         fuzzTarget("fuzz-epcis-event", [epcis, statements, rules]),
         fuzzTarget("fuzz-epcis-document", [epcis, statements]),
         fuzzTarget("fuzz-epcis-xml", [epcis, epcisXML]),
+        fuzzTarget("fuzz-spreadsheet", [epcis, epcisCSV, .product(name: "Participants", package: root)]),
         fuzzTarget("fuzz-envelope", [statements, transparencyLog]),
         fuzzTarget("fuzz-ledger-record", [epcis, statements]),
         fuzzTarget("fuzz-signed-note", [transparencyLog]),

@@ -5,8 +5,8 @@
 #     events, a few small EPCIS XML documents (2.0, 1.2 and invalid ones), event-hash examples, Merkle inclusion
 #     and consistency proofs, the C2SP signed-note example;
 #   - our own samples/ (EPCIS documents, manifest) and Specs/vectors/ (records, notes, checkpoints, tlog-proofs);
-#   - small generated ones: tile paths, Digital Links, EPC URNs, listings CSV, query strings, capture bodies, a
-#     product bundle, and RFC 3161 requests, replies and tokens from a throwaway openssl TSA.
+#   - small generated ones: tile paths, Digital Links, EPC URNs, listings CSV, spreadsheets, query strings,
+#     capture bodies, a product bundle, and RFC 3161 requests, replies and tokens from a throwaway openssl TSA.
 # Run by run.sh before fuzzing; safe to run again (a seed's file name is its SHA-1, as libFuzzer names inputs).
 # Needs python3; openssl is optional (without it the time-stamp target starts from its regressions only).
 set -euo pipefail
@@ -234,6 +234,43 @@ https://id.gs1.org/01/00614141123452/21/TS-0001,shopstream,
 """)
 seed("fuzz-listing-csv", 'Seller,Code\r\nquickdeals,"urn:epc:id:sgtin:0614141.112345.400"\r\n')
 seed("fuzz-listing-csv", 'code,seller,claims\n"a ""quoted"" code",s,"k=v;x=y"\n')
+
+# Spreadsheets (Specs/25-spreadsheets.md): `threadline csv-template STEP` for each step, the participant ids written as
+# GLNs (the target reads against an empty registry), each after the byte that picks its step (SpreadsheetStep.allCases'
+# order); and the same rows with semicolons and decimal commas, CRLF and a byte-order mark, quoted fields.
+steps = ["commission", "ship", "receive", "pack", "unpack", "make"]
+goods, when = "00614141123452,TS-0001 TS-0002,,,", "2026-09-01 08:30+08:00"
+templates = {
+    "commission": ["time,location,gtin,serial,lot,quantity,unit,certificate",
+                   f"{when},dhaka-garments,{goods},https://certifier.example/gots/TC-2211"],
+    "ship": ["time,from,to,gtin,serial,lot,quantity,unit,order",
+             f"{when},dhaka-garments,northwind-apparel,{goods},PO-4471"],
+    "receive": ["time,at,from,gtin,serial,lot,quantity,unit,order", f"{when},dhaka-garments,8801234000017,{goods},PO-4471"],
+    "pack": ["time,location,container,gtin,serial,lot,quantity,unit", f"{when},dhaka-garments,088012340000010016,{goods}"],
+    "unpack": ["time,location,container,gtin,serial,lot,quantity,unit", f"{when},dhaka-garments,088012340000010016,{goods}"],
+    "make": ["time,location,batch,direction,gtin,serial,lot,quantity,unit",
+             "2026-09-03 17:00+06:00,dhaka-garments,PO-2026-118,in,08901238005015,,DYE-A-0917,300,MTR",
+             "2026-09-03 17:00+06:00,dhaka-garments,PO-2026-118,out,00614141123452,TS-0001 TS-0002,,,"],
+}
+
+
+def spreadsheet(step, lines, end="\n", bom=False):
+    text = "".join(line.replace("dhaka-garments", "8801234000017").replace("northwind-apparel", "0614142000011") + end
+                   for line in lines)
+    return bytes([steps.index(step)]) + (b"\xef\xbb\xbf" if bom else b"") + text.encode()
+
+
+for step, lines in templates.items():
+    seed("fuzz-spreadsheet", spreadsheet(step, lines))
+seed("fuzz-spreadsheet", spreadsheet("make", [line.replace(",", ";").replace(";300;", ";12,5;")
+                                              for line in templates["make"]]))
+seed("fuzz-spreadsheet", spreadsheet("ship", templates["ship"], end="\r\n", bom=True))
+# Quoted fields, one of them over two lines (a refused row: the rows after it keep their numbers).
+seed("fuzz-spreadsheet", spreadsheet("receive", [
+    'Time , "At",from,GTIN,serial,lot,quantity,unit,order',
+    '"2026-09-01T08:30:00Z", 8801234000017 ,,"00614141123452",,"LOT""7""",12.5,KGM,"urn:x:po:1,2"',
+    '2026-09-01 08:30-03:30,8801234000017,0614142000011,00614141123452,"TS-1\nTS-2",,,,',
+    '2026-09-01 08:30-03:30,8801234000017,"0614142000011","00614141123452"," TS-1\tTS-2 ",,,,"PO-4471"']))
 
 # Signed requests' Signature-Input and Signature lines (Specs/20-request-signatures.md §4), and a Content-Digest.
 seed("fuzz-request-signature", 'sig1=("@method" "@target-uri" "content-digest");created=1764412800;'

@@ -74,6 +74,9 @@ struct LedgerBench: AsyncParsableCommand {
     @Option(help: "Instead: read this many EPCIS events as XML and as JSON-LD, one core, and compare.")
     var xml: Int?
 
+    @Option(help: "Instead: import a spreadsheet of this many rows with the release CLI, against JSON-LD.")
+    var spreadsheet: Int?
+
     @Option(help: "Instead: seal and sign this many EPCIS events, against signing them plain.")
     var seal: Int?
 
@@ -108,6 +111,7 @@ struct LedgerBench: AsyncParsableCommand {
         let modes: [String?] = [
             audit.map { "audit of \($0)" }, events.map { "\($0) \(sealed ? "sealed " : "")EPCIS events" },
             remoteImport.map { "import of \($0) EPCIS events, remote and local" },
+            spreadsheet.map { "import of a spreadsheet of \($0) rows" },
             seal.map { "sealing \($0) EPCIS events" },
             http.map { "\($0) statements over HTTP" },
         ]
@@ -119,6 +123,7 @@ struct LedgerBench: AsyncParsableCommand {
         if let audit { return try await runAudit(of: audit, bound: bound, cores: cores) }
         if let events { return try await runProvenance(events: events, bound: bound) }
         if let remoteImport { return try await runRemoteImport(events: remoteImport, bound: bound) }
+        if let spreadsheet { return try await runSpreadsheet(rows: spreadsheet, bound: bound) }
         if let seal { return try await runSeal(events: seal, bound: bound) }
         if let http {
             return try await runHTTP(

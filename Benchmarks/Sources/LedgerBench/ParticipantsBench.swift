@@ -14,12 +14,7 @@ import TransparencyLog
 /// and verifying the answer.
 extension LedgerBench {
     func runRemoteImport(events count: Int, bound: Double) async throws {
-        let cli = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("threadline-bench-cli")
-        guard FileManager.default.isExecutableFile(atPath: cli.path) else {
-            throw ValidationErrorText(
-                "build the CLI too: swift build -c release --package-path Benchmarks --product threadline-bench-cli")
-        }
+        let cli = try Self.cli()
         let folder = FileManager.default.temporaryDirectory
             .appendingPathComponent("threadline-bench-remote-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -41,35 +36,10 @@ extension LedgerBench {
         ).write(to: URL(fileURLWithPath: document))
         print("setup   a document of \(count) events, \(fileSize(document) / 1_048_576) MiB (not measured)")
 
-        /// A new ledger with the brand registered and the operator key beside it; its verifier key.
         func ledger(_ name: String) async throws -> (path: String, vkey: String) {
-            let path = folder.appendingPathComponent(name).path
-            let operatorKey = try SigningKey(generatingWithName: "bench.threadline.example/\(name)")
-            let store = try SQLiteLedgerStore.create(path: path, metadata: Ledger.metadata(operatorKey: operatorKey))
-            let ledger = try await Ledger(store: store, operatorKey: operatorKey)
-            let registration = RegistryStatement.registration(
-                .init(
-                    id: "bench-brand", name: "Bench Brand", roles: [.brand, .manufacturer],
-                    companyPrefixes: ["0614141"], keys: [brand.keyID]), basis: 0)
-            _ = try await ledger.append([
-                try Envelope(signing: registration.payload, type: RegistryStatement.payloadType, with: operatorKey)
-            ])
-            try StateFile.writeSecret(operatorKey.fileContents, to: path + ".operator-key")
-            return (path, operatorKey.keyID)
+            try await Self.cliLedger(folder.appendingPathComponent(name).path, brand: brand)
         }
-
-        func run(_ arguments: [String]) throws -> String {
-            let process = Process()
-            process.executableURL = cli
-            process.arguments = arguments
-            let output = Pipe()
-            process.standardOutput = output
-            try process.run()
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            precondition(process.terminationStatus == 0, "threadline \(arguments.first ?? "") failed: \(text)")
-            return text
-        }
+        func run(_ arguments: [String]) throws -> String { try Self.run(cli, arguments) }
         let expected = "recorded \(count) of \(count) events"
 
         // On the ledger's machine.
@@ -111,6 +81,52 @@ extension LedgerBench {
         precondition(output.hasPrefix(expected), output)
         report("import  remote: threadline import --server", Double(count) / remoteSeconds, bound: bound)
         print(String(format: "import  remote rate / local rate: %.2f (target ≥ 0.8)", localSeconds / remoteSeconds))
+    }
+}
+
+extension LedgerBench {
+    /// The release CLI built beside the benchmark.
+    static func cli() throws -> URL {
+        let cli = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("threadline-bench-cli")
+        guard FileManager.default.isExecutableFile(atPath: cli.path) else {
+            throw ValidationErrorText(
+                "build the CLI too: swift build -c release --package-path Benchmarks --product threadline-bench-cli")
+        }
+        return cli
+    }
+
+    /// A new ledger at `path` with the brand registered (with `places`, if any) and the operator key beside it;
+    /// its verifier key.
+    static func cliLedger(
+        _ path: String, brand: SigningKey, places: [String] = []
+    ) async throws -> (path: String, vkey: String) {
+        let operatorKey = try SigningKey(generatingWithName: "bench.threadline.example/ledger")
+        let store = try SQLiteLedgerStore.create(path: path, metadata: Ledger.metadata(operatorKey: operatorKey))
+        let ledger = try await Ledger(store: store, operatorKey: operatorKey)
+        let registration = RegistryStatement.registration(
+            .init(
+                id: "bench-brand", name: "Bench Brand", roles: [.brand, .manufacturer],
+                companyPrefixes: ["0614141"], locations: places, keys: [brand.keyID]), basis: 0)
+        _ = try await ledger.append([
+            try Envelope(signing: registration.payload, type: RegistryStatement.payloadType, with: operatorKey)
+        ])
+        try StateFile.writeSecret(operatorKey.fileContents, to: path + ".operator-key")
+        return (path, operatorKey.keyID)
+    }
+
+    /// Runs the CLI to completion; its standard output. It must succeed.
+    static func run(_ cli: URL, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = cli
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        precondition(process.terminationStatus == 0, "threadline \(arguments.first ?? "") failed: \(text)")
+        return text
     }
 }
 
