@@ -183,12 +183,12 @@ public final class SQLiteLedgerStore: LedgerStore {
                 try batch.check(extending: head)
                 let insertRecord = try db.cachedStatement(sql: "INSERT INTO records(seq, bytes) VALUES (?, ?)")
                 for (i, bytes) in batch.records.enumerated() {
-                    try insertRecord.execute(arguments: [size + Int64(i), Data(bytes)])
+                    try Self.insert(insertRecord, db, size + Int64(i), blob: bytes)
                 }
                 let insertHash = try db.cachedStatement(sql: "INSERT INTO hashes(idx, hash) VALUES (?, ?)")
                 let first = StoredHashes.count(size: size)
                 for (i, hash) in batch.hashes.enumerated() {
-                    try insertHash.execute(arguments: [first + Int64(i), hash.data])
+                    try Self.insert(insertHash, db, first + Int64(i), blob: hash.bytes)
                 }
                 if !batch.openings.isEmpty {
                     let upsert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO openings(seq, body) VALUES (?, ?)")
@@ -218,7 +218,41 @@ public final class SQLiteLedgerStore: LedgerStore {
 
     private static func insert(_ db: Database, _ entries: [IndexEntry]) throws {
         let statement = try db.cachedStatement(sql: "INSERT OR IGNORE INTO index_entries(key, seq) VALUES (?, ?)")
-        for entry in entries { try statement.execute(arguments: [entry.key, entry.seq]) }
+        for entry in entries {
+            var key = entry.key
+            try key.withUTF8 { key in
+                try step(statement, db) { raw in
+                    sqlite3_bind_text(raw, 1, key.baseAddress, Int32(key.count), nil)
+                    sqlite3_bind_int64(raw, 2, entry.seq)
+                }
+            }
+        }
+    }
+
+    /// `(integer, blob)` into a cached two-column INSERT.
+    private static func insert(_ statement: Statement, _ db: Database, _ number: Int64, blob: [UInt8]) throws {
+        try blob.withUnsafeBytes { blob in
+            try step(statement, db) { raw in
+                sqlite3_bind_int64(raw, 1, number)
+                sqlite3_bind_blob(raw, 2, blob.baseAddress, Int32(blob.count), nil)
+            }
+        }
+    }
+
+    /// Binds with SQLite's own calls and runs a cached statement that returns no rows: GRDB's arguments would box
+    /// every value of the hundreds of thousands an import writes. The bound buffers are the caller's and outlive
+    /// the step (no destructor: SQLITE_STATIC); they are cleared before the statement is reused.
+    private static func step(_ statement: Statement, _ db: Database, bind: (OpaquePointer) -> Void) throws {
+        let raw = statement.sqliteStatement
+        sqlite3_reset(raw)
+        bind(raw)
+        let code = sqlite3_step(raw)
+        sqlite3_clear_bindings(raw)
+        sqlite3_reset(raw)
+        guard code == SQLITE_DONE else {
+            throw DatabaseError(
+                resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+        }
     }
 
     public func cosignatures(size: Int64) async throws -> [String] {

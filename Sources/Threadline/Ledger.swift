@@ -110,12 +110,18 @@ public actor Ledger {
     /// `durable` is called with each batch's sequence numbers, in order, once that batch is durable.
     /// A batch that `prepare` refuses stops the run: earlier batches stay appended, it and later ones are not.
     public nonisolated func appendPipelined<Batches: Sequence>(
-        _ batches: Batches, prepare: (Batches.Element) throws -> PreparedStatements, durable: (Range<Int64>) -> Void
-    ) async throws {
+        _ batches: Batches, prepare: @escaping @Sendable (Batches.Element) throws -> PreparedStatements,
+        durable: (Range<Int64>) -> Void
+    ) async throws where Batches.Element: Sendable {
         var writing: Task<Range<Int64>, any Error>?
         do {
             for batch in batches {
-                let prepared = try prepare(batch)
+                // Checked on a dispatch queue: the check takes every core (`Parallel.map`), and on the cooperative
+                // pool it would hold the threads the write of the batch before needs — the write would wait for the
+                // check to end, and the cores for the write.
+                let prepared = try await withCheckedThrowingContinuation { continuation in
+                    DispatchQueue.global().async { continuation.resume(with: Result { try prepare(batch) }) }
+                }
                 if let writing { durable(try await writing.value) }
                 writing = Task { try await self.append(prepared: prepared) }
             }
