@@ -221,7 +221,8 @@ public struct EPCISXMLWriter {
 
     /// Declares the namespace of `prefix:name` at the root; throws when the prefix is not known.
     private mutating func declare(_ key: String) throws -> String {
-        let parts = key.split(separator: ":", maxSplits: 1).map(String.init)
+        // `:x`, `x:` and `:` are extension keys JSON-LD lets through; as XML names they are refused below.
+        let parts = key.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         try name(parts[0])
         try name(parts.count > 1 ? parts[1] : "")
         let prefix = parts[0]

@@ -41,7 +41,12 @@ extension RootCommand {
                 let document = try reading.document(try Files.read(file, what: "EPCIS document"))
                 switch to {
                 case .jsonld: Output.jsonLine(document.json.indented)
-                case .xml: Output.jsonLine(try EPCISXMLWriter.document(document))
+                case .xml:
+                    do { Output.jsonLine(try EPCISXMLWriter.document(document)) } catch let failure
+                        as EPCISXMLWriter.Failure
+                    {
+                        throw CommandFailure(CommandFailure.inputRefused, failure.description)
+                    }
                 }
             }
         }

@@ -280,6 +280,17 @@ extension EPCISXMLTests {
         }
     }
 
+    @Test(
+        "an extension key XML cannot name is refused by the writer, not a crash", arguments: [":", ":x", "x:", "a:b:c"])
+    func unwritableKey(key: String) throws {
+        let json =
+            #"{"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",{"a":"urn:a","x":"urn:x"}],"type":"ObjectEvent","eventTime":"2026-09-01T00:00:00Z","eventTimeZoneOffset":"+00:00","epcList":["urn:epc:id:sgtin:0614141.107346.1"],"action":"ADD",""#
+            + key + #"":"v"}"#
+        // JSON-LD's validator takes any key with a colon as an extension; XML cannot name it.
+        let document = try EPCISDocument(parsing: Array(json.utf8))
+        #expect(throws: EPCISXMLWriter.Failure.self) { try EPCISXMLWriter.document(document) }
+    }
+
     @Test("bytes that are not UTF-8 are refused: by libxml2 as it reads, before Foundation's bridge sees them")
     func notUTF8() {
         for bytes in [

@@ -129,5 +129,11 @@ struct XMLIntakeTests {
         let json = try CLI.run(["convert", "-"], in: folder, stdin: xml.stdout)
         #expect(try CLI.run(["event-hash", "-"], in: folder, stdin: json.stdout).lines == original.lines)
         #expect(try CLI.run(["convert", "--version", "1.2", "batch.xml"], in: folder).status != 0)
+        // A key JSON-LD allows and XML cannot name: refused, exit 2.
+        let unwritable =
+            #"{"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],"type":"ObjectEvent","eventTime":"2026-09-01T00:00:00Z","eventTimeZoneOffset":"+00:00","epcList":["urn:epc:id:sgtin:0614141.107346.1"],"action":"ADD",":":"v"}"#
+        let refused = try CLI.run(["convert", "--to", "xml", "-"], in: folder, stdin: Data(unwritable.utf8))
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("cannot be an XML element or attribute name"))
     }
 }
