@@ -217,13 +217,14 @@ public struct EPCISXMLReader {
         var certificates: [JSONValue] = []
         var seen: UInt64 = 0
         for child in fields(of: node) {
-            let path = "\(node.name)/\(child.name)"
+            // Made only for a problem: most events have none.
+            let path = { "\(node.name)/\(child.name)" }
             guard child.namespace.isEmpty else {
                 if let value = extensionMember(child) { extensions.add(value.key, value.value) }
                 continue
             }
             guard let bit = Self.bits[child.name] else {
-                problem(child, path, "xml.element", "<\(child.name)> is not a field of an EPCIS \(node.name)")
+                problem(child, path(), "xml.element", "<\(child.name)> is not a field of an EPCIS \(node.name)")
                 continue
             }
             if child.name == "certificationInfo" {
@@ -231,11 +232,11 @@ public struct EPCISXMLReader {
                 continue
             }
             guard seen & bit == 0 else {
-                problem(child, path, "xml.element", "<\(child.name)> appears more than once")
+                problem(child, path(), "xml.element", "<\(child.name)> appears more than once")
                 continue
             }
             seen |= bit
-            if let value = field(child, path: path) { members.append(.init(child.name, value)) }
+            if let value = field(child, path: path()) { members.append(.init(child.name, value)) }
         }
         if !certificates.isEmpty {
             members.append(.init("certificationInfo", certificates.count == 1 ? certificates[0] : .array(certificates)))
@@ -279,19 +280,19 @@ public struct EPCISXMLReader {
     }
 
     /// One standard field's JSON value.
-    private mutating func field(_ node: XMLNode, path: String) -> JSONValue? {
+    private mutating func field(_ node: XMLNode, path: @autoclosure () -> String) -> JSONValue? {
         switch node.name {
         case "bizStep": return .string(Self.term(node.text, CBV.bizStep))
         case "disposition": return .string(Self.term(node.text, CBV.disposition))
         case "epcList", "childEPCs", "inputEPCList", "outputEPCList":
-            return .array(list(node, of: "epc", path: path).map { .string($0.text) })
+            return .array(list(node, of: "epc", path: path()).map { .string($0.text) })
         case "quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList":
-            return .array(list(node, of: "quantityElement", path: path).compactMap { quantity($0, path: path) })
-        case "readPoint", "bizLocation": return place(node, path: path)
+            return .array(list(node, of: "quantityElement", path: path()).compactMap { quantity($0, path: path()) })
+        case "readPoint", "bizLocation": return place(node, path: path())
         case "bizTransactionList":
-            return typed(node, "bizTransaction", CBV.bizTransactionType, path: path)
-        case "sourceList": return typed(node, "source", CBV.sourceDestinationType, path: path)
-        case "destinationList": return typed(node, "destination", CBV.sourceDestinationType, path: path)
+            return typed(node, "bizTransaction", CBV.bizTransactionType, path: path())
+        case "sourceList": return typed(node, "source", CBV.sourceDestinationType, path: path())
+        case "destinationList": return typed(node, "destination", CBV.sourceDestinationType, path: path())
         case "persistentDisposition":
             var members: [JSONValue.Member] = []
             for name in ["set", "unset"] {
@@ -301,19 +302,19 @@ public struct EPCISXMLReader {
                 }
             }
             for child in node.children where !["set", "unset"].contains(child.name) {
-                problem(child, "\(path)/\(child.name)", "xml.element", "persistentDisposition holds set and unset")
+                problem(child, "\(path())/\(child.name)", "xml.element", "persistentDisposition holds set and unset")
             }
             return .object(members)
-        case "errorDeclaration": return errorDeclaration(node, path: path)
+        case "errorDeclaration": return errorDeclaration(node, path: path())
         case "sensorElementList":
-            return .array(list(node, of: "sensorElement", path: path).compactMap { sensorElement($0, path: path) })
+            return .array(list(node, of: "sensorElement", path: path()).compactMap { sensorElement($0, path: path()) })
         case "ilmd":
             var extensions = Extensions()
             for child in fields(of: node) {
                 if let value = extensionMember(child) {
                     extensions.add(value.key, value.value)
                 } else {
-                    problem(child, "\(path)/\(child.name)", "xml.element", "ilmd holds namespaced elements only")
+                    problem(child, "\(path())/\(child.name)", "xml.element", "ilmd holds namespaced elements only")
                 }
             }
             return .object(extensions.members)
@@ -333,45 +334,45 @@ public struct EPCISXMLReader {
     }
 
     /// The children of a list element, each named `element`.
-    private mutating func list(_ node: XMLNode, of element: String, path: String) -> [XMLNode] {
+    private mutating func list(_ node: XMLNode, of element: String, path: @autoclosure () -> String) -> [XMLNode] {
         var items: [XMLNode] = []
         for child in node.children {
             if child.namespace.isEmpty && child.name == element {
                 items.append(child)
             } else if !(child.namespace.isEmpty && child.name == "extension") {
-                problem(child, "\(path)/\(child.qualifiedName)", "xml.element", "<\(node.name)> holds <\(element)>")
+                problem(child, "\(path())/\(child.qualifiedName)", "xml.element", "<\(node.name)> holds <\(element)>")
             }
         }
         return items
     }
 
     /// Whether `child` is the first of its name among the fields `seen` so far; a second one is a problem.
-    private mutating func first(_ child: XMLNode, _ seen: inout [String], path: String) -> Bool {
+    private mutating func first(_ child: XMLNode, _ seen: inout [String], path: @autoclosure () -> String) -> Bool {
         guard !seen.contains(child.name) else {
-            problem(child, "\(path)/\(child.name)", "xml.element", "<\(child.name)> appears more than once")
+            problem(child, "\(path())/\(child.name)", "xml.element", "<\(child.name)> appears more than once")
             return false
         }
         seen.append(child.name)
         return true
     }
 
-    private mutating func quantity(_ node: XMLNode, path: String) -> JSONValue? {
+    private mutating func quantity(_ node: XMLNode, path: @autoclosure () -> String) -> JSONValue? {
         var members: [JSONValue.Member] = []
         var seen: [String] = []
         for child in node.children {
-            if child.namespace.isEmpty, !first(child, &seen, path: path) { return nil }
+            if child.namespace.isEmpty, !first(child, &seen, path: path()) { return nil }
             switch child.namespace.isEmpty ? child.name : "" {
             case "epcClass", "uom": members.append(.init(child.name, .string(child.text)))
             case "quantity":
                 if child.attributes.contains(where: { $0.name == "nil" && $0.value == "true" }) { continue }
                 guard let number = Self.number(child.text) else {
-                    problem(child, "\(path)/quantity", "xml.value", "quantity '\(child.text)' is not a number")
+                    problem(child, "\(path())/quantity", "xml.value", "quantity '\(child.text)' is not a number")
                     return nil
                 }
                 members.append(.init("quantity", number))
             default:
                 problem(
-                    child, "\(path)/\(child.qualifiedName)", "xml.element",
+                    child, "\(path())/\(child.qualifiedName)", "xml.element",
                     "a quantityElement holds epcClass,"
                         + " quantity and uom")
                 return nil
@@ -380,27 +381,27 @@ public struct EPCISXMLReader {
         return .object(members)
     }
 
-    private mutating func place(_ node: XMLNode, path: String) -> JSONValue {
+    private mutating func place(_ node: XMLNode, path: @autoclosure () -> String) -> JSONValue {
         var members: [JSONValue.Member] = []
         var extensions = Extensions()
         var seen: [String] = []
         for child in fields(of: node) {
             if child.namespace.isEmpty, child.name == "id" {
-                if first(child, &seen, path: path) { members.append(.init("id", .string(child.text))) }
+                if first(child, &seen, path: path()) { members.append(.init("id", .string(child.text))) }
             } else if let value = extensionMember(child) {
                 extensions.add(value.key, value.value)
             } else {
-                problem(child, "\(path)/\(child.name)", "xml.element", "<\(node.name)> holds an id and extensions")
+                problem(child, "\(path())/\(child.name)", "xml.element", "<\(node.name)> holds an id and extensions")
             }
         }
         return .object(members + extensions.members)
     }
 
     private mutating func typed(
-        _ node: XMLNode, _ element: String, _ vocabulary: CBV.Vocabulary, path: String
+        _ node: XMLNode, _ element: String, _ vocabulary: CBV.Vocabulary, path: @autoclosure () -> String
     ) -> JSONValue {
         .array(
-            list(node, of: element, path: path).map { child in
+            list(node, of: element, path: path()).map { child in
                 var members: [JSONValue.Member] = []
                 if let type = child.attribute("type") {
                     members.append(.init("type", .string(Self.term(type, vocabulary))))
@@ -410,13 +411,13 @@ public struct EPCISXMLReader {
             })
     }
 
-    private mutating func errorDeclaration(_ node: XMLNode, path: String) -> JSONValue {
+    private mutating func errorDeclaration(_ node: XMLNode, path: @autoclosure () -> String) -> JSONValue {
         var members: [JSONValue.Member] = []
         var extensions = Extensions()
         var seen: [String] = []
         for child in fields(of: node) {
             if child.namespace.isEmpty, ["declarationTime", "reason", "correctiveEventIDs"].contains(child.name),
-                !first(child, &seen, path: path)
+                !first(child, &seen, path: path())
             {
                 continue
             }
@@ -427,13 +428,14 @@ public struct EPCISXMLReader {
                 members.append(
                     .init(
                         "correctiveEventIDs",
-                        .array(list(child, of: "correctiveEventID", path: path).map { .string($0.text) })))
+                        .array(list(child, of: "correctiveEventID", path: path()).map { .string($0.text) })))
             default:
                 if let value = extensionMember(child) {
                     extensions.add(value.key, value.value)
                 } else {
                     problem(
-                        child, "\(path)/\(child.name)", "xml.element", "<\(child.name)> is not in an errorDeclaration")
+                        child, "\(path())/\(child.name)", "xml.element", "<\(child.name)> is not in an errorDeclaration"
+                    )
                 }
             }
         }
@@ -454,22 +456,23 @@ public struct EPCISXMLReader {
         "dataProcessingMethod", "coordinateReferenceSystem", "exception", "bizRules",
     ])
 
-    private mutating func sensorElement(_ node: XMLNode, path: String) -> JSONValue? {
+    private mutating func sensorElement(_ node: XMLNode, path: @autoclosure () -> String) -> JSONValue? {
         var members: [JSONValue.Member] = []
         var reports: [JSONValue] = []
         var extensions = Extensions()
         var seen: [String] = []
         for child in fields(of: node) {
-            if child.namespace.isEmpty, child.name == "sensorMetadata", !first(child, &seen, path: path) { continue }
+            if child.namespace.isEmpty, child.name == "sensorMetadata", !first(child, &seen, path: path()) { continue }
             switch child.namespace.isEmpty ? child.name : "" {
             case "sensorMetadata":
-                members.append(.init("sensorMetadata", sensorAttributes(child, Self.metadataAttributes, path: path)))
-            case "sensorReport": reports.append(sensorAttributes(child, Self.reportAttributes, path: path))
+                members.append(.init("sensorMetadata", sensorAttributes(child, Self.metadataAttributes, path: path())))
+            case "sensorReport": reports.append(sensorAttributes(child, Self.reportAttributes, path: path()))
             default:
                 if let value = extensionMember(child) {
                     extensions.add(value.key, value.value)
                 } else {
-                    problem(child, "\(path)/\(child.name)", "xml.element", "<\(child.name)> is not in a sensorElement")
+                    problem(
+                        child, "\(path())/\(child.name)", "xml.element", "<\(child.name)> is not in a sensorElement")
                 }
             }
         }
@@ -478,7 +481,9 @@ public struct EPCISXMLReader {
     }
 
     /// A sensorMetadata or sensorReport: its attributes as members, typed as the schema types them.
-    private mutating func sensorAttributes(_ node: XMLNode, _ allowed: Set<String>, path: String) -> JSONValue {
+    private mutating func sensorAttributes(
+        _ node: XMLNode, _ allowed: Set<String>, path: @autoclosure () -> String
+    ) -> JSONValue {
         var members: [JSONValue.Member] = []
         for attribute in node.attributes {
             guard attribute.namespace.isEmpty else {
@@ -489,13 +494,14 @@ public struct EPCISXMLReader {
             }
             let name = attribute.name
             guard allowed.contains(name) else {
-                problem(node, "\(path)/\(node.name)/@\(name)", "xml.attribute", "\(node.name) has no attribute \(name)")
+                problem(
+                    node, "\(path())/\(node.name)/@\(name)", "xml.attribute", "\(node.name) has no attribute \(name)")
                 continue
             }
             if Self.numericAttributes.contains(name) {
                 guard let number = Self.number(attribute.value) else {
                     problem(
-                        node, "\(path)/\(node.name)/@\(name)", "xml.value",
+                        node, "\(path())/\(node.name)/@\(name)", "xml.value",
                         "\(name) '\(attribute.value)' is not a number")
                     continue
                 }
@@ -505,7 +511,7 @@ public struct EPCISXMLReader {
                 case "true", "1": members.append(.init(name, .bool(true)))
                 case "false", "0": members.append(.init(name, .bool(false)))
                 default:
-                    problem(node, "\(path)/\(node.name)/@\(name)", "xml.value", "booleanValue is true or false")
+                    problem(node, "\(path())/\(node.name)/@\(name)", "xml.value", "booleanValue is true or false")
                 }
             } else if name == "component" {
                 let value = Self.term(attribute.value, CBV.component)
