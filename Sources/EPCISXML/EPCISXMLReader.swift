@@ -199,14 +199,18 @@ public struct EPCISXMLReader {
     static let fields = Set(commonOrder + order.values.joined() + ["extension"])
 
     /// Each kind's fields by their place in the 2.0 schema's order (`extension` last), looked up once a field.
-    static let ranks: [EPCISEvent.Kind: [String: Int]] = order.mapValues { kindOrder in
-        let sequence = commonOrder + kindOrder + ["extension"]
-        return Dictionary(uniqueKeysWithValues: sequence.enumerated().map { ($1, $0) })
-    }
+    /// The fields, numbered: an element's number (`XMLNode.field`) is found once for each name the parser meets,
+    /// and the mapping then works with numbers, not names.
+    static let fieldNames: [String] = fields.sorted()
+    static let fieldNumbers: [String: Int] = Dictionary(
+        uniqueKeysWithValues: fieldNames.enumerated().map { ($1, $0) })
 
-    /// Every field's bit, for the fields seen in one event.
-    static let bits: [String: UInt64] = Dictionary(
-        uniqueKeysWithValues: fields.sorted().enumerated().map { ($1, UInt64(1) << UInt64($0)) })
+    /// Each kind's place in the schema's order for each field number (`extension` last), -1 for a field the
+    /// kind does not have.
+    static let ranks: [EPCISEvent.Kind: [Int]] = order.mapValues { kindOrder in
+        let sequence = commonOrder + kindOrder + ["extension"]
+        return fieldNames.map { sequence.firstIndex(of: $0) ?? -1 }
+    }
 
     private mutating func event(_ node: XMLNode) -> JSONValue? {
         guard let kind = EPCISEvent.Kind(rawValue: node.name) else { return nil }
@@ -223,7 +227,7 @@ public struct EPCISXMLReader {
                 if let value = extensionMember(child) { extensions.add(value.key, value.value) }
                 continue
             }
-            guard let bit = Self.bits[child.name] else {
+            guard child.field >= 0 else {
                 problem(child, path(), "xml.element", "<\(child.name)> is not a field of an EPCIS \(node.name)")
                 continue
             }
@@ -231,6 +235,7 @@ public struct EPCISXMLReader {
                 certificates.append(.string(Self.anyURI(child.text)))
                 continue
             }
+            let bit = UInt64(1) << UInt64(child.field)
             guard seen & bit == 0 else {
                 problem(child, path(), "xml.element", "<\(child.name)> appears more than once")
                 continue
@@ -261,11 +266,11 @@ public struct EPCISXMLReader {
 
     /// The 2.0 schema's order: each field after those the schema puts before it; extensions last.
     private mutating func checkOrder(_ node: XMLNode, kind: EPCISEvent.Kind) {
-        let ranks = Self.ranks[kind] ?? [:]
+        let ranks = Self.ranks[kind] ?? []
         var last: (rank: Int, name: String)?
         for child in node.children {
-            let rank = child.namespace.isEmpty ? ranks[child.name] : ranks.count
-            guard let rank else { continue }  // an unknown field: refused when it is read
+            let rank = child.namespace.isEmpty ? (child.field >= 0 ? ranks[child.field] : -1) : ranks.count
+            guard rank >= 0 else { continue }  // an unknown field: refused when it is read
             if let previous = last, rank < previous.rank {
                 let sequence = Self.commonOrder + (Self.order[kind] ?? []) + ["extension"]
                 problem(

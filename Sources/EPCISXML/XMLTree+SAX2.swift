@@ -67,23 +67,33 @@
 
     /// The SAX2 callbacks' state: the tree being built and the names already made strings.
     private final class SAX2Reader {
-        var tree = XMLTree.Builder()
+        // Used by one parse on one thread, through libxml2's callbacks: the runtime's exclusivity checks are left
+        // out.
+        @exclusivity(unchecked) var tree = XMLTree.Builder()
         var context: xmlParserCtxtPtr?
-        var stopped = false
+        @exclusivity(unchecked) var stopped = false
         var firstError: (code: Int, line: Int, column: Int)?
-        /// Names by the parser's interned pointer.
-        private var names: [UnsafePointer<xmlChar>: String] = [:]
+        /// Names by the parser's interned pointer, with their field numbers: a document has a few dozen, found by
+        /// comparing pointers; past 64 (a document made to have thousands), in a dictionary.
+        @exclusivity(unchecked) private var names: [(pointer: UnsafePointer<xmlChar>, name: String, field: Int)] = []
+        @exclusivity(unchecked) private var moreNames: [UnsafePointer<xmlChar>: (name: String, field: Int)] = [:]
 
         static func from(_ context: UnsafeMutableRawPointer?) -> SAX2Reader {
             Unmanaged<SAX2Reader>.fromOpaque(context!).takeUnretainedValue()
         }
 
         private func name(_ pointer: UnsafePointer<xmlChar>?) -> String? {
+            named(pointer)?.name
+        }
+
+        private func named(_ pointer: UnsafePointer<xmlChar>?) -> (name: String, field: Int)? {
             guard let pointer else { return nil }
-            if let known = names[pointer] { return known }
+            if let known = names.first(where: { $0.pointer == pointer }) { return (known.name, known.field) }
+            if let known = moreNames[pointer] { return known }
             let made = String(cString: pointer)
-            names[pointer] = made
-            return made
+            let field = EPCISXMLReader.fieldNumbers[made] ?? -1
+            if names.count < 64 { names.append((pointer, made, field)) } else { moreNames[pointer] = (made, field) }
+            return (made, field)
         }
 
         private func stop() {
@@ -103,8 +113,10 @@
             declaredHere.append(
                 (0..<namespaceCount).map { name(namespaces?[2 * $0]) ?? "" })
             let line = context.map { Int(xmlSAX2GetLineNumber(UnsafeMutableRawPointer($0))) } ?? 0
+            let local = named(localName)
             let node = XMLNode(
-                namespace: name(uri) ?? "", name: name(localName) ?? "", prefix: name(prefix), line: line)
+                namespace: name(uri) ?? "", name: local?.name ?? "", prefix: name(prefix), line: line,
+                field: local?.field ?? -1)
             for i in 0..<count {
                 guard let attributes, let valueStart = attributes[5 * i + 3], let valueEnd = attributes[5 * i + 4]
                 else { continue }
@@ -115,12 +127,12 @@
                         namespace: name(attributes[5 * i + 2]) ?? "", prefix: name(attributes[5 * i + 1]),
                         name: name(attributes[5 * i]) ?? "", value: value))
             }
-            node.attributes.sort { ($0.prefix ?? "", $0.name) < ($1.prefix ?? "", $1.name) }
+            XMLTree.sortAttributes(node)
             if !tree.start(node) { stop() }
         }
 
         /// The prefixes each open element declared, to take out of scope when it ends.
-        private var declaredHere: [[String]] = []
+        @exclusivity(unchecked) private var declaredHere: [[String]] = []
 
         func end() {
             guard !stopped else { return }

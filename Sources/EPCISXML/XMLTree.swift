@@ -14,15 +14,20 @@ final class XMLNode: Equatable {
     let name: String
     /// The prefix it was written with (nil for none, or the default namespace).
     var prefix: String?
-    var attributes: [Attribute] = []
-    var children: [XMLNode] = []
+    // Built by one parse and read after it, never from two places at once: the runtime's exclusivity checks, a
+    // fifth of building the tree, are left out.
+    @exclusivity(unchecked) var attributes: [Attribute] = []
+    @exclusivity(unchecked) var children: [XMLNode] = []
     /// The character data directly inside, whitespace at both ends removed.
-    var text = ""
+    @exclusivity(unchecked) var text = ""
     /// Where it starts, for messages.
     let line: Int
+    /// The number of the event field its local name is (`EPCISXMLReader.fieldNames`), -1 for none.
+    let field: Int
 
-    init(namespace: String, name: String, prefix: String?, line: Int) {
+    init(namespace: String, name: String, prefix: String?, line: Int, field: Int? = nil) {
         (self.namespace, self.name, self.prefix, self.line) = (namespace, name, prefix, line)
+        self.field = field ?? EPCISXMLReader.fieldNumbers[name] ?? -1
     }
 
     static func == (a: XMLNode, b: XMLNode) -> Bool {
@@ -180,8 +185,7 @@ enum XMLTree {
         /// Opens an element; false when it nests too deep (the parse stops there).
         mutating func start(_ node: XMLNode) -> Bool {
             // A name with a prefix no namespace was declared for comes through with its colon: refused.
-            let colon = UInt8(ascii: ":")
-            if node.name.utf8.contains(colon) || node.attributes.contains(where: { $0.name.utf8.contains(colon) }) {
+            if XMLTree.hasColon(node.name) || node.attributes.contains(where: { XMLTree.hasColon($0.name) }) {
                 problem = (
                     "line \(node.line)", "xml.namespace",
                     "<\(node.qualifiedName)> uses a prefix no namespace declaration in scope gives"
@@ -217,6 +221,19 @@ enum XMLTree {
                 root = node
             }
         }
+    }
+
+    /// An element's attributes in the order of their prefixes and names, so both readers give them alike.
+    static func sortAttributes(_ node: XMLNode) {
+        if node.attributes.count > 1 {
+            node.attributes.sort { ($0.prefix ?? "", $0.name) < ($1.prefix ?? "", $1.name) }
+        }
+    }
+
+    /// Whether `name` has a colon: found in its UTF-8 buffer (the view's generic search is slow on this path).
+    static func hasColon(_ name: String) -> Bool {
+        var name = name
+        return name.withUTF8 { $0.count > 0 && memchr($0.baseAddress!, 0x3A, $0.count) != nil }
     }
 
     /// UTF-8 text without the XML white space (space, tab, newline, return) at either end.
@@ -259,7 +276,7 @@ enum XMLTree {
                 }
             }
             // In the order of their names, as the SAX2 reader gives them: `XMLParser` hands over a dictionary.
-            node.attributes.sort { ($0.prefix ?? "", $0.name) < ($1.prefix ?? "", $1.name) }
+            XMLTree.sortAttributes(node)
             if !tree.start(node) { parser.abortParsing() }
         }
 
