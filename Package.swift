@@ -185,7 +185,8 @@ let package = Package(
         .testTarget(
             name: "EPCISTests",
             dependencies: ["EPCIS", "EPCISXML", "GS1Identifiers", "TransparencyLog", "ThreadlineTestSupport"]),
-        .testTarget(name: "EPCISCSVTests", dependencies: ["EPCISCSV", "EPCIS", "ThreadlineTestSupport"]),
+        .testTarget(
+            name: "EPCISCSVTests", dependencies: ["EPCISCSV", "EPCIS", "Participants", "ThreadlineTestSupport"]),
         .testTarget(
             name: "StatementsTests",
             dependencies: ["Statements", "EPCIS", "GS1Identifiers", "TransparencyLog", "ThreadlineTestSupport"]),
