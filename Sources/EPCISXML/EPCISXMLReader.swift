@@ -217,6 +217,7 @@ public struct EPCISXMLReader {
         let before = problems.count
         if !legacy && !anyOrder { checkOrder(node, kind: kind) }
         var members: [JSONValue.Member] = [.init("type", .string(kind.rawValue))]
+        members.reserveCapacity(node.children.count + 1)
         var extensions = Extensions()
         var certificates: [JSONValue] = []
         var seen: UInt64 = 0
@@ -340,6 +341,8 @@ public struct EPCISXMLReader {
 
     /// The children of a list element, each named `element`.
     private mutating func list(_ node: XMLNode, of element: String, path: @autoclosure () -> String) -> [XMLNode] {
+        // Most lists hold their items alone: the children as they are, with no new array.
+        if node.children.allSatisfy({ $0.namespace.isEmpty && $0.name == element }) { return node.children }
         var items: [XMLNode] = []
         for child in node.children {
             if child.namespace.isEmpty && child.name == element {
