@@ -15,9 +15,13 @@ public struct EPCISInput: Sendable {
     public let format: Format
     /// For XML, the line each event starts on.
     public let eventLines: [Int]
+    /// With `eachEvent`, the problems of each XML event that could not be read, by its index; it stands in `json`
+    /// with its type alone (`EPCISXMLReader.readEach`).
+    public private(set) var eventProblems: [Int: [EPCISProblem]] = [:]
 
-    /// Reads `bytes`; `anyOrder` as `EPCISXMLReader.read` takes it.
-    public init(_ bytes: [UInt8], anyOrder: Bool = false) throws(EPCISValidationError) {
+    /// Reads `bytes`; `anyOrder` as `EPCISXMLReader.read` takes it. With `eachEvent`, an XML event that cannot be
+    /// read does not refuse the others: its problems are in `eventProblems`.
+    public init(_ bytes: [UInt8], anyOrder: Bool = false, eachEvent: Bool = false) throws(EPCISValidationError) {
         guard Self.isXML(bytes) else {
             do {
                 json = try JSONValue(parsing: bytes, duplicateKeys: .lastWins)
@@ -31,8 +35,11 @@ public struct EPCISInput: Sendable {
             (format, eventLines) = (.jsonld, [])
             return
         }
-        let document = try EPCISXMLReader.read(bytes, anyOrder: anyOrder)
-        (json, eventLines) = (document.json, document.eventLines)
+        let document =
+            eachEvent
+            ? try EPCISXMLReader.readEach(bytes, anyOrder: anyOrder)
+            : try EPCISXMLReader.read(bytes, anyOrder: anyOrder)
+        (json, eventLines, eventProblems) = (document.json, document.eventLines, document.eventProblems)
         format = document.version == "1.2" ? .xml12 : .xml20
     }
 

@@ -8,13 +8,27 @@ public struct EPCISXMLReader {
     public struct Document: Sendable {
         public let json: JSONValue
         public let eventLines: [Int]
+        /// The problems of each event that could not be read, by its index (`readEach`).
+        public var eventProblems: [Int: [EPCISProblem]] = [:]
         /// `1.2` or `2.0`: the binding the input was written in.
         public let version: String
     }
 
     /// Reads `bytes`. With `anyOrder`, the fields of an event may come in any order (the 2.0 schema orders
-    /// them); an unknown or repeated field is refused all the same.
+    /// them); an unknown or repeated field is refused all the same. Any problem, of the document or of one event,
+    /// refuses the whole.
     public static func read(_ bytes: [UInt8], anyOrder: Bool = false) throws(EPCISValidationError) -> Document {
+        let document = try readEach(bytes, anyOrder: anyOrder)
+        let problems = document.eventProblems.keys.sorted().flatMap { document.eventProblems[$0] ?? [] }
+        guard problems.isEmpty else { throw EPCISValidationError(problems: problems) }
+        return document
+    }
+
+    /// Reads `bytes` as `read` does, but an event with problems does not refuse the others: it stands in the
+    /// document's event list as an object with its type alone, and its problems are in `eventProblems` under its
+    /// index — so an import can record the others (`--continue-on-error`). A problem of the document itself still
+    /// refuses the whole.
+    public static func readEach(_ bytes: [UInt8], anyOrder: Bool = false) throws(EPCISValidationError) -> Document {
         let (root, prefixes) = try XMLTree.parse(bytes)
         var reader = EPCISXMLReader(anyOrder: anyOrder)
         reader.namespaces.declarable = prefixes
@@ -95,11 +109,18 @@ public struct EPCISXMLReader {
         }
         var events: [JSONValue] = []
         var lines: [Int] = []
+        var eventProblems: [Int: [EPCISProblem]] = [:]
         for node in eventNodes(list) {
+            let before = problems.count
             if let event = event(node) {
                 events.append(event)
-                lines.append(node.line)
+            } else {
+                // Its problems are its own; it keeps its place with its type alone.
+                eventProblems[events.count] = Array(problems[before...])
+                problems.removeSubrange(before...)
+                events.append(.object([.init("type", .string(node.name))]))
             }
+            lines.append(node.line)
         }
         var eventList = JSONValue.Member("eventList", .array(events))
         if isQuery {
@@ -113,7 +134,9 @@ public struct EPCISXMLReader {
         if let created = root.attribute("creationDate") { members.append(.init("creationDate", .string(created))) }
         members += ignored
         members.append(.init("epcisBody", .object([eventList])))
-        return Document(json: .object(members), eventLines: lines, version: version)
+        var document = Document(json: .object(members), eventLines: lines, version: version)
+        document.eventProblems = eventProblems
+        return document
     }
 
     /// The single child `name` of `node`, or a problem.

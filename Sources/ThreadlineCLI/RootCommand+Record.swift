@@ -184,7 +184,7 @@ extension RootCommand {
                     let now = Timestamp.format(millis: Int64(Date().timeIntervalSince1970 * 1000))
                     input = try EPCISInput(Array(Spreadsheet.document(events, created: now).serialized.utf8))
                 } else {
-                    input = try reading.input(try Files.read(file ?? "-", what: "EPCIS document"))
+                    input = try reading.input(try Files.read(file ?? "-", what: "EPCIS document"), eachEvent: true)
                 }
                 let (events, problems) = EPCISDocument.readEach(input.json)
                 if !problems.isEmpty { throw EPCISValidationError(problems: input.located(problems)) }
@@ -210,7 +210,9 @@ extension RootCommand {
                 }
                 var good: [(index: Int, event: EPCISEvent, payload: [UInt8])] = []
                 var invalid: [EPCISProblem] = []
-                for (index, (_, result)) in events.enumerated() {
+                for (index, (_, read)) in events.enumerated() {
+                    // An XML event that could not be read is refused for what the XML reader found.
+                    let result = input.eventProblems[index].map { .failure(EPCISValidationError(problems: $0)) } ?? read
                     switch result {
                     case .success(let value): good.append((index, value.event, value.payload))
                     case .failure(let error):

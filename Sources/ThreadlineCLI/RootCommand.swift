@@ -9,7 +9,8 @@ public struct RootCommand: AsyncParsableCommand {
         subcommands: [
             Demo.self, Init.self, Key.self, Append.self, Submit.self, Entry.self, CheckpointCommand.self,
             Prove.self, Verify.self, VerifyProof.self, ExportTiles.self, Migrate.self, Code.self,
-            EventHashCommand.self, Convert.self, CSVTemplate.self, ParticipantCommand.self, Authorize.self, Record.self, Import.self,
+            EventHashCommand.self, Convert.self, CSVTemplate.self, ParticipantCommand.self, Authorize.self, Record.self,
+            Import.self,
             ProductCommand.self, Codes.self, Passport.self, Trace.self, Events.self, Reindex.self, Check.self,
             CheckListing.self,
             CheckListings.self,

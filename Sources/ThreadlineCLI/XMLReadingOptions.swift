@@ -10,8 +10,8 @@ struct XMLReadingOptions: ParsableArguments {
     var anyOrder = false
 
     /// The input in its JSON-LD form.
-    func input(_ data: Data) throws -> EPCISInput {
-        try EPCISInput(Array(data), anyOrder: anyOrder)
+    func input(_ data: Data, eachEvent: Bool = false) throws -> EPCISInput {
+        try EPCISInput(Array(data), anyOrder: anyOrder, eachEvent: eachEvent)
     }
 
     /// The input read and validated; an XML input's problems name the line of their event.

@@ -109,6 +109,32 @@ struct XMLIntakeTests {
         #expect(imported2.stderr.contains("line 22, epcisBody.eventList[1].action"), "\(imported2.stderr)")
         #expect(imported2.stderr.contains("SEND"))
 
+        // An event the XML reader cannot read refuses the document; with --continue-on-error, only itself.
+        let unknown = Self.legacyBatch.replacingOccurrences(
+            of: "<mill:loom>L-07</mill:loom>", with: "<loom>L-07</loom>"
+        )
+        .replacingOccurrences(of: "2026-09-01T02:00:00Z", with: "2026-09-01T03:00:00Z")
+        .replacingOccurrences(of: "1f1b1c52-6b1e-4a0b-9a55-3c0f5c3b0001", with: "1f1b1c52-6b1e-4a0b-9a55-3c0f5c3b0002")
+        try Data(unknown.utf8).write(to: folder.appendingPathComponent("unknown.xml"))
+        let whole = try run("import", "--ledger", "l.db", "--as", "factory.key", "unknown.xml")
+        #expect(whole.status == 2)
+        #expect(whole.stderr.contains("<loom> is not a field of an EPCIS ObjectEvent"), "\(whole.stderr)")
+        let some = try run(
+            "import", "--ledger", "l.db", "--as", "factory.key", "--continue-on-error", "--json", "unknown.xml")
+        #expect(some.status == 2)
+        struct Report: Decodable {
+            struct Entry: Decodable {
+                let index: Int
+                let code: String?
+            }
+            let recorded: [Entry]
+            let refused: [Entry]
+        }
+        let report = try JSONDecoder().decode(Report.self, from: some.stdout)
+        #expect(report.recorded.map(\.index) == [1])
+        #expect(report.refused.map(\.index) == [0])
+        #expect(report.refused.first?.code == "epcis.xml.element")
+
         // A document type declaration is refused before anything is parsed.
         let dtd = "<?xml version=\"1.0\"?>\n<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]>\n<x>&e;</x>"
         let entity = try CLI.run(["event-hash", "-"], in: folder, stdin: Data(dtd.utf8))
