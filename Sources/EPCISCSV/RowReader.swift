@@ -154,7 +154,7 @@ struct RowReader {
     /// `urn:epcglobal:cbv:bt:<GLN of the party>:<number>`.
     private func transaction(_ name: String, party: String) throws(SpreadsheetProblem) -> String? {
         guard let text = cell(name) else { return nil }
-        if Cells.isURI(text) { return text }
+        if EPCISValidator.isURI(text) { return text }
         guard text.utf8.count <= 64,
             text.utf8.allSatisfy({
                 ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || $0 == 0x2D || $0 == 0x2E
@@ -176,40 +176,47 @@ struct RowReader {
     }
 
     private func makeEvent(_ step: SpreadsheetStep) throws(SpreadsheetProblem) -> JSONValue {
-        // Checked in the columns' order, so the first problem named is the leftmost.
+        // Each cell read once, in the columns' order, so the first problem named is the leftmost.
         let (time, offset) = try time()
-        var members: [JSONValue.Member] = []
+        let here: (location: String, party: String)
+        var other: (location: String, party: String)?
         switch step {
-        case .commission, .pack, .unpack: _ = try requiredPlace("location")
-        case .ship: (_, _) = (try requiredPlace("from"), try requiredPlace("to"))
-        case .receive: (_, _) = (try requiredPlace("at"), try place("from"))
-        case .make: break
+        case .commission, .pack, .unpack: here = try requiredPlace("location")
+        case .ship: (here, other) = (try requiredPlace("from"), try requiredPlace("to"))
+        case .receive: (here, other) = (try requiredPlace("at"), try place("from"))
+        case .make:
+            // `Spreadsheet` reads a make sheet's rows by batch (`batches`), never one by one.
+            preconditionFailure("make reads batches of rows")
         }
-        if step == .pack || step == .unpack { _ = try required("container") }
+        var parent: String?
+        if step == .pack || step == .unpack {
+            let container = try required("container")
+            do { parent = DigitalLink(try GS1Identifier.logisticUnit(sscc: container).validated()).uri } catch {
+                throw problem("container", "sscc", "\(error)")
+            }
+        }
         let goods = try goods()
         func located(_ id: String) -> JSONValue { .object([.init("id", .string(id))]) }
         func typed(_ type: String, _ key: String, _ value: String) -> JSONValue {
             .object([.init("type", .string(type)), .init(key, .string(value))])
         }
+        var members: [JSONValue.Member] = []
         switch step {
         case .commission:
-            let location = try requiredPlace("location")
             members += [.init("type", .string("ObjectEvent"))] + Self.when(time, offset)
             members.append(Self.list(goods, items: "epcList", quantities: "quantityList"))
             members += [
                 .init("action", .string("ADD")), .init("bizStep", .string("commissioning")),
-                .init("disposition", .string("active")), .init("readPoint", located(location.location)),
-                .init("bizLocation", located(location.location)),
+                .init("disposition", .string("active")), .init("readPoint", located(here.location)),
+                .init("bizLocation", located(here.location)),
             ]
             if let certificate = cell("certificate") {
-                guard Cells.isURI(certificate) else {
+                guard EPCISValidator.isURI(certificate) else {
                     throw problem("certificate", "certificate", "'\(certificate)' is not a URI")
                 }
                 members.append(.init("certificationInfo", .string(certificate)))
             }
         case .ship, .receive:
-            let here = try requiredPlace(step == .ship ? "from" : "at")
-            let other: (location: String, party: String)? = try step == .ship ? requiredPlace("to") : place("from")
             members += [.init("type", .string("ObjectEvent"))] + Self.when(time, offset)
             members.append(Self.list(goods, items: "epcList", quantities: "quantityList"))
             members += [
@@ -242,22 +249,15 @@ struct RowReader {
                         ])))
             }
         case .pack, .unpack:
-            let location = try requiredPlace("location")
-            let container = try required("container")
-            let parent: String
-            do { parent = DigitalLink(try GS1Identifier.logisticUnit(sscc: container).validated()).uri } catch {
-                throw problem("container", "sscc", "\(error)")
-            }
             members += [.init("type", .string("AggregationEvent"))] + Self.when(time, offset)
-            members += [.init("parentID", .string(parent))]
+            if let parent { members.append(.init("parentID", .string(parent))) }
             members.append(Self.list(goods, items: "childEPCs", quantities: "childQuantityList"))
             members += [
                 .init("action", .string(step == .pack ? "ADD" : "DELETE")),
                 .init("bizStep", .string(step == .pack ? "packing" : "unpacking")),
-                .init("readPoint", located(location.location)), .init("bizLocation", located(location.location)),
+                .init("readPoint", located(here.location)), .init("bizLocation", located(here.location)),
             ]
-        case .make:
-            preconditionFailure("make reads batches of rows")
+        case .make: break
         }
         return .object(members)
     }
@@ -357,19 +357,6 @@ struct RowReader {
 
 /// What a cell may hold.
 enum Cells {
-    /// A URI: a scheme (a letter, then letters, digits, `+ - .`), a colon, something after it, no white space.
-    static func isURI(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        guard let colon = bytes.firstIndex(of: 0x3A), colon > 0, colon + 1 < bytes.count,
-            bytes[0] | 0x20 >= 0x61, bytes[0] | 0x20 <= 0x7A
-        else { return false }
-        let scheme = bytes[..<colon].allSatisfy {
-            ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2B || $0 == 0x2D
-                || $0 == 0x2E
-        }
-        return scheme && !text.unicodeScalars.contains { $0.properties.isWhitespace || $0.value < 0x20 }
-    }
-
     /// A decimal (digits, at most one point among them) as a JSON number: leading zeros dropped (`007` → `7`,
     /// `00.5` → `0.5`); nil for anything else.
     static func decimal(_ text: String) -> String? {

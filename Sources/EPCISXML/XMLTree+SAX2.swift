@@ -78,6 +78,8 @@
         @exclusivity(unchecked) private var names: [(pointer: UnsafePointer<xmlChar>, name: String, field: Int)] = []
         @exclusivity(unchecked) private var moreNames: [UnsafePointer<xmlChar>: (name: String, field: Int)] = [:]
 
+        /// The reader behind a callback's user data: `parseSAX2` creates every parser with it (never nil), and keeps
+        /// it alive until the parser is freed.
         static func from(_ context: UnsafeMutableRawPointer?) -> SAX2Reader {
             Unmanaged<SAX2Reader>.fromOpaque(context!).takeUnretainedValue()
         }

@@ -236,6 +236,8 @@ public struct Registry: Sendable {
     /// apply is returned as a refusal and changes nothing; other statements only advance `size`.
     @discardableResult
     public mutating func apply(seq: Int64, envelope: Envelope) -> (any CodedError)? {
+        // Its callers fold a log's own positions in order (the ledger, its registry, the audit), or a bundle's
+        // entries after refusing any out of increasing order (`ProductBundle.registry`): no input reaches this.
         precondition(seq >= size, "records are folded in order")
         let signers = envelope.signatures.map(\.keyid)
         if envelope.payloadType == ProductData.payloadType {
@@ -266,6 +268,7 @@ public struct Registry: Sendable {
 
     /// Applies a statement that `refusal(of:signers:at:)` accepted, as record `seq` (at least `size`).
     public mutating func apply(seq: Int64, statement: RegistryStatement, signers: [String]) {
+        // As for `apply(seq:envelope:)` and products: callers advance through the log's own positions.
         precondition(seq >= size, "records are folded in order")
         size = seq + 1
         lastChange[statement.subject] = seq
