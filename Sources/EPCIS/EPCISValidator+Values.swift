@@ -49,13 +49,14 @@ extension EPCISValidator {
         return text
     }
 
-    /// An absolute URI: a scheme (a letter, then letters, digits, `+`, `-`, `.`), a colon, and no spaces.
+    /// An absolute URI: a scheme (a letter, then letters, digits, `+`, `-`, `.`), a colon, and no white space or control
+    /// character (RFC 3986 has neither).
     package static func isURI(_ text: String) -> Bool {
         func isLetter(_ byte: UInt8) -> Bool {
             (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z")
         }
         var text = text
-        // One pass over the bytes; nil when the text has non-ASCII, whose line breaks need a second look.
+        // One pass over the bytes; nil when the text has non-ASCII, whose white space and controls need a second look.
         let verdict: Bool? = text.withUTF8 { bytes in
             guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon > 0, colon + 1 < bytes.count,
                 isLetter(bytes[0])
@@ -73,15 +74,17 @@ extension EPCISValidator {
                         || (bytes[i] | 0x20) >= UInt8(ascii: "a") && (bytes[i] | 0x20) <= UInt8(ascii: "f"))
             }
             for (i, byte) in bytes.enumerated() {
-                // No space or line break: ASCII ones by byte, the others (NEL, LS, PS) only where there is non-ASCII.
-                if byte == 0x20 || (byte >= 0x0A && byte <= 0x0D) { return false }
+                // No space, tab, line break or other control: ASCII ones by byte, the others (NBSP, NEL, LS, PS, C1)
+                // only where there is non-ASCII.
+                if byte <= 0x20 || byte == 0x7F { return false }
                 if byte >= 0x80 { isASCII = false }
                 // A `%` begins an escape of two hex digits (RFC 3986 §2.1): `%zz` is no URI, everywhere alike.
                 if byte == UInt8(ascii: "%"), !isHex(i + 1) || !isHex(i + 2) { return false }
             }
             return isASCII ? true : nil
         }
-        return verdict ?? !text.contains(where: \.isNewline)
+        return verdict
+            ?? !text.unicodeScalars.contains { $0.properties.isWhitespace || $0.properties.generalCategory == .control }
     }
 
     mutating func uris(_ value: JSONValue?, _ path: @autoclosure () -> String) -> [String] {

@@ -115,6 +115,12 @@ struct EPCISTests {
             (#""ex:note""#, #""note""#, "note", "namespace prefix"),
             (#""type":"owning_party""#, #""type":"owner""#, "sourceList[0].type", "source/destination type"),
             (#""readPoint":{"id""#, #""readPoint":{"gln""#, "readPoint", "id"),
+            // No white space or control character anywhere in a URI: a tab, a C0 control, DEL, a no-break space.
+            (#"sgln:4012345.00005.0""#, #"sgln:4012345.\t00005.0""#, "readPoint.id", "is not a URI"),
+            (#"sgln:4012345.00005.0""#, #"sgln:4012345.\u000100005.0""#, "readPoint.id", "is not a URI"),
+            (#"sgln:4012345.00005.0""#, #"sgln:4012345.\u007f00005.0""#, "readPoint.id", "is not a URI"),
+            (#"sgln:4012345.00005.0""#, #"sgln:4012345.\u00a000005.0""#, "readPoint.id", "is not a URI"),
+            (#"sgln:4012345.00005.0""#, #"sgln:4012345.\u008500005.0""#, "readPoint.id", "is not a URI"),
         ])
     func refusals(from: String, to: String, field: String, why: String) throws {
         let bad = EPCISTests.shipping.replacingOccurrences(of: from, with: to)
