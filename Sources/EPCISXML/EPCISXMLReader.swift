@@ -29,8 +29,14 @@ public struct EPCISXMLReader {
     /// index — so an import can record the others (`--continue-on-error`). A problem of the document itself still
     /// refuses the whole.
     public static func readEach(_ bytes: [UInt8], anyOrder: Bool = false) throws(EPCISValidationError) -> Document {
-        let (root, prefixes) = try XMLTree.parse(bytes)
-        var reader = EPCISXMLReader(anyOrder: anyOrder)
+        // The events are mapped as each ends (`take`): a document's tree never holds more than one event.
+        final class Taking {
+            var reader: EPCISXMLReader
+            init(_ reader: EPCISXMLReader) { self.reader = reader }
+        }
+        let taking = Taking(EPCISXMLReader(anyOrder: anyOrder))
+        let (root, prefixes) = try XMLTree.parse(bytes) { taking.reader.take($0, open: $1, declared: $2) }
+        var reader = taking.reader
         reader.namespaces.declarable = prefixes
         let document = reader.document(root)
         guard reader.problems.isEmpty, let document else { throw EPCISValidationError(problems: reader.problems) }
@@ -46,6 +52,17 @@ public struct EPCISXMLReader {
     private var namespaces = Namespaces()
     /// Whether the input is EPCIS 1.2 (its `extension` wrappers are where 2.0 puts fields directly).
     private var legacy = false
+    /// The events of the event list `document` reads, mapped as their elements ended (`take`).
+    private var taken = Events()
+
+    /// Events read, in order: each one's JSON (its type alone if it has problems), its line, and the problems of
+    /// those that have any, by index.
+    private struct Events {
+        var list: XMLNode?
+        var json: [JSONValue] = []
+        var lines: [Int] = []
+        var problems: [Int: [EPCISProblem]] = [:]
+    }
 
     private init(anyOrder: Bool) {
         self.anyOrder = anyOrder
@@ -101,28 +118,18 @@ public struct EPCISXMLReader {
                 return nil
             }
             if body.name == "EPCISBody" { ignored += ignoreFields(body) }
-            list = resultsBody.children.first { $0.name == "EventList" }
+            list = atMostOne("EventList", in: resultsBody, path: "resultsBody") { $0.name == "EventList" }
         } else {
             guard let body = only("EPCISBody", in: root, path: root.name) else { return nil }
             ignored += ignoreFields(body)
-            list = body.children.first { $0.name == "EventList" && $0.namespace.isEmpty }
-        }
-        var events: [JSONValue] = []
-        var lines: [Int] = []
-        var eventProblems: [Int: [EPCISProblem]] = [:]
-        for node in eventNodes(list) {
-            let before = problems.count
-            if let event = event(node) {
-                events.append(event)
-            } else {
-                // Its problems are its own; it keeps its place with its type alone.
-                eventProblems[events.count] = Array(problems[before...])
-                problems.removeSubrange(before...)
-                events.append(.object([.init("type", .string(node.name))]))
+            list = atMostOne("EventList", in: body, path: "EPCISBody") {
+                $0.name == "EventList" && $0.namespace.isEmpty
             }
-            lines.append(node.line)
         }
-        var eventList = JSONValue.Member("eventList", .array(events))
+        // The list's events taken as they ended, then any left in it (none, when the parse offered them).
+        var events = list != nil && taken.list === list ? taken : Events()
+        for node in eventNodes(list) { read(node, into: &events) }
+        var eventList = JSONValue.Member("eventList", .array(events.json))
         if isQuery {
             eventList = .init("queryResults", .object(results + [.init("resultsBody", .object([eventList]))]))
         }
@@ -134,9 +141,70 @@ public struct EPCISXMLReader {
         if let created = root.attribute("creationDate") { members.append(.init("creationDate", .string(created))) }
         members += ignored
         members.append(.init("epcisBody", .object([eventList])))
-        var document = Document(json: .object(members), eventLines: lines, version: version)
-        document.eventProblems = eventProblems
+        var document = Document(json: .object(members), eventLines: events.lines, version: version)
+        document.eventProblems = events.problems
         return document
+    }
+
+    /// Reads one event of the list into `events`; one with problems keeps its place with its type alone, its
+    /// problems its own.
+    private mutating func read(_ node: XMLNode, into events: inout Events) {
+        let before = problems.count
+        if let event = event(node) {
+            events.json.append(event)
+        } else {
+            events.problems[events.json.count] = Array(problems[before...])
+            problems.removeSubrange(before...)
+            events.json.append(.object([.init("type", .string(node.name))]))
+        }
+        events.lines.append(node.line)
+    }
+
+    /// Offered each element as it ends (`XMLTree.Taker`): an event of the event list `document` reads is read
+    /// there and then, and taken out of the tree. Any other element is left where it is.
+    private mutating func take(_ node: XMLNode, open: [XMLNode], declared: [String: String]) -> Bool {
+        // An event's own fields (most elements) are told by their number, before any name is compared.
+        guard node.field < 0, node.namespace.isEmpty, EPCISEvent.Kind(rawValue: node.name) != nil,
+            let list = Self.eventList(around: open), taken.list.map({ $0 === list }) ?? true
+        else { return false }
+        if taken.list == nil {
+            taken.list = list
+            legacy = open[0].namespace == Self.epcis1 || open[0].namespace == Self.query1
+        }
+        // A sensor report's CURIE takes a prefix declared before its event ends.
+        namespaces.declarable = declared
+        // Moved out and back, not copied: reading appends to arrays only `taken` holds.
+        var events = Events()
+        swap(&events, &taken)
+        read(node, into: &events)
+        taken = events
+        return true
+    }
+
+    /// The event list an element ending inside `open` is in, if it is the one `document` reads: the first
+    /// `EventList` in the first `EPCISBody` of an EPCIS document, or in the first `resultsBody` of the first
+    /// `QueryResults` in a query document's first `EPCISBody` — the element in it directly, or in 1.2's `extension`
+    /// wrappers. Nil for any other place, whose elements `document` finds in the tree.
+    private static func eventList(around open: [XMLNode]) -> XMLNode? {
+        guard let root = open.first else { return nil }
+        var path = open[...]
+        while let last = path.last, last.namespace.isEmpty, last.name == "extension" { path = path.dropLast() }
+        let names: [String]
+        if root.name == "EPCISDocument", root.namespace == epcis2 || root.namespace == epcis1 {
+            names = ["EPCISBody", "EventList"]
+        } else if root.name == "EPCISQueryDocument", root.namespace == query2 || root.namespace == query1 {
+            names = ["EPCISBody", "QueryResults", "resultsBody", "EventList"]
+        } else {
+            return nil
+        }
+        guard path.count == names.count + 1 else { return nil }
+        for (depth, name) in names.enumerated() {
+            let (parent, node) = (path[depth], path[depth + 1])
+            // Each the first so named in its parent: no earlier one has ended there.
+            guard node.name == name, node.namespace.isEmpty, !parent.children.contains(where: { $0.name == name })
+            else { return nil }
+        }
+        return path.last
     }
 
     /// The single child `name` of `node`, or a problem.
@@ -147,6 +215,18 @@ public struct EPCISXMLReader {
             return nil
         }
         return found[0]
+    }
+
+    /// The first child of `node` that `matches`, and a problem if another does: a second event list would be
+    /// left unread.
+    private mutating func atMostOne(
+        _ name: String, in node: XMLNode, path: String, where matches: (XMLNode) -> Bool
+    ) -> XMLNode? {
+        let found = node.children.filter(matches)
+        if found.count > 1 {
+            problem(found[1], path, "xml.element", "\(path) has \(found.count) <\(name)> elements; it holds one")
+        }
+        return found.first
     }
 
     /// A repository's `<prefix:ignoreFields>` list of fields its hashes leave out, as JSON-LD's

@@ -8,9 +8,10 @@
         /// and a document type declaration stops the parse), the five predefined ones and character references are
         /// replaced.
         static func parseSAX2(
-            _ bytes: [UInt8]
+            _ bytes: [UInt8], taking taker: Taker? = nil
         ) throws(EPCISValidationError) -> (root: XMLNode, prefixes: [String: String]) {
             let reader = SAX2Reader()
+            reader.tree.taker = taker
             var handler = xmlSAXHandler()
             handler.initialized = UInt32(XML_SAX2_MAGIC)
             handler.startElementNs = { context, name, prefix, uri, namespaceCount, namespaces, count, _, attributes in
@@ -116,7 +117,7 @@
                 (0..<namespaceCount).map { name(namespaces?[2 * $0]) ?? "" })
             let line = context.map { Int(xmlSAX2GetLineNumber(UnsafeMutableRawPointer($0))) } ?? 0
             let local = named(localName)
-            let node = XMLNode(
+            let node = tree.node(
                 namespace: name(uri) ?? "", name: local?.name ?? "", prefix: name(prefix), line: line,
                 field: local?.field ?? -1)
             for i in 0..<count {

@@ -6,28 +6,36 @@ import Foundation
 #endif
 
 /// An XML element as read, with its namespace resolved: the tree the EPCIS XML reader maps to JSON-LD. A class:
-/// the reader passes elements around, and a reference costs one count where a struct's copy costs one a field.
+/// the reader passes elements around, and a reference costs one count where a struct's copy costs one a field. A
+/// parse reuses the elements of each event once it is read (`XMLTree.Builder.recycle`).
 final class XMLNode: Equatable {
-    /// The element's namespace URI; empty for an unqualified element (EPCIS event fields are unqualified).
-    var namespace: String
-    /// The local name.
-    let name: String
-    /// The prefix it was written with (nil for none, or the default namespace).
-    var prefix: String?
     // Built by one parse and read after it, never from two places at once: the runtime's exclusivity checks, a
     // fifth of building the tree, are left out.
+    /// The element's namespace URI; empty for an unqualified element (EPCIS event fields are unqualified).
+    @exclusivity(unchecked) var namespace: String
+    /// The local name.
+    @exclusivity(unchecked) private(set) var name: String
+    /// The prefix it was written with (nil for none, or the default namespace).
+    @exclusivity(unchecked) var prefix: String?
     @exclusivity(unchecked) var attributes: [Attribute] = []
     @exclusivity(unchecked) var children: [XMLNode] = []
     /// The character data directly inside, whitespace at both ends removed.
     @exclusivity(unchecked) var text = ""
     /// Where it starts, for messages.
-    let line: Int
+    @exclusivity(unchecked) private(set) var line: Int
     /// The number of the event field its local name is (`EPCISXMLReader.fieldNames`), -1 for none.
-    let field: Int
+    @exclusivity(unchecked) private(set) var field: Int
 
     init(namespace: String, name: String, prefix: String?, line: Int, field: Int? = nil) {
         (self.namespace, self.name, self.prefix, self.line) = (namespace, name, prefix, line)
         self.field = field ?? EPCISXMLReader.fieldNumbers[name] ?? -1
+    }
+
+    /// Makes a recycled element a new one: no attributes, children or text; the arrays keep their room.
+    func reset(namespace: String, name: String, prefix: String?, line: Int, field: Int) {
+        (self.namespace, self.name, self.prefix, self.line, self.field) = (namespace, name, prefix, line, field)
+        attributes.removeAll(keepingCapacity: true)
+        text = ""
     }
 
     static func == (a: XMLNode, b: XMLNode) -> Bool {
@@ -59,19 +67,26 @@ enum XMLTree {
     /// Elements nest at most this deep.
     static let maxDepth = 64
 
+    /// What a parse calls as each element other than the root ends (`Builder.taken`): the element, the elements
+    /// open around it (the root first), and every prefix declared so far. True takes the element: it is not added
+    /// to its parent, so a reader can map a document's events one by one and let each go.
+    typealias Taker = (_ node: XMLNode, _ open: [XMLNode], _ declared: [String: String]) -> Bool
+
     /// The tree, and every prefix the document declares (the first namespace each stood for).
-    static func parse(_ bytes: [UInt8]) throws(EPCISValidationError) -> (root: XMLNode, prefixes: [String: String]) {
+    static func parse(
+        _ bytes: [UInt8], taking taker: Taker? = nil
+    ) throws(EPCISValidationError) -> (root: XMLNode, prefixes: [String: String]) {
         try checkProlog(bytes)
         #if canImport(CLibXML2)
-            return try parseSAX2(bytes)
+            return try parseSAX2(bytes, taking: taker)
         #else
-            return try parseFoundation(bytes)
+            return try parseFoundation(bytes, taking: taker)
         #endif
     }
 
     /// Through Foundation's `XMLParser`.
     static func parseFoundation(
-        _ bytes: [UInt8]
+        _ bytes: [UInt8], taking taker: Taker? = nil
     ) throws(EPCISValidationError) -> (root: XMLNode, prefixes: [String: String]) {
         try checkProlog(bytes)
         // Foundation's delegate bridge crashes on names and comments that are not UTF-8 (libxml2 itself refuses
@@ -91,6 +106,7 @@ enum XMLTree {
                 "processing instructions are not read (build with libxml2's headers to read them)")
         }
         let builder = FoundationBuilder()
+        builder.tree.taker = taker
         // Fed as a stream, in chunks: libxml2 refuses (XML_ERR_INTERNAL_ERROR, "huge input lookup") one chunk over
         // 10 MB, which is how `XMLParser(data:)` hands it over.
         let parser = XMLParser(stream: InputStream(data: Data(bytes)))
@@ -167,6 +183,32 @@ enum XMLTree {
         var scopes: [String: [String]] = [:]
         var declared: [String: String] = [:]
         var problem: (where: String, code: String, message: String)?
+        /// Offered each element but the root as it ends (`XMLTree.Taker`).
+        var taker: XMLTree.Taker?
+        /// Elements taken and read, to be used again: a document's thousands of events cost the allocations of one.
+        private var pool: [XMLNode] = []
+        /// The pool holds at most this many elements (an event made of more lets the rest go).
+        static let poolLimit = 4096
+
+        /// A new element: a recycled one, or one allocated.
+        mutating func node(namespace: String, name: String, prefix: String?, line: Int, field: Int) -> XMLNode {
+            guard let node = pool.popLast() else {
+                return XMLNode(namespace: namespace, name: name, prefix: prefix, line: line, field: field)
+            }
+            node.reset(namespace: namespace, name: name, prefix: prefix, line: line, field: field)
+            return node
+        }
+
+        /// Puts a taken element and everything in it back in the pool — each only if nothing else holds it.
+        private mutating func recycle(_ node: consuming XMLNode) {
+            var stack = [consume node]
+            while var next = stack.popLast() {
+                guard isKnownUniquelyReferenced(&next) else { continue }
+                stack += next.children
+                next.children.removeAll(keepingCapacity: true)
+                if pool.count < Self.poolLimit { pool.append(next) }
+            }
+        }
 
         mutating func mapPrefix(_ prefix: String, to namespace: String) {
             scopes[prefix, default: []].append(namespace)
@@ -216,6 +258,10 @@ enum XMLTree {
             node.text = XMLTree.trimmed(text[start...])
             text.removeSubrange(start...)
             if let parent = open.last {
+                if let taker, taker(node, open, declared) {
+                    recycle(consume node)
+                    return
+                }
                 parent.children.append(node)
             } else {
                 root = node
@@ -261,8 +307,9 @@ enum XMLTree {
             attributes: [String: String] = [:]
         ) {
             let prefix = qualifiedName.flatMap { name in name.firstIndex(of: ":").map { String(name[..<$0]) } }
-            let node = XMLNode(
-                namespace: namespaceURI ?? "", name: elementName, prefix: prefix, line: parser.lineNumber)
+            let node = tree.node(
+                namespace: namespaceURI ?? "", name: elementName, prefix: prefix, line: parser.lineNumber,
+                field: EPCISXMLReader.fieldNumbers[elementName] ?? -1)
             for (qualified, value) in attributes {
                 if let colon = qualified.firstIndex(of: ":") {
                     let prefix = String(qualified[..<colon])

@@ -201,6 +201,59 @@ extension EPCISXMLTests {
         #expect(document.events.count == count)
         #expect(document.events.last?.epcList == ["urn:epc:id:sgtin:8801234.012345.\(count - 1)"])
     }
+
+    /// A 1.2 document's events, read one by one as each ends: in document order across 1.2's `extension`
+    /// wrappers, each with its own line, and nothing of one event (an attribute, a text) left in the next, whose
+    /// elements are those of the one before, used again.
+    @Test("events read as each ends keep their order, lines and own values")
+    func eventsOneByOne() throws {
+        func object(_ serial: Int, _ transaction: String) -> String {
+            "<ObjectEvent><eventTime>2026-09-01T00:00:0\(serial)Z</eventTime>"
+                + "<eventTimeZoneOffset>+08:00</eventTimeZoneOffset><epcList><epc>urn:epc:id:sgtin:8801234.012345.\(serial)"
+                + "</epc></epcList><action>OBSERVE</action><bizTransactionList>\(transaction)</bizTransactionList>"
+                + "</ObjectEvent>\n"
+        }
+        let transformation =
+            "<extension><TransformationEvent><eventTime>2026-09-01T00:00:02Z</eventTime>"
+            + "<eventTimeZoneOffset>+08:00</eventTimeZoneOffset><inputEPCList><epc>urn:epc:id:sgtin:8801234.012345.1"
+            + "</epc></inputEPCList><outputEPCList><epc>urn:epc:id:sgtin:8801234.012345.2</epc></outputEPCList>"
+            + "</TransformationEvent></extension>\n"
+        let xml =
+            #"<epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:1" schemaVersion="1.2" "#
+            + #"creationDate="2026-09-01T00:00:00Z"><EPCISBody><EventList>"# + "\n"
+            + object(
+                1, #"<bizTransaction type="urn:epcglobal:cbv:btt:po">urn:epc:id:gdti:0614141.00001.1</bizTransaction>"#)
+            + transformation
+            + object(3, "<bizTransaction>urn:epc:id:gdti:0614141.00001.3</bizTransaction>")
+            + "</EventList></EPCISBody></epcis:EPCISDocument>"
+        let read = try EPCISXMLReader.read(Array(xml.utf8))
+        #expect(read.eventLines == [2, 3, 4])
+        let events = try EPCISDocument(json: read.json).events
+        #expect(events.map(\.kind) == [.object, .transformation, .object])
+        let times = events.map { $0.json["eventTime"]?.stringValue ?? "" }
+        #expect(times == ["2026-09-01T00:00:01Z", "2026-09-01T00:00:02Z", "2026-09-01T00:00:03Z"])
+        #expect(events[0].bizTransactionList.count == 1 && events[0].bizTransactionList[0].type != nil)
+        #expect(events[2].bizTransactionList.count == 1 && events[2].bizTransactionList[0].type == nil)
+        #expect(events[2].epcList == ["urn:epc:id:sgtin:8801234.012345.3"])
+    }
+
+    @Test("a body with two event lists is refused, not read in part")
+    func twoEventLists() {
+        let list =
+            "<EventList><ObjectEvent><eventTime>2026-09-01T00:00:00Z</eventTime>"
+            + "<eventTimeZoneOffset>+08:00</eventTimeZoneOffset><epcList/><action>OBSERVE</action></ObjectEvent>"
+            + "</EventList>"
+        let xml =
+            #"<epcis:EPCISDocument xmlns:epcis="urn:epcglobal:epcis:xsd:2" schemaVersion="2.0" "#
+            + #"creationDate="2026-09-01T00:00:00Z"><EPCISBody>"# + list + list + "</EPCISBody></epcis:EPCISDocument>"
+        #expect {
+            _ = try EPCISXMLReader.read(Array(xml.utf8))
+        } throws: { error in
+            (error as? EPCISValidationError)?.problems.contains {
+                $0.code == "epcis.xml.element" && $0.message.contains("2 <EventList>")
+            } == true
+        }
+    }
 }
 
 /// The two ways into libxml2 — its SAX2 interface, and Foundation's `XMLParser` — build the same tree.
