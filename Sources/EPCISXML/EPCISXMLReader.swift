@@ -163,8 +163,7 @@ public struct EPCISXMLReader {
     /// Offered each element as it ends (`XMLTree.Taker`): an event of the event list `document` reads is read
     /// there and then, and taken out of the tree. Any other element is left where it is.
     private mutating func take(_ node: XMLNode, open: [XMLNode], declared: [String: String]) -> Bool {
-        // An event's own fields (most elements) are told by their number, before any name is compared.
-        guard node.field < 0, node.namespace.isEmpty, EPCISEvent.Kind(rawValue: node.name) != nil,
+        guard node.namespace.isEmpty, EPCISEvent.Kind(rawValue: node.name) != nil,
             let list = Self.eventList(around: open), taken.list.map({ $0 === list }) ?? true
         else { return false }
         if taken.list == nil {
@@ -308,6 +307,33 @@ public struct EPCISXMLReader {
     static let fieldNumbers: [String: Int] = Dictionary(
         uniqueKeysWithValues: fieldNames.enumerated().map { ($1, $0) })
 
+    /// The numbers of the fields the mapping treats on their own, so that it compares numbers, not names.
+    private enum Field {
+        /// A name of `fields`' number (-2, which no element has, could only be a name missing from it).
+        static func number(_ name: String) -> Int { fieldNumbers[name] ?? -2 }
+        static let (bizStep, disposition, readPoint, bizLocation) = (
+            number("bizStep"), number("disposition"), number("readPoint"), number("bizLocation")
+        )
+        static let (epcList, childEPCs, inputEPCList, outputEPCList) = (
+            number("epcList"), number("childEPCs"), number("inputEPCList"), number("outputEPCList")
+        )
+        static let (quantityList, childQuantityList, inputQuantityList, outputQuantityList) = (
+            number("quantityList"), number("childQuantityList"), number("inputQuantityList"),
+            number("outputQuantityList")
+        )
+        static let (bizTransactionList, sourceList, destinationList) = (
+            number("bizTransactionList"), number("sourceList"), number("destinationList")
+        )
+        static let (persistentDisposition, errorDeclaration, sensorElementList, ilmd) = (
+            number("persistentDisposition"), number("errorDeclaration"), number("sensorElementList"),
+            number("ilmd")
+        )
+        static let (eventTime, recordTime, certificationInfo) = (
+            number("eventTime"), number("recordTime"), number("certificationInfo")
+        )
+        static let (wrapper, baseExtension) = (number("extension"), number("baseExtension"))
+    }
+
     /// Each kind's place in the schema's order for each field number (`extension` last), -1 for a field the
     /// kind does not have.
     static let ranks: [EPCISEvent.Kind: [Int]] = order.mapValues { kindOrder in
@@ -335,7 +361,7 @@ public struct EPCISXMLReader {
                 problem(child, path(), "xml.element", "<\(child.name)> is not a field of an EPCIS \(node.name)")
                 continue
             }
-            if child.name == "certificationInfo" {
+            if child.field == Field.certificationInfo {
                 certificates.append(.string(Self.anyURI(child.text)))
                 continue
             }
@@ -357,21 +383,17 @@ public struct EPCISXMLReader {
     /// An event's fields, its 1.2 `baseExtension` and `extension` wrappers (and 2.0's `extension`) opened.
     private func fields(of node: XMLNode) -> [XMLNode] {
         // Most elements have no wrapper: their children as they are, with no new array.
-        guard
-            node.children.contains(where: {
-                $0.namespace.isEmpty && ($0.name == "extension" || $0.name == "baseExtension")
-            })
-        else { return node.children }
-        return node.children.flatMap { child in
-            child.namespace.isEmpty && (child.name == "extension" || child.name == "baseExtension")
-                ? fields(of: child) : [child]
+        func isWrapper(_ child: XMLNode) -> Bool {
+            (child.field == Field.wrapper || child.field == Field.baseExtension) && child.namespace.isEmpty
         }
+        guard node.children.contains(where: isWrapper) else { return node.children }
+        return node.children.flatMap { child in isWrapper(child) ? fields(of: child) : [child] }
     }
 
     /// The 2.0 schema's order: each field after those the schema puts before it; extensions last.
     private mutating func checkOrder(_ node: XMLNode, kind: EPCISEvent.Kind) {
         let ranks = Self.ranks[kind] ?? []
-        var last: (rank: Int, name: String)?
+        var last: (rank: Int, node: XMLNode)?
         for child in node.children {
             let rank = child.namespace.isEmpty ? (child.field >= 0 ? ranks[child.field] : -1) : ranks.count
             guard rank >= 0 else { continue }  // an unknown field: refused when it is read
@@ -379,30 +401,30 @@ public struct EPCISXMLReader {
                 let sequence = Self.commonOrder + (Self.order[kind] ?? []) + ["extension"]
                 problem(
                     child, "\(node.name)/\(child.qualifiedName)", "xml.order",
-                    "<\(child.qualifiedName)> comes after <\(previous.name)>; EPCIS 2.0 XML orders a \(node.name)'s"
+                    "<\(child.qualifiedName)> comes after <\(previous.node.qualifiedName)>; EPCIS 2.0 XML orders a \(node.name)'s"
                         + " fields \(sequence.joined(separator: ", ")), then extensions (read with --any-order to"
                         + " take them as they come)")
                 return
             }
-            last = (rank, child.qualifiedName)
+            last = (rank, child)
         }
     }
 
     /// One standard field's JSON value.
     private mutating func field(_ node: XMLNode, path: @autoclosure () -> String) -> JSONValue? {
-        switch node.name {
-        case "bizStep": return .string(Self.term(node.text, CBV.bizStep))
-        case "disposition": return .string(Self.term(node.text, CBV.disposition))
-        case "epcList", "childEPCs", "inputEPCList", "outputEPCList":
+        switch node.field {
+        case Field.bizStep: return .string(Self.term(node.text, CBV.bizStep))
+        case Field.disposition: return .string(Self.term(node.text, CBV.disposition))
+        case Field.epcList, Field.childEPCs, Field.inputEPCList, Field.outputEPCList:
             return .array(list(node, of: "epc", path: path()).map { .string($0.text) })
-        case "quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList":
+        case Field.quantityList, Field.childQuantityList, Field.inputQuantityList, Field.outputQuantityList:
             return .array(list(node, of: "quantityElement", path: path()).compactMap { quantity($0, path: path()) })
-        case "readPoint", "bizLocation": return place(node, path: path())
-        case "bizTransactionList":
+        case Field.readPoint, Field.bizLocation: return place(node, path: path())
+        case Field.bizTransactionList:
             return typed(node, "bizTransaction", CBV.bizTransactionType, path: path())
-        case "sourceList": return typed(node, "source", CBV.sourceDestinationType, path: path())
-        case "destinationList": return typed(node, "destination", CBV.sourceDestinationType, path: path())
-        case "persistentDisposition":
+        case Field.sourceList: return typed(node, "source", CBV.sourceDestinationType, path: path())
+        case Field.destinationList: return typed(node, "destination", CBV.sourceDestinationType, path: path())
+        case Field.persistentDisposition:
             var members: [JSONValue.Member] = []
             for name in ["set", "unset"] {
                 let values = node.children.filter { $0.name == name }
@@ -414,10 +436,10 @@ public struct EPCISXMLReader {
                 problem(child, "\(path())/\(child.name)", "xml.element", "persistentDisposition holds set and unset")
             }
             return .object(members)
-        case "errorDeclaration": return errorDeclaration(node, path: path())
-        case "sensorElementList":
+        case Field.errorDeclaration: return errorDeclaration(node, path: path())
+        case Field.sensorElementList:
             return .array(list(node, of: "sensorElement", path: path()).compactMap { sensorElement($0, path: path()) })
-        case "ilmd":
+        case Field.ilmd:
             var extensions = Extensions()
             for child in fields(of: node) {
                 if let value = extensionMember(child) {
@@ -427,7 +449,7 @@ public struct EPCISXMLReader {
                 }
             }
             return .object(extensions.members)
-        case "eventTime", "recordTime": return .string(time(node.text))
+        case Field.eventTime, Field.recordTime: return .string(time(node.text))
         default: return .string(node.text)
         }
     }
@@ -435,8 +457,9 @@ public struct EPCISXMLReader {
     /// A time as written; in a 1.2 document, a time without seconds (`2006-11-07T13:00Z`, which 1.2 systems in
     /// service write though the schema asks for seconds) gains `:00`.
     private func time(_ text: String) -> String {
+        guard legacy else { return text }
         let bytes = Array(text.utf8)
-        guard legacy, bytes.count > 16, bytes[10] == UInt8(ascii: "T"), bytes[13] == UInt8(ascii: ":"),
+        guard bytes.count > 16, bytes[10] == UInt8(ascii: "T"), bytes[13] == UInt8(ascii: ":"),
             [UInt8(ascii: "Z"), UInt8(ascii: "+"), UInt8(ascii: "-")].contains(bytes[16])
         else { return text }
         return String(decoding: bytes[..<16], as: UTF8.self) + ":00" + String(decoding: bytes[16...], as: UTF8.self)

@@ -15,18 +15,24 @@
             var handler = xmlSAXHandler()
             handler.initialized = UInt32(XML_SAX2_MAGIC)
             handler.startElementNs = { context, name, prefix, uri, namespaceCount, namespaces, count, _, attributes in
-                SAX2Reader.from(context).start(
-                    name, prefix, uri, Int(namespaceCount), namespaces, Int(count), attributes)
+                SAX2Reader.with(context) {
+                    $0.start(name, prefix, uri, Int(namespaceCount), namespaces, Int(count), attributes)
+                }
             }
-            handler.endElementNs = { context, _, _, _ in SAX2Reader.from(context).end() }
-            handler.characters = { context, text, length in SAX2Reader.from(context).characters(text, Int(length)) }
-            handler.cdataBlock = { context, text, length in SAX2Reader.from(context).characters(text, Int(length)) }
-            handler.internalSubset = { context, _, _, _ in SAX2Reader.from(context).doctype() }
+            handler.endElementNs = { context, _, _, _ in SAX2Reader.with(context) { $0.end() } }
+            handler.characters = { context, text, length in
+                SAX2Reader.with(context) { $0.characters(text, Int(length)) }
+            }
+            handler.cdataBlock = { context, text, length in
+                SAX2Reader.with(context) { $0.characters(text, Int(length)) }
+            }
+            handler.internalSubset = { context, _, _, _ in SAX2Reader.with(context) { $0.doctype() } }
             handler.serror = { context, error in
                 guard let context, let error else { return }
-                SAX2Reader.from(context).error(
-                    code: Int(error.pointee.code), line: Int(error.pointee.line),
-                    column: Int(error.pointee.int2))
+                SAX2Reader.with(context) {
+                    $0.error(
+                        code: Int(error.pointee.code), line: Int(error.pointee.line), column: Int(error.pointee.int2))
+                }
             }
             let unmanaged = Unmanaged.passRetained(reader)
             defer { unmanaged.release() }
@@ -79,10 +85,10 @@
         @exclusivity(unchecked) private var names: [(pointer: UnsafePointer<xmlChar>, name: String, field: Int)] = []
         @exclusivity(unchecked) private var moreNames: [UnsafePointer<xmlChar>: (name: String, field: Int)] = [:]
 
-        /// The reader behind a callback's user data: `parseSAX2` creates every parser with it (never nil), and keeps
-        /// it alive until the parser is freed.
-        static func from(_ context: UnsafeMutableRawPointer?) -> SAX2Reader {
-            Unmanaged<SAX2Reader>.fromOpaque(context!).takeUnretainedValue()
+        /// Calls `body` with the reader behind a callback's user data: `parseSAX2` creates every parser with it
+        /// (never nil), and keeps it alive until the parser is freed — so it is lent, not retained, for each call.
+        static func with(_ context: UnsafeMutableRawPointer?, _ body: (SAX2Reader) -> Void) {
+            Unmanaged<SAX2Reader>.fromOpaque(context!)._withUnsafeGuaranteedRef(body)
         }
 
         private func name(_ pointer: UnsafePointer<xmlChar>?) -> String? {
@@ -111,10 +117,11 @@
         ) {
             guard !stopped else { return }
             for i in 0..<namespaceCount {
-                tree.mapPrefix(name(namespaces?[2 * i]) ?? "", to: name(namespaces?[2 * i + 1]) ?? "")
+                let prefix = name(namespaces?[2 * i]) ?? ""
+                tree.mapPrefix(prefix, to: name(namespaces?[2 * i + 1]) ?? "")
+                declaredHere.append(prefix)
             }
-            declaredHere.append(
-                (0..<namespaceCount).map { name(namespaces?[2 * $0]) ?? "" })
+            declaredCounts.append(namespaceCount)
             let line = context.map { Int(xmlSAX2GetLineNumber(UnsafeMutableRawPointer($0))) } ?? 0
             let local = named(localName)
             let node = tree.node(
@@ -134,13 +141,15 @@
             if !tree.start(node) { stop() }
         }
 
-        /// The prefixes each open element declared, to take out of scope when it ends.
-        @exclusivity(unchecked) private var declaredHere: [[String]] = []
+        /// The prefixes the open elements declared, one after another, and how many each declared: taken out of
+        /// scope when it ends.
+        @exclusivity(unchecked) private var declaredHere: [String] = []
+        @exclusivity(unchecked) private var declaredCounts: [Int] = []
 
         func end() {
             guard !stopped else { return }
             tree.end()
-            for prefix in declaredHere.popLast() ?? [] { tree.unmapPrefix(prefix) }
+            for _ in 0..<(declaredCounts.popLast() ?? 0) { tree.unmapPrefix(declaredHere.removeLast()) }
         }
 
         func characters(_ text: UnsafePointer<xmlChar>?, _ count: Int) {

@@ -67,8 +67,9 @@ enum XMLTree {
     /// Elements nest at most this deep.
     static let maxDepth = 64
 
-    /// What a parse calls as each element other than the root ends (`Builder.taken`): the element, the elements
-    /// open around it (the root first), and every prefix declared so far. True takes the element: it is not added
+    /// What a parse calls as each element ends that is neither the root nor named as an event field (most of an
+    /// event's elements are, and are never offered): the element, the elements open around it (the root first),
+    /// and every prefix declared so far. True takes the element: it is not added
     /// to its parent, so a reader can map a document's events one by one and let each go.
     typealias Taker = (_ node: XMLNode, _ open: [XMLNode], _ declared: [String: String]) -> Bool
 
@@ -236,7 +237,9 @@ enum XMLTree {
             }
             // Below the root, fields some writers qualify with the EPCIS namespace (`<epcis:eventTime>`) are the
             // unqualified fields they stand for.
-            if !open.isEmpty, node.namespace == EPCISXMLReader.epcis2 || node.namespace == EPCISXMLReader.epcis1 {
+            if !open.isEmpty, !node.namespace.isEmpty,
+                node.namespace == EPCISXMLReader.epcis2 || node.namespace == EPCISXMLReader.epcis1
+            {
                 node.namespace = ""
                 node.prefix = nil
             }
@@ -258,7 +261,7 @@ enum XMLTree {
             node.text = XMLTree.trimmed(text[start...])
             text.removeSubrange(start...)
             if let parent = open.last {
-                if let taker, taker(node, open, declared) {
+                if node.field < 0, let taker, taker(node, open, declared) {
                     recycle(consume node)
                     return
                 }
