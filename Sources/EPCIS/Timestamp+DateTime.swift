@@ -1,3 +1,4 @@
+import Foundation
 /// xsd:dateTime as EPCIS 2.0 writes times (`eventTime`, `recordTime`, sensor times): `YYYY-MM-DDThh:mm:ss`,
 /// an optional fraction, and a zone (`Z` or `±hh:mm`).
 extension Timestamp {
@@ -107,6 +108,18 @@ extension Timestamp {
             return (b[0] == 0x2D ? -1 : 1) * (hours * 60 + minutes)
         }
     }
+}
+
+extension Timestamp {
+    /// `format(millis:)` of a time in microseconds since the epoch, its fraction of a millisecond dropped; nil
+    /// outside years 0000–9999.
+    public static func format(micros: Int64) -> String? {
+        let millis = micros.floorDivided(by: 1000)
+        return millisRange.contains(millis) ? format(millis: millis) : nil
+    }
+
+    /// Now, in microseconds since the epoch.
+    public static var nowMicros: Int64 { Int64(Date().timeIntervalSince1970 * 1_000_000) }
 }
 
 extension Int64 {

@@ -1,3 +1,4 @@
+import EPCIS
 import Participants
 /// What the ledger says about one product: its journey, the registry it was read against, and the integrity
 /// rules' findings over that journey (`Specs/11-trace.md`, `Specs/12-integrity.md`). `threadline check CODE`, the
@@ -27,8 +28,12 @@ public struct Assessment: Sendable {
         self.integrity = integrity
     }
 
-    /// May `seller` sell this product as `claims` (KEY=VALUE pairs) describe it? `Specs/13-listings.md`.
-    public func listing(seller: String, claims: [(key: String, value: String)] = []) -> ListingCheck.Result {
-        ListingCheck.check(journey: journey, seller: seller, claims: claims, integrity: integrity, registry: registry)
+    /// May `seller` sell this product as `claims` (KEY=VALUE pairs) describe it, at `micros` (microseconds since
+    /// the epoch; default now)? `Specs/13-listings.md`.
+    public func listing(
+        seller: String, claims: [(key: String, value: String)] = [], at micros: Int64 = Timestamp.nowMicros
+    ) -> ListingCheck.Result {
+        ListingCheck.check(
+            journey: journey, seller: seller, claims: claims, integrity: integrity, registry: registry, at: micros)
     }
 }

@@ -1,3 +1,4 @@
+import EPCIS
 import GS1Identifiers
 import Participants
 /// An e-commerce listing checked against the ledger (`Specs/13-listings.md`): is the product genuine, and may
@@ -35,34 +36,38 @@ public enum ListingCheck {
         public let code: String
         public let identifier: String
         public let seller: String
+        /// The time the listing was judged at (RFC 3339, UTC, milliseconds): its sale's, or when it was checked.
+        public let at: String
         public let verdict: Verdict
         public let findings: [Finding]
     }
 
-    /// Checks that `seller` may sell the product of `journey` as described by `claims` (KEY=VALUE pairs).
+    /// Checks that `seller` may sell the product of `journey` as described by `claims` (KEY=VALUE pairs), at
+    /// `micros` (microseconds since the epoch: the sale's time, or now) — the time a brand's authorisation windows
+    /// are read at.
     public static func check(
         journey: Journey, seller: String, claims: [(key: String, value: String)], integrity: [IntegrityRules.Finding],
-        registry: Registry
+        registry: Registry, at micros: Int64
     ) -> Result {
         func result(_ verdict: Verdict, _ findings: [Finding]) -> Result {
             Result(
-                code: journey.code, identifier: journey.identifier, seller: seller, verdict: verdict, findings: findings
-            )
+                code: journey.code, identifier: journey.identifier, seller: seller,
+                at: Timestamp.format(micros: micros) ?? "", verdict: verdict, findings: findings)
         }
         guard !journey.steps.isEmpty else {
             return result(
                 .unknown, [Finding(reason: .unknownProduct, records: [], message: "no record of this product")])
         }
         let findings =
-            sellerFindings(journey: journey, seller: seller, registry: registry)
+            sellerFindings(journey: journey, seller: seller, registry: registry, at: micros)
             + custodyFindings(journey: journey, seller: seller)
             + stateFindings(journey: journey, integrity: integrity)
             + claimFindings(journey: journey, claims: claims, integrity: integrity)
         return result(findings.isEmpty ? .genuine : .suspect, findings)
     }
 
-    /// The seller: registered, and the brand's (or authorised by the brand owning the GTIN's prefix).
-    static func sellerFindings(journey: Journey, seller: String, registry: Registry) -> [Finding] {
+    /// The seller: registered, and the brand's (or authorised by the brand owning the GTIN's prefix, at `micros`).
+    static func sellerFindings(journey: Journey, seller: String, registry: Registry, at micros: Int64) -> [Finding] {
         guard let participant = registry.participants[seller], participant.revokedAt == nil else {
             return [
                 Finding(
@@ -77,14 +82,20 @@ public enum ListingCheck {
             }), brand.id != participant.id
         else { return [] }
         let prefix = brand.companyPrefix(ofGTIN: gtin)
-        guard !registry.isAuthorized(channel: seller, brand: brand.id, companyPrefix: prefix, at: registry.size) else {
-            return []
-        }
-        return [
-            Finding(
-                reason: .sellerNotAuthorised, records: [],
-                message: "'\(brand.id)' has not authorised '\(seller)' to sell its products")
-        ]
+        let size = registry.size
+        guard
+            !registry.isAuthorized(
+                channel: seller, brand: brand.id, companyPrefix: prefix, at: size, time: micros)
+        else { return [] }
+        // In force, but for another time: say when.
+        let windows = registry.authorizations(of: brand.id, companyPrefix: prefix, at: size, time: nil)
+            .filter { $0.channel == seller }.map(\.window.description)
+        let message =
+            windows.isEmpty
+            ? "'\(brand.id)' has not authorised '\(seller)' to sell its products"
+            : "'\(brand.id)' authorises '\(seller)' \(windows.joined(separator: "; ")), not at "
+                + (Timestamp.format(micros: micros) ?? "that time")
+        return [Finding(reason: .sellerNotAuthorised, records: [], message: message)]
     }
 
     /// Custody: who received (or made) it last, the product itself or a container holding it.

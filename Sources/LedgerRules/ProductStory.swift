@@ -84,15 +84,32 @@ public struct ProductStory: Sendable {
     public let identifiers: Set<String>
     /// When its hidden code was first entered correctly (milliseconds), if it was (24 §7).
     public let firstVerified: Int64?
+    /// The channels its brand lets sell it at the story's time (now, unless told), in the order authorised:
+    /// registered, not revoked, their authorisation in force and its window open.
+    public let channels: [Participant]
 
-    /// The story of `assessment`'s product.
-    public init(_ assessment: Assessment) {
+    /// The story of `assessment`'s product, told at `micros` (microseconds since the epoch; default now).
+    public init(_ assessment: Assessment, at micros: Int64 = Timestamp.nowMicros) {
         firstVerified = assessment.verifications.first?.millis
         let (journey, registry) = (assessment.journey, assessment.registry)
         let gtin = DigitalLink.gtin(inCanonical: journey.identifier)
-        brand = gtin.flatMap { gtin in
+        let brand = gtin.flatMap { gtin in
             registry.participants.values.first { $0.companyPrefix(ofGTIN: gtin) != nil }
         }
+        self.brand = brand
+        var channels: [Participant] = []
+        if let brand {
+            let prefix = gtin.flatMap(brand.companyPrefix(ofGTIN:))
+            for authorization in registry.authorizations(
+                of: brand.id, companyPrefix: prefix, at: registry.size, time: micros)
+            {
+                guard let channel = registry.participants[authorization.channel], channel.revokedAt == nil,
+                    !channels.contains(where: { $0.id == channel.id })
+                else { continue }
+                channels.append(channel)
+            }
+        }
+        self.channels = channels
         var makings: [(Making, Journey.Link)] = []
         let identifiers = ReadPolicy.journeyIdentifiers(of: journey)
         self.identifiers = identifiers
@@ -204,8 +221,11 @@ public struct ProductStory: Sendable {
         }
         for (step, seller) in sellers {
             let prefix = DigitalLink.gtin(inCanonical: journey.identifier).flatMap { brand?.companyPrefix(ofGTIN: $0) }
+            // Judged when it handled the product: in force at its record, its window open at the event's time.
             guard let brand,
-                !registry.isAuthorized(channel: seller.id, brand: brand.id, companyPrefix: prefix, at: step.seq)
+                !registry.isAuthorized(
+                    channel: seller.id, brand: brand.id, companyPrefix: prefix, at: step.seq,
+                    time: step.event.eventTime.micros)
             else { continue }
             if !suspicions.contains(.unauthorisedSeller(seller)) { suspicions.append(.unauthorisedSeller(seller)) }
         }

@@ -10,8 +10,23 @@ public struct ChannelAuthorization: Sendable, Hashable {
     public let companyPrefixes: [String]
     public let grantedAt: Int64
     public package(set) var withdrawnAt: Int64?
+    /// When it holds by the clock (always, unless the brand gave a window).
+    public let window: AuthorizationWindow
 
+    public init(
+        brand: String, channel: String, companyPrefixes: [String], grantedAt: Int64, withdrawnAt: Int64? = nil,
+        window: AuthorizationWindow = .always
+    ) {
+        (self.brand, self.channel, self.companyPrefixes) = (brand, channel, companyPrefixes)
+        (self.grantedAt, self.withdrawnAt, self.window) = (grantedAt, withdrawnAt, window)
+    }
+
+    /// Whether it is in force for record `seq`: granted before it, and not withdrawn by then.
     public func isValid(at seq: Int64) -> Bool { grantedAt < seq && withdrawnAt.map { seq < $0 } ?? true }
+
+    /// Whether it covers a sale at `micros` (microseconds since the epoch) as the log stands at record `seq`: in
+    /// force for `seq`, and `micros` within its window.
+    public func covers(seq: Int64, micros: Int64) -> Bool { isValid(at: seq) && window.contains(micros: micros) }
 }
 
 /// The participant registry, derived from the ledger alone: fold every record's statement in order with
@@ -67,10 +82,24 @@ public struct Registry: Sendable {
     }
 
     /// Whether `channel` may sell products under `companyPrefix` of `brand` at record `seq`.
-    public func isAuthorized(channel: String, brand: String, companyPrefix: String?, at seq: Int64) -> Bool {
-        authorizations.contains {
-            $0.brand == brand && $0.channel == channel && $0.isValid(at: seq)
-                && ($0.companyPrefixes.isEmpty || companyPrefix.map($0.companyPrefixes.contains) == true)
+    public func isAuthorized(
+        channel: String, brand: String, companyPrefix: String?, at seq: Int64, time micros: Int64
+    ) -> Bool {
+        authorizations(of: brand, companyPrefix: companyPrefix, at: seq, time: micros).contains {
+            $0.channel == channel
+        }
+    }
+
+    /// The authorisations of `brand` in force for record `seq` that cover a product under `companyPrefix` at
+    /// `micros` (microseconds since the epoch; nil: at any time): whom the brand lets sell it then.
+    public func authorizations(
+        of brand: String, companyPrefix: String?, at seq: Int64, time micros: Int64?
+    ) -> [ChannelAuthorization] {
+        authorizations.filter { authorization in
+            authorization.brand == brand
+                && (micros.map { authorization.covers(seq: seq, micros: $0) } ?? authorization.isValid(at: seq))
+                && (authorization.companyPrefixes.isEmpty
+                    || companyPrefix.map(authorization.companyPrefixes.contains) == true)
         }
     }
 
@@ -123,7 +152,7 @@ public struct Registry: Sendable {
                 if let key, !participant.currentKeys.contains(where: { $0.vkey == key }) {
                     throw RegistryError(.key, "the key \(key) is not a current key of '\(id)'")
                 }
-            case .channelAuthorization(let brandID, let channelID, let prefixes, _):
+            case .channelAuthorization(let brandID, let channelID, let prefixes, _, _):
                 try checkAuthorization(
                     brand: brandID, channel: channelID, prefixes: prefixes, signers: signers, at: seq)
             }
@@ -284,7 +313,7 @@ public struct Registry: Sendable {
             if let retired { end(retired, of: id, at: seq, revoked: false) }
         case .revocation(let id, let key, _):
             if let key { end(key, of: id, at: seq, revoked: true) } else { participants[id]!.revokedAt = seq }
-        case .channelAuthorization(let brand, let channel, let prefixes, let withdrawn):
+        case .channelAuthorization(let brand, let channel, let prefixes, let withdrawn, let window):
             if withdrawn {
                 for i in authorizations.indices
                 where authorizations[i].brand == brand && authorizations[i].channel == channel
@@ -294,7 +323,8 @@ public struct Registry: Sendable {
                 }
             } else {
                 authorizations.append(
-                    ChannelAuthorization(brand: brand, channel: channel, companyPrefixes: prefixes, grantedAt: seq))
+                    ChannelAuthorization(
+                        brand: brand, channel: channel, companyPrefixes: prefixes, grantedAt: seq, window: window))
             }
         }
     }

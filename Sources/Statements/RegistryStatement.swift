@@ -18,8 +18,11 @@ public struct RegistryStatement: Sendable, Hashable {
         /// A participant (no key) or one of its keys, revoked from this record on.
         case revocation(participant: String, key: String?, reason: String)
         /// A brand allows (or, `withdrawn`, no longer allows) a channel to sell its products — all of them, or
-        /// those under the listed company prefixes.
-        case channelAuthorization(brand: String, channel: String, companyPrefixes: [String], withdrawn: Bool)
+        /// those under the listed company prefixes — during `window` (a live-stream, a season; always by
+        /// default).
+        case channelAuthorization(
+            brand: String, channel: String, companyPrefixes: [String], withdrawn: Bool,
+            window: AuthorizationWindow = .always)
     }
 
     /// The change.
@@ -56,11 +59,13 @@ public struct RegistryStatement: Sendable, Hashable {
 
     /// A channel authorisation (or its withdrawal), signed against a log of `basis` records.
     public static func channelAuthorization(
-        brand: String, channel: String, companyPrefixes: [String], withdrawn: Bool, basis: Int64?
+        brand: String, channel: String, companyPrefixes: [String], withdrawn: Bool,
+        window: AuthorizationWindow = .always, basis: Int64?
     ) -> RegistryStatement {
         RegistryStatement(
             .channelAuthorization(
-                brand: brand, channel: channel, companyPrefixes: companyPrefixes, withdrawn: withdrawn),
+                brand: brand, channel: channel, companyPrefixes: companyPrefixes, withdrawn: withdrawn,
+                window: window),
             basis: basis)
     }
 
@@ -69,7 +74,7 @@ public struct RegistryStatement: Sendable, Hashable {
         switch change {
         case .registration(let p): "participant " + p.id
         case .keyRotation(let id, _, _), .revocation(let id, _, _): "participant " + id
-        case .channelAuthorization(let brand, let channel, _, _): "authorisation " + brand + " " + channel
+        case .channelAuthorization(let brand, let channel, _, _, _): "authorisation " + brand + " " + channel
         }
     }
 
@@ -110,12 +115,15 @@ public struct RegistryStatement: Sendable, Hashable {
             if let key { members.append(.init("key", .string(key))) }
             members.append(.init("reason", .string(reason)))
             return .object(members)
-        case .channelAuthorization(let brand, let channel, let prefixes, let withdrawn):
-            return .object([
+        case .channelAuthorization(let brand, let channel, let prefixes, let withdrawn, let window):
+            var members: [JSONValue.Member] = [
                 .init("type", .string("ChannelAuthorization")), .init("brand", .string(brand)),
                 .init("channel", .string(channel)), .init("companyPrefixes", strings(prefixes)),
-                .init("withdrawn", .bool(withdrawn)),
-            ])
+            ]
+            if let from = window.validFrom { members.append(.init("validFrom", .string(from))) }
+            if let until = window.validUntil { members.append(.init("validUntil", .string(until))) }
+            members.append(.init("withdrawn", .bool(withdrawn)))
+            return .object(members)
         }
     }
 
@@ -198,10 +206,17 @@ public struct RegistryStatement: Sendable, Hashable {
             guard case .bool(let withdrawn)? = json["withdrawn"] ?? .bool(false) else {
                 throw StatementError(.registryWithdrawn, "'withdrawn' must be true or false")
             }
+            let window = try AuthorizationWindow(
+                validFrom: try optionalString(json["validFrom"], .registryValidFrom),
+                validUntil: try optionalString(json["validUntil"], .registryValidUntil))
+            if withdrawn, window != .always {
+                throw StatementError(.registryWithdrawn, "a withdrawal ends the authorisation whole: it has no window")
+            }
             change = .channelAuthorization(
                 brand: try string(json["brand"], .registryBrand),
                 channel: try string(json["channel"], .registryChannel),
-                companyPrefixes: try strings(json["companyPrefixes"], .registryCompanyPrefixes), withdrawn: withdrawn)
+                companyPrefixes: try strings(json["companyPrefixes"], .registryCompanyPrefixes), withdrawn: withdrawn,
+                window: window)
         case let other:
             throw StatementError(
                 .registryType,
@@ -209,5 +224,60 @@ public struct RegistryStatement: Sendable, Hashable {
                     + " ChannelAuthorization)")
         }
         self.init(change, basis: basis)
+    }
+}
+
+/// When a channel authorisation holds by the clock (`Specs/09-participants.md` §2): from `validFrom`, inclusive,
+/// until `validUntil`, exclusive — each an xsd:dateTime with a zone, kept as written, or open. A live-stream's
+/// hour, a season.
+public struct AuthorizationWindow: Sendable, Hashable {
+    /// The times as signed; nil for an open end.
+    public let validFrom: String?
+    public let validUntil: String?
+    /// The same times, microseconds since the epoch (UTC).
+    public let fromMicros: Int64?
+    public let untilMicros: Int64?
+
+    /// Open at both ends: the authorisation holds whatever the time.
+    public static let always = AuthorizationWindow()
+
+    private init() {
+        (validFrom, validUntil, fromMicros, untilMicros) = (nil, nil, nil, nil)
+    }
+
+    /// A window from `validFrom` until `validUntil`, either nil for open. Each must be an xsd:dateTime with a
+    /// zone (`2026-12-12T20:00:00+08:00`), and the end after the start.
+    public init(validFrom: String?, validUntil: String?) throws(StatementError) {
+        func micros(_ text: String?, _ code: StatementCode) throws(StatementError) -> Int64? {
+            guard let text else { return nil }
+            guard let time = Timestamp.parseDateTime(text) else {
+                throw StatementError(
+                    code,
+                    "'\(code.rawValue.dropFirst("registry.".count))' must be a date and time with a zone"
+                        + " (2026-12-12T20:00:00+08:00), not '\(text)'")
+            }
+            return time.micros
+        }
+        let from = try micros(validFrom, .registryValidFrom)
+        let until = try micros(validUntil, .registryValidUntil)
+        if let from, let until, until <= from {
+            throw StatementError(.registryValidUntil, "'validUntil' must be after 'validFrom'")
+        }
+        (self.validFrom, self.validUntil, fromMicros, untilMicros) = (validFrom, validUntil, from, until)
+    }
+
+    /// `from T until T`, `from T`, `until T` or `at any time`, the times as signed.
+    public var description: String {
+        switch (validFrom, validUntil) {
+        case (let from?, let until?): "from \(from) until \(until)"
+        case (let from?, nil): "from \(from)"
+        case (nil, let until?): "until \(until)"
+        case (nil, nil): "at any time"
+        }
+    }
+
+    /// Whether the window holds at `micros` (microseconds since the epoch, UTC).
+    public func contains(micros: Int64) -> Bool {
+        (fromMicros.map { $0 <= micros } ?? true) && (untilMicros.map { micros < $0 } ?? true)
     }
 }

@@ -25,6 +25,7 @@ public enum StatementCode: String, ErrorCode {
     case registryName = "registry.name", registryNewKey = "registry.newKey"
     case registryParticipant = "registry.participant", registryReason = "registry.reason"
     case registryRetiredKey = "registry.retiredKey", registryWithdrawn = "registry.withdrawn"
+    case registryValidFrom = "registry.validFrom", registryValidUntil = "registry.validUntil"
     // 10-recording.md §1
     case anchorJSON = "anchor.json"
     // 23-sealed-events.md
@@ -48,7 +49,7 @@ public enum StatementCode: String, ErrorCode {
         case .registryBasis, .registryJSON, .registryRoles, .registryType: "09-participants.md §2"
         case .registryBrand, .registryChannel, .registryCompanyPrefixes, .registryID, .registryKey, .registryKeys,
             .registryLocations, .registryName, .registryNewKey, .registryParticipant, .registryReason,
-            .registryRetiredKey, .registryWithdrawn:
+            .registryRetiredKey, .registryWithdrawn, .registryValidFrom, .registryValidUntil:
             "09-participants.md §3"
         case .anchorJSON: "10-recording.md §1"
         case .sealedDisclosure: "23-sealed-events.md §1"

@@ -478,10 +478,12 @@ extension Ledger {
         return Assessment(journey: journey, registry: registry, verifications: verifications)
     }
 
-    /// Checks a listing: may `seller` sell the product `code` as `claims` describe it? `Specs/13-listings.md`.
+    /// Checks a listing: may `seller` sell the product `code` as `claims` describe it, at `micros` (microseconds
+    /// since the epoch; default now)? `Specs/13-listings.md`.
     public nonisolated func checkListing(
-        code: String, seller: String, claims: [(key: String, value: String)] = [], registry: Registry? = nil
+        code: String, seller: String, claims: [(key: String, value: String)] = [], registry: Registry? = nil,
+        at micros: Int64 = Timestamp.nowMicros
     ) async throws -> ListingCheck.Result {
-        try await assess(code, registry: registry).listing(seller: seller, claims: claims)
+        try await assess(code, registry: registry).listing(seller: seller, claims: claims, at: micros)
     }
 }

@@ -421,7 +421,7 @@ extension Ledger {
             switch statement.change {
             case .registration(let p): return participants.contains(p.id) ? seq : nil
             case .keyRotation(let id, _, _), .revocation(let id, _, _): return participants.contains(id) ? seq : nil
-            case .channelAuthorization(let brand, _, _, _): return brands.contains(brand) ? seq : nil
+            case .channelAuthorization(let brand, _, _, _, _): return brands.contains(brand) ? seq : nil
             }
         }
     }

@@ -1,3 +1,4 @@
+import EPCIS
 import ArgumentParser
 import Foundation
 import LedgerRules
@@ -14,7 +15,9 @@ extension RootCommand {
                 UNKNOWN_PRODUCT, SELLER_NOT_AUTHORISED, SELLER_NOT_CUSTODIAN, ALREADY_SOLD, RECALLED, \
                 CLONE_SUSPECTED, MASS_BALANCE_EXCEEDED, CLAIM_NOT_SUPPORTED. Claims: certification=TEXT (a \
                 certificate a certifier recorded), brand=ID, or any instance/lot master data field, e.g. \
-                countryOfOrigin=IN. Exit 0 genuine, 3 suspect, 4 unknown. Specs/13-listings.md.
+                countryOfOrigin=IN. The listing is judged at --at (its sale's time; default now): a brand's \
+                authorisation with a window covers only the times within it. Exit 0 genuine, 3 suspect, 4 unknown. \
+                Specs/13-listings.md.
                 """)
 
         @OptionGroup var target: TargetOptions
@@ -31,18 +34,23 @@ extension RootCommand {
             name: .customLong("claim"), help: ArgumentHelp("What the listing claims (repeat).", valueName: "key=value"))
         var claims: [String] = []
 
+        @Option(help: ListingTime.help)
+        var at: String?
+
         @Flag(help: "Print JSON.")
         var json = false
 
         func run() async throws {
             try await reportingFailures {
                 let claims = try ListingCSV.claims(claims)
+                let time = try ListingTime.micros(at)
                 let result: ListingCheck.Result
                 switch try target.target(reader: try reader.load()) {
                 case .local(let options):
-                    result = try await options.open().checkListing(code: code, seller: seller, claims: claims)
+                    result = try await options.open().checkListing(
+                        code: code, seller: seller, claims: claims, at: time)
                 case .remote(let remote):
-                    result = try await remote.checkListing(code: code, seller: seller, claims: claims)
+                    result = try await remote.checkListing(code: code, seller: seller, claims: claims, at: at)
                 }
                 if json {
                     try Output.json(result)
@@ -76,7 +84,7 @@ extension RootCommand {
                 --json) to --out or standard output, with progress on a terminal, and a summary on stderr. Exit 0 \
                 when the report is written, whatever the verdicts; 2 for a malformed file. Through a server \
                 (--server, --remote), each listing is the server's verdict, asked with a signed request, once the \
-                server's checkpoint is accepted.
+                server's checkpoint is accepted. Every listing is judged at --at (default now).
                 """)
 
         @OptionGroup var target: TargetOptions
@@ -85,6 +93,9 @@ extension RootCommand {
 
         @Argument(help: ArgumentHelp("The listings, CSV.", valueName: "file.csv"))
         var file: String
+
+        @Option(help: ListingTime.help)
+        var at: String?
 
         @Option(help: ArgumentHelp("Write the report here instead of standard output.", valueName: "file"))
         var out: String?
@@ -95,6 +106,7 @@ extension RootCommand {
         func run() async throws {
             try await reportingFailures {
                 let listings = try ListingCSV.parse(try Files.readText(file, what: "listings file"))
+                let (at, time) = (at, try ListingTime.micros(at))
                 let check: @Sendable (ListingCSV.Listing) async throws -> ListingCheck.Result
                 switch try target.target(reader: try reader.load()) {
                 case .local(let options):
@@ -102,13 +114,13 @@ extension RootCommand {
                     let registry = try await ledger.currentRegistry()
                     check = {
                         try await ledger.checkListing(
-                            code: $0.code, seller: $0.seller, claims: $0.claims, registry: registry)
+                            code: $0.code, seller: $0.seller, claims: $0.claims, registry: registry, at: time)
                     }
                 case .remote(let remote):
                     _ = try await remote.latestCheckpoint()
                     check = {
                         try await remote.checkListing(
-                            code: $0.code, seller: $0.seller, claims: $0.claims, acceptingCheckpoint: false)
+                            code: $0.code, seller: $0.seller, claims: $0.claims, at: at, acceptingCheckpoint: false)
                     }
                 }
                 var results: [ListingCheck.Result?] = Array(repeating: nil, count: listings.count)
@@ -268,5 +280,22 @@ final class ProgressCounter: @unchecked Sendable {
             out += [r.code, r.seller, r.verdict.rawValue, reasons, records].map(quoted).joined(separator: ",") + "\n"
         }
         return out
+    }
+}
+
+/// The time a listing is judged at (`--at`): an xsd:dateTime with a zone.
+enum ListingTime {
+    static let help = ArgumentHelp(
+        "Judge the listing at this time, a date and time with a zone (default now).", valueName: "time")
+
+    /// `text` in microseconds since the epoch; now when nil.
+    static func micros(_ text: String?) throws -> Int64 {
+        guard let text else { return Timestamp.nowMicros }
+        guard let time = Timestamp.parseDateTime(text) else {
+            throw CommandFailure(
+                CommandFailure.inputRefused,
+                "--at must be a date and time with a zone (2026-12-12T20:00:00+08:00), not '\(text)'")
+        }
+        return time.micros
     }
 }

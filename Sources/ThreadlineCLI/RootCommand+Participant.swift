@@ -198,7 +198,8 @@ extension RootCommand {
                             "authorisation  \(a.brand) → \(a.channel)"
                                 + (a.companyPrefixes.isEmpty
                                     ? "" : " (prefixes \(a.companyPrefixes.joined(separator: ", ")))")
-                                + "  from \(a.grantedAt)" + (a.withdrawnAt.map { ", withdrawn at \($0)" } ?? ""))
+                                + "  from \(a.grantedAt)" + (a.withdrawnAt.map { ", withdrawn at \($0)" } ?? "")
+                                + (a.window.map { "  valid \($0)" } ?? ""))
                     }
                     for r in listing.refused { Output.line("refused  record \(r.seq): \(r.reason)") }
                 }
@@ -211,7 +212,9 @@ extension RootCommand {
             abstract: "As a brand, authorise a channel to sell its products; print the sequence number.",
             discussion: """
                 Signed with the brand's own key (--as). Without --prefix the authorisation covers all the \
-                brand's products; --withdraw ends earlier authorisations of that channel. Through a server \
+                brand's products; --from and --until limit it to a time (a live-stream, a season: dates and \
+                times with a zone; listings are judged at their time); --withdraw ends earlier authorisations \
+                of that channel. Through a server \
                 (--server, --remote), the statement is signed here with the server's verified tree size as its \
                 basis (Specs/09 §2), and the server's rules decide.
                 """)
@@ -232,14 +235,25 @@ extension RootCommand {
             help: ArgumentHelp("Limit to this company prefix (repeat).", valueName: "digits"))
         var prefixes: [String] = []
 
+        @Option(help: ArgumentHelp("Authorised from this time on, with a zone.", valueName: "time"))
+        var from: String?
+
+        @Option(help: ArgumentHelp("Authorised until this time (not at it), with a zone.", valueName: "time"))
+        var until: String?
+
         @Flag(help: "Withdraw the channel's authorisation instead.")
         var withdraw = false
 
         func run() async throws {
             try await reportingFailures {
+                if withdraw, from != nil || until != nil {
+                    throw CommandFailure(
+                        CommandFailure.inputRefused, "--withdraw ends the authorisation whole: no --from or --until")
+                }
+                let window = try AuthorizationWindow(validFrom: from, validUntil: until)
                 let key = try SigningKey(fileContents: try Files.readText(signer, what: "key file"))
                 let statement = RegistryStatement.Change.channelAuthorization(
-                    brand: brand, channel: channel, companyPrefixes: prefixes, withdrawn: withdraw)
+                    brand: brand, channel: channel, companyPrefixes: prefixes, withdrawn: withdraw, window: window)
                 switch try target.target(reader: key) {
                 case .local(let options):
                     Output.line(String(try await options.appendRegistryStatement(statement, signedBy: key)))
@@ -314,6 +328,15 @@ struct RegistryListing: Encodable {
         let companyPrefixes: [String]
         let grantedAt: Int64
         let withdrawnAt: Int64?
+        /// The times as signed; absent when open.
+        let validFrom: String?
+        let validUntil: String?
+        /// `from T until T` for the text listing; nil for an authorisation at any time.
+        let window: String?
+
+        private enum CodingKeys: String, CodingKey {
+            case brand, channel, companyPrefixes, grantedAt, withdrawnAt, validFrom, validUntil
+        }
     }
     struct Refusal: Encodable {
         let seq: Int64
@@ -348,7 +371,8 @@ struct RegistryListing: Encodable {
         authorizations = registry.authorizations.map {
             Authorization(
                 brand: $0.brand, channel: $0.channel, companyPrefixes: $0.companyPrefixes, grantedAt: $0.grantedAt,
-                withdrawnAt: $0.withdrawnAt)
+                withdrawnAt: $0.withdrawnAt, validFrom: $0.window.validFrom, validUntil: $0.window.validUntil,
+                window: $0.window == .always ? nil : $0.window.description)
         }
         self.refused = refused.map { Refusal(seq: $0.0, code: $0.1.codeName, reason: $0.1.reason) }
     }

@@ -64,6 +64,12 @@ enum ConsumerPage {
         if let code = content.code { context["code"] = codeBox(code, path: content.path, words: words) }
         context.merge(proof(journey, proofs: proven, entries: entries, log: log, words: words)) { _, new in new }
         if let product = content.product { context.merge(brandSays(product, words: words)) { _, new in new } }
+        // Whom the brand lets sell it now: a shopper's check against a seller's say-so.
+        if let brand = story.brand, !story.channels.isEmpty {
+            context["channelsTitle"] = words("channels.title")
+            context["channelsNote"] = words("channels.note", ["brand": brand.profile.name])
+            context["channels"] = story.channels.map(\.profile.name)
+        }
         context.merge(summary(story, content: content, words: words)) { _, new in new }
         context["hasSummary"] = story.madeBy != nil || !story.materials.isEmpty || !story.certifications.isEmpty
         context["journeyTitle"] = words("journey.title")

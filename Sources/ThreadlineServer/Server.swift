@@ -103,6 +103,17 @@ public enum Server {
         return value
     }
 
+    /// The time a query parameter `name` gives (an xsd:dateTime with a zone, years 0000–9999), in microseconds since
+    /// the epoch; nil when the request has none.
+    static func time(_ name: String, in request: Request) throws -> Int64? {
+        guard let text = request.uri.queryParameters.get(name) else { return nil }
+        guard let time = Timestamp.parseDateTime(text) else {
+            throw ServerError(
+                .httpQuery, "\(name) must be a date and time with a zone (2026-12-12T20:00:00+08:00), not '\(text)'")
+        }
+        return time.micros
+    }
+
     /// The `code` query parameter, checked to be a product code before anything else is asked (a malformed code
     /// is `400` whoever asks).
     static func code(in request: Request) throws -> String {

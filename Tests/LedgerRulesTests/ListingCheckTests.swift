@@ -1,3 +1,4 @@
+import EPCIS
 import Foundation
 import GS1Identifiers
 import LedgerRules
@@ -35,13 +36,14 @@ import TransparencyLog
     }
 
     static func check(
-        _ steps: [IntegrityRules.Step], seller: String = "retailer", claims: [(key: String, value: String)] = []
+        _ steps: [IntegrityRules.Step], seller: String = "retailer", claims: [(key: String, value: String)] = [],
+        registry: Registry = registry, at micros: Int64 = Timestamp.nowMicros
     ) -> ListingCheck.Result {
         let journey = journey(steps)
         return ListingCheck.check(
             journey: journey, seller: seller, claims: claims,
             integrity: IntegrityRules.check(steps, registry: registry),
-            registry: registry)
+            registry: registry, at: micros)
     }
 
     static let atRetailer = [
@@ -65,6 +67,37 @@ import TransparencyLog
             Self.atRetailer, claims: [("certification", "gots"), ("countryOfOrigin", "pt"), ("brand", "brand")])
         #expect(result.verdict == .genuine)
         #expect(result.findings.isEmpty)
+    }
+
+    /// A live-stream's authorisation: the retailer may sell from 20:00 until 22:00 (Beijing time) only.
+    @Test func anAuthorisationWithAWindowCoversTheListingsWithinIt() throws {
+        var registry = I.registry
+        let brandKey = try SigningKey(name: "brand", seed: Array(repeating: 10, count: 32))
+        let window = try AuthorizationWindow(
+            validFrom: "2026-12-12T20:00:00+08:00", validUntil: "2026-12-12T22:00:00+08:00")
+        registry.apply(
+            seq: registry.size,
+            statement: .channelAuthorization(
+                brand: "brand", channel: "retailer", companyPrefixes: [], withdrawn: false, window: window,
+                basis: registry.size),
+            signers: [brandKey.keyID])
+        func at(_ time: String) throws -> ListingCheck.Result {
+            Self.check(Self.atRetailer, registry: registry, at: try #require(Timestamp.parseDateTime(time)).micros)
+        }
+        // The start is in the window, the end is not.
+        for inside in ["2026-12-12T20:00:00+08:00", "2026-12-12T13:59:59.999Z"] {
+            let result = try at(inside)
+            #expect(result.verdict == .genuine, "\(inside): \(result.findings)")
+        }
+        for outside in ["2026-12-12T19:59:59+08:00", "2026-12-12T22:00:00+08:00", "2027-01-01T00:00:00Z"] {
+            let result = try at(outside)
+            #expect(reasons(result) == [.sellerNotAuthorised], "\(outside)")
+            #expect(
+                result.findings.first?.message
+                    == "'brand' authorises 'retailer' from 2026-12-12T20:00:00+08:00 until 2026-12-12T22:00:00+08:00,"
+                    + " not at \(result.at)")
+        }
+        #expect(try at("2026-12-12T23:30:00+08:00").at == "2026-12-12T15:30:00.000Z")
     }
 
     @Test func anUnknownProductIsUnknown() {

@@ -103,6 +103,69 @@ struct RegistryTests {
         #expect(pirate?.code == .registryRoles)
     }
 
+    @Test("an authorisation's window is written, read back, and checked")
+    func authorisationWindows() throws {
+        let window = try AuthorizationWindow(
+            validFrom: "2026-12-12T20:00:00+08:00", validUntil: "2026-12-12T22:00:00+08:00")
+        let statement = RegistryStatement.channelAuthorization(
+            brand: "acme", channel: "live", companyPrefixes: [], withdrawn: false, window: window, basis: 3)
+        #expect(
+            statement.json.serialized
+                == #"{"type":"ChannelAuthorization","brand":"acme","channel":"live","companyPrefixes":[],"#
+                + #""validFrom":"2026-12-12T20:00:00+08:00","validUntil":"2026-12-12T22:00:00+08:00","#
+                + #""withdrawn":false,"basis":3}"#)
+        #expect(try RegistryStatement(payload: statement.payload) == statement)
+        // One end open; no window at all reads as always (the statements written before windows).
+        let open = try AuthorizationWindow(validFrom: nil, validUntil: "2027-01-01T00:00:00Z")
+        #expect(open.contains(micros: .min) && !open.contains(micros: open.untilMicros ?? 0))
+        let plain = try RegistryStatement(
+            payload: Array(
+                #"{"type":"ChannelAuthorization","brand":"acme","channel":"live","companyPrefixes":[],"withdrawn":false,"basis":3}"#
+                    .utf8))
+        #expect(
+            plain.change == .channelAuthorization(brand: "acme", channel: "live", companyPrefixes: [], withdrawn: false)
+        )
+        #expect(window.contains(micros: window.fromMicros ?? 0) && !window.contains(micros: window.untilMicros ?? 0))
+        // Refused: an end not after the start, a time without a zone or not a time, a withdrawal with a window.
+        let refusals: [(String, StatementCode)] = [
+            (#""validFrom":"2026-12-12T22:00:00+08:00","validUntil":"2026-12-12T14:00:00Z","#, .registryValidUntil),
+            (#""validFrom":"2026-12-12T20:00:00","#, .registryValidFrom),
+            (#""validUntil":"tomorrow","#, .registryValidUntil),
+            (#""validUntil":1765548000,"#, .registryValidUntil),
+            (#""validFrom":"2026-12-12T20:00:00Z","withdrawn":true,"#, .registryWithdrawn),
+        ]
+        for (members, code) in refusals {
+            let error = try #require(throws: StatementError.self) {
+                try RegistryStatement(
+                    payload: Array(
+                        (#"{"type":"ChannelAuthorization","brand":"acme","channel":"live","companyPrefixes":[],"#
+                            + members + #""basis":3}"#).utf8))
+            }
+            #expect(error.code == code, "\(members): \(error)")
+        }
+        // In the registry: in force from the record after it, and by the clock within its window only.
+        let (registry, applied) = try fold([
+            (.registration(acme), operatorKey), (.registration(shop), operatorKey),
+            (
+                .channelAuthorization(
+                    brand: "acme", channel: "shop", companyPrefixes: [], withdrawn: false, window: window),
+                brandKey
+            ),
+        ])
+        #expect(applied.allSatisfy { $0 == nil })
+        let (start, end) = (window.fromMicros ?? 0, window.untilMicros ?? 0)
+        for (seq, time, covered) in [(3, start, true), (3, end - 1, true), (3, end, false), (3, start - 1, false)]
+            as [(Int64, Int64, Bool)]
+        {
+            #expect(
+                registry.isAuthorized(channel: "shop", brand: "acme", companyPrefix: "0614141", at: seq, time: time)
+                    == covered)
+        }
+        #expect(!registry.isAuthorized(channel: "shop", brand: "acme", companyPrefix: "0614141", at: 2, time: start))
+        #expect(registry.authorizations(of: "acme", companyPrefix: nil, at: 3, time: nil).map(\.window) == [window])
+        #expect(registry.authorizations(of: "acme", companyPrefix: nil, at: 3, time: end).isEmpty)
+    }
+
     @Test("keys are valid from the record after they are added until they are rotated out or revoked")
     func keyValidity() throws {
         let (registry, refusals) = try fold([
@@ -148,10 +211,10 @@ struct RegistryTests {
             (.channelAuthorization(brand: "acme", channel: "shop", companyPrefixes: [], withdrawn: true), brandKey),
         ])
         #expect(refusals.allSatisfy { $0 == nil })
-        #expect(!registry.isAuthorized(channel: "shop", brand: "acme", companyPrefix: "0614141", at: 2))
-        #expect(registry.isAuthorized(channel: "shop", brand: "acme", companyPrefix: "0614141", at: 3))
-        #expect(!registry.isAuthorized(channel: "shop", brand: "acme", companyPrefix: "4012345", at: 3))
-        #expect(!registry.isAuthorized(channel: "shop", brand: "acme", companyPrefix: "0614141", at: 4))
+        #expect(!registry.isAuthorized(channel: "shop", brand: "acme", companyPrefix: "0614141", at: 2, time: 0))
+        #expect(registry.isAuthorized(channel: "shop", brand: "acme", companyPrefix: "0614141", at: 3, time: 0))
+        #expect(!registry.isAuthorized(channel: "shop", brand: "acme", companyPrefix: "4012345", at: 3, time: 0))
+        #expect(!registry.isAuthorized(channel: "shop", brand: "acme", companyPrefix: "0614141", at: 4, time: 0))
     }
 
     @Test(
@@ -244,7 +307,7 @@ struct RegistryTests {
             brand: "acme", channel: "shop", companyPrefixes: [], withdrawn: false, basis: 4)
         let (registry, fresh) = try fold(setUp + [(regrant, brandKey)])
         #expect(fresh.allSatisfy { $0 == nil })
-        #expect(registry.isAuthorized(channel: "shop", brand: "acme", companyPrefix: nil, at: 5))
+        #expect(registry.isAuthorized(channel: "shop", brand: "acme", companyPrefix: nil, at: 5, time: 0))
         // Two rotations signed against the same log: the first applies, the second is stale.
         let first = RegistryStatement.keyRotation(
             participant: "shop", newKey: shopKey2.keyID, retiredKey: nil, basis: 2)

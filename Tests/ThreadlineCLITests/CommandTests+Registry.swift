@@ -65,6 +65,71 @@ extension CommandTests {
         #expect(try run("verify", "--ledger", "l.db").status == 0)
     }
 
+    /// A live-stream: the brand authorises a marketplace from 20:00 until 22:00 Beijing time; a listing is judged
+    /// at its time (`--at`), and the window shows in the registry listing.
+    @Test func anAuthorisationWithATimeWindowJudgesListingsAtTheirTime() throws {
+        _ = try setUp()
+        try addBrand()
+        #expect(
+            try run(
+                "participant", "add", "--ledger", "l.db", "--id", "live", "--name", "Live Room", "--role",
+                "marketplace", "--key", "farm.key"
+            ).status == 0)
+        let commission =
+            #"{"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],"type":"ObjectEvent","eventTime":"2026-09-01T08:00:00Z","eventTimeZoneOffset":"+00:00","action":"ADD","bizStep":"commissioning","epcList":["urn:epc:id:sgtin:0614141.112345.1"]}"#
+        #expect(
+            try run("record", "--ledger", "l.db", "--as", "brand.key", "-", stdin: Data(commission.utf8)).lines == ["2"]
+        )
+        let (from, until) = ("2026-12-12T20:00:00+08:00", "2026-12-12T22:00:00+08:00")
+        func authorize(_ extra: [String]) throws -> CLI.Result {
+            try CLI.run(
+                ["authorize", "--ledger", "l.db", "--brand", "acme", "--channel", "live", "--as", "brand.key"] + extra,
+                in: folder)
+        }
+        // A window that ends before it starts, a time without a zone, a withdrawal with a window: refused, exit 2.
+        for (bad, says) in [
+            (["--from", until, "--until", from], "'validUntil' must be after 'validFrom'"),
+            (["--from", "2026-12-12T20:00:00"], "'validFrom' must be a date and time with a zone"),
+            (["--withdraw", "--until", until], "no --from or --until"),
+        ] {
+            let refused = try authorize(bad)
+            #expect(refused.status == 2 && refused.stderr.contains(says), "\(bad): \(refused.stderr)")
+        }
+        #expect(try authorize(["--from", from, "--until", until]).lines == ["3"])
+        let listed = try run("participant", "list", "--ledger", "l.db")
+        #expect(listed.output.contains("authorisation  acme → live  from 3  valid from \(from) until \(until)"))
+        let json = try run("participant", "list", "--ledger", "l.db", "--json")
+        let registry = try #require(try JSONSerialization.jsonObject(with: json.stdout) as? [String: Any])
+        let authorization = try #require((registry["authorizations"] as? [[String: Any]])?.first)
+        #expect(authorization["validFrom"] as? String == from && authorization["validUntil"] as? String == until)
+
+        func reasons(at time: String) throws -> (at: String?, reasons: [String], messages: [String]) {
+            let checked = try run(
+                "check-listing", "--ledger", "l.db", "--code", "urn:epc:id:sgtin:0614141.112345.1", "--seller", "live",
+                "--at", time, "--json")
+            let result = try #require(try JSONSerialization.jsonObject(with: checked.stdout) as? [String: Any])
+            let findings = result["findings"] as? [[String: Any]] ?? []
+            return (
+                result["at"] as? String, findings.compactMap { $0["reason"] as? String },
+                findings.compactMap { $0["message"] as? String }
+            )
+        }
+        // During the stream the seller is authorised (it is not the product's custodian: that finding stays).
+        let during = try reasons(at: "2026-12-12T21:00:00+08:00")
+        #expect(during.at == "2026-12-12T13:00:00.000Z")
+        #expect(during.reasons == ["SELLER_NOT_CUSTODIAN"])
+        let after = try reasons(at: "2026-12-12T22:30:00+08:00")
+        #expect(after.reasons == ["SELLER_NOT_AUTHORISED", "SELLER_NOT_CUSTODIAN"])
+        #expect(
+            after.messages.first
+                == "'acme' authorises 'live' from \(from) until \(until), not at 2026-12-12T14:30:00.000Z")
+        let badTime = try run(
+            "check-listing", "--ledger", "l.db", "--code", "urn:epc:id:sgtin:0614141.112345.1", "--seller", "live",
+            "--at", "after the stream")
+        #expect(badTime.status == 2 && badTime.stderr.contains("--at must be a date and time with a zone"))
+        #expect(try run("verify", "--ledger", "l.db").status == 0)
+    }
+
     /// Generates `brand.key` and registers it as the brand Acme (company prefix 0614141).
     func addBrand() throws {
         #expect(try run("key", "generate", "--out", "brand.key").status == 0)

@@ -1,3 +1,4 @@
+import EPCIS
 import Foundation
 import GS1Identifiers
 import HTTPTypes
@@ -79,13 +80,27 @@ extension ServerTests {
                 try Self.object($0) as NSDictionary
             }
             #expect(trace == (try Self.cliJSON(JourneyJSON(try await ledger.trace(link)))))
+            // At a time given (the default is now), as `check-listing --at` asks.
+            let at = "2026-12-12T20:00:00+08:00"
             let listing = try await ledger.checkListing(
-                code: link, seller: "brand", claims: [("certification", "GOTS")])
+                code: link, seller: "brand", claims: [("certification", "GOTS")],
+                at: try #require(Timestamp.parseDateTime(at)).micros)
             let checked = try await client.execute(
-                uri: "/check-listing?code=\(link)&seller=brand&claim=certification=GOTS", method: .get
+                uri: "/check-listing?code=\(link)&seller=brand&claim=certification=GOTS&at=2026-12-12T20:00:00%2B08:00",
+                method: .get
             ) { try Self.object($0) }
             #expect(checked as NSDictionary == (try Self.cliJSON(listing)))
             #expect(checked["verdict"] as? String == listing.verdict.rawValue)
+            #expect(checked["at"] as? String == "2026-12-12T12:00:00.000Z")
+            for bad in ["tomorrow", "2026-12-12T20:00:00", "10000-01-01T00:00:00Z"] {
+                let detail = try await client.execute(
+                    uri: "/check-listing?code=\(link)&seller=brand&at=\(bad)", method: .get
+                ) { response in
+                    #expect(response.status == .badRequest)
+                    return try Self.problem(response)["detail"] as? String
+                }
+                #expect(detail?.contains("at must be a date and time with a zone") == true, "\(bad)")
+            }
             let missing = try await client.execute(uri: "/check-listing?code=\(link)", method: .get) { response in
                 #expect(response.status == .badRequest)
                 return try Self.problem(response)["detail"] as? String

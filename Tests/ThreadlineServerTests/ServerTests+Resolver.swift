@@ -90,6 +90,50 @@ extension ServerTests {
 }
 
 extension ServerTests {
+    /// The page names the channels the brand lets sell the product now: one authorised for a window open now, not
+    /// one whose window has passed, nor one that was never authorised.
+    @Test func theConsumerPageNamesTheChannelsTheBrandLetsSellItNow() async throws {
+        let ledger = try await Self.ledger()
+        _ = try await ledger.append([try Envelope(json: Array(buffer: Self.event(1)))])
+        func append(_ statement: (Int64) -> RegistryStatement, by key: SigningKey) async throws {
+            let signed = try Envelope(
+                signing: statement(try await ledger.size()).payload, type: RegistryStatement.payloadType, with: key)
+            _ = try await ledger.append([signed])
+        }
+        let channels = [("live", "Live Room"), ("season", "Last Season Shop"), ("never", "Never Shop")]
+        for (index, (id, name)) in channels.enumerated() {
+            let key = try SigningKey(name: id, seed: [UInt8](repeating: UInt8(40 + index), count: 32))
+            try await append(
+                { .registration(.init(id: id, name: name, roles: [.marketplace], keys: [key.keyID]), basis: $0) },
+                by: Self.operatorKey)
+        }
+        for (channel, from, until) in [
+            ("live", "2026-01-01T00:00:00Z", "2099-01-01T00:00:00+08:00"),
+            ("season", "2019-01-01T00:00:00Z", "2020-01-01T00:00:00Z"),
+        ] {
+            let window = try AuthorizationWindow(validFrom: from, validUntil: until)
+            try await append(
+                {
+                    .channelAuthorization(
+                        brand: "brand", channel: channel, companyPrefixes: [], withdrawn: false, window: window,
+                        basis: $0)
+                }, by: Self.brand)
+        }
+        let app = Server.buildApplication(ledger: ledger, reads: .open)
+        try await app.test(.router) { client in
+            let page = try await client.execute(uri: "/01/10614141123459/21/1", method: .get) {
+                String(buffer: $0.body)
+            }
+            #expect(page.contains("<h2>Where to buy it</h2>"))
+            #expect(page.contains("<ul class=\"channels\"><li>Live Room</li></ul>"))
+            #expect(!page.contains("Last Season Shop") && !page.contains("Never Shop"))
+            let chinese = try await client.execute(uri: "/01/10614141123459/21/1?lang=zh-CN", method: .get) {
+                String(buffer: $0.body)
+            }
+            #expect(chinese.contains("<h2>授权销售渠道</h2>") && chinese.contains("<li>Live Room</li>"))
+        }
+    }
+
     /// What the GS1-Conformant Resolver standard asks and browsers need (Specs/17-server.md §Resolver): CORS, HEAD
     /// and OPTIONS, the linkset in a `Link` header, the query string passed on a redirect, and a clear refusal of a
     /// compressed Digital Link.

@@ -313,7 +313,9 @@ import Statements
             basis: 5, by: Self.brand)
         try await expectRefusal(ledger, [heldBack], code: RegistryCode.stale)
         let registry = try await ledger.currentRegistry()
-        #expect(!registry.isAuthorized(channel: "shop", brand: "acme", companyPrefix: "0614141", at: registry.size))
+        #expect(
+            !registry.isAuthorized(channel: "shop", brand: "acme", companyPrefix: "0614141", at: registry.size, time: 0)
+        )
         // A new registry statement must name its basis.
         let legacy = try Envelope(
             signing: RegistryStatement(

@@ -73,13 +73,15 @@ extension RemoteLedger {
     /// The server's listing verdict (`GET /check-listing`), given once the server's latest checkpoint is accepted
     /// (unless the caller has just accepted it).
     func checkListing(
-        code: String, seller: String, claims: [(key: String, value: String)], acceptingCheckpoint: Bool = true
+        code: String, seller: String, claims: [(key: String, value: String)], at time: String? = nil,
+        acceptingCheckpoint: Bool = true
     ) async throws -> ListingCheck.Result {
         _ = try DigitalLink.canonical(asking: code)
         if acceptingCheckpoint { _ = try await latestCheckpoint() }
         let query =
             "/check-listing?code=\(Self.escaped(code))&seller=\(Self.escaped(seller))"
             + claims.map { "&claim=" + Self.escaped($0.key + "=" + $0.value) }.joined()
+            + (time.map { "&at=" + Self.escaped($0) } ?? "")
         let answer = try server.expect(try await server.get(query), "the listing check")
         do { return try JSONDecoder().decode(ListingCheck.Result.self, from: Data(answer.body)) } catch {
             throw CommandFailure(

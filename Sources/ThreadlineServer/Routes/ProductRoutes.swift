@@ -32,9 +32,10 @@ struct ProductRoutes: Sendable {
                 return (key: String(text[..<equals]), value: String(text[text.index(after: equals)...]))
             }
             let (code, seller) = (try Server.code(in: request), try Server.required("seller", in: request))
+            let at = try Server.time("at", in: request) ?? Timestamp.nowMicros
             let admitted = try await gate.admit(.checkListing, request)
             let result = try await ledger.checkListing(
-                code: code, seller: seller, claims: claims, registry: admitted.policy.registry)
+                code: code, seller: seller, claims: claims, registry: admitted.policy.registry, at: at)
             return try Server.json(encoding: result)
         }
         routes.get("/products/:gtin") { request, context -> Response in
