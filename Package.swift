@@ -150,7 +150,11 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            resources: [.embedInCode("Resources/consumer-page.mustache"), .embedInCode("Resources/messages.json")]
+            resources: [
+                .embedInCode("Resources/consumer-page.mustache"), .embedInCode("Resources/messages.json"),
+                // A link to Specs/openapi.json: the document the server serves is the one the Specs keep.
+                .embedInCode("Resources/openapi.json"),
+            ]
         ),
         .systemLibrary(
             name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"]), .brew(["qrencode"])]

@@ -74,6 +74,10 @@ public enum Server {
             router.add(middleware: RateLimitMiddleware(rate: limits.requestsPerSecond, burst: limits.burst))
         }
         router.add(middleware: TimeoutMiddleware(timeout: limits.requestTimeout))
+        // The OpenAPI 3.1 document of every route (`Specs/openapi.json`).
+        router.get("/openapi.json") { _, _ -> Response in
+            Server.text(Server.openAPI, type: "application/json", cache: "no-cache")
+        }
         router.get("/metrics") { _, _ -> Response in
             Server.text(registry.emitToString(), type: "text/plain; version=0.0.4; charset=utf-8", cache: "no-store")
         }
@@ -143,6 +147,9 @@ public enum Server {
         headers[.contentType] = "application/problem+json"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body.serialized)))
     }
+
+    /// The OpenAPI document, as built in.
+    static let openAPI = String(decoding: PackageResources.openapi_json, as: UTF8.self)
 
     /// The cache policy of what never changes, for everyone.
     static let immutable = "public, max-age=31536000, immutable"

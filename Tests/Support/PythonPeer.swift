@@ -18,6 +18,7 @@ public enum PythonPeer {
     public static let runs = installed("http_message_signatures, requests") || inCI
     public static let sdJWTRuns = installed("sd_jwt, jwcrypto") || inCI
     public static let passportRuns = installed("jsonschema, jwcrypto") || inCI
+    public static let schemathesisRuns = installed("schemathesis") || inCI
     static var inCI: Bool { ProcessInfo.processInfo.environment["CI"] != nil }
 
     /// The tests' folder.
