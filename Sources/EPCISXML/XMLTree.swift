@@ -69,8 +69,8 @@ enum XMLTree {
 
     /// What a parse calls as each element ends that is neither the root nor named as an event field (most of an
     /// event's elements are, and are never offered): the element, the elements open around it (the root first),
-    /// and every prefix declared so far. True takes the element: it is not added
-    /// to its parent, so a reader can map a document's events one by one and let each go.
+    /// and every prefix declared so far. True takes the element: it is not added to its parent, so a reader can map
+    /// a document's events one by one and let each go.
     typealias Taker = (_ node: XMLNode, _ open: [XMLNode], _ declared: [String: String]) -> Bool
 
     /// The tree, and every prefix the document declares (the first namespace each stood for).
@@ -184,7 +184,7 @@ enum XMLTree {
         var scopes: [String: [String]] = [:]
         var declared: [String: String] = [:]
         var problem: (where: String, code: String, message: String)?
-        /// Offered each element but the root as it ends (`XMLTree.Taker`).
+        /// Offered each element that is neither the root nor an event field as it ends (`XMLTree.Taker`).
         var taker: XMLTree.Taker?
         /// Elements taken and read, to be used again: a document's thousands of events cost the allocations of one.
         private var pool: [XMLNode] = []

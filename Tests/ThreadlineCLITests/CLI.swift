@@ -67,6 +67,19 @@ enum CLI {
             status: process.terminationStatus, stdout: outputData, stderr: String(decoding: errorData, as: UTF8.self))
     }
 
+    /// `run`, from an async test: on a dispatch thread, so that waiting for the process never holds one of the
+    /// cooperative pool's threads (on two cores, the whole pool) while other tests need it.
+    static func runDetached(_ arguments: [String], in folder: URL) async throws -> Result {
+        try await detached { try run(arguments, in: folder) }
+    }
+
+    /// Runs `work` on a dispatch thread and awaits it: blocking work (a process waited for) off the cooperative pool.
+    static func detached<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Swift.Result { try work() }) }
+        }
+    }
+
     static func folder() throws -> URL { try TemporaryFolder.make("cli") }
 
     /// A copy of a SQLite ledger and its operator key: the same log, to grow apart from the original (a fork).
