@@ -47,6 +47,61 @@ struct LedgerTests {
         }
     }
 
+    /// A long run appended batch by batch, each checked while the one before it is written: every batch durable,
+    /// in order, each reported once; a batch the rules refuse stops the run — the batches before it stay, it and
+    /// every later one are not written; a batch that fails its check stops it too, after the one being written.
+    @Test func aPipelinedRunIsWrittenInOrderAndStopsAtItsFirstFailure() async throws {
+        struct Unreadable: Error {}
+        let (ledger, _) = try await Sample.sqliteLedger()
+        let batches = try (0..<9).map { (batch: Int) -> [Envelope] in
+            try (0..<5).map { try Sample.envelope(batch * 5 + $0) }
+        }
+        var reported: [Range<Int64>] = []
+        try await ledger.appendPipelined(batches, prepare: { try Ledger.prepare($0) }) { reported.append($0) }
+        let expected: [Range<Int64>] = (0..<9).map { (batch: Int) -> Range<Int64> in
+            Int64(batch * 5)..<Int64(batch * 5 + 5)
+        }
+        #expect(reported == expected)
+        for seq in [0, 22, 44] as [Int64] {
+            let record = try LedgerRecord(bytes: try await ledger.entry(seq))
+            #expect(record.envelope == batches[Int(seq) / 5][Int(seq) % 5])
+        }
+
+        // Batch 3 repeats a statement of the first run: refused as a duplicate, and 4…8 are not written.
+        let more = try (0..<9).map { (batch: Int) -> [Envelope] in
+            try (0..<5).map { (i: Int) -> Envelope in
+                try Sample.envelope(batch == 3 && i == 2 ? 7 : 100 + batch * 5 + i)
+            }
+        }
+        reported = []
+        await #expect(throws: LedgerError.self) {
+            try await ledger.appendPipelined(more, prepare: { try Ledger.prepare($0) }) { reported.append($0) }
+        }
+        let before: [Range<Int64>] = [45..<50, 50..<55, 55..<60]
+        #expect(reported == before)
+        #expect(try await ledger.store.size() == 60)
+
+        // Batch 4 cannot be read: 0…3 are written, whatever was queued when it failed, and nothing after.
+        let third = try (0..<9).map { (batch: Int) -> [Envelope] in
+            try (0..<5).map { try Sample.envelope(500 + batch * 5 + $0) }
+        }
+        reported = []
+        await #expect(throws: Unreadable.self) {
+            try await ledger.appendPipelined(
+                Array(third.enumerated()),
+                prepare: { batch in
+                    if batch.offset == 4 { throw Unreadable() }
+                    return try Ledger.prepare(batch.element)
+                }
+            ) { reported.append($0) }
+        }
+        let written: [Range<Int64>] = [60..<65, 65..<70, 70..<75, 75..<80]
+        #expect(reported == written)
+        #expect(try await ledger.store.size() == 80)
+        // The ledger goes on: a later append lands after them.
+        #expect(try await ledger.append([try Sample.envelope(999)]) == 80..<81)
+    }
+
     @Test func concurrentAppendsShareTransactionsAndStayInOrder() async throws {
         let (ledger, _) = try await Sample.sqliteLedger()
         let ranges = try await withThrowingTaskGroup(of: Range<Int64>.self) { group in
