@@ -66,8 +66,9 @@ public struct DigitalLink: Hashable, Sendable {
     /// Parses a Digital Link URI. The primary key is the first path segment that is a known key followed by
     /// a value; everything before it is the base.
     public init(_ text: String) throws {
+        // The host as written: decoding its escapes (`%25` to `%`) would write back a URI that does not parse.
         guard let components = URLComponents(string: text), let scheme = components.scheme,
-            ["http", "https"].contains(scheme.lowercased()), let host = components.host, !host.isEmpty
+            ["http", "https"].contains(scheme.lowercased()), let host = components.percentEncodedHost, !host.isEmpty
         else { throw GS1Error(.dlURI, "'\(text)' is not an http(s) URI with a domain") }
         let segments = components.percentEncodedPath.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
             .map(String.init)

@@ -40,6 +40,12 @@ struct GS1Tests {
         #expect(
             try DigitalLink("http://example.org:8080/414/0614141123452/254/400").identifier
                 == .location(gln: "0614141123452", extension: "400"))
+        // A host is kept as written, escapes and all: its URI parses back to the same link (a fuzzing find).
+        for host in ["id.gsS%251.org", "a%41b.example", "[::1]:8080"] {
+            let escaped = try DigitalLink("https://\(host)/01/09506000134352/21/S%2501")
+            #expect(escaped.base == "https://\(host)")
+            #expect(try DigitalLink(escaped.uri) == escaped, "\(escaped.uri)")
+        }
     }
 
     @Test(arguments: [
