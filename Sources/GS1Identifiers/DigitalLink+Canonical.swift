@@ -114,6 +114,34 @@ extension DigitalLink {
         }
     }
 
+    /// `bytes` with each `%XX` escape decoded (hex digits in either case); nil for a malformed escape.
+    private static func percentDecoded(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> [UInt8]? {
+        func hexValue(_ byte: UInt8) -> UInt8? {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+            default: nil
+            }
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var i = bytes.startIndex
+        while i < bytes.endIndex {
+            guard bytes[i] == UInt8(ascii: "%") else {
+                out.append(bytes[i])
+                i += 1
+                continue
+            }
+            guard i + 2 < bytes.endIndex, let high = hexValue(bytes[i + 1]), let low = hexValue(bytes[i + 2]) else {
+                return nil
+            }
+            out.append(high << 4 | low)
+            i += 3
+        }
+        return out
+    }
+
     private static func isDigits(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
         bytes.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
     }
@@ -425,12 +453,15 @@ extension DigitalLink {
             if let alias { out += alias.utf8 } else { out += bytes }
         }
 
-        /// Whether it has at least four characters and the first four are numbers (digits, for ASCII text).
+        /// Whether it has at least four characters and the first four are numbers (digits, for ASCII text), its
+        /// escapes decoded: `%31234` is `11234`, and a canonical form's escaped non-ASCII digits read as the digits
+        /// they were (so the canonical form of a canonical form is itself).
         var startsWithFourNumbers: Bool {
             if let alias { return alias.count >= 4 && alias.prefix(4).allSatisfy(\.isNumber) }
-            // Printable ASCII: one character a byte. Anything else is read as characters.
-            guard bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else {
-                let text = String(decoding: bytes, as: UTF8.self)
+            // Printable ASCII without escapes: one character a byte. Anything else is read as characters.
+            guard bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "%") }) else {
+                guard let decoded = DigitalLink.percentDecoded(bytes) else { return false }
+                let text = String(decoding: decoded, as: UTF8.self)
                 return text.count >= 4 && text.prefix(4).allSatisfy(\.isNumber)
             }
             return bytes.count >= 4 && DigitalLink.isDigits(bytes.prefix(4))

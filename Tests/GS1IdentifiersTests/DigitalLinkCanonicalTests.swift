@@ -59,7 +59,10 @@ struct DigitalLinkCanonicalTests {
         else { return nil }
         var pairs = stride(from: start, to: segments.endIndex - 1, by: 2).map { (segments[$0], segments[$0 + 1]) }
         if segments.endIndex - start > pairs.count * 2, segments.last != "" { return nil }
-        guard var key = pairs.first?.1, key.count >= 4, key.prefix(4).allSatisfy(\.isNumber) else { return nil }
+        // The key begins with four numbers, its escapes decoded.
+        guard var key = pairs.first?.1, let decoded = key.removingPercentEncoding, decoded.count >= 4,
+            decoded.prefix(4).allSatisfy(\.isNumber)
+        else { return nil }
         if pairs[0].0 == "01" {
             guard key.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), [8, 12, 13, 14].contains(key.utf8.count) else {
                 return nil
@@ -118,8 +121,16 @@ struct DigitalLinkCanonicalTests {
             "https://id.gs1.org/01/itip", "https://id.gs1.org/414/4012345000016?x#y", "https://id.gs1.org/01/١٢٣٤٥٦٧٨",
             "https://id.gs1.org/8004/١٢٣٤ABC", "https://id.gs1.org/01/09506000134352/21", "https://id.gs1.org/00",
             "https://id.gs1.org/sscc/106141412345678908", "http://a/b/c/01/96385074/21/%2F",
+            // Escaped digits read as the digits they are: a canonical form of a key in another script's digits,
+            // and one whose key is written with escapes.
+            "https://id.gs1.org/8004/%D9%A1%D9%A2%D9%A3%D9%A4ABC", "https://id.gs1.org/8004/%31234ABC",
+            "https://id.gs1.org/8004/12%3", "https://x/00/006%DB%B53u%3Dtps%3A//i/0pom3%000/h",
         ])
     func examples(_ text: String) {
         #expect(DigitalLink.canonicalURI(for: text) == Self.reference(text), "\(text)")
+        // The canonical form of a canonical form is itself (07 §2.1).
+        if let canonical = DigitalLink.canonicalURI(for: text) {
+            #expect(DigitalLink.canonicalURI(for: canonical) == canonical, "\(text)")
+        }
     }
 }
