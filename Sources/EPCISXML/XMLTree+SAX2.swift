@@ -85,10 +85,12 @@
         @exclusivity(unchecked) private var names: [(pointer: UnsafePointer<xmlChar>, name: String, field: Int)] = []
         @exclusivity(unchecked) private var moreNames: [UnsafePointer<xmlChar>: (name: String, field: Int)] = [:]
 
-        /// Calls `body` with the reader behind a callback's user data: `parseSAX2` creates every parser with it
-        /// (never nil), and keeps it alive until the parser is freed — so it is lent, not retained, for each call.
+        /// Calls `body` with the reader behind a callback's user data: `parseSAX2` creates every parser with it,
+        /// and keeps it alive until the parser is freed — so it is lent, not retained, for each call. No user data
+        /// (which libxml2 never passes to a parser made with it) calls nothing: no document's bytes reach a trap.
         static func with(_ context: UnsafeMutableRawPointer?, _ body: (SAX2Reader) -> Void) {
-            Unmanaged<SAX2Reader>.fromOpaque(context!)._withUnsafeGuaranteedRef(body)
+            guard let context else { return }
+            Unmanaged<SAX2Reader>.fromOpaque(context)._withUnsafeGuaranteedRef(body)
         }
 
         private func name(_ pointer: UnsafePointer<xmlChar>?) -> String? {
