@@ -44,6 +44,7 @@ let package = Package(
         .library(name: "LedgerBackends", targets: ["LedgerBackends"]),
         .library(name: "Threadline", targets: ["Threadline"]),
         .library(name: "ThreadlineServer", targets: ["ThreadlineServer"]),
+        .library(name: "ThreadlineDeliveries", targets: ["ThreadlineDeliveries"]),
         .library(name: "ThreadlineCLI", targets: ["ThreadlineCLI"]),
         .executable(name: "threadline", targets: ["threadline"]),
     ],
@@ -156,6 +157,16 @@ let package = Package(
                 .embedInCode("Resources/openapi.json"),
             ]
         ),
+        // Deliveries to subscribers' webhooks, signed and proved, and their offline check (Specs/26).
+        .target(
+            name: "ThreadlineDeliveries",
+            dependencies: model + [
+                "Threadline", "TransparencyLog", "LedgerStore", "HTTPSignatures",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .systemLibrary(
             name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"]), .brew(["qrencode"])]
         ),
@@ -164,6 +175,7 @@ let package = Package(
             name: "ThreadlineCLI",
             dependencies: model + [
                 "Threadline", "TransparencyLog", "LedgerStore", "LedgerBackends", "ThreadlineServer", "EPCISXML",
+                "ThreadlineDeliveries",
                 "EPCISCSV",
                 "ThreadlineLabel", "ThreadlineDemo", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -216,8 +228,9 @@ let package = Package(
             name: "ThreadlineServerTests",
             dependencies: model + [
                 "ThreadlineServer", "Threadline", "TransparencyLog", "LedgerStore", "LedgerStoreSQLite",
-                "ThreadlineTestSupport",
+                "ThreadlineTestSupport", "ThreadlineDeliveries",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),

@@ -67,6 +67,23 @@ public enum IntegrityRules {
     }
 
     /// Runs every rule over `steps` (any order; they are taken in event-time order, then record order).
+    /// What in `event` stops the sale of what it names (`stoppedObjects`): a recall (its disposition, or a persistent
+    /// one), a theft, a destruction (the disposition, or the step `destroying`). In that order; empty for most events.
+    public static func saleStoppers(_ event: EPCISEvent) -> [Code] {
+        let recall = "https://ref.gs1.org/cbv/Disp-recalled"
+        var codes: [Code] = []
+        if event.disposition == recall || event.persistentDispositionSet.contains(recall) { codes.append(.recalled) }
+        if event.dispositionTerm == "stolen" { codes.append(.stolen) }
+        if event.dispositionTerm == "destroyed" || event.bizStepTerm == "destroying" { codes.append(.destroyed) }
+        return codes
+    }
+
+    /// The identifiers (canonical, sorted, once each) whose sale `saleStoppers` stops: the event's `epcList` and
+    /// `quantityList` classes.
+    public static func stoppedObjects(_ event: EPCISEvent) -> [String] {
+        Array(Set((event.epcList + event.quantityList.map(\.epcClass)).map(DigitalLink.canonical))).sorted()
+    }
+
     public static func check(_ steps: [Step], registry: Registry) -> [Finding] {
         var state = State(registry: registry)
         for step in steps.sorted(by: { ($0.event.eventTime.micros, $0.seq) < ($1.event.eventTime.micros, $1.seq) }) {
@@ -272,15 +289,16 @@ public enum IntegrityRules {
 
         /// Dispositions that stop a sale.
         private mutating func checkDispositions(_ step: Step) {
-            let e = step.event
-            let recall = "https://ref.gs1.org/cbv/Disp-recalled"
-            for id in Array(Set(Self.canonical(e.epcList + e.quantityList.map(\.epcClass)))).sorted() {
-                if e.disposition == recall || e.persistentDispositionSet.contains(recall) {
-                    note(.recalled, id, [step.seq], "recalled" + (step.recorder.map { " by '\($0.id)'" } ?? ""))
-                }
-                if e.dispositionTerm == "stolen" { note(.stolen, id, [step.seq], "reported stolen") }
-                if e.dispositionTerm == "destroyed" || e.bizStepTerm == "destroying" {
-                    note(.destroyed, id, [step.seq], "destroyed")
+            let stoppers = IntegrityRules.saleStoppers(step.event)
+            guard !stoppers.isEmpty else { return }
+            for id in IntegrityRules.stoppedObjects(step.event) {
+                for code in stoppers {
+                    switch code {
+                    case .recalled:
+                        note(.recalled, id, [step.seq], "recalled" + (step.recorder.map { " by '\($0.id)'" } ?? ""))
+                    case .stolen: note(.stolen, id, [step.seq], "reported stolen")
+                    default: note(.destroyed, id, [step.seq], "destroyed")
+                    }
                 }
             }
         }

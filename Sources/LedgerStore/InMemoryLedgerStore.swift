@@ -11,6 +11,14 @@ public actor InMemoryLedgerStore: LedgerStore {
     private var storedCosignatures: [Int64: [String]] = [:]
     private var indexed: Int64 = 0
     private var storedOpenings: [Int64: [UInt8]] = [:]
+    private var storedSubscriptions: [StoredSubscription] = []
+    private var subscriptionsVersion: Int64 = 0
+    private var outbox: [OutboxRow] = []
+    private struct OutboxRow {
+        var delivery: StoredDelivery
+        var claimant: String?
+        var claimedUntil: Int64 = 0
+    }
 
     /// An empty ledger with `metadata`.
     public init(metadata: LedgerMetadata) {
@@ -23,9 +31,11 @@ public actor InMemoryLedgerStore: LedgerStore {
 
     public func append(_ build: @Sendable (LedgerHead) throws -> AppendBatch) throws -> LedgerHead {
         let size = Int64(storedRecords.count)
-        let head = try LedgerHead(size: size, hashes: hashes(at: LedgerHead.indices(size: size)))
+        var head = try LedgerHead(size: size, hashes: hashes(at: LedgerHead.indices(size: size)))
+        head.subscriptions = subscriptionsVersion
         let batch = try build(head)
         try batch.check(extending: head)
+        insertPending(batch.outbox, now: batch.outboxMillis)
         storedRecords += batch.records
         storedHashes += batch.hashes
         storedOpenings.merge(batch.openings) { _, new in new }
@@ -141,5 +151,98 @@ public actor InMemoryLedgerStore: LedgerStore {
     public func resetIndex() {
         index = [:]
         indexed = 0
+    }
+
+    // MARK: Outbox
+
+    public func subscriptions() -> (version: Int64, subscriptions: [StoredSubscription]) {
+        (subscriptionsVersion, storedSubscriptions)
+    }
+
+    public func addSubscription(_ subscription: StoredSubscription) throws -> Int64 {
+        guard !storedSubscriptions.contains(where: { $0.id == subscription.id }) else {
+            throw LedgerStoreError.alreadyExists("subscription \(subscription.id)")
+        }
+        let from = Int64(storedRecords.count)
+        storedSubscriptions.append(
+            StoredSubscription(
+                id: subscription.id, subscriber: subscription.subscriber, url: subscription.url,
+                body: subscription.body, fromSeq: from, createdMillis: subscription.createdMillis))
+        subscriptionsVersion += 1
+        return from
+    }
+
+    public func removeSubscription(id: String) -> Bool {
+        guard storedSubscriptions.contains(where: { $0.id == id }) else { return false }
+        storedSubscriptions.removeAll { $0.id == id }
+        outbox.removeAll { $0.delivery.message.subscription == id && $0.delivery.state == .pending }
+        subscriptionsVersion += 1
+        return true
+    }
+
+    public func enqueue(_ messages: [OutboxMessage], now: Int64) -> Int {
+        let active = Set(storedSubscriptions.map(\.id))
+        let wanted = messages.filter { active.contains($0.subscription) }
+        var fresh: [OutboxMessage] = []
+        for message in wanted {
+            if let i = outbox.firstIndex(where: { $0.delivery.message == message }) {
+                outbox[i] = OutboxRow(delivery: Self.pending(outbox[i].delivery.id, message, now: now))
+            } else {
+                fresh.append(message)
+            }
+        }
+        insertPending(fresh, now: now)
+        return wanted.count
+    }
+
+    private static func pending(_ id: Int64, _ message: OutboxMessage, now: Int64) -> StoredDelivery {
+        StoredDelivery(
+            id: id, message: message, state: .pending, attempts: 0, createdMillis: now, dueMillis: now, lastError: nil)
+    }
+
+    private func insertPending(_ messages: [OutboxMessage], now: Int64) {
+        for message in messages where !outbox.contains(where: { $0.delivery.message == message }) {
+            outbox.append(OutboxRow(delivery: Self.pending(Int64(outbox.count + 1), message, now: now)))
+        }
+    }
+
+    public func claimDeliveries(limit: Int, now: Int64, lease: Int64, claimant: String) -> [ClaimedDelivery] {
+        var claimed: [ClaimedDelivery] = []
+        for i in outbox.indices where claimed.count < limit {
+            let row = outbox[i]
+            guard row.delivery.state == .pending, row.delivery.dueMillis <= now, row.claimedUntil <= now else {
+                continue
+            }
+            outbox[i].claimant = claimant
+            outbox[i].claimedUntil = now + lease
+            claimed.append(
+                ClaimedDelivery(
+                    id: row.delivery.id, message: row.delivery.message, attempts: row.delivery.attempts,
+                    createdMillis: row.delivery.createdMillis))
+        }
+        return claimed
+    }
+
+    public func settleDelivery(id: Int64, claimant: String, outcome: DeliveryOutcome, now: Int64) {
+        guard let i = outbox.firstIndex(where: { $0.delivery.id == id }), outbox[i].claimant == claimant,
+            outbox[i].delivery.state == .pending
+        else { return }
+        let d = outbox[i].delivery
+        let (state, due, error): (DeliveryState, Int64, String?) =
+            switch outcome {
+            case .delivered: (.delivered, d.dueMillis, d.lastError)
+            case .retry(let at, let error): (.pending, at, error)
+            case .dead(let error): (.dead, d.dueMillis, error)
+            }
+        outbox[i] = OutboxRow(
+            delivery: StoredDelivery(
+                id: d.id, message: d.message, state: state, attempts: d.attempts + 1, createdMillis: d.createdMillis,
+                dueMillis: due, lastError: error))
+    }
+
+    public func deliveries(subscription: String?, limit: Int) -> [StoredDelivery] {
+        Array(
+            outbox.map(\.delivery).filter { subscription == nil || $0.message.subscription == subscription }.prefix(
+                limit))
     }
 }

@@ -5,7 +5,7 @@ import TransparencyLog
 /// The protocol is the whole contract between the engine and a database. Sequencing happens inside
 /// `append`, under the store's own lock (SQLite's write lock; a locked head row on PostgreSQL), so
 /// any number of processes may append to one store and the log still has one gap-free order.
-public protocol LedgerStore: Sendable {
+public protocol LedgerStore: OutboxStore {
     /// The metadata written when the ledger was created.
     func metadata() async throws -> LedgerMetadata
 
@@ -129,6 +129,8 @@ public struct LedgerHead: Sendable, Equatable {
     public let range: CompactRange
     /// The leaf hash of the last record (`Hash.zero` for an empty log): the next record's `prev`.
     public let lastLeafHash: Hash
+    /// The subscriptions' version as `append` read it under the lock (`OutboxStore.subscriptions`); 0 elsewhere.
+    public var subscriptions: Int64 = 0
 
     public init(size: Int64, range: CompactRange, lastLeafHash: Hash) {
         self.size = size
@@ -173,6 +175,10 @@ public struct AppendBatch: Sendable {
     /// Earlier records whose index entries are replaced, with their new keys (an erasure's record, whose erased
     /// fields no longer name anything): written when the index covers the record.
     public let reindexed: [Int64: [String]]
+    /// The outbox messages the batch's records cause (`OutboxStore`), written pending in the same transaction, at
+    /// `outboxMillis`.
+    public var outbox: [OutboxMessage] = []
+    public var outboxMillis: Int64 = 0
 
     public init(
         records: [[UInt8]], hashes: [Hash], head: LedgerHead, index: [IndexEntry] = [],
@@ -211,7 +217,8 @@ public struct AppendBatch: Sendable {
             Int64(hashes.count) == StoredHashes.count(size: size) - StoredHashes.count(size: before.size),
             index.allSatisfy({ (before.size..<size).contains($0.seq) }),
             openings.keys.allSatisfy({ (0..<size).contains($0) }),
-            reindexed.keys.allSatisfy({ (0..<before.size).contains($0) })
+            reindexed.keys.allSatisfy({ (0..<before.size).contains($0) }),
+            outbox.allSatisfy({ (before.size..<size).contains($0.seq) })
         else { throw LedgerStoreError.corrupt("an append batch does not match the head it was built on") }
     }
 }

@@ -109,6 +109,26 @@ extension PostgresLedgerStore {
             "v5-openings",
             ["CREATE TABLE openings (seq BIGINT PRIMARY KEY REFERENCES records(seq), body BYTEA NOT NULL)"]
         ),
+        (
+            // Subscriptions and their outbox (Specs/26): beside the log, not append-only.
+            "v6-outbox",
+            [
+                """
+                CREATE TABLE subscriptions (id TEXT PRIMARY KEY, subscriber TEXT NOT NULL, url TEXT NOT NULL,
+                                            body BYTEA NOT NULL, from_seq BIGINT NOT NULL, created BIGINT NOT NULL)
+                """,
+                "CREATE TABLE subscription_state (id INT PRIMARY KEY CHECK (id = 1), version BIGINT NOT NULL)",
+                "INSERT INTO subscription_state (id, version) VALUES (1, 0)",
+                """
+                CREATE TABLE outbox (id BIGSERIAL PRIMARY KEY, subscription TEXT NOT NULL, seq BIGINT NOT NULL,
+                                     topic TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'pending',
+                                     attempts INT NOT NULL DEFAULT 0, created BIGINT NOT NULL, due BIGINT NOT NULL,
+                                     claimant TEXT, claimed_until BIGINT NOT NULL DEFAULT 0, last_error TEXT,
+                                     UNIQUE (subscription, seq, topic))
+                """,
+                "CREATE INDEX outbox_pending ON outbox (due, id) WHERE state = 'pending'",
+            ]
+        ),
     ]
 
     /// Applies pending migrations. When there are none it only reads, so a role without DDL rights
@@ -163,6 +183,9 @@ extension PostgresLedgerStore {
             "GRANT SELECT, INSERT ON cosignatures TO \(role)",
             "GRANT SELECT, INSERT, UPDATE ON openings TO \(role)",
             "GRANT USAGE ON SEQUENCE cosignatures_position_seq TO \(role)",
+            "GRANT SELECT, INSERT, UPDATE, DELETE ON subscriptions, outbox TO \(role)",
+            "GRANT SELECT, UPDATE (version) ON subscription_state TO \(role)",
+            "GRANT USAGE ON SEQUENCE outbox_id_seq TO \(role)",
         ]
     }
 }

@@ -157,10 +157,12 @@ public final class PostgresLedgerStore: LedgerStore {
             }
             guard let locked else { throw LedgerStoreError.corrupt("the head row is missing") }
             size = locked
-            let head = try LedgerHead(
+            var head = try LedgerHead(
                 size: size, hashes: try await Self.hashes(on: connection, at: LedgerHead.indices(size: size), logger))
+            head.subscriptions = try await Self.subscriptionsVersion(on: connection, logger)
             do { batch = try build(head) } catch { throw CallerError(error: error) }
             try batch.check(extending: head)
+            try await Self.insertPending(batch.outbox, now: batch.outboxMillis, on: connection, logger)
             let seqs = (0..<Int64(batch.records.count)).map { size + $0 }
             let bytes = batch.records.map { ByteBuffer(bytes: $0) }
             try await connection.query(

@@ -13,7 +13,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     /// `PRAGMA application_id` of a Threadline ledger: "TLN1".
     static let applicationID: Int32 = 0x544C_4E31
 
-    private let pool: DatabasePool
+    let pool: DatabasePool
     /// The file path.
     public let path: String
 
@@ -141,6 +141,22 @@ public final class SQLiteLedgerStore: LedgerStore {
                     CREATE TABLE openings (seq INTEGER PRIMARY KEY NOT NULL REFERENCES records(seq), body BLOB NOT NULL)
                     """)
         }
+        migrator.registerMigration("v6-outbox") { db in
+            // Subscriptions and their outbox (Specs/26): beside the log, not append-only.
+            try db.execute(
+                sql: """
+                    CREATE TABLE subscriptions (id TEXT PRIMARY KEY NOT NULL, subscriber TEXT NOT NULL, url TEXT NOT NULL,
+                        body BLOB NOT NULL, from_seq INTEGER NOT NULL, created INTEGER NOT NULL) WITHOUT ROWID;
+                    CREATE TABLE subscription_state (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
+                    INSERT INTO subscription_state (id, version) VALUES (1, 0);
+                    CREATE TABLE outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, subscription TEXT NOT NULL,
+                        seq INTEGER NOT NULL, topic TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'pending',
+                        attempts INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL, due INTEGER NOT NULL,
+                        claimant TEXT, claimed_until INTEGER NOT NULL DEFAULT 0, last_error TEXT,
+                        UNIQUE (subscription, seq, topic));
+                    CREATE INDEX outbox_pending ON outbox(due, id) WHERE state = 'pending';
+                    """)
+        }
         return migrator
     }
 
@@ -178,9 +194,11 @@ public final class SQLiteLedgerStore: LedgerStore {
             var result = LedgerHead.empty
             try db.inTransaction(.immediate) {
                 let size = try Self.size(db)
-                let head = try LedgerHead(size: size, hashes: Self.hashes(db, at: LedgerHead.indices(size: size)))
+                var head = try LedgerHead(size: size, hashes: Self.hashes(db, at: LedgerHead.indices(size: size)))
+                head.subscriptions = try Self.subscriptionsVersion(db)
                 let batch = try build(head)
                 try batch.check(extending: head)
+                try Self.insertPending(db, batch.outbox, now: batch.outboxMillis)
                 let insertRecord = try db.cachedStatement(sql: "INSERT INTO records(seq, bytes) VALUES (?, ?)")
                 for (i, bytes) in batch.records.enumerated() {
                     try Self.insert(insertRecord, db, size + Int64(i), blob: bytes)

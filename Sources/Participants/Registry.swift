@@ -348,11 +348,16 @@ public struct Registry: Sendable {
         return ownerRefusal(gtin: product.gtin, signers: signers, at: seq, what: "the product data")
     }
 
+    /// The participant that owns the company prefix of the 14-digit `gtin`, if any.
+    public func owner(ofGTIN gtin: String) -> Participant? {
+        participants.values.first { $0.companyPrefix(ofGTIN: gtin) != nil }
+    }
+
     /// Why a statement about the GTIN `gtin` (`what` it is, for the reason), signed by `signers`, cannot be record
     /// `seq`, or nil: a current key of the participant that owns the GTIN's company prefix must sign it, and every
     /// other signer must be a current participant key or the operator's (`Specs/24-products.md` §3, §7).
     public func ownerRefusal(gtin: String, signers: [String], at seq: Int64, what: String) -> RegistryError? {
-        guard let owner = participants.values.first(where: { $0.companyPrefix(ofGTIN: gtin) != nil }) else {
+        guard let owner = owner(ofGTIN: gtin) else {
             return RegistryError(
                 .productOwner, "no participant owns the company prefix of GTIN \(gtin), so nobody may record \(what)")
         }

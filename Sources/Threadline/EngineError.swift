@@ -29,6 +29,14 @@ public enum EngineCode: String, ErrorCode {
     case timestampToken = "timestamp.token", timestampTSTInfo = "timestamp.tstinfo"
     // 23-sealed-events.md §7
     case erasureRecord = "erasure.record"
+    // 26-subscriptions.md §2
+    case subscriptionAlerts = "subscription.alerts", subscriptionJSON = "subscription.json"
+    case subscriptionQuery = "subscription.query", subscriptionSubscriber = "subscription.subscriber"
+    case subscriptionUnknown = "subscription.unknown", subscriptionURL = "subscription.url"
+    // 26-subscriptions.md §6
+    case deliveryBody = "delivery.body", deliveryDigest = "delivery.digest", deliveryProof = "delivery.proof"
+    case deliveryRecord = "delivery.record", deliveryRequest = "delivery.request"
+    case deliverySignature = "delivery.signature"
 
     public var section: String {
         switch self {
@@ -47,6 +55,11 @@ public enum EngineCode: String, ErrorCode {
             .timestampRequest, .timestampSignature, .timestampStatus, .timestampToken, .timestampTSTInfo:
             "16-anchors.md §2"
         case .erasureRecord: "23-sealed-events.md §7"
+        case .subscriptionAlerts, .subscriptionJSON, .subscriptionQuery, .subscriptionSubscriber, .subscriptionUnknown,
+            .subscriptionURL:
+            "26-subscriptions.md §2"
+        case .deliveryBody, .deliveryDigest, .deliveryProof, .deliveryRecord, .deliveryRequest, .deliverySignature:
+            "26-subscriptions.md §6"
         }
     }
 }

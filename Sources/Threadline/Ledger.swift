@@ -52,6 +52,12 @@ public actor Ledger {
     var lastVerified: (stored: StoredCheckpoint, note: SignedNote, body: Checkpoint)?
     /// The participant registry as of the records this engine has seen.
     var registry: Registry
+    /// The subscriptions appends are matched against (`Ledger+Subscriptions`); nil until read, or after they
+    /// changed.
+    var matcher: SubscriptionMatcher?
+    /// How many times this engine has written outbox messages: a deliverer in the same process watches it to
+    /// deliver at once rather than at its next poll.
+    public internal(set) var outboxWrites: Int64 = 0
     /// Whether a catch-up is under way, and the ones waiting for it to end (`catchUp`).
     private var catchingUp = false
     private var catchUpWaiters: [CheckedContinuation<Void, Never>] = []
@@ -191,6 +197,20 @@ public actor Ledger {
             let canonical = accepted.flatMap { a in a.keep.map { group[a.request].prepared.canonical[$0] } }
             let keys = accepted.flatMap { a in a.keep.map { group[a.request].prepared.statements[$0].indexKeys } }
             let openings = accepted.flatMap { a in a.keep.map { group[a.request].prepared.openings[$0] } }
+            // What the accepted statements tell subscribers, by statement: written with the records.
+            let matcher = try await currentMatcher()
+            var told: [[(subscription: String, topic: String)]] = []
+            if !matcher.isEmpty {
+                for a in accepted {
+                    let prepared = group[a.request].prepared
+                    for i in a.keep {
+                        told.append(
+                            matcher.messages(
+                                for: prepared.statements[i], keys: prepared.statements[i].indexKeys,
+                                signers: prepared.signers[i], registry: decision.registry))
+                    }
+                }
+            }
             let time = clock()
             var outcome: [[Result<Int64, LedgerError>?]] = group.map { Array(repeating: nil, count: $0.prepared.count) }
             for refusal in decision.refusals {
@@ -200,12 +220,22 @@ public actor Ledger {
             if !canonical.isEmpty {
                 do {
                     let started = DispatchTime.now().uptimeNanoseconds
-                    let head = try await store.append { head in
+                    let head = try await store.append { [told] head in
                         guard head.size == size else { throw Raced() }
-                        return try Ledger.build(canonical, keys: keys, openings: openings, on: head, time: time)
+                        guard head.subscriptions == matcher.version else { throw SubscriptionsChanged() }
+                        var batch = try Ledger.build(canonical, keys: keys, openings: openings, on: head, time: time)
+                        batch.outbox = told.enumerated().flatMap { offset, messages in
+                            messages.map {
+                                OutboxMessage(
+                                    subscription: $0.subscription, seq: head.size + Int64(offset), topic: $0.topic)
+                            }
+                        }
+                        batch.outboxMillis = time
+                        return batch
                     }
                     let nanoseconds = DispatchTime.now().uptimeNanoseconds - started
                     LedgerMetrics.commits.increment()
+                    if told.contains(where: { !$0.isEmpty }) { outboxWrites += 1 }
                     LedgerMetrics.records.increment(by: canonical.count)
                     LedgerMetrics.batchRecords.record(canonical.count)
                     LedgerMetrics.batchRequests.record(group.count)
@@ -217,6 +247,9 @@ public actor Ledger {
                             "ms": "\(nanoseconds / 1_000_000)",
                         ])
                 } catch is Raced {
+                    continue
+                } catch is SubscriptionsChanged {
+                    self.matcher = nil
                     continue
                 }
             }

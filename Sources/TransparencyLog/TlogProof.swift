@@ -71,6 +71,13 @@ public struct TlogProof: Sendable, Equatable {
     public func verify(
         entry: some DataProtocol, log: Ed25519NoteVerifier, witnesses: [CosignatureVerifier] = [], quorum: Int = 0
     ) -> ProofVerification {
+        verify(leafHash: Merkle.leafHash(entry), log: log, witnesses: witnesses, quorum: quorum)
+    }
+
+    /// `verify(entry:…)` for an entry known by its leaf hash alone.
+    public func verify(
+        leafHash: Hash, log: Ed25519NoteVerifier, witnesses: [CosignatureVerifier] = [], quorum: Int = 0
+    ) -> ProofVerification {
         let signed = checkpoint.verify([log] + witnesses)
         guard case .verified(let names) = signed, names.contains(log.name) else {
             if case .invalid(let why) = signed { return .invalid(.checkpointSignature, why) }
@@ -89,7 +96,7 @@ public struct TlogProof: Sendable, Equatable {
         }
         guard
             Proofs.verifyInclusion(
-                leafHash: Merkle.leafHash(entry), index: index, size: body.size, proof: path, root: body.root)
+                leafHash: leafHash, index: index, size: body.size, proof: path, root: body.root)
         else {
             return .invalid(.inclusion, "entry \(index) is not included in the tree of size \(body.size)")
         }

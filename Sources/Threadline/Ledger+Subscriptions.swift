@@ -1,0 +1,243 @@
+import EPCIS
+import Foundation
+import GS1Identifiers
+import LedgerRules
+import LedgerStore
+import Participants
+import Statements
+import TransparencyLog
+
+/// Subscriptions and their deliveries (`Specs/26-subscriptions.md`): who is told of what, the outbox messages an
+/// append writes with its records, and what each delivery carries — the event or alert with its record and
+/// inclusion proof.
+extension Ledger {
+    /// The subscriber id of the operator's own subscriptions (made with the local CLI).
+    public static let operatorSubscriber = "operator"
+
+    /// Subscribes `subscriber` (a registered, unrevoked participant, or `operatorSubscriber`) to `subscription`.
+    /// It is told of records from the log's size now on; `replay` tells it of earlier ones.
+    public func subscribe(_ subscription: Subscription, subscriber: String) async throws -> StoredSubscription {
+        let registry = try await currentRegistry()
+        if subscriber != Ledger.operatorSubscriber {
+            guard let p = registry.participants[subscriber], p.revokedAt == nil else {
+                throw EngineError(
+                    .subscriptionSubscriber, "'\(subscriber)' is not a registered participant that may subscribe")
+            }
+        }
+        if case .alerts(_, let subjects) = subscription.topic {
+            for id in subjects.sellers + subjects.brands where registry.participants[id] == nil {
+                throw EngineError(.subscriptionAlerts, "'\(id)' is not a registered participant")
+            }
+        }
+        var id = [UInt8](repeating: 0, count: 16)
+        for i in id.indices { id[i] = UInt8.random(in: 0...255) }
+        let stored = StoredSubscription(
+            id: id.map { String(format: "%02x", $0) }.joined(), subscriber: subscriber, url: subscription.url,
+            body: Array(subscription.json.serialized.utf8), createdMillis: clock())
+        let from = try await store.addSubscription(stored)
+        matcher = nil
+        return StoredSubscription(
+            id: stored.id, subscriber: subscriber, url: stored.url, body: stored.body, fromSeq: from,
+            createdMillis: stored.createdMillis)
+    }
+
+    /// The subscriptions of `subscriber` (every one when nil), oldest first.
+    public nonisolated func subscriptions(of subscriber: String?) async throws -> [StoredSubscription] {
+        try await store.subscriptions().subscriptions.filter { subscriber == nil || $0.subscriber == subscriber }
+    }
+
+    /// The subscription `id`, if `subscriber` may manage it (its own; the operator's are any).
+    func subscription(_ id: String, of subscriber: String) async throws -> StoredSubscription {
+        guard let found = try await store.subscriptions().subscriptions.first(where: { $0.id == id }),
+            subscriber == Ledger.operatorSubscriber || found.subscriber == subscriber
+        else { throw EngineError(.subscriptionUnknown, "no subscription \(id) of \(subscriber)") }
+        return found
+    }
+
+    /// Ends the subscription `id` of `subscriber`; its undelivered messages go with it.
+    public func unsubscribe(_ id: String, subscriber: String) async throws {
+        _ = try await subscription(id, of: subscriber)
+        guard try await store.removeSubscription(id: id) else {
+            throw EngineError(.subscriptionUnknown, "no subscription \(id) of \(subscriber)")
+        }
+        matcher = nil
+    }
+
+    /// Puts back in the outbox every message the subscription `id` has from record `from` on, as pending (a replay:
+    /// the receiver gets them again, with the same idempotency keys). Judged with the registry as it stands now.
+    /// Returns the number of messages. `progress` says how far the log has been read.
+    public func replay(
+        _ id: String, subscriber: String, from: Int64, progress: @Sendable (Int64, Int64) -> Void = { _, _ in }
+    ) async throws -> Int {
+        let stored = try await subscription(id, of: subscriber)
+        let registry = try await currentRegistry()
+        let one = SubscriptionMatcher(version: 0, stored: [stored])
+        guard one.unreadable.isEmpty else { throw LedgerStoreError.corrupt("subscription \(id) does not read") }
+        let size = try await store.size()
+        var messages: [OutboxMessage] = []
+        var next = max(0, from)
+        while next < size {
+            let range = next..<min(size, next + 4096)
+            let records = try await store.records(range)
+            let openings = try await store.openings(in: range)
+            for (offset, bytes) in records.enumerated() {
+                let seq = range.lowerBound + Int64(offset)
+                guard let record = try? LedgerRecord(bytes: bytes),
+                    let statement = try? Ledger.statement(record.envelope, opening: openings[seq])
+                else { continue }
+                for (_, topic) in one.messages(
+                    for: statement, keys: statement.indexKeys, signers: record.envelope.signatures.map(\.keyid),
+                    registry: registry)
+                {
+                    messages.append(OutboxMessage(subscription: id, seq: seq, topic: topic))
+                }
+            }
+            next = range.upperBound
+            progress(next, size)
+        }
+        var count = 0
+        for chunk in stride(from: 0, to: messages.count, by: 10_000) {
+            count += try await store.enqueue(
+                Array(messages[chunk..<min(messages.count, chunk + 10_000)]), now: clock())
+        }
+        if count > 0 { outboxWrites += 1 }
+        return count
+    }
+
+    /// The matcher of the store's subscriptions, read again when they changed.
+    func currentMatcher() async throws -> SubscriptionMatcher {
+        if let matcher { return matcher }
+        let (version, stored) = try await store.subscriptions()
+        let fresh = SubscriptionMatcher(version: version, stored: stored)
+        for id in fresh.unreadable {
+            logger.warning("a subscription does not read and is not matched", metadata: ["subscription": "\(id)"])
+        }
+        matcher = fresh
+        return fresh
+    }
+
+    /// The subscriptions an append was matched against changed before it committed.
+    struct SubscriptionsChanged: Error {}
+}
+
+/// One delivery, ready to post: where, what, and the key the receiver recognises a repeat by.
+public struct Delivery: Sendable {
+    public let claimed: ClaimedDelivery
+    /// The subscription's webhook URL.
+    public let url: String
+    /// The JSON body (`Specs/26-subscriptions.md` §6).
+    public let body: [UInt8]
+    /// `<subscription>.<seq>.<topic>`: the same for every attempt and every replay of the message.
+    public var idempotencyKey: String {
+        "\(claimed.message.subscription).\(claimed.message.seq).\(claimed.message.topic)"
+    }
+}
+
+extension Ledger {
+    /// What a claimed message delivers: the event (an `EPCISQueryDocument`) or the alert, with the record (when its
+    /// subscriber may see it) and its tlog-proof against the latest checkpoint (signed first if the log grew). Nil
+    /// when the subscription is gone.
+    public func delivery(for claimed: ClaimedDelivery) async throws -> Delivery? {
+        let message = claimed.message
+        guard let stored = try await store.subscriptions().subscriptions.first(where: { $0.id == message.subscription })
+        else { return nil }
+        let registry = try await currentRegistry()
+        let (proofs, entries) = try await inclusionProofs([message.seq])
+        let (proof, entry) = (proofs[0], entries[0])
+        let record = try LedgerRecord(bytes: entry)
+        let reader: Reader =
+            stored.subscriber == Ledger.operatorSubscriber ? .operator : .participant(stored.subscriber)
+        let creation = Timestamp.format(millis: clock())
+        let body: JSONValue
+        if message.topic == Subscription.eventTopic {
+            let recorded = try await recordedEvents([message.seq])
+            var document = try EventQuery.document(EventPage(events: recorded, next: nil), creationDate: creation)
+            document = Ledger.adding(
+                [
+                    .init("subscriptionID", .string(stored.id)),
+                    .init("threadline:entries", .array([.string(Data(entry).base64EncodedString())])),
+                    .init("threadline:proofs", .array([.string(proof.encoded)])),
+                ], toQueryResultsOf: document)
+            body = document
+        } else {
+            let kind = String(message.topic.dropFirst("alert:".count))
+            let opening = try await store.openings(at: [message.seq])[message.seq]
+            let statement = try Ledger.statement(record.envelope, opening: opening)
+            var members: [JSONValue.Member] = [
+                .init("type", .string("ThreadlineAlert")), .init("subscriptionID", .string(stored.id)),
+                .init("alert", .string(kind)), .init("seq", .number(String(message.seq))),
+                .init("creationDate", .string(creation)),
+                .init("about", .array(Ledger.about(statement, for: stored, registry: registry).map { .string($0) })),
+            ]
+            if ReadPolicy(registry: registry).sees(record.envelope, reader: reader) {
+                members.append(.init("record", .string(Data(entry).base64EncodedString())))
+                if let opening { members.append(.init("opening", try JSONValue(parsing: opening))) }
+            } else {
+                members.append(.init("leaf", .string(Merkle.leafHash(entry).base64)))
+            }
+            members.append(.init("proof", .string(proof.encoded)))
+            body = .object(members)
+        }
+        return Delivery(claimed: claimed, url: stored.url, body: Array(body.serialized.utf8))
+    }
+
+    /// `document` (an EPCISQueryDocument) with `members` added to its `queryResults`.
+    static func adding(_ members: [JSONValue.Member], toQueryResultsOf document: JSONValue) -> JSONValue {
+        guard case .object(var top) = document, let b = top.firstIndex(where: { $0.key == "epcisBody" }),
+            case .object(var body) = top[b].value, let r = body.firstIndex(where: { $0.key == "queryResults" }),
+            case .object(let results) = body[r].value
+        else { return document }
+        body[r] = .init("queryResults", .object(members.prefix(1) + results + members.dropFirst()))
+        top[b] = .init("epcisBody", .object(body))
+        return .object(top)
+    }
+
+    /// What an alert is about, as far as its subscriber named it: the products and lots of a product alert that the
+    /// subscription names (by code, GTIN or brand), or the participants of a registry alert.
+    static func about(_ statement: Statement, for stored: StoredSubscription, registry: Registry) -> [String] {
+        guard let subscription = try? Subscription(json: stored.body),
+            case .alerts(_, let subjects) = subscription.topic
+        else { return [] }
+        func named(_ code: String) -> Bool {
+            if subjects.codes.contains(code) { return true }
+            guard let gtin = DigitalLink.gtin(inCanonical: code) else { return false }
+            return subjects.gtins.contains(gtin)
+                || registry.owner(ofGTIN: gtin).map { subjects.brands.contains($0.id) } == true
+        }
+        switch statement {
+        case .event(let event, _): return IntegrityRules.stoppedObjects(event).filter(named)
+        case .verification(let verification, _): return [verification.product].filter(named)
+        case .registry(let change, _):
+            switch change.change {
+            case .channelAuthorization(let brand, let channel, _, _, _): return [channel, brand]
+            case .revocation(let participant, _, _): return [participant]
+            default: return []
+            }
+        default: return []
+        }
+    }
+}
+
+extension Ledger {
+    /// Claims up to `limit` due outbox messages for `claimant` for `lease` milliseconds (`OutboxStore`).
+    public nonisolated func claimDeliveries(
+        limit: Int, lease: Int64, claimant: String
+    ) async throws
+        -> [ClaimedDelivery]
+    {
+        try await store.claimDeliveries(limit: limit, now: clock(), lease: lease, claimant: claimant)
+    }
+
+    /// Settles a claimed message (`OutboxStore.settleDelivery`).
+    public nonisolated func settleDelivery(_ id: Int64, claimant: String, outcome: DeliveryOutcome) async throws {
+        try await store.settleDelivery(id: id, claimant: claimant, outcome: outcome, now: clock())
+    }
+
+    /// The outbox's messages for `subscription` (all when nil), in the order written, at most `limit`.
+    public nonisolated func deliveries(subscription: String?, limit: Int = 1000) async throws -> [StoredDelivery] {
+        try await store.deliveries(subscription: subscription, limit: limit)
+    }
+
+    /// The engine's clock, milliseconds since the epoch.
+    public nonisolated var nowMillis: Int64 { clock() }
+}
