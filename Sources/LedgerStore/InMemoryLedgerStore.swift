@@ -180,19 +180,19 @@ public actor InMemoryLedgerStore: LedgerStore {
         return true
     }
 
-    public func enqueue(_ messages: [OutboxMessage], now: Int64) -> Int {
+    public func enqueue(_ messages: [OutboxMessage], now: Int64, again: Bool) -> Int {
         let active = Set(storedSubscriptions.map(\.id))
         let wanted = messages.filter { active.contains($0.subscription) }
         var fresh: [OutboxMessage] = []
         for message in wanted {
             if let i = outbox.firstIndex(where: { $0.delivery.message == message }) {
-                outbox[i] = OutboxRow(delivery: Self.pending(outbox[i].delivery.id, message, now: now))
-            } else {
+                if again { outbox[i] = OutboxRow(delivery: Self.pending(outbox[i].delivery.id, message, now: now)) }
+            } else if !fresh.contains(message) {
                 fresh.append(message)
             }
         }
         insertPending(fresh, now: now)
-        return wanted.count
+        return again ? wanted.count : fresh.count
     }
 
     private static func pending(_ id: Int64, _ message: OutboxMessage, now: Int64) -> StoredDelivery {

@@ -15,9 +15,10 @@ public protocol OutboxStore: Sendable {
     /// the version changes. False when there is none.
     func removeSubscription(id: String) async throws -> Bool
 
-    /// Puts `messages` (for active subscriptions) in the outbox as pending, due now: a message already there is made
-    /// pending again with its attempts reset (a replay); returns how many are pending for it.
-    func enqueue(_ messages: [OutboxMessage], now: Int64) async throws -> Int
+    /// Puts `messages` (for active subscriptions) in the outbox as pending, due now. With `again`, a message already
+    /// there is made pending again with its attempts reset (a replay), and the answer is how many are pending for
+    /// it; without, a message already there is left as it is, and the answer is how many were new.
+    func enqueue(_ messages: [OutboxMessage], now: Int64, again: Bool) async throws -> Int
 
     /// Claims up to `limit` pending messages due at `now` that no live claim holds, oldest first, for `claimant`
     /// until `now + lease` (milliseconds): until then no other claimant gets them; a claimant that dies lets its

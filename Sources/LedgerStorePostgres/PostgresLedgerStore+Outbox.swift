@@ -92,26 +92,31 @@ extension PostgresLedgerStore {
         }
     }
 
-    public func enqueue(_ messages: [OutboxMessage], now: Int64) async throws -> Int {
+    public func enqueue(_ messages: [OutboxMessage], now: Int64, again: Bool) async throws -> Int {
         guard !messages.isEmpty else { return 0 }
         return try await guarded {
             try await transaction { connection in
                 let (subscriptions, seqs, topics) = (
                     messages.map(\.subscription), messages.map(\.seq), messages.map(\.topic)
                 )
-                var count = 0
-                for try await _ in try await connection.query(
-                    """
-                    INSERT INTO outbox (subscription, seq, topic, created, due)
-                    SELECT m.s, m.q, m.t, \(now), \(now)
-                    FROM UNNEST(\(subscriptions)::TEXT[], \(seqs)::BIGINT[], \(topics)::TEXT[]) AS m(s, q, t)
-                    JOIN subscriptions ON subscriptions.id = m.s
+                let conflict: PostgresQuery =
+                    again
+                    ? """
                     ON CONFLICT (subscription, seq, topic) DO UPDATE SET state = 'pending', attempts = 0,
                         created = EXCLUDED.created, due = EXCLUDED.due, claimant = NULL, claimed_until = 0,
                         last_error = NULL
-                    RETURNING id
-                    """, logger: self.logger
-                ).decode(Int64.self) {
+                    """
+                    : "ON CONFLICT (subscription, seq, topic) DO NOTHING"
+                var query: PostgresQuery = """
+                    INSERT INTO outbox (subscription, seq, topic, created, due)
+                    SELECT DISTINCT m.s, m.q, m.t, \(now)::BIGINT, \(now)::BIGINT
+                    FROM UNNEST(\(subscriptions)::TEXT[], \(seqs)::BIGINT[], \(topics)::TEXT[]) AS m(s, q, t)
+                    JOIN subscriptions ON subscriptions.id = m.s
+
+                    """
+                query.sql += conflict.sql + " RETURNING id"
+                var count = 0
+                for try await _ in try await connection.query(query, logger: self.logger).decode(Int64.self) {
                     count += 1
                 }
                 return count

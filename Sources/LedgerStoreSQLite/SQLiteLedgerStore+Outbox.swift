@@ -74,21 +74,25 @@ extension SQLiteLedgerStore {
         }
     }
 
-    public func enqueue(_ messages: [OutboxMessage], now: Int64) async throws -> Int {
+    public func enqueue(_ messages: [OutboxMessage], now: Int64, again: Bool) async throws -> Int {
         try await write { db in
             let active = Set(try String.fetchAll(db, sql: "SELECT id FROM subscriptions"))
             let wanted = messages.filter { active.contains($0.subscription) }
-            let upsert = try db.cachedStatement(
-                sql: """
+            let insert = try db.cachedStatement(
+                sql: again
+                    ? """
                     INSERT INTO outbox (subscription, seq, topic, created, due) VALUES (?, ?, ?, ?, ?)
                     ON CONFLICT (subscription, seq, topic) DO UPDATE SET state = 'pending', attempts = 0,
                         created = excluded.created, due = excluded.due, claimant = NULL, claimed_until = 0,
                         last_error = NULL
-                    """)
+                    """
+                    : "INSERT OR IGNORE INTO outbox (subscription, seq, topic, created, due) VALUES (?, ?, ?, ?, ?)")
+            var count = 0
             for message in wanted {
-                try upsert.execute(arguments: [message.subscription, message.seq, message.topic, now, now])
+                try insert.execute(arguments: [message.subscription, message.seq, message.topic, now, now])
+                count += db.changesCount
             }
-            return wanted.count
+            return count
         }
     }
 

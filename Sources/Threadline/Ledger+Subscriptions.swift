@@ -65,15 +65,17 @@ extension Ledger {
 
     /// Puts back in the outbox every message the subscription `id` has from record `from` on, as pending (a replay:
     /// the receiver gets them again, with the same idempotency keys). Judged with the registry as it stands now.
-    /// Returns the number of messages. `progress` says how far the log has been read.
+    /// Reads the log up to record `to` (its end when nil). Returns the number of messages. `progress` says how far
+    /// the log has been read.
     public func replay(
-        _ id: String, subscriber: String, from: Int64, progress: @Sendable (Int64, Int64) -> Void = { _, _ in }
+        _ id: String, subscriber: String, from: Int64, to: Int64? = nil,
+        progress: @Sendable (Int64, Int64) -> Void = { _, _ in }
     ) async throws -> Int {
         let stored = try await subscription(id, of: subscriber)
         let registry = try await currentRegistry()
         let one = SubscriptionMatcher(version: 0, stored: [stored])
         guard one.unreadable.isEmpty else { throw LedgerStoreError.corrupt("subscription \(id) does not read") }
-        let size = try await store.size()
+        let size = min(try await store.size(), to ?? Int64.max)
         var messages: [OutboxMessage] = []
         var next = max(0, from)
         while next < size {
@@ -98,8 +100,40 @@ extension Ledger {
         var count = 0
         for chunk in stride(from: 0, to: messages.count, by: 10_000) {
             count += try await store.enqueue(
-                Array(messages[chunk..<min(messages.count, chunk + 10_000)]), now: clock())
+                Array(messages[chunk..<min(messages.count, chunk + 10_000)]), now: clock(), again: true)
         }
+        if count > 0 { outboxWrites += 1 }
+        return count
+    }
+
+    /// Tells subscribers of the authorisations whose window has ended by now (26 §3): one `authorization-expired`
+    /// message per subscription and authorisation — the grant's record — written if not there already, so that
+    /// every process may look (the deliverer does, at each poll) and each is told once. An authorisation withdrawn
+    /// before its end was told of as withdrawn. Returns the number of new messages.
+    @discardableResult
+    public func noteExpiredAuthorizations() async throws -> Int {
+        let now = clock()
+        let registry = try await currentRegistry()
+        let ended = registry.authorizations.filter { authorization in
+            guard let until = authorization.window.untilMicros, until / 1000 <= now,
+                !expiriesNoted.contains(authorization.grantedAt)
+            else { return false }
+            return authorization.withdrawnAt == nil
+        }
+        guard !ended.isEmpty else { return 0 }
+        // Read afresh: a subscription made in another process before the end is told too.
+        matcher = nil
+        let matcher = try await currentMatcher()
+        var messages: [OutboxMessage] = []
+        for authorization in ended {
+            let end = (authorization.window.untilMicros ?? 0) / 1000
+            for (subscription, topic) in matcher.expiry(of: authorization, endMillis: end) {
+                messages.append(OutboxMessage(subscription: subscription, seq: authorization.grantedAt, topic: topic))
+            }
+        }
+        let count = messages.isEmpty ? 0 : try await store.enqueue(messages, now: now, again: false)
+        // Noted only once written: a failure leaves them to the next look.
+        expiriesNoted.formUnion(ended.map(\.grantedAt))
         if count > 0 { outboxWrites += 1 }
         return count
     }
@@ -240,4 +274,25 @@ extension Ledger {
 
     /// The engine's clock, milliseconds since the epoch.
     public nonisolated var nowMillis: Int64 { clock() }
+}
+
+extension StoredSubscription {
+    /// The subscription as the server's routes and `subscriptions --json` give it (`Specs/26-subscriptions.md` §7):
+    /// id, subscriber, url, fromSeq, created (an xsd:dateTime), the subscription's JSON form, and how many of
+    /// `deliveries` (its messages) are in each state.
+    public func json(deliveries: [StoredDelivery]) throws -> JSONValue {
+        let counts = Dictionary(grouping: deliveries, by: \.state).mapValues(\.count)
+        return .object([
+            .init("id", .string(id)), .init("subscriber", .string(subscriber)), .init("url", .string(url)),
+            .init("fromSeq", .number(String(fromSeq))),
+            .init("created", .string(Timestamp.format(millis: createdMillis))),
+            .init("subscription", try JSONValue(parsing: body)),
+            .init(
+                "deliveries",
+                .object(
+                    [DeliveryState.pending, .delivered, .dead].map {
+                        .init($0.rawValue, .number(String(counts[$0] ?? 0)))
+                    })),
+        ])
+    }
 }

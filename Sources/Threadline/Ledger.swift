@@ -58,6 +58,8 @@ public actor Ledger {
     /// How many times this engine has written outbox messages: a deliverer in the same process watches it to
     /// deliver at once rather than at its next poll.
     public internal(set) var outboxWrites: Int64 = 0
+    /// The authorisations whose end this engine has told subscribers of (`noteExpiredAuthorizations`).
+    var expiriesNoted: Set<Int64> = []
     /// Whether a catch-up is under way, and the ones waiting for it to end (`catchUp`).
     private var catchingUp = false
     private var catchUpWaiters: [CheckedContinuation<Void, Never>] = []

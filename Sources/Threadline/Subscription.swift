@@ -224,3 +224,32 @@ extension Subscription.Subjects {
         self.brands = unique(brands)
     }
 }
+
+extension Subscription {
+    /// Whether `url`'s host is this machine or a private network written as a name or an address: `localhost`
+    /// (and `*.localhost`), IPv4 0/8, 10/8, 100.64/10, 127/8, 169.254/16, 172.16/12, 192.168/16, and IPv6 `::`,
+    /// `::1`, fc00::/7, fe80::/10 and IPv4-mapped forms of those. A server refuses such webhooks from participants
+    /// unless told otherwise (`serve --private-webhooks`): otherwise anyone with a key could make it post into its
+    /// own network. (A public name that resolves to a private address is not caught here.)
+    public static func isPrivate(url: String) -> Bool {
+        guard var host = URLComponents(string: url)?.host?.lowercased() else { return true }
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        if host == "localhost" || host.hasSuffix(".localhost") { return true }
+        if host.hasPrefix("::ffff:") { host = String(host.dropFirst(7)) }
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        if parts.count == 4, case let octets = parts.compactMap({ UInt8($0) }), octets.count == 4,
+            parts.allSatisfy({ $0 == "0" || !$0.hasPrefix("0") })
+        {
+            let (a, b) = (octets[0], octets[1])
+            return a == 0 || a == 10 || a == 127 || (a == 100 && (64...127).contains(b)) || (a == 169 && b == 254)
+                || (a == 172 && (16...31).contains(b)) || (a == 192 && b == 168)
+        }
+        // Other numeric forms (`2130706433`, `0x7f.1`, `017.0.0.1`) resolve to addresses too: not taken.
+        if let last = parts.last, last.allSatisfy(\.isNumber) || last.hasPrefix("0x") { return true }
+        guard host.contains(":") else { return false }
+        if host == "::" || host == "::1" { return true }
+        let first = host.split(separator: ":", omittingEmptySubsequences: false).first.flatMap { UInt16($0, radix: 16) }
+        guard let first else { return host.hasPrefix("::") }
+        return (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80
+    }
+}

@@ -131,6 +131,15 @@ struct SubscriptionMatcher: Sendable {
         return out
     }
 
+    /// The `authorization-expired` messages of an authorisation whose window ended at `endMillis`: to each alert
+    /// subscription naming its channel as seller or its brand as brand that existed by then.
+    func expiry(of authorization: ChannelAuthorization, endMillis: Int64) -> [(subscription: String, topic: String)] {
+        alerts(
+            [.authorizationExpired],
+            about: [Subject.seller(authorization.channel), Subject.brand(authorization.brand)]
+        ) { byID[$0].map { $0.stored.createdMillis <= endMillis } ?? false }
+    }
+
     /// The subject keys of alerts about products `codes` (canonical): each code, its GTIN, and the brand that owns
     /// the GTIN's company prefix.
     private func productSubjects(_ codes: [String], _ registry: Registry) -> [String] {

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
+import AsyncHTTPClient
 import Hummingbird
 import Threadline
+import ThreadlineDeliveries
 import ThreadlineServer
 import TransparencyLog
 
@@ -87,6 +89,26 @@ extension RootCommand {
                 "Seconds a signed request stays valid after it was signed (10 to 3600).", valueName: "seconds"))
         var signatureWindow: Int64 = 300
 
+        @Flag(
+            inversion: .prefixedNo,
+            help: ArgumentHelp(
+                "Deliver the outbox to subscribers' webhooks (Specs/26); needs the operator key, which signs them."))
+        var deliveries = true
+
+        @Option(
+            help: ArgumentHelp(
+                "Seconds after which a message still failing is a dead letter (60 to 31536000).", valueName: "seconds"))
+        var deadLetterAfter: Int64 = 86400
+
+        @Option(help: ArgumentHelp("Seconds a webhook has to answer (0.1 to 300).", valueName: "seconds"))
+        var deliveryTimeout: Double = 10
+
+        @Flag(
+            help: ArgumentHelp(
+                "Let participants subscribe webhooks on this machine or a private network (refused by default, so "
+                    + "that nobody can make the server post into its own network)."))
+        var privateWebhooks = false
+
         func validate() throws {
             // Every number is range-checked here: a timeout is turned into nanoseconds, a rate into tokens.
             guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535.") }
@@ -109,6 +131,10 @@ extension RootCommand {
                 else {
                     throw ValidationError("--public-url must be an http or https URL without query or fragment.")
                 }
+            }
+            guard (60...31_536_000).contains(deadLetterAfter), (0.1...300).contains(deliveryTimeout) else {
+                throw ValidationError(
+                    "--dead-letter-after must be 60 to 31536000 seconds, --delivery-timeout 0.1 to 300.")
             }
             guard (witnessKey == nil) == (witnessState == nil), witnessKey == nil || !witnessLogs.isEmpty else {
                 throw ValidationError("--witness-key needs --witness-state and at least one --witness-log-vkey.")
@@ -134,7 +160,8 @@ extension RootCommand {
                 let reads = Server.Reads(publicReads: publicReads, signatureMaxAge: signatureWindow)
                 let app = Server.buildApplication(
                     ledger: ledger, host: host, port: port, witness: witness, limits: limits, reads: reads,
-                    publicURL: publicURL?.trimmingSuffix("/"), requireSealed: requireSealed
+                    publicURL: publicURL?.trimmingSuffix("/"), requireSealed: requireSealed,
+                    privateWebhooks: privateWebhooks
                 ) { port in
                     Output.note("threadline: serving \(origin) on http://\(host):\(port)")
                     Output.note(
@@ -146,7 +173,28 @@ extension RootCommand {
                         Output.note("threadline: sealed only: plain event statements are refused (--require-sealed)")
                     }
                 }
-                try await app.runService()
+                guard deliveries, let key = ledger.operatorSigningKey else {
+                    if deliveries {
+                        Output.note("threadline: deliveries off: without the operator key they cannot be signed")
+                    }
+                    return try await app.runService()
+                }
+                var options = Deliverer.Options()
+                options.deadAfter = deadLetterAfter * 1000
+                options.timeout = deliveryTimeout
+                options.lease = Int64(deliveryTimeout * 3000) + 5000
+                let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
+                let deliverer = Deliverer(
+                    ledger: ledger, key: key, client: client, options: options, logger: Logs.ledger)
+                let delivering = Task { await deliverer.run() }
+                do { try await app.runService() } catch {
+                    delivering.cancel()
+                    try await client.shutdown()
+                    throw error
+                }
+                delivering.cancel()
+                _ = await delivering.value
+                try await client.shutdown()
             }
         }
     }

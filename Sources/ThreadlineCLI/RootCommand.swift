@@ -16,7 +16,8 @@ public struct RootCommand: AsyncParsableCommand {
             CheckListings.self,
             BundleCommand.self, VerifyBundle.self, Erase.self, WitnessCommand.self, Monitor.self, Anchor.self,
             Anchors.self,
-            Serve.self, Label.self, RemoteCommand.self,
+            Serve.self, Subscribe.self, Subscriptions.self, Unsubscribe.self, VerifyDelivery.self, Label.self,
+            RemoteCommand.self,
         ]
     )
 

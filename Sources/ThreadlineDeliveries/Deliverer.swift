@@ -16,8 +16,8 @@ public actor Deliverer {
     public struct Options: Sendable {
         /// Messages claimed at once, and posted at once.
         public var batch = 64
-        /// Milliseconds a claim holds; a message not settled by then is claimed again (so longer than `timeout`).
-        public var lease: Int64 = 60_000
+        /// Milliseconds a claim holds; a message not settled by then is claimed again (so well over `timeout`).
+        public var lease: Int64 = 35_000
         /// Seconds a webhook has to answer.
         public var timeout: Double = 10
         /// The first retry's delay and the longest, milliseconds; each retry doubles the delay, and a delay is drawn
@@ -66,6 +66,7 @@ public actor Deliverer {
                 seen = writes
                 lastClaim = now
                 do {
+                    try await ledger.noteExpiredAuthorizations()
                     // A full batch may mean more are waiting: claim again at once.
                     if try await deliverDue() == options.batch { lastClaim = 0 }
                 } catch {

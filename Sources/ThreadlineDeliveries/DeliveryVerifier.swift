@@ -154,3 +154,77 @@ public enum DeliveryVerifier {
         }
     }
 }
+
+/// A delivery as a receiver saved it (`Specs/26-subscriptions.md` §6): the HTTP/1.1 request message — request line,
+/// header lines, an empty line, the body — with CRLF or LF line ends. The body is the bytes after the empty line, or
+/// the first `Content-Length` of them when the header gives one.
+public struct SavedRequest: Sendable, Equatable {
+    public let method: String
+    /// The request target as written: a path (origin form) or an absolute URL.
+    public let target: String
+    /// Header fields by lowercase name (a repeated field's values joined with `, `, RFC 9110 §5.3).
+    public let fields: [String: String]
+    public let body: [UInt8]
+
+    /// The most bytes of header section read.
+    public static let maxHead = 64 * 1024
+
+    public init(message bytes: [UInt8]) throws {
+        func refuse(_ why: String) -> EngineError { EngineError(.deliveryRequest, why) }
+        // The header section ends at the first empty line: `head` is the newline ending the last header line,
+        // `end` the empty line's.
+        var bounds: (head: Int, end: Int)?
+        var i = 0
+        while i < min(bytes.count, SavedRequest.maxHead) {
+            if bytes[i] == 0x0A {
+                if i + 1 < bytes.count, bytes[i + 1] == 0x0A {
+                    bounds = (i, i + 1)
+                    break
+                }
+                if i + 2 < bytes.count, bytes[i + 1] == 0x0D, bytes[i + 2] == 0x0A {
+                    bounds = (i, i + 2)
+                    break
+                }
+            }
+            i += 1
+        }
+        guard let bounds else { throw refuse("no empty line ends the header section in its first 64 KiB") }
+        guard let head = String(validating: bytes[..<bounds.head], as: UTF8.self) else {
+            throw refuse("the header section is not UTF-8")
+        }
+        // "\r\n" is one Character in Swift: both line ends are separators.
+        var lines = head.split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }.map {
+            $0.hasSuffix("\r") ? $0.dropLast() : $0
+        }
+        while lines.last?.isEmpty == true { lines.removeLast() }
+        guard let requestLine = lines.first else { throw refuse("there is no request line") }
+        let parts = requestLine.split(separator: " ", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[2].hasPrefix("HTTP/1."), !parts[0].isEmpty, !parts[1].isEmpty,
+            parts[0].allSatisfy({ $0.isASCII && $0.isUppercase })
+        else { throw refuse("'\(requestLine.prefix(80))' is not a request line (METHOD TARGET HTTP/1.1)") }
+        var fields: [String: String] = [:]
+        for line in lines.dropFirst() {
+            guard let colon = line.firstIndex(of: ":"), colon != line.startIndex,
+                line[..<colon].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") })
+            else { throw refuse("'\(line.prefix(80))' is not a header field") }
+            let name = line[..<colon].lowercased()
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            fields[name] = fields[name].map { $0 + ", " + value } ?? value
+        }
+        var body = Array(bytes[(bounds.end + 1)...])
+        if let length = fields["content-length"] {
+            guard let n = Int(length), n >= 0, n <= body.count else {
+                throw refuse("Content-Length \(length.prefix(20)) is not the body's length or less")
+            }
+            body = Array(body.prefix(n))
+        }
+        (method, target, self.fields, self.body) = (String(parts[0]), String(parts[1]), fields, body)
+    }
+
+    /// The URL the request was signed for: the target when absolute, else `http://` and the Host field before it.
+    public var url: String? {
+        if target.hasPrefix("http://") || target.hasPrefix("https://") { return target }
+        guard target.hasPrefix("/"), let host = fields["host"], !host.isEmpty else { return nil }
+        return "http://" + host + target
+    }
+}

@@ -50,11 +50,29 @@ struct ReadGate: Sendable {
     /// The request's reader and what it gets from `route`, refused or not (for routes that answer anyone, but
     /// differently).
     func identify(_ request: Request, for route: ReadPolicy.Route) async throws -> Admitted {
+        let (reader, policy) = try await reader(of: request, body: nil)
+        return Admitted(reader: reader, policy: policy, access: policy.access(route, reader))
+    }
+
+    /// The registered participant that signed `request` — over its `body` too, with a `Content-Digest`, when it
+    /// has one — for the routes only a participant may use (subscriptions, 26 §7): `401` unsigned or badly signed,
+    /// `403` for a key that is not a participant's current one.
+    func participant(of request: Request, body: [UInt8]?) async throws -> String {
+        guard case .participant(let id) = try await reader(of: request, body: body).0 else {
+            throw ReadRefusal(
+                status: .unauthorized,
+                ServerError(.readUnsigned, "this route needs a request signed by a registered participant (20)"))
+        }
+        return id
+    }
+
+    /// Who signed `request` (over `body`, if any), judged against the registry as it stands.
+    private func reader(of request: Request, body: [UInt8]?) async throws -> (Reader, ReadPolicy) {
         let registry = try await ledger.currentRegistry()
         let policy = ReadPolicy(registry: registry, publicReads: publicReads)
         let base = signedBase ?? "http://" + (request.head.authority ?? "")
         let signed = RequestSignature.Request(
-            method: request.method.rawValue, targetURI: base + (request.head.path ?? "/"))
+            method: request.method.rawValue, targetURI: base + (request.head.path ?? "/"), body: body)
         let reader: Reader
         do throws(RequestAuthentication.Refusal) {
             reader = try authentication.reader(
@@ -66,7 +84,7 @@ struct ReadGate: Sendable {
             case .forbidden(let detail): throw ReadRefusal(status: .forbidden, ServerError(.readForbidden, detail))
             }
         }
-        return Admitted(reader: reader, policy: policy, access: policy.access(route, reader))
+        return (reader, policy)
     }
 }
 

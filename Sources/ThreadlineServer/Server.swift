@@ -53,10 +53,12 @@ public enum Server {
     /// and requests are signed for (default: links name `http://host:port`, signatures the request's Host).
     /// `requireSealed` refuses plain event statements at capture (`serve --require-sealed`), so that every event
     /// recorded through the server is public with only its digests (`Specs/23-sealed-events.md`).
+    /// `privateWebhooks` lets participants subscribe webhooks on this machine or a private network
+    /// (`Specs/26-subscriptions.md` §7).
     public static func buildApplication(
         ledger: Ledger, host: String = "127.0.0.1", port: Int = 8080, witness: WitnessRole? = nil,
         limits: Limits = Limits(), reads: Reads = Reads(), publicURL: String? = nil, requireSealed: Bool = false,
-        onRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
+        privateWebhooks: Bool = false, onRunning: @escaping @Sendable (_ port: Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let registry = Server.metrics
         // Absolute links name the configured address, never the request's Host header, which the client writes.
@@ -89,6 +91,7 @@ public enum Server {
         if let witness { router.addRoutes(WitnessRoutes(role: witness).routes) }
         router.addRoutes(ResolverRoutes(ledger: ledger, gate: gate, base: base).routes)
         router.addRoutes(ProductRoutes(ledger: ledger, gate: gate).routes)
+        router.addRoutes(SubscriptionRoutes(ledger: ledger, gate: gate, privateWebhooks: privateWebhooks).routes)
         let idle = limits.idleTimeout.components
         return Application(
             router: router,

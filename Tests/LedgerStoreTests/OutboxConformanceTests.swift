@@ -87,13 +87,16 @@ struct OutboxConformanceTests {
         // A replay puts them back, attempts reset, same rows; a message of no subscription is not written.
         let replayed = try await store.enqueue(
             [0, 1, 2].map { OutboxMessage(subscription: "a", seq: $0, topic: "event") }
-                + [OutboxMessage(subscription: "zz", seq: 0, topic: "event")], now: 20_000)
+                + [OutboxMessage(subscription: "zz", seq: 0, topic: "event")], now: 20_000, again: true)
         #expect(replayed == 3)
         rows = try await store.deliveries(subscription: nil, limit: 10)
         #expect(rows.map(\.id) == [first[0].id, first[1].id, second[0].id])
         #expect(rows.allSatisfy { $0.state == .pending && $0.attempts == 0 && $0.dueMillis == 20_000 })
-        // A message written twice is one message.
-        #expect(try await store.enqueue([OutboxMessage(subscription: "a", seq: 0, topic: "event")], now: 1) == 1)
-        #expect(try await store.deliveries(subscription: "a", limit: 10).count == 3)
+        // A message written twice is one message; written once more, not again, it is left as it is.
+        let once = OutboxMessage(subscription: "a", seq: 0, topic: "alert:authorization-expired")
+        #expect(try await store.enqueue([once, once], now: 30_000, again: false) == 1)
+        #expect(try await store.enqueue([once], now: 40_000, again: false) == 0)
+        rows = try await store.deliveries(subscription: "a", limit: 10)
+        #expect(rows.count == 4 && rows[3].message == once && rows[3].createdMillis == 30_000)
     }
 }

@@ -30,8 +30,10 @@ import Statements
     static func ledger() async throws -> Ledger { try await ledgerAndPath().0 }
 
     /// `ledger()`, with the path of its SQLite file.
-    static func ledgerAndPath() async throws -> (Ledger, String) {
-        let (ledger, path) = try await Sample.sqliteLedger()
+    static func ledgerAndPath(
+        clock: @escaping @Sendable () -> Int64 = { 1_764_412_800_000 }
+    ) async throws -> (Ledger, String) {
+        let (ledger, path) = try await Sample.sqliteLedger(clock: clock)
         _ = try await ledger.append([
             try registry(
                 .registration(

@@ -4,6 +4,7 @@ import LedgerStore
 import LedgerStoreSQLite
 import Participants
 import Statements
+import Synchronization
 import Testing
 
 @testable import Threadline
@@ -108,6 +109,40 @@ struct SubscriptionTests {
         #expect(registryAlert["about"] == .array([.string("shop"), .string("acme")]) && registryAlert["record"] != nil)
     }
 
+    @Test func theEndOfAnAuthorisationsWindowIsToldOnceToWhoeverNamedItsSellerOrBrand() async throws {
+        // The clock starts at 2025-11-29T09:40Z: both windows are open when the subscriptions are made.
+        let clock = Clock(1_764_409_200_000)
+        let ledger = try await R.ledgerAndPath(clock: clock.read).0
+        let seller = try await ledger.subscribe(
+            try Self.alerts([.authorizationExpired], sellers: ["shop"]), subscriber: "acme")
+        let brand = try await ledger.subscribe(try Self.alerts(brands: ["acme"]), subscriber: "shop")
+        let withdrawnOnly = try await ledger.subscribe(
+            try Self.alerts([.authorizationWithdrawn], sellers: ["shop"]), subscriber: "acme")
+        func window(_ until: String) throws -> RegistryStatement.Change {
+            .channelAuthorization(
+                brand: "acme", channel: "shop", companyPrefixes: [], withdrawn: false,
+                window: try AuthorizationWindow(validFrom: "2025-11-28T20:00:00+08:00", validUntil: until))
+        }
+        _ = try await ledger.append([try R.registry(try window("2025-11-29T18:00:00+08:00"), basis: 4, by: R.brand)])
+        _ = try await ledger.append([try R.registry(try window("2025-12-29T18:00:00+08:00"), basis: 5, by: R.brand)])
+        #expect(try await ledger.noteExpiredAuthorizations() == 0)
+        // An hour on, at 10:40Z, the first window (until 10:00Z) has ended, the second has not.
+        clock.set(1_764_412_800_000)
+        #expect(try await ledger.noteExpiredAuthorizations() == 2)
+        #expect(try await ledger.noteExpiredAuthorizations() == 0)
+        #expect(try await Self.told(ledger, seller) == ["4 alert:authorization-expired"])
+        #expect(try await Self.told(ledger, brand) == ["4 alert:authorization-expired"])
+        #expect(try await Self.told(ledger, withdrawnOnly).isEmpty)
+        // Another engine (another server) looking again writes nothing twice.
+        let other = try await Ledger(store: ledger.store, operatorKey: Sample.operatorKey, clock: clock.read)
+        #expect(try await other.noteExpiredAuthorizations() == 0)
+        let claimed = try await ledger.claimDeliveries(limit: 10, lease: 1000, claimant: "t")
+        let body = try JSONValue(parsing: try #require(try await ledger.delivery(for: claimed[0])).body)
+        #expect(
+            body["alert"] == .string("authorization-expired")
+                && body["about"] == .array([.string("shop"), .string("acme")]))
+    }
+
     @Test func aSecondCorrectEntryOfAHiddenCodeAlertsItsSubscribers() async throws {
         let ledger = try await R.ledger()
         let watch = try await ledger.subscribe(
@@ -178,4 +213,12 @@ struct SubscriptionTests {
             #expect(throws: EngineError.self, "\(bad)") { try Subscription(json: Array(bad.utf8)) }
         }
     }
+}
+
+/// A clock a test sets.
+final class Clock: Sendable {
+    private let now: Mutex<Int64>
+    init(_ millis: Int64) { now = Mutex(millis) }
+    func set(_ millis: Int64) { now.withLock { $0 = millis } }
+    var read: @Sendable () -> Int64 { { self.now.withLock { $0 } } }
 }

@@ -4,6 +4,7 @@ import HTTPSignatures
 import Statements
 import TransparencyLog
 import NIOCore
+import NIOHTTP1
 
 /// HTTP to a Threadline server (`Specs/17-server.md`), as a participant's client speaks it: reads signed with the
 /// participant's key when it has one (`Specs/20-request-signatures.md`), answers read up to a size limit, and every
@@ -51,6 +52,31 @@ struct ServerConnection: Sendable {
             {
                 request.headers.add(name: name, value: value)
             }
+        }
+        return try await send(request, path, limit: limit)
+    }
+
+    /// `method path`, signed with the participant's key — over `body` too, with its `Content-Digest` — for the routes
+    /// only a participant may use (subscriptions); at most `limit` bytes of answer.
+    func signed(
+        _ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, limit: Int = 16 << 20
+    ) async throws -> Answer {
+        guard let reader else {
+            throw CommandFailure(
+                ExitCodes.usage, "this needs the participant's key to sign the request: give --as KEYFILE")
+        }
+        var request = HTTPClientRequest(url: base + path)
+        request.method = method
+        let signed = RequestSignature.Request(method: method.rawValue, targetURI: base + path, body: body)
+        for (name, value) in try RequestSignature.sign(
+            signed, key: reader.noteSigner.privateKey, keyid: reader.keyID,
+            created: Int64(Date().timeIntervalSince1970), nonce: UUID().uuidString)
+        {
+            request.headers.add(name: name, value: value)
+        }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
         }
         return try await send(request, path, limit: limit)
     }
