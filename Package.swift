@@ -185,7 +185,11 @@ let package = Package(
         .executableTarget(name: "threadline", dependencies: ["ThreadlineCLI"]),
         .target(
             name: "ThreadlineTestSupport",
-            dependencies: [.product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: [
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             path: "Tests/Support"
         ),
         .testTarget(name: "TransparencyLogTests", dependencies: ["TransparencyLog", "ThreadlineTestSupport"]),

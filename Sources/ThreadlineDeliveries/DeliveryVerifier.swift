@@ -56,6 +56,13 @@ public enum DeliveryVerifier {
         guard signed.keyid == operatorKey else {
             throw EngineError(.deliverySignature, "signed by \(signed.keyid), not by the operator's key")
         }
+        return try verifyBody(body, log: log, witnesses: witnesses, quorum: quorum)
+    }
+
+    /// Steps 3–5 of `verify`: the body's form, its proofs against checkpoints `log` signed, its records and events.
+    public static func verifyBody(
+        _ body: [UInt8], log: Ed25519NoteVerifier, witnesses: [CosignatureVerifier] = [], quorum: Int = 0
+    ) throws -> VerifiedDelivery {
         let json: JSONValue
         do { json = try JSONValue(parsing: body) } catch {
             throw EngineError(.deliveryBody, "the body is not JSON: \(error)")

@@ -60,6 +60,7 @@ let package = Package(
         fuzzTarget("fuzz-request-signature", [.product(name: "HTTPSignatures", package: root)]),
         fuzzTarget("fuzz-sealed-event", [epcis, statements]),
         fuzzTarget("fuzz-submission", [statements]),
+        fuzzTarget("fuzz-delivery", [threadline, transparencyLog, .product(name: "ThreadlineDeliveries", package: root)]),
     ],
     swiftLanguageModes: [.v6]
 )

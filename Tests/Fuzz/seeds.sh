@@ -332,6 +332,29 @@ bundle = {"format": "threadline/bundle/v1", "code": "https://id.gs1.org/01/09506
           "checkpoint": records["checkpoint"], "records": entries, "seal": notes["signedNote"]}
 seed("fuzz-bundle", compact(bundle) + "\n")
 
+# Deliveries (Specs/26-subscriptions.md §6): an alert and an event document carrying the vector's record and its
+# tlog-proof, one as the request a webhook saves; and subscriptions (§2).
+proved = records["records"][records["tlogProof"]["index"]]
+entry = base64.b64encode(proved["bytes"].encode()).decode()
+alert = compact({"type": "ThreadlineAlert", "subscriptionID": "0123456789abcdef0123456789abcdef", "alert": "recalled",
+                 "seq": proved["seq"], "creationDate": "2026-09-01T00:00:00.000Z", "about": [], "record": entry,
+                 "proof": records["tlogProof"]["text"]})
+seed("fuzz-delivery", alert)
+seed("fuzz-delivery", "POST /hook HTTP/1.1\r\nhost: platform.example\r\ncontent-type: application/json\r\n"
+     + "content-digest: sha-256=:AVq9f1zFei3ZS3WQ8ErYCEJzkF7jPsXOvq5iJ2qX+GI=:\r\n"
+     + 'signature-input: sig1=("@method" "@target-uri" "content-digest");created=1764412800;keyid="k";alg="ed25519";nonce="n"\r\n'
+     + "signature: sig1=:AQID:\r\n\r\n" + alert)
+seed("fuzz-delivery", compact({"type": "EPCISQueryDocument", "epcisBody": {"queryResults": {
+    "subscriptionID": "0123456789abcdef0123456789abcdef", "queryName": "SimpleEventQuery",
+    "resultsBody": {"eventList": [{}]},
+    "threadline:records": [proved["seq"]], "threadline:entries": [entry],
+    "threadline:proofs": [records["tlogProof"]["text"]]}}}))
+seed("fuzz-delivery", '{"url":"https://platform.example/hook","query":{"MATCH_epc":"urn:epc:id:sgtin:0614141.112345.1",'
+     + '"EQ_bizStep":"shipping","GE_eventTime":"2026-09-01T00:00:00Z"}}')
+seed("fuzz-delivery", '{"url":"http://[::ffff:127.0.0.1]:8080/h","alerts":["recalled","revoked"],'
+     + '"codes":["https://id.gs1.org/01/09506000134352/21/1"],"gtins":["0614141123452"],"sellers":["shop"],'
+     + '"brands":["acme"]}')
+
 # RFC 3161 requests, replies and bare tokens from the throwaway TSA.
 for path in files(f"{tsa}/*.tsq", f"{tsa}/*.der"):
     seed("fuzz-timestamp", read(path))

@@ -52,7 +52,9 @@ struct ClientTests {
 
     /// The operator's ledger with a brand, a factory, a rival factory, a marketplace and an auditor, each with a
     /// key on its own machine; the server running it; each machine with the server as remote `hub`.
-    static func network() async throws -> (
+    static func network(
+        serving extra: [String] = []
+    ) async throws -> (
         server: ServeTests.Running, vkey: String, machines: [String: Machine], operator: URL
     ) {
         let root = try CLI.folder()
@@ -77,7 +79,7 @@ struct ClientTests {
             #expect(added.status == 0, "\(added.stderr)")
             machines[id] = machine
         }
-        let server = try await ServeTests.start(in: operatorFolder)
+        let server = try await ServeTests.start(in: operatorFolder, extra)
         for machine in machines.values {
             let added = try machine.run(
                 "remote", "add", "hub", server.base.absoluteString, "--vkey", vkey, "--as", "\(machine.name).key")

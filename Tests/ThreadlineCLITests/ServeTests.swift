@@ -22,10 +22,14 @@ struct ServeTests {
     }
 
     /// Starts `threadline serve` on a free port and waits for the line naming it.
-    static func start(in folder: URL, _ extra: [String] = [], ledger: String = "l.db") async throws -> Running {
-        let log = folder.appendingPathComponent("serve.log")
+    static func start(
+        in folder: URL, _ extra: [String] = [], ledger: String = "l.db", log name: String = "serve.log",
+        environment: [String: String] = [:]
+    ) async throws -> Running {
+        let log = folder.appendingPathComponent(name)
         #expect(FileManager.default.createFile(atPath: log.path, contents: nil))
-        let process = CLI.process(["serve", "--ledger", ledger, "--port", "0"] + extra, in: folder)
+        let process = CLI.process(
+            ["serve", "--ledger", ledger, "--port", "0"] + extra, in: folder, environment: environment)
         process.standardError = try FileHandle(forWritingTo: log)
         process.standardOutput = FileHandle.nullDevice
         try process.run()

@@ -8,6 +8,7 @@ import Logging
 import Statements
 import Testing
 import ThreadlineDeliveries
+import ThreadlineTestSupport
 import TransparencyLog
 
 @testable import Threadline
@@ -15,41 +16,6 @@ import TransparencyLog
 /// Deliveries to a real webhook on loopback (Specs/26-subscriptions.md §5–§6): one that fails, times out and
 /// recovers; signed, proved requests a receiver checks offline; dead letters.
 struct DeliveryTests {
-    /// A webhook receiver whose answers follow a script (then `200`), keeping every request it got.
-    actor Receiver {
-        enum Answer { case status(HTTPResponse.Status), hang(seconds: Double) }
-        struct Got: Sendable {
-            let path: String
-            let headers: [String: String]
-            let body: [UInt8]
-        }
-        var script: [Answer]
-        var got: [Got] = []
-        init(_ script: [Answer]) { self.script = script }
-
-        func take(_ request: Got) -> Answer {
-            got.append(request)
-            return script.isEmpty ? .status(.ok) : script.removeFirst()
-        }
-
-        nonisolated func application() -> some ApplicationProtocol {
-            let router = Router()
-            router.post("/{hook}") { request, context -> Response in
-                let body = try await request.body.collect(upTo: 1 << 24)
-                var headers: [String: String] = [:]
-                for field in request.headers { headers[field.name.canonicalName] = field.value }
-                let answer = await self.take(Got(path: request.uri.path, headers: headers, body: Array(buffer: body)))
-                switch answer {
-                case .status(let status): return Response(status: status)
-                case .hang(let seconds):
-                    try await Task.sleep(for: .seconds(seconds))
-                    return Response(status: .ok)
-                }
-            }
-            return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-        }
-    }
-
     static func options() -> Deliverer.Options {
         var options = Deliverer.Options()
         options.firstRetry = 20
@@ -71,11 +37,10 @@ struct DeliveryTests {
 
     @Test func aWebhookThatFailsAndTimesOutGetsTheEventOnceItRecoversSignedAndProved() async throws {
         let ledger = try await ServerTests.ledger()
-        let receiver = Receiver([.status(.internalServerError), .hang(seconds: 2), .status(.serviceUnavailable)])
+        let receiver = WebhookReceiver([.status(.internalServerError), .hang(seconds: 2), .status(.serviceUnavailable)])
         let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
-        try await receiver.application().test(.live) { live in
-            let port = try #require(live.port)
-            let url = "http://127.0.0.1:\(port)/hook"
+        try await receiver.serving { base in
+            let url = base + "/hook"
             let subscription = try await ledger.subscribe(
                 try Subscription(url: url, topic: .events(query: [.init("EQ_bizStep", "commissioning")])),
                 subscriber: Ledger.operatorSubscriber)
@@ -121,10 +86,10 @@ struct DeliveryTests {
 
     @Test func aMessageStillFailingAfterItsTimeIsADeadLetterAndAReplaySendsItAgain() async throws {
         let ledger = try await ServerTests.ledger()
-        let receiver = Receiver([.status(.gone), .status(.gone)])
+        let receiver = WebhookReceiver([.status(.gone), .status(.gone)])
         let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
-        try await receiver.application().test(.live) { live in
-            let url = "http://127.0.0.1:\(try #require(live.port))/hook"
+        try await receiver.serving { base in
+            let url = base + "/hook"
             let subscription = try await ledger.subscribe(
                 try Subscription(
                     url: url, topic: .events(query: [.init("MATCH_epc", "urn:epc:id:sgtin:0614141.112345.1")])),
