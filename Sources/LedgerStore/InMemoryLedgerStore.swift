@@ -159,6 +159,10 @@ public actor InMemoryLedgerStore: LedgerStore {
         (subscriptionsVersion, storedSubscriptions)
     }
 
+    public func subscription(id: String) -> StoredSubscription? {
+        storedSubscriptions.first { $0.id == id }
+    }
+
     public func addSubscription(_ subscription: StoredSubscription) throws -> Int64 {
         guard !storedSubscriptions.contains(where: { $0.id == subscription.id }) else {
             throw LedgerStoreError.alreadyExists("subscription \(subscription.id)")
@@ -223,21 +227,18 @@ public actor InMemoryLedgerStore: LedgerStore {
         return claimed
     }
 
-    public func settleDelivery(id: Int64, claimant: String, outcome: DeliveryOutcome, now: Int64) {
-        guard let i = outbox.firstIndex(where: { $0.delivery.id == id }), outbox[i].claimant == claimant,
-            outbox[i].delivery.state == .pending
-        else { return }
-        let d = outbox[i].delivery
-        let (state, due, error): (DeliveryState, Int64, String?) =
-            switch outcome {
-            case .delivered: (.delivered, d.dueMillis, d.lastError)
-            case .retry(let at, let error): (.pending, at, error)
-            case .dead(let error): (.dead, d.dueMillis, error)
-            }
-        outbox[i] = OutboxRow(
-            delivery: StoredDelivery(
-                id: d.id, message: d.message, state: state, attempts: d.attempts + 1, createdMillis: d.createdMillis,
-                dueMillis: due, lastError: error))
+    public func settleDeliveries(_ settlements: [(id: Int64, outcome: DeliveryOutcome)], claimant: String, now: Int64) {
+        for (id, outcome) in settlements {
+            guard let i = outbox.firstIndex(where: { $0.delivery.id == id }), outbox[i].claimant == claimant,
+                outbox[i].delivery.state == .pending
+            else { continue }
+            let d = outbox[i].delivery
+            let (state, due, error) = outcome.written
+            outbox[i] = OutboxRow(
+                delivery: StoredDelivery(
+                    id: d.id, message: d.message, state: state, attempts: d.attempts + 1,
+                    createdMillis: d.createdMillis, dueMillis: due ?? d.dueMillis, lastError: error ?? d.lastError))
+        }
     }
 
     public func deliveries(subscription: String?, limit: Int) -> [StoredDelivery] {

@@ -7,6 +7,9 @@ public protocol OutboxStore: Sendable {
     /// matcher is older than the store's subscriptions learns it before it commits.
     func subscriptions() async throws -> (version: Int64, subscriptions: [StoredSubscription])
 
+    /// The active subscription `id`, if there is one: one row, for a delivery of its message.
+    func subscription(id: String) async throws -> StoredSubscription?
+
     /// Adds `subscription` under the append lock, from the log's size then (the first record it can be told of),
     /// which is returned; the version changes. `alreadyExists` for a taken id.
     func addSubscription(_ subscription: StoredSubscription) async throws -> Int64
@@ -25,14 +28,23 @@ public protocol OutboxStore: Sendable {
     /// claims lapse, and they are claimed again.
     func claimDeliveries(limit: Int, now: Int64, lease: Int64, claimant: String) async throws -> [ClaimedDelivery]
 
-    /// Settles a claimed message: delivered, retried at `retryAt` (milliseconds) with `error` kept, or dead (a
-    /// dead letter, kept with its error). Ignored when the claim is no longer `claimant`'s (it lapsed and another
-    /// took it), so that a late answer never settles another's attempt.
-    func settleDelivery(id: Int64, claimant: String, outcome: DeliveryOutcome, now: Int64) async throws
+    /// Settles claimed messages, in one transaction: each delivered, retried at `retryAt` (milliseconds) with
+    /// `error` kept, or dead (a dead letter, kept with its error). A message whose claim is no longer `claimant`'s
+    /// (it lapsed and another took it) is left alone, so that a late answer never settles another's attempt.
+    func settleDeliveries(
+        _ settlements: [(id: Int64, outcome: DeliveryOutcome)], claimant: String, now: Int64)
+        async throws
 
     /// The outbox's messages for `subscription` (every subscription when nil) in the order they were written, at
     /// most `limit`.
     func deliveries(subscription: String?, limit: Int) async throws -> [StoredDelivery]
+}
+
+extension OutboxStore {
+    /// Settles one claimed message (`settleDeliveries`).
+    public func settleDelivery(id: Int64, claimant: String, outcome: DeliveryOutcome, now: Int64) async throws {
+        try await settleDeliveries([(id, outcome)], claimant: claimant, now: now)
+    }
 }
 
 /// A subscription as the store keeps it. The store does not read `body`: the engine does.
@@ -97,6 +109,15 @@ public enum DeliveryOutcome: Sendable, Equatable {
     case delivered
     case retry(at: Int64, error: String)
     case dead(error: String)
+
+    /// The state, due time (nil: unchanged) and error (nil: unchanged) a settlement writes.
+    public var written: (state: DeliveryState, due: Int64?, error: String?) {
+        switch self {
+        case .delivered: (.delivered, nil, nil)
+        case .retry(let at, let error): (.pending, at, error)
+        case .dead(let error): (.dead, nil, error)
+        }
+    }
 }
 
 /// Where a message stands.

@@ -36,18 +36,36 @@ extension PostgresLedgerStore {
             try await self.pool.withConnection { connection in
                 let version = try await Self.subscriptionsVersion(on: connection, self.logger)
                 var out: [StoredSubscription] = []
-                for try await (id, subscriber, url, body, from, created) in try await connection.query(
+                for try await row in try await connection.query(
                     "SELECT id, subscriber, url, body, from_seq, created FROM subscriptions ORDER BY created, id",
                     logger: self.logger
-                ).decode((String, String, String, ByteBuffer, Int64, Int64).self) {
-                    out.append(
-                        StoredSubscription(
-                            id: id, subscriber: subscriber, url: url, body: Array(buffer: body), fromSeq: from,
-                            createdMillis: created))
+                ).decode(SubscriptionRow.self) {
+                    out.append(Self.subscription(row))
                 }
                 return (version, out)
             }
         }
+    }
+
+    public func subscription(id: String) async throws -> StoredSubscription? {
+        try await reading {
+            try await self.pool.withConnection { connection in
+                for try await row in try await connection.query(
+                    "SELECT id, subscriber, url, body, from_seq, created FROM subscriptions WHERE id = \(id)",
+                    logger: self.logger
+                ).decode(SubscriptionRow.self) {
+                    return Self.subscription(row)
+                }
+                return nil
+            }
+        }
+    }
+
+    typealias SubscriptionRow = (String, String, String, ByteBuffer, Int64, Int64)
+
+    static func subscription(_ row: SubscriptionRow) -> StoredSubscription {
+        StoredSubscription(
+            id: row.0, subscriber: row.1, url: row.2, body: Array(buffer: row.3), fromSeq: row.4, createdMillis: row.5)
     }
 
     public func addSubscription(_ subscription: StoredSubscription) async throws -> Int64 {
@@ -151,20 +169,27 @@ extension PostgresLedgerStore {
         }
     }
 
-    public func settleDelivery(id: Int64, claimant: String, outcome: DeliveryOutcome, now: Int64) async throws {
-        let (state, due, error): (String, Int64?, String?) =
-            switch outcome {
-            case .delivered: ("delivered", nil, nil)
-            case .retry(let at, let error): ("pending", at, error)
-            case .dead(let error): ("dead", nil, error)
-            }
+    public func settleDeliveries(
+        _ settlements: [(id: Int64, outcome: DeliveryOutcome)], claimant: String, now: Int64
+    ) async throws {
+        guard !settlements.isEmpty else { return }
+        // One statement: the settlements as parallel arrays, joined to the outbox by id (a due of -1, and an error
+        // not `kept`, leave the row's own: times are never negative).
+        let written = settlements.map(\.outcome.written)
+        let (ids, states) = (settlements.map(\.id), written.map(\.state.rawValue))
+        let (dues, errors, kept) = (
+            written.map { $0.due ?? -1 }, written.map { $0.error ?? "" }, written.map { $0.error != nil }
+        )
         try await guarded {
             try await transaction { connection in
                 try await connection.query(
                     """
-                    UPDATE outbox SET state = \(state), attempts = attempts + 1, due = COALESCE(\(due), due),
-                        last_error = COALESCE(\(error), last_error), claimant = NULL, claimed_until = 0
-                    WHERE id = \(id) AND claimant = \(claimant) AND state = 'pending'
+                    UPDATE outbox SET state = s.state, attempts = attempts + 1,
+                        due = COALESCE(NULLIF(s.due, -1), outbox.due),
+                        last_error = CASE WHEN s.kept THEN s.error ELSE last_error END, claimant = NULL, claimed_until = 0
+                    FROM UNNEST(\(ids)::BIGINT[], \(states)::TEXT[], \(dues)::BIGINT[], \(errors)::TEXT[], \(kept)::BOOLEAN[])
+                        AS s(id, state, due, error, kept)
+                    WHERE outbox.id = s.id AND claimant = \(claimant) AND outbox.state = 'pending'
                     """, logger: self.logger)
             }
         }

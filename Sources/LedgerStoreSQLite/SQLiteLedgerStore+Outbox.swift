@@ -45,6 +45,19 @@ extension SQLiteLedgerStore {
         }
     }
 
+    public func subscription(id: String) async throws -> StoredSubscription? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT id, subscriber, url, body, from_seq, created FROM subscriptions WHERE id = ?",
+                arguments: [id]
+            ).map {
+                StoredSubscription(
+                    id: $0[0], subscriber: $0[1], url: $0[2], body: [UInt8]($0[3] as Data), fromSeq: $0[4],
+                    createdMillis: $0[5])
+            }
+        }
+    }
+
     public func addSubscription(_ subscription: StoredSubscription) async throws -> Int64 {
         try await write { db in
             guard
@@ -118,20 +131,21 @@ extension SQLiteLedgerStore {
         }
     }
 
-    public func settleDelivery(id: Int64, claimant: String, outcome: DeliveryOutcome, now: Int64) async throws {
+    public func settleDeliveries(
+        _ settlements: [(id: Int64, outcome: DeliveryOutcome)], claimant: String, now: Int64
+    ) async throws {
+        guard !settlements.isEmpty else { return }
         try await write { db in
-            let (state, due, error): (String, Int64?, String?) =
-                switch outcome {
-                case .delivered: ("delivered", nil, nil)
-                case .retry(let at, let error): ("pending", at, error)
-                case .dead(let error): ("dead", nil, error)
-                }
-            try db.execute(
+            let update = try db.cachedStatement(
                 sql: """
                     UPDATE outbox SET state = ?, attempts = attempts + 1, due = COALESCE(?, due),
                         last_error = COALESCE(?, last_error), claimant = NULL, claimed_until = 0
                     WHERE id = ? AND claimant = ? AND state = 'pending'
-                    """, arguments: [state, due, error, id, claimant])
+                    """)
+            for (id, outcome) in settlements {
+                let (state, due, error) = outcome.written
+                try update.execute(arguments: [state.rawValue, due, error, id, claimant])
+            }
         }
     }
 

@@ -48,7 +48,7 @@ extension Ledger {
 
     /// The subscription `id`, if `subscriber` may manage it (its own; the operator's are any).
     func subscription(_ id: String, of subscriber: String) async throws -> StoredSubscription {
-        guard let found = try await store.subscriptions().subscriptions.first(where: { $0.id == id }),
+        guard let found = try await store.subscription(id: id),
             subscriber == Ledger.operatorSubscriber || found.subscriber == subscriber
         else { throw EngineError(.subscriptionUnknown, "no subscription \(id) of \(subscriber)") }
         return found
@@ -138,6 +138,79 @@ extension Ledger {
         return count
     }
 
+    /// Returns once this engine has written outbox messages since `seen` (`outboxWrites` then), or after `limit`, or
+    /// on the task's cancellation, whichever is first; answers `outboxWrites`. A deliverer in the same process waits
+    /// here, to deliver at once without polling.
+    public func outboxWrite(after seen: Int64, within limit: Duration) async -> Int64 {
+        guard outboxWrites == seen else { return outboxWrites }
+        let id = UUID()
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                guard !Task.isCancelled else { return continuation.resume() }
+                let timer = Task {
+                    try? await Task.sleep(for: limit)
+                    self.wakeOutboxWaiter(id)
+                }
+                outboxWaiters[id] = (continuation, timer)
+            }
+        } onCancel: {
+            Task { await self.wakeOutboxWaiter(id) }
+        }
+        return outboxWrites
+    }
+
+    func wakeOutboxWaiter(_ id: UUID) {
+        guard let waiter = outboxWaiters.removeValue(forKey: id) else { return }
+        waiter.timer.cancel()
+        waiter.continuation.resume()
+    }
+
+    func wakeOutboxWaiters() {
+        for id in Array(outboxWaiters.keys) { wakeOutboxWaiter(id) }
+    }
+
+    /// Adds to `told` the `clone-suspected` alerts the batch raises (26 §3): for each serial a statement names that a
+    /// subscription watches for clones, the integrity rules (12) over its recorded events and the batch's — the
+    /// batch's at the records they will be, from `first` on — and an alert for each CLONE_SUSPECTED finding whose
+    /// last record is of the batch, at that record (the one that made the clone). Only watched serials cost a read.
+    func addCloneAlerts(
+        to told: inout [[(subscription: String, topic: String)]], statements: [Statement], signers: [[String]],
+        from first: Int64, matcher: SubscriptionMatcher, registry: Registry
+    ) async throws {
+        var watched: [String: [Int]] = [:]
+        for (i, statement) in statements.enumerated() {
+            guard case .event(let event, _) = statement else { continue }
+            for code in matcher.cloneWatched(event, registry: registry) { watched[code, default: []].append(i) }
+        }
+        guard !watched.isEmpty else { return }
+        if told.isEmpty { told = Array(repeating: [], count: statements.count) }
+        func recorder(_ keys: [String], _ seq: Int64) -> Participant? {
+            keys.lazy.compactMap { key -> Participant? in
+                if case .valid(let id) = registry.signer(key, at: seq) { return registry.participants[id] }
+                return nil
+            }.first
+        }
+        for (code, batch) in watched.sorted(by: { $0.key < $1.key }) {
+            var steps = try await events(naming: [IndexKey.object(code)]).map {
+                IntegrityRules.Step(seq: $0.seq, event: $0.event, recorder: recorder($0.signers, $0.seq))
+            }
+            for i in batch {
+                guard case .event(let event, _) = statements[i] else { continue }
+                steps.append(
+                    .init(seq: first + Int64(i), event: event, recorder: recorder(signers[i], first + Int64(i))))
+            }
+            let batchSeqs = Set(batch.map { first + Int64($0) })
+            for finding in IntegrityRules.check(steps, registry: registry)
+            where finding.code == .cloneSuspected && finding.identifier == code {
+                guard let seq = finding.records.max(), batchSeqs.contains(seq) else { continue }
+                for alert in matcher.cloneAlerts(code, registry: registry)
+                where !told[Int(seq - first)].contains(where: { $0 == alert }) {
+                    told[Int(seq - first)].append(alert)
+                }
+            }
+        }
+    }
+
     /// The matcher of the store's subscriptions, read again when they changed.
     func currentMatcher() async throws -> SubscriptionMatcher {
         if let matcher { return matcher }
@@ -173,8 +246,7 @@ extension Ledger {
     /// when the subscription is gone.
     public func delivery(for claimed: ClaimedDelivery) async throws -> Delivery? {
         let message = claimed.message
-        guard let stored = try await store.subscriptions().subscriptions.first(where: { $0.id == message.subscription })
-        else { return nil }
+        guard let stored = try await store.subscription(id: message.subscription) else { return nil }
         let registry = try await currentRegistry()
         let (proofs, entries) = try await inclusionProofs([message.seq])
         let (proof, entry) = (proofs[0], entries[0])
@@ -262,9 +334,16 @@ extension Ledger {
         try await store.claimDeliveries(limit: limit, now: clock(), lease: lease, claimant: claimant)
     }
 
-    /// Settles a claimed message (`OutboxStore.settleDelivery`).
+    /// Settles a claimed message (`OutboxStore.settleDeliveries`).
     public nonisolated func settleDelivery(_ id: Int64, claimant: String, outcome: DeliveryOutcome) async throws {
-        try await store.settleDelivery(id: id, claimant: claimant, outcome: outcome, now: clock())
+        try await settleDeliveries([(id, outcome)], claimant: claimant)
+    }
+
+    /// Settles claimed messages in one transaction (`OutboxStore.settleDeliveries`).
+    public nonisolated func settleDeliveries(
+        _ settlements: [(id: Int64, outcome: DeliveryOutcome)], claimant: String
+    ) async throws {
+        try await store.settleDeliveries(settlements, claimant: claimant, now: clock())
     }
 
     /// The outbox's messages for `subscription` (all when nil), in the order written, at most `limit`.

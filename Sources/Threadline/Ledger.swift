@@ -57,7 +57,9 @@ public actor Ledger {
     var matcher: SubscriptionMatcher?
     /// How many times this engine has written outbox messages: a deliverer in the same process watches it to
     /// deliver at once rather than at its next poll.
-    public internal(set) var outboxWrites: Int64 = 0
+    public internal(set) var outboxWrites: Int64 = 0 { didSet { wakeOutboxWaiters() } }
+    /// Those waiting for the next outbox write (`outboxWrite(after:within:)`), each with its timer.
+    var outboxWaiters: [UUID: (continuation: CheckedContinuation<Void, Never>, timer: Task<Void, Never>)] = [:]
     /// The authorisations whose end this engine has told subscribers of (`noteExpiredAuthorizations`).
     var expiriesNoted: Set<Int64> = []
     /// Whether a catch-up is under way, and the ones waiting for it to end (`catchUp`).
@@ -208,10 +210,17 @@ public actor Ledger {
                     for i in a.keep {
                         told.append(
                             matcher.messages(
-                                for: prepared.statements[i], keys: prepared.statements[i].indexKeys,
-                                signers: prepared.signers[i], registry: decision.registry))
+                                for: prepared.statements[i], keys: keys[told.count], signers: prepared.signers[i],
+                                registry: decision.registry))
                     }
                 }
+            }
+            if matcher.watchesClones {
+                try await addCloneAlerts(
+                    to: &told,
+                    statements: accepted.flatMap { a in a.keep.map { group[a.request].prepared.statements[$0] } },
+                    signers: accepted.flatMap { a in a.keep.map { group[a.request].prepared.signers[$0] } }, from: size,
+                    matcher: matcher, registry: decision.registry)
             }
             let time = clock()
             var outcome: [[Result<Int64, LedgerError>?]] = group.map { Array(repeating: nil, count: $0.prepared.count) }

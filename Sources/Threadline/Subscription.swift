@@ -93,6 +93,9 @@ public struct Subscription: Sendable, Equatable {
 public enum AlertKind: String, Sendable, CaseIterable, Codable, Comparable {
     /// An event recalls, reports stolen, or destroys a product or lot (12: RECALLED, STOLEN, DESTROYED).
     case recalled, stolen, destroyed
+    /// An event that makes the integrity rules suspect a clone of a serial: two custody chains, or places too far
+    /// apart for the time between (12: CLONE_SUSPECTED).
+    case cloneSuspected = "clone-suspected"
     /// A serial's hidden code entered correctly again: its first-scan check now fails (24 §7).
     case firstScanFailed = "first-scan-failed"
     /// A brand withdrew a channel's authorisation, or the authorisation's window ended (09).

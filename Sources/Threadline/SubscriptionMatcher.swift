@@ -32,6 +32,9 @@ struct SubscriptionMatcher: Sendable {
 
     var isEmpty: Bool { byID.isEmpty }
 
+    /// Whether any subscription asks for `clone-suspected` alerts (then appends look for them, 26 §3).
+    let watchesClones: Bool
+
     /// The matcher of `stored`; a subscription whose stored form no longer reads (written by a newer version) is
     /// left out and named in `unreadable`.
     init(version: Int64, stored: [StoredSubscription]) {
@@ -65,6 +68,7 @@ struct SubscriptionMatcher: Sendable {
         }
         self.byID = byID
         self.unreadable = unreadable
+        self.watchesClones = byID.values.contains { $0.kinds.contains(.cloneSuspected) }
     }
 
     /// Stored subscriptions that did not read.
@@ -129,6 +133,22 @@ struct SubscriptionMatcher: Sendable {
         default: break
         }
         return out
+    }
+
+    /// The `clone-suspected` messages for a clone of `code` (canonical) that a record raised.
+    func cloneAlerts(_ code: String, registry: Registry) -> [(subscription: String, topic: String)] {
+        alerts([.cloneSuspected], about: productSubjects([code], registry)) { _ in true }
+    }
+
+    /// The serials `event` names that a `clone-suspected` subscription watches (by code, GTIN or brand).
+    func cloneWatched(_ event: EPCISEvent, registry: Registry) -> [String] {
+        var codes: [String] = []
+        event.forEachObject { object in
+            let code = DigitalLink.canonical(object)
+            guard !codes.contains(code), !cloneAlerts(code, registry: registry).isEmpty else { return }
+            codes.append(code)
+        }
+        return codes
     }
 
     /// The `authorization-expired` messages of an authorisation whose window ended at `endMillis`: to each alert

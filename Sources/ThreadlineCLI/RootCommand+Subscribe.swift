@@ -93,9 +93,9 @@ extension RootCommand {
         static let configuration = CommandConfiguration(
             abstract: "Subscribe a webhook to new events matching an EPCIS query, or to alerts.",
             discussion: """
-                Events: --query NAME=VALUE (repeat), as 'threadline events' takes them. Alerts (recalled, stolen, \
-                destroyed, first-scan-failed, authorization-withdrawn, revoked) about the --code, --gtin, \
-                --seller and --brand named. Each matching record is written to the outbox in the same \
+                Events: --query NAME=VALUE (repeat), as 'threadline events' takes them. Alerts (recalled, \
+                stolen, destroyed, clone-suspected, first-scan-failed, authorization-withdrawn, \
+                authorization-expired, revoked) about the --code, --gtin, --seller and --brand named. Each matching record is written to the outbox in the same \
                 transaction and posted to the webhook, signed by the operator and with its inclusion proof, \
                 until the webhook answers 2xx (Specs/26). On the ledger (--ledger) the subscription is the \
                 operator's, or --subscriber's; through a server, the participant's whose key (--as) signs.

@@ -54,15 +54,16 @@ public actor Deliverer {
             + UUID().uuidString.prefix(8)
     }
 
-    /// Delivers until cancelled: whatever is due, then waits for this process's next outbox write (looking every
-    /// 10 ms) or the next poll.
+    /// Delivers until cancelled: whatever is due, then waits for this process's next outbox write or the next poll.
     public func run() async {
         var seen: Int64 = -1
         var lastClaim: Int64 = 0
         while !Task.isCancelled {
             let writes = await ledger.outboxWrites
             let now = ledger.nowMillis
-            if writes != seen || now - lastClaim >= options.poll {
+            if writes == seen, now - lastClaim < options.poll {
+                _ = await ledger.outboxWrite(after: seen, within: .milliseconds(options.poll - (now - lastClaim)))
+            } else {
                 seen = writes
                 lastClaim = now
                 do {
@@ -73,39 +74,41 @@ public actor Deliverer {
                     logger.warning("the outbox could not be read", metadata: ["error": "\(error)"])
                 }
             }
-            try? await Task.sleep(for: .milliseconds(10))
         }
     }
 
-    /// Claims one batch of due messages and delivers them, all at once; returns how many were claimed.
+    /// Claims one batch of due messages, delivers them all at once, and settles them in one transaction; returns
+    /// how many were claimed.
     @discardableResult
     public func deliverDue() async throws -> Int {
         let claimed = try await ledger.claimDeliveries(limit: options.batch, lease: options.lease, claimant: claimant)
-        await withTaskGroup(of: Void.self) { group in
+        let settlements = await withTaskGroup(of: (id: Int64, outcome: DeliveryOutcome)?.self) { group in
             for delivery in claimed { group.addTask { await self.deliver(delivery) } }
+            var all: [(id: Int64, outcome: DeliveryOutcome)] = []
+            for await one in group { if let one { all.append(one) } }
+            return all
+        }
+        do { try await ledger.settleDeliveries(settlements, claimant: claimant) } catch {
+            // The claims lapse and the messages are claimed again: at least once, never lost.
+            logger.warning("deliveries could not be settled", metadata: ["error": "\(error)"])
         }
         return claimed.count
     }
 
-    /// One attempt at one message, settled.
-    func deliver(_ claimed: ClaimedDelivery) async {
-        let outcome: DeliveryOutcome
+    /// One attempt at one message, and how it ended (nil: its subscription is gone, nothing to settle).
+    func deliver(_ claimed: ClaimedDelivery) async -> (id: Int64, outcome: DeliveryOutcome)? {
         do {
-            guard let delivery = try await ledger.delivery(for: claimed) else { return }
+            guard let delivery = try await ledger.delivery(for: claimed) else { return nil }
             try await post(delivery)
-            outcome = .delivered
+            return (claimed.id, .delivered)
         } catch {
-            outcome = settlement(of: claimed, after: "\(error)")
             logger.info(
                 "delivery failed",
                 metadata: [
                     "subscription": "\(claimed.message.subscription)", "seq": "\(claimed.message.seq)",
                     "attempt": "\(claimed.attempts + 1)", "error": "\(error)",
                 ])
-        }
-        do { try await ledger.settleDelivery(claimed.id, claimant: claimant, outcome: outcome) } catch {
-            // The claim lapses and the message is claimed again: at least once, never lost.
-            logger.warning("a delivery could not be settled", metadata: ["error": "\(error)"])
+            return (claimed.id, settlement(of: claimed, after: "\(error)"))
         }
     }
 

@@ -39,6 +39,8 @@ struct OutboxConformanceTests {
         #expect(try await store.addSubscription(Self.subscription("a")) == 3)
         let (version, list) = try await store.subscriptions()
         #expect(version == 1 && list.map(\.id) == ["a"] && list[0].fromSeq == 3 && list[0].subscriber == "shop")
+        #expect(try await store.subscription(id: "a") == list[0])
+        #expect(try await store.subscription(id: "b") == nil)
         await #expect(throws: LedgerStoreError.self) { try await store.addSubscription(Self.subscription("a")) }
         // An append built against version 0 is refused by its own check; against 1, it goes through.
         await #expect(throws: Stale.self) {
@@ -52,6 +54,7 @@ struct OutboxConformanceTests {
         #expect(try await store.removeSubscription(id: "a"))
         #expect(try await !store.removeSubscription(id: "a"))
         #expect(try await store.subscriptions().version == 2)
+        #expect(try await store.subscription(id: "a") == nil)
         #expect(try await store.deliveries(subscription: "a", limit: 10).isEmpty)
     }
 
@@ -80,10 +83,12 @@ struct OutboxConformanceTests {
         #expect(again.map(\.message.seq) == [0, 2] && again[1].attempts == 1)
         // Settled late by the lapsed claimant: ignored, the new claim stands.
         try await store.settleDelivery(id: first[0].id, claimant: "one", outcome: .delivered, now: 9100)
-        try await store.settleDelivery(id: again[0].id, claimant: "two", outcome: .dead(error: "gone"), now: 9100)
-        try await store.settleDelivery(id: again[1].id, claimant: "two", outcome: .delivered, now: 9100)
+        // Several settled in one transaction; a delivery keeps the error and due time of the attempt before.
+        try await store.settleDeliveries(
+            [(again[0].id, .dead(error: "gone")), (again[1].id, .delivered)], claimant: "two", now: 9100)
         rows = try await store.deliveries(subscription: "a", limit: 10)
         #expect(rows.map(\.state) == [.dead, .delivered, .delivered] && rows[0].lastError == "gone")
+        #expect(rows[2].lastError == "503" && rows[2].dueMillis == 9000 && rows[2].attempts == 2)
         // A replay puts them back, attempts reset, same rows; a message of no subscription is not written.
         let replayed = try await store.enqueue(
             [0, 1, 2].map { OutboxMessage(subscription: "a", seq: $0, topic: "event") }

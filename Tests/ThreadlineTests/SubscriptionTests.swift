@@ -143,6 +143,49 @@ struct SubscriptionTests {
                 && body["about"] == .array([.string("shop"), .string("acme")]))
     }
 
+    @Test func aReceiptThatMakesASecondCustodyChainIsACloneAlertAtItsRecord() async throws {
+        let ledger = try await R.ledger()
+        let brand = try await ledger.subscribe(try Self.alerts([.cloneSuspected], brands: ["acme"]), subscriber: "acme")
+        let other = try await ledger.subscribe(
+            try Self.alerts([.cloneSuspected], codes: ["urn:epc:id:sgtin:0614141.112345.2"]), subscriber: "acme")
+        let receive = R.event(
+            #""type":"ObjectEvent","action":"OBSERVE","bizStep":"receiving","epcList":["urn:epc:id:sgtin:0614141.112345.1"]"#,
+            time: "2026-09-02T08:00:00Z")
+        // Made by the brand, then received by the shop, to which the brand never shipped it: two custody chains.
+        _ = try await ledger.append([try R.signed(R.commissionShirts, by: R.brand)])
+        #expect(try await Self.told(ledger, brand).isEmpty)
+        _ = try await ledger.append([try R.signed(receive, by: R.shop)])
+        #expect(try await Self.told(ledger, brand) == ["5 alert:clone-suspected"])
+        #expect(try await Self.told(ledger, other).isEmpty)
+        // Within one batch too: the alert is at the record that makes the clone.
+        let (second, _) = try await R.ledgerAndPath()
+        let watch = try await second.subscribe(
+            try Self.alerts([.cloneSuspected], codes: [Self.serial]), subscriber: "acme")
+        _ = try await second.append([try R.signed(R.commissionShirts, by: R.brand), try R.signed(receive, by: R.shop)])
+        #expect(try await Self.told(second, watch) == ["5 alert:clone-suspected"])
+    }
+
+    @Test func aWaitForTheOutboxEndsAtAWriteAtItsLimitOrOnCancellation() async throws {
+        let ledger = try await R.ledger()
+        _ = try await ledger.subscribe(try Self.alerts([.recalled], codes: [Self.serial]), subscriber: "acme")
+        let seen = await ledger.outboxWrites
+        let clock = ContinuousClock()
+        let start = clock.now
+        #expect(await ledger.outboxWrite(after: seen, within: .milliseconds(50)) == seen)
+        #expect(clock.now - start >= .milliseconds(50))
+        // A write that tells someone wakes the waiter, long before its limit.
+        let waiting = Task { await ledger.outboxWrite(after: seen, within: .seconds(600)) }
+        _ = try await ledger.append([
+            try R.signed(R.commissionShirts, by: R.brand), try R.signed(Self.recall, by: R.brand),
+        ])
+        #expect(await waiting.value == seen + 1)
+        // A write already made since `seen` answers at once; a cancelled wait ends at once.
+        #expect(await ledger.outboxWrite(after: seen, within: .seconds(600)) == seen + 1)
+        let cancelled = Task { await ledger.outboxWrite(after: seen + 1, within: .seconds(600)) }
+        cancelled.cancel()
+        #expect(await cancelled.value == seen + 1)
+    }
+
     @Test func aSecondCorrectEntryOfAHiddenCodeAlertsItsSubscribers() async throws {
         let ledger = try await R.ledger()
         let watch = try await ledger.subscribe(

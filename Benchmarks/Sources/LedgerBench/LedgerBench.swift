@@ -80,6 +80,13 @@ struct LedgerBench: AsyncParsableCommand {
     @Option(help: "Instead: seal and sign this many EPCIS events, against signing them plain.")
     var seal: Int?
 
+    @Option(
+        help: """
+            Instead: with this many subscriptions, the append rate against none (--events events, default 20000), \
+            alert latency from commit to the webhook's 200 at 1000 and this many, and deliveries a second.
+            """)
+    var subscriptions: Int?
+
     @Option(help: "Instead: POST this many pre-signed EPCIS events to an in-process server over HTTP.")
     var http: Int?
 
@@ -114,6 +121,7 @@ struct LedgerBench: AsyncParsableCommand {
             spreadsheet.map { "import of a spreadsheet of \($0) rows" },
             seal.map { "sealing \($0) EPCIS events" },
             http.map { "\($0) statements over HTTP" },
+            subscriptions.map { "\($0) subscriptions" },
         ]
         let work = modes.compactMap { $0 }.first ?? "\(records) records"
         print("machine: \(cores) cores; \(work); batch: \(batch)")
@@ -121,6 +129,7 @@ struct LedgerBench: AsyncParsableCommand {
         let bound = measureVerifyBound(seconds: boundSeconds, cores: cores)
         print(String(format: "bound   Ed25519 verify, swift-crypto, %d cores: %10.0f /s", cores, bound))
         if let audit { return try await runAudit(of: audit, bound: bound, cores: cores) }
+        if let subscriptions { return try await runSubscriptions(count: subscriptions, bound: bound) }
         if let events { return try await runProvenance(events: events, bound: bound) }
         if let remoteImport { return try await runRemoteImport(events: remoteImport, bound: bound) }
         if let spreadsheet { return try await runSpreadsheet(rows: spreadsheet, bound: bound) }
