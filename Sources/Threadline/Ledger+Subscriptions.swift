@@ -241,50 +241,71 @@ public struct Delivery: Sendable {
 }
 
 extension Ledger {
-    /// What a claimed message delivers: the event (an `EPCISQueryDocument`) or the alert, with the record (when its
-    /// subscriber may see it) and its tlog-proof against the latest checkpoint (signed first if the log grew). Nil
-    /// when the subscription is gone.
+    /// What a claimed message delivers (`deliveries(for:)`); nil when the subscription is gone.
     public func delivery(for claimed: ClaimedDelivery) async throws -> Delivery? {
-        let message = claimed.message
-        guard let stored = try await store.subscription(id: message.subscription) else { return nil }
-        let registry = try await currentRegistry()
-        let (proofs, entries) = try await inclusionProofs([message.seq])
-        let (proof, entry) = (proofs[0], entries[0])
-        let record = try LedgerRecord(bytes: entry)
-        let reader: Reader =
-            stored.subscriber == Ledger.operatorSubscriber ? .operator : .participant(stored.subscriber)
-        let creation = Timestamp.format(millis: clock())
-        let body: JSONValue
-        if message.topic == Subscription.eventTopic {
-            let recorded = try await recordedEvents([message.seq])
-            var document = try EventQuery.document(EventPage(events: recorded, next: nil), creationDate: creation)
-            document = Ledger.adding(
-                [
-                    .init("subscriptionID", .string(stored.id)),
-                    .init("threadline:entries", .array([.string(Data(entry).base64EncodedString())])),
-                    .init("threadline:proofs", .array([.string(proof.encoded)])),
-                ], toQueryResultsOf: document)
-            body = document
-        } else {
-            let kind = String(message.topic.dropFirst("alert:".count))
-            let opening = try await store.openings(at: [message.seq])[message.seq]
-            let statement = try Ledger.statement(record.envelope, opening: opening)
-            var members: [JSONValue.Member] = [
-                .init("type", .string("ThreadlineAlert")), .init("subscriptionID", .string(stored.id)),
-                .init("alert", .string(kind)), .init("seq", .number(String(message.seq))),
-                .init("creationDate", .string(creation)),
-                .init("about", .array(Ledger.about(statement, for: stored, registry: registry).map { .string($0) })),
-            ]
-            if ReadPolicy(registry: registry).sees(record.envelope, reader: reader) {
-                members.append(.init("record", .string(Data(entry).base64EncodedString())))
-                if let opening { members.append(.init("opening", try JSONValue(parsing: opening))) }
-            } else {
-                members.append(.init("leaf", .string(Merkle.leafHash(entry).base64)))
-            }
-            members.append(.init("proof", .string(proof.encoded)))
-            body = .object(members)
+        try await deliveries(for: [claimed])[0]
+    }
+
+    /// What each claimed message delivers: the event (an `EPCISQueryDocument`) or the alert, with the record (when
+    /// its subscriber may see it) and its tlog-proof against the latest checkpoint (signed first if the log grew);
+    /// nil for a message whose subscription is gone. A batch's proofs, records and openings are read at once.
+    public func deliveries(for claimed: [ClaimedDelivery]) async throws -> [Delivery?] {
+        var subscriptions: [String: StoredSubscription] = [:]
+        for id in Set(claimed.map(\.message.subscription)) {
+            subscriptions[id] = try await store.subscription(id: id)
         }
-        return Delivery(claimed: claimed, url: stored.url, body: Array(body.serialized.utf8))
+        let live = claimed.filter { subscriptions[$0.message.subscription] != nil }
+        let seqs = Array(Set(live.map(\.message.seq))).sorted()
+        guard !seqs.isEmpty else { return claimed.map { _ in nil } }
+        let registry = try await currentRegistry()
+        let (proofs, entries) = try await inclusionProofs(seqs)
+        let proved = Dictionary(uniqueKeysWithValues: zip(seqs, zip(proofs, entries)))
+        let eventSeqs = Array(Set(live.filter { $0.message.topic == Subscription.eventTopic }.map(\.message.seq)))
+        let events = Dictionary(
+            uniqueKeysWithValues: try await recordedEvents(eventSeqs.sorted()).map { ($0.seq, $0) })
+        let alertSeqs = Set(live.filter { $0.message.topic != Subscription.eventTopic }.map(\.message.seq))
+        let openings = alertSeqs.isEmpty ? [:] : try await store.openings(at: alertSeqs.sorted())
+        let creation = Timestamp.format(millis: clock())
+        let policy = ReadPolicy(registry: registry)
+        return try claimed.map { claimed -> Delivery? in
+            let message = claimed.message
+            guard let stored = subscriptions[message.subscription], let (proof, entry) = proved[message.seq] else {
+                return nil
+            }
+            let body: JSONValue
+            if message.topic == Subscription.eventTopic, let recorded = events[message.seq] {
+                let document = try EventQuery.document(EventPage(events: [recorded], next: nil), creationDate: creation)
+                body = Ledger.adding(
+                    [
+                        .init("subscriptionID", .string(stored.id)),
+                        .init("threadline:entries", .array([.string(Data(entry).base64EncodedString())])),
+                        .init("threadline:proofs", .array([.string(proof.encoded)])),
+                    ], toQueryResultsOf: document)
+            } else {
+                let record = try LedgerRecord(bytes: entry)
+                let kind = String(message.topic.dropFirst("alert:".count))
+                let opening = openings[message.seq]
+                let statement = try Ledger.statement(record.envelope, opening: opening)
+                let reader: Reader =
+                    stored.subscriber == Ledger.operatorSubscriber ? .operator : .participant(stored.subscriber)
+                var members: [JSONValue.Member] = [
+                    .init("type", .string("ThreadlineAlert")), .init("subscriptionID", .string(stored.id)),
+                    .init("alert", .string(kind)), .init("seq", .number(String(message.seq))),
+                    .init("creationDate", .string(creation)),
+                    .init(
+                        "about", .array(Ledger.about(statement, for: stored, registry: registry).map { .string($0) })),
+                ]
+                if policy.sees(record.envelope, reader: reader) {
+                    members.append(.init("record", .string(Data(entry).base64EncodedString())))
+                    if let opening { members.append(.init("opening", try JSONValue(parsing: opening))) }
+                } else {
+                    members.append(.init("leaf", .string(Merkle.leafHash(entry).base64)))
+                }
+                members.append(.init("proof", .string(proof.encoded)))
+                body = .object(members)
+            }
+            return Delivery(claimed: claimed, url: stored.url, body: Array(body.serialized.utf8))
+        }
     }
 
     /// `document` (an EPCISQueryDocument) with `members` added to its `queryResults`.

@@ -102,8 +102,13 @@ struct SubscriptionMatcher: Sendable {
         func wanted(_ id: String) -> Bool { only == nil || only == id }
         switch statement {
         case .event(let event, _):
-            var candidates = everyEvent.filter(wanted)
-            for key in keys { candidates += (eventsByKey[key] ?? []).filter(wanted) }
+            // Most events match no subscription: only the keys' lookups, no array made.
+            var candidates: [String] = []
+            for id in everyEvent where wanted(id) { candidates.append(id) }
+            for key in keys {
+                guard let ids = eventsByKey[key] else { continue }
+                for id in ids where wanted(id) { candidates.append(id) }
+            }
             if !candidates.isEmpty {
                 let policy = ReadPolicy(registry: registry)
                 var seen = Set<String>()
@@ -114,8 +119,8 @@ struct SubscriptionMatcher: Sendable {
                     out.append((id, Subscription.eventTopic))
                 }
             }
-            let stoppers = IntegrityRules.saleStoppers(event)
-            if !stoppers.isEmpty, !alertsBySubject.isEmpty {
+            let stoppers = alertsBySubject.isEmpty ? [] : IntegrityRules.saleStoppers(event)
+            if !stoppers.isEmpty {
                 let kinds = stoppers.compactMap { AlertKind(rawValue: $0.rawValue.lowercased()) }
                 out += alerts(kinds, about: productSubjects(IntegrityRules.stoppedObjects(event), registry), wanted)
             }

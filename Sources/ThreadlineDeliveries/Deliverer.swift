@@ -82,8 +82,22 @@ public actor Deliverer {
     @discardableResult
     public func deliverDue() async throws -> Int {
         let claimed = try await ledger.claimDeliveries(limit: options.batch, lease: options.lease, claimant: claimant)
+        guard !claimed.isEmpty else { return 0 }
+        // Built together (one read of the batch's proofs and records); should that fail, one by one.
+        let built: [Result<Delivery?, any Error>]
+        do { built = try await ledger.deliveries(for: claimed).map { .success($0) } } catch {
+            var one: [Result<Delivery?, any Error>] = []
+            for message in claimed {
+                do { one.append(.success(try await ledger.delivery(for: message))) } catch {
+                    one.append(.failure(error))
+                }
+            }
+            built = one
+        }
         let settlements = await withTaskGroup(of: (id: Int64, outcome: DeliveryOutcome)?.self) { group in
-            for delivery in claimed { group.addTask { await self.deliver(delivery) } }
+            for (message, delivery) in zip(claimed, built) {
+                group.addTask { await self.deliver(message, delivery) }
+            }
             var all: [(id: Int64, outcome: DeliveryOutcome)] = []
             for await one in group { if let one { all.append(one) } }
             return all
@@ -96,9 +110,11 @@ public actor Deliverer {
     }
 
     /// One attempt at one message, and how it ended (nil: its subscription is gone, nothing to settle).
-    func deliver(_ claimed: ClaimedDelivery) async -> (id: Int64, outcome: DeliveryOutcome)? {
+    func deliver(
+        _ claimed: ClaimedDelivery, _ built: Result<Delivery?, any Error>
+    ) async -> (id: Int64, outcome: DeliveryOutcome)? {
         do {
-            guard let delivery = try await ledger.delivery(for: claimed) else { return nil }
+            guard let delivery = try built.get() else { return nil }
             try await post(delivery)
             return (claimed.id, .delivered)
         } catch {
