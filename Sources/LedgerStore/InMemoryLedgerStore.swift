@@ -12,6 +12,7 @@ public actor InMemoryLedgerStore: LedgerStore {
     private var indexed: Int64 = 0
     private var storedOpenings: [Int64: [UInt8]] = [:]
     private var storedSubscriptions: [StoredSubscription] = []
+    private var storedQueries: [StoredQuery] = []
     private var subscriptionsVersion: Int64 = 0
     private var outbox: [OutboxRow] = []
     private struct OutboxRow {
@@ -239,6 +240,23 @@ public actor InMemoryLedgerStore: LedgerStore {
                     id: d.id, message: d.message, state: state, attempts: d.attempts + 1,
                     createdMillis: d.createdMillis, dueMillis: due ?? d.dueMillis, lastError: error ?? d.lastError))
         }
+    }
+
+    public func namedQueries(owner: String) -> [StoredQuery] {
+        storedQueries.filter { $0.owner == owner }.sorted { $0.name < $1.name }
+    }
+
+    public func addNamedQuery(_ query: StoredQuery) throws {
+        guard !storedQueries.contains(where: { $0.owner == query.owner && $0.name == query.name }) else {
+            throw LedgerStoreError.alreadyExists("query \(query.name) of \(query.owner)")
+        }
+        storedQueries.append(query)
+    }
+
+    public func removeNamedQuery(owner: String, name: String) -> Bool {
+        let before = storedQueries.count
+        storedQueries.removeAll { $0.owner == owner && $0.name == name }
+        return storedQueries.count < before
     }
 
     public func deliveries(subscription: String?, limit: Int) -> [StoredDelivery] {

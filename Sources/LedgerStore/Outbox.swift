@@ -38,6 +38,31 @@ public protocol OutboxStore: Sendable {
     /// The outbox's messages for `subscription` (every subscription when nil) in the order they were written, at
     /// most `limit`.
     func deliveries(subscription: String?, limit: Int) async throws -> [StoredDelivery]
+
+    /// The named queries of `owner` (the EPCIS 2.0 REST binding's `/queries`, 26 §8), by name.
+    func namedQueries(owner: String) async throws -> [StoredQuery]
+
+    /// Adds a named query; `alreadyExists` when its owner has one of that name.
+    func addNamedQuery(_ query: StoredQuery) async throws
+
+    /// Removes `owner`'s query `name`; false when there is none.
+    func removeNamedQuery(owner: String, name: String) async throws -> Bool
+}
+
+/// A named query as the store keeps it: its owner's, under a name unique to the owner. The store does not read
+/// `body` (the query's JSON form): the engine does.
+public struct StoredQuery: Sendable, Equatable {
+    public let owner: String
+    public let name: String
+    public let body: [UInt8]
+    public let createdMillis: Int64
+
+    public init(owner: String, name: String, body: [UInt8], createdMillis: Int64) {
+        self.owner = owner
+        self.name = name
+        self.body = body
+        self.createdMillis = createdMillis
+    }
 }
 
 extension OutboxStore {

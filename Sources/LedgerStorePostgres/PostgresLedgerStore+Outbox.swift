@@ -221,4 +221,50 @@ extension PostgresLedgerStore {
             }
         }
     }
+
+    public func namedQueries(owner: String) async throws -> [StoredQuery] {
+        try await reading {
+            try await self.pool.withConnection { connection in
+                var out: [StoredQuery] = []
+                for try await (name, body, created) in try await connection.query(
+                    "SELECT name, body, created FROM queries WHERE owner = \(owner) ORDER BY name", logger: self.logger
+                ).decode((String, ByteBuffer, Int64).self) {
+                    out.append(StoredQuery(owner: owner, name: name, body: Array(buffer: body), createdMillis: created))
+                }
+                return out
+            }
+        }
+    }
+
+    public func addNamedQuery(_ query: StoredQuery) async throws {
+        try await guarded {
+            try await transaction { connection in
+                var added = false
+                for try await _ in try await connection.query(
+                    """
+                    INSERT INTO queries (owner, name, body, created)
+                    VALUES (\(query.owner), \(query.name), \(ByteBuffer(bytes: query.body)), \(query.createdMillis))
+                    ON CONFLICT DO NOTHING RETURNING name
+                    """, logger: self.logger
+                ).decode(String.self) {
+                    added = true
+                }
+                guard added else { throw LedgerStoreError.alreadyExists("query \(query.name) of \(query.owner)") }
+            }
+        }
+    }
+
+    public func removeNamedQuery(owner: String, name: String) async throws -> Bool {
+        try await guarded {
+            try await transaction { connection in
+                var removed = false
+                for try await _ in try await connection.query(
+                    "DELETE FROM queries WHERE owner = \(owner) AND name = \(name) RETURNING name", logger: self.logger
+                ).decode(String.self) {
+                    removed = true
+                }
+                return removed
+            }
+        }
+    }
 }

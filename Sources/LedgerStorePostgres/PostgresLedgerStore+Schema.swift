@@ -129,6 +129,16 @@ extension PostgresLedgerStore {
                 "CREATE INDEX outbox_pending ON outbox (due, id) WHERE state = 'pending'",
             ]
         ),
+        (
+            // Named queries (Specs/26 §8): beside the log, not append-only.
+            "v7-queries",
+            [
+                """
+                CREATE TABLE queries (owner TEXT NOT NULL, name TEXT NOT NULL, body BYTEA NOT NULL,
+                                      created BIGINT NOT NULL, PRIMARY KEY (owner, name))
+                """
+            ]
+        ),
     ]
 
     /// Applies pending migrations. When there are none it only reads, so a role without DDL rights
@@ -184,6 +194,7 @@ extension PostgresLedgerStore {
             "GRANT SELECT, INSERT, UPDATE ON openings TO \(role)",
             "GRANT USAGE ON SEQUENCE cosignatures_position_seq TO \(role)",
             "GRANT SELECT, INSERT, UPDATE, DELETE ON subscriptions, outbox TO \(role)",
+            "GRANT SELECT, INSERT, DELETE ON queries TO \(role)",
             "GRANT SELECT, UPDATE (version) ON subscription_state TO \(role)",
             "GRANT USAGE ON SEQUENCE outbox_id_seq TO \(role)",
         ]

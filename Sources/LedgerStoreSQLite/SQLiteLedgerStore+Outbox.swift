@@ -167,4 +167,30 @@ extension SQLiteLedgerStore {
             }
         }
     }
+
+    public func namedQueries(owner: String) async throws -> [StoredQuery] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT name, body, created FROM queries WHERE owner = ? ORDER BY name", arguments: [owner]
+            ).map { StoredQuery(owner: owner, name: $0[0], body: [UInt8]($0[1] as Data), createdMillis: $0[2]) }
+        }
+    }
+
+    public func addNamedQuery(_ query: StoredQuery) async throws {
+        try await write { db in
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO queries (owner, name, body, created) VALUES (?, ?, ?, ?)",
+                arguments: [query.owner, query.name, Data(query.body), query.createdMillis])
+            guard db.changesCount > 0 else {
+                throw LedgerStoreError.alreadyExists("query \(query.name) of \(query.owner)")
+            }
+        }
+    }
+
+    public func removeNamedQuery(owner: String, name: String) async throws -> Bool {
+        try await write { db in
+            try db.execute(sql: "DELETE FROM queries WHERE owner = ? AND name = ?", arguments: [owner, name])
+            return db.changesCount > 0
+        }
+    }
 }

@@ -157,6 +157,14 @@ public final class SQLiteLedgerStore: LedgerStore {
                     CREATE INDEX outbox_pending ON outbox(due, id) WHERE state = 'pending';
                     """)
         }
+        migrator.registerMigration("v7-queries") { db in
+            // Named queries (Specs/26 §8): beside the log, not append-only.
+            try db.execute(
+                sql: """
+                    CREATE TABLE queries (owner TEXT NOT NULL, name TEXT NOT NULL, body BLOB NOT NULL,
+                        created INTEGER NOT NULL, PRIMARY KEY (owner, name)) WITHOUT ROWID
+                    """)
+        }
         return migrator
     }
 

@@ -33,6 +33,8 @@ public enum EngineCode: String, ErrorCode {
     case subscriptionAlerts = "subscription.alerts", subscriptionJSON = "subscription.json"
     case subscriptionQuery = "subscription.query", subscriptionSubscriber = "subscription.subscriber"
     case subscriptionUnknown = "subscription.unknown", subscriptionURL = "subscription.url"
+    // 26-subscriptions.md §8
+    case queryDefinition = "query.definition", queryExists = "query.exists", queryUnknown = "query.unknown"
     // 26-subscriptions.md §6
     case deliveryBody = "delivery.body", deliveryDigest = "delivery.digest", deliveryProof = "delivery.proof"
     case deliveryRecord = "delivery.record", deliveryRequest = "delivery.request"
@@ -58,6 +60,7 @@ public enum EngineCode: String, ErrorCode {
         case .subscriptionAlerts, .subscriptionJSON, .subscriptionQuery, .subscriptionSubscriber, .subscriptionUnknown,
             .subscriptionURL:
             "26-subscriptions.md §2"
+        case .queryDefinition, .queryExists, .queryUnknown: "26-subscriptions.md §8"
         case .deliveryBody, .deliveryDigest, .deliveryProof, .deliveryRecord, .deliveryRequest, .deliverySignature:
             "26-subscriptions.md §6"
         }

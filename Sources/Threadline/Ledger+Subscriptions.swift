@@ -274,7 +274,10 @@ extension Ledger {
             }
             let body: JSONValue
             if message.topic == Subscription.eventTopic, let recorded = events[message.seq] {
-                let document = try EventQuery.document(EventPage(events: [recorded], next: nil), creationDate: creation)
+                var document = try EventQuery.document(EventPage(events: [recorded], next: nil), creationDate: creation)
+                if let name = (try? Subscription(json: stored.body))?.queryName {
+                    document = Ledger.naming(name, queryResultsOf: document)
+                }
                 body = Ledger.adding(
                     [
                         .init("subscriptionID", .string(stored.id)),
@@ -306,6 +309,18 @@ extension Ledger {
             }
             return Delivery(claimed: claimed, url: stored.url, body: Array(body.serialized.utf8))
         }
+    }
+
+    /// `document` (an EPCISQueryDocument) with its `queryResults`' `queryName` made `name` (a named query's, 26 §8).
+    public static func naming(_ name: String, queryResultsOf document: JSONValue) -> JSONValue {
+        guard case .object(var top) = document, let b = top.firstIndex(where: { $0.key == "epcisBody" }),
+            case .object(var body) = top[b].value, let r = body.firstIndex(where: { $0.key == "queryResults" }),
+            case .object(var results) = body[r].value, let n = results.firstIndex(where: { $0.key == "queryName" })
+        else { return document }
+        results[n] = .init("queryName", .string(name))
+        body[r] = .init("queryResults", .object(results))
+        top[b] = .init("epcisBody", .object(body))
+        return .object(top)
     }
 
     /// `document` (an EPCISQueryDocument) with `members` added to its `queryResults`.

@@ -12,6 +12,8 @@ public struct Subscription: Sendable, Equatable {
     public let url: String
     /// What it is told of.
     public let topic: Topic
+    /// The named query (26 §8) an event subscription was made on, whose parameters `topic` holds.
+    public let queryName: String?
 
     public enum Topic: Sendable, Equatable {
         /// New events matching these SimpleEventQuery parameters (11 §3), in the order given.
@@ -48,8 +50,14 @@ public struct Subscription: Sendable, Equatable {
     public static let maxURLBytes = 2048
     public static let maxBytes = 256 * 1024
 
-    public init(url: String, topic: Topic) throws {
+    public init(url: String, topic: Topic, queryName: String? = nil) throws {
         try Subscription.check(url: url)
+        if let queryName {
+            guard case .events = topic else {
+                throw EngineError(.subscriptionJSON, "only an event subscription is made on a named query")
+            }
+            try NamedQuery.check(name: queryName)
+        }
         switch topic {
         case .events(let query):
             guard query.count <= Subscription.maxSubjects else {
@@ -74,6 +82,7 @@ public struct Subscription: Sendable, Equatable {
         }
         self.url = url
         self.topic = topic
+        self.queryName = queryName
     }
 
     static func check(url: String) throws {
@@ -127,7 +136,7 @@ extension Subscription {
             throw EngineError(.subscriptionJSON, "a subscription is a JSON object")
         }
         var fields: [String: JSONValue] = [:]
-        let known: Set<String> = ["url", "query", "alerts", "codes", "gtins", "sellers", "brands"]
+        let known: Set<String> = ["url", "queryName", "query", "alerts", "codes", "gtins", "sellers", "brands"]
         for member in members {
             guard known.contains(member.key), fields[member.key] == nil else {
                 throw EngineError(.subscriptionJSON, "'\(member.key)' is unknown or repeated in a subscription")
@@ -138,9 +147,18 @@ extension Subscription {
             throw EngineError(.subscriptionURL, "a subscription needs its webhook 'url'")
         }
         if let query = fields["query"] {
-            guard Set(fields.keys) == ["url", "query"], case .object(let parameters) = query else {
+            guard Set(fields.keys).subtracting(["queryName"]) == ["url", "query"], case .object(let parameters) = query
+            else {
                 throw EngineError(
-                    .subscriptionJSON, "an event subscription has 'url' and 'query' (an object of parameters) only")
+                    .subscriptionJSON,
+                    "an event subscription has 'url', 'query' (an object of parameters) and 'queryName' only")
+            }
+            var queryName: String?
+            if let name = fields["queryName"] {
+                guard case .string(let text) = name else {
+                    throw EngineError(.subscriptionJSON, "'queryName' is a string")
+                }
+                queryName = text
             }
             let list = try parameters.map { member -> Parameter in
                 guard case .string(let value) = member.value else {
@@ -148,8 +166,11 @@ extension Subscription {
                 }
                 return Parameter(member.key, value)
             }
-            try self.init(url: url, topic: .events(query: list))
+            try self.init(url: url, topic: .events(query: list), queryName: queryName)
             return
+        }
+        guard fields["queryName"] == nil else {
+            throw EngineError(.subscriptionJSON, "only an event subscription is made on a named query")
         }
         func strings(_ name: String) throws -> [String] {
             guard let value = fields[name] else { return [] }
@@ -184,6 +205,7 @@ extension Subscription {
     /// The JSON form: members in a fixed order, lists as given (canonical).
     public var json: JSONValue {
         var members: [JSONValue.Member] = [.init("url", .string(url))]
+        if let queryName { members.append(.init("queryName", .string(queryName))) }
         switch topic {
         case .events(let query):
             members.append(.init("query", .object(query.map { .init($0.name, .string($0.value)) })))

@@ -42,6 +42,10 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             var response = Server.problem(status: .serviceUnavailable, code: error.codeName, detail: error.reason)
             response.headers[.retryAfter] = "1"
             return response
+        } catch let error as EngineError where error.code == .queryExists {
+            return Server.problem(status: .conflict, code: error.codeName, detail: error.reason)
+        } catch let error as EngineError where error.code == .queryUnknown {
+            return Server.problem(status: .notFound, code: error.codeName, detail: error.reason)
         } catch let error as any CodedError {
             return Server.problem(status: .badRequest, code: error.codeName, detail: error.reason)
         } catch let error as EPCISValidationError {

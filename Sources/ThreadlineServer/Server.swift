@@ -92,6 +92,7 @@ public enum Server {
         router.addRoutes(ResolverRoutes(ledger: ledger, gate: gate, base: base).routes)
         router.addRoutes(ProductRoutes(ledger: ledger, gate: gate).routes)
         router.addRoutes(SubscriptionRoutes(ledger: ledger, gate: gate, privateWebhooks: privateWebhooks).routes)
+        router.addRoutes(QueryRoutes(ledger: ledger, gate: gate, privateWebhooks: privateWebhooks).routes)
         let idle = limits.idleTimeout.components
         return Application(
             router: router,

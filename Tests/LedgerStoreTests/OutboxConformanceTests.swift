@@ -59,6 +59,24 @@ struct OutboxConformanceTests {
     }
 
     @Test(arguments: StoreKind.available)
+    func namedQueriesAreEachOwnersOwnByName(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        func query(_ owner: String, _ name: String) -> StoredQuery {
+            StoredQuery(owner: owner, name: name, body: Array("{\"\(name)\":1}".utf8), createdMillis: 7)
+        }
+        try await store.addNamedQuery(query("shop", "b"))
+        try await store.addNamedQuery(query("shop", "a"))
+        try await store.addNamedQuery(query("brand", "a"))
+        await #expect(throws: LedgerStoreError.self) { try await store.addNamedQuery(query("shop", "a")) }
+        #expect(try await store.namedQueries(owner: "shop") == [query("shop", "a"), query("shop", "b")])
+        #expect(try await store.removeNamedQuery(owner: "shop", name: "a"))
+        #expect(try await !store.removeNamedQuery(owner: "shop", name: "a"))
+        #expect(try await store.namedQueries(owner: "shop").map(\.name) == ["b"])
+        #expect(try await store.namedQueries(owner: "brand") == [query("brand", "a")])
+        #expect(try await store.namedQueries(owner: "nobody").isEmpty)
+    }
+
+    @Test(arguments: StoreKind.available)
     func claimsExcludeEachOtherLapseAndSettleOnlyForTheirClaimant(kind: StoreKind) async throws {
         let store = try await kind.make()
         _ = try await store.addSubscription(Self.subscription("a"))

@@ -165,6 +165,35 @@ struct SubscriptionTests {
         #expect(try await Self.told(second, watch) == ["5 alert:clone-suspected"])
     }
 
+    @Test func aSubscriptionOnANamedQueryIsToldAsItsQueryAndNamesIt() async throws {
+        let ledger = try await R.ledger()
+        let query = try NamedQuery(
+            json: Array(#"{"name":"ships","query":{"EQ_bizStep":["shipping"],"MATCH_epc":"\#(Self.serial)"}}"#.utf8))
+        #expect(query.parameters == [.init("EQ_bizStep", "shipping"), .init("MATCH_epc", Self.serial)])
+        _ = try await ledger.defineQuery(query, owner: "acme")
+        await #expect(throws: EngineError.self) { try await ledger.defineQuery(query, owner: "acme") }
+        let stored = try await ledger.subscribe(url: "https://brand.example/hook", toQuery: "ships", owner: "acme")
+        let subscription = try Subscription(json: stored.body)
+        #expect(subscription.queryName == "ships" && subscription.topic == .events(query: query.parameters))
+        #expect(try await ledger.subscriptions(onQuery: "ships", of: "acme").map(\.id) == [stored.id])
+        _ = try await ledger.append([
+            try R.signed(R.commissionShirts, by: R.brand), try R.signed(R.shipShirts, by: R.brand),
+        ])
+        let claimed = try await ledger.claimDeliveries(limit: 10, lease: 1000, claimant: "t")
+        #expect(claimed.map(\.message.seq) == [5])
+        let body = try JSONValue(parsing: try #require(try await ledger.delivery(for: claimed[0])).body)
+        #expect(body["epcisBody"]?["queryResults"]?["queryName"] == .string("ships"))
+        // An alert subscription is not made on a query; a query's name is a path segment.
+        #expect(throws: EngineError.self) {
+            try Subscription(
+                json: Array(#"{"url":"https://a.example/","queryName":"x","gtins":["10614141123459"]}"#.utf8))
+        }
+        #expect(throws: EngineError.self) { try NamedQuery(name: "../x", parameters: []) }
+        try await ledger.dropQuery("ships", owner: "acme")
+        #expect(try await ledger.subscriptions(of: "acme").isEmpty)
+        await #expect(throws: EngineError.self) { try await ledger.namedQuery("ships", of: "acme") }
+    }
+
     @Test func aWaitForTheOutboxEndsAtAWriteAtItsLimitOrOnCancellation() async throws {
         let ledger = try await R.ledger()
         _ = try await ledger.subscribe(try Self.alerts([.recalled], codes: [Self.serial]), subscriber: "acme")

@@ -1,0 +1,99 @@
+import EPCIS
+import Foundation
+
+/// A named query of the EPCIS 2.0 REST binding (`Specs/26-subscriptions.md` §8): a SimpleEventQuery's parameters
+/// kept under a name by the participant that made it, run at `/queries/<name>/events` and subscribed to at
+/// `/queries/<name>/subscriptions`.
+public struct NamedQuery: Sendable, Equatable {
+    public let name: String
+    /// The parameters, in the order given; a list of alternatives as 11 §3 takes it (comma-separated).
+    public let parameters: [Subscription.Parameter]
+
+    /// The longest name; the most named queries one participant keeps.
+    public static let maxName = 64
+    public static let maxPerOwner = 1000
+
+    public init(name: String, parameters: [Subscription.Parameter]) throws {
+        try NamedQuery.check(name: name)
+        guard parameters.count <= Subscription.maxSubjects else {
+            throw EngineError(.queryDefinition, "a query has at most \(Subscription.maxSubjects) parameters")
+        }
+        for parameter in parameters where ["perPage", "nextPageToken"].contains(parameter.name) {
+            throw EngineError(.queryDefinition, "\(parameter.name) pages a query's answer; it is not part of the query")
+        }
+        _ = try EventQuery(parameters: parameters.map { ($0.name, $0.value) })
+        self.name = name
+        self.parameters = parameters
+    }
+
+    /// A name is 1 to 64 letters, digits, `.`, `_` and `-` (it is a path segment).
+    static func check(name: String) throws {
+        guard (1...NamedQuery.maxName).contains(name.utf8.count),
+            name.utf8.allSatisfy({
+                $0.isASCIIAlphanumeric || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_")
+                    || $0 == UInt8(ascii: "-")
+            })
+        else {
+            throw EngineError(
+                .queryDefinition, "a query's name is 1 to \(NamedQuery.maxName) letters, digits, '.', '_' and '-'")
+        }
+    }
+
+    /// The query the parameters make.
+    public var query: EventQuery {
+        get throws { try EventQuery(parameters: parameters.map { ($0.name, $0.value) }) }
+    }
+
+    /// Reads the binding's form, `{"name": …, "query": {<parameter>: <string, number or list of strings>, …}}`
+    /// — a list is the alternatives, none holding a comma — refusing anything else.
+    public init(json bytes: [UInt8]) throws {
+        guard bytes.count <= Subscription.maxBytes else {
+            throw EngineError(.queryDefinition, "a query is at most \(Subscription.maxBytes) bytes")
+        }
+        let value: JSONValue
+        do { value = try JSONValue(parsing: bytes) } catch {
+            throw EngineError(.queryDefinition, "the query is not JSON: \(error)")
+        }
+        guard case .object(let members) = value, Set(members.map(\.key)) == ["name", "query"], members.count == 2,
+            case .string(let name)? = members.first(where: { $0.key == "name" })?.value,
+            case .object(let query)? = members.first(where: { $0.key == "query" })?.value
+        else {
+            throw EngineError(
+                .queryDefinition, "a query is {\"name\": <string>, \"query\": {<parameters>}} and no more")
+        }
+        let parameters = try query.map { member -> Subscription.Parameter in
+            switch member.value {
+            case .string(let text): return .init(member.key, text)
+            case .number(let text): return .init(member.key, text)
+            case .array(let items):
+                let texts = try items.map { item -> String in
+                    guard case .string(let text) = item, !text.isEmpty, !text.contains(",") else {
+                        throw EngineError(
+                            .queryDefinition, "'\(member.key)' lists strings, none empty or holding a comma")
+                    }
+                    return text
+                }
+                guard !texts.isEmpty else { throw EngineError(.queryDefinition, "'\(member.key)' lists nothing") }
+                return .init(member.key, texts.joined(separator: ","))
+            default:
+                throw EngineError(.queryDefinition, "'\(member.key)' is a string, a number or a list of strings")
+            }
+        }
+        try self.init(name: name, parameters: parameters)
+    }
+
+    /// The binding's form, as kept and as answered: each parameter a string.
+    public var json: JSONValue {
+        .object([
+            .init("name", .string(name)),
+            .init("query", .object(parameters.map { .init($0.name, .string($0.value)) })),
+        ])
+    }
+}
+
+extension UInt8 {
+    fileprivate var isASCIIAlphanumeric: Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(self) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(self)
+            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(self)
+    }
+}
