@@ -82,6 +82,34 @@ public struct NamedQuery: Sendable, Equatable {
         try self.init(name: name, parameters: parameters)
     }
 
+    /// The webhook of the binding's subscription request (26 §8): `{"dest": <url>, "stream": true}`, with `reportIfEmpty` false if
+    /// given. Deliveries are streamed as records come (a `schedule` is refused), signed by the operator's key
+    /// rather than with a `signatureToken`, and start at the log's end (a replay tells of earlier records).
+    public static func destination(ofSubscriptionRequest body: [UInt8]) throws -> String {
+        guard case .object(let members)? = try? JSONValue(parsing: body),
+            Set(members.map(\.key)).count == members.count
+        else { throw EngineError(.subscriptionJSON, "a subscription request is a JSON object") }
+        var dest: String?
+        var stream = false
+        for member in members {
+            switch (member.key, member.value) {
+            case ("dest", .string(let url)): dest = url
+            case ("stream", .bool(let value)): stream = value
+            case ("reportIfEmpty", .bool(false)): break
+            case ("schedule", _), ("initialRecordTime", _), ("signatureToken", _), ("reportIfEmpty", _):
+                throw EngineError(
+                    .subscriptionJSON,
+                    "'\(member.key)' is not offered: deliveries stream from the log's end as records come, signed by "
+                        + "the operator (26 §6)")
+            default: throw EngineError(.subscriptionJSON, "'\(member.key)' is unknown or not of its type")
+            }
+        }
+        guard let dest, stream else {
+            throw EngineError(.subscriptionJSON, "a subscription request names its 'dest' and 'stream': true")
+        }
+        return dest
+    }
+
     /// The binding's form, as kept and as answered: each parameter a string.
     public var json: JSONValue {
         .object([

@@ -355,6 +355,10 @@ seed("fuzz-delivery", '{"url":"http://[::ffff:127.0.0.1]:8080/h","alerts":["reca
      + '"codes":["https://id.gs1.org/01/09506000134352/21/1"],"gtins":["0614141123452"],"sellers":["shop"],'
      + '"brands":["acme"]}')
 
+seed("fuzz-delivery", '{"name":"shipments","query":{"EQ_bizStep":["shipping","receiving"],"eventType":'
+     + '["ObjectEvent"],"GE_eventTime":"2026-09-01T00:00:00Z","MATCH_epc":"urn:epc:id:sgtin:0614141.112345.1"}}')
+seed("fuzz-delivery", '{"dest":"https://platform.example/hook","stream":true,"reportIfEmpty":false}')
+
 # RFC 3161 requests, replies and bare tokens from the throwaway TSA.
 for path in files(f"{tsa}/*.tsq", f"{tsa}/*.der"):
     seed("fuzz-timestamp", read(path))

@@ -62,7 +62,7 @@ struct QueryRoutes: Sendable {
             let body = Array(buffer: try await request.body.collect(upTo: Subscription.maxBytes))
             let owner = try await gate.participant(of: request, body: body)
             let name = try context.parameters.require("name")
-            let dest = try Self.destination(body)
+            let dest = try NamedQuery.destination(ofSubscriptionRequest: body)
             guard privateWebhooks || !Subscription.isPrivate(url: dest) else {
                 throw EngineError(
                     .subscriptionURL,
@@ -99,34 +99,6 @@ struct QueryRoutes: Sendable {
             throw NotFound("no subscription \(id) on a query named '\(name)'")
         }
         return stored
-    }
-
-    /// The binding's subscription request: `{"dest": <url>, "stream": true}`, with `reportIfEmpty` false if
-    /// given. Deliveries are streamed as records come (a `schedule` is refused), signed by the operator's key
-    /// rather than with a `signatureToken`, and start at the log's end (a replay tells of earlier records).
-    static func destination(_ body: [UInt8]) throws -> String {
-        guard case .object(let members)? = try? JSONValue(parsing: body),
-            Set(members.map(\.key)).count == members.count
-        else { throw EngineError(.subscriptionJSON, "a subscription request is a JSON object") }
-        var dest: String?
-        var stream = false
-        for member in members {
-            switch (member.key, member.value) {
-            case ("dest", .string(let url)): dest = url
-            case ("stream", .bool(let value)): stream = value
-            case ("reportIfEmpty", .bool(false)): break
-            case ("schedule", _), ("initialRecordTime", _), ("signatureToken", _), ("reportIfEmpty", _):
-                throw EngineError(
-                    .subscriptionJSON,
-                    "'\(member.key)' is not offered: deliveries stream from the log's end as records come, signed by "
-                        + "the operator (26 §6)")
-            default: throw EngineError(.subscriptionJSON, "'\(member.key)' is unknown or not of its type")
-            }
-        }
-        guard let dest, stream else {
-            throw EngineError(.subscriptionJSON, "a subscription request names its 'dest' and 'stream': true")
-        }
-        return dest
     }
 
     static func json(_ kept: Ledger.KeptQuery) -> JSONValue {

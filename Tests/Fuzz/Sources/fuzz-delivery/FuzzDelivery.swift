@@ -5,9 +5,9 @@ import TransparencyLog
 
 /// What a webhook receives and what a subscriber sends (`Specs/26-subscriptions.md`): the input read as a saved
 /// request (`SavedRequest`, what `verify-delivery` reads), its body checked as a delivery's (`verifyBody`: the form,
-/// the proofs, the records) and read as a subscription (`Subscription(json:)`). Properties: a subscription's JSON
-/// form reads back as the same subscription; nothing traps, whatever the input; a webhook URL is judged private or
-/// not without trapping.
+/// the proofs, the records) and read as a subscription (`Subscription(json:)`), a named query (`NamedQuery(json:)`)
+/// and a subscription request on one. Properties: a subscription's and a named query's JSON form read back as the
+/// same; nothing traps, whatever the input; a webhook URL is judged private or not without trapping.
 @main
 enum FuzzDelivery: FuzzTarget {
     static func fuzz(_ input: FuzzInput) {
@@ -26,6 +26,11 @@ enum FuzzDelivery: FuzzTarget {
             let again = try? Subscription(json: Array(subscription.json.serialized.utf8))
             require(again == subscription, "the subscription's JSON form reads back as another: \(subscription)")
             _ = Subscription.isPrivate(url: subscription.url)
+        }
+        _ = try? NamedQuery.destination(ofSubscriptionRequest: bytes)
+        if let query = try? NamedQuery(json: bytes) {
+            let again = try? NamedQuery(json: Array(query.json.serialized.utf8))
+            require(again == query, "the named query's JSON form reads back as another: \(query)")
         }
     }
 }
