@@ -246,6 +246,14 @@ public actor InMemoryLedgerStore: LedgerStore {
         storedQueries.filter { $0.owner == owner }.sorted { $0.name < $1.name }
     }
 
+    public func namedQuery(owner: String, name: String) -> StoredQuery? {
+        storedQueries.first { $0.owner == owner && $0.name == name }
+    }
+
+    public func namedQueryCount(owner: String) -> Int {
+        storedQueries.count { $0.owner == owner }
+    }
+
     public func addNamedQuery(_ query: StoredQuery) throws {
         guard !storedQueries.contains(where: { $0.owner == query.owner && $0.name == query.name }) else {
             throw LedgerStoreError.alreadyExists("query \(query.name) of \(query.owner)")

@@ -42,6 +42,12 @@ public protocol OutboxStore: Sendable {
     /// The named queries of `owner` (the EPCIS 2.0 REST binding's `/queries`, 26 §8), by name.
     func namedQueries(owner: String) async throws -> [StoredQuery]
 
+    /// `owner`'s query `name`, if it has one.
+    func namedQuery(owner: String, name: String) async throws -> StoredQuery?
+
+    /// How many named queries `owner` keeps.
+    func namedQueryCount(owner: String) async throws -> Int
+
     /// Adds a named query; `alreadyExists` when its owner has one of that name.
     func addNamedQuery(_ query: StoredQuery) async throws
 

@@ -236,6 +236,32 @@ extension PostgresLedgerStore {
         }
     }
 
+    public func namedQuery(owner: String, name: String) async throws -> StoredQuery? {
+        try await reading {
+            try await self.pool.withConnection { connection in
+                for try await (body, created) in try await connection.query(
+                    "SELECT body, created FROM queries WHERE owner = \(owner) AND name = \(name)", logger: self.logger
+                ).decode((ByteBuffer, Int64).self) {
+                    return StoredQuery(owner: owner, name: name, body: Array(buffer: body), createdMillis: created)
+                }
+                return nil
+            }
+        }
+    }
+
+    public func namedQueryCount(owner: String) async throws -> Int {
+        try await reading {
+            try await self.pool.withConnection { connection in
+                for try await count in try await connection.query(
+                    "SELECT COUNT(*) FROM queries WHERE owner = \(owner)", logger: self.logger
+                ).decode(Int64.self) {
+                    return Int(count)
+                }
+                return 0
+            }
+        }
+    }
+
     public func addNamedQuery(_ query: StoredQuery) async throws {
         try await guarded {
             try await transaction { connection in

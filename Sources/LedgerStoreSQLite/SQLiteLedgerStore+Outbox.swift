@@ -176,6 +176,20 @@ extension SQLiteLedgerStore {
         }
     }
 
+    public func namedQuery(owner: String, name: String) async throws -> StoredQuery? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT body, created FROM queries WHERE owner = ? AND name = ?", arguments: [owner, name]
+            ).map { StoredQuery(owner: owner, name: name, body: [UInt8]($0[0] as Data), createdMillis: $0[1]) }
+        }
+    }
+
+    public func namedQueryCount(owner: String) async throws -> Int {
+        try await pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM queries WHERE owner = ?", arguments: [owner]) ?? 0
+        }
+    }
+
     public func addNamedQuery(_ query: StoredQuery) async throws {
         try await write { db in
             try db.execute(

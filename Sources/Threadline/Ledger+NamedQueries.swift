@@ -14,7 +14,7 @@ extension Ledger {
     /// Keeps `query` for `owner`: `query.exists` when it has one of that name, `query.definition` past
     /// `NamedQuery.maxPerOwner`.
     public nonisolated func defineQuery(_ query: NamedQuery, owner: String) async throws -> KeptQuery {
-        guard try await store.namedQueries(owner: owner).count < NamedQuery.maxPerOwner else {
+        guard try await store.namedQueryCount(owner: owner) < NamedQuery.maxPerOwner else {
             throw EngineError(.queryDefinition, "a participant keeps at most \(NamedQuery.maxPerOwner) named queries")
         }
         let kept = KeptQuery(query: query, createdMillis: clock())
@@ -31,20 +31,22 @@ extension Ledger {
 
     /// The named queries of `owner`, by name.
     public nonisolated func namedQueries(of owner: String) async throws -> [KeptQuery] {
-        try await store.namedQueries(owner: owner).map { stored in
-            guard let query = try? NamedQuery(json: stored.body) else {
-                throw LedgerStoreError.corrupt("the query \(stored.name) of \(stored.owner) does not read")
-            }
-            return KeptQuery(query: query, createdMillis: stored.createdMillis)
-        }
+        try await store.namedQueries(owner: owner).map(Self.kept)
     }
 
     /// `owner`'s query `name`; `query.unknown` when there is none.
     public nonisolated func namedQuery(_ name: String, of owner: String) async throws -> KeptQuery {
-        guard let kept = try await namedQueries(of: owner).first(where: { $0.query.name == name }) else {
+        guard let stored = try await store.namedQuery(owner: owner, name: name) else {
             throw EngineError(.queryUnknown, "no query named '\(name)'")
         }
-        return kept
+        return try Self.kept(stored)
+    }
+
+    static func kept(_ stored: StoredQuery) throws -> KeptQuery {
+        guard let query = try? NamedQuery(json: stored.body) else {
+            throw LedgerStoreError.corrupt("the query \(stored.name) of \(stored.owner) does not read")
+        }
+        return KeptQuery(query: query, createdMillis: stored.createdMillis)
     }
 
     /// The subscriptions of `owner` made on its query `name`, oldest first.

@@ -23,6 +23,11 @@ extension Ledger {
                 throw EngineError(
                     .subscriptionSubscriber, "'\(subscriber)' is not a registered participant that may subscribe")
             }
+            guard try await subscriptions(of: subscriber).count < Subscription.maxPerSubscriber else {
+                throw EngineError(
+                    .subscriptionSubscriber,
+                    "a participant keeps at most \(Subscription.maxPerSubscriber) subscriptions; end one first")
+            }
         }
         if case .alerts(_, let subjects) = subscription.topic {
             for id in subjects.sellers + subjects.brands where registry.participants[id] == nil {

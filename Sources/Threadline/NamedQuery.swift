@@ -12,6 +12,8 @@ public struct NamedQuery: Sendable, Equatable {
     /// The longest name; the most named queries one participant keeps.
     public static let maxName = 64
     public static let maxPerOwner = 1000
+    /// The largest JSON form taken: a query's parameters, not a document.
+    public static let maxBytes = 64 * 1024
 
     public init(name: String, parameters: [Subscription.Parameter]) throws {
         try NamedQuery.check(name: name)
@@ -47,8 +49,8 @@ public struct NamedQuery: Sendable, Equatable {
     /// Reads the binding's form, `{"name": …, "query": {<parameter>: <string, number or list of strings>, …}}`
     /// — a list is the alternatives, none holding a comma — refusing anything else.
     public init(json bytes: [UInt8]) throws {
-        guard bytes.count <= Subscription.maxBytes else {
-            throw EngineError(.queryDefinition, "a query is at most \(Subscription.maxBytes) bytes")
+        guard bytes.count <= NamedQuery.maxBytes else {
+            throw EngineError(.queryDefinition, "a query is at most \(NamedQuery.maxBytes) bytes")
         }
         let value: JSONValue
         do { value = try JSONValue(parsing: bytes) } catch {

@@ -49,6 +49,8 @@ public struct Subscription: Sendable, Equatable {
     public static let maxSubjects = 1000
     public static let maxURLBytes = 2048
     public static let maxBytes = 256 * 1024
+    /// The most subscriptions one participant keeps (the operator's are not counted).
+    public static let maxPerSubscriber = 1000
 
     public init(url: String, topic: Topic, queryName: String? = nil) throws {
         try Subscription.check(url: url)

@@ -69,11 +69,15 @@ struct OutboxConformanceTests {
         try await store.addNamedQuery(query("brand", "a"))
         await #expect(throws: LedgerStoreError.self) { try await store.addNamedQuery(query("shop", "a")) }
         #expect(try await store.namedQueries(owner: "shop") == [query("shop", "a"), query("shop", "b")])
+        #expect(try await store.namedQuery(owner: "shop", name: "b") == query("shop", "b"))
+        #expect(try await store.namedQuery(owner: "brand", name: "b") == nil)
+        #expect(try await store.namedQueryCount(owner: "shop") == 2)
         #expect(try await store.removeNamedQuery(owner: "shop", name: "a"))
         #expect(try await !store.removeNamedQuery(owner: "shop", name: "a"))
         #expect(try await store.namedQueries(owner: "shop").map(\.name) == ["b"])
         #expect(try await store.namedQueries(owner: "brand") == [query("brand", "a")])
         #expect(try await store.namedQueries(owner: "nobody").isEmpty)
+        #expect(try await store.namedQueryCount(owner: "nobody") == 0)
     }
 
     @Test(arguments: StoreKind.available)

@@ -194,6 +194,19 @@ struct SubscriptionTests {
         await #expect(throws: EngineError.self) { try await ledger.namedQuery("ships", of: "acme") }
     }
 
+    @Test func aParticipantKeepsAtMostItsShareOfSubscriptionsAndTheOperatorAny() async throws {
+        let ledger = try await R.ledger()
+        let one = try Self.alerts([.recalled], codes: [Self.serial])
+        for _ in 0..<Subscription.maxPerSubscriber { _ = try await ledger.subscribe(one, subscriber: "shop") }
+        await #expect(throws: EngineError.self) { try await ledger.subscribe(one, subscriber: "shop") }
+        _ = try await ledger.subscribe(one, subscriber: "acme")
+        _ = try await ledger.subscribe(one, subscriber: Ledger.operatorSubscriber)
+        // Ending one makes room again.
+        let first = try #require(try await ledger.subscriptions(of: "shop").first)
+        try await ledger.unsubscribe(first.id, subscriber: "shop")
+        _ = try await ledger.subscribe(one, subscriber: "shop")
+    }
+
     @Test func aWaitForTheOutboxEndsAtAWriteAtItsLimitOrOnCancellation() async throws {
         let ledger = try await R.ledger()
         _ = try await ledger.subscribe(try Self.alerts([.recalled], codes: [Self.serial]), subscriber: "acme")

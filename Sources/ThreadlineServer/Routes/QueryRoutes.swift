@@ -15,7 +15,7 @@ struct QueryRoutes: Sendable {
     var routes: RouteCollection<ServerContext> {
         let routes = RouteCollection(context: ServerContext.self)
         routes.post("/queries") { request, _ -> Response in
-            let body = Array(buffer: try await request.body.collect(upTo: Subscription.maxBytes))
+            let body = Array(buffer: try await request.body.collect(upTo: NamedQuery.maxBytes))
             let owner = try await gate.participant(of: request, body: body)
             let kept = try await ledger.defineQuery(try NamedQuery(json: body), owner: owner)
             var response = Server.json(Self.json(kept).serialized, status: .created)
@@ -59,7 +59,7 @@ struct QueryRoutes: Sendable {
             return response
         }
         routes.post("/queries/:name/subscriptions") { request, context -> Response in
-            let body = Array(buffer: try await request.body.collect(upTo: Subscription.maxBytes))
+            let body = Array(buffer: try await request.body.collect(upTo: Subscription.maxURLBytes + 1024))
             let owner = try await gate.participant(of: request, body: body)
             let name = try context.parameters.require("name")
             let dest = try NamedQuery.destination(ofSubscriptionRequest: body)
