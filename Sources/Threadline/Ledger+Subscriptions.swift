@@ -256,8 +256,10 @@ extension Ledger {
     /// nil for a message whose subscription is gone. A batch's proofs, records and openings are read at once.
     public func deliveries(for claimed: [ClaimedDelivery]) async throws -> [Delivery?] {
         var subscriptions: [String: StoredSubscription] = [:]
+        var queryNames: [String: String] = [:]
         for id in Set(claimed.map(\.message.subscription)) {
             subscriptions[id] = try await store.subscription(id: id)
+            queryNames[id] = subscriptions[id].flatMap { try? Subscription(json: $0.body) }?.queryName
         }
         let live = claimed.filter { subscriptions[$0.message.subscription] != nil }
         let seqs = Array(Set(live.map(\.message.seq))).sorted()
@@ -280,7 +282,7 @@ extension Ledger {
             let body: JSONValue
             if message.topic == Subscription.eventTopic, let recorded = events[message.seq] {
                 var document = try EventQuery.document(EventPage(events: [recorded], next: nil), creationDate: creation)
-                if let name = (try? Subscription(json: stored.body))?.queryName {
+                if let name = queryNames[stored.id] {
                     document = Ledger.naming(name, queryResultsOf: document)
                 }
                 body = Ledger.adding(
@@ -318,23 +320,27 @@ extension Ledger {
 
     /// `document` (an EPCISQueryDocument) with its `queryResults`' `queryName` made `name` (a named query's, 26 §8).
     public static func naming(_ name: String, queryResultsOf document: JSONValue) -> JSONValue {
-        guard case .object(var top) = document, let b = top.firstIndex(where: { $0.key == "epcisBody" }),
-            case .object(var body) = top[b].value, let r = body.firstIndex(where: { $0.key == "queryResults" }),
-            case .object(var results) = body[r].value, let n = results.firstIndex(where: { $0.key == "queryName" })
-        else { return document }
-        results[n] = .init("queryName", .string(name))
-        body[r] = .init("queryResults", .object(results))
-        top[b] = .init("epcisBody", .object(body))
-        return .object(top)
+        editingQueryResults(of: document) { results in
+            results = results.map { $0.key == "queryName" ? .init("queryName", .string(name)) : $0 }
+        }
     }
 
-    /// `document` (an EPCISQueryDocument) with `members` added to its `queryResults`.
+    /// `document` (an EPCISQueryDocument) with `members` added to its `queryResults`: the first before its members,
+    /// the others after.
     static func adding(_ members: [JSONValue.Member], toQueryResultsOf document: JSONValue) -> JSONValue {
+        editingQueryResults(of: document) { results in results = members.prefix(1) + results + members.dropFirst() }
+    }
+
+    /// `document` with `edit` applied to the members of its `epcisBody.queryResults` (unchanged without one).
+    static func editingQueryResults(
+        of document: JSONValue, _ edit: (inout [JSONValue.Member]) -> Void
+    ) -> JSONValue {
         guard case .object(var top) = document, let b = top.firstIndex(where: { $0.key == "epcisBody" }),
             case .object(var body) = top[b].value, let r = body.firstIndex(where: { $0.key == "queryResults" }),
-            case .object(let results) = body[r].value
+            case .object(var results) = body[r].value
         else { return document }
-        body[r] = .init("queryResults", .object(members.prefix(1) + results + members.dropFirst()))
+        edit(&results)
+        body[r] = .init("queryResults", .object(results))
         top[b] = .init("epcisBody", .object(body))
         return .object(top)
     }

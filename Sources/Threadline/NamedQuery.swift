@@ -17,13 +17,7 @@ public struct NamedQuery: Sendable, Equatable {
 
     public init(name: String, parameters: [Subscription.Parameter]) throws {
         try NamedQuery.check(name: name)
-        guard parameters.count <= Subscription.maxSubjects else {
-            throw EngineError(.queryDefinition, "a query has at most \(Subscription.maxSubjects) parameters")
-        }
-        for parameter in parameters where ["perPage", "nextPageToken"].contains(parameter.name) {
-            throw EngineError(.queryDefinition, "\(parameter.name) pages a query's answer; it is not part of the query")
-        }
-        _ = try EventQuery(parameters: parameters.map { ($0.name, $0.value) })
+        try Subscription.check(query: parameters, refusing: .queryDefinition)
         self.name = name
         self.parameters = parameters
     }
@@ -39,11 +33,6 @@ public struct NamedQuery: Sendable, Equatable {
             throw EngineError(
                 .queryDefinition, "a query's name is 1 to \(NamedQuery.maxName) letters, digits, '.', '_' and '-'")
         }
-    }
-
-    /// The query the parameters make.
-    public var query: EventQuery {
-        get throws { try EventQuery(parameters: parameters.map { ($0.name, $0.value) }) }
     }
 
     /// Reads the binding's form, `{"name": …, "query": {<parameter>: <string, number or list of strings>, …}}`
@@ -84,9 +73,10 @@ public struct NamedQuery: Sendable, Equatable {
         try self.init(name: name, parameters: parameters)
     }
 
-    /// The webhook of the binding's subscription request (26 §8): `{"dest": <url>, "stream": true}`, with `reportIfEmpty` false if
-    /// given. Deliveries are streamed as records come (a `schedule` is refused), signed by the operator's key
-    /// rather than with a `signatureToken`, and start at the log's end (a replay tells of earlier records).
+    /// The webhook of the binding's subscription request (26 §8): `{"dest": <url>, "stream": true}`, with
+    /// `reportIfEmpty` false if given. Deliveries are streamed as records come (a `schedule` is refused), signed by
+    /// the operator's key rather than with a `signatureToken`, and start at the log's end (a replay tells of earlier
+    /// records).
     public static func destination(ofSubscriptionRequest body: [UInt8]) throws -> String {
         guard case .object(let members)? = try? JSONValue(parsing: body),
             Set(members.map(\.key)).count == members.count

@@ -62,14 +62,7 @@ public struct Subscription: Sendable, Equatable {
         }
         switch topic {
         case .events(let query):
-            guard query.count <= Subscription.maxSubjects else {
-                throw EngineError(.subscriptionQuery, "a query has at most \(Subscription.maxSubjects) parameters")
-            }
-            for parameter in query where ["perPage", "nextPageToken"].contains(parameter.name) {
-                throw EngineError(.subscriptionQuery, "\(parameter.name) pages a query; a subscription has no pages")
-            }
-            // Parsed once here so that a bad parameter is refused when subscribing, not when matching.
-            _ = try EventQuery(parameters: query.map { ($0.name, $0.value) })
+            try Subscription.check(query: query, refusing: .subscriptionQuery)
         case .alerts(let kinds, let subjects):
             guard !kinds.isEmpty else { throw EngineError(.subscriptionAlerts, "name at least one kind of alert") }
             guard subjects.count > 0 else {
@@ -85,6 +78,19 @@ public struct Subscription: Sendable, Equatable {
         self.url = url
         self.topic = topic
         self.queryName = queryName
+    }
+
+    /// Refuses, with `code`, a query of more than `maxSubjects` parameters or one that pages (`perPage`,
+    /// `nextPageToken`: a subscription and a named query have no pages); and parses it, so that a bad parameter is
+    /// refused when it is given (with its own `query.*` code), not when it is run.
+    static func check(query: [Parameter], refusing code: EngineCode) throws {
+        guard query.count <= Subscription.maxSubjects else {
+            throw EngineError(code, "a query has at most \(Subscription.maxSubjects) parameters")
+        }
+        for parameter in query where ["perPage", "nextPageToken"].contains(parameter.name) {
+            throw EngineError(code, "\(parameter.name) pages a query's answer; it is not part of the query")
+        }
+        _ = try EventQuery(parameters: query.map { ($0.name, $0.value) })
     }
 
     static func check(url: String) throws {

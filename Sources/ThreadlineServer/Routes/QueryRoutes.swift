@@ -63,11 +63,7 @@ struct QueryRoutes: Sendable {
             let owner = try await gate.participant(of: request, body: body)
             let name = try context.parameters.require("name")
             let dest = try NamedQuery.destination(ofSubscriptionRequest: body)
-            guard privateWebhooks || !Subscription.isPrivate(url: dest) else {
-                throw EngineError(
-                    .subscriptionURL,
-                    "the webhook is on this machine or a private network, which this server does not post to")
-            }
+            try SubscriptionRoutes.check(webhook: dest, privateWebhooks: privateWebhooks)
             let stored = try await ledger.subscribe(url: dest, toQuery: name, owner: owner)
             var response = Server.json(Self.json(stored).serialized, status: .created)
             response.headers[.location] = "/queries/\(name)/subscriptions/\(stored.id)"

@@ -24,12 +24,7 @@ struct SubscriptionRoutes: Sendable {
             let body = Array(buffer: try await request.body.collect(upTo: Self.maxBody))
             let subscriber = try await gate.participant(of: request, body: body)
             let subscription = try Subscription(json: body)
-            guard privateWebhooks || !Subscription.isPrivate(url: subscription.url) else {
-                throw EngineError(
-                    .subscriptionURL,
-                    "the webhook is on this machine or a private network, which this server does "
-                        + "not post to")
-            }
+            try Self.check(webhook: subscription.url, privateWebhooks: privateWebhooks)
             let stored = try await ledger.subscribe(subscription, subscriber: subscriber)
             var response = Server.json(try stored.json(deliveries: []).serialized, status: .created)
             response.headers[.location] = "/subscriptions/\(stored.id)"
@@ -74,6 +69,15 @@ struct SubscriptionRoutes: Sendable {
             return Server.json(JSONValue.object(members).serialized, status: .accepted)
         }
         return routes
+    }
+
+    /// Refuses a webhook on this machine or a private network, unless the server posts there (`--private-webhooks`).
+    static func check(webhook url: String, privateWebhooks: Bool) throws {
+        guard privateWebhooks || !Subscription.isPrivate(url: url) else {
+            throw EngineError(
+                .subscriptionURL,
+                "the webhook is on this machine or a private network, which this server does not post to")
+        }
     }
 
     /// `body`, with an unknown subscription answered `404`.
