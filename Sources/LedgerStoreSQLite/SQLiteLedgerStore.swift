@@ -437,10 +437,11 @@ public final class SQLiteLedgerStore: LedgerStore {
     public func openings(in range: Range<Int64>) async throws -> [Int64: [UInt8]] {
         try await pool.read { db in
             var found: [Int64: [UInt8]] = [:]
-            let rows = try Row.fetchCursor(
-                db, sql: "SELECT seq, body FROM openings WHERE seq >= ? AND seq < ?",
-                arguments: [range.lowerBound, range.upperBound])
-            while let row = try rows.next() { found[row[0]] = try Self.bytes(row, 1) }
+            // Most records of a sealed ledger have one: room for each spares rehashing a growing table.
+            found.reserveCapacity(Int(min(range.count, 1 << 16)))
+            try Self.forEachRaw(db, "SELECT seq, body FROM openings WHERE seq >= ? AND seq < ?", range) { seq, body in
+                found[seq] = [UInt8](body)
+            }
             return found
         }
     }

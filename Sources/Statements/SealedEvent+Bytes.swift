@@ -1,13 +1,15 @@
+import Foundation
 import TransparencyLog
 
 /// Opening a sealed event whole straight from bytes, for the audit (`Specs/23-sealed-events.md` §3, §6): the
 /// stored opening and the sealed payload are read without JSON trees, and the opened event is written as the bytes
-/// of a plain event's payload. Digests are held as 32-byte values and texts as ranges of the bytes read, so that a
-/// record opens with a handful of allocations. It takes only what it reads plainly — compact or spaced JSON,
-/// strings without escapes, numbers in JSON's grammar, every sealed value `{"_sd": […]}` or `[{"...": …}, …]`,
-/// every digest canonical base64url, objects of at most `ByteOpener.maxMembers` members — and returns nil for
-/// anything else, which is then left to `SealedEvent.openWhole` (so what it accepts, and the errors of what it
-/// does not, are the general reader's). `SealedBytesTests` checks that the two agree.
+/// of a plain event's payload. Digests are held as 32-byte values and texts as ranges of the bytes read, in working
+/// memory kept from one record to the next (`SealedEvent.ByteOpening`), so that a record opens with hardly an
+/// allocation. It takes only what it reads plainly — compact or spaced JSON, strings without escapes, numbers in
+/// JSON's grammar, every sealed value `{"_sd": […]}` or `[{"...": …}, …]`, every digest canonical base64url,
+/// objects of at most `ByteOpener.maxMembers` members — and returns nil for anything else, which is then left to
+/// `SealedEvent.openWhole` (so what it accepts, and the errors of what it does not, are the general reader's).
+/// `SealedBytesTests` checks that the two agree.
 extension SealedEvent {
     /// What opening a stored record whole gives: the opened event's JSON bytes, how many disclosures were checked,
     /// and the digests erased.
@@ -17,17 +19,29 @@ extension SealedEvent {
         public let erased: [Opening.Erased]
     }
 
+    /// Working memory for `openedBytes(payload:stored:using:)`, kept by a thread that opens many records.
+    public struct ByteOpening: Sendable {
+        fileprivate var opener = ByteOpener()
+
+        public init() {}
+    }
+
     /// The sealed `payload` opened whole with the opening `stored` (as the store keeps it), or nil when either is
     /// not of the plain shape this reader takes or does not open whole.
     public static func openedBytes(payload: [UInt8], stored: [UInt8]) -> OpenedBytes? {
-        guard let opening = StoredOpening(stored) else { return nil }
-        var opener = ByteOpener()
-        guard opener.disclose(opening.disclosures, of: stored),
-            let sealed = SealedPayload(payload, digests: &opener.digests),
-            let event = opener.write(sealed),
-            opener.accounted(decoys: opening.decoys, of: stored, erased: opening.erased)
-        else { return nil }
-        return OpenedBytes(event: event, disclosures: opener.disclosed.count, erased: opening.erased)
+        var opening = ByteOpening()
+        return openedBytes(payload: payload, stored: stored, using: &opening)
+    }
+
+    /// `openedBytes(payload:stored:)` in the working memory `opening`.
+    public static func openedBytes(
+        payload: [UInt8], stored: [UInt8], using opening: inout ByteOpening
+    )
+        -> OpenedBytes?
+    {
+        payload.withUnsafeBufferPointer { payload in
+            stored.withUnsafeBufferPointer { stored in opening.opener.open(payload: payload, stored: stored) }
+        }
     }
 }
 
@@ -78,19 +92,35 @@ extension Base64URL {
     }
 }
 
+/// `a` and `b` hold the same bytes.
+private func same(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard a.count == b.count else { return false }
+    for i in 0..<a.count where a[i] != b[i] { return false }
+    return true
+}
+
+extension StaticString {
+    fileprivate var utf8Buffer: UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(start: utf8Start, count: utf8CodeUnitCount)
+    }
+}
+
 /// A small scanner of JSON bytes — all of `bytes`, or a range of them: strings without escapes, and the plain
 /// values around them. Strings are given as the range of their contents.
 private struct ByteScanner {
-    let bytes: [UInt8]
+    let bytes: UnsafeBufferPointer<UInt8>
     var at: Int
     let end: Int
 
-    init(_ bytes: [UInt8], in range: Range<Int>? = nil) {
+    init(_ bytes: UnsafeBufferPointer<UInt8>, in range: Range<Int>? = nil) {
         self.bytes = bytes
         (at, end) = range.map { ($0.lowerBound, $0.upperBound) } ?? (0, bytes.count)
     }
 
     var atEnd: Bool { at >= end }
+
+    /// The bytes of `range`.
+    func text(_ range: Range<Int>) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: bytes[range]) }
 
     mutating func space() {
         while at < end {
@@ -128,7 +158,7 @@ private struct ByteScanner {
     /// Takes the string `word`.
     mutating func take(_ word: StaticString) -> Bool {
         guard let range = string() else { return false }
-        return bytes[range].elementsEqual(word.utf8Buffer)
+        return same(text(range), word.utf8Buffer)
     }
 
     /// A plain value's bytes: a string without escapes, a number in JSON's grammar, `true`, `false` or `null`.
@@ -144,9 +174,7 @@ private struct ByteScanner {
         default:
             for word: StaticString in ["true", "false", "null"] {
                 let count = word.utf8CodeUnitCount
-                if at + count <= end,
-                    bytes[at..<(at + count)].elementsEqual(UnsafeBufferPointer(start: word.utf8Start, count: count))
-                {
+                if at + count <= end, same(text(at..<(at + count)), word.utf8Buffer) {
                     at += count
                     return start..<at
                 }
@@ -201,16 +229,27 @@ private struct ByteScanner {
         return start..<at
     }
 
-    /// `[string, …]`: the strings' ranges.
-    mutating func strings() -> [Range<Int>]? {
-        guard take(0x5B) else { return nil }
-        var out: [Range<Int>] = []
-        if take(0x5D) { return out }
+    /// `[string, …]` of base64url texts: their ranges, appended to `out`. A text is taken up to its closing quote
+    /// and not checked here: whoever decodes it refuses any byte outside base64url's alphabet (a backslash, a
+    /// control character, anything not ASCII).
+    mutating func base64Strings(into out: inout [Range<Int>]) -> Bool {
+        guard take(0x5B) else { return false }
+        if take(0x5D) { return true }
         repeat {
-            guard let text = string() else { return nil }
+            guard let text = base64Text() else { return false }
             out.append(text)
         } while take(0x2C)
-        return take(0x5D) ? out : nil
+        return take(0x5D)
+    }
+
+    /// A string of base64url text: its range, up to the closing quote (see `base64Strings`).
+    mutating func base64Text() -> Range<Int>? {
+        guard take(0x22) else { return nil }
+        let start = at
+        guard let quote = memchr(bytes.baseAddress! + at, 0x22, end - at) else { return nil }
+        at = bytes.baseAddress!.distance(to: quote.assumingMemoryBound(to: UInt8.self))
+        defer { at += 1 }
+        return start..<at
     }
 
     /// `[digest, …]`, appended to `digests`: the range they take there.
@@ -227,8 +266,8 @@ private struct ByteScanner {
 
     /// A digest's text, decoded.
     mutating func digest() -> Hash? {
-        guard let range = string() else { return nil }
-        return bytes.withUnsafeBufferPointer { Base64URL.digest(UnsafeBufferPointer(rebasing: $0[range])) }
+        guard let range = base64Text() else { return nil }
+        return Base64URL.digest(text(range))
     }
 
     /// The end of the input, after any whitespace.
@@ -276,52 +315,17 @@ private enum SealedValue {
     }
 }
 
-/// A sealed event's payload: its members in clear (`@context`, `type`), as bytes, and its top-level digests.
-private struct SealedPayload {
-    let bytes: [UInt8]
-    var clear: [(name: StaticString, bytes: Range<Int>)] = []
-    var digests = 0..<0
-
-    init?(_ payload: [UInt8], digests pool: inout [Hash]) {
-        bytes = payload
-        var scanner = ByteScanner(payload)
-        guard scanner.take(0x7B) else { return nil }
-        var (algorithm, sd) = (false, false)
-        repeat {
-            guard let name = scanner.string(), scanner.take(0x3A) else { return nil }
-            let text = payload[name]
-            if text.elementsEqual("_sd".utf8) {
-                guard !sd, let range = scanner.digests(into: &pool) else { return nil }
-                (digests, sd) = (range, true)
-            } else if text.elementsEqual("_sd_alg".utf8) {
-                guard !algorithm, scanner.take("sha-256") else { return nil }
-                algorithm = true
-            } else if let clearName = ByteOpener.clearNames.first(where: { text.elementsEqual($0.utf8Buffer) }) {
-                guard !clear.contains(where: { $0.name.utf8Start == clearName.utf8Start }),
-                    let value = scanner.anyValue()
-                else { return nil }
-                clear.append((clearName, value))
-            } else {
-                return nil
-            }
-        } while scanner.take(0x2C)
-        guard scanner.take(0x7D), scanner.finished(), algorithm, sd else { return nil }
-    }
-}
-
-extension StaticString {
-    fileprivate var utf8Buffer: UnsafeBufferPointer<UInt8> {
-        UnsafeBufferPointer(start: utf8Start, count: utf8CodeUnitCount)
-    }
-}
-
-/// Reads the disclosures, then writes the opened event, checking as it goes what `SealedEvent.open` checks.
+/// Reads the stored opening and the disclosures, then writes the opened event, checking as it goes what
+/// `SealedEvent.open` checks. Its arrays are working memory, emptied (not freed) for each record.
 private struct ByteOpener {
     /// The members a sealed payload holds in clear.
     static let clearNames: [StaticString] = ["@context", "type"]
     /// The most members an object may have here (names are compared pairwise); larger ones are the general
     /// reader's.
     static let maxMembers = 64
+    /// A dozen digests are found faster by comparing them than by hashing them; past this many disclosures, they
+    /// are found by their digests.
+    static let linearLimit = 32
 
     /// A disclosure: its name's bytes in `decoded` (nil for a list element) and its value.
     struct Disclosed {
@@ -329,65 +333,137 @@ private struct ByteOpener {
         let value: SealedValue
     }
 
-    /// Every disclosure's decoded bytes, one after another.
+    /// The stored opening's disclosure texts and decoy seeds (ranges of its bytes).
+    var texts: [Range<Int>] = []
+    var seeds: [Range<Int>] = []
+    /// Every disclosure's decoded bytes, one after another, and each one's range there.
     var decoded: [UInt8] = []
+    var spans: [Range<Int>] = []
     /// The digests of every sealed value read, ranges of which the values name.
     var digests: [Hash] = []
     var disclosed: [Disclosed] = []
-    /// Each disclosure's digest, in order; and, past `linearLimit` disclosures, their places by digest (a dozen
-    /// digests are found faster by comparing them than by hashing them).
+    /// Each disclosure's digest, in order; and, past `linearLimit` disclosures, their places by digest.
     var disclosedDigests: [Hash] = []
-    var index: [Hash: Int]?
-    static let linearLimit = 32
+    var index: [Hash: Int] = [:]
     var used: [Bool] = []
+    /// The digests met that no disclosure matched, and the decoy seeds' digests.
     var withheld: [Hash] = []
+    var decoys: [Hash] = []
+    /// The payload's members in clear — which of `clearNames`, and their bytes — and its top-level digests.
+    var clear: [(name: Int, bytes: Range<Int>)] = []
+    var top = 0..<0
     var out: [UInt8] = []
     /// The names of the members written in the objects being written, innermost last.
     var names: [Range<Int>] = []
 
-    /// Reads each disclosure text (a range of `stored`); false for one not of the plain shape, or met twice.
-    mutating func disclose(_ texts: [Range<Int>], of stored: [UInt8]) -> Bool {
-        disclosed.reserveCapacity(texts.count)
-        disclosedDigests.reserveCapacity(texts.count)
-        if texts.count > Self.linearLimit { index = Dictionary(minimumCapacity: texts.count) }
-        decoded.reserveCapacity(texts.reduce(0) { $0 + $1.count } * 3 / 4)
-        digests.reserveCapacity(64)
-        for text in texts {
-            let start = decoded.count
-            decoded.append(contentsOf: repeatElement(0, count: text.count * 3 / 4))
-            let written = stored.withUnsafeBufferPointer { stored in
-                decoded.withUnsafeMutableBytes { out in
-                    Base64URL.decode(
-                        UnsafeBufferPointer(rebasing: stored[text]),
-                        into: UnsafeMutableRawBufferPointer(rebasing: out[start...]))
-                }
+    /// The opened event, or nil (see `SealedEvent.openedBytes`).
+    mutating func open(
+        payload: UnsafeBufferPointer<UInt8>, stored: UnsafeBufferPointer<UInt8>
+    ) -> SealedEvent.OpenedBytes? {
+        texts.removeAll(keepingCapacity: true)
+        seeds.removeAll(keepingCapacity: true)
+        spans.removeAll(keepingCapacity: true)
+        digests.removeAll(keepingCapacity: true)
+        disclosed.removeAll(keepingCapacity: true)
+        disclosedDigests.removeAll(keepingCapacity: true)
+        index.removeAll(keepingCapacity: true)
+        withheld.removeAll(keepingCapacity: true)
+        clear.removeAll(keepingCapacity: true)
+        names.removeAll(keepingCapacity: true)
+        out.removeAll(keepingCapacity: true)
+        guard let erased = readStored(stored), disclose(stored) else { return nil }
+        // The disclosures' bytes are read in place while the rest of the working memory grows.
+        var decoded: [UInt8] = []
+        swap(&decoded, &self.decoded)
+        defer { swap(&decoded, &self.decoded) }
+        let opened = decoded.withUnsafeBufferPointer { decoded -> Bool in
+            guard readDisclosures(decoded), readPayload(payload) else { return false }
+            return write(payload: payload, decoded: decoded)
+        }
+        guard opened, accounted(decoys: stored, erased: erased) else { return nil }
+        // The event is handed on: the next record starts a new buffer.
+        defer { out = [] }
+        return SealedEvent.OpenedBytes(event: out, disclosures: disclosed.count, erased: erased)
+    }
+
+    /// Reads the opening as the store keeps it (`Opening.stored`) into `texts` and `seeds`; its erasures, or nil
+    /// for bytes not of that shape.
+    private mutating func readStored(_ bytes: UnsafeBufferPointer<UInt8>) -> [Opening.Erased]? {
+        var scanner = ByteScanner(bytes)
+        guard scanner.take(0x7B), scanner.take("disclosures"), scanner.take(0x3A),
+            scanner.base64Strings(into: &texts),
+            scanner.take(0x2C), scanner.take("decoys"), scanner.take(0x3A),
+            scanner.base64Strings(into: &seeds)
+        else { return nil }
+        var erased: [Opening.Erased] = []
+        if scanner.take(0x2C) {
+            guard scanner.take("erased"), scanner.take(0x3A), scanner.take(0x5B) else { return nil }
+            if !scanner.take(0x5D) {
+                repeat {
+                    guard scanner.take(0x7B), scanner.take("digest"), scanner.take(0x3A),
+                        let digest = scanner.string(), scanner.take(0x2C), scanner.take("by"),
+                        scanner.take(0x3A),
+                        let by = scanner.scalar().flatMap({ Int64(String(decoding: scanner.text($0), as: UTF8.self)) }),
+                        by >= 0, scanner.take(0x7D)
+                    else { return nil }
+                    erased.append(
+                        Opening.Erased(digest: String(decoding: scanner.text(digest), as: UTF8.self), by: by))
+                } while scanner.take(0x2C)
+                guard scanner.take(0x5D) else { return nil }
             }
-            guard let written else { return false }
-            decoded.removeLast(decoded.count - start - written)
-            guard let disclosure = read(start..<decoded.count) else { return false }
-            let digest = stored.withUnsafeBytes { Hash.sha256(UnsafeRawBufferPointer(rebasing: $0[text])) }
-            if index != nil {
-                guard index?.updateValue(disclosed.count, forKey: digest) == nil else { return false }
-            } else {
+        }
+        guard scanner.take(0x7D), scanner.finished() else { return nil }
+        return erased
+    }
+
+    /// Decodes each disclosure text into `decoded` and takes its digest; false for a text that is not canonical
+    /// base64url, or a disclosure met twice.
+    private mutating func disclose(_ stored: UnsafeBufferPointer<UInt8>) -> Bool {
+        decoded.removeAll(keepingCapacity: true)
+        decoded.append(contentsOf: repeatElement(0, count: texts.reduce(0) { $0 + $1.count * 3 / 4 }))
+        let linear = texts.count <= Self.linearLimit
+        var written = 0
+        for (i, text) in texts.enumerated() {
+            let source = UnsafeBufferPointer(rebasing: stored[text])
+            let count = decoded.withUnsafeMutableBytes { out in
+                Base64URL.decode(source, into: UnsafeMutableRawBufferPointer(rebasing: out[written...]))
+            }
+            guard let count else { return false }
+            let digest = Hash.sha256(UnsafeRawBufferPointer(source))
+            if linear {
                 guard !disclosedDigests.contains(digest) else { return false }
+            } else {
+                guard index.updateValue(i, forKey: digest) == nil else { return false }
             }
             disclosedDigests.append(digest)
-            disclosed.append(disclosure)
+            spans.append(written..<(written + count))
+            written += count
         }
-        used = Array(repeating: false, count: disclosed.count)
         return true
     }
 
-    /// `[salt, name, value]` or `[salt, value]`, from `decoded[range]`.
-    private mutating func read(_ range: Range<Int>) -> Disclosed? {
-        var scanner = ByteScanner(decoded, in: range)
+    /// Reads each decoded disclosure.
+    private mutating func readDisclosures(_ decoded: UnsafeBufferPointer<UInt8>) -> Bool {
+        for span in spans {
+            guard let disclosure = read(ByteScanner(decoded, in: span)) else { return false }
+            disclosed.append(disclosure)
+        }
+        used.removeAll(keepingCapacity: true)
+        used.append(contentsOf: repeatElement(false, count: disclosed.count))
+        return true
+    }
+
+    /// `[salt, name, value]` or `[salt, value]`.
+    private mutating func read(_ scanner: ByteScanner) -> Disclosed? {
+        var scanner = scanner
         guard scanner.take(0x5B), scanner.string() != nil, scanner.take(0x2C) else { return nil }
         // A string, then either the end or a value.
         let mark = scanner.at
         var name: Range<Int>?
         if let first = scanner.string(), scanner.take(0x2C) {
-            let text = decoded[first]
-            guard !text.elementsEqual("_sd".utf8), !text.elementsEqual("...".utf8), !text.elementsEqual("_sd_alg".utf8)
+            let text = scanner.text(first)
+            guard !same(text, StaticString("_sd").utf8Buffer), !same(text, StaticString("...").utf8Buffer),
+                !same(text, StaticString("_sd_alg").utf8Buffer)
             else { return nil }
             name = first
         } else {
@@ -398,9 +474,36 @@ private struct ByteOpener {
         return Disclosed(name: name, value: value)
     }
 
+    /// Reads the sealed payload: its members in clear (`@context`, `type`) and its top-level digests.
+    private mutating func readPayload(_ payload: UnsafeBufferPointer<UInt8>) -> Bool {
+        var scanner = ByteScanner(payload)
+        guard scanner.take(0x7B) else { return false }
+        var (algorithm, sd) = (false, false)
+        repeat {
+            guard let name = scanner.string(), scanner.take(0x3A) else { return false }
+            let text = scanner.text(name)
+            if same(text, StaticString("_sd").utf8Buffer) {
+                guard !sd, let range = scanner.digests(into: &digests) else { return false }
+                (top, sd) = (range, true)
+            } else if same(text, StaticString("_sd_alg").utf8Buffer) {
+                guard !algorithm, scanner.take("sha-256") else { return false }
+                algorithm = true
+            } else if let clearName = Self.clearNames.firstIndex(where: { same(text, $0.utf8Buffer) }) {
+                guard !clear.contains(where: { $0.name == clearName }), let value = scanner.anyValue() else {
+                    return false
+                }
+                clear.append((clearName, value))
+            } else {
+                return false
+            }
+        } while scanner.take(0x2C)
+        return scanner.take(0x7D) && scanner.finished() && algorithm && sd
+    }
+
     /// The disclosure of `digest`, if any; nil (and `false`) for a disclosure used twice.
-    mutating func take(_ digest: Hash) -> (Disclosed?, ok: Bool) {
-        guard let at = index.map({ $0[digest] }) ?? disclosedDigests.firstIndex(of: digest) else {
+    private mutating func take(_ digest: Hash) -> (Disclosed?, ok: Bool) {
+        guard let at = disclosed.count <= Self.linearLimit ? disclosedDigests.firstIndex(of: digest) : index[digest]
+        else {
             withheld.append(digest)
             return (nil, true)
         }
@@ -409,30 +512,36 @@ private struct ByteOpener {
         return (disclosed[at], true)
     }
 
-    /// The opened event's bytes; nil if it does not open whole with every disclosure used once.
-    mutating func write(_ payload: SealedPayload) -> [UInt8]? {
-        out.reserveCapacity(payload.bytes.count + decoded.count)
+    /// Writes the opened event into `out`; false if it does not open whole with every disclosure used once.
+    private mutating func write(payload: UnsafeBufferPointer<UInt8>, decoded: UnsafeBufferPointer<UInt8>) -> Bool {
+        out.reserveCapacity(payload.count + decoded.count)
         out.append(0x7B)
-        for (index, member) in payload.clear.enumerated() {
+        var present = 0
+        for (index, member) in clear.enumerated() {
             if index > 0 { out.append(0x2C) }
-            name(member.name.utf8Buffer)
-            out += payload.bytes[member.bytes]
+            name(Self.clearNames[member.name].utf8Buffer)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: payload[member.bytes]))
+            present |= 1 << member.name
         }
-        guard members(payload.digests, clear: payload.clear.map(\.name), first: payload.clear.isEmpty, depth: 0),
-            !used.contains(false)
-        else { return nil }
+        guard members(top, decoded, clear: present, first: clear.isEmpty, depth: 0), !used.contains(false) else {
+            return false
+        }
         out.append(0x7D)
-        return out
+        return true
     }
 
-    mutating func name(_ name: some Collection<UInt8>) {
+    private mutating func name(_ name: UnsafeBufferPointer<UInt8>) {
         out.append(0x22)
-        out += name
-        out += [0x22, 0x3A]
+        out.append(contentsOf: name)
+        out.append(0x22)
+        out.append(0x3A)
     }
 
-    /// The disclosed members of `digests`, each once by name and none named as a member in `clear`.
-    mutating func members(_ digests: Range<Int>, clear: [StaticString], first: Bool, depth: Int) -> Bool {
+    /// The disclosed members of `digests`, each once by name and none named as one of the `clearNames` whose bit
+    /// `clear` sets (the members the payload holds in clear).
+    private mutating func members(
+        _ digests: Range<Int>, _ decoded: UnsafeBufferPointer<UInt8>, clear: Int, first: Bool, depth: Int
+    ) -> Bool {
         var first = first
         let base = names.count
         defer { names.removeSubrange(base...) }
@@ -441,27 +550,29 @@ private struct ByteOpener {
             guard ok else { return false }
             guard let disclosure = taken else { continue }
             guard let name = disclosure.name, names.count - base < Self.maxMembers else { return false }
-            let text = decoded[name]
-            guard !names[base...].contains(where: { decoded[$0].elementsEqual(text) }),
-                !clear.contains(where: { text.elementsEqual($0.utf8Buffer) })
+            let text = UnsafeBufferPointer(rebasing: decoded[name])
+            guard !names[base...].contains(where: { same(UnsafeBufferPointer(rebasing: decoded[$0]), text) }),
+                !Self.clearNames.indices.contains(where: {
+                    clear & 1 << $0 != 0 && same(text, Self.clearNames[$0].utf8Buffer)
+                })
             else { return false }
             names.append(name)
             if !first { out.append(0x2C) }
             first = false
             self.name(text)
-            guard value(disclosure.value, depth: depth + 1) else { return false }
+            guard value(disclosure.value, decoded, depth: depth + 1) else { return false }
         }
         return true
     }
 
-    mutating func value(_ value: SealedValue, depth: Int) -> Bool {
+    private mutating func value(_ value: SealedValue, _ decoded: UnsafeBufferPointer<UInt8>, depth: Int) -> Bool {
         guard depth < 16 else { return false }
         switch value {
         case .plain(let bytes):
-            out += decoded[bytes]
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: decoded[bytes]))
         case .object(let digests):
             out.append(0x7B)
-            guard members(digests, clear: [], first: true, depth: depth) else { return false }
+            guard members(digests, decoded, clear: 0, first: true, depth: depth) else { return false }
             out.append(0x7D)
         case .list(let digests):
             out.append(0x5B)
@@ -473,7 +584,7 @@ private struct ByteOpener {
                 guard disclosure.name == nil else { return false }
                 if !first { out.append(0x2C) }
                 first = false
-                guard self.value(disclosure.value, depth: depth + 1) else { return false }
+                guard self.value(disclosure.value, decoded, depth: depth + 1) else { return false }
             }
             out.append(0x5D)
         }
@@ -482,61 +593,26 @@ private struct ByteOpener {
 
     /// Whether every digest not disclosed is erased or a decoy (each seed, a range of `stored`, once), and none
     /// appears twice — `SealedEvent.accountFor`.
-    func accounted(decoys seeds: [Range<Int>], of stored: [UInt8], erased: [Opening.Erased]) -> Bool {
-        let withheld = self.withheld.sorted()
+    private mutating func accounted(decoys stored: UnsafeBufferPointer<UInt8>, erased: [Opening.Erased]) -> Bool {
+        withheld.sort()
         guard zip(withheld, withheld.dropFirst()).allSatisfy({ $0 != $1 }) else { return false }
-        var decoys: [Hash] = []
-        decoys.reserveCapacity(seeds.count)
+        decoys.removeAll(keepingCapacity: true)
         for seed in seeds {
-            let digest = stored.withUnsafeBufferPointer { stored in
-                withUnsafeTemporaryAllocation(byteCount: 16, alignment: 8) { out in
-                    Base64URL.decode(UnsafeBufferPointer(rebasing: stored[seed]), into: out) == 16
-                        ? Hash.sha256(UnsafeRawBufferPointer(out)) : nil
-                }
+            let digest = withUnsafeTemporaryAllocation(byteCount: 16, alignment: 8) { out in
+                Base64URL.decode(UnsafeBufferPointer(rebasing: stored[seed]), into: out) == 16
+                    ? Hash.sha256(UnsafeRawBufferPointer(out)) : nil
             }
             guard let digest else { return false }
             decoys.append(digest)
         }
+        decoys.sort()
+        guard !erased.isEmpty else { return withheld == decoys }
         var erasedDigests: [Hash] = []
         for erasure in erased {
             var text = erasure.digest
             guard let digest = text.withUTF8({ Base64URL.digest($0) }) else { return false }
             erasedDigests.append(digest)
         }
-        let undisclosed = erasedDigests.isEmpty ? withheld : withheld.filter { !erasedDigests.contains($0) }
-        return undisclosed == decoys.sorted()
-    }
-}
-
-/// An opening as the store keeps it (`Opening.stored`): its disclosures' texts and its decoy seeds (ranges of the
-/// bytes), and its erasures.
-private struct StoredOpening {
-    var disclosures: [Range<Int>] = []
-    var decoys: [Range<Int>] = []
-    var erased: [Opening.Erased] = []
-
-    init?(_ bytes: [UInt8]) {
-        var scanner = ByteScanner(bytes)
-        guard scanner.take(0x7B), scanner.take("disclosures"), scanner.take(0x3A),
-            let disclosures = scanner.strings(), scanner.take(0x2C), scanner.take("decoys"),
-            scanner.take(0x3A), let decoys = scanner.strings()
-        else { return nil }
-        (self.disclosures, self.decoys) = (disclosures, decoys)
-        if scanner.take(0x2C) {
-            guard scanner.take("erased"), scanner.take(0x3A), scanner.take(0x5B) else { return nil }
-            if !scanner.take(0x5D) {
-                repeat {
-                    guard scanner.take(0x7B), scanner.take("digest"), scanner.take(0x3A),
-                        let digest = scanner.string(), scanner.take(0x2C), scanner.take("by"),
-                        scanner.take(0x3A),
-                        let by = scanner.scalar().flatMap({ Int64(String(decoding: bytes[$0], as: UTF8.self)) }),
-                        by >= 0, scanner.take(0x7D)
-                    else { return nil }
-                    erased.append(Opening.Erased(digest: String(decoding: bytes[digest], as: UTF8.self), by: by))
-                } while scanner.take(0x2C)
-                guard scanner.take(0x5D) else { return nil }
-            }
-        }
-        guard scanner.take(0x7D), scanner.finished() else { return nil }
+        return withheld.filter { !erasedDigests.contains($0) } == decoys
     }
 }

@@ -196,11 +196,11 @@ public struct Auditor: Sendable {
         let checked = await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
                 continuation.resume(
-                    returning: Parallel.map(Array(bytes.indices), state: { [String: Ed25519NoteVerifier]() }) {
-                        i, cache in
+                    returning: Parallel.map(Array(bytes.indices), state: { Workspace() }) { i, workspace in
                         let seq = firstSeq + Int64(i)
                         var (result, keys) = Auditor.check(
-                            bytes: bytes[i], opening: openings[seq], seq: seq, indexed: seq < indexed, cache: &cache)
+                            bytes: bytes[i], opening: openings[seq], seq: seq, indexed: seq < indexed,
+                            workspace: &workspace)
                         if let keys { Auditor.compare(expected: keys, found: indexKeys, seq: seq, into: &result) }
                         return result
                     })
@@ -255,10 +255,18 @@ public struct Auditor: Sendable {
         checks.finish(size: size)
     }
 
+    /// What a core checking records keeps from one record to the next.
+    private struct Workspace {
+        /// The signers' keys met so far, by keyid.
+        var verifiers: [String: Ed25519NoteVerifier] = [:]
+        /// Working memory for opening sealed records.
+        var opening = SealedEvent.ByteOpening()
+    }
+
     /// Checks one record on its own; returns what the in-order checks need and, if the record is `indexed`, the
     /// index keys it names.
     private static func check(
-        bytes: [UInt8], opening: [UInt8]?, seq: Int64, indexed: Bool, cache: inout [String: Ed25519NoteVerifier]
+        bytes: [UInt8], opening: [UInt8]?, seq: Int64, indexed: Bool, workspace: inout Workspace
     ) -> (Checked, PackedKeys?) {
         var checked = Checked(leaf: Merkle.leafHash(bytes), findings: [])
         let record: LedgerRecord
@@ -272,7 +280,7 @@ public struct Auditor: Sendable {
             checked.findings.append(
                 AuditFinding(code: .recordSequence, seq: seq, message: "the record says seq \(record.seq)"))
         }
-        switch record.envelope.verifySignatures(cache: &cache) {
+        switch record.envelope.verifySignatures(cache: &workspace.verifiers) {
         case .success(let signers): checked.signatures = signers.count
         case .failure(let error):
             checked.findings.append(AuditFinding(code: .signatureInvalid, seq: seq, message: error.reason))
@@ -281,7 +289,7 @@ public struct Auditor: Sendable {
         // Most sealed records open from their bytes (`SealedEvent.openedBytes`); anything else, and any doubt, is
         // left to the general reader below, which also says what is wrong.
         if type == SealedEvent.payloadType, let stored = opening,
-            let fast = SealedEvent.openedBytes(payload: payload, stored: stored),
+            let fast = SealedEvent.openedBytes(payload: payload, stored: stored, using: &workspace.opening),
             let facts = try? EventFacts(payload: fast.event, indexKeys: indexed)
         {
             checked.sealed = (fast.disclosures, fast.erased.count)

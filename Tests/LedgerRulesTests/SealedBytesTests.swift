@@ -87,6 +87,29 @@ struct SealedBytesTests {
 }
 
 extension SealedBytesTests {
+    /// The audit keeps one working memory a core: what it opens with it, record after record — refusals between
+    /// them included — is what a fresh one opens.
+    @Test func oneWorkingMemoryOpensRecordAfterRecordAsAFreshOneDoes() throws {
+        let files = Corpus.hashExamples.map { Corpus.vectors.appendingPathComponent($0) } + EventFactsTests.samples
+        var shared = SealedEvent.ByteOpening()
+        var (opened, refused) = (0, 0)
+        for file in files {
+            for payload in try EventFactsTests.payloads(file) {
+                guard let event = try? JSONValue(parsing: payload), event.members != nil else { continue }
+                let (bytes, opening, _) = try Self.sealed(event)
+                var short = opening
+                short.disclosures.removeLast()
+                for stored in [opening.stored, short.stored] {
+                    let fresh = SealedEvent.openedBytes(payload: bytes, stored: stored)
+                    let reused = SealedEvent.openedBytes(payload: bytes, stored: stored, using: &shared)
+                    #expect(fresh?.event == reused?.event && fresh?.disclosures == reused?.disclosures)
+                    if fresh == nil { refused += 1 } else { opened += 1 }
+                }
+            }
+        }
+        #expect(opened > 50 && refused >= opened, "opened \(opened), refused \(refused)")
+    }
+
     @Test func anEventOfManyDisclosuresOpensTheSameAndRefusesADuplicate() throws {
         let epcs = (1...40).map { #""urn:epc:id:sgtin:0614141.112345.\#($0)""# }.joined(separator: ",")
         let event = try JSONValue(

@@ -71,7 +71,7 @@ struct SealedRecordingTests {
         }
         // Without its opening a sealed statement is refused; with one, a plain statement is too.
         await #expect(throws: LedgerError.self) { try await ledger.append([whole.envelope]) }
-        await #expect(throws: (any Error).self) {
+        #expect(throws: (any Error).self) {
             var json = Array(
                 String(decoding: try R.signed(R.shipShirts, by: R.brand).canonicalJSON, as: UTF8.self).utf8)
             json.removeLast()

@@ -287,12 +287,18 @@ struct LedgerBench: AsyncParsableCommand {
                 print(String(format: "setup   read the ledger file once (%.0f MiB; not measured)", warmed))
             }
             var report = AuditReport()
+            let cpu = processCPUSeconds()
             let seconds = try await timed {
                 report = await Auditor(store: try SQLiteLedgerStore.open(path: path)).run()
             }
+            let busy = (processCPUSeconds() - cpu) / (seconds * Double(cores))
             precondition(report.isSound, "the audit found \(report.findings.prefix(3))")
             let rate = Double(report.records) / seconds
             self.report("audit   \(report.records) records of \(path)", rate, bound: before)
+            print(
+                String(
+                    format: "audit   cores busy %.0f %% of the audit (process CPU time / wall time × cores)", busy * 100
+                ))
             let after = measureVerifyBound(seconds: boundSeconds, cores: cores)
             print(String(format: "bound   again, after audit %d:                 %10.0f /s", round, after))
             self.report("audit   (ratio to the bound after)", rate, bound: after)
@@ -318,6 +324,14 @@ struct LedgerBench: AsyncParsableCommand {
         var total = 0
         while let chunk = try file.read(upToCount: 8 << 20), !chunk.isEmpty { total += chunk.count }
         return Double(total) / 1_048_576
+    }
+
+    /// The CPU time (user and system) this process has used, in seconds.
+    func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     func timed(_ body: () async throws -> Void) async throws -> Double {

@@ -7,9 +7,13 @@ import Statements
 /// the same parts; opening refuses or succeeds, never traps; an opened event, sealed again and opened with all its
 /// disclosures, is the same event; naming a field to erase (the last line as its path) refuses or succeeds, and
 /// what it names is among the digests; the audit's byte reader (`SealedEvent.openedBytes`) agrees with the general
-/// one wherever it reads.
+/// one wherever it reads, and reads the same with working memory kept from one input to the next (as the audit keeps
+/// it from one record to the next) as with fresh.
 @main
 enum FuzzSealedEvent: FuzzTarget {
+    /// The byte reader's working memory, kept across inputs (the fuzzer runs them one at a time).
+    nonisolated(unsafe) static var kept = SealedEvent.ByteOpening()
+
     static func fuzz(_ input: FuzzInput) {
         let lines = input.text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         var disclosures: [Disclosure] = []
@@ -24,7 +28,12 @@ enum FuzzSealedEvent: FuzzTarget {
         // The audit's byte reader takes only what the general reader opens whole, and opens it to the same bytes.
         if let first = lines.first {
             let stored = Opening(disclosures: disclosures, decoys: []).stored
-            if let fast = SealedEvent.openedBytes(payload: Array(first.utf8), stored: stored) {
+            let fast = SealedEvent.openedBytes(payload: Array(first.utf8), stored: stored)
+            let reused = SealedEvent.openedBytes(payload: Array(first.utf8), stored: stored, using: &kept)
+            require(
+                fast?.event == reused?.event && fast?.disclosures == reused?.disclosures,
+                "the byte reader reads otherwise with the working memory of earlier inputs")
+            if let fast {
                 let general = try? Statement.openedSealedEvent(
                     payload: Array(first.utf8), opening: Opening(disclosures: disclosures, decoys: []))
                 require(
