@@ -44,30 +44,40 @@ package struct EPCISValidator {
             allowed(in: kind).reduce(0) { $0 | 1 << UInt64($1.rawValue) }
         }
 
-        /// The fields by the length of their names, so a member's name is matched with few comparisons.
-        private static let byLength: [[(name: String, field: Field)]] = {
-            var table = [[(name: String, field: Field)]](repeating: [], count: 32)
-            for field in Field.allCases { table[field.name.utf8.count].append((field.name, field)) }
-            return table
-        }()
+        /// Every field's name, one after another, and each name's place there and field, ordered by the names'
+        /// lengths: a member's name is matched with a few comparisons of bytes. Both live as long as the program
+        /// (made once, never freed), so reading them counts no references — a name is matched for every member of
+        /// every event read. (Written once, when first read, and only read after: safe to share.)
+        nonisolated(unsafe) private static let table:
+            (names: UnsafePointer<UInt8>, entries: UnsafeBufferPointer<(start: Int, count: Int, field: Field)>) = {
+                var bytes: [UInt8] = []
+                var entries: [(start: Int, count: Int, field: Field)] = []
+                for field in Field.allCases.sorted(by: { $0.name.utf8.count < $1.name.utf8.count }) {
+                    entries.append((bytes.count, field.name.utf8.count, field))
+                    bytes += field.name.utf8
+                }
+                let names = UnsafeMutablePointer<UInt8>.allocate(capacity: bytes.count)
+                names.initialize(from: bytes, count: bytes.count)
+                let table = UnsafeMutableBufferPointer<(start: Int, count: Int, field: Field)>.allocate(
+                    capacity: entries.count)
+                _ = table.initialize(from: entries)
+                return (UnsafePointer(names), UnsafeBufferPointer(table))
+            }()
 
         /// The field named `name`, if it is a standard one.
         init?(name: String) {
-            let count = name.utf8.count
-            guard count < Field.byLength.count,
-                let field = Field.byLength[count].first(where: { $0.name == name })?.field
-            else { return nil }
+            var name = name
+            guard let field = name.withUTF8({ Field(name: $0) }) else { return nil }
             self = field
         }
 
         /// The field whose name is `bytes` (UTF-8), if it is a standard one.
         package init?(name bytes: UnsafeBufferPointer<UInt8>) {
-            guard bytes.count < Field.byLength.count else { return nil }
-            for (name, field) in Field.byLength[bytes.count] {
-                var name = name
-                // Compared as buffers: the UTF-8 views' generic comparison goes byte by byte through the view.
-                if name.withUTF8({ memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }) {
-                    self = field
+            let (names, entries) = Field.table
+            for entry in entries where entry.count >= bytes.count {
+                guard entry.count == bytes.count else { return nil }
+                if bytes.count == 0 || memcmp(names + entry.start, bytes.baseAddress!, bytes.count) == 0 {
+                    self = entry.field
                     return
                 }
             }
