@@ -73,9 +73,11 @@ extension Ledger {
                         "the statement is \(json.count) bytes as stored; a record holds at most "
                             + "\(LedgerRecord.maxEnvelopeBytes) (records are limited to 64 KiB − 1)")
                 }
+                let stored = submission.opening?.stored
                 let statement = try Statement(
-                    payloadType: envelope.payloadType, payload: envelope.payload, opening: submission.opening)
-                return .success((json, statement, submission.opening?.stored))
+                    payloadType: envelope.payloadType, payload: envelope.payload, opening: submission.opening,
+                    stored: stored)
+                return .success((json, statement, stored))
             } catch { return .failure(error) }
         }
         let checkedStatements = try checked.enumerated().map { index, result in

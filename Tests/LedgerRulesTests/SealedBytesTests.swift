@@ -125,3 +125,37 @@ extension SealedBytesTests {
         #expect(SealedEvent.openedBytes(payload: bytes, stored: twice.stored) == nil)
     }
 }
+
+extension SealedBytesTests {
+    /// The engine reads a sealed submission with its opening also as the store keeps it: the same event as the
+    /// general reader's, and the same refusal.
+    @Test func aSealedStatementReadFromItsStoredOpeningIsTheSameEventAndTheSameRefusal() throws {
+        let files = Corpus.hashExamples.map { Corpus.vectors.appendingPathComponent($0) } + EventFactsTests.samples
+        var (compared, refused) = (0, 0)
+        for file in files {
+            for payload in try EventFactsTests.payloads(file) {
+                guard let event = try? JSONValue(parsing: payload), event.members != nil else { continue }
+                let (bytes, opening, _) = try Self.sealed(event)
+                var short = opening
+                short.disclosures.removeLast()
+                for opening in [opening, short] {
+                    let general = Result { try Statement.sealedEvent(payload: bytes, opening: opening) }
+                    let stored = Result {
+                        try Statement.sealedEvent(payload: bytes, opening: opening, stored: opening.stored)
+                    }
+                    switch (general, stored) {
+                    case (.success(let a), .success(let b)):
+                        #expect(a.json == b.json && a.hash() == b.hash() && a.canonicalForms == b.canonicalForms)
+                        compared += 1
+                    case (.failure(let a as StatementError), .failure(let b as StatementError)):
+                        #expect(a.code == b.code && a.reason == b.reason)
+                        refused += 1
+                    default:
+                        Issue.record("\(file.lastPathComponent): one reader refuses what the other reads")
+                    }
+                }
+            }
+        }
+        #expect(compared > 50 && refused >= compared, "compared \(compared), refused \(refused)")
+    }
+}
