@@ -90,24 +90,32 @@ extension SealedBytesTests {
     /// The audit keeps one working memory a core: what it opens with it, record after record — refusals between
     /// them included — is what a fresh one opens.
     @Test func oneWorkingMemoryOpensRecordAfterRecordAsAFreshOneDoes() throws {
-        let files = Corpus.hashExamples.map { Corpus.vectors.appendingPathComponent($0) } + EventFactsTests.samples
         var shared = SealedEvent.ByteOpening()
         var (opened, refused) = (0, 0)
+        for (_, bytes, opening) in try Self.sealedSamples() {
+            let fresh = SealedEvent.openedBytes(payload: bytes, stored: opening.stored)
+            let reused = SealedEvent.openedBytes(payload: bytes, stored: opening.stored, using: &shared)
+            #expect(fresh?.event == reused?.event && fresh?.disclosures == reused?.disclosures)
+            if fresh == nil { refused += 1 } else { opened += 1 }
+        }
+        #expect(opened > 50 && refused >= opened, "opened \(opened), refused \(refused)")
+    }
+
+    /// Every event of the hash examples and the samples, sealed: each with its whole opening, and again with one
+    /// disclosure short (which neither reader opens).
+    static func sealedSamples() throws -> [(file: String, payload: [UInt8], opening: Opening)] {
+        let files = Corpus.hashExamples.map { Corpus.vectors.appendingPathComponent($0) } + EventFactsTests.samples
+        var out: [(String, [UInt8], Opening)] = []
         for file in files {
             for payload in try EventFactsTests.payloads(file) {
                 guard let event = try? JSONValue(parsing: payload), event.members != nil else { continue }
                 let (bytes, opening, _) = try Self.sealed(event)
                 var short = opening
                 short.disclosures.removeLast()
-                for stored in [opening.stored, short.stored] {
-                    let fresh = SealedEvent.openedBytes(payload: bytes, stored: stored)
-                    let reused = SealedEvent.openedBytes(payload: bytes, stored: stored, using: &shared)
-                    #expect(fresh?.event == reused?.event && fresh?.disclosures == reused?.disclosures)
-                    if fresh == nil { refused += 1 } else { opened += 1 }
-                }
+                out += [(file.lastPathComponent, bytes, opening), (file.lastPathComponent, bytes, short)]
             }
         }
-        #expect(opened > 50 && refused >= opened, "opened \(opened), refused \(refused)")
+        return out
     }
 
     @Test func anEventOfManyDisclosuresOpensTheSameAndRefusesADuplicate() throws {
@@ -130,30 +138,19 @@ extension SealedBytesTests {
     /// The engine reads a sealed submission with its opening also as the store keeps it: the same event as the
     /// general reader's, and the same refusal.
     @Test func aSealedStatementReadFromItsStoredOpeningIsTheSameEventAndTheSameRefusal() throws {
-        let files = Corpus.hashExamples.map { Corpus.vectors.appendingPathComponent($0) } + EventFactsTests.samples
         var (compared, refused) = (0, 0)
-        for file in files {
-            for payload in try EventFactsTests.payloads(file) {
-                guard let event = try? JSONValue(parsing: payload), event.members != nil else { continue }
-                let (bytes, opening, _) = try Self.sealed(event)
-                var short = opening
-                short.disclosures.removeLast()
-                for opening in [opening, short] {
-                    let general = Result { try Statement.sealedEvent(payload: bytes, opening: opening) }
-                    let stored = Result {
-                        try Statement.sealedEvent(payload: bytes, opening: opening, stored: opening.stored)
-                    }
-                    switch (general, stored) {
-                    case (.success(let a), .success(let b)):
-                        #expect(a.json == b.json && a.hash() == b.hash() && a.canonicalForms == b.canonicalForms)
-                        compared += 1
-                    case (.failure(let a as StatementError), .failure(let b as StatementError)):
-                        #expect(a.code == b.code && a.reason == b.reason)
-                        refused += 1
-                    default:
-                        Issue.record("\(file.lastPathComponent): one reader refuses what the other reads")
-                    }
-                }
+        for (file, bytes, opening) in try Self.sealedSamples() {
+            let general = Result { try Statement.sealedEvent(payload: bytes, opening: opening) }
+            let stored = Result { try Statement.sealedEvent(payload: bytes, opening: opening, stored: opening.stored) }
+            switch (general, stored) {
+            case (.success(let a), .success(let b)):
+                #expect(a.json == b.json && a.hash() == b.hash() && a.canonicalForms == b.canonicalForms)
+                compared += 1
+            case (.failure(let a as StatementError), .failure(let b as StatementError)):
+                #expect(a.code == b.code && a.reason == b.reason)
+                refused += 1
+            default:
+                Issue.record("\(file): one reader refuses what the other reads")
             }
         }
         #expect(compared > 50 && refused >= compared, "compared \(compared), refused \(refused)")
