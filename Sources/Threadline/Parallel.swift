@@ -8,9 +8,12 @@ package enum Parallel {
     static let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     /// Items a worker takes at a time: small enough that when one worker has taken the last slice, the others
-    /// are not left idle long (or can help another map running beside this one), large enough that taking a
-    /// slice costs nothing next to the work in it.
+    /// are not left idle long, large enough that taking a slice costs nothing next to the work in it.
     static func sliceSize(of count: Int) -> Int { max(1, min(64, count / (cores * 8))) }
+
+    /// From this many items, a map runs on threads of its own (see `map(_:state:_:)`), named so.
+    static let ownThreadsFrom = 256
+    static let threadName = "parallel-map"
 
     /// `items.map(transform)`, computed in parallel slices; order is kept.
     package static func map<T: Sendable, R: Sendable>(_ items: [T], _ transform: @Sendable (T) -> R) -> [R] {
@@ -18,32 +21,72 @@ package enum Parallel {
         return map(items, state: {}) { item, _ in transform(item) }
     }
 
-    /// `map` with per-worker state (a verifier-key cache, say) created by `makeState`, once for each core
-    /// that joins the work.
+    /// `map` with per-worker state (a verifier-key cache, say) created by `makeState`, once for each worker.
     ///
     /// The workers take slices from a shared counter until none are left, so one that finishes early takes
-    /// more; and a core that is free, having finished another map that runs beside this one, joins this one.
+    /// more. The caller's thread is one of them. A long map (`ownThreadsFrom` items or more) runs the others on
+    /// threads of its own: were they the dispatch pool's, it would hold every thread of the pool that Swift's
+    /// tasks and the store's queues also run on, and the work beside it (the write of the batch before, the
+    /// audit's in-order checks) would wait for the map to end instead of sharing the cores with it.
     package static func map<T: Sendable, R: Sendable, State>(
         _ items: [T], state makeState: @Sendable () -> State, _ transform: @Sendable (T, inout State) -> R
     ) -> [R] {
         let count = items.count
         let slice = sliceSize(of: count)
         let next = Atomic<Int>(0)
-        // Each slice writes its results in place, once, and concurrentPerform returns only when every worker is
-        // done, so the buffer is never written twice at an index nor read before it is written.
+        let workers = min(cores, max(1, count))
+        // Each slice writes its results in place, once, and the map returns only when every worker is done, so
+        // the buffer is never written twice at an index nor read before it is written.
         return [R](unsafeUninitializedCapacity: count) { buffer, initialized in
             nonisolated(unsafe) let output = buffer
-            DispatchQueue.concurrentPerform(iterations: min(cores, max(1, count))) { _ in
-                var state = makeState()
-                while true {
-                    let lower = next.wrappingAdd(slice, ordering: .relaxed).oldValue
-                    guard lower < count else { break }
-                    for i in lower..<min(lower + slice, count) {
-                        (output.baseAddress! + i).initialize(to: transform(items[i], &state))
+            // The closures do not outlive the map: it returns only when every worker has finished.
+            withoutActuallyEscaping(makeState) { makeState in
+                withoutActuallyEscaping(transform) { transform in
+                    let work: @Sendable () -> Void = {
+                        var state = makeState()
+                        while true {
+                            let lower = next.wrappingAdd(slice, ordering: .relaxed).oldValue
+                            guard lower < count else { break }
+                            for i in lower..<min(lower + slice, count) {
+                                (output.baseAddress! + i).initialize(to: transform(items[i], &state))
+                            }
+                        }
+                    }
+                    if count >= ownThreadsFrom, workers > 1 {
+                        // A thread that cannot be started leaves its share to the others (the caller's at least).
+                        let threads = (1..<workers).compactMap { _ in spawn(work) }
+                        work()
+                        threads.forEach { pthread_join($0, nil) }
+                    } else {
+                        DispatchQueue.concurrentPerform(iterations: workers) { _ in work() }
                     }
                 }
             }
             initialized = count
         }
+    }
+
+    /// Starts `body` on a thread of its own, to be joined (`pthread_join`) — after which nothing of `body` is
+    /// held any more; nil if no thread could be started.
+    private static func spawn(_ body: @escaping @Sendable () -> Void) -> pthread_t? {
+        final class Body {
+            let run: @Sendable () -> Void
+            init(_ run: @escaping @Sendable () -> Void) { self.run = run }
+        }
+        var thread = pthread_t()
+        let context = Unmanaged.passRetained(Body(body)).toOpaque()
+        let created = pthread_create(
+            &thread, nil,
+            { context in
+                // Named, so that a profile (or a test) tells the map's threads from the pool's.
+                Thread.current.name = Parallel.threadName
+                Unmanaged<Body>.fromOpaque(context!).takeRetainedValue().run()
+                return nil
+            }, context)
+        guard created == 0 else {
+            Unmanaged<Body>.fromOpaque(context).release()
+            return nil
+        }
+        return thread
     }
 }

@@ -1,3 +1,5 @@
+import Dispatch
+import Foundation
 import Synchronization
 import Testing
 
@@ -38,4 +40,28 @@ struct ParallelTests {
         #expect(Parallel.sliceSize(of: 5) == 1)
         #expect(Parallel.sliceSize(of: 1_000_000) == 64)
     }
+}
+
+extension ParallelTests {
+    /// A long map (an import's batch, an audit's chunk), started from the dispatch pool as the engine starts one,
+    /// runs its other workers on threads of its own, not the pool's: it leaves the pool's threads to the work
+    /// beside it (the write of the batch before, the audit's in-order checks). A short one stays on the pool.
+    @Test func aLongMapRunsOnTheCallerAndThreadsOfItsOwn() async throws {
+        func names(_ count: Int) async -> Set<String> {
+            await withCheckedContinuation { continuation in
+                DispatchQueue.global().async {
+                    let caller = Self.threadName()
+                    let names = Parallel.map(Array(0..<count)) { _ in Self.threadName() }
+                    continuation.resume(returning: Set(names.map { $0 == caller ? "caller" : $0 }))
+                }
+            }
+        }
+        let long = await names(Parallel.ownThreadsFrom * 64)
+        #expect(long.isSubset(of: ["caller", Parallel.threadName]), "\(long)")
+        if Parallel.cores > 1 { #expect(long.contains(Parallel.threadName)) }
+        #expect(!(await names(Parallel.ownThreadsFrom - 1)).contains(Parallel.threadName))
+    }
+
+    /// The name of the thread this runs on ("" for none).
+    static func threadName() -> String { Thread.current.name ?? "" }
 }

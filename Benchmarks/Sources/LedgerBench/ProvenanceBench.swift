@@ -177,12 +177,17 @@ extension LedgerBench {
             Array(submissions[$0..<min($0 + batch, submissions.count)])
         }
         var imported = 0
+        let cpu = processCPUSeconds()
         let seconds = try await timed {
             try await ledger.appendPipelined(batches, prepare: { try Ledger.prepare($0) }) { imported += $0.count }
         }
+        let busy = (processCPUSeconds() - cpu) / (seconds * Double(ProcessInfo.processInfo.activeProcessorCount))
         precondition(imported == submissions.count)
         let rate = Double(imported) / seconds
         report("import  \(what) EPCIS events, rules and index", rate, bound: bound)
+        print(
+            String(
+                format: "import  cores busy %.0f %% of the import (process CPU time / wall time × cores)", busy * 100))
         return rate
     }
 }
