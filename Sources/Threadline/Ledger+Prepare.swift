@@ -15,6 +15,8 @@ public struct PreparedStatements: Sendable {
     let signers: [[String]]
     /// Each sealed event's opening, in the store's form (nil for other statements): kept beside the log.
     let openings: [[UInt8]?]
+    /// Each statement's index keys (`Statement.indexKeys`), worked out with its other checks, on all cores.
+    let indexKeys: [[String]]
     /// Whether every signer must be a registered participant's current key (or the operator's), checked under
     /// the append's sequencing, whatever the statement says. Events and registry statements are always held to
     /// their own signer rules; this extends a rule to opaque statements (the server's capture routes).
@@ -43,7 +45,8 @@ public struct PreparedStatements: Sendable {
     public func subset(_ indices: [Int]) -> PreparedStatements {
         var subset = PreparedStatements(
             canonical: indices.map { canonical[$0] }, statements: indices.map { statements[$0] },
-            signers: indices.map { signers[$0] }, openings: indices.map { openings[$0] })
+            signers: indices.map { signers[$0] }, openings: indices.map { openings[$0] },
+            indexKeys: indices.map { indexKeys[$0] })
         subset.participantsOnly = participantsOnly
         return subset
     }
@@ -62,7 +65,7 @@ extension Ledger {
     /// opening (`Specs/23-sealed-events.md` §3) and checked as the event it opens to.
     public nonisolated static func prepare(_ submissions: [Submission]) throws -> PreparedStatements {
         let checked = Parallel.map(submissions, state: { [String: Ed25519NoteVerifier]() }) {
-            submission, cache -> Result<([UInt8], Statement, [UInt8]?), any Error> in
+            submission, cache -> Result<([UInt8], Statement, [UInt8]?, [String]), any Error> in
             let envelope = submission.envelope
             do {
                 _ = try envelope.verifySignatures(cache: &cache).get()
@@ -77,7 +80,7 @@ extension Ledger {
                 let statement = try Statement(
                     payloadType: envelope.payloadType, payload: envelope.payload, opening: submission.opening,
                     stored: stored)
-                return .success((json, statement, stored))
+                return .success((json, statement, stored, statement.indexKeys))
             } catch { return .failure(error) }
         }
         let checkedStatements = try checked.enumerated().map { index, result in
@@ -90,7 +93,8 @@ extension Ledger {
         }
         return PreparedStatements(
             canonical: checkedStatements.map(\.0), statements: checkedStatements.map(\.1),
-            signers: submissions.map { $0.envelope.signatures.map(\.keyid) }, openings: checkedStatements.map(\.2))
+            signers: submissions.map { $0.envelope.signatures.map(\.keyid) }, openings: checkedStatements.map(\.2),
+            indexKeys: checkedStatements.map(\.3))
     }
 
     /// Decodes submitted DSSE envelope JSON documents (any valid form; a sealed event's with its opening,
@@ -112,6 +116,7 @@ extension Ledger {
         var statements: [Statement] = []
         var signers: [[String]] = []
         var openings: [[UInt8]?] = []
+        var indexKeys: [[String]] = []
         canonical.reserveCapacity(submissions.count)
         statements.reserveCapacity(submissions.count)
         signers.reserveCapacity(submissions.count)
@@ -148,7 +153,9 @@ extension Ledger {
             statements += prepared.statements
             signers += prepared.signers
             openings += prepared.openings
+            indexKeys += prepared.indexKeys
         }
-        return PreparedStatements(canonical: canonical, statements: statements, signers: signers, openings: openings)
+        return PreparedStatements(
+            canonical: canonical, statements: statements, signers: signers, openings: openings, indexKeys: indexKeys)
     }
 }

@@ -199,7 +199,7 @@ public actor Ledger {
             let decision = try await decide(group, at: size)
             let accepted = decision.accepted
             let canonical = accepted.flatMap { a in a.keep.map { group[a.request].prepared.canonical[$0] } }
-            let keys = accepted.flatMap { a in a.keep.map { group[a.request].prepared.statements[$0].indexKeys } }
+            let keys = accepted.flatMap { a in a.keep.map { group[a.request].prepared.indexKeys[$0] } }
             let openings = accepted.flatMap { a in a.keep.map { group[a.request].prepared.openings[$0] } }
             // What the accepted statements tell subscribers, by statement: written with the records.
             let matcher = try await currentMatcher()
