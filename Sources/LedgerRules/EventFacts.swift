@@ -32,6 +32,28 @@ public struct EventFacts: Sendable {
     }
 }
 
+extension EventFacts {
+    /// A statement being appended, read as `Statement(payloadType:payload:opening:)` reads it, when it is an event
+    /// of the common shape (`CommonObjectEvent`): a plain event's payload, or a sealed one's opened from its opening
+    /// as the store keeps it (`stored`, `SealedEvent.openedBytes`). Nil for anything else, which is the general
+    /// reader's (and so are its errors). The event has every typed field, its canonical forms and its hash, but no
+    /// JSON tree (`json` is `null`): it is for the engine's checks of a statement being appended — the rules, the
+    /// index keys, subscriptions — which read the typed fields, and goes no further (the log keeps the signed
+    /// bytes).
+    public static func statement(payloadType: String, payload: [UInt8], stored: [UInt8]?) -> Statement? {
+        let event: [UInt8]
+        switch payloadType {
+        case Statement.eventPayloadType: event = payload
+        case SealedEvent.payloadType:
+            guard let stored, let opened = SealedEvent.openedBytes(payload: payload, stored: stored) else { return nil }
+            event = opened.event
+        default: return nil
+        }
+        guard let (read, preHash) = CommonObjectEvent.read(event) else { return nil }
+        return .event(read, hash: EventHash.uri(of: EventHash.digest(ofPreHash: preHash)))
+    }
+}
+
 /// Reads an ObjectEvent of the common shape straight from its JSON bytes: one object whose members are only
 /// `@context` (URLs, and prefixes declared as strings), `type`, `eventTime`, `eventTimeZoneOffset`, `recordTime`,
 /// `eventID`, `certificationInfo`, `epcList`, `action`, `bizStep`, `disposition`, `readPoint` and `bizLocation`

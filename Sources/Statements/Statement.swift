@@ -67,19 +67,6 @@ public enum Statement: Sendable {
         }
     }
 
-    /// `sealedEvent(payload:opening:)`, with the opening also as the store keeps it (`Opening.stored`): most
-    /// sealed events open straight from those bytes (`SealedEvent.openedBytes`, the audit's reader) to the bytes
-    /// of the plain event, read as a plain event's payload is; any other, and any refusal, is left to the general
-    /// reader — so the event, and the error, are the same either way.
-    public static func sealedEvent(payload: [UInt8], opening: Opening, stored: [UInt8]) throws -> EPCISEvent {
-        if let opened = SealedEvent.openedBytes(payload: payload, stored: stored),
-            let event = try? event(payload: opened.event)
-        {
-            return event
-        }
-        return try sealedEvent(payload: payload, opening: opening)
-    }
-
     /// The JSON of the EPCIS event a sealed event statement's payload holds, opened whole with `opening`
     /// (`Specs/23-sealed-events.md` §3), not yet read as an event.
     public static func openedSealedEvent(payload: [UInt8], opening: Opening) throws -> JSONValue {
@@ -107,10 +94,9 @@ public enum Statement: Sendable {
         }
     }
 
-    /// Reads the statement a payload of `payloadType` carries; a sealed event's needs its `opening` (and is read
-    /// faster with it also `stored`, as the store keeps it: `sealedEvent(payload:opening:stored:)`). Errors say
+    /// Reads the statement a payload of `payloadType` carries; a sealed event's needs its `opening`. Errors say
     /// why an event or registry statement is invalid.
-    public init(payloadType: String, payload: [UInt8], opening: Opening? = nil, stored: [UInt8]? = nil) throws {
+    public init(payloadType: String, payload: [UInt8], opening: Opening? = nil) throws {
         switch payloadType {
         case Statement.eventPayloadType:
             let event = try Statement.event(payload: payload)
@@ -121,9 +107,7 @@ public enum Statement: Sendable {
                     .sealedDisclosure, "a sealed event statement is read with its disclosures and decoy seeds")
             }
             do {
-                let event =
-                    try stored.map { try Statement.sealedEvent(payload: payload, opening: opening, stored: $0) }
-                    ?? Statement.sealedEvent(payload: payload, opening: opening)
+                let event = try Statement.sealedEvent(payload: payload, opening: opening)
                 self = .event(event, hash: event.hash())
             } catch let error as StatementError where error.code == .sealedErased {
                 // An erasure took what made it an event: it is kept and proved, found only by its digest.

@@ -77,9 +77,12 @@ extension Ledger {
                             + "\(LedgerRecord.maxEnvelopeBytes) (records are limited to 64 KiB − 1)")
                 }
                 let stored = submission.opening?.stored
-                let statement = try Statement(
-                    payloadType: envelope.payloadType, payload: envelope.payload, opening: submission.opening,
-                    stored: stored)
+                // Most events are read straight from their bytes; anything else, and any error, by the general reader.
+                let statement =
+                    try EventFacts.statement(
+                        payloadType: envelope.payloadType, payload: envelope.payload, stored: stored)
+                    ?? Statement(
+                        payloadType: envelope.payloadType, payload: envelope.payload, opening: submission.opening)
                 return .success((json, statement, stored, statement.indexKeys))
             } catch { return .failure(error) }
         }

@@ -30,7 +30,20 @@ struct EventFactsTests {
         #expect(
             facts?.demands.creates.map { "\($0.identifier) \($0.gtin ?? "-")" }
                 == RecordingPolicy.Demands(event).creates.map { "\($0.identifier) \($0.gtin ?? "-")" }, "\(text)")
-        guard var (read, preHash) = common else { return false }
+        guard var (read, preHash) = common else {
+            #expect(EventFacts.statement(payloadType: Statement.eventPayloadType, payload: payload, stored: nil) == nil)
+            return false
+        }
+        // The engine's statement read by the byte reader: the same hash and index keys as the general reader's.
+        let statement = try? Statement(payloadType: Statement.eventPayloadType, payload: payload)
+        let engine = EventFacts.statement(payloadType: Statement.eventPayloadType, payload: payload, stored: nil)
+        if case .event(var fast, let hash)? = engine {
+            #expect(hash == event.hash() && engine?.indexKeys == statement?.indexKeys)
+            fast.json = event.json
+            #expect(fast == event, "\(text)")
+        } else {
+            Issue.record("the byte reader read the event but made no statement of it: \(text)")
+        }
         // The byte reader keeps no JSON tree; everything else must be as the general reader has it.
         #expect(read.json == .null)
         read.json = event.json
