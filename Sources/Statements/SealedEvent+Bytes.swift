@@ -36,9 +36,7 @@ extension SealedEvent {
     /// `openedBytes(payload:stored:)` in the working memory `opening`.
     public static func openedBytes(
         payload: [UInt8], stored: [UInt8], using opening: inout ByteOpening
-    )
-        -> OpenedBytes?
-    {
+    ) -> OpenedBytes? {
         payload.withUnsafeBufferPointer { payload in
             stored.withUnsafeBufferPointer { stored in opening.opener.open(payload: payload, stored: stored) }
         }
