@@ -242,10 +242,10 @@ private struct ByteScanner {
 
     /// A string of base64url text: its range, up to the closing quote (see `base64Strings`).
     mutating func base64Text() -> Range<Int>? {
-        guard take(0x22) else { return nil }
+        guard take(0x22), let base = bytes.baseAddress else { return nil }
         let start = at
-        guard let quote = memchr(bytes.baseAddress! + at, 0x22, end - at) else { return nil }
-        at = bytes.baseAddress!.distance(to: quote.assumingMemoryBound(to: UInt8.self))
+        guard let quote = memchr(base + at, 0x22, end - at) else { return nil }
+        at = base.distance(to: quote.assumingMemoryBound(to: UInt8.self))
         defer { at += 1 }
         return start..<at
     }

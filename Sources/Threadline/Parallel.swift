@@ -80,7 +80,9 @@ package enum Parallel {
             { context in
                 // Named, so that a profile (or a test) tells the map's threads from the pool's.
                 Thread.current.name = Parallel.threadName
-                Unmanaged<Body>.fromOpaque(context!).takeRetainedValue().run()
+                // The context is the one passed below, never nil.
+                guard let context else { return nil }
+                Unmanaged<Body>.fromOpaque(context).takeRetainedValue().run()
                 return nil
             }, context)
         guard created == 0 else {
