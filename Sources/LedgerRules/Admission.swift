@@ -51,7 +51,7 @@ public enum Admission {
     /// however written and signed), or any other statement's digest (the same signed bytes).
     public static func duplicateKey(_ statement: Statement) -> String {
         switch statement {
-        case .event(_, let hash): IndexKey.event(hash: hash)
+        case .event(let event, let hash): IndexKey.event(event, hash: hash)
         case .registry(_, let digest), .anchor(_, _, let digest), .erasure(_, let digest), .product(_, let digest),
             .verification(_, let digest), .opaque(let digest):
             IndexKey.statement(digest)

@@ -139,6 +139,11 @@ extension PostgresLedgerStore {
                 """
             ]
         ),
+        (
+            // An event's key became `event:<time>/<hash>` (Specs/10 §3): the index is emptied, and the engine
+            // rebuilds it from the log when it next opens the ledger.
+            "v8-event-keys-by-time", ["DELETE FROM index_entries", "UPDATE index_state SET size = 0 WHERE id = 1"]
+        ),
     ]
 
     /// Applies pending migrations. When there are none it only reads, so a role without DDL rights

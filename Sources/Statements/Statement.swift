@@ -306,8 +306,22 @@ public enum IndexKey {
     /// The verifications of the hidden code of the serial `product` (a canonical Digital Link).
     public static func verification(_ product: String) -> String { Prefix.verification + product }
 
-    /// The event with this CBV 2.0 hash (the hex digest).
-    public static func event(hash: String) -> String { Prefix.event + digest(ofHash: hash) }
+    /// The event `event`, whose CBV 2.0 hash is `hash`: its time, then the hash's hex digest.
+    public static func event(_ event: EPCISEvent, hash: String) -> String {
+        Prefix.event + eventValue(event, hexDigest: digest(ofHash: hash))
+    }
+
+    /// What follows `event:`: the event's time in UTC, to the millisecond as its hash has it
+    /// (`YYYY-MM-DDThh:mm:ss.sssZ`), `/`, and the hash's hex digest. Two events with one hash have one time, so
+    /// the key still finds a replay; and events recorded in about the order they happened sit together in the
+    /// index, so a write adds their keys at its end rather than at random places all through it.
+    static func eventValue(_ event: EPCISEvent, hexDigest: Substring) -> Substring {
+        var value = Timestamp.format(millis: event.eventTime.millis)
+        value.reserveCapacity(value.utf8.count + 1 + hexDigest.utf8.count)
+        value += "/"
+        value += hexDigest
+        return Substring(value)
+    }
 
     /// The statement (not an event) with this statement digest (`Statement.digest`), in hex.
     public static func statement(_ digest: Hash) -> String { Prefix.statement + digest.hex }
@@ -382,7 +396,7 @@ public enum IndexKey {
         place(Prefix.bizLocation, event.bizLocation)
         if let step = event.bizStep { body(Prefix.bizStep, Substring(step)) }
         event.forEachObject { body(Prefix.object, Substring(canonical($0))) }
-        body(Prefix.event, hexDigest)
+        body(Prefix.event, eventValue(event, hexDigest: hexDigest))
         body(events, "")
         event.forEachObject { object in
             if let gtin = DigitalLink.gtinDigits(inCanonical: canonical(object)) { body(Prefix.gtin, gtin) }

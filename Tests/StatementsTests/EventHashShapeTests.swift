@@ -204,6 +204,33 @@ struct PackedIndexKeyTests {
         #expect(events > 100)
     }
 
+    @Test("an event's key is its time in UTC to the millisecond, then its hash's digest (Specs/10 §3's example)")
+    func eventKey() throws {
+        let document = try EPCISDocument(
+            parsing: try Data(
+                contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                    .deletingLastPathComponent().appendingPathComponent("Specs/vectors/epcis-events.jsonld")))
+        let first = document.events[0]
+        let expected =
+            "event:2026-09-01T02:30:00.000Z/5c8ebde651f58fd696901d998e10926aad1d143fc51bd9bed413d531076ca887"
+        #expect(IndexKey.event(first, hash: first.hash()) == expected)
+        #expect(Statement.event(first, hash: first.hash()).indexKeys.contains(expected))
+        // Half a millisecond rounds to even, as in the hash: one hash, one time, one key.
+        for (time, utc) in [
+            ("2026-05-20T11:30:00.0005+02:00", "2026-05-20T09:30:00.000Z"),
+            ("2026-05-20T11:30:00.0015+02:00", "2026-05-20T09:30:00.002Z"),
+        ] {
+            let event = try EPCISEvent(
+                json: try JSONValue(
+                    parsing:
+                        #"{"type":"ObjectEvent","eventTime":"\#(time)","eventTimeZoneOffset":"+02:00","action":"OBSERVE","epcList":["urn:epc:id:sgtin:0614141.107346.2018"]}"#
+                ))
+            let key = IndexKey.event(event, hash: event.hash())
+            #expect(key.hasPrefix("event:\(utc)/"))
+            #expect(key.hasSuffix(String(event.hash().dropFirst(EventHash.uriPrefix.count).prefix(64))))
+        }
+    }
+
     @Test("repeated keys are kept once, and keys sort by their bytes")
     func repeats() {
         var keys = PackedKeys()

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import LedgerStore
 import LedgerStoreSQLite
 import Testing
@@ -218,6 +219,30 @@ import Statements
             ledger,
             [try Self.signed(Self.shipShirts, by: Self.brand), try Self.signed(Self.shipShirts, by: Self.brand)],
             code: RuleCode.recordDuplicate)
+    }
+
+    @Test func aLedgerIndexedWithTheOldEventKeysIsReindexedWhenOpenedSoAReplayIsStillRefused() async throws {
+        let (ledger, path) = try await Self.ledgerAndPath()
+        let first = try await ledger.append([try Self.signed(Self.commissionShirts, by: Self.brand)])
+        let old = "substr(key, length('event:') + length('2026-09-01T08:00:00.000Z/') + 1)"
+        // The index as a ledger made before the key had the time in it: `event:<hash>`.
+        try await DatabaseQueue(path: path).write { db in
+            try db.execute(sql: "UPDATE index_entries SET key = 'event:' || \(old) WHERE key LIKE 'event:%'")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v8-event-keys-by-time'")
+        }
+        func eventKeys() async throws -> [String] {
+            try await DatabaseQueue(path: path).read {
+                try String.fetchAll($0, sql: "SELECT key FROM index_entries WHERE key LIKE 'event:%'")
+            }
+        }
+        #expect(try await eventKeys().map(\.count) == ["event:".count + 64])
+        let reopened = try await Ledger(
+            store: try SQLiteLedgerStore.open(path: path), operatorKey: Sample.operatorKey,
+            clock: { 1_764_412_800_000 })
+        try await expectRefusal(
+            reopened, [try Self.signed(Self.commissionShirts, by: Self.brand)], code: RuleCode.recordDuplicate,
+            existing: first.lowerBound)
+        #expect(try await eventKeys().map { $0.prefix(31) } == ["event:2026-09-01T08:00:00.000Z/"])
     }
 
     @Test func eachStatementOnItsOwnAppendsTheGoodOnesInOrder() async throws {
