@@ -25,6 +25,9 @@ public final class SQLiteLedgerStore: LedgerStore {
         case normal
     }
 
+    /// The page size of a new ledger file.
+    static let pageSize = 16384
+
     /// How much of the file reads may map.
     static let mappedBytes: Int64 = 1 << 40
 
@@ -32,6 +35,9 @@ public final class SQLiteLedgerStore: LedgerStore {
         var config = Configuration()
         config.busyMode = .timeout(30)
         config.prepareDatabase { db in
+            // Only a new, empty file takes it (before WAL mode): 16 KiB pages hold more of the index's keys each, so
+            // an append writes fewer pages, and a record (about 1 KiB) shares a page with fifteen others.
+            try db.execute(sql: "PRAGMA page_size = \(SQLiteLedgerStore.pageSize)")
             try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
             try db.execute(sql: "PRAGMA recursive_triggers = ON")
             // Deleted content (an erased disclosure) is overwritten on disk, not only unlinked.

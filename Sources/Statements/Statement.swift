@@ -5,8 +5,10 @@ import TransparencyLog
 
 /// What a statement says, as far as the ledger's rules and indexes are concerned (`Specs/10-recording.md`).
 public enum Statement: Sendable {
-    /// An EPCIS 2.0 event, with its CBV 2.0 event hash (which makes a repeated event a duplicate).
-    case event(EPCISEvent, hash: String)
+    /// An EPCIS 2.0 event, with its CBV 2.0 event hash (which makes a repeated event a duplicate). Held in a box:
+    /// a statement is copied from check to admission to write, and a copy of an event held inline retains each
+    /// of its many strings and arrays.
+    indirect case event(EPCISEvent, hash: String)
     /// A change to the participant registry, with its statement digest.
     case registry(RegistryStatement, digest: Hash)
     /// An RFC 3161 time-stamp token over a checkpoint, recorded by the operator (`Specs/16-anchors.md`), with its

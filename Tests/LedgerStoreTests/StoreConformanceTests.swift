@@ -315,6 +315,28 @@ struct SQLiteLedgerStoreTests {
         #expect(try plan().contains { $0.contains("index_entries_by_seq") })
     }
 
+    @Test func aNewLedgerHas16KiBPagesAndAnOlderOneKeepsItsOwn() async throws {
+        let folder = try TemporaryFolder.make()
+        let path = folder.appendingPathComponent("l.db").path
+        let store = try SQLiteLedgerStore.create(path: path, metadata: StoreKind.metadata)
+        #expect(try store.pragma("page_size") == 16384)
+        #expect(
+            try await DatabaseQueue(path: path).read { try String.fetchOne($0, sql: "PRAGMA journal_mode") } == "wal")
+        // A file made with 4 KiB pages (as ledgers were) keeps them when opened, and works.
+        let older = folder.appendingPathComponent("older.db").path
+        try await DatabaseQueue(path: older).write { db in
+            try db.execute(sql: "PRAGMA page_size = 4096")
+            try db.execute(sql: "PRAGMA application_id = \(SQLiteLedgerStore.applicationID)")
+        }
+        try await DatabaseQueue(path: older).writeWithoutTransaction { db in
+            try db.execute(sql: "VACUUM")
+        }
+        let opened = try SQLiteLedgerStore.open(path: older)
+        #expect(try opened.pragma("page_size") == 4096)
+        _ = try await opened.append { head in AppendBatch(appending: [[1, 2, 3]], to: head, index: [], openings: [:]) }
+        #expect(try await opened.records(0..<1) == [[1, 2, 3]])
+    }
+
     @Test func synchronousIsFullByDefault() async throws {
         let path = try TemporaryFolder.make().appendingPathComponent("l.db").path
         let store = try SQLiteLedgerStore.create(path: path, metadata: StoreKind.metadata)
