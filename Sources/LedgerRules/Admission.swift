@@ -16,13 +16,37 @@ public enum Admission {
         public let atomic: Bool
         /// Every signer must be a registered participant's current key or the operator's (the server's routes).
         public let participantsOnly: Bool
+        /// Each statement's duplicate key (`Admission.duplicateKey`).
+        public let duplicateKeys: [String]
+        /// Each event's demands (`RecordingPolicy.Demands`); nil for other statements.
+        public let demands: [RecordingPolicy.Demands?]
 
         public init(statements: [Statement], signers: [[String]], atomic: Bool, participantsOnly: Bool) {
+            self.init(
+                statements: statements, signers: signers, atomic: atomic, participantsOnly: participantsOnly,
+                duplicateKeys: statements.map(Admission.duplicateKey), demands: statements.map(Admission.demands))
+        }
+
+        /// A request whose statements' duplicate keys and demands were worked out beforehand (on all cores, as
+        /// `Ledger.prepare` does), so that the decision, which runs on one, does not.
+        public init(
+            statements: [Statement], signers: [[String]], atomic: Bool, participantsOnly: Bool,
+            duplicateKeys: [String], demands: [RecordingPolicy.Demands?]
+        ) {
+            precondition(duplicateKeys.count == statements.count && demands.count == statements.count)
             self.statements = statements
             self.signers = signers
             self.atomic = atomic
             self.participantsOnly = participantsOnly
+            self.duplicateKeys = duplicateKeys
+            self.demands = demands
         }
+    }
+
+    /// What an event asks of its signers (`RecordingPolicy.Demands`); nil for any other statement.
+    public static func demands(_ statement: Statement) -> RecordingPolicy.Demands? {
+        guard case .event(let event, _) = statement else { return nil }
+        return RecordingPolicy.Demands(event)
     }
 
     /// Why statement `statement` of request `request` is refused.
@@ -67,7 +91,7 @@ public enum Admission {
     public static func decide(
         _ requests: [Request], at size: Int64, registry: Registry, existing: [String: Int64]
     ) -> Decision {
-        var excluded: [[Int]: Refusal] = [:]
+        var excluded: [Position: Refusal] = [:]
         while true {
             var decision = Decision(registry: registry)
             var seen: [String: (seq: Int64, request: Int)] = [:]
@@ -79,16 +103,18 @@ public enum Admission {
                 var refusals: [Refusal] = []
                 var scratchSeen = seen
                 var scratchSeq = seq
-                for (i, statement) in request.statements.enumerated() where excluded[[r, i]] == nil {
+                for (i, statement) in request.statements.enumerated()
+                where excluded.isEmpty || excluded[Position(request: r, statement: i)] == nil {
                     let checked = Checked(request: r, statement: i, atomic: request.atomic)
                     if let refusal = checked.refusal(
-                        statement, signers: request.signers[i], registry: &scratch, at: scratchSeq,
-                        existing: existing, seen: &scratchSeen, participantsOnly: request.participantsOnly)
+                        statement, key: request.duplicateKeys[i], demands: request.demands[i],
+                        signers: request.signers[i], registry: &scratch, at: scratchSeq, existing: existing,
+                        seen: &scratchSeen, participantsOnly: request.participantsOnly)
                     {
                         if request.atomic {
                             refusals.append(refusal)
                         } else {
-                            excluded[[r, i]] = refusal
+                            excluded[Position(request: r, statement: i)] = refusal
                             newlyExcluded = true
                         }
                         continue
@@ -110,6 +136,12 @@ public enum Admission {
         }
     }
 
+    /// Where a statement is in the group.
+    private struct Position: Hashable {
+        let request: Int
+        let statement: Int
+    }
+
     /// The statement being checked: where it is in the group.
     private struct Checked {
         let request: Int
@@ -122,11 +154,11 @@ public enum Admission {
 
         /// Why `statement` may not be appended at `seq`, advancing `registry` and `seen` when it may.
         func refusal(
-            _ statement: Statement, signers: [String], registry: inout Registry, at seq: Int64,
-            existing: [String: Int64], seen: inout [String: (seq: Int64, request: Int)], participantsOnly: Bool
+            _ statement: Statement, key: String, demands: RecordingPolicy.Demands?, signers: [String],
+            registry: inout Registry, at seq: Int64, existing: [String: Int64],
+            seen: inout [String: (seq: Int64, request: Int)], participantsOnly: Bool
         ) -> Refusal? {
             // A statement already in the log, or earlier in this group, is a replay (10 §2), whatever its kind.
-            let key = Admission.duplicateKey(statement)
             if let replay = replayed(statement, key: key, existing: existing, seen: seen) { return replay }
             switch statement {
             case .opaque:
@@ -170,7 +202,9 @@ public enum Admission {
                         RuleError(.verificationSigner, "a code verification is recorded by the operator alone"))
                 }
             case .event(let event, _):
-                if let error = RecordingPolicy.refusal(for: event, signers: signers, registry: registry, at: seq) {
+                if let error = RecordingPolicy.refusal(
+                    for: demands ?? RecordingPolicy.Demands(event), signers: signers, registry: registry, at: seq)
+                {
                     return refused(error)
                 }
                 registry.skip(to: seq + 1)

@@ -140,9 +140,9 @@ extension PostgresLedgerStore {
             ]
         ),
         (
-            // An event's key became `event:<time>/<hash>` (Specs/10 §3): the index is emptied, and the engine
-            // rebuilds it from the log when it next opens the ledger.
-            "v8-event-keys-by-time", ["DELETE FROM index_entries", "UPDATE index_state SET size = 0 WHERE id = 1"]
+            // An event's key became `event:<time>/<hash>`, and events no longer have `gtin:` keys (Specs/10 §3):
+            // the index is emptied, and the engine rebuilds it from the log when it next opens the ledger.
+            "v8-index-keys", ["DELETE FROM index_entries", "UPDATE index_state SET size = 0 WHERE id = 1"]
         ),
     ]
 

@@ -171,9 +171,10 @@ public final class SQLiteLedgerStore: LedgerStore {
                         created INTEGER NOT NULL, PRIMARY KEY (owner, name)) WITHOUT ROWID
                     """)
         }
-        migrator.registerMigration("v8-event-keys-by-time") { db in
-            // An event's key became `event:<time>/<hash>` (Specs/10 §3): the index is emptied, and the engine
-            // rebuilds it from the log when it next opens the ledger, as for a ledger made before `v2-index`.
+        migrator.registerMigration("v8-index-keys") { db in
+            // An event's key became `event:<time>/<hash>`, and events no longer have `gtin:` keys (Specs/10 §3):
+            // the index is emptied, and the engine rebuilds it from the log when it next opens the ledger, as for a
+            // ledger made before `v2-index`.
             try db.execute(sql: "DELETE FROM index_entries; UPDATE index_state SET size = 0 WHERE id = 1")
         }
         return migrator

@@ -334,7 +334,7 @@ public enum IndexKey {
     }
 
     /// The prefixes of the index keys. After `epc:`, `bizLocation:`, `readPoint:` and `party:` comes an
-    /// identifier's canonical form; after `event:` a CBV hash's hex digest; after `gtin:` 14 digits; after
+    /// identifier's canonical form; after `event:` the event's time and its CBV hash's hex digest; after
     /// `bizStep:` the step's URI.
     enum Prefix {
         static let object = "epc:"
@@ -342,7 +342,6 @@ public enum IndexKey {
         static let readPoint = "readPoint:"
         static let party = "party:"
         static let event = "event:"
-        static let gtin = "gtin:"
         static let bizStep = "bizStep:"
         /// Not an event key: the statement digest of a registry, anchor, erasure, product or opaque statement.
         static let statement = "statement:"
@@ -354,13 +353,11 @@ public enum IndexKey {
 
         /// The order `forEachKey` writes the keys in: the prefixes (and `events`) in byte order. None is a
         /// prefix of another, so keys in different groups compare as their prefixes do.
-        static let inByteOrder = [bizLocation, bizStep, object, event, IndexKey.events, gtin, party, readPoint]
+        static let inByteOrder = [bizLocation, bizStep, object, event, IndexKey.events, party, readPoint]
     }
 
     /// Events naming an object, class or lot (canonical Digital Link, or the URI as written).
     public static func object(_ identifier: String) -> String { Prefix.object + DigitalLink.canonical(identifier) }
-    /// Events naming any identifier with this GTIN.
-    public static func gtin(_ digits: String) -> String { Prefix.gtin + digits }
     public static func bizStep(_ uri: String) -> String { Prefix.bizStep + uri }
     public static func bizLocation(_ identifier: String) -> String {
         Prefix.bizLocation + DigitalLink.canonical(identifier)
@@ -400,9 +397,6 @@ public enum IndexKey {
         event.forEachObject { body(Prefix.object, Substring(canonical($0))) }
         body(Prefix.event, eventValue(event, hexDigest: hexDigest))
         body(events, "")
-        event.forEachObject { object in
-            if let gtin = DigitalLink.gtinDigits(inCanonical: canonical(object)) { body(Prefix.gtin, gtin) }
-        }
         for reference in event.sourceList { place(Prefix.party, reference.value) }
         for reference in event.destinationList { place(Prefix.party, reference.value) }
         place(Prefix.readPoint, event.readPoint)

@@ -9,14 +9,18 @@ import TransparencyLog
 /// Statements that passed `Ledger.prepare`: every signature verified, within the size limit, in canonical
 /// form. Only `prepare` makes them, so nothing unchecked can reach the log through the engine.
 public struct PreparedStatements: Sendable {
-    let canonical: [[UInt8]]
+    private(set) var canonical: [[UInt8]]
     /// What each says, and who signed it.
-    let statements: [Statement]
-    let signers: [[String]]
+    private(set) var statements: [Statement]
+    private(set) var signers: [[String]]
     /// Each sealed event's opening, in the store's form (nil for other statements): kept beside the log.
-    let openings: [[UInt8]?]
+    private(set) var openings: [[UInt8]?]
     /// Each statement's index keys (`Statement.indexKeys`), worked out with its other checks, on all cores.
-    let indexKeys: [[String]]
+    private(set) var indexKeys: [[String]]
+    /// Each statement's duplicate key and, for an event, its demands (`Admission.Request`): worked out here too,
+    /// so that admission, which runs on one core, does not.
+    private(set) var duplicateKeys: [String]
+    private(set) var demands: [RecordingPolicy.Demands?]
     /// Whether every signer must be a registered participant's current key (or the operator's), checked under
     /// the append's sequencing, whatever the statement says. Events and registry statements are always held to
     /// their own signer rules; this extends a rule to opaque statements (the server's capture routes).
@@ -46,10 +50,43 @@ public struct PreparedStatements: Sendable {
         var subset = PreparedStatements(
             canonical: indices.map { canonical[$0] }, statements: indices.map { statements[$0] },
             signers: indices.map { signers[$0] }, openings: indices.map { openings[$0] },
-            indexKeys: indices.map { indexKeys[$0] })
+            indexKeys: indices.map { indexKeys[$0] }, duplicateKeys: indices.map { duplicateKeys[$0] },
+            demands: indices.map { demands[$0] })
         subset.participantsOnly = participantsOnly
         return subset
     }
+
+    /// Appends `more`'s statements after these.
+    mutating func append(_ more: PreparedStatements) {
+        canonical += more.canonical
+        statements += more.statements
+        signers += more.signers
+        openings += more.openings
+        indexKeys += more.indexKeys
+        duplicateKeys += more.duplicateKeys
+        demands += more.demands
+    }
+
+    /// No statements.
+    static let none = PreparedStatements(
+        canonical: [], statements: [], signers: [], openings: [], indexKeys: [], duplicateKeys: [], demands: [])
+
+    /// The admission request for these statements.
+    func request(atomic: Bool) -> Admission.Request {
+        Admission.Request(
+            statements: statements, signers: signers, atomic: atomic, participantsOnly: participantsOnly,
+            duplicateKeys: duplicateKeys, demands: demands)
+    }
+}
+
+/// One statement as `prepare` checked it.
+private struct Checked {
+    let canonical: [UInt8]
+    let statement: Statement
+    let opening: [UInt8]?
+    let indexKeys: [String]
+    let duplicateKey: String
+    let demands: RecordingPolicy.Demands?
 }
 
 /// Admission's first half, off the actor: each statement's syntax, signatures, size and content, checked on all
@@ -65,7 +102,7 @@ extension Ledger {
     /// opening (`Specs/23-sealed-events.md` §3) and checked as the event it opens to.
     public nonisolated static func prepare(_ submissions: [Submission]) throws -> PreparedStatements {
         let checked = Parallel.map(submissions, state: { [String: Ed25519NoteVerifier]() }) {
-            submission, cache -> Result<([UInt8], Statement, [UInt8]?, [String]), any Error> in
+            submission, cache -> Result<Checked, any Error> in
             let envelope = submission.envelope
             do {
                 _ = try envelope.verifySignatures(cache: &cache).get()
@@ -83,7 +120,10 @@ extension Ledger {
                         payloadType: envelope.payloadType, payload: envelope.payload, stored: stored)
                     ?? Statement(
                         payloadType: envelope.payloadType, payload: envelope.payload, opening: submission.opening)
-                return .success((json, statement, stored, statement.indexKeys))
+                return .success(
+                    Checked(
+                        canonical: json, statement: statement, opening: stored, indexKeys: statement.indexKeys,
+                        duplicateKey: Admission.duplicateKey(statement), demands: Admission.demands(statement)))
             } catch { return .failure(error) }
         }
         let checkedStatements = try checked.enumerated().map { index, result in
@@ -95,9 +135,10 @@ extension Ledger {
             }
         }
         return PreparedStatements(
-            canonical: checkedStatements.map(\.0), statements: checkedStatements.map(\.1),
-            signers: submissions.map { $0.envelope.signatures.map(\.keyid) }, openings: checkedStatements.map(\.2),
-            indexKeys: checkedStatements.map(\.3))
+            canonical: checkedStatements.map(\.canonical), statements: checkedStatements.map(\.statement),
+            signers: submissions.map { $0.envelope.signatures.map(\.keyid) },
+            openings: checkedStatements.map(\.opening), indexKeys: checkedStatements.map(\.indexKeys),
+            duplicateKeys: checkedStatements.map(\.duplicateKey), demands: checkedStatements.map(\.demands))
     }
 
     /// Decodes submitted DSSE envelope JSON documents (any valid form; a sealed event's with its opening,
@@ -115,14 +156,7 @@ extension Ledger {
     public nonisolated static func prepare<Piece: Collection<UInt8> & Sendable>(
         submissions: [Piece], signersIn registry: Registry? = nil, batchSize: Int = 4096
     ) throws -> PreparedStatements {
-        var canonical: [[UInt8]] = []
-        var statements: [Statement] = []
-        var signers: [[String]] = []
-        var openings: [[UInt8]?] = []
-        var indexKeys: [[String]] = []
-        canonical.reserveCapacity(submissions.count)
-        statements.reserveCapacity(submissions.count)
-        signers.reserveCapacity(submissions.count)
+        var all = PreparedStatements.none
         for first in stride(from: 0, to: submissions.count, by: max(1, batchSize)) {
             let batch = Array(submissions[first..<min(submissions.count, first + max(1, batchSize))])
             let decoded = Parallel.map(batch) { json in Result { try Submission(json: json) } }
@@ -152,13 +186,8 @@ extension Ledger {
             do { prepared = try prepare(decodedSubmissions) } catch LedgerError.invalidStatement(let index, let error) {
                 throw LedgerError.invalidStatement(index: first + index, error)
             }
-            canonical += prepared.canonical
-            statements += prepared.statements
-            signers += prepared.signers
-            openings += prepared.openings
-            indexKeys += prepared.indexKeys
+            all.append(prepared)
         }
-        return PreparedStatements(
-            canonical: canonical, statements: statements, signers: signers, openings: openings, indexKeys: indexKeys)
+        return all
     }
 }

@@ -295,16 +295,12 @@ public actor Ledger {
     /// The admission decision for `group` as if appended at `size` (`Admission`), with the earlier records that
     /// hold any of its statements' duplicate keys read from the store.
     private func decide(_ group: [Pending], at size: Int64) async throws -> Admission.Decision {
-        let keys = group.flatMap { $0.prepared.statements.map(Admission.duplicateKey) }
+        let keys = group.flatMap(\.prepared.duplicateKeys)
         var existing: [String: Int64] = [:]
         for entry in try await store.lookup(keys, from: 0) where existing[entry.key] == nil {
             existing[entry.key] = entry.seq
         }
-        let requests = group.map {
-            Admission.Request(
-                statements: $0.prepared.statements, signers: $0.prepared.signers, atomic: $0.atomic,
-                participantsOnly: $0.prepared.participantsOnly)
-        }
+        let requests = group.map { $0.prepared.request(atomic: $0.atomic) }
         return Admission.decide(requests, at: size, registry: registry, existing: existing)
     }
 

@@ -228,7 +228,7 @@ import Statements
         // The index as a ledger made before the key had the time in it: `event:<hash>`.
         try await DatabaseQueue(path: path).write { db in
             try db.execute(sql: "UPDATE index_entries SET key = 'event:' || \(old) WHERE key LIKE 'event:%'")
-            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v8-event-keys-by-time'")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v8-index-keys'")
         }
         func eventKeys() async throws -> [String] {
             try await DatabaseQueue(path: path).read {
