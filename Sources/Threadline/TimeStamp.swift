@@ -250,7 +250,13 @@ public enum TimeStamp {
             else {
                 throw EngineError(.timestampSignature, "the signed attributes do not commit to this TSTInfo")
             }
-            guard let signer = certificates.first(where: { Array($0.serialNumber.bytes) == Array(signerSerial) })
+            // The serial as DER has it keeps a zero byte before a high bit (the integer is positive); the
+            // certificate's, as swift-certificates reads it, has every leading zero byte dropped.
+            let serial = Array(signerSerial.drop(while: { $0 == 0 }))
+            guard
+                let signer = certificates.first(where: {
+                    Array($0.serialNumber.bytes.drop(while: { $0 == 0 })) == serial
+                })
             else {
                 throw EngineError(.timestampCertificate, "the token does not include its signer's certificate")
             }

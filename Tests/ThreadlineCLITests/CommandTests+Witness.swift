@@ -92,7 +92,9 @@ extension CommandTests {
 
     /// A real RFC 3161 TSA made with `openssl ts`: a root CA and a TSA certificate (EC P-256, critical
     /// extendedKeyUsage timeStamping) in `folder/tsa`.
-    func makeTSA() throws -> URL {
+    /// A TSA (root and signing certificate) made with `openssl`; `serial` sets the signing certificate's serial
+    /// (hex), or OpenSSL picks a random one.
+    func makeTSA(serial: String? = nil) throws -> URL {
         let tsa = folder.appendingPathComponent("tsa")
         try FileManager.default.createDirectory(at: tsa, withIntermediateDirectories: true)
         try Data(
@@ -127,7 +129,9 @@ extension CommandTests {
             "openssl req -new -x509 -key ca.key -subj /CN=Test-Root -days 30 -config tsa.cnf -extensions v3_ca -out ca.pem",
             "openssl ecparam -name prime256v1 -genkey -noout -out tsa.key",
             "openssl req -new -key tsa.key -subj /CN=Test-TSA -config tsa.cnf -out tsa.csr",
-            "openssl x509 -req -in tsa.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 -extfile tsa.cnf -extensions v3_tsa -out tsa.pem",
+            "openssl x509 -req -in tsa.csr -CA ca.pem -CAkey ca.key "
+                + (serial.map { "-set_serial 0x\($0)" } ?? "-CAcreateserial")
+                + " -days 30 -extfile tsa.cnf -extensions v3_tsa -out tsa.pem",
         ] {
             #expect(try Self.shell(command, in: tsa) == 0, "\(command)")
         }
@@ -144,9 +148,12 @@ extension CommandTests {
         return process.terminationStatus
     }
 
-    @Test func aRealTSAAnchorsACheckpointAndTheAuditChecksIt() throws {
+    /// Serials whose DER form starts with a zero byte (the next has its high bit set), as one in 256 of OpenSSL's
+    /// random ones does, and one that does not.
+    @Test(arguments: [nil, "FF01", "00C3A1", "7F"])
+    func aRealTSAAnchorsACheckpointAndTheAuditChecksIt(serial: String?) throws {
         _ = try setUp()
-        let tsa = try makeTSA()
+        let tsa = try makeTSA(serial: serial)
         try Data("note".utf8).write(to: folder.appendingPathComponent("p.txt"))
         #expect(try run("append", "--ledger", "l.db", "--as", "farm.key", "--type", "text/plain", "p.txt").status == 0)
         let request = try run("anchor", "request", "--ledger", "l.db", "--out", "q.tsq")
