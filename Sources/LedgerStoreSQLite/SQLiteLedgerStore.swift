@@ -321,12 +321,36 @@ public final class SQLiteLedgerStore: LedgerStore {
 
     public func lookup(_ keys: [String], from: Int64) async throws -> [IndexEntry] {
         guard !keys.isEmpty else { return [] }
+        // One cached statement run key by key, bound with SQLite's own calls: an append looks up each of its
+        // thousands of statements' duplicate keys, and most are not there.
+        let unique = Set(keys).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         return try await pool.read { db in
+            let statement = try db.cachedStatement(
+                sql: "SELECT seq FROM index_entries WHERE key = ? AND seq >= ? ORDER BY seq")
+            let raw = statement.sqliteStatement
             var out: [IndexEntry] = []
-            try Self.rows(
-                db, "SELECT key, seq FROM index_entries WHERE key IN", Array(Set(keys)).sorted(), trailing: [from],
-                suffix: " AND seq >= ? ORDER BY key, seq"
-            ) { row in out.append(IndexEntry(key: row[0], seq: row[1])) }
+            for key in unique {
+                var text = key
+                try text.withUTF8 { bytes in
+                    sqlite3_reset(raw)
+                    sqlite3_bind_text(raw, 1, bytes.baseAddress, Int32(bytes.count), nil)
+                    sqlite3_bind_int64(raw, 2, from)
+                    defer {
+                        sqlite3_clear_bindings(raw)
+                        sqlite3_reset(raw)
+                    }
+                    while true {
+                        switch sqlite3_step(raw) {
+                        case SQLITE_ROW: out.append(IndexEntry(key: key, seq: sqlite3_column_int64(raw, 0)))
+                        case SQLITE_DONE: return
+                        case let code:
+                            throw DatabaseError(
+                                resultCode: ResultCode(rawValue: code),
+                                message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+                        }
+                    }
+                }
+            }
             return out
         }
     }
@@ -482,15 +506,13 @@ public final class SQLiteLedgerStore: LedgerStore {
     /// Runs `sql` followed by `(?, ?, …)` over `values` in chunks of 500 (SQLite's bound-parameter limit is
     /// larger, but long lists are slower), calling `each` for every row.
     private static func rows(
-        _ db: Database, _ sql: String, _ values: [some DatabaseValueConvertible], trailing: [Int64] = [],
-        suffix: String = "", _ each: (Row) throws -> Void
+        _ db: Database, _ sql: String, _ values: [some DatabaseValueConvertible], _ each: (Row) throws -> Void
     ) throws {
         for chunk in stride(from: 0, to: values.count, by: 500) {
             let part = values[chunk..<min(chunk + 500, values.count)]
             let marks = Array(repeating: "?", count: part.count).joined(separator: ",")
             let cursor = try Row.fetchCursor(
-                db, sql: "\(sql) (\(marks))\(suffix)",
-                arguments: StatementArguments(Array(part)) + StatementArguments(trailing))
+                db, sql: "\(sql) (\(marks))", arguments: StatementArguments(Array(part)))
             while let row = try cursor.next() { try each(row) }
         }
     }

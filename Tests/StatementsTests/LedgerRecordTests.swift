@@ -23,6 +23,23 @@ struct LedgerRecordTests {
         #expect(try parsed.encoded() == bytes)
     }
 
+    @Test("the header lines are the decimal seq, the time and the standard padded base64 of prev, whatever they are")
+    func headerLines() throws {
+        let json = try Self.envelope().canonicalJSON
+        var generator = SystemRandomNumberGenerator()
+        let seqs: [Int64] = [0, 1, 9, 10, 99, 100, 1_000_000, 999_999_999, Int64.max]
+        for seq in seqs + (0..<50).map { _ in Int64.random(in: 0...Int64.max, using: &generator) } {
+            let prev = Hash.sha256(withUnsafeBytes(of: seq) { Array($0) })
+            let time = Int64.random(in: 0...Timestamp.maxMillis, using: &generator)
+            let bytes = try LedgerRecord.encode(seq: seq, timeMillis: time, prev: prev, envelopeJSON: json)
+            let expected =
+                "threadline/record/v1\nseq \(seq)\ntime \(Timestamp.format(millis: time))\nprev "
+                + Data(prev.bytes).base64EncodedString() + "\n" + String(decoding: json, as: UTF8.self) + "\n"
+            #expect(bytes == Array(expected.utf8), "\(seq)")
+            #expect(try LedgerRecord(bytes: bytes).seq == seq)
+        }
+    }
+
     @Test func anyDeviationFromTheFormatIsRefused() throws {
         let bytes = try LedgerRecord(seq: 3, timeMillis: 0, prev: .zero, envelope: try Self.envelope()).encoded()
         let text = String(decoding: bytes, as: UTF8.self)
