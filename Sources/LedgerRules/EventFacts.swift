@@ -41,11 +41,21 @@ extension EventFacts {
     /// index keys, subscriptions — which read the typed fields, and goes no further (the log keeps the signed
     /// bytes).
     public static func statement(payloadType: String, payload: [UInt8], stored: [UInt8]?) -> Statement? {
+        var opening = SealedEvent.ByteOpening()
+        return statement(payloadType: payloadType, payload: payload, stored: stored, using: &opening)
+    }
+
+    /// `statement(payloadType:payload:stored:)`, a sealed event opened in the working memory `opening` (kept by a
+    /// thread that checks many statements).
+    public static func statement(
+        payloadType: String, payload: [UInt8], stored: [UInt8]?, using opening: inout SealedEvent.ByteOpening
+    ) -> Statement? {
         let event: [UInt8]
         switch payloadType {
         case Statement.eventPayloadType: event = payload
         case SealedEvent.payloadType:
-            guard let stored, let opened = SealedEvent.openedBytes(payload: payload, stored: stored) else { return nil }
+            guard let stored, let opened = SealedEvent.openedBytes(payload: payload, stored: stored, using: &opening)
+            else { return nil }
             event = opened.event
         default: return nil
         }

@@ -86,12 +86,43 @@ public struct Opening: Sendable, Equatable {
         ]
     }
 
-    /// The form the store keeps: `{"disclosures": […], "decoys": […], "erased": […]}`, compact.
+    /// The form the store keeps: `{"disclosures": […], "decoys": […], "erased": […]}`, compact (`JSONValue`'s
+    /// serialization of those members). Written straight into bytes: an import makes one for each sealed event.
     public var stored: [UInt8] {
-        let erasedList = erased.map { erasure in
-            JSONValue.object([.init("digest", .string(erasure.digest)), .init("by", .number(String(erasure.by)))])
+        var out: [UInt8] = []
+        out.reserveCapacity(
+            disclosures.reduce(64 + decoys.count * 25 + erased.count * 80) { $0 + $1.encoded.utf8.count + 3 })
+        func string(_ text: String) {
+            // Disclosures, seeds and digests are base64url: nothing to escape. Anything else is written as JSON does.
+            if text.utf8.allSatisfy({ Base64URL.isAlphabet($0) }) {
+                out.append(0x22)
+                out += text.utf8
+                out.append(0x22)
+            } else {
+                out += JSONValue.string(text).serialized.utf8
+            }
         }
-        return Array(JSONValue.object(submissionMembers + [.init("erased", .array(erasedList))]).serialized.utf8)
+        out += #"{"disclosures":["#.utf8
+        for (i, disclosure) in disclosures.enumerated() {
+            if i > 0 { out.append(0x2C) }
+            string(disclosure.encoded)
+        }
+        out += #"],"decoys":["#.utf8
+        for (i, seed) in decoys.enumerated() {
+            if i > 0 { out.append(0x2C) }
+            string(Base64URL.encode(seed))
+        }
+        out += #"],"erased":["#.utf8
+        for (i, erasure) in erased.enumerated() {
+            if i > 0 { out.append(0x2C) }
+            out += #"{"digest":"#.utf8
+            string(erasure.digest)
+            out += #","by":"#.utf8
+            out += String(erasure.by).utf8
+            out.append(0x7D)
+        }
+        out += "]}".utf8
+        return out
     }
 }
 

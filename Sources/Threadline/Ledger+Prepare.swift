@@ -79,6 +79,13 @@ public struct PreparedStatements: Sendable {
     }
 }
 
+/// What each core keeps from statement to statement while `prepare` checks them: the signers' verifier keys, and
+/// the working memory a sealed event is opened in.
+private struct Workspace {
+    var verifiers: [String: Ed25519NoteVerifier] = [:]
+    var opening = SealedEvent.ByteOpening()
+}
+
 /// One statement as `prepare` checked it.
 private struct Checked {
     let canonical: [UInt8]
@@ -101,11 +108,11 @@ extension Ledger {
     /// Checks each submission as `prepare(_:)` does an envelope; a sealed event is opened whole with its
     /// opening (`Specs/23-sealed-events.md` §3) and checked as the event it opens to.
     public nonisolated static func prepare(_ submissions: [Submission]) throws -> PreparedStatements {
-        let checked = Parallel.map(submissions, state: { [String: Ed25519NoteVerifier]() }) {
-            submission, cache -> Result<Checked, any Error> in
+        let checked = Parallel.map(submissions, state: { Workspace() }) {
+            submission, workspace -> Result<Checked, any Error> in
             let envelope = submission.envelope
             do {
-                _ = try envelope.verifySignatures(cache: &cache).get()
+                _ = try envelope.verifySignatures(cache: &workspace.verifiers).get()
                 let json = envelope.canonicalJSON
                 guard json.count <= LedgerRecord.maxEnvelopeBytes else {
                     throw StatementError(
@@ -117,7 +124,8 @@ extension Ledger {
                 // Most events are read straight from their bytes; anything else, and any error, by the general reader.
                 let statement =
                     try EventFacts.statement(
-                        payloadType: envelope.payloadType, payload: envelope.payload, stored: stored)
+                        payloadType: envelope.payloadType, payload: envelope.payload, stored: stored,
+                        using: &workspace.opening)
                     ?? Statement(
                         payloadType: envelope.payloadType, payload: envelope.payload, opening: submission.opening)
                 return .success(

@@ -320,6 +320,7 @@ struct SQLiteLedgerStoreTests {
         let path = folder.appendingPathComponent("l.db").path
         let store = try SQLiteLedgerStore.create(path: path, metadata: StoreKind.metadata)
         #expect(try store.pragma("page_size") == 16384)
+        #expect(try store.pragma("cache_size") == -8000)  // KiB: 500 pages
         #expect(
             try await DatabaseQueue(path: path).read { try String.fetchOne($0, sql: "PRAGMA journal_mode") } == "wal")
         // A file made with 4 KiB pages (as ledgers were) keeps them when opened, and works.

@@ -68,6 +68,31 @@ struct SealedEventTests {
         #expect(throws: StatementError.self) { try Disclosure(parsing: text) }
     }
 
+    @Test("the stored form of an opening is the JSON serialization of its members, byte for byte, and reads back")
+    func storedForm() throws {
+        let sealed = try SealedEvent.seal(Self.event, random: Self.counter())
+        var opening = Opening(sealed)
+        for erased in [
+            [], [Opening.Erased(digest: sealed.disclosures[0].digest, by: 7)],
+            [Opening.Erased(digest: "AAA", by: 0), Opening.Erased(digest: "not \"base64url\" é", by: 1_234_567)],
+        ] {
+            opening.erased = erased
+            let members =
+                opening.submissionMembers + [
+                    .init(
+                        "erased",
+                        .array(
+                            erased.map {
+                                .object([.init("digest", .string($0.digest)), .init("by", .number(String($0.by)))])
+                            }))
+                ]
+            #expect(opening.stored == Array(JSONValue.object(members).serialized.utf8))
+            #expect(try Opening(stored: opening.stored) == opening)
+        }
+        let empty = Opening(disclosures: [], decoys: [])
+        #expect(String(decoding: empty.stored, as: UTF8.self) == #"{"disclosures":[],"decoys":[],"erased":[]}"#)
+    }
+
     @Test func aSealedEventShowsOnlyDigestsAndOpensToTheEvent() throws {
         let sealed = try SealedEvent.seal(Self.event, random: Self.counter())
         let text = sealed.payload.serialized
