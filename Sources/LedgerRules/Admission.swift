@@ -33,13 +33,14 @@ public enum Admission {
             statements: [Statement], signers: [[String]], atomic: Bool, participantsOnly: Bool,
             duplicateKeys: [String], demands: [RecordingPolicy.Demands?]
         ) {
-            precondition(duplicateKeys.count == statements.count && demands.count == statements.count)
             self.statements = statements
             self.signers = signers
             self.atomic = atomic
             self.participantsOnly = participantsOnly
-            self.duplicateKeys = duplicateKeys
-            self.demands = demands
+            // Lists that do not match the statements are not trusted: worked out again here.
+            let matching = duplicateKeys.count == statements.count && demands.count == statements.count
+            self.duplicateKeys = matching ? duplicateKeys : statements.map(Admission.duplicateKey)
+            self.demands = matching ? demands : statements.map(Admission.demands)
         }
     }
 

@@ -54,6 +54,28 @@ struct AdmissionTests {
         #expect(refusals.map(\.existing) == [0, 1])
     }
 
+    @Test(
+        "keys and demands worked out beforehand decide as those worked out here; lists that do not match are not used")
+    func workedOutBeforehand() throws {
+        let (a, b) = (opaque("a"), opaque("b"))
+        let statements = [a, b, a]
+        let signers = statements.map { _ in [shopKey.keyID] }
+        let plain = Admission.Request(statements: statements, signers: signers, atomic: false, participantsOnly: false)
+        #expect(plain.duplicateKeys == statements.map(Admission.duplicateKey))
+        let given = Admission.Request(
+            statements: statements, signers: signers, atomic: false, participantsOnly: false,
+            duplicateKeys: plain.duplicateKeys, demands: plain.demands)
+        let short = Admission.Request(
+            statements: statements, signers: signers, atomic: false, participantsOnly: false,
+            duplicateKeys: [Admission.duplicateKey(b)], demands: [])
+        #expect(short.duplicateKeys == plain.duplicateKeys && short.demands.count == 3)
+        for request in [plain, given, short] {
+            let decision = Admission.decide([request], at: 1, registry: try registry, existing: [:])
+            #expect(decision.accepted.map(\.keep) == [[0, 1]])
+            #expect(decision.refusals.map(\.statement) == [2])
+        }
+    }
+
     @Test("one refusal refuses a whole all-or-nothing request, and the next request takes its place")
     func atomicRequests() throws {
         let decision = Admission.decide(
