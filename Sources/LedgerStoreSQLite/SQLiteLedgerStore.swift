@@ -282,19 +282,33 @@ public final class SQLiteLedgerStore: LedgerStore {
         }
     }
 
-    /// Binds with SQLite's own calls and runs a cached statement that returns no rows: GRDB's arguments would box
-    /// every value of the hundreds of thousands an import writes. The bound buffers are the caller's and outlive
-    /// the step (no destructor: SQLITE_STATIC); they are cleared before the statement is reused.
-    private static func step(_ statement: Statement, _ db: Database, bind: (OpaquePointer) -> Void) throws {
+    /// Binds with SQLite's own calls and runs a cached statement, handing each row it returns to `row`: GRDB's
+    /// arguments would box every value of the hundreds of thousands an import writes and looks up. The bound
+    /// buffers are the caller's and outlive the step (no destructor: SQLITE_STATIC); they are cleared before the
+    /// statement is reused.
+    private static func step(
+        _ statement: Statement, _ db: Database, bind: (OpaquePointer) -> Void,
+        row: (OpaquePointer) -> Void = { _ in }
+    ) throws {
         let raw = statement.sqliteStatement
         sqlite3_reset(raw)
         bind(raw)
-        let code = sqlite3_step(raw)
-        sqlite3_clear_bindings(raw)
-        sqlite3_reset(raw)
-        guard code == SQLITE_DONE else {
-            throw DatabaseError(
-                resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+        defer {
+            sqlite3_clear_bindings(raw)
+            sqlite3_reset(raw)
+        }
+        while true {
+            let code = sqlite3_step(raw)
+            if code == SQLITE_ROW {
+                row(raw)
+                continue
+            }
+            guard code == SQLITE_DONE else {
+                throw DatabaseError(
+                    resultCode: ResultCode(rawValue: code),
+                    message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+            }
+            return
         }
     }
 
@@ -332,27 +346,15 @@ public final class SQLiteLedgerStore: LedgerStore {
         return try await pool.read { db in
             let statement = try db.cachedStatement(
                 sql: "SELECT seq FROM index_entries WHERE key = ? AND seq >= ? ORDER BY seq")
-            let raw = statement.sqliteStatement
             var out: [IndexEntry] = []
             for key in unique {
                 var text = key
                 try text.withUTF8 { bytes in
-                    sqlite3_reset(raw)
-                    sqlite3_bind_text(raw, 1, bytes.baseAddress, Int32(bytes.count), nil)
-                    sqlite3_bind_int64(raw, 2, from)
-                    defer {
-                        sqlite3_clear_bindings(raw)
-                        sqlite3_reset(raw)
-                    }
-                    while true {
-                        switch sqlite3_step(raw) {
-                        case SQLITE_ROW: out.append(IndexEntry(key: key, seq: sqlite3_column_int64(raw, 0)))
-                        case SQLITE_DONE: return
-                        case let code:
-                            throw DatabaseError(
-                                resultCode: ResultCode(rawValue: code),
-                                message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
-                        }
+                    try Self.step(statement, db) { raw in
+                        sqlite3_bind_text(raw, 1, bytes.baseAddress, Int32(bytes.count), nil)
+                        sqlite3_bind_int64(raw, 2, from)
+                    } row: { raw in
+                        out.append(IndexEntry(key: key, seq: sqlite3_column_int64(raw, 0)))
                     }
                 }
             }

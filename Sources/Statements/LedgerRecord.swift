@@ -53,16 +53,13 @@ public struct LedgerRecord: Sendable, Equatable {
             throw StatementError(
                 .recordTime, "time \(timeMillis) ms is outside 1970-01-01…9999-12-31 (is the clock right?)")
         }
-        // Written byte by byte (an append encodes every record on its serial path): no string is made.
         var out: [UInt8] = []
         out.reserveCapacity(envelopeJSON.count + maxFramingBytes)
         out += header.utf8
-        out += "\nseq ".utf8
-        writeDecimal(seq, into: &out)
-        out += "\ntime ".utf8
+        out += "\nseq \(seq)\ntime ".utf8
         Timestamp.write(millis: timeMillis, into: &out)
         out += "\nprev ".utf8
-        writeBase64(prev.bytes, into: &out)
+        out += Data(prev.bytes).base64EncodedData()
         out.append(0x0A)
         out += envelopeJSON
         out.append(0x0A)
@@ -71,40 +68,6 @@ public struct LedgerRecord: Sendable, Equatable {
                 .recordSize, "the record would be \(out.count) bytes; the limit is \(maxBytes) (64 KiB − 1)")
         }
         return out
-    }
-
-    /// Appends the decimal digits of `value` (not negative).
-    private static func writeDecimal(_ value: Int64, into out: inout [UInt8]) {
-        var power: Int64 = 1
-        while power <= value / 10 { power *= 10 }
-        var rest = value
-        repeat {
-            out.append(UInt8(truncatingIfNeeded: 0x30 + rest / power))
-            rest %= power
-            power /= 10
-        } while power > 0
-    }
-
-    private static let base64Alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-
-    /// Appends `bytes` in RFC 4648 §4 base64, padded (as Foundation writes it).
-    private static func writeBase64(_ bytes: [UInt8], into out: inout [UInt8]) {
-        var index = 0
-        while index + 3 <= bytes.count {
-            let word = UInt32(bytes[index]) << 16 | UInt32(bytes[index + 1]) << 8 | UInt32(bytes[index + 2])
-            out.append(base64Alphabet[Int(word >> 18 & 63)])
-            out.append(base64Alphabet[Int(word >> 12 & 63)])
-            out.append(base64Alphabet[Int(word >> 6 & 63)])
-            out.append(base64Alphabet[Int(word & 63)])
-            index += 3
-        }
-        let left = bytes.count - index
-        guard left > 0 else { return }
-        let word = UInt32(bytes[index]) << 16 | (left == 2 ? UInt32(bytes[index + 1]) << 8 : 0)
-        out.append(base64Alphabet[Int(word >> 18 & 63)])
-        out.append(base64Alphabet[Int(word >> 12 & 63)])
-        out.append(left == 2 ? base64Alphabet[Int(word >> 6 & 63)] : 0x3D)
-        out.append(0x3D)
     }
 
     /// Parses a record's bytes strictly: any deviation from the format is an error.

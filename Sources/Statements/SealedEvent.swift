@@ -355,12 +355,7 @@ public enum Base64URL {
     static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
     /// Whether `byte` is one of the alphabet's 64 characters.
-    static func isAlphabet(_ byte: UInt8) -> Bool {
-        switch byte {
-        case 0x41...0x5A, 0x61...0x7A, 0x30...0x39, 0x2D, 0x5F: true
-        default: false
-        }
-    }
+    static func isAlphabet(_ byte: UInt8) -> Bool { sextets[Int(byte)] != 0xFF }
 
     public static func encode(_ bytes: [UInt8]) -> String {
         String(unsafeUninitializedCapacity: (bytes.count * 4 + 2) / 3) { out in
