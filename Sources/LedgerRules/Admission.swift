@@ -85,6 +85,13 @@ public enum Admission {
         }
     }
 
+    /// `duplicateKey(statement)`, taken from the statement's index keys (`indexKeys`, as `Statement.indexKeys`
+    /// gives them) where it is one of them.
+    public static func duplicateKey(_ statement: Statement, indexKeys: [String]) -> String {
+        if case .event = statement, let key = IndexKey.eventKey(among: indexKeys) { return key }
+        return duplicateKey(statement)
+    }
+
     /// Applies the rules to `requests` as if appended at `size` over `registry`, in order; `existing` maps the
     /// duplicate keys already in the log to their records. A refused statement of an atomic request refuses the
     /// whole request; a refusal shifts the later statements' sequence numbers, so the checks run again until

@@ -144,6 +144,10 @@ extension PostgresLedgerStore {
             // the index is emptied, and the engine rebuilds it from the log when it next opens the ledger.
             "v8-index-keys", ["DELETE FROM index_entries", "UPDATE index_state SET size = 0 WHERE id = 1"]
         ),
+        (
+            // Events no longer have the `events` key (Specs/10 §3): a query with no indexed condition reads the log.
+            "v9-no-events-key", ["DELETE FROM index_entries WHERE key = 'events'"]
+        ),
     ]
 
     /// Applies pending migrations. When there are none it only reads, so a role without DDL rights

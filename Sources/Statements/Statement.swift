@@ -290,8 +290,6 @@ public struct PackedKeys: Sendable, Equatable {
 public enum IndexKey {
     /// Every registry statement.
     public static let registry = "registry"
-    /// Every EPCIS event.
-    public static let events = "events"
     /// Every time anchor.
     public static let anchors = "anchors"
     /// Every erasure statement.
@@ -325,6 +323,12 @@ public enum IndexKey {
         return Substring(value)
     }
 
+    /// The `event:` key among an event's index keys (`Statement.indexKeys`): its duplicate key, found rather than
+    /// formatted again.
+    public static func eventKey(among keys: [String]) -> String? {
+        keys.first { $0.hasPrefix(Prefix.event) }
+    }
+
     /// The statement (not an event) with this statement digest (`Statement.digest`), in hex.
     public static func statement(_ digest: Hash) -> String { Prefix.statement + digest.hex }
 
@@ -353,7 +357,7 @@ public enum IndexKey {
 
         /// The order `forEachKey` writes the keys in: the prefixes (and `events`) in byte order. None is a
         /// prefix of another, so keys in different groups compare as their prefixes do.
-        static let inByteOrder = [bizLocation, bizStep, object, event, IndexKey.events, party, readPoint]
+        static let inByteOrder = [bizLocation, bizStep, object, event, party, readPoint]
     }
 
     /// Events naming an object, class or lot (canonical Digital Link, or the URI as written).
@@ -396,7 +400,6 @@ public enum IndexKey {
         if let step = event.bizStep { body(Prefix.bizStep, Substring(step)) }
         event.forEachObject { body(Prefix.object, Substring(canonical($0))) }
         body(Prefix.event, eventValue(event, hexDigest: hexDigest))
-        body(events, "")
         for reference in event.sourceList { place(Prefix.party, reference.value) }
         for reference in event.destinationList { place(Prefix.party, reference.value) }
         place(Prefix.readPoint, event.readPoint)

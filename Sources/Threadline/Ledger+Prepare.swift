@@ -128,10 +128,12 @@ extension Ledger {
                         using: &workspace.opening)
                     ?? Statement(
                         payloadType: envelope.payloadType, payload: envelope.payload, opening: submission.opening)
+                let indexKeys = statement.indexKeys
                 return .success(
                     Checked(
-                        canonical: json, statement: statement, opening: stored, indexKeys: statement.indexKeys,
-                        duplicateKey: Admission.duplicateKey(statement), demands: Admission.demands(statement)))
+                        canonical: json, statement: statement, opening: stored, indexKeys: indexKeys,
+                        duplicateKey: Admission.duplicateKey(statement, indexKeys: indexKeys),
+                        demands: Admission.demands(statement)))
             } catch { return .failure(error) }
         }
         let checkedStatements = try checked.enumerated().map { index, result in

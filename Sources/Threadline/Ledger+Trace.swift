@@ -224,7 +224,21 @@ extension Ledger {
 
     /// The EPCIS events at `seqs` (which must hold event statements), in the order given.
     public nonisolated func recordedEvents(_ seqs: [Int64]) async throws -> [RecordedEvent] {
-        let records = try Parallel.map(try await store.records(at: seqs)) { bytes in
+        try await recordedEvents(seqs, try records(seqs, try await store.records(at: seqs)))
+    }
+
+    /// The events among the records `range` (plain and sealed; other statements are passed over), in record order.
+    public nonisolated func recordedEvents(in range: Range<Int64>) async throws -> [RecordedEvent] {
+        let seqs = Array(range)
+        let events = zip(seqs, try records(seqs, try await store.records(range))).filter {
+            [Statement.eventPayloadType, SealedEvent.payloadType].contains($0.1.envelope.payloadType)
+        }
+        return try await recordedEvents(events.map(\.0), events.map(\.1))
+    }
+
+    /// The records `bytes`, numbered `seqs`, parsed on all cores.
+    private nonisolated func records(_ seqs: [Int64], _ bytes: [[UInt8]]) throws -> [LedgerRecord] {
+        try Parallel.map(bytes) { bytes in
             Result { try LedgerRecord(bytes: bytes) }
         }.enumerated().map { i, result in
             guard let record = try? result.get() else {
@@ -232,6 +246,14 @@ extension Ledger {
             }
             return record
         }
+    }
+
+    /// The events the records `records`, numbered `seqs`, hold; an error if one holds none.
+    private nonisolated func recordedEvents(
+        _ seqs: [Int64], _ records: [LedgerRecord]
+    ) async throws
+        -> [RecordedEvent]
+    {
         // Only sealed records have openings: a journey of plain events costs no read more.
         let sealed = zip(seqs, records).filter { $0.1.envelope.payloadType == SealedEvent.payloadType }.map(\.0)
         let openings = try await store.openings(at: sealed).mapValues { try Opening(stored: $0) }
@@ -381,9 +403,26 @@ extension Ledger {
             let found = Set(try await store.lookup(keys, from: query.afterSeq + 1).map(\.seq))
             seqs = seqs.map { $0.filter(found.contains) } ?? Array(found)
         }
-        var all = seqs?.sorted() ?? []
-        if seqs == nil { all = try await store.lookup([IndexKey.events], from: query.afterSeq + 1).map(\.seq) }
         var out: [RecordedEvent] = []
+        guard let seqs else {
+            // No indexed condition: the candidates are the log's records, read in order from the page's start.
+            let size = try await store.size()
+            var first = query.afterSeq + 1
+            while first < size {
+                let end = min(size, first + 1000)
+                if first - (query.afterSeq + 1) >= EventQuery.maxExamined {
+                    return EventPage(events: out, next: first - 1)
+                }
+                for recorded in try await recordedEvents(in: first..<end)
+                where Ledger.matches(recorded.event, query) && visible(recorded) {
+                    out.append(recorded)
+                    if out.count >= query.limit { return EventPage(events: out, next: recorded.seq) }
+                }
+                first = end
+            }
+            return EventPage(events: out, next: nil)
+        }
+        let all = seqs.sorted()
         for chunk in stride(from: 0, to: all.count, by: 1000) {
             if chunk >= EventQuery.maxExamined { return EventPage(events: out, next: all[chunk - 1]) }
             for recorded in try await recordedEvents(Array(all[chunk..<min(all.count, chunk + 1000)]))
@@ -452,10 +491,10 @@ extension Ledger {
                 return nil
             }.first
         }
-        let seqs = try await store.lookup([IndexKey.events], from: 0).map(\.seq)
+        let size = try await store.size()
         var steps: [IntegrityRules.Step] = []
-        for chunk in stride(from: 0, to: seqs.count, by: 4096) {
-            for recorded in try await recordedEvents(Array(seqs[chunk..<min(seqs.count, chunk + 4096)])) {
+        for first in stride(from: Int64(0), to: size, by: 4096) {
+            for recorded in try await recordedEvents(in: first..<min(size, first + 4096)) {
                 steps.append(
                     .init(seq: recorded.seq, event: recorded.event, recorder: recorder(recorded.signers, recorded.seq)))
             }

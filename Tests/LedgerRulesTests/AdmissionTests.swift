@@ -62,6 +62,8 @@ struct AdmissionTests {
         let signers = statements.map { _ in [shopKey.keyID] }
         let plain = Admission.Request(statements: statements, signers: signers, atomic: false, participantsOnly: false)
         #expect(plain.duplicateKeys == statements.map(Admission.duplicateKey))
+        // Not an event: its duplicate key is its digest's, whatever keys it is given.
+        #expect(Admission.duplicateKey(a, indexKeys: ["event:x"]) == Admission.duplicateKey(a))
         let given = Admission.Request(
             statements: statements, signers: signers, atomic: false, participantsOnly: false,
             duplicateKeys: plain.duplicateKeys, demands: plain.demands)

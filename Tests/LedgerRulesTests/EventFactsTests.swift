@@ -39,6 +39,12 @@ struct EventFactsTests {
         let engine = EventFacts.statement(payloadType: Statement.eventPayloadType, payload: payload, stored: nil)
         if case .event(var fast, let hash)? = engine {
             #expect(hash == event.hash() && engine?.indexKeys == statement?.indexKeys)
+            // The duplicate key found among the index keys is the one formatted for the purpose.
+            if let engine {
+                #expect(
+                    Admission.duplicateKey(engine, indexKeys: engine.indexKeys) == Admission.duplicateKey(engine),
+                    "\(text)")
+            }
             fast.json = event.json
             #expect(fast == event, "\(text)")
         } else {

@@ -245,6 +245,30 @@ import Statements
         #expect(try await eventKeys().map { $0.prefix(31) } == ["event:2026-09-01T08:00:00.000Z/"])
     }
 
+    @Test func aLedgerIndexedWithTheOldEventsKeyLosesItWhenOpenedAndStillAudits() async throws {
+        let (ledger, path) = try await Self.ledgerAndPath()
+        _ = try await ledger.append([try Self.signed(Self.commissionShirts, by: Self.brand)])
+        // The index as a ledger made before events lost their `events` key: one for each event.
+        try await DatabaseQueue(path: path).write { db in
+            try db.execute(
+                sql:
+                    "INSERT INTO index_entries(key, seq) SELECT 'events', seq FROM index_entries WHERE key LIKE 'event:%'"
+            )
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v9-no-events-key'")
+        }
+        func count(_ key: String) async throws -> Int? {
+            try await DatabaseQueue(path: path).read {
+                try Int.fetchOne($0, sql: "SELECT count(*) FROM index_entries WHERE key = ?", arguments: [key])
+            }
+        }
+        #expect(try await count("events") == 1)
+        let store = try SQLiteLedgerStore.open(path: path)
+        #expect(try await count("events") == 0)
+        let report = await Auditor(store: store).run()
+        let size = try await store.size()
+        #expect(report.isSound && report.indexedRecords == size, "\(report.findings)")
+    }
+
     @Test func eachStatementOnItsOwnAppendsTheGoodOnesInOrder() async throws {
         let ledger = try await Self.ledger()
         let prepared = try Ledger.prepare([
@@ -299,7 +323,10 @@ import Statements
             )
         ])
         #expect(try await ledger.append([try Self.signed(Self.sellShirt, by: Self.shop)]) == 3..<4)
-        let keys = [IndexKey.registry, IndexKey.events, IndexKey.object("urn:epc:id:sgtin:0614141.112345.1")]
+        let keys = [
+            IndexKey.registry, IndexKey.bizStep("https://ref.gs1.org/cbv/BizStep-commissioning"),
+            IndexKey.object("urn:epc:id:sgtin:0614141.112345.1"),
+        ]
         let before = try await ledger.store.lookup(keys, from: 0)
         try await ledger.store.resetIndex()
         // The next append catches the index up from the log before checking for duplicates.

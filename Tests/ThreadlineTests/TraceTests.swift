@@ -93,5 +93,15 @@ import GS1Identifiers
         time.beforeTime = Timestamp.parseDateTime("2026-09-01T08:00:00.001Z")!.micros
         time.limit = 2
         #expect(try await ledger.query(time).map(\.seq) == [4, 5])
+        // No indexed condition: the log is read in order, page by page, passing over the registry's records.
+        var all = EventQuery()
+        all.limit = 3
+        let first = try await ledger.page(all)
+        #expect(first.events.map(\.seq) == [4, 5, 6] && first.next == 6)
+        all.afterSeq = 6
+        let second = try await ledger.page(all)
+        #expect(second.events.map(\.seq) == [7] && second.next == nil)
+        all.afterSeq = 7
+        #expect(try await ledger.page(all).events.isEmpty)
     }
 }
