@@ -355,7 +355,7 @@ public enum IndexKey {
         static let commitment = "commitment:"
         static let verification = "verification:"
 
-        /// The order `forEachKey` writes the keys in: the prefixes (and `events`) in byte order. None is a
+        /// The order `forEachKey` writes the keys in: the prefixes in byte order. None is a
         /// prefix of another, so keys in different groups compare as their prefixes do.
         static let inByteOrder = [bizLocation, bizStep, object, event, party, readPoint]
     }
