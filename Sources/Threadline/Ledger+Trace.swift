@@ -231,7 +231,8 @@ extension Ledger {
     public nonisolated func recordedEvents(in range: Range<Int64>) async throws -> [RecordedEvent] {
         let seqs = Array(range)
         let events = zip(seqs, try records(seqs, try await store.records(range))).filter {
-            [Statement.eventPayloadType, SealedEvent.payloadType].contains($0.1.envelope.payloadType)
+            $0.1.envelope.payloadType == Statement.eventPayloadType
+                || $0.1.envelope.payloadType == SealedEvent.payloadType
         }
         return try await recordedEvents(events.map(\.0), events.map(\.1))
     }
@@ -404,31 +405,30 @@ extension Ledger {
             seqs = seqs.map { $0.filter(found.contains) } ?? Array(found)
         }
         var out: [RecordedEvent] = []
+        /// Keeps the events of one chunk of candidates that meet the query; the page, once it is full.
+        func keep(_ events: [RecordedEvent]) -> EventPage? {
+            for recorded in events where Ledger.matches(recorded.event, query) && visible(recorded) {
+                out.append(recorded)
+                if out.count >= query.limit { return EventPage(events: out, next: recorded.seq) }
+            }
+            return nil
+        }
         guard let seqs else {
             // No indexed condition: the candidates are the log's records, read in order from the page's start.
             let size = try await store.size()
-            var first = query.afterSeq + 1
-            while first < size {
-                let end = min(size, first + 1000)
+            for first in stride(from: query.afterSeq + 1, to: size, by: 1000) {
                 if first - (query.afterSeq + 1) >= EventQuery.maxExamined {
                     return EventPage(events: out, next: first - 1)
                 }
-                for recorded in try await recordedEvents(in: first..<end)
-                where Ledger.matches(recorded.event, query) && visible(recorded) {
-                    out.append(recorded)
-                    if out.count >= query.limit { return EventPage(events: out, next: recorded.seq) }
-                }
-                first = end
+                if let page = keep(try await recordedEvents(in: first..<min(size, first + 1000))) { return page }
             }
             return EventPage(events: out, next: nil)
         }
         let all = seqs.sorted()
         for chunk in stride(from: 0, to: all.count, by: 1000) {
             if chunk >= EventQuery.maxExamined { return EventPage(events: out, next: all[chunk - 1]) }
-            for recorded in try await recordedEvents(Array(all[chunk..<min(all.count, chunk + 1000)]))
-            where Ledger.matches(recorded.event, query) && visible(recorded) {
-                out.append(recorded)
-                if out.count >= query.limit { return EventPage(events: out, next: recorded.seq) }
+            if let page = keep(try await recordedEvents(Array(all[chunk..<min(all.count, chunk + 1000)]))) {
+                return page
             }
         }
         return EventPage(events: out, next: nil)
