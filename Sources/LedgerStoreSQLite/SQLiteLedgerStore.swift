@@ -186,11 +186,21 @@ public final class SQLiteLedgerStore: LedgerStore {
             // Events no longer have the `events` key (Specs/10 §3): a query with no indexed condition reads the log.
             try db.execute(sql: "DELETE FROM index_entries WHERE key = 'events'")
         }
+        migrator.registerMigration("v10-index-runs") { db in
+            // The index is kept as runs (`IndexRun`): the old table is dropped, and the engine rebuilds the index
+            // from the log when it next opens the ledger.
+            try db.execute(
+                sql: """
+                    DROP TABLE index_entries;
+                    CREATE TABLE index_runs (key TEXT NOT NULL, last INTEGER NOT NULL,
+                        first INTEGER NOT NULL CHECK (first >= 0 AND first <= last), gaps BLOB,
+                        PRIMARY KEY (key, last)) WITHOUT ROWID;
+                    CREATE INDEX index_runs_by_first ON index_runs(first, gaps);
+                    UPDATE index_state SET size = 0 WHERE id = 1;
+                    """)
+        }
         return migrator
     }
-
-    /// The index entries of a span of records, in record order (read through `index_entries_by_seq`).
-    package static let indexSpanSQL = "SELECT key, seq FROM index_entries WHERE seq >= ? AND seq < ? ORDER BY seq, key"
 
     /// The value of an integer pragma on a read connection (for checks and tests).
     package func pragma(_ name: String) throws -> Int? {
@@ -214,7 +224,7 @@ public final class SQLiteLedgerStore: LedgerStore {
         try await pool.read { try Self.size($0) }
     }
 
-    private static func size(_ db: Database) throws -> Int64 {
+    static func size(_ db: Database) throws -> Int64 {
         try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(seq) + 1, 0) FROM records") ?? 0
     }
 
@@ -244,12 +254,9 @@ public final class SQLiteLedgerStore: LedgerStore {
                     }
                 }
                 let indexed = try Self.indexedSize(db)
-                for (seq, keys) in batch.reindexed.sorted(by: { $0.key < $1.key }) where seq < indexed {
-                    try db.execute(sql: "DELETE FROM index_entries WHERE seq = ?", arguments: [seq])
-                    try Self.insert(db, keys.map { IndexEntry(key: $0, seq: seq) })
-                }
+                try Self.reindex(db, batch.reindexed.filter { $0.key < indexed })
                 if indexed == size {
-                    try Self.insert(db, batch.index)
+                    try Self.insert(db, IndexRun.runs(of: batch.index))
                     try db.execute(sql: "UPDATE index_state SET size = ? WHERE id = 1", arguments: [batch.head.size])
                 }
                 result = batch.head
@@ -259,21 +266,8 @@ public final class SQLiteLedgerStore: LedgerStore {
         }
     }
 
-    private static func indexedSize(_ db: Database) throws -> Int64 {
+    static func indexedSize(_ db: Database) throws -> Int64 {
         try Int64.fetchOne(db, sql: "SELECT size FROM index_state WHERE id = 1") ?? 0
-    }
-
-    private static func insert(_ db: Database, _ entries: [IndexEntry]) throws {
-        let statement = try db.cachedStatement(sql: "INSERT OR IGNORE INTO index_entries(key, seq) VALUES (?, ?)")
-        for entry in entries {
-            var key = entry.key
-            try key.withUTF8 { key in
-                try step(statement, db) { raw in
-                    sqlite3_bind_text(raw, 1, key.baseAddress, Int32(key.count), nil)
-                    sqlite3_bind_int64(raw, 2, entry.seq)
-                }
-            }
-        }
     }
 
     /// `(integer, blob)` into a cached two-column INSERT.
@@ -290,7 +284,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     /// arguments would box every value of the hundreds of thousands an import writes and looks up. The bound
     /// buffers are the caller's and outlive the step (no destructor: SQLITE_STATIC); they are cleared before the
     /// statement is reused.
-    private static func step(
+    static func step(
         _ statement: Statement, _ db: Database, bind: (OpaquePointer) -> Void,
         row: (OpaquePointer) -> Void = { _ in }
     ) throws {
@@ -335,87 +329,6 @@ public final class SQLiteLedgerStore: LedgerStore {
                 }
                 return .commit
             }
-        }
-    }
-
-    public func indexedSize() async throws -> Int64 {
-        try await pool.read { try Self.indexedSize($0) }
-    }
-
-    public func lookup(_ keys: [String], from: Int64) async throws -> [IndexEntry] {
-        guard !keys.isEmpty else { return [] }
-        // One cached statement run key by key, bound with SQLite's own calls: an append looks up each of its
-        // thousands of statements' duplicate keys, and most are not there. In order, so that the lookups walk the
-        // index's B-tree forwards (String's order is the bytes' for the ASCII keys most are, and cheap to compare;
-        // for the rest, any order finds the same rows).
-        let unique = Set(keys).sorted()
-        return try await pool.read { db in
-            let statement = try db.cachedStatement(
-                sql: "SELECT seq FROM index_entries WHERE key = ? AND seq >= ? ORDER BY seq")
-            var out: [IndexEntry] = []
-            for key in unique {
-                var text = key
-                try text.withUTF8 { bytes in
-                    try Self.step(statement, db) { raw in
-                        sqlite3_bind_text(raw, 1, bytes.baseAddress, Int32(bytes.count), nil)
-                        sqlite3_bind_int64(raw, 2, from)
-                    } row: { raw in
-                        out.append(IndexEntry(key: key, seq: sqlite3_column_int64(raw, 0)))
-                    }
-                }
-            }
-            return out
-        }
-    }
-
-    public func indexEntries(in range: Range<Int64>) async throws -> [IndexEntry] {
-        try await pool.read { db in
-            // A cursor reads each row in place, without a copy of the row for each entry.
-            let rows = try Row.fetchCursor(
-                db, sql: Self.indexSpanSQL, arguments: [range.lowerBound, range.upperBound])
-            var entries: [IndexEntry] = []
-            while let row = try rows.next() { entries.append(IndexEntry(key: row[0], seq: row[1])) }
-            return entries
-        }
-    }
-
-    public func indexKeys(in range: Range<Int64>) async throws -> IndexKeySpan {
-        try await pool.read { db in
-            var keys = IndexKeySpan(span: range)
-            let statement = try db.cachedStatement(sql: Self.indexSpanSQL)
-            let rows = try Row.fetchCursor(statement, arguments: [range.lowerBound, range.upperBound])
-            // Each key's bytes are read in place from SQLite's buffer, with no value made for the row.
-            let raw = statement.sqliteStatement
-            while try rows.next() != nil {
-                let start = sqlite3_column_text(raw, 0)
-                let count = Int(sqlite3_column_bytes(raw, 0))
-                try keys.append(
-                    key: UnsafeRawBufferPointer(start: start, count: count), seq: sqlite3_column_int64(raw, 1))
-            }
-            return keys.finished()
-        }
-    }
-
-    public func addIndex(_ entries: [IndexEntry], from: Int64, to: Int64) async throws {
-        try await pool.writeWithoutTransaction { db in
-            try db.inTransaction(.immediate) {
-                let indexed = try Self.indexedSize(db)
-                guard indexed == from, from <= to, to <= (try Self.size(db)),
-                    entries.allSatisfy({ (from..<to).contains($0.seq) })
-                else {
-                    throw LedgerStoreError.outOfRange(
-                        "index entries for records \(from)..<\(to) do not continue the index (it covers \(indexed))")
-                }
-                try Self.insert(db, entries)
-                try db.execute(sql: "UPDATE index_state SET size = ? WHERE id = 1", arguments: [to])
-                return .commit
-            }
-        }
-    }
-
-    public func resetIndex() async throws {
-        try await pool.write { db in
-            try db.execute(sql: "DELETE FROM index_entries; UPDATE index_state SET size = 0 WHERE id = 1")
         }
     }
 

@@ -221,49 +221,48 @@ import Statements
             code: RuleCode.recordDuplicate)
     }
 
-    @Test func aLedgerIndexedWithTheOldEventKeysIsReindexedWhenOpenedSoAReplayIsStillRefused() async throws {
+    @Test func aLedgerWithTheOldIndexTableIsReindexedAsRunsWhenOpenedSoAReplayIsStillRefused() async throws {
         let (ledger, path) = try await Self.ledgerAndPath()
         let first = try await ledger.append([try Self.signed(Self.commissionShirts, by: Self.brand)])
-        let old = "substr(key, length('event:') + length('2026-09-01T08:00:00.000Z/') + 1)"
-        // The index as a ledger made before the key had the time in it: `event:<hash>`.
+        // The index as a ledger made before it was kept as runs, and before an event's key had the time in it
+        // (`event:<hash>`) and events lost their `events` key: one row a key a record.
+        let entries = try await ledger.store.indexEntries(in: 0..<(try await ledger.store.size()))
+        #expect(entries.count > 3)
         try await DatabaseQueue(path: path).write { db in
-            try db.execute(sql: "UPDATE index_entries SET key = 'event:' || \(old) WHERE key LIKE 'event:%'")
-            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v8-index-keys'")
-        }
-        func eventKeys() async throws -> [String] {
-            try await DatabaseQueue(path: path).read {
-                try String.fetchAll($0, sql: "SELECT key FROM index_entries WHERE key LIKE 'event:%'")
+            try db.execute(
+                sql: """
+                    DROP TABLE index_runs;
+                    CREATE TABLE index_entries (key TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (key, seq))
+                        WITHOUT ROWID;
+                    CREATE INDEX index_entries_by_seq ON index_entries(seq);
+                    DELETE FROM grdb_migrations WHERE identifier IN ('v9-no-events-key', 'v10-index-runs');
+                    """)
+            for entry in entries {
+                let event = entry.key.hasPrefix("event:")
+                try db.execute(
+                    sql: "INSERT INTO index_entries(key, seq) VALUES (?, ?)",
+                    arguments: [event ? "event:" + entry.key.suffix(64) : entry.key, entry.seq])
+                if event {
+                    try db.execute(
+                        sql: "INSERT INTO index_entries(key, seq) VALUES ('events', ?)", arguments: [entry.seq])
+                }
             }
         }
-        #expect(try await eventKeys().map(\.count) == ["event:".count + 64])
-        let reopened = try await Ledger(
-            store: try SQLiteLedgerStore.open(path: path), operatorKey: Sample.operatorKey,
-            clock: { 1_764_412_800_000 })
+        func keys(_ sql: String) async throws -> [String] {
+            try await DatabaseQueue(path: path).read { try String.fetchAll($0, sql: sql) }
+        }
+        #expect(try await keys("SELECT key FROM index_entries WHERE key LIKE 'event:%'").map(\.count) == [70])
+        let store = try SQLiteLedgerStore.open(path: path)
+        #expect(try await keys("SELECT name FROM sqlite_master WHERE name LIKE 'index_entries%'").isEmpty)
+        let reopened = try await Ledger(store: store, operatorKey: Sample.operatorKey, clock: { 1_764_412_800_000 })
         try await expectRefusal(
             reopened, [try Self.signed(Self.commissionShirts, by: Self.brand)], code: RuleCode.recordDuplicate,
             existing: first.lowerBound)
-        #expect(try await eventKeys().map { $0.prefix(31) } == ["event:2026-09-01T08:00:00.000Z/"])
-    }
-
-    @Test func aLedgerIndexedWithTheOldEventsKeyLosesItWhenOpenedAndStillAudits() async throws {
-        let (ledger, path) = try await Self.ledgerAndPath()
-        _ = try await ledger.append([try Self.signed(Self.commissionShirts, by: Self.brand)])
-        // The index as a ledger made before events lost their `events` key: one for each event.
-        try await DatabaseQueue(path: path).write { db in
-            try db.execute(
-                sql:
-                    "INSERT INTO index_entries(key, seq) SELECT 'events', seq FROM index_entries WHERE key LIKE 'event:%'"
-            )
-            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v9-no-events-key'")
-        }
-        func count(_ key: String) async throws -> Int? {
-            try await DatabaseQueue(path: path).read {
-                try Int.fetchOne($0, sql: "SELECT count(*) FROM index_entries WHERE key = ?", arguments: [key])
-            }
-        }
-        #expect(try await count("events") == 1)
-        let store = try SQLiteLedgerStore.open(path: path)
-        #expect(try await count("events") == 0)
+        #expect(
+            try await keys("SELECT key FROM index_runs WHERE key LIKE 'event:%'").map { $0.prefix(31) } == [
+                "event:2026-09-01T08:00:00.000Z/"
+            ])
+        #expect(try await keys("SELECT key FROM index_runs WHERE key = 'events'").isEmpty)
         let report = await Auditor(store: store).run()
         let size = try await store.size()
         #expect(report.isSound && report.indexedRecords == size, "\(report.findings)")
