@@ -53,9 +53,10 @@ package struct IndexRun: Equatable, Sendable {
         var ordered = entries
         if !zip(entries, entries.dropFirst()).allSatisfy({ $0.seq <= $1.seq }) { ordered.sort { $0.seq < $1.seq } }
         var runs: [IndexRun] = []
-        // The keys of the record before and of this one, with the run each is in.
-        var previous: [(key: String, run: Int)] = []
-        var current: [(key: String, run: Int)] = []
+        // The runs of the record before and of this one, in the order of their keys there: a run's key is the
+        // key its record named, so the keys are compared where the runs keep them, without copying any.
+        var previous: [Int] = []
+        var current: [Int] = []
         var seq: Int64 = -1
         for entry in ordered {
             if entry.seq != seq {
@@ -66,13 +67,13 @@ package struct IndexRun: Equatable, Sendable {
             }
             let position = current.count
             let match =
-                position < previous.count && previous[position].key == entry.key
-                ? previous[position].run : previous.first(where: { $0.key == entry.key })?.run
+                position < previous.count && runs[previous[position]].key == entry.key
+                ? previous[position] : previous.first(where: { runs[$0].key == entry.key })
             if let match {
                 if runs[match].last < seq { runs[match].add(seq) }
-                current.append((entry.key, match))
-            } else if !current.contains(where: { $0.key == entry.key }) {
-                current.append((entry.key, runs.count))
+                current.append(match)
+            } else if !current.contains(where: { runs[$0].key == entry.key }) {
+                current.append(runs.count)
                 runs.append(IndexRun(key: entry.key, seq: seq))
             }
         }

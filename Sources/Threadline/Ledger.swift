@@ -396,7 +396,11 @@ public actor Ledger {
             range.append(prev, into: &hashes)
             records.append(bytes)
         }
-        let index = keys.enumerated().flatMap { i, keys in keys.map { IndexEntry(key: $0, seq: head.size + Int64(i)) } }
+        var index: [IndexEntry] = []
+        index.reserveCapacity(keys.reduce(0) { $0 + $1.count })
+        for (i, keys) in keys.enumerated() {
+            for key in keys { index.append(IndexEntry(key: key, seq: head.size + Int64(i))) }
+        }
         var stored: [Int64: [UInt8]] = [:]
         for (i, opening) in openings.enumerated() { stored[head.size + Int64(i)] = opening }
         return AppendBatch(
