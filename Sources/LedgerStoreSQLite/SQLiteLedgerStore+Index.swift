@@ -27,19 +27,14 @@ extension SQLiteLedgerStore {
             for key in unique {
                 var text = key
                 try text.withUTF8 { bytes in
-                    var failure: (any Error)?
                     try Self.step(statement, db) { raw in
                         sqlite3_bind_text(raw, 1, bytes.baseAddress, Int32(bytes.count), nil)
                         sqlite3_bind_int64(raw, 2, from)
                     } row: { raw in
-                        guard failure == nil else { return }
-                        do {
-                            try Self.forEachSeq(raw, columns: 0) { seq in
-                                if seq >= from { out.append(IndexEntry(key: key, seq: seq)) }
-                            }
-                        } catch { failure = error }
+                        try Self.forEachSeq(raw, columns: 0) { seq in
+                            if seq >= from { out.append(IndexEntry(key: key, seq: seq)) }
+                        }
                     }
-                    if let failure { throw failure }
                 }
             }
             return out

@@ -286,7 +286,7 @@ public final class SQLiteLedgerStore: LedgerStore {
     /// statement is reused.
     static func step(
         _ statement: Statement, _ db: Database, bind: (OpaquePointer) -> Void,
-        row: (OpaquePointer) -> Void = { _ in }
+        row: (OpaquePointer) throws -> Void = { _ in }
     ) throws {
         let raw = statement.sqliteStatement
         sqlite3_reset(raw)
@@ -298,7 +298,7 @@ public final class SQLiteLedgerStore: LedgerStore {
         while true {
             let code = sqlite3_step(raw)
             if code == SQLITE_ROW {
-                row(raw)
+                try row(raw)
                 continue
             }
             guard code == SQLITE_DONE else {

@@ -158,4 +158,22 @@ struct IndexRunTests {
         #expect(try await store.lookup(["erased"], from: 0).map(\.seq) == [4095])
         #expect(try await store.indexKeys(in: span).keys(of: 4096).map { Array($0) } == [Array("epc:4096".utf8)])
     }
+
+    @Test func aDamagedRunInTheFileMakesReadsOfItCorruptNotWrong() async throws {
+        let path = try TemporaryFolder.make().appendingPathComponent("l.db").path
+        let store = try SQLiteLedgerStore.create(path: path, metadata: StoreKind.metadata)
+        _ = try await store.append { head in
+            AppendBatch(
+                appending: StoreConformanceTests.entries(0..<3), to: head,
+                index: (0..<3).map { Self.entry("step", $0) })
+        }
+        #expect(try await store.lookup(["step"], from: 0).map(\.seq) == [0, 1, 2])
+        // A distance that reaches past the run's last record.
+        try await DatabaseQueue(path: path).write {
+            try $0.execute(sql: "UPDATE index_runs SET gaps = x'05' WHERE key = 'step'")
+        }
+        await #expect(throws: LedgerStoreError.self) { try await store.lookup(["step"], from: 0) }
+        await #expect(throws: LedgerStoreError.self) { try await store.indexKeys(in: 0..<3) }
+        await #expect(throws: LedgerStoreError.self) { try await store.indexEntries(in: 0..<3) }
+    }
 }
