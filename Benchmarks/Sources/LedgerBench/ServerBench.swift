@@ -17,7 +17,7 @@ import Threadline
 import ThreadlineServer
 import TransparencyLog
 
-/// Issue 5's figures: durable appends over HTTP from 64 concurrent clients, and the consumer page's latency.
+/// The server's figures: durable appends over HTTP from 64 concurrent clients, and the consumer page's latency.
 extension LedgerBench {
     /// Serves `ledger` in this process on a free loopback port (no rate limit) while `body` runs.
     func serving<T: Sendable>(
