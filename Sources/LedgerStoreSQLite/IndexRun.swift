@@ -1,9 +1,9 @@
 import LedgerStore
 
 /// One row of a SQLite ledger's index (`index_runs`, Specs/04 §2, "The index's runs"): the records of one block of
-/// `IndexRun.blockSize` that name one key and were indexed together. A key every event names (a step, a place)
-/// takes one row a batch rather than one an event, which is most of what an import's index used to write; a key
-/// one record names (an event's `event:` key, a serial) is a run of one.
+/// `IndexRun.blockSize` that name one key and were indexed together. A key every event of a batch names (a step, a
+/// place) takes one row a batch rather than one an event; a key one record names (an event's `event:` key, a
+/// serial) is a run of one.
 ///
 /// The records are `first`, the ones in `gaps`, then `last` (`first` ≤ `last`, both in one block): `gaps`
 /// holds each record strictly between them as its distance from the one before, an unsigned LEB128 number each.
