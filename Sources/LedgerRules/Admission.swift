@@ -110,6 +110,8 @@ public enum Admission {
                 var keep: [Int] = []
                 var refusals: [Refusal] = []
                 var scratchSeen = seen
+                // Room made once for a group's first request (a batch's only one, often) rather than grown to it.
+                if seen.isEmpty { scratchSeen.reserveCapacity(request.statements.count) }
                 var scratchSeq = seq
                 for (i, statement) in request.statements.enumerated()
                 where excluded.isEmpty || excluded[Position(request: r, statement: i)] == nil {
@@ -225,13 +227,15 @@ public enum Admission {
         private func replayed(
             _ statement: Statement, key: String, existing: [String: Int64], seen: [String: (seq: Int64, request: Int)]
         ) -> Refusal? {
-            let what: String
-            switch statement {
-            case .event(_, let hash): what = "the same event (\(hash))"
-            case .registry(_, let digest), .anchor(_, _, let digest), .erasure(_, let digest),
-                .product(_, let digest), .verification(_, let digest), .opaque(let digest):
-                what = "the same statement (digest \(digest.hex))"
-            case .commitment(let commitment, _): what = "a commitment to the hidden code of \(commitment.product)"
+            // Named only for a refusal: most statements are no replay, and their checks build no text.
+            var what: String {
+                switch statement {
+                case .event(_, let hash): "the same event (\(hash))"
+                case .registry(_, let digest), .anchor(_, _, let digest), .erasure(_, let digest),
+                    .product(_, let digest), .verification(_, let digest), .opaque(let digest):
+                    "the same statement (digest \(digest.hex))"
+                case .commitment(let commitment, _): "a commitment to the hidden code of \(commitment.product)"
+                }
             }
             if let earlier = existing[key] {
                 return refused(

@@ -229,14 +229,14 @@ extension Envelope {
         out += #"{"payloadType":""#.utf8
         out += payloadType.utf8
         out += #"","payload":""#.utf8
-        out += Data(payload).base64EncodedData()
+        Base64.append(payload, to: &out)
         out += #"","signatures":["#.utf8
         for (i, signature) in signatures.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
             out += #"{"keyid":""#.utf8
             out += signature.keyid.utf8
             out += #"","sig":""#.utf8
-            out += Data(signature.sig).base64EncodedData()
+            Base64.append(signature.sig, to: &out)
             out += #""}"#.utf8
         }
         out += "]}".utf8
@@ -367,7 +367,42 @@ public enum Base64 {
         return valid ? out : nil
     }
 
+    /// Appends the canonical base64 of `bytes` (RFC 4648 §4, padded) to `out`: the text
+    /// `Data.base64EncodedData()` gives, written in place.
+    public static func append(_ bytes: [UInt8], to out: inout [UInt8]) {
+        let count = (bytes.count + 2) / 3 * 4
+        let start = out.count
+        out.append(contentsOf: repeatElement(pad, count: count))
+        out.withUnsafeMutableBufferPointer { out in
+            bytes.withUnsafeBufferPointer { bytes in
+                digits.withUnsafeBufferPointer { digits in
+                    var o = start
+                    var i = 0
+                    while i + 3 <= bytes.count {
+                        let group = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
+                        out[o] = digits[Int(group >> 18)]
+                        out[o + 1] = digits[Int(group >> 12 & 0x3F)]
+                        out[o + 2] = digits[Int(group >> 6 & 0x3F)]
+                        out[o + 3] = digits[Int(group & 0x3F)]
+                        o += 4
+                        i += 3
+                    }
+                    // The last one or two bytes, if any: two or three digits, the rest left as padding.
+                    let left = bytes.count - i
+                    guard left > 0 else { return }
+                    let group = UInt32(bytes[i]) << 16 | (left == 2 ? UInt32(bytes[i + 1]) << 8 : 0)
+                    out[o] = digits[Int(group >> 18)]
+                    out[o + 1] = digits[Int(group >> 12 & 0x3F)]
+                    if left == 2 { out[o + 2] = digits[Int(group >> 6 & 0x3F)] }
+                }
+            }
+        }
+    }
+
     private static let pad = UInt8(ascii: "=")
+
+    /// The 64 digits, in order.
+    private static let digits = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     /// Each byte's value as a base64 digit; 0x80 for a byte that is not one (`=` included: padding is read
     /// apart, so a `=` anywhere else is refused).

@@ -56,10 +56,13 @@ public struct LedgerRecord: Sendable, Equatable {
         var out: [UInt8] = []
         out.reserveCapacity(envelopeJSON.count + maxFramingBytes)
         out += header.utf8
-        out += "\nseq \(seq)\ntime ".utf8
+        // Written piece by piece: an interpolated string this long would be a heap allocation a record.
+        out += "\nseq ".utf8
+        out += String(seq).utf8
+        out += "\ntime ".utf8
         Timestamp.write(millis: timeMillis, into: &out)
         out += "\nprev ".utf8
-        out += Data(prev.bytes).base64EncodedData()
+        Base64.append(prev.bytes, to: &out)
         out.append(0x0A)
         out += envelopeJSON
         out.append(0x0A)

@@ -75,6 +75,17 @@ struct LedgerRecordTests {
         }
     }
 
+    @Test func canonicalBase64IsWrittenAsFoundationWritesIt() {
+        var generator = SystemRandomNumberGenerator()
+        for count in 0..<200 {
+            let bytes = (0..<count).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            // Appended after what is there already, which stays as it was.
+            var out = Array("x".utf8)
+            Base64.append(bytes, to: &out)
+            #expect(out == Array("x".utf8) + Array(Data(bytes).base64EncodedData()), "\(bytes)")
+        }
+    }
+
     @Test func recordsOverTheLimitAreRefused() throws {
         let fits = LedgerRecord.maxEnvelopeBytes
         // A payload whose canonical envelope is exactly at the limit is accepted even with the largest seq.
