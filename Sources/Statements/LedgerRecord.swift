@@ -48,11 +48,30 @@ public struct LedgerRecord: Sendable, Equatable {
 
     /// A record's bytes from an already-encoded canonical envelope (the append path encodes it once).
     public static func encode(seq: Int64, timeMillis: Int64, prev: Hash, envelopeJSON: [UInt8]) throws -> [UInt8] {
-        guard seq >= 0 else { throw StatementError(.recordSeq, "a sequence number is not negative") }
-        guard (0...Timestamp.maxMillis).contains(timeMillis) else {
-            throw StatementError(
-                .recordTime, "time \(timeMillis) ms is outside 1970-01-01…9999-12-31 (is the clock right?)")
+        try encode(seq: seq, time: Time(millis: timeMillis), prev: prev, envelopeJSON: envelopeJSON)
+    }
+
+    /// A record's time, checked and written out once for all the records appended at that time.
+    public struct Time: Sendable {
+        public let millis: Int64
+        /// The `time` line's value.
+        let text: [UInt8]
+
+        public init(millis: Int64) throws {
+            guard (0...Timestamp.maxMillis).contains(millis) else {
+                throw StatementError(
+                    .recordTime, "time \(millis) ms is outside 1970-01-01…9999-12-31 (is the clock right?)")
+            }
+            self.millis = millis
+            var text: [UInt8] = []
+            Timestamp.write(millis: millis, into: &text)
+            self.text = text
         }
+    }
+
+    /// `encode(seq:timeMillis:prev:envelopeJSON:)` at a time already written out.
+    public static func encode(seq: Int64, time: Time, prev: Hash, envelopeJSON: [UInt8]) throws -> [UInt8] {
+        guard seq >= 0 else { throw StatementError(.recordSeq, "a sequence number is not negative") }
         var out: [UInt8] = []
         out.reserveCapacity(envelopeJSON.count + maxFramingBytes)
         out += header.utf8
@@ -60,7 +79,7 @@ public struct LedgerRecord: Sendable, Equatable {
         out += "\nseq ".utf8
         out += String(seq).utf8
         out += "\ntime ".utf8
-        Timestamp.write(millis: timeMillis, into: &out)
+        out += time.text
         out += "\nprev ".utf8
         Base64.append(prev.bytes, to: &out)
         out.append(0x0A)

@@ -6,76 +6,76 @@ import Participants
 import Statements
 import TransparencyLog
 
+/// One statement as `Ledger.prepare` checked it: its canonical bytes, what it says and who signed it, and what
+/// the append would otherwise work out on one core.
+struct PreparedStatement: Sendable {
+    let canonical: [UInt8]
+    let statement: Statement
+    let signers: [String]
+    /// A sealed event's opening, in the store's form (nil for other statements): kept beside the log.
+    let opening: [UInt8]?
+    /// Its index keys (`Statement.indexKeys`).
+    let indexKeys: [String]
+    /// Its duplicate key and, for an event, its demands (`Admission.Request`).
+    let duplicateKey: String
+    let demands: RecordingPolicy.Demands?
+}
+
 /// Statements that passed `Ledger.prepare`: every signature verified, within the size limit, in canonical
 /// form. Only `prepare` makes them, so nothing unchecked can reach the log through the engine.
 public struct PreparedStatements: Sendable {
-    private(set) var canonical: [[UInt8]]
-    /// What each says, and who signed it.
-    private(set) var statements: [Statement]
-    private(set) var signers: [[String]]
-    /// Each sealed event's opening, in the store's form (nil for other statements): kept beside the log.
-    private(set) var openings: [[UInt8]?]
-    /// Each statement's index keys (`Statement.indexKeys`), worked out with its other checks, on all cores.
-    private(set) var indexKeys: [[String]]
-    /// Each statement's duplicate key and, for an event, its demands (`Admission.Request`): worked out here too,
-    /// so that admission, which runs on one core, does not.
-    private(set) var duplicateKeys: [String]
-    private(set) var demands: [RecordingPolicy.Demands?]
+    /// The statements, in order, each with what was worked out with its check, on all cores, so that the
+    /// admission and the write, which run on one, do not.
+    private(set) var items: [PreparedStatement]
     /// Whether every signer must be a registered participant's current key (or the operator's), checked under
     /// the append's sequencing, whatever the statement says. Events and registry statements are always held to
     /// their own signer rules; this extends a rule to opaque statements (the server's capture routes).
     public var participantsOnly = false
 
-    /// How many statements.
-    public var count: Int { canonical.count }
+    init(items: [PreparedStatement]) { self.items = items }
 
-    /// Whether every statement is an EPCIS event.
+    /// How many statements.
+    public var count: Int { items.count }
+
+    /// Each statement's canonical bytes, what it says, and its opening, in order.
+    var canonical: [[UInt8]] { items.map(\.canonical) }
+    var statements: [Statement] { items.map(\.statement) }
+    var openings: [[UInt8]?] { items.map(\.opening) }
+
     /// The number of plain (unsealed) event statements among them.
     public var plainEvents: Int {
-        zip(statements, openings).count { statement, opening in
-            if case .event = statement { return opening == nil }
+        items.count { item in
+            if case .event = item.statement { return item.opening == nil }
             return false
         }
     }
 
+    /// Whether every statement is an EPCIS event.
     public var allEvents: Bool {
-        statements.allSatisfy {
-            if case .event = $0 { return true }
+        items.allSatisfy {
+            if case .event = $0.statement { return true }
             return false
         }
     }
 
     /// The statements `indices`, in that order.
     public func subset(_ indices: [Int]) -> PreparedStatements {
-        var subset = PreparedStatements(
-            canonical: indices.map { canonical[$0] }, statements: indices.map { statements[$0] },
-            signers: indices.map { signers[$0] }, openings: indices.map { openings[$0] },
-            indexKeys: indices.map { indexKeys[$0] }, duplicateKeys: indices.map { duplicateKeys[$0] },
-            demands: indices.map { demands[$0] })
+        var subset = PreparedStatements(items: indices.map { items[$0] })
         subset.participantsOnly = participantsOnly
         return subset
     }
 
     /// Appends `more`'s statements after these.
-    mutating func append(_ more: PreparedStatements) {
-        canonical += more.canonical
-        statements += more.statements
-        signers += more.signers
-        openings += more.openings
-        indexKeys += more.indexKeys
-        duplicateKeys += more.duplicateKeys
-        demands += more.demands
-    }
+    mutating func append(_ more: PreparedStatements) { items += more.items }
 
     /// No statements.
-    static let none = PreparedStatements(
-        canonical: [], statements: [], signers: [], openings: [], indexKeys: [], duplicateKeys: [], demands: [])
+    static let none = PreparedStatements(items: [])
 
     /// The admission request for these statements.
     func request(atomic: Bool) -> Admission.Request {
         Admission.Request(
-            statements: statements, signers: signers, atomic: atomic, participantsOnly: participantsOnly,
-            duplicateKeys: duplicateKeys, demands: demands)
+            statements: items.map(\.statement), signers: items.map(\.signers), atomic: atomic,
+            participantsOnly: participantsOnly, duplicateKeys: items.map(\.duplicateKey), demands: items.map(\.demands))
     }
 }
 
@@ -84,42 +84,6 @@ public struct PreparedStatements: Sendable {
 private struct Workspace {
     var verifiers: [String: Ed25519NoteVerifier] = [:]
     var opening = SealedEvent.ByteOpening()
-}
-
-/// One statement as `prepare` checked it.
-private struct Checked {
-    let canonical: [UInt8]
-    let statement: Statement
-    let signers: [String]
-    let opening: [UInt8]?
-    let indexKeys: [String]
-    let duplicateKey: String
-    let demands: RecordingPolicy.Demands?
-}
-
-extension PreparedStatements {
-    /// None yet, with room for `count`.
-    init(reservingCapacity count: Int) {
-        self = .none
-        canonical.reserveCapacity(count)
-        statements.reserveCapacity(count)
-        signers.reserveCapacity(count)
-        openings.reserveCapacity(count)
-        indexKeys.reserveCapacity(count)
-        duplicateKeys.reserveCapacity(count)
-        demands.reserveCapacity(count)
-    }
-
-    /// Appends one checked statement.
-    fileprivate mutating func append(_ checked: Checked) {
-        canonical.append(checked.canonical)
-        statements.append(checked.statement)
-        signers.append(checked.signers)
-        openings.append(checked.opening)
-        indexKeys.append(checked.indexKeys)
-        duplicateKeys.append(checked.duplicateKey)
-        demands.append(checked.demands)
-    }
 }
 
 /// Admission's first half, off the actor: each statement's syntax, signatures, size and content, checked on all
@@ -134,47 +98,40 @@ extension Ledger {
     /// Checks each submission as `prepare(_:)` does an envelope; a sealed event is opened whole with its
     /// opening (`Specs/23-sealed-events.md` §3) and checked as the event it opens to.
     public nonisolated static func prepare(_ submissions: [Submission]) throws -> PreparedStatements {
-        let checked = Parallel.map(submissions, state: { Workspace() }) {
-            submission, workspace -> Result<Checked, any Error> in
-            let envelope = submission.envelope
-            do {
-                _ = try envelope.verifySignatures(cache: &workspace.verifiers).get()
-                let json = envelope.canonicalJSON
-                guard json.count <= LedgerRecord.maxEnvelopeBytes else {
-                    throw StatementError(
-                        .recordSize,
-                        "the statement is \(json.count) bytes as stored; a record holds at most "
-                            + "\(LedgerRecord.maxEnvelopeBytes) (records are limited to 64 KiB − 1)")
-                }
-                let stored = submission.opening?.stored
-                // Most events are read straight from their bytes; anything else, and any error, by the general reader.
-                let statement =
-                    try EventFacts.statement(
-                        payloadType: envelope.payloadType, payload: envelope.payload, stored: stored,
-                        using: &workspace.opening)
-                    ?? Statement(
-                        payloadType: envelope.payloadType, payload: envelope.payload, opening: submission.opening)
-                let indexKeys = statement.indexKeys
-                return .success(
-                    Checked(
-                        canonical: json, statement: statement, signers: envelope.signatures.map(\.keyid),
-                        opening: stored, indexKeys: indexKeys,
-                        duplicateKey: Admission.duplicateKey(statement, indexKeys: indexKeys),
-                        demands: Admission.demands(statement)))
-            } catch { return .failure(error) }
+        do {
+            return PreparedStatements(
+                items: try Parallel.map(submissions, state: { Workspace() }, throwing: check))
+        } catch {
+            throw LedgerError.invalidStatement(
+                index: error.index, error.error as? any CodedError ?? EngineError(.statement, "\(error.error)"))
         }
-        // One pass, into arrays made to measure: this part runs on one core while the other waits for the next
-        // batch's check, so each statement's values are moved once rather than copied into each array in turn.
-        var prepared = PreparedStatements(reservingCapacity: checked.count)
-        for (index, result) in checked.enumerated() {
-            switch result {
-            case .success(let value): prepared.append(value)
-            case .failure(let error):
-                throw LedgerError.invalidStatement(
-                    index: index, error as? any CodedError ?? EngineError(.statement, "\(error)"))
-            }
+    }
+
+    /// Checks one submission (`prepare`), with the working memory of the core it runs on.
+    private nonisolated static func check(
+        _ submission: Submission, in workspace: inout Workspace
+    ) throws -> PreparedStatement {
+        let envelope = submission.envelope
+        _ = try envelope.verifySignatures(cache: &workspace.verifiers).get()
+        let json = envelope.canonicalJSON
+        guard json.count <= LedgerRecord.maxEnvelopeBytes else {
+            throw StatementError(
+                .recordSize,
+                "the statement is \(json.count) bytes as stored; a record holds at most "
+                    + "\(LedgerRecord.maxEnvelopeBytes) (records are limited to 64 KiB − 1)")
         }
-        return prepared
+        let stored = submission.opening?.stored
+        // Most events are read straight from their bytes; anything else, and any error, by the general reader.
+        let statement =
+            try EventFacts.statement(
+                payloadType: envelope.payloadType, payload: envelope.payload, stored: stored,
+                using: &workspace.opening)
+            ?? Statement(payloadType: envelope.payloadType, payload: envelope.payload, opening: submission.opening)
+        let indexKeys = statement.indexKeys
+        return PreparedStatement(
+            canonical: json, statement: statement, signers: envelope.signatures.map(\.keyid), opening: stored,
+            indexKeys: indexKeys, duplicateKey: Admission.duplicateKey(statement, indexKeys: indexKeys),
+            demands: Admission.demands(statement))
     }
 
     /// Decodes submitted DSSE envelope JSON documents (any valid form; a sealed event's with its opening,

@@ -198,9 +198,9 @@ public actor Ledger {
             let size = try await catchUp()
             let decision = try await decide(group, at: size)
             let accepted = decision.accepted
-            let canonical = accepted.flatMap { a in a.keep.map { group[a.request].prepared.canonical[$0] } }
-            let keys = accepted.flatMap { a in a.keep.map { group[a.request].prepared.indexKeys[$0] } }
-            let openings = accepted.flatMap { a in a.keep.map { group[a.request].prepared.openings[$0] } }
+            let canonical = accepted.flatMap { a in a.keep.map { group[a.request].prepared.items[$0].canonical } }
+            let keys = accepted.flatMap { a in a.keep.map { group[a.request].prepared.items[$0].indexKeys } }
+            let openings = accepted.flatMap { a in a.keep.map { group[a.request].prepared.items[$0].opening } }
             // What the accepted statements tell subscribers, by statement: written with the records.
             let matcher = try await currentMatcher()
             var told: [[(subscription: String, topic: String)]] = []
@@ -210,7 +210,8 @@ public actor Ledger {
                     for i in a.keep {
                         told.append(
                             matcher.messages(
-                                for: prepared.statements[i], keys: keys[told.count], signers: prepared.signers[i],
+                                for: prepared.items[i].statement, keys: keys[told.count],
+                                signers: prepared.items[i].signers,
                                 registry: decision.registry))
                     }
                 }
@@ -218,8 +219,9 @@ public actor Ledger {
             if matcher.watchesClones {
                 try await addCloneAlerts(
                     to: &told,
-                    statements: accepted.flatMap { a in a.keep.map { group[a.request].prepared.statements[$0] } },
-                    signers: accepted.flatMap { a in a.keep.map { group[a.request].prepared.signers[$0] } }, from: size,
+                    statements: accepted.flatMap { a in a.keep.map { group[a.request].prepared.items[$0].statement } },
+                    signers: accepted.flatMap { a in a.keep.map { group[a.request].prepared.items[$0].signers } },
+                    from: size,
                     matcher: matcher, registry: decision.registry)
             }
             let time = clock()
@@ -295,7 +297,7 @@ public actor Ledger {
     /// The admission decision for `group` as if appended at `size` (`Admission`), with the earlier records that
     /// hold any of its statements' duplicate keys read from the store.
     private func decide(_ group: [Pending], at size: Int64) async throws -> Admission.Decision {
-        let keys = group.flatMap(\.prepared.duplicateKeys)
+        let keys = group.flatMap { $0.prepared.items.map(\.duplicateKey) }
         var existing: [String: Int64] = [:]
         for entry in try await store.lookup(keys, from: 0) where existing[entry.key] == nil {
             existing[entry.key] = entry.seq
@@ -389,9 +391,10 @@ public actor Ledger {
         var hashes: [Hash] = []
         records.reserveCapacity(statements.count)
         hashes.reserveCapacity(statements.count * 2 + 64)
+        let recordTime = try LedgerRecord.Time(millis: time)
         for (i, json) in statements.enumerated() {
             let bytes = try LedgerRecord.encode(
-                seq: head.size + Int64(i), timeMillis: time, prev: prev, envelopeJSON: json)
+                seq: head.size + Int64(i), time: recordTime, prev: prev, envelopeJSON: json)
             prev = Merkle.leafHash(bytes)
             range.append(prev, into: &hashes)
             records.append(bytes)
