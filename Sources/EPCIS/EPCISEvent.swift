@@ -126,13 +126,27 @@ public struct EPCISEvent: Sendable, Hashable {
 
     /// Records the canonical forms of every identifier the event names.
     package mutating func findCanonicalForms() {
-        // Gathered apart from `self`: a closure that changed `self` while `forEachIdentifier` reads it would make
+        findCanonicalForms { DigitalLink.canonicalURI(for: $0) }
+    }
+
+    /// `findCanonicalForms()`, the forms of its places and parties taken from `places` (kept by a thread that
+    /// reads many events naming the same few).
+    package mutating func findCanonicalForms(places: inout PlaceForms) {
+        findCanonicalForms { places.form(of: $0) }
+    }
+
+    /// Records the canonical forms of the objects, and of the places and parties by `placeForm`.
+    private mutating func findCanonicalForms(placeForm: (String) -> String?) {
+        // Gathered apart from `self`: a closure that changed `self` while `forEachObject` reads it would make
         // Swift copy the whole event.
         var forms = CanonicalForms()
-        forEachIdentifier { identifier in
+        forEachObject { identifier in
             if forms[identifier] == nil, let form = DigitalLink.canonicalURI(for: identifier) {
                 forms.add(identifier, form)
             }
+        }
+        forEachPlaceOrParty { identifier in
+            if forms[identifier] == nil, let form = placeForm(identifier) { forms.add(identifier, form) }
         }
         canonicalForms = forms
     }
@@ -155,6 +169,11 @@ public struct EPCISEvent: Sendable, Hashable {
     /// destinations (without gathering them into a new array).
     func forEachIdentifier(_ body: (String) -> Void) {
         forEachObject(body)
+        forEachPlaceOrParty(body)
+    }
+
+    /// Calls `body` with the event's places, sources and destinations.
+    private func forEachPlaceOrParty(_ body: (String) -> Void) {
         if let readPoint { body(readPoint) }
         if let bizLocation { body(bizLocation) }
         for reference in sourceList { body(reference.value) }

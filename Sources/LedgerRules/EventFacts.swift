@@ -17,7 +17,14 @@ public struct EventFacts: Sendable {
     /// Reads an event statement's payload; throws as `Statement.event(payload:)` does for one that is not a valid
     /// EPCIS event.
     public init(payload: [UInt8], indexKeys: Bool) throws {
-        if let (event, preHash) = CommonObjectEvent.read(payload) {
+        var places = PlaceForms()
+        try self.init(payload: payload, indexKeys: indexKeys, places: &places)
+    }
+
+    /// `init(payload:indexKeys:)`, with the forms of places and parties kept in `places` from one event to the next.
+    public init(payload: [UInt8], indexKeys: Bool, places: inout PlaceForms) throws {
+        var preHash: [UInt8] = []
+        if let event = CommonObjectEvent.read(payload, preHash: &preHash, places: &places) {
             self.init(event, digest: EventHash.digest(ofPreHash: preHash), indexKeys: indexKeys)
         } else {
             let event = try Statement.event(payload: payload)
@@ -41,26 +48,33 @@ extension EventFacts {
     /// index keys, subscriptions — which read the typed fields, and goes no further (the log keeps the signed
     /// bytes).
     public static func statement(payloadType: String, payload: [UInt8], stored: [UInt8]?) -> Statement? {
-        var opening = SealedEvent.ByteOpening()
-        return statement(payloadType: payloadType, payload: payload, stored: stored, using: &opening)
+        var workspace = Workspace()
+        return statement(payloadType: payloadType, payload: payload, stored: stored, using: &workspace)
     }
 
-    /// `statement(payloadType:payload:stored:)`, a sealed event opened in the working memory `opening` (kept by a
-    /// thread that checks many statements).
+    /// What a thread that reads many statements keeps from one to the next: the working memory a sealed event is
+    /// opened in, and the forms of the places and parties met.
+    public struct Workspace: Sendable {
+        public var opening = SealedEvent.ByteOpening()
+        public var places = PlaceForms()
+        public init() {}
+    }
+
+    /// `statement(payloadType:payload:stored:)`, read with the working memory `workspace`.
     public static func statement(
-        payloadType: String, payload: [UInt8], stored: [UInt8]?, using opening: inout SealedEvent.ByteOpening
+        payloadType: String, payload: [UInt8], stored: [UInt8]?, using workspace: inout Workspace
     ) -> Statement? {
         let event: [UInt8]
         switch payloadType {
         case Statement.eventPayloadType: event = payload
         case SealedEvent.payloadType:
-            guard let stored, let opened = SealedEvent.openedBytes(payload: payload, stored: stored, using: &opening)
+            guard let stored,
+                let opened = SealedEvent.openedBytes(payload: payload, stored: stored, using: &workspace.opening)
             else { return nil }
             event = opened.event
         default: return nil
         }
-        guard let (read, preHash) = CommonObjectEvent.read(event) else { return nil }
-        return .event(read, hash: EventHash.uri(of: EventHash.digest(ofPreHash: preHash)))
+        return CommonObjectEvent.statement(event, places: &workspace.places)
     }
 }
 
@@ -77,8 +91,22 @@ enum CommonObjectEvent {
     /// The event and its pre-hash, or nil for a payload this reader leaves to the general one. The event has its
     /// typed fields and canonical forms but not its `json` (left `null`): it must not go beyond its reader.
     static func read(_ payload: [UInt8]) -> (event: EPCISEvent, preHash: [UInt8])? {
+        var (preHash, places) = ([UInt8](), PlaceForms())
+        return read(payload, preHash: &preHash, places: &places).map { ($0, preHash) }
+    }
+
+    /// `read`, the pre-hash written to `preHash` and the forms of places and parties kept in `places`.
+    static func read(_ payload: [UInt8], preHash: inout [UInt8], places: inout PlaceForms) -> EPCISEvent? {
         guard let members = payload.withUnsafeBufferPointer({ Members(reading: $0) }) else { return nil }
-        return members.event()
+        return members.event(preHash: &preHash, places: &places)
+    }
+
+    /// The event statement of a payload `read` takes, with its hash; the event goes straight into the statement,
+    /// not copied there from a pair.
+    static func statement(_ payload: [UInt8], places: inout PlaceForms) -> Statement? {
+        var preHash: [UInt8] = []
+        guard let event = read(payload, preHash: &preHash, places: &places) else { return nil }
+        return .event(event, hash: EventHash.uri(of: EventHash.digest(ofPreHash: preHash)))
     }
 
     /// The texts of an event's members, read from its bytes.
@@ -158,8 +186,9 @@ enum CommonObjectEvent {
             return references[list.rawValue] != nil
         }
 
-        /// The event, if these members make a valid ObjectEvent (as `EPCISValidator` judges one), and its pre-hash.
-        func event() -> (event: EPCISEvent, preHash: [UInt8])? {
+        /// The event, if these members make a valid ObjectEvent (as `EPCISValidator` judges one), its pre-hash
+        /// written to `preHash`.
+        func event(preHash: inout [UInt8], places: inout PlaceForms) -> EPCISEvent? {
             guard type == EPCISEvent.Kind.object.rawValue,
                 let eventTimeText = eventTime, let time = Timestamp.parseDateTime(eventTimeText),
                 let eventTimeZoneOffset, Timestamp.parseOffset(eventTimeZoneOffset) != nil,
@@ -198,10 +227,9 @@ enum CommonObjectEvent {
                 bizTransactions, sources, destinations
             )
             (event.readPoint, event.bizLocation, event.epcList) = (readPoint, bizLocation, epcList)
-            event.findCanonicalForms()
-            // Written before the event is returned: reading its forms in the same expression copied the event.
-            let preHash = preHash(time: time, forms: event.canonicalForms)
-            return (event, preHash)
+            event.findCanonicalForms(places: &places)
+            preHash = self.preHash(time: time, forms: event.canonicalForms)
+            return event
         }
 
         /// The typed references of `list` as the validator reads them (a type a term of `vocabulary` or a URI,

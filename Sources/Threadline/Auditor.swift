@@ -261,6 +261,8 @@ public struct Auditor: Sendable {
         var verifiers: [String: Ed25519NoteVerifier] = [:]
         /// Working memory for opening sealed records.
         var opening = SealedEvent.ByteOpening()
+        /// The forms of the places and parties met (`PlaceForms`).
+        var places = PlaceForms()
     }
 
     /// Checks one record on its own; returns what the in-order checks need and, if the record is `indexed`, the
@@ -290,7 +292,7 @@ public struct Auditor: Sendable {
         // left to the general reader below, which also says what is wrong.
         if type == SealedEvent.payloadType, let stored = opening,
             let fast = SealedEvent.openedBytes(payload: payload, stored: stored, using: &workspace.opening),
-            let facts = try? EventFacts(payload: fast.event, indexKeys: indexed)
+            let facts = try? EventFacts(payload: fast.event, indexKeys: indexed, places: &workspace.places)
         {
             checked.sealed = (fast.disclosures, fast.erased.count)
             checked.erasures = fast.erased
@@ -309,7 +311,7 @@ public struct Auditor: Sendable {
         do {
             if type == Statement.eventPayloadType {
                 // Most records are events: read straight into what the rules and the index need.
-                let facts = try EventFacts(payload: payload, indexKeys: indexed)
+                let facts = try EventFacts(payload: payload, indexKeys: indexed, places: &workspace.places)
                 checked.statement = .event(digest: facts.digest, demands: facts.demands)
                 return (checked, facts.indexKeys)
             }

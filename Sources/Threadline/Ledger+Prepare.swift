@@ -80,10 +80,10 @@ public struct PreparedStatements: Sendable {
 }
 
 /// What each core keeps from statement to statement while `prepare` checks them: the signers' verifier keys, and
-/// the working memory a sealed event is opened in.
+/// what reading events keeps (`EventFacts.Workspace`).
 private struct Workspace {
     var verifiers: [String: Ed25519NoteVerifier] = [:]
-    var opening = SealedEvent.ByteOpening()
+    var facts = EventFacts.Workspace()
 }
 
 /// Admission's first half, off the actor: each statement's syntax, signatures, size and content, checked on all
@@ -125,7 +125,7 @@ extension Ledger {
         let statement =
             try EventFacts.statement(
                 payloadType: envelope.payloadType, payload: envelope.payload, stored: stored,
-                using: &workspace.opening)
+                using: &workspace.facts)
             ?? Statement(payloadType: envelope.payloadType, payload: envelope.payload, opening: submission.opening)
         let indexKeys = statement.indexKeys
         return PreparedStatement(

@@ -1,5 +1,6 @@
 @testable import EPCIS
 import Foundation
+import GS1Identifiers
 @testable import LedgerRules
 @testable import Statements
 import Testing
@@ -92,6 +93,52 @@ struct EventFactsTests {
         // Many are of the common shape (the samples' shipping and receiving events among them), so the byte reader
         // is exercised on events it was not written from.
         #expect(taken >= 30)
+    }
+
+    @Test("a workspace kept from event to event reads each as a fresh one does")
+    func keptWorkspace() throws {
+        let files =
+            (Corpus.hashExamples + Corpus.validDocuments).map { Corpus.vectors.appendingPathComponent($0) }
+            + Self.samples
+        var workspace = EventFacts.Workspace()
+        var places = PlaceForms()
+        var taken = 0
+        // Twice over: the second time, every place and party is one the workspace kept.
+        for payload in try files.flatMap(Self.payloads) + files.flatMap(Self.payloads) {
+            let fresh = EventFacts.statement(payloadType: Statement.eventPayloadType, payload: payload, stored: nil)
+            let kept = EventFacts.statement(
+                payloadType: Statement.eventPayloadType, payload: payload, stored: nil, using: &workspace)
+            switch (fresh, kept) {
+            case (.event(let a, let hashA)?, .event(let b, let hashB)?):
+                #expect(a == b && hashA == hashB)
+                taken += 1
+            case (nil, nil): break
+            default: Issue.record("one reader took the event, the other not")
+            }
+            let facts = try? EventFacts(payload: payload, indexKeys: true)
+            let keptFacts = try? EventFacts(payload: payload, indexKeys: true, places: &places)
+            #expect(facts?.digest == keptFacts?.digest && facts?.indexKeys == keptFacts?.indexKeys)
+        }
+        #expect(taken >= 60)
+    }
+
+    @Test func placeFormsAreTheCanonicalFormsAndStayFew() {
+        var places = PlaceForms()
+        for round in 0..<2 {
+            for i in 0..<(PlaceForms.capacity * 2 + 7) {
+                let identifiers = [
+                    "urn:epc:id:sgln:0614141.\(String(format: "%05d", i)).0",
+                    "https://id.gs1.org/417/061414\(String(format: "%06d", i))",
+                    "https://example.com/not-a-key/\(i)",
+                ]
+                for identifier in identifiers {
+                    #expect(
+                        places.form(of: identifier) == DigitalLink.canonicalURI(for: identifier),
+                        "\(identifier), round \(round)")
+                }
+                #expect(places.kept <= PlaceForms.capacity)
+            }
+        }
     }
 
     /// An ObjectEvent of the common shape: the event `ledger-bench --events` records.
