@@ -1,3 +1,4 @@
+import Foundation
 import EPCIS
 import Statements
 import TransparencyLog
@@ -17,14 +18,14 @@ public struct EventFacts: Sendable {
     /// Reads an event statement's payload; throws as `Statement.event(payload:)` does for one that is not a valid
     /// EPCIS event.
     public init(payload: [UInt8], indexKeys: Bool) throws {
-        var places = PlaceForms()
-        try self.init(payload: payload, indexKeys: indexKeys, places: &places)
+        var workspace = Workspace()
+        try self.init(payload: payload, indexKeys: indexKeys, using: &workspace)
     }
 
-    /// `init(payload:indexKeys:)`, with the forms of places and parties kept in `places` from one event to the next.
-    public init(payload: [UInt8], indexKeys: Bool, places: inout PlaceForms) throws {
+    /// `init(payload:indexKeys:)`, read with the working memory `workspace`.
+    public init(payload: [UInt8], indexKeys: Bool, using workspace: inout Workspace) throws {
         var preHash: [UInt8] = []
-        if let event = CommonObjectEvent.read(payload, preHash: &preHash, places: &places) {
+        if let event = CommonObjectEvent.read(payload, preHash: &preHash, using: &workspace) {
             self.init(event, digest: EventHash.digest(ofPreHash: preHash), indexKeys: indexKeys)
         } else {
             let event = try Statement.event(payload: payload)
@@ -53,11 +54,26 @@ extension EventFacts {
     }
 
     /// What a thread that reads many statements keeps from one to the next: the working memory a sealed event is
-    /// opened in, and the forms of the places and parties met.
+    /// opened in, the forms of the places and parties met, and the last `@context` read (a batch's events repeat
+    /// theirs).
     public struct Workspace: Sendable {
         public var opening = SealedEvent.ByteOpening()
-        public var places = PlaceForms()
+        var places = PlaceForms()
+        var context = ContextMemo()
         public init() {}
+    }
+
+    /// An event's `@context` as written, and what it declares.
+    struct ContextMemo: Sendable {
+        var bytes: [UInt8] = []
+        var context = JSONLDContext()
+
+        /// Whether `bytes` at `offset` begin with the `@context` kept: a JSON value ends where its own text says,
+        /// so the value there is that one.
+        func matches(_ text: UnsafeBufferPointer<UInt8>, at offset: Int) -> Bool {
+            !bytes.isEmpty && text.count - offset >= bytes.count
+                && bytes.withUnsafeBufferPointer { memcmp(text.baseAddress! + offset, $0.baseAddress!, $0.count) == 0 }
+        }
     }
 
     /// `statement(payloadType:payload:stored:)`, read with the working memory `workspace`.
@@ -74,7 +90,7 @@ extension EventFacts {
             event = opened.event
         default: return nil
         }
-        return CommonObjectEvent.statement(event, places: &workspace.places)
+        return CommonObjectEvent.statement(event, using: &workspace)
     }
 }
 
@@ -91,21 +107,24 @@ enum CommonObjectEvent {
     /// The event and its pre-hash, or nil for a payload this reader leaves to the general one. The event has its
     /// typed fields and canonical forms but not its `json` (left `null`): it must not go beyond its reader.
     static func read(_ payload: [UInt8]) -> (event: EPCISEvent, preHash: [UInt8])? {
-        var (preHash, places) = ([UInt8](), PlaceForms())
-        return read(payload, preHash: &preHash, places: &places).map { ($0, preHash) }
+        var (preHash, workspace) = ([UInt8](), EventFacts.Workspace())
+        return read(payload, preHash: &preHash, using: &workspace).map { ($0, preHash) }
     }
 
-    /// `read`, the pre-hash written to `preHash` and the forms of places and parties kept in `places`.
-    static func read(_ payload: [UInt8], preHash: inout [UInt8], places: inout PlaceForms) -> EPCISEvent? {
-        guard let members = payload.withUnsafeBufferPointer({ Members(reading: $0) }) else { return nil }
-        return members.event(preHash: &preHash, places: &places)
+    /// `read`, the pre-hash written to `preHash`, with the working memory `workspace`.
+    static func read(
+        _ payload: [UInt8], preHash: inout [UInt8], using workspace: inout EventFacts.Workspace
+    ) -> EPCISEvent? {
+        guard let members = payload.withUnsafeBufferPointer({ Members(reading: $0, contexts: &workspace.context) })
+        else { return nil }
+        return members.event(preHash: &preHash, places: &workspace.places)
     }
 
     /// The event statement of a payload `read` takes, with its hash; the event goes straight into the statement,
     /// not copied there from a pair.
-    static func statement(_ payload: [UInt8], places: inout PlaceForms) -> Statement? {
+    static func statement(_ payload: [UInt8], using workspace: inout EventFacts.Workspace) -> Statement? {
         var preHash: [UInt8] = []
-        guard let event = read(payload, preHash: &preHash, places: &places) else { return nil }
+        guard let event = read(payload, preHash: &preHash, using: &workspace) else { return nil }
         return .event(event, hash: EventHash.uri(of: EventHash.digest(ofPreHash: preHash)))
     }
 
@@ -130,13 +149,14 @@ enum CommonObjectEvent {
         var context = JSONLDContext()
 
         /// Reads one JSON object of the common shape; nil for anything else.
-        init?(reading bytes: UnsafeBufferPointer<UInt8>) {
+        init?(reading bytes: UnsafeBufferPointer<UInt8>, contexts: inout EventFacts.ContextMemo) {
             var scanner = Scanner(bytes: bytes)
             var seen: UInt64 = 0
             guard scanner.take(UInt8(ascii: "{")) else { return nil }
             repeat {
                 guard let name = scanner.plainString(), let field = EPCISValidator.Field(name: name),
-                    scanner.take(UInt8(ascii: ":")), seen & 1 << field.rawValue == 0, read(field, from: &scanner)
+                    scanner.take(UInt8(ascii: ":")), seen & 1 << field.rawValue == 0,
+                    read(field, from: &scanner, contexts: &contexts)
                 else { return nil }
                 seen |= 1 << field.rawValue
             } while scanner.take(UInt8(ascii: ","))
@@ -144,15 +164,25 @@ enum CommonObjectEvent {
         }
 
         /// Reads the value of `field`; false when it is not of the common shape.
-        private mutating func read(_ field: EPCISValidator.Field, from scanner: inout Scanner) -> Bool {
+        private mutating func read(
+            _ field: EPCISValidator.Field, from scanner: inout Scanner, contexts: inout EventFacts.ContextMemo
+        ) -> Bool {
             func text(_ field: inout String?) -> Bool {
                 field = scanner.text()
                 return field != nil
             }
             switch field {
             case .context:
+                scanner.skipSpace()
+                let start = scanner.i
+                if contexts.matches(scanner.bytes, at: start) {
+                    scanner.i += contexts.bytes.count
+                    context = contexts.context
+                    return true
+                }
                 guard let declarations = scanner.context() else { return false }
                 if !declarations.isEmpty { context = JSONLDContext(.array(declarations)) }
+                contexts = .init(bytes: Array(scanner.bytes[start..<scanner.i]), context: context)
                 return true
             case .type: return text(&type)
             case .eventTime: return text(&eventTime)

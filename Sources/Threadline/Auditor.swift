@@ -259,10 +259,8 @@ public struct Auditor: Sendable {
     private struct Workspace {
         /// The signers' keys met so far, by keyid.
         var verifiers: [String: Ed25519NoteVerifier] = [:]
-        /// Working memory for opening sealed records.
-        var opening = SealedEvent.ByteOpening()
-        /// The forms of the places and parties met (`PlaceForms`).
-        var places = PlaceForms()
+        /// What reading events keeps (`EventFacts.Workspace`), the working memory for opening sealed ones among it.
+        var facts = EventFacts.Workspace()
     }
 
     /// Checks one record on its own; returns what the in-order checks need and, if the record is `indexed`, the
@@ -291,8 +289,8 @@ public struct Auditor: Sendable {
         // Most sealed records open from their bytes (`SealedEvent.openedBytes`); anything else, and any doubt, is
         // left to the general reader below, which also says what is wrong.
         if type == SealedEvent.payloadType, let stored = opening,
-            let fast = SealedEvent.openedBytes(payload: payload, stored: stored, using: &workspace.opening),
-            let facts = try? EventFacts(payload: fast.event, indexKeys: indexed, places: &workspace.places)
+            let fast = SealedEvent.openedBytes(payload: payload, stored: stored, using: &workspace.facts.opening),
+            let facts = try? EventFacts(payload: fast.event, indexKeys: indexed, using: &workspace.facts)
         {
             checked.sealed = (fast.disclosures, fast.erased.count)
             checked.erasures = fast.erased
@@ -311,7 +309,7 @@ public struct Auditor: Sendable {
         do {
             if type == Statement.eventPayloadType {
                 // Most records are events: read straight into what the rules and the index need.
-                let facts = try EventFacts(payload: payload, indexKeys: indexed, places: &workspace.places)
+                let facts = try EventFacts(payload: payload, indexKeys: indexed, using: &workspace.facts)
                 checked.statement = .event(digest: facts.digest, demands: facts.demands)
                 return (checked, facts.indexKeys)
             }

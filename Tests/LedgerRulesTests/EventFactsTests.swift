@@ -101,7 +101,7 @@ struct EventFactsTests {
             (Corpus.hashExamples + Corpus.validDocuments).map { Corpus.vectors.appendingPathComponent($0) }
             + Self.samples
         var workspace = EventFacts.Workspace()
-        var places = PlaceForms()
+        var factsWorkspace = EventFacts.Workspace()
         var taken = 0
         // Twice over: the second time, every place and party is one the workspace kept.
         for payload in try files.flatMap(Self.payloads) + files.flatMap(Self.payloads) {
@@ -116,7 +116,7 @@ struct EventFactsTests {
             default: Issue.record("one reader took the event, the other not")
             }
             let facts = try? EventFacts(payload: payload, indexKeys: true)
-            let keptFacts = try? EventFacts(payload: payload, indexKeys: true, places: &places)
+            let keptFacts = try? EventFacts(payload: payload, indexKeys: true, using: &factsWorkspace)
             #expect(facts?.digest == keptFacts?.digest && facts?.indexKeys == keptFacts?.indexKeys)
         }
         #expect(taken >= 60)
