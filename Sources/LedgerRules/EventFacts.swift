@@ -1,5 +1,5 @@
-import Foundation
 import EPCIS
+import Foundation
 import Statements
 import TransparencyLog
 
