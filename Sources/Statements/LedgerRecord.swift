@@ -53,7 +53,6 @@ public struct LedgerRecord: Sendable, Equatable {
 
     /// A record's time, checked and written out once for all the records appended at that time.
     public struct Time: Sendable {
-        public let millis: Int64
         /// The `time` line's value.
         let text: [UInt8]
 
@@ -62,7 +61,6 @@ public struct LedgerRecord: Sendable, Equatable {
                 throw StatementError(
                     .recordTime, "time \(millis) ms is outside 1970-01-01…9999-12-31 (is the clock right?)")
             }
-            self.millis = millis
             var text: [UInt8] = []
             Timestamp.write(millis: millis, into: &text)
             self.text = text

@@ -37,7 +37,8 @@ public struct PreparedStatements: Sendable {
     /// How many statements.
     public var count: Int { items.count }
 
-    /// Each statement's canonical bytes, what it says, and its opening, in order.
+    /// Each statement's canonical bytes, what it says, and its opening, in order (a whole batch's, as a test
+    /// builds its records).
     var canonical: [[UInt8]] { items.map(\.canonical) }
     var statements: [Statement] { items.map(\.statement) }
     var openings: [[UInt8]?] { items.map(\.opening) }

@@ -198,30 +198,23 @@ public actor Ledger {
             let size = try await catchUp()
             let decision = try await decide(group, at: size)
             let accepted = decision.accepted
-            let canonical = accepted.flatMap { a in a.keep.map { group[a.request].prepared.items[$0].canonical } }
-            let keys = accepted.flatMap { a in a.keep.map { group[a.request].prepared.items[$0].indexKeys } }
-            let openings = accepted.flatMap { a in a.keep.map { group[a.request].prepared.items[$0].opening } }
+            // The accepted statements, in the order they are appended.
+            let items = accepted.flatMap { a in a.keep.map { group[a.request].prepared.items[$0] } }
+            let canonical = items.map(\.canonical)
+            let keys = items.map(\.indexKeys)
+            let openings = items.map(\.opening)
             // What the accepted statements tell subscribers, by statement: written with the records.
             let matcher = try await currentMatcher()
             var told: [[(subscription: String, topic: String)]] = []
             if !matcher.isEmpty {
-                for a in accepted {
-                    let prepared = group[a.request].prepared
-                    for i in a.keep {
-                        told.append(
-                            matcher.messages(
-                                for: prepared.items[i].statement, keys: keys[told.count],
-                                signers: prepared.items[i].signers,
-                                registry: decision.registry))
-                    }
+                told = items.map {
+                    matcher.messages(
+                        for: $0.statement, keys: $0.indexKeys, signers: $0.signers, registry: decision.registry)
                 }
             }
             if matcher.watchesClones {
                 try await addCloneAlerts(
-                    to: &told,
-                    statements: accepted.flatMap { a in a.keep.map { group[a.request].prepared.items[$0].statement } },
-                    signers: accepted.flatMap { a in a.keep.map { group[a.request].prepared.items[$0].signers } },
-                    from: size,
+                    to: &told, statements: items.map(\.statement), signers: items.map(\.signers), from: size,
                     matcher: matcher, registry: decision.registry)
             }
             let time = clock()
