@@ -4,31 +4,39 @@ import GS1Identifiers
 /// names a handful, so they are searched in order (cheaper than hashing each lookup's string); past `indexedAfter`
 /// a dictionary keeps lookups constant-time for events that list thousands.
 package struct CanonicalForms: Sendable, Hashable {
-    private var identifiers: [String] = []
-    private var forms: [String] = []
+    /// An identifier and its canonical form.
+    private struct Entry: Sendable, Hashable {
+        let identifier: String
+        let form: String
+    }
+
+    private var entries: [Entry] = []
     /// Each identifier's position, once there are more than `indexedAfter`.
     private var positions: [String: Int]?
 
     static let indexedAfter = 16
+    /// The room the first `add` makes: an event names an object, a place or two and its parties, so one buffer
+    /// usually holds them all.
+    static let initialCapacity = 6
 
     /// The canonical form of `identifier`, if it was added.
     package subscript(identifier: String) -> String? {
-        if let positions { return positions[identifier].map { forms[$0] } }
+        if let positions { return positions[identifier].map { entries[$0].form } }
         let count = identifier.utf8.count
-        for i in identifiers.indices where identifiers[i].utf8.count == count && identifiers[i] == identifier {
-            return forms[i]
+        for entry in entries where entry.identifier.utf8.count == count && entry.identifier == identifier {
+            return entry.form
         }
         return nil
     }
 
     /// Records `form` as `identifier`'s canonical form (`identifier` must not have been added).
     mutating func add(_ identifier: String, _ form: String) {
-        identifiers.append(identifier)
-        forms.append(form)
+        if entries.isEmpty { entries.reserveCapacity(CanonicalForms.initialCapacity) }
+        entries.append(Entry(identifier: identifier, form: form))
         if positions != nil {
-            positions![identifier] = identifiers.count - 1
-        } else if identifiers.count > CanonicalForms.indexedAfter {
-            positions = Dictionary(uniqueKeysWithValues: zip(identifiers, identifiers.indices))
+            positions![identifier] = entries.count - 1
+        } else if entries.count > CanonicalForms.indexedAfter {
+            positions = Dictionary(uniqueKeysWithValues: entries.enumerated().map { ($1.identifier, $0) })
         }
     }
 }

@@ -20,8 +20,10 @@ public enum EventHash {
     }
 
     /// What an event hash URI holds before its 64 lower-case hex digits, and after them.
-    public static let uriPrefix = "ni:///sha-256;"
-    public static let uriSuffix = "?ver=CBV2.0"
+    public static let uriPrefix = String(describing: uriHead)
+    public static let uriSuffix = String(describing: uriTail)
+    private static let uriHead: StaticString = "ni:///sha-256;"
+    private static let uriTail: StaticString = "?ver=CBV2.0"
 
     /// The `ni:` URI of a pre-hash string.
     public static func uri(ofPreHash preHash: String) -> String {
@@ -35,7 +37,7 @@ public enum EventHash {
     package static func digest(ofPreHash preHash: [UInt8]) -> Hash { Hash.sha256(preHash) }
 
     /// The `ni:` URI of an event hash's digest.
-    public static func uri(of digest: Hash) -> String { uriPrefix + digest.hex + uriSuffix }
+    public static func uri(of digest: Hash) -> String { digest.hex(between: uriHead, and: uriTail) }
 
     /// The pre-hash string: `eventType=<type>`, the standard fields in CBV order, then everything else sorted.
     public static func preHash(of event: JSONValue, context: JSONLDContext, ignoring: Set<String> = []) -> String {
@@ -383,28 +385,67 @@ public enum EventHash {
     /// in code point (byte) order. Most fields have one value: the boundaries are kept only from the second.
     struct Segments {
         let start: Int
+        /// Where the first two segments end; the others' ends are in `more`.
         private var first: Int?
+        private var second: Int?
         private var more: [Int] = []
 
         init(start: Int) { self.start = start }
 
         /// Ends the current segment at `end` (an empty segment is no segment).
         mutating func end(at end: Int) {
-            let last = more.last ?? first ?? start
+            let last = more.last ?? second ?? first ?? start
             guard end > last else { return }
-            if first == nil { first = end } else { more.append(end) }
+            if first == nil {
+                first = end
+            } else if second == nil {
+                second = end
+            } else {
+                more.append(end)
+            }
         }
 
-        /// Puts the segments of `out` in byte order.
+        /// Puts the segments of `out` in byte order (the segments' bounds and the sorted bytes are kept in
+        /// temporary memory: this runs for most events' fields).
         func sort(_ out: inout [UInt8]) {
-            guard let first, let end = more.last else { return }
-            let bounds = [start, first] + more
-            var ranges = (1..<bounds.count).map { bounds[$0 - 1]..<bounds[$0] }
-            ranges.sort { out[$0].lexicographicallyPrecedes(out[$1]) }
-            var sorted: [UInt8] = []
-            sorted.reserveCapacity(end - start)
-            for range in ranges { sorted += out[range] }
-            out.replaceSubrange(start..<end, with: sorted)
+            guard let first, let second else { return }
+            let end = more.last ?? second
+            withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: 2 + more.count) { buffer in
+                var ranges = buffer
+                ranges[0] = start..<first
+                ranges[1] = first..<second
+                var previous = second
+                for (offset, next) in more.enumerated() {
+                    ranges[2 + offset] = previous..<next
+                    previous = next
+                }
+                let moved = out.withUnsafeBufferPointer { bytes in
+                    func precedes(_ a: Range<Int>, _ b: Range<Int>) -> Bool {
+                        let common = min(a.count, b.count)
+                        let order =
+                            common == 0
+                            ? 0 : memcmp(bytes.baseAddress! + a.lowerBound, bytes.baseAddress! + b.lowerBound, common)
+                        return order < 0 || (order == 0 && a.count < b.count)
+                    }
+                    if zip(ranges, ranges.dropFirst()).allSatisfy({ !precedes($1, $0) }) { return false }
+                    ranges.sort(by: precedes)
+                    return true
+                }
+                guard moved else { return }
+                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: end - start) { sorted in
+                    var at = 0
+                    out.withUnsafeBufferPointer { bytes in
+                        for range in ranges {
+                            (sorted.baseAddress! + at).initialize(
+                                from: bytes.baseAddress! + range.lowerBound, count: range.count)
+                            at += range.count
+                        }
+                    }
+                    out.withUnsafeMutableBufferPointer { bytes in
+                        (bytes.baseAddress! + start).update(from: sorted.baseAddress!, count: end - start)
+                    }
+                }
+            }
         }
     }
 

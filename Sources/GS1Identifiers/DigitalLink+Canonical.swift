@@ -473,10 +473,26 @@ extension DigitalLink {
     private static func writeCanonical(webURI bytes: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) -> Bool {
         let end = bytes.firstIndex { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? bytes.count
         guard let colon = bytes[..<end].firstIndex(of: UInt8(ascii: ":")) else { return false }
-        // The segments after `scheme://host`.
-        let segments = bytes[min(colon + 3, end)..<end].split(
-            separator: UInt8(ascii: "/"), omittingEmptySubsequences: false
-        ).dropFirst().map(Segment.init)
+        // The segments after `scheme://host`, one more than the slashes after it (kept in temporary memory: every
+        // Digital Link an event names comes this way).
+        let path = bytes[min(colon + 3, end)..<end]
+        let count = path.count { $0 == UInt8(ascii: "/") }
+        guard count > 0, let hostEnd = path.firstIndex(of: UInt8(ascii: "/")) else { return false }
+        return withUnsafeTemporaryAllocation(of: Segment.self, capacity: count) { buffer in
+            var n = 0
+            var from = hostEnd + 1
+            for i in from...path.endIndex where i == path.endIndex || path[i] == UInt8(ascii: "/") {
+                buffer.initializeElement(at: n, to: Segment(bytes[from..<i]))
+                n += 1
+                from = i + 1
+            }
+            defer { buffer.deinitialize() }
+            return writeCanonical(segments: UnsafeBufferPointer(buffer), into: &out)
+        }
+    }
+
+    /// Writes the canonical form of a Digital Link whose path segments (after the host) are `segments`.
+    private static func writeCanonical(segments: UnsafeBufferPointer<Segment>, into out: inout [UInt8]) -> Bool {
         guard let start = segments.indices.first(where: { segments[$0].isPrimaryKey }), start + 1 < segments.endIndex
         else { return false }
         // AI and value pairs from the primary key on; a last AI without a value only as a trailing slash.

@@ -376,11 +376,15 @@ public enum IndexKey {
         keys.reserveCapacity(10)
         forEachKey(of: event, hexDigest: digest(ofHash: hash)) { keys.append($0 + $1) }
         if keys.count <= 16 {
-            // Most events have a handful of keys: a linear search is cheaper than hashing them.
-            var unique: [String] = []
-            unique.reserveCapacity(keys.count)
-            for key in keys where !unique.contains(key) { unique.append(key) }
-            return unique
+            // Most events have a handful of keys: a linear search is cheaper than hashing them, and the first of
+            // each is moved forward in place.
+            var kept = 0
+            for i in keys.indices where !keys[..<kept].contains(keys[i]) {
+                keys.swapAt(kept, i)
+                kept += 1
+            }
+            keys.removeLast(keys.count - kept)
+            return keys
         }
         var seen = Set<String>()
         return keys.filter { seen.insert($0).inserted }

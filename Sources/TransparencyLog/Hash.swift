@@ -101,16 +101,30 @@ public struct Hash: Hashable, Sendable, Comparable, CustomStringConvertible {
     public var base64: String { data.base64EncodedString() }
 
     /// Lower-case hexadecimal.
-    public var hex: String {
-        String(unsafeUninitializedCapacity: 2 * Hash.byteCount) { out in
+    public var hex: String { hex(between: "", and: "") }
+
+    /// `prefix`, the lower-case hexadecimal, then `suffix`: one string made at once (an event hash URI is made
+    /// for every event read).
+    public func hex(between prefix: StaticString, and suffix: StaticString) -> String {
+        let (head, tail) = (prefix.utf8CodeUnitCount, suffix.utf8CodeUnitCount)
+        return String(unsafeUninitializedCapacity: head + 2 * Hash.byteCount + tail) { out in
             let digits: StaticString = "0123456789abcdef"
+            if head > 0 {
+                _ = UnsafeMutableBufferPointer(rebasing: out[..<head]).initialize(
+                    from: UnsafeBufferPointer(start: prefix.utf8Start, count: head))
+            }
             withUnsafeBytes(of: self) { bytes in
                 for (i, byte) in bytes.enumerated() {
-                    out[2 * i] = digits.utf8Start[Int(byte >> 4)]
-                    out[2 * i + 1] = digits.utf8Start[Int(byte & 15)]
+                    out[head + 2 * i] = digits.utf8Start[Int(byte >> 4)]
+                    out[head + 2 * i + 1] = digits.utf8Start[Int(byte & 15)]
                 }
             }
-            return 2 * Hash.byteCount
+            let end = head + 2 * Hash.byteCount
+            if tail > 0 {
+                _ = UnsafeMutableBufferPointer(rebasing: out[end...]).initialize(
+                    from: UnsafeBufferPointer(start: suffix.utf8Start, count: tail))
+            }
+            return end + tail
         }
     }
 

@@ -141,6 +141,31 @@ struct EventFactsTests {
         }
     }
 
+    @Test("an event naming many objects, some twice, in any order: the same hash, keys and canonical forms")
+    func manyObjectsInAnyOrder() throws {
+        // More than `CanonicalForms.indexedAfter` distinct objects, in both forms; one URN twice, and a Digital Link
+        // on another domain.
+        let objects =
+            (0..<24).map { "urn:epc:id:sgtin:0614141.112345.S\($0)" }
+            + (0..<12).map { "https://id.gs1.org/01/00614141123452/21/L\($0)" }
+            + ["https://example.com/01/00614141123452/21/S3", "urn:epc:id:sgtin:0614141.112345.S3"]
+        var generator = SeededGenerator(state: 21)
+        var digests = Set<Hash>()
+        for _ in 0..<4 {
+            let list = objects.shuffled(using: &generator).map { "\"\($0)\"" }.joined(separator: ",")
+            let members = Self.base.map { $0.0 == "epcList" ? ($0.0, "[\(list)]") : $0 }
+            let payload = Array(Self.text(members).utf8)
+            #expect(Self.agree(payload))
+            let facts = try EventFacts(payload: payload, indexKeys: true)
+            digests.insert(facts.digest)
+            let keys = facts.indexKeys?.strings.filter { $0.hasPrefix("epc:") } ?? []
+            #expect(keys.count == 24 + 12 + 1)
+            #expect(keys.contains("epc:https://id.gs1.org/01/10614141123459/21/S3"))
+            #expect(keys.contains("epc:https://id.gs1.org/01/00614141123452/21/S3"))
+        }
+        #expect(digests.count == 1)
+    }
+
     /// An ObjectEvent of the common shape: the event `ledger-bench --events` records.
     static let base: [(String, String)] = [
         ("@context", #"["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"]"#),
