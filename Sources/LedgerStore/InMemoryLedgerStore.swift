@@ -42,7 +42,7 @@ public actor InMemoryLedgerStore: LedgerStore {
         storedOpenings.merge(batch.openings) { _, new in new }
         for (seq, keys) in batch.reindexed where seq < indexed {
             for key in Array(index.keys) { index[key]?.removeAll { $0 == seq } }
-            insert(keys.map { IndexEntry(key: $0, seq: seq) })
+            insert(keys.after.map { IndexEntry(key: $0, seq: seq) })
         }
         if indexed == size {
             insert(batch.index)

@@ -65,6 +65,11 @@ public protocol LedgerStore: OutboxStore {
     /// them without a `String` per entry). The default gathers `indexEntries(in:)`.
     func indexKeys(in range: Range<Int64>) async throws -> IndexKeySpan
 
+    /// The sums (wrapping) of `digest`'s digests of the entries of the records below `end`, by block of
+    /// `IndexDigest.blockSize` records: what an audit compares with the log's, reading the index once in whatever
+    /// order the store keeps it. The default sums `indexKeys(in:)` block by block.
+    func indexDigests(below end: Int64, using digest: IndexDigest) async throws -> [UInt64]
+
     /// Adds the entries of records `from..<to` (`from` must be `indexedSize`, `to` at most the log's size).
     func addIndex(_ entries: [IndexEntry], from: Int64, to: Int64) async throws
 
@@ -93,6 +98,22 @@ extension LedgerStore {
         var keys = IndexKeySpan(span: range)
         for entry in try await indexEntries(in: range) { try keys.append(entry.key, seq: entry.seq) }
         return keys.finished()
+    }
+
+    public func indexDigests(below end: Int64, using digest: IndexDigest) async throws -> [UInt64] {
+        var sums: [UInt64] = []
+        for block in 0..<IndexDigest.blocks(below: end) {
+            let start = Int64(block) * IndexDigest.blockSize
+            let keys = try await indexKeys(in: start..<min(start + IndexDigest.blockSize, end))
+            var sum: UInt64 = 0
+            for seq in keys.span {
+                for key in keys.keys(of: seq) {
+                    sum &+= key.withUnsafeBytes { digest.entry(key: digest.key($0), seq: seq) }
+                }
+            }
+            sums.append(sum)
+        }
+        return sums
     }
 }
 
@@ -172,9 +193,9 @@ public struct AppendBatch: Sendable {
     /// Openings to write in the same transaction, by record: the batch's sealed records' and, for an erasure,
     /// an earlier record's rewritten one (each replaces what the store held).
     public let openings: [Int64: [UInt8]]
-    /// Earlier records whose index entries are replaced, with their new keys (an erasure's record, whose erased
-    /// fields no longer name anything): written when the index covers the record.
-    public let reindexed: [Int64: [String]]
+    /// Earlier records whose index entries are replaced (an erasure's record, whose erased fields no longer name
+    /// anything): written when the index covers the record.
+    public let reindexed: [Int64: Reindexing]
     /// The outbox messages the batch's records cause (`OutboxStore`), written pending in the same transaction, at
     /// `outboxMillis`.
     public var outbox: [OutboxMessage] = []
@@ -182,7 +203,7 @@ public struct AppendBatch: Sendable {
 
     public init(
         records: [[UInt8]], hashes: [Hash], head: LedgerHead, index: [IndexEntry] = [],
-        openings: [Int64: [UInt8]] = [:], reindexed: [Int64: [String]] = [:]
+        openings: [Int64: [UInt8]] = [:], reindexed: [Int64: Reindexing] = [:]
     ) {
         self.records = records
         self.hashes = hashes
@@ -196,7 +217,7 @@ public struct AppendBatch: Sendable {
     /// and their `index` entries.
     public init(
         appending records: [[UInt8]], to head: LedgerHead, index: [IndexEntry] = [], openings: [Int64: [UInt8]] = [:],
-        reindexed: [Int64: [String]] = [:]
+        reindexed: [Int64: Reindexing] = [:]
     ) {
         var range = head.range
         var hashes: [Hash] = []
@@ -220,6 +241,18 @@ public struct AppendBatch: Sendable {
             reindexed.keys.allSatisfy({ (0..<before.size).contains($0) }),
             outbox.allSatisfy({ (before.size..<size).contains($0.seq) })
         else { throw LedgerStoreError.corrupt("an append batch does not match the head it was built on") }
+    }
+}
+
+/// An indexed record's keys replaced: the keys it named, whose entries go (a store that keeps entries by key finds
+/// them by these), and the keys it names now.
+public struct Reindexing: Sendable, Equatable {
+    public let before: [String]
+    public let after: [String]
+
+    public init(before: [String], after: [String]) {
+        self.before = before
+        self.after = after
     }
 }
 

@@ -187,7 +187,7 @@ public final class PostgresLedgerStore: LedgerStore {
             let indexed = try await Self.indexedSize(on: connection, logger)
             for (seq, keys) in batch.reindexed.sorted(by: { $0.key < $1.key }) where seq < indexed {
                 try await connection.query("DELETE FROM index_entries WHERE seq = \(seq)", logger: logger)
-                try await Self.insert(keys.map { IndexEntry(key: $0, seq: seq) }, on: connection, logger)
+                try await Self.insert(keys.after.map { IndexEntry(key: $0, seq: seq) }, on: connection, logger)
             }
             if indexed == size {
                 try await Self.insert(batch.index, on: connection, logger)

@@ -4,9 +4,14 @@ import LedgerStore
 
 /// The derived index, stored as runs (`IndexRun`, Specs/04 §2, "The index's runs").
 extension SQLiteLedgerStore {
-    /// The runs that may hold records of a span: those beginning in the span's blocks (read through the covering
-    /// `index_runs_by_first`).
+    /// The runs that may hold records of a span: those beginning in the span's blocks. There is no index by
+    /// record (an append would write it too), so this reads the whole table: only an audit's comparison of a block
+    /// that disagrees does, and a test.
     package static let indexSpanSQL = "SELECT key, first, last, gaps FROM index_runs WHERE first >= ? AND first < ?"
+    /// A key's runs from a record on (a lookup), and a key's runs in a block (an erasure's rewrite): both searches
+    /// of the table's primary key.
+    package static let lookupSQL = "SELECT first, last, gaps FROM index_runs WHERE key = ? AND last >= ? ORDER BY last"
+    package static let keyBlockSQL = "SELECT first, last, gaps FROM index_runs WHERE key = ? AND last >= ? AND last < ?"
 
     public func indexedSize() async throws -> Int64 {
         try await pool.read { try Self.indexedSize($0) }
@@ -21,8 +26,7 @@ extension SQLiteLedgerStore {
         // their last records they give its records in order.
         let unique = Set(keys).sorted()
         return try await pool.read { db in
-            let statement = try db.cachedStatement(
-                sql: "SELECT first, last, gaps FROM index_runs WHERE key = ? AND last >= ? ORDER BY last")
+            let statement = try db.cachedStatement(sql: Self.lookupSQL)
             var out: [IndexEntry] = []
             for key in unique {
                 var text = key
@@ -91,6 +95,25 @@ extension SQLiteLedgerStore {
         }
     }
 
+    public func indexDigests(below end: Int64, using digest: IndexDigest) async throws -> [UInt64] {
+        try await pool.read { db in
+            // The table in its own order (by key): each run's key is digested once, then each of its records.
+            var sums = [UInt64](repeating: 0, count: IndexDigest.blocks(below: end))
+            let statement = try db.cachedStatement(sql: "SELECT key, first, last, gaps FROM index_runs WHERE first < ?")
+            let rows = try Row.fetchCursor(statement, arguments: [end])
+            let raw = statement.sqliteStatement
+            while try rows.next() != nil {
+                let key = digest.key(
+                    UnsafeRawBufferPointer(
+                        start: sqlite3_column_text(raw, 0), count: Int(sqlite3_column_bytes(raw, 0))))
+                try Self.forEachSeq(raw, columns: 1) { seq in
+                    if seq < end { sums[IndexDigest.block(of: seq)] &+= digest.entry(key: key, seq: seq) }
+                }
+            }
+            return sums
+        }
+    }
+
     public func addIndex(_ entries: [IndexEntry], from: Int64, to: Int64) async throws {
         try await pool.writeWithoutTransaction { db in
             try db.inTransaction(.immediate) {
@@ -137,24 +160,32 @@ extension SQLiteLedgerStore {
         }
     }
 
-    /// Replaces the keys of indexed records (an erasure's): each block holding one is read, changed and written
-    /// again as runs.
-    static func reindex(_ db: Database, _ changes: [Int64: [String]]) throws {
-        for block in Set(changes.keys.map(IndexRun.block(of:))).sorted() {
-            let blockStart = block * IndexRun.blockSize
-            let span = blockStart..<blockStart + IndexRun.blockSize
-            var entries: [IndexEntry] = []
-            try forEachRun(db, in: span) { key, seqs in
-                let key = String(decoding: key, as: UTF8.self)
-                for seq in seqs where changes[seq] == nil { entries.append(IndexEntry(key: key, seq: seq)) }
+    /// Replaces the keys of indexed records (an erasure's): for each key a record named or names, the key's runs
+    /// in the record's block are read (by the primary key), the record taken out or put in, and the runs written
+    /// again, so a key's runs still never overlap.
+    static func reindex(_ db: Database, _ changes: [Int64: Reindexing]) throws {
+        let select = try db.cachedStatement(sql: keyBlockSQL)
+        let delete = try db.cachedStatement(sql: "DELETE FROM index_runs WHERE key = ? AND last >= ? AND last < ?")
+        for (seq, change) in changes.sorted(by: { $0.key < $1.key }) {
+            let blockStart = IndexRun.block(of: seq) * IndexRun.blockSize
+            let named = Set(change.after)
+            for key in Set(change.before).union(named).sorted() {
+                var text = key
+                var seqs: [Int64] = []
+                try text.withUTF8 { bytes in
+                    let bind: (OpaquePointer) -> Void = { raw in
+                        sqlite3_bind_text(raw, 1, bytes.baseAddress, Int32(bytes.count), nil)
+                        sqlite3_bind_int64(raw, 2, blockStart)
+                        sqlite3_bind_int64(raw, 3, blockStart + IndexRun.blockSize)
+                    }
+                    try step(select, db, bind: bind) { raw in
+                        try forEachSeq(raw, columns: 0) { if $0 != seq { seqs.append($0) } }
+                    }
+                    try step(delete, db, bind: bind)
+                }
+                if named.contains(key) { seqs.append(seq) }
+                try insert(db, IndexRun.runs(of: seqs.sorted().map { IndexEntry(key: key, seq: $0) }))
             }
-            for (seq, keys) in changes where span.contains(seq) {
-                entries += keys.map { IndexEntry(key: $0, seq: seq) }
-            }
-            try db.execute(
-                sql: "DELETE FROM index_runs WHERE first >= ? AND first < ?",
-                arguments: [span.lowerBound, span.upperBound])
-            try insert(db, IndexRun.runs(of: entries))
         }
     }
 

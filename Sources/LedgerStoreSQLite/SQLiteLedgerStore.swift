@@ -199,6 +199,11 @@ public final class SQLiteLedgerStore: LedgerStore {
                     UPDATE index_state SET size = 0 WHERE id = 1;
                     """)
         }
+        migrator.registerMigration("v11-no-runs-by-first") { db in
+            // The audit compares the index by keyed digests, reading the runs in key order (Specs/10 §3), and an
+            // erasure rewrites its record's runs by key: the second B-tree every index row was written to goes.
+            try db.execute(sql: "DROP INDEX IF EXISTS index_runs_by_first")
+        }
         return migrator
     }
 

@@ -25,12 +25,17 @@ extension Auditor {
         private var computed: [Hash] = []
         /// The erasures sealed records' openings claim, by the record said to have made them: `"<seq> <digest>"`.
         private var erasureClaims: [Int64: Set<String>] = [:]
+        /// The sums of the digests of the index entries the indexed records' keys make, by block (`IndexDigest`),
+        /// and the blocks holding a record whose keys are unknown.
+        private var indexSums: [UInt64]
+        private var unknownIndexBlocks: Set<Int> = []
 
         init(metadata: LedgerMetadata, checkpoints: [StoredCheckpoint], size: Int64, indexed: Int64) throws {
             self.metadata = metadata
             self.operatorKey = try Ed25519NoteVerifier(verifierKey: metadata.operatorKey)
             self.checkpoints = checkpoints[...]
             self.indexed = indexed
+            indexSums = Array(repeating: 0, count: IndexDigest.blocks(below: indexed))
             report.checkpointSize = checkpoints.last?.size
             rules = Rules(registry: Registry(operatorKey: metadata.operatorKey))
             // Most records are events: room for all of them spares rehashing a growing table.
@@ -57,15 +62,20 @@ extension Auditor {
         /// The next chunk of the log, in order.
         mutating func check(_ chunk: CheckedChunk) {
             var storedIndex = 0
-            var disagreements = (missing: 0, extra: 0)
             computed.removeAll(keepingCapacity: true)
             // By index, so each result is read where it is (an enumeration copied every one).
             for offset in chunk.checked.indices {
                 let seq = chunk.span.lowerBound + Int64(offset)
                 let result = chunk.checked[offset]
                 check(result, seq: seq, chunk: chunk, storedIndex: &storedIndex)
-                compareIndex(result, seq: seq, disagreements: &disagreements)
-                if seq < indexed { report.indexedRecords += 1 }
+                if seq < indexed {
+                    report.indexedRecords += 1
+                    if let digest = result.indexDigest {
+                        indexSums[IndexDigest.block(of: seq)] &+= digest
+                    } else {
+                        unknownIndexBlocks.insert(IndexDigest.block(of: seq))
+                    }
+                }
                 checkCheckpoints(upTo: seq + 1)
             }
             report.storedHashes += Int64(chunk.storedHashes.count)
@@ -149,7 +159,38 @@ extension Auditor {
                 message: "the opening lists \(parts[1]) as erased by record \(by), which does not erase it")
         }
 
-        /// At most three of each kind of index disagreement a chunk: `reindex` mends them all.
+        /// The blocks of the index to compare entry by entry, `storeSums` being the store's sums
+        /// (`LedgerStore.indexDigests`): those whose sums disagree and those holding a record whose keys are
+        /// unknown, the first `Auditor.indexBlocksInDetail` of them; and the other blocks whose sums disagree.
+        func blocksToCompare(storeSums: [UInt64]) -> (inDetail: [Int], more: [Int]) {
+            let disagreeing = indexSums.indices.filter { block in
+                unknownIndexBlocks.contains(block)
+                    || indexSums[block] != (block < storeSums.count ? storeSums[block] : 0)
+            }
+            return (
+                Array(disagreeing.prefix(Auditor.indexBlocksInDetail)),
+                disagreeing.dropFirst(Auditor.indexBlocksInDetail).filter { !unknownIndexBlocks.contains($0) }
+            )
+        }
+
+        /// The records of one block whose index entries disagree with their keys (`Auditor.compareIndex`).
+        mutating func noteIndex(_ records: [(Int64, Checked)]) {
+            var disagreements = (missing: 0, extra: 0)
+            for (seq, result) in records { compareIndex(result, seq: seq, disagreements: &disagreements) }
+        }
+
+        /// Blocks whose index disagrees with the log beyond those compared entry by entry.
+        mutating func noteIndex(moreBlocks blocks: [Int]) {
+            guard let first = blocks.first else { return }
+            note(
+                AuditFinding(
+                    code: .indexMismatch, seq: nil,
+                    message:
+                        "the index disagrees with the log in \(blocks.count) more blocks of \(IndexDigest.blockSize) records, the first from record \(Int64(first) * IndexDigest.blockSize)"
+                ))
+        }
+
+        /// At most three of each kind of index disagreement a block: `reindex` mends them all.
         private mutating func compareIndex(
             _ result: Checked, seq: Int64, disagreements: inout (missing: Int, extra: Int)
         ) {

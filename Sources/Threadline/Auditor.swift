@@ -114,8 +114,10 @@ public struct AuditReport: Sendable, Codable {
 /// at each record (registered, valid signer keys; roles; no duplicate events; valid registry changes), and
 /// the derived index against the log. Signature and statement checks run on all cores.
 public struct Auditor: Sendable {
-    /// Records read and checked per step.
+    /// Records read and checked per step (a whole number of the index's blocks, `IndexDigest.blockSize`).
     public static let chunk: Int64 = 8192
+    /// The blocks of the index compared entry by entry at most, when their digests disagree with the log's.
+    public static let indexBlocksInDetail = 3
     /// The audit stops collecting after this many findings.
     public static let maxFindings = 100
 
@@ -138,7 +140,11 @@ public struct Auditor: Sendable {
         var signatures = 0
         /// What the ledger's rules look at; nil when there is no valid statement.
         var statement: RuleInput?
-        /// Index keys the record names that the index lacks, and keys the index has for it that it does not name.
+        /// For an indexed record: the sum of the digests of the index entries its keys make (`IndexDigest`); nil
+        /// when what it names cannot be known (a sealed record without a valid opening) or it is not indexed.
+        var indexDigest: UInt64?
+        /// Index keys the record names that the index lacks, and keys the index has for it that it does not name
+        /// (found only for the records of a block whose digests disagree).
         var missingKeys: [String] = []
         var extraKeys: [String] = []
         /// For a sealed record: the disclosures checked and the digests erased.
@@ -179,34 +185,61 @@ public struct Auditor: Sendable {
     }
 
     /// Reads `span` and checks each record on its own, on all cores: syntax, sequence, signatures, the statement,
-    /// and the record's index entries against the keys it names (for records below `indexed`).
+    /// and the digest of the index entries the record's keys make (for records below `indexed`).
     private static func check(
-        _ span: Range<Int64>, of store: any LedgerStore, indexed: Int64
+        _ span: Range<Int64>, of store: any LedgerStore, indexed: Int64, digest: IndexDigest
     ) async throws
         -> CheckedChunk
     {
         async let records = store.records(span)
         async let hashes = store.hashes(
             in: StoredHashes.count(size: span.lowerBound)..<StoredHashes.count(size: span.upperBound))
-        async let keys = store.indexKeys(in: span.lowerBound..<max(span.lowerBound, min(span.upperBound, indexed)))
         async let storedOpenings = store.openings(in: span)
-        let (bytes, stored, indexKeys, openings) = try await (records, hashes, keys, storedOpenings)
-        let firstSeq = span.lowerBound
+        let (bytes, stored, openings) = try await (records, hashes, storedOpenings)
+        let checked = await checkOnAllCores(bytes, from: span.lowerBound, openings: openings, indexed: indexed) {
+            result, keys, seq in
+            if let keys { result.indexDigest = digest.sum(packed: keys.bytes, ends: keys.ends, seq: seq) }
+        }
+        return CheckedChunk(span: span, checked: checked, storedHashes: stored)
+    }
+
+    /// Checks each of `records` (the first is record `first`) on its own, on all cores, and calls `keys` with
+    /// the result, the index keys the record names (nil when unknown or not `indexed`) and its record.
+    private static func checkOnAllCores(
+        _ records: [[UInt8]], from first: Int64, openings: [Int64: [UInt8]], indexed: Int64,
+        keys: @escaping @Sendable (inout Checked, PackedKeys?, Int64) -> Void
+    ) async -> [Checked] {
         // The checks run on a dispatch queue: they keep both cores busy and must not hold the cooperative pool.
-        let checked = await withCheckedContinuation { continuation in
+        await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
                 continuation.resume(
-                    returning: Parallel.map(Array(bytes.indices), state: { Workspace() }) { i, workspace in
-                        let seq = firstSeq + Int64(i)
-                        var (result, keys) = Auditor.check(
-                            bytes: bytes[i], opening: openings[seq], seq: seq, indexed: seq < indexed,
+                    returning: Parallel.map(Array(records.indices), state: { Workspace() }) { i, workspace in
+                        let seq = first + Int64(i)
+                        var (result, named) = Auditor.check(
+                            bytes: records[i], opening: openings[seq], seq: seq, indexed: seq < indexed,
                             workspace: &workspace)
-                        if let keys { Auditor.compare(expected: keys, found: indexKeys, seq: seq, into: &result) }
+                        keys(&result, named, seq)
                         return result
                     })
             }
         }
-        return CheckedChunk(span: span, checked: checked, storedHashes: stored)
+    }
+
+    /// Compares the index entries of records `span` (one block, below `indexed`) with the keys each names, entry
+    /// by entry: the records whose entries disagree, each with the keys the index lacks and the keys it has that
+    /// the record does not name.
+    static func compareIndex(_ span: Range<Int64>, of store: any LedgerStore) async throws -> [(Int64, Checked)] {
+        async let records = store.records(span)
+        async let storedOpenings = store.openings(in: span)
+        async let storedKeys = store.indexKeys(in: span)
+        let (bytes, openings, found) = try await (records, storedOpenings, storedKeys)
+        let checked = await checkOnAllCores(bytes, from: span.lowerBound, openings: openings, indexed: span.upperBound)
+        { result, keys, seq in
+            if let keys { Auditor.compare(expected: keys, found: found, seq: seq, into: &result) }
+        }
+        return checked.enumerated().compactMap { offset, result in
+            result.missingKeys.isEmpty && result.extraKeys.isEmpty ? nil : (span.lowerBound + Int64(offset), result)
+        }
     }
 
     /// Which of a record's index keys the index lacks, and which it has that the record does not name.
@@ -220,23 +253,27 @@ public struct Auditor: Sendable {
     }
 
     private func audit(_ report: inout AuditReport, progress: @Sendable (Int64, Int64) -> Void) async throws {
+        let store = self.store
         // The whole log is read below: the store may start bringing it into memory now.
         await store.willReadAll()
         let size = try await store.size()
         let indexed = try await store.indexedSize()
+        // The store sums its index's entries by block while the records are checked (`IndexDigest`).
+        let digest = IndexDigest()
+        let indexSums = Task { try await store.indexDigests(below: indexed, using: digest) }
+        defer { indexSums.cancel() }
         var checks = try InOrderChecks(
             metadata: try await store.metadata(), checkpoints: try await store.checkpoints(), size: size,
             indexed: indexed)
         // Reading and checking the next two chunks overlaps the in-order checks of this one, so the cores never
         // wait for a read or for the last slices of a chunk.
-        let store = self.store
         var pending: [Task<CheckedChunk, any Error>] = []
         var unread: Int64 = 0
         func readAhead() {
             while pending.count < 2, unread < size {
                 let span = unread..<min(unread + Auditor.chunk, size)
                 unread = span.upperBound
-                pending.append(Task { try await Auditor.check(span, of: store, indexed: indexed) })
+                pending.append(Task { try await Auditor.check(span, of: store, indexed: indexed, digest: digest) })
             }
         }
         // If the audit stops early (the store fails), the chunks read ahead are not wanted; what was checked
@@ -252,6 +289,15 @@ public struct Auditor: Sendable {
             checks.check(chunk)
             progress(chunk.span.upperBound, size)
         }
+        // The blocks whose sums disagree (and those holding a record whose keys are unknown) compared entry by
+        // entry, the first few; the rest counted.
+        let (inDetail, more) = checks.blocksToCompare(storeSums: try await indexSums.value)
+        for block in inDetail {
+            let start = Int64(block) * IndexDigest.blockSize
+            let span = start..<min(start + IndexDigest.blockSize, indexed)
+            checks.noteIndex(try await Auditor.compareIndex(span, of: store))
+        }
+        checks.noteIndex(moreBlocks: more)
         checks.finish(size: size)
     }
 

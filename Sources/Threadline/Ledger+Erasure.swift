@@ -38,6 +38,7 @@ extension Ledger {
                 throw LedgerStoreError.corrupt("sealed record \(record) has no opening")
             }
             var opening = try Opening(stored: stored)
+            let named = try Ledger.statement(envelope, opening: stored).indexKeys
             let payload: JSONValue
             do { payload = try JSONValue(parsing: envelope.payload) } catch {
                 throw LedgerStoreError.corrupt("sealed record \(record)'s payload is not JSON")
@@ -64,7 +65,8 @@ extension Ledger {
                         [statement.canonicalJSON], keys: [keys], openings: [nil], on: head, time: time)
                     return AppendBatch(
                         records: batch.records, hashes: batch.hashes, head: batch.head, index: batch.index,
-                        openings: [record: rewritten], reindexed: [record: remaining.indexKeys])
+                        openings: [record: rewritten],
+                        reindexed: [record: Reindexing(before: named, after: remaining.indexKeys)])
                 }
             } catch is Raced {
                 continue

@@ -150,7 +150,10 @@ struct IndexRunTests {
         _ = try await store.append { head in
             AppendBatch(
                 appending: StoreConformanceTests.entries(count..<count + 1), to: head,
-                reindexed: [4095: ["epc:4095", "erased"], 4096: ["epc:4096"]])
+                reindexed: [
+                    4095: Reindexing(before: ["epc:4095", "step", "third"], after: ["epc:4095", "erased"]),
+                    4096: Reindexing(before: ["epc:4096", "step"], after: ["epc:4096"]),
+                ])
         }
         let step = try await store.lookup(["step"], from: 0).map(\.seq)
         #expect(step == Array(0..<Int64(count)).filter { $0 != 4095 && $0 != 4096 })

@@ -107,7 +107,7 @@ struct StoreConformanceTests {
         _ = try await store.append { head in
             AppendBatch(
                 appending: Self.entries(2..<3), to: head, index: [IndexEntry(key: "erasures", seq: 2)],
-                reindexed: [1: ["epc:c", "erased"]])
+                reindexed: [1: Reindexing(before: ["epc:b", "epc:c"], after: ["epc:c", "erased"])])
         }
         #expect(
             try await store.indexEntries(in: 0..<3) == [
@@ -118,10 +118,45 @@ struct StoreConformanceTests {
         // A record the batch does not precede is refused, and nothing of the batch is written.
         await #expect(throws: LedgerStoreError.self) {
             try await store.append { head in
-                AppendBatch(appending: Self.entries(3..<4), to: head, reindexed: [3: ["epc:x"]])
+                AppendBatch(
+                    appending: Self.entries(3..<4), to: head, reindexed: [3: Reindexing(before: [], after: ["epc:x"])])
             }
         }
         #expect(try await store.size() == 3)
+    }
+
+    @Test(arguments: StoreKind.available)
+    func theIndexsDigestsAreItsEntriesSummedByBlock(kind: StoreKind) async throws {
+        let store = try await kind.make()
+        let count = Int64(IndexDigest.blockSize) + 50
+        var entries: [IndexEntry] = []
+        for seq in 0..<count {
+            entries += [IndexEntry(key: "step", seq: seq), IndexEntry(key: "epc:\(seq)", seq: seq)]
+            if seq % 5 == 0 { entries.append(IndexEntry(key: "fifth", seq: seq)) }
+        }
+        _ = try await store.append { [entries] head in
+            AppendBatch(appending: Self.entries(0..<Int(count)), to: head, index: entries)
+        }
+        func sums(_ entries: [IndexEntry], below end: Int64, _ digest: IndexDigest) -> [UInt64] {
+            var sums = [UInt64](repeating: 0, count: IndexDigest.blocks(below: end))
+            for entry in entries where entry.seq < end {
+                var key = entry.key
+                let keyDigest = key.withUTF8 { digest.key(UnsafeRawBufferPointer($0)) }
+                sums[IndexDigest.block(of: entry.seq)] &+= digest.entry(key: keyDigest, seq: entry.seq)
+            }
+            return sums
+        }
+        let digest = IndexDigest(salt: (1, 2))
+        for end in [count, IndexDigest.blockSize + 1, IndexDigest.blockSize, 7, 0] {
+            #expect(try await store.indexDigests(below: end, using: digest) == sums(entries, below: end, digest))
+        }
+        // The sums are the entries': one entry moved to another record in the same block changes that block's
+        // sum, and another key gives other sums.
+        var moved = entries
+        moved[moved.firstIndex(of: IndexEntry(key: "fifth", seq: 5))!] = IndexEntry(key: "fifth", seq: 6)
+        let found = try await store.indexDigests(below: count, using: digest)
+        #expect(found[0] != sums(moved, below: count, digest)[0] && found[1] == sums(moved, below: count, digest)[1])
+        #expect(try await store.indexDigests(below: count, using: IndexDigest(salt: (3, 4))) != found)
     }
 
     @Test(arguments: StoreKind.available)
@@ -293,15 +328,39 @@ struct SQLiteLedgerStoreTests {
         #expect(try await reopened.latestCheckpoint()?.note == "four")
     }
 
-    @Test func aSpanOfIndexEntriesIsReadFromTheCoveringIndexOfRunsByFirstRecord() throws {
+    @Test func theIndexIsOneBTreeByKeyThatLookupsAndErasuresSearch() throws {
         let path = try TemporaryFolder.make().appendingPathComponent("l.db").path
         _ = try SQLiteLedgerStore.create(path: path, metadata: StoreKind.metadata)
-        let plan = try DatabaseQueue(path: path).read { db in
-            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + SQLiteLedgerStore.indexSpanSQL, arguments: [0, 10])
-                .map { $0["detail"] as String }
+        func plan(_ sql: String, _ arguments: StatementArguments) throws -> [String] {
+            try DatabaseQueue(path: path).read { db in
+                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map {
+                    $0["detail"] as String
+                }
+            }
         }
-        #expect(plan.contains { $0.contains("COVERING INDEX index_runs_by_first") }, "\(plan)")
-        #expect(!plan.contains { $0.contains("SCAN index_runs") || $0.contains("TEMP B-TREE") })
+        for (sql, arguments): (String, StatementArguments) in [
+            (SQLiteLedgerStore.lookupSQL, StatementArguments(["k", 0])),
+            (SQLiteLedgerStore.keyBlockSQL, StatementArguments(["k", 0, 10])),
+        ] {
+            let steps = try plan(sql, arguments)
+            #expect(steps.contains { $0.contains("SEARCH index_runs USING PRIMARY KEY (key=? AND last>?") }, "\(steps)")
+            #expect(!steps.contains { $0.contains("TEMP B-TREE") }, "\(steps)")
+        }
+        func indexes() throws -> [String] {
+            try DatabaseQueue(path: path).read {
+                try String.fetchAll(
+                    $0, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'index_runs'")
+            }
+        }
+        #expect(try indexes().allSatisfy { $0.hasPrefix("sqlite_autoindex") })
+        // A file from before `v11-no-runs-by-first` loses the second B-tree when it is next opened.
+        try DatabaseQueue(path: path).write { db in
+            try db.execute(sql: "CREATE INDEX index_runs_by_first ON index_runs(first, gaps)")
+            try db.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = 'v11-no-runs-by-first'")
+        }
+        #expect(try indexes().contains("index_runs_by_first"))
+        _ = try SQLiteLedgerStore.open(path: path)
+        #expect(try !indexes().contains("index_runs_by_first"))
     }
 
     @Test func aNewLedgerHas16KiBPagesAndAnOlderOneKeepsItsOwn() async throws {
