@@ -250,7 +250,7 @@ public final class SQLiteLedgerStore: LedgerStore {
                 let insertHash = try db.cachedStatement(sql: "INSERT INTO hashes(idx, hash) VALUES (?, ?)")
                 let first = StoredHashes.count(size: size)
                 for (i, hash) in batch.hashes.enumerated() {
-                    try Self.insert(insertHash, db, first + Int64(i), blob: hash.bytes)
+                    try hash.withBytes { try Self.insert(insertHash, db, first + Int64(i), bytes: $0) }
                 }
                 if !batch.openings.isEmpty {
                     let upsert = try db.cachedStatement(sql: "INSERT OR REPLACE INTO openings(seq, body) VALUES (?, ?)")
@@ -277,11 +277,15 @@ public final class SQLiteLedgerStore: LedgerStore {
 
     /// `(integer, blob)` into a cached two-column INSERT.
     private static func insert(_ statement: Statement, _ db: Database, _ number: Int64, blob: [UInt8]) throws {
-        try blob.withUnsafeBytes { blob in
-            try step(statement, db) { raw in
-                sqlite3_bind_int64(raw, 1, number)
-                sqlite3_bind_blob(raw, 2, blob.baseAddress, Int32(blob.count), nil)
-            }
+        try blob.withUnsafeBytes { try insert(statement, db, number, bytes: $0) }
+    }
+
+    private static func insert(
+        _ statement: Statement, _ db: Database, _ number: Int64, bytes: UnsafeRawBufferPointer
+    ) throws {
+        try step(statement, db) { raw in
+            sqlite3_bind_int64(raw, 1, number)
+            sqlite3_bind_blob(raw, 2, bytes.baseAddress, Int32(bytes.count), nil)
         }
     }
 
