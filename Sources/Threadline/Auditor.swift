@@ -114,7 +114,7 @@ public struct AuditReport: Sendable, Codable {
 /// at each record (registered, valid signer keys; roles; no duplicate events; valid registry changes), and
 /// the derived index against the log. Signature and statement checks run on all cores.
 public struct Auditor: Sendable {
-    /// Records read and checked per step (a whole number of the index's blocks, `IndexDigest.blockSize`).
+    /// Records read and checked per step.
     public static let chunk: Int64 = 8192
     /// The blocks of the index compared entry by entry at most, when their digests disagree with the log's.
     public static let indexBlocksInDetail = 3
@@ -228,7 +228,11 @@ public struct Auditor: Sendable {
     /// Compares the index entries of records `span` (one block, below `indexed`) with the keys each names, entry
     /// by entry: the records whose entries disagree, each with the keys the index lacks and the keys it has that
     /// the record does not name.
-    static func compareIndex(_ span: Range<Int64>, of store: any LedgerStore) async throws -> [(Int64, Checked)] {
+    private static func compareIndex(
+        _ span: Range<Int64>, of store: any LedgerStore
+    ) async throws
+        -> [(Int64, Checked)]
+    {
         async let records = store.records(span)
         async let storedOpenings = store.openings(in: span)
         async let storedKeys = store.indexKeys(in: span)
