@@ -153,14 +153,14 @@ extension Ledger {
         var all = PreparedStatements.none
         for first in stride(from: 0, to: submissions.count, by: max(1, batchSize)) {
             let batch = Array(submissions[first..<min(submissions.count, first + max(1, batchSize))])
-            let decoded = Parallel.map(batch) { json in Result { try Submission(json: json) } }
-            let decodedSubmissions = try decoded.enumerated().map { offset, result in
-                switch result {
-                case .success(let envelope): return envelope
-                case .failure(let error):
-                    throw LedgerError.invalidStatement(
-                        index: first + offset, error as? any CodedError ?? StatementError(.envelopeJSON, "\(error)"))
-                }
+            let decodedSubmissions: [Submission]
+            do {
+                decodedSubmissions = try Parallel.map(
+                    batch, state: {}, throwing: { json, _ in try Submission(json: json) })
+            } catch {
+                throw LedgerError.invalidStatement(
+                    index: first + error.index,
+                    error.error as? any CodedError ?? StatementError(.envelopeJSON, "\(error.error)"))
             }
             if let registry {
                 for (offset, submission) in decodedSubmissions.enumerated() {

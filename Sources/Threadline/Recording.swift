@@ -47,8 +47,11 @@ public enum Recording {
         out.reserveCapacity(payloads.count)
         for start in stride(from: 0, to: payloads.count, by: 4096) {
             let chunk = Array(payloads[start..<min(payloads.count, start + 4096)])
-            let made = Parallel.map(chunk) { payload in Result { try make(payload) } }
-            out += try made.map { try $0.get() }
+            do {
+                out += try Parallel.map(chunk, state: {}, throwing: { payload, _ in try make(payload) })
+            } catch {
+                throw error.error
+            }
             progress(out.count)
         }
         return out
